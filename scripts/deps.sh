@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what the tests need from npm and Debian, idempotently: npm packages (npm ci),
+# tshark, FreeRADIUS + radclient. Prints one line per thing it had to install.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -d node_modules/tsx ]; then npm ci --no-audit --no-fund >/dev/null; fi
+need=()
+command -v tshark >/dev/null || need+=(tshark)
+command -v freeradius >/dev/null || need+=(freeradius)
+command -v radclient >/dev/null || need+=(freeradius-utils)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then echo "deps: need root to install ${need[*]}" >&2; exit 1; fi
+  echo "deps: installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq "${need[@]}" >/dev/null
+  # The packaged FreeRADIUS service is not ours to run: tests start their own from a copy of raddb.
+  systemctl disable --now freeradius >/dev/null 2>&1 || true
+fi

@@ -1,0 +1,85 @@
+/**
+ * Big-endian field access on plain Uint8Arrays, with no allocation. 32-bit values are
+ * always returned unsigned (`>>> 0`), never through `<< 24`.
+ */
+
+export function u16(b: Uint8Array, o: number): number {
+  return (b[o]! << 8) | b[o + 1]!;
+}
+
+export function u32(b: Uint8Array, o: number): number {
+  return ((b[o]! * 0x1000000) + ((b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!)) >>> 0;
+}
+
+export function setU16(b: Uint8Array, o: number, v: number): void {
+  b[o] = (v >>> 8) & 0xff;
+  b[o + 1] = v & 0xff;
+}
+
+export function setU32(b: Uint8Array, o: number, v: number): void {
+  b[o] = (v >>> 24) & 0xff;
+  b[o + 1] = (v >>> 16) & 0xff;
+  b[o + 2] = (v >>> 8) & 0xff;
+  b[o + 3] = v & 0xff;
+}
+
+/** Byte-wise equality of two views. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function hex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+
+export function fromHex(s: string): Uint8Array {
+  const clean = s.replace(/[^0-9a-fA-F]/g, '');
+  const out = new Uint8Array(clean.length >>> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.substr(i * 2, 2), 16);
+  return out;
+}
+
+const utf8 = new TextEncoder();
+const utf8d = new TextDecoder('utf-8', { fatal: false });
+
+export function textBytes(s: string): Uint8Array {
+  return utf8.encode(s);
+}
+
+export function bytesText(b: Uint8Array): string {
+  return utf8d.decode(b);
+}
+
+/** MAC address as six bytes <-> "aa:bb:cc:dd:ee:ff". */
+export function macToString(b: Uint8Array, o = 0): string {
+  let s = '';
+  for (let i = 0; i < 6; i++) s += (i ? ':' : '') + b[o + i]!.toString(16).padStart(2, '0');
+  return s;
+}
+
+export function macFromString(s: string): Uint8Array {
+  const parts = s.split(':');
+  if (parts.length !== 6) throw new Error(`bad MAC address "${s}"`);
+  const out = new Uint8Array(6);
+  parts.forEach((p, i) => {
+    const v = parseInt(p, 16);
+    if (!/^[0-9a-fA-F]{1,2}$/.test(p) || Number.isNaN(v)) throw new Error(`bad MAC address "${s}"`);
+    out[i] = v;
+  });
+  return out;
+}
+
+/** IPv4 addresses are plain unsigned 32-bit numbers in host order. */
+export function ipv4ToString(a: number): string {
+  return `${(a >>> 24) & 0xff}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`;
+}
+
+export function ipv4FromString(s: string): number {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  if (!m) throw new Error(`bad IPv4 address "${s}"`);
+  const p = m.slice(1).map(Number);
+  if (p.some((x) => x > 255)) throw new Error(`bad IPv4 address "${s}"`);
+  return ((p[0]! * 0x1000000) + ((p[1]! << 16) | (p[2]! << 8) | p[3]!)) >>> 0;
+}
