@@ -1,0 +1,132 @@
+/**
+ * In-memory links. A `Segment` is a broadcast medium (an Ethernet segment, or a datagram
+ * path) with seeded impairments: loss, delay, jitter (which reorders), duplication,
+ * corruption and an MTU. Delivery goes through the clock, so the same code runs on the
+ * virtual clock (deterministic for a seed) and on the wall clock.
+ * A frame is delivered to every other attached port; each port filters for itself, as a
+ * NIC would. A pcapng tap sees every frame once, as sent.
+ */
+import type { Clock } from '../sim/clock.js';
+import type { PcapngWriter } from '../wire/pcap.js';
+
+export interface Impairments {
+  /** Probability 0..1 that a frame is lost. */
+  loss?: number;
+  /** Fixed one-way delay, ms. */
+  delay?: number;
+  /** Extra uniformly random delay 0..jitter ms; frames may overtake each other. */
+  jitter?: number;
+  /** Probability 0..1 that a frame is delivered twice. */
+  duplicate?: number;
+  /** Probability 0..1 that one random byte of a frame is flipped. */
+  corrupt?: number;
+  /** Frames longer than this are dropped (counted as `mtu`). */
+  mtu?: number;
+  /** PRNG seed. */
+  seed?: number;
+}
+
+export interface SegmentCounters {
+  sent: number;
+  delivered: number;
+  lost: number;
+  duplicated: number;
+  corrupted: number;
+  mtu: number;
+}
+
+export interface Port {
+  readonly name: string;
+  /** Sends one frame. The bytes are read at delivery time unless `copy` was set on the segment. */
+  send(frame: Uint8Array): void;
+  detach(): void;
+}
+
+/** Mulberry32: small, fast, good enough for impairment decisions, reproducible by seed. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Attached {
+  name: string;
+  onFrame: (frame: Uint8Array, from: string) => void;
+  live: boolean;
+}
+
+export class Segment {
+  readonly counters: SegmentCounters = { sent: 0, delivered: 0, lost: 0, duplicated: 0, corrupted: 0, mtu: 0 };
+  private readonly ports: Attached[] = [];
+  private readonly random: () => number;
+  private tapWriter: PcapngWriter | undefined;
+  private tapIface = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly clock: Clock,
+    public impairments: Impairments = {},
+  ) {
+    this.random = mulberry32(impairments.seed ?? 1);
+  }
+
+  /** Record every frame sent on this segment into `writer` as interface `ifaceId`. */
+  tap(writer: PcapngWriter, ifaceId: number): void {
+    this.tapWriter = writer;
+    this.tapIface = ifaceId;
+  }
+
+  attach(name: string, onFrame: (frame: Uint8Array, from: string) => void): Port {
+    const a: Attached = { name, onFrame, live: true };
+    this.ports.push(a);
+    return {
+      name,
+      send: (frame) => this.transmit(a, frame),
+      detach: () => {
+        a.live = false;
+        const i = this.ports.indexOf(a);
+        if (i >= 0) this.ports.splice(i, 1);
+      },
+    };
+  }
+
+  private transmit(from: Attached, frame: Uint8Array): void {
+    if (!from.live) return;
+    const imp = this.impairments;
+    this.counters.sent++;
+    this.tapWriter?.write(this.tapIface, this.clock.now(), frame);
+    if (imp.mtu !== undefined && frame.length > imp.mtu) {
+      this.counters.mtu++;
+      return;
+    }
+    if (imp.loss && this.random() < imp.loss) {
+      this.counters.lost++;
+      return;
+    }
+    const copies = imp.duplicate && this.random() < imp.duplicate ? 2 : 1;
+    if (copies === 2) this.counters.duplicated++;
+    for (let c = 0; c < copies; c++) {
+      let f = frame;
+      if (imp.corrupt && this.random() < imp.corrupt && f.length) {
+        f = new Uint8Array(frame);
+        f[Math.floor(this.random() * f.length)]! ^= 1 << Math.floor(this.random() * 8);
+        this.counters.corrupted++;
+      }
+      const delay = (imp.delay ?? 0) + (imp.jitter ? this.random() * imp.jitter : 0);
+      const deliver = (): void => {
+        for (const p of this.ports) {
+          if (p === from || !p.live) continue;
+          this.counters.delivered++;
+          p.onFrame(f, from.name);
+        }
+      };
+      // Zero delay still goes through the clock so that a send never re-enters the sender.
+      this.clock.setTimer(this.clock.now() + delay, deliver);
+    }
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * Clocks. Protocol machines never read time themselves; the driver gives them `now`
+ * (milliseconds) from one of these. `VirtualClock` is a timer heap that runs hours of
+ * protocol time in seconds; `WallClock` has the same interface over real timers.
+ */
+
+export type TimerId = number;
+
+export interface Clock {
+  now(): number;
+  /** Calls `cb` at absolute time `at` (ms). Earlier-registered timers at the same time run first. */
+  setTimer(at: number, cb: () => void): TimerId;
+  cancel(id: TimerId): void;
+}
+
+interface Entry {
+  at: number;
+  seq: number;
+  id: TimerId;
+  cb: (() => void) | undefined;
+}
+
+/** A binary min-heap keyed on (at, seq). Cancelled entries are dropped lazily. */
+export class VirtualClock implements Clock {
+  private t: number;
+  private heap: Entry[] = [];
+  private byId = new Map<TimerId, Entry>();
+  private seq = 0;
+  private nextId = 1;
+  /** Timer callbacks run so far. */
+  eventsRun = 0;
+
+  constructor(start = 0) {
+    this.t = start;
+  }
+
+  now(): number {
+    return this.t;
+  }
+
+  setTimer(at: number, cb: () => void): TimerId {
+    const id = this.nextId++;
+    const e: Entry = { at: Math.max(at, this.t), seq: this.seq++, id, cb };
+    this.byId.set(id, e);
+    this.push(e);
+    return id;
+  }
+
+  cancel(id: TimerId): void {
+    const e = this.byId.get(id);
+    if (e) {
+      e.cb = undefined;
+      this.byId.delete(id);
+    }
+  }
+
+  /** Number of live timers. */
+  get pending(): number {
+    return this.byId.size;
+  }
+
+  /** Time of the next live timer, or undefined. */
+  peek(): number | undefined {
+    while (this.heap.length && this.heap[0]!.cb === undefined) this.pop();
+    return this.heap[0]?.at;
+  }
+
+  /** Runs timers in time order up to and including `until`, then sets the clock to `until`. */
+  runUntil(until: number): void {
+    for (;;) {
+      const next = this.peek();
+      if (next === undefined || next > until) break;
+      this.step();
+    }
+    if (until > this.t) this.t = until;
+  }
+
+  /** Runs timers until none is left or `maxEvents` have run. Returns the number run. */
+  run(maxEvents = Infinity): number {
+    let n = 0;
+    while (n < maxEvents && this.peek() !== undefined) {
+      this.step();
+      n++;
+    }
+    return n;
+  }
+
+  /** Runs until `predicate()` holds (checked after every timer) or time passes `deadline`. Returns whether it held. */
+  runUntilTrue(predicate: () => boolean, deadline: number): boolean {
+    if (predicate()) return true;
+    for (;;) {
+      const next = this.peek();
+      if (next === undefined || next > deadline) {
+        if (deadline > this.t) this.t = deadline;
+        return predicate();
+      }
+      this.step();
+      if (predicate()) return true;
+    }
+  }
+
+  private step(): void {
+    const e = this.pop()!;
+    this.t = e.at;
+    const cb = e.cb;
+    if (!cb) return;
+    this.byId.delete(e.id);
+    this.eventsRun++;
+    cb();
+  }
+
+  private less(a: Entry, b: Entry): boolean {
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+
+  private push(e: Entry): void {
+    const h = this.heap;
+    h.push(e);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+
+  private pop(): Entry | undefined {
+    const h = this.heap;
+    if (h.length === 0) return undefined;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
+        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+/** The wall clock: `now()` is `performance.timeOrigin + performance.now()` in ms. */
+export class WallClock implements Clock {
+  private timers = new Map<TimerId, NodeJS.Timeout>();
+  private nextId = 1;
+
+  now(): number {
+    return performance.timeOrigin + performance.now();
+  }
+
+  setTimer(at: number, cb: () => void): TimerId {
+    const id = this.nextId++;
+    const h = setTimeout(() => {
+      this.timers.delete(id);
+      cb();
+    }, Math.max(0, at - this.now()));
+    this.timers.set(id, h);
+    return id;
+  }
+
+  cancel(id: TimerId): void {
+    const h = this.timers.get(id);
+    if (h) {
+      clearTimeout(h);
+      this.timers.delete(id);
+    }
+  }
+
+  /** Cancels every timer (for shutdown). */
+  cancelAll(): void {
+    for (const h of this.timers.values()) clearTimeout(h);
+    this.timers.clear();
+  }
+}
