@@ -1,0 +1,159 @@
+/**
+ * The topology file: one YAML document describing the boxes, the links and their
+ * impairments, the ISPs (domain, LNS, RADIUS, pools, DNS, LCP policy) and the users.
+ * Validated with a schema; an error names the path of the bad field, and nothing starts.
+ */
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+
+const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, 'an IPv4 address like 192.0.2.1');
+const cidr = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([0-9]|[12]\d|3[0-2])$/, 'an IPv4 prefix like 198.51.100.0/24');
+const domain = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$/, 'a domain name like isp-a.example');
+const name = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'a box name: lower case letters, digits and -, starting with a letter');
+
+export const impairmentsSchema = z.strictObject({
+  loss: z.number().min(0).max(1).optional(),
+  delay: z.number().min(0).optional(),
+  jitter: z.number().min(0).optional(),
+  duplicate: z.number().min(0).max(1).optional(),
+  corrupt: z.number().min(0).max(1).optional(),
+  mtu: z.number().int().min(68).max(65535).optional(),
+});
+
+export const radiusRefSchema = z.union([
+  z.literal('embedded'),
+  z.strictObject({
+    /** A real RADIUS server (e.g. FreeRADIUS) on the loopback or a lab address. */
+    address: ipv4,
+    authPort: z.number().int().min(1).max(65535).default(1812),
+    acctPort: z.number().int().min(1).max(65535).default(1813),
+    secret: z.string().min(1),
+    /** Debian's FreeRADIUS 3.2.1 does not send Message-Authenticator in responses. */
+    requireMessageAuthenticator: z.boolean().default(true),
+  }),
+]);
+
+export const userSchema = z.strictObject({
+  name: z.string().regex(/^[^@\s]+@[^@\s]+$/, 'a user name like alice@isp-a.example'),
+  password: z.string().min(1),
+  /** A fixed address (RADIUS Framed-IP-Address); otherwise one from the ISP's pool. */
+  ip: ipv4.optional(),
+});
+
+export const ispSchema = z.strictObject({
+  name,
+  domain,
+  /** accept-proxy: take the LAC's proxy LCP and authentication when acceptable; renegotiate: always run LCP and CHAP again. */
+  lcpPolicy: z.enum(['accept-proxy', 'renegotiate']).default('accept-proxy'),
+  lns: z.strictObject({
+    name,
+    address: ipv4,
+    hostName: z.string().min(1),
+    tunnelSecret: z.string().min(1),
+    /** Refuse tunnels from the carrier (for testing the LAC's failure path). */
+    refuseTunnels: z.boolean().default(false),
+  }),
+  radius: radiusRefSchema.default('embedded'),
+  pool: cidr,
+  gateway: ipv4,
+  dns: z.array(ipv4).min(1).max(2),
+  users: z.array(userSchema).default([]),
+});
+
+export const homeSchema = z.strictObject({
+  name,
+  user: z.string().regex(/^[^@\s]+@[^@\s]+$/, 'a user name like alice@isp-a.example'),
+  password: z.string().min(1),
+  auth: z.enum(['chap', 'pap']).default('chap'),
+});
+
+export const topologySchema = z.strictObject({
+  name: z.string().default('pseudonet'),
+  seed: z.number().int().default(1),
+  sse: z.strictObject({
+    name: name.default('sse'),
+    acName: z.string().min(1).default('flets-sse'),
+    address: ipv4,
+    hostName: z.string().min(1).default('sse.carrier.example'),
+    mru: z.number().int().min(576).max(1500).default(1454),
+    /** static: the isps table below; radius: ask the carrier RADIUS for Tunnel-* attributes. */
+    lnsLookup: z.enum(['static', 'radius']).default('static'),
+    carrierRadius: radiusRefSchema.default('embedded'),
+  }),
+  isps: z.array(ispSchema).min(1),
+  homes: z.array(homeSchema).default([]),
+  server: z.strictObject({ name: name.default('server'), address: ipv4, gateway: ipv4, prefix: z.number().int().min(8).max(30).default(24) }),
+  router: z.strictObject({ name: name.default('router'), ispSide: ipv4, serverSide: ipv4 }),
+  /** Impairments per link name: access, carrier, core-<isp>, server. */
+  links: z.record(z.string(), impairmentsSchema).default({}),
+});
+
+export type Topology = z.infer<typeof topologySchema>;
+export type Isp = z.infer<typeof ispSchema>;
+export type Home = z.infer<typeof homeSchema>;
+
+export class TopologyError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`${file}: invalid topology\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+function pathString(path: readonly PropertyKey[]): string {
+  let s = '';
+  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${String(p)}` : String(p);
+  return s || '(top level)';
+}
+
+/** Cross-field checks a schema cannot express. */
+function semanticProblems(t: Topology): string[] {
+  const out: string[] = [];
+  const domains = new Map<string, number>();
+  t.isps.forEach((isp, i) => {
+    const prev = domains.get(isp.domain);
+    if (prev !== undefined) out.push(`isps[${i}].domain: "${isp.domain}" is already the domain of isps[${prev}]`);
+    domains.set(isp.domain, i);
+    isp.users.forEach((u, j) => {
+      if (!u.name.endsWith(`@${isp.domain}`)) out.push(`isps[${i}].users[${j}].name: "${u.name}" is not in the domain ${isp.domain}`);
+    });
+  });
+  const names = new Set<string>();
+  const boxNames: [string, string][] = [
+    ['sse.name', t.sse.name],
+    ['server.name', t.server.name],
+    ['router.name', t.router.name],
+    ...t.isps.map((x, i): [string, string] => [`isps[${i}].lns.name`, x.lns.name]),
+    ...t.homes.map((x, i): [string, string] => [`homes[${i}].name`, x.name]),
+  ];
+  for (const [p, n] of boxNames) {
+    if (names.has(n)) out.push(`${p}: the box name "${n}" is used twice`);
+    names.add(n);
+  }
+  const validLinks = new Set(['access', 'carrier', 'server', ...t.isps.map((x) => `core-${x.name}`)]);
+  for (const k of Object.keys(t.links)) if (!validLinks.has(k)) out.push(`links.${k}: no such link (links are ${[...validLinks].join(', ')})`);
+  return out;
+}
+
+/** Parses and validates topology YAML text. Throws TopologyError listing every problem with its path. */
+export function parseTopology(text: string, file = '<topology>'): Topology {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length) throw new TopologyError(file, doc.errors.map((e) => e.message.split('\n')[0]!));
+  const r = topologySchema.safeParse(doc.toJS());
+  if (!r.success) throw new TopologyError(file, r.error.issues.map((i) => `${pathString(i.path)}: ${i.message}`));
+  const sem = semanticProblems(r.data);
+  if (sem.length) throw new TopologyError(file, sem);
+  return r.data;
+}
+
+export function loadTopology(file: string): Topology {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new TopologyError(file, [`cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
+  }
+  return parseTopology(text, file);
+}
