@@ -1,5 +1,6 @@
 /** The pseudonet command line. */
 import { Command } from 'commander';
+import { registerValidate } from './validate.js';
 
 const program = new Command('pseudonet')
   .description('a carrier PPPoE access network (PPPoE, L2TPv2 LAC/LNS, RADIUS) and the IPv4 router behind it, in userspace')
@@ -15,5 +16,7 @@ program
     console.log('What exists so far: the wire codecs (src/wire) with their tests; run `npm test`.');
     process.exitCode = 1;
   });
+
+registerValidate(program);
 
 await program.parseAsync(process.argv);

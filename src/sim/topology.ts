@@ -142,7 +142,7 @@ export function parseTopology(text: string, file = '<topology>'): Topology {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length) throw new TopologyError(file, doc.errors.map((e) => e.message.split('\n')[0]!));
   const r = topologySchema.safeParse(doc.toJS());
-  if (!r.success) throw new TopologyError(file, r.error.issues.map((i) => `${pathString(i.path)}: ${i.message}`));
+  if (!r.success) throw new TopologyError(file, r.error.issues.map((i) => `${pathString(i.path)}: ${/received undefined$/.test(i.message) ? 'required, missing' : i.message}`));
   const sem = semanticProblems(r.data);
   if (sem.length) throw new TopologyError(file, sem);
   return r.data;
