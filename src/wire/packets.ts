@@ -1,0 +1,86 @@
+/**
+ * Builders for whole IPv4 packets (header + ICMP / UDP / TCP) with every checksum
+ * filled in, for control-plane replies (ICMP errors, echo replies, ARP) and tests. They
+ * allocate; the forwarding path never calls them. `headroom` leaves bytes in front of the
+ * IP header so a link header can be written in place.
+ */
+import { arp, type ArpPacket } from './arp.js';
+import { BROADCAST_MAC, emitEthernetHeader, EtherType, ETHERNET_HEADER_LENGTH } from './ethernet.js';
+import { icmp, type IcmpMessage } from './icmp.js';
+import { emitIpv4Header, ipv4HeaderLength, IpProtocol, type Ipv4Packet } from './ipv4.js';
+import { fillTcpChecksum, tcp, type TcpSegment } from './tcp.js';
+import { fillUdpChecksum, udp, UDP_HEADER_LENGTH } from './udp.js';
+import type { Codec } from './result.js';
+
+export interface Ipv4HeaderFields {
+  readonly src: number;
+  readonly dst: number;
+  readonly ttl?: number;
+  readonly identification?: number;
+  readonly flags?: number;
+  readonly dscp?: number;
+  readonly ecn?: number;
+  readonly options?: Uint8Array;
+}
+
+const EMPTY = new Uint8Array(0);
+
+function header(h: Ipv4HeaderFields, protocol: number): Ipv4Packet {
+  return {
+    dscp: h.dscp ?? 0,
+    ecn: h.ecn ?? 0,
+    identification: h.identification ?? 0,
+    flags: h.flags ?? 0,
+    fragmentOffset: 0,
+    ttl: h.ttl ?? 64,
+    protocol,
+    src: h.src,
+    dst: h.dst,
+    options: h.options ?? EMPTY,
+    payload: EMPTY,
+  };
+}
+
+/** An IPv4 packet whose payload is `value` encoded with `codec`. Returns [buffer, ipOffset, payloadOffset]. */
+function build<T>(h: Ipv4HeaderFields, protocol: number, codec: Codec<T>, value: T, headroom: number): [Uint8Array, number, number, number] {
+  const hdr = header(h, protocol);
+  const hl = ipv4HeaderLength(hdr);
+  const plen = codec.encodedLength(value);
+  const buf = new Uint8Array(headroom + hl + plen);
+  emitIpv4Header(hdr, plen, buf, headroom);
+  codec.emit(value, buf, headroom + hl);
+  return [buf, headroom, headroom + hl, plen];
+}
+
+/** IPv4 + ICMP, checksums computed. */
+export function icmpPacket(h: Ipv4HeaderFields, msg: IcmpMessage, headroom = 0): Uint8Array {
+  return build(h, IpProtocol.ICMP, icmp, { ...msg, checksum: undefined } as IcmpMessage, headroom)[0];
+}
+
+/** IPv4 + UDP, the UDP checksum computed over the pseudo-header. */
+export function udpPacket(h: Ipv4HeaderFields, srcPort: number, dstPort: number, payload: Uint8Array, headroom = 0): Uint8Array {
+  const [buf, , po] = build(h, IpProtocol.UDP, udp, { srcPort, dstPort, checksum: 0, payload }, headroom);
+  fillUdpChecksum(h.src, h.dst, buf, po, UDP_HEADER_LENGTH + payload.length);
+  return buf;
+}
+
+/** IPv4 + TCP, the TCP checksum computed over the pseudo-header. */
+export function tcpPacket(h: Ipv4HeaderFields, seg: Omit<TcpSegment, 'checksum'>, headroom = 0): Uint8Array {
+  const [buf, , po, plen] = build(h, IpProtocol.TCP, tcp, { ...seg, checksum: 0 }, headroom);
+  fillTcpChecksum(h.src, h.dst, buf, po, plen);
+  return buf;
+}
+
+/** Writes an Ethernet II header into the first 14 bytes of `buf` (its headroom) and returns `buf`. */
+export function withEthernet(buf: Uint8Array, dst: Uint8Array, src: Uint8Array, ethertype: number = EtherType.IPV4): Uint8Array {
+  emitEthernetHeader(dst, src, [], ethertype, buf, 0);
+  return buf;
+}
+
+/** An Ethernet frame carrying an ARP packet (broadcast unless `dst` is given). */
+export function arpFrame(p: ArpPacket, src: Uint8Array, dst: Uint8Array = BROADCAST_MAC): Uint8Array {
+  const buf = new Uint8Array(ETHERNET_HEADER_LENGTH + arp.encodedLength(p));
+  emitEthernetHeader(dst, src, [], EtherType.ARP, buf, 0);
+  arp.emit(p, buf, ETHERNET_HEADER_LENGTH);
+  return buf;
+}
