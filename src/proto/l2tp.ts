@@ -1,0 +1,947 @@
+/**
+ * L2TPv2 tunnels and sessions (RFC 2661), both sides, sans-IO: an `L2tpNode` is an LAC (opens
+ * tunnels on demand and places incoming calls) or an LNS (accepts known LACs and their calls).
+ * It owns no socket and reads no clock: datagrams go in with `handle(from, bytes, now)`, typed
+ * messages come out of `pollTransmit()` addressed to an opaque endpoint, events out of `pollEvent()`.
+ * Control messages are delivered reliably through `ReliableControl` (§5.8).
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  l2tp, l2tpWithSecret, avp, findAvp, hideAvps, challengeResponse, controlMessageType, messageTypeName, writeDataHeader, dataHeaderLength,
+  MessageType, StopCcnResult, CdnResult, GeneralError, FramingBits, HIDE,
+  type Avp, type AvpKind, type AvpOf, type ControlMessage, type DataMessage, type L2tpMessage, type L2tpDataView, type Secret,
+} from '../wire/l2tp.js';
+import { bytesEqual } from '../wire/bytes.js';
+import { ReliableControl, DEFAULT_RELIABLE, fullRetransmitCycle, type ReliableConfig, type ReliableCounters } from './l2tp-reliable.js';
+
+// ---------------------------------------------------------------------------------------------
+// Public types.
+
+/** A Result Code AVP's contents (§4.4.2). */
+export interface ResultCode {
+  readonly result: number;
+  readonly error?: number;
+  readonly message?: string;
+}
+
+/** A Q.931 Cause Code AVP's contents (§4.4.4). */
+export interface Q931Cause {
+  readonly cause: number;
+  readonly msg: number;
+  readonly advisory?: string;
+}
+
+/** Proxy LCP (§4.4.5, AVPs 26–28): CONFREQ bodies from the first option on. */
+export interface ProxyLcp {
+  readonly initialReceived?: Uint8Array;
+  readonly lastSent?: Uint8Array;
+  readonly lastReceived?: Uint8Array;
+}
+
+/** Proxy authentication (§4.4.5, AVPs 29–33). `type` is a ProxyAuthType. */
+export interface ProxyAuth {
+  readonly type: number;
+  readonly name?: string;
+  readonly challenge?: Uint8Array;
+  readonly id?: number;
+  readonly response?: Uint8Array;
+}
+
+/** What an LAC says about an incoming call (ICRQ + ICCN), and what an LNS hands its owner. */
+export interface CallInfo {
+  readonly callSerialNumber?: number;
+  readonly bearerType?: number;
+  readonly physicalChannelId?: number;
+  readonly callingNumber?: string;
+  readonly calledNumber?: string;
+  readonly subAddress?: string;
+  readonly txConnectSpeed?: number;
+  readonly rxConnectSpeed?: number;
+  /** Framing Type bits (FramingBits), sync by default. */
+  readonly framingType?: number;
+  /** Sequencing Required AVP: data messages carry Ns both ways for the life of the session. */
+  readonly sequencingRequired?: boolean;
+  readonly privateGroupId?: Uint8Array;
+  readonly proxyLcp?: ProxyLcp;
+  readonly proxyAuth?: ProxyAuth;
+}
+
+export interface TunnelCounters {
+  opened: number;
+  established: number;
+  closed: number;
+  refused: number;
+  active: number;
+}
+
+export interface SessionCounters {
+  opened: number;
+  established: number;
+  closed: number;
+  refused: number;
+  active: number;
+  dataIn: number;
+  dataOut: number;
+}
+
+export interface L2tpCounters {
+  datagramsIn: number;
+  tunnels: TunnelCounters;
+  sessions: SessionCounters;
+  /** Datagrams or messages dropped, by reason (`malformed:<wire code>`, `unknown-tunnel`, ...). */
+  drops: Record<string, number>;
+  /** Tunnels/sessions torn down, by reason (`bad-challenge-response`, `unknown-mandatory-avp`, ...). */
+  teardowns: Record<string, number>;
+  /** The reliable-delivery counters summed over tunnels that have ended (live ones: `tunnelInfo`). */
+  control: ReliableCounters;
+}
+
+export type L2tpEvent<E> =
+  | { readonly type: 'tunnel-up'; readonly tunnelId: number; readonly peerTunnelId: number; readonly peerHostName: string; readonly peer: E }
+  | { readonly type: 'tunnel-down'; readonly tunnelId: number; readonly reason: string; readonly result?: ResultCode }
+  | { readonly type: 'session-up'; readonly session: number; readonly tunnelId: number; readonly sessionId: number; readonly peerSessionId: number; readonly info: CallInfo }
+  | { readonly type: 'session-down'; readonly session: number; readonly reason: string; readonly result?: ResultCode; readonly cause?: Q931Cause }
+  | { readonly type: 'data'; readonly session: number; readonly payload: Uint8Array }
+  | { readonly type: 'wan-error'; readonly session: number; readonly errors: AvpOf<'callErrors'> }
+  | { readonly type: 'set-link-info'; readonly session: number; readonly sendAccm: number; readonly receiveAccm: number }
+  /** With `trace`: a control message was queued (`sent`) or delivered in order (`received`). */
+  | { readonly type: 'control-sent' | 'control-received'; readonly tunnelId: number; readonly ns: number; readonly messageType: number; readonly sessionId: number };
+
+export interface L2tpTransmit<E> {
+  readonly to: E;
+  /** Encode with the plain `l2tp` codec: hidden AVPs are already concealed. */
+  readonly message: L2tpMessage;
+}
+
+/** What an LNS knows about an LAC it accepts. */
+export interface PeerPolicy {
+  /** Shared tunnel secret: tunnel authentication (Challenge/Response) and hidden AVPs. */
+  readonly secret?: Secret;
+}
+
+export interface L2tpConfig<E> {
+  readonly role: 'lac' | 'lns';
+  /** Our Host Name AVP. */
+  readonly hostName: string;
+  readonly vendorName?: string;
+  readonly firmwareRevision?: number;
+  readonly framingCapabilities?: number;
+  readonly bearerCapabilities?: number;
+  /** LNS: decides on an SCCRQ by its Host Name; undefined refuses with StopCCN result 4. */
+  readonly authorize?: (hostName: string, from: E) => PeerPolicy | undefined;
+  /** Send the AVPs that may be hidden (proxy authentication, numbers) hidden when a secret exists. Default true. */
+  readonly hideAvps?: boolean;
+  readonly reliable?: Partial<ReliableConfig>;
+  /** HELLO after this long without a message from the peer, ms (§6.5; default 60 s). */
+  readonly helloInterval?: number;
+  /** StopCCN a tunnel this long after its last session ended; undefined keeps it. */
+  readonly idleTunnelTimeout?: number;
+  /** Data messages we send carry the Length field. Default false (as xl2tpd and Linux do). */
+  readonly dataLengthBit?: boolean;
+  /** Identity of an endpoint, for finding the tunnel to an LNS and duplicate SCCRQs. Default String(e). */
+  readonly endpointKey?: (e: E) => string;
+  /** Randomness for ids, challenges and Random Vectors. Default node:crypto. */
+  readonly random?: (n: number) => Uint8Array;
+  /** Emit control-sent / control-received events. */
+  readonly trace?: boolean;
+}
+
+/** An LAC's request for an incoming call to an LNS. */
+export interface OpenSessionRequest<E> {
+  /** Where the LNS is (UDP 1701 on its address, for the caller's transport). */
+  readonly lns: E;
+  /** Tunnel secret shared with that LNS. */
+  readonly secret?: Secret;
+  readonly call?: CallInfo;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Internal state.
+
+type TunnelState = 'wait-ctl-reply' | 'wait-ctl-conn' | 'established' | 'closing';
+type SessionState = 'wait-tunnel' | 'wait-reply' | 'wait-connect' | 'established';
+
+interface Session {
+  readonly localId: number;
+  peerId: number;
+  state: SessionState;
+  call: CallInfo;
+  /** We put Ns on data messages. */
+  sendSequenced: boolean;
+  dataNs: number;
+  /** Next data Ns expected from the peer (when it sequences). */
+  dataNr: number;
+}
+
+interface Tunnel<E> {
+  readonly localId: number;
+  peer: E;
+  /** LAC: key of the LNS it was opened to (reuse); LNS: key of the SCCRQ source + its tunnel id (duplicates). */
+  readonly key: string;
+  readonly initiator: boolean;
+  state: TunnelState;
+  readonly cc: ReliableControl;
+  secret: Secret | undefined;
+  ourChallenge: Uint8Array | undefined;
+  peerHostName: string;
+  readonly sessions: Map<number, Session>;
+  lastHeard: number;
+  helloAt: number | undefined;
+  /** closing: when the state is dropped (§5.7: a full retransmission cycle after StopCCN). */
+  holdUntil: number | undefined;
+  idleAt: number | undefined;
+  /** Wire parse with this tunnel's secret (hidden AVPs). */
+  codec: typeof l2tp;
+}
+
+/** AVPs sent hidden when a secret exists (§4.4 allows hiding them; they carry user data). */
+const HIDDEN_KINDS: ReadonlySet<AvpKind> = new Set<AvpKind>([
+  'proxyAuthenType', 'proxyAuthenName', 'proxyAuthenChallenge', 'proxyAuthenId', 'proxyAuthenResponse', 'callingNumber', 'calledNumber', 'subAddress',
+]);
+
+const SESSION_MESSAGES: ReadonlySet<number> = new Set([
+  MessageType.OCRQ, MessageType.OCRP, MessageType.OCCN, MessageType.ICRQ, MessageType.ICRP, MessageType.ICCN, MessageType.CDN, MessageType.WEN, MessageType.SLI,
+]);
+
+const KNOWN_MESSAGES: ReadonlySet<number> = new Set(Object.values(MessageType));
+
+function emptyReliableCounters(): ReliableCounters {
+  return { sent: 0, retransmitted: 0, zlbSent: 0, received: 0, delivered: 0, duplicates: 0, outOfOrder: 0, outsideWindow: 0, staleAcks: 0, timeouts: 0 };
+}
+
+/** The session key handed to the owner: local tunnel id × 65536 + local session id. */
+export function sessionKey(tunnelId: number, sessionId: number): number {
+  return tunnelId * 0x10000 + sessionId;
+}
+
+export class L2tpNode<E> {
+  readonly counters: L2tpCounters = {
+    datagramsIn: 0,
+    tunnels: { opened: 0, established: 0, closed: 0, refused: 0, active: 0 },
+    sessions: { opened: 0, established: 0, closed: 0, refused: 0, active: 0, dataIn: 0, dataOut: 0 },
+    drops: {},
+    teardowns: {},
+    control: emptyReliableCounters(),
+  };
+
+  private readonly tunnels = new Map<number, Tunnel<E>>();
+  private readonly byKey = new Map<string, Tunnel<E>>();
+  private readonly transmits: L2tpTransmit<E>[] = [];
+  private readonly events: L2tpEvent<E>[] = [];
+  /** Tunnels whose control channel may have something to send. */
+  private readonly dirty = new Set<Tunnel<E>>();
+  private readonly rel: ReliableConfig;
+  private readonly random: (n: number) => Uint8Array;
+  private readonly keyOf: (e: E) => string;
+  private callSerial = 0;
+  private now = 0;
+
+  constructor(readonly config: L2tpConfig<E>) {
+    this.rel = { ...DEFAULT_RELIABLE, ...config.reliable };
+    this.random = config.random ?? ((n) => new Uint8Array(randomBytes(n)));
+    this.keyOf = config.endpointKey ?? ((e) => String(e));
+  }
+
+  // ------------------------------------------------------------------- the sans-IO surface
+
+  /** One UDP payload from `from`. */
+  handle(from: E, datagram: Uint8Array, now: number): void {
+    this.now = now;
+    this.counters.datagramsIn++;
+    const r = l2tp.parse(datagram);
+    if (!r.ok) return this.drop(`malformed:${r.error.code}`);
+    const m = r.value;
+    if (m.kind === 'data') return this.handleData(m);
+    if (m.tunnelId === 0) return this.handleTunnelZero(from, m, datagram);
+    const t = this.tunnels.get(m.tunnelId);
+    if (!t) return this.drop('unknown-tunnel');
+    this.handleTunnelControl(t, from, m, datagram);
+  }
+
+  handleTimeout(now: number): void {
+    this.now = now;
+    for (const t of [...this.tunnels.values()]) {
+      if (!t.cc.handleTimeout(now)) {
+        this.teardown(t, 'retransmit-timeout', undefined, false);
+        continue;
+      }
+      if (t.holdUntil !== undefined && now >= t.holdUntil) {
+        this.forget(t);
+        continue;
+      }
+      if (t.state === 'established' && t.helloAt !== undefined && now >= t.helloAt) {
+        // §6.5: keepalive after a quiet period; its retransmissions failing tears the tunnel down.
+        this.sendControl(t, 0, [avp('messageType', { messageType: MessageType.HELLO })]);
+        t.helloAt = now + this.helloInterval;
+      }
+      if (t.idleAt !== undefined && now >= t.idleAt) {
+        t.idleAt = undefined;
+        if (t.sessions.size === 0 && t.state === 'established') this.stopTunnel(t, { result: StopCcnResult.GENERAL_CLEAR }, 'idle');
+      }
+      this.dirty.add(t);
+    }
+  }
+
+  nextTimeout(): number | undefined {
+    let next: number | undefined;
+    const min = (x: number | undefined): void => {
+      if (x !== undefined && (next === undefined || x < next)) next = x;
+    };
+    for (const t of this.tunnels.values()) {
+      min(t.cc.nextTimeout());
+      min(t.holdUntil);
+      if (t.state === 'established') min(t.helloAt);
+      min(t.idleAt);
+    }
+    return next;
+  }
+
+  pollTransmit(): L2tpTransmit<E> | undefined {
+    if (this.transmits.length === 0) this.collect();
+    return this.transmits.shift();
+  }
+
+  pollEvent(): L2tpEvent<E> | undefined {
+    return this.events.shift();
+  }
+
+  // ------------------------------------------------------------------- owner API
+
+  /**
+   * LAC: place an incoming call towards `req.lns`. Reuses the tunnel to that LNS, or opens one
+   * (its ICRQ waits until the tunnel is established). Returns the session key.
+   */
+  openSession(req: OpenSessionRequest<E>, now: number): number {
+    if (this.config.role !== 'lac') throw new Error('openSession is for the LAC side');
+    this.now = now;
+    const key = this.keyOf(req.lns);
+    let t = this.byKey.get(key);
+    if (t && t.state === 'closing') t = undefined;
+    if (!t) t = this.openTunnel(req.lns, key, req.secret);
+    const s = this.newSession(t, req.call ?? {});
+    this.counters.sessions.opened++;
+    t.idleAt = undefined;
+    if (t.state === 'established') this.sendIcrq(t, s);
+    return sessionKey(t.localId, s.localId);
+  }
+
+  /** Hang up a session with a CDN (§5.7). The owner gets a session-down event too. */
+  closeSession(session: number, now: number, result: ResultCode = { result: CdnResult.ADMINISTRATIVE }, cause?: Q931Cause): boolean {
+    this.now = now;
+    const found = this.lookup(session);
+    if (!found) return false;
+    const [t, s] = found;
+    if (s.state !== 'wait-tunnel') this.sendCdn(t, s.peerId, s.localId, result, cause);
+    this.endSession(t, s, 'local', result, cause);
+    return true;
+  }
+
+  /** Stop a tunnel with StopCCN (every session in it ends). */
+  closeTunnel(tunnelId: number, now: number, result: ResultCode = { result: StopCcnResult.GENERAL_CLEAR }): boolean {
+    this.now = now;
+    const t = this.tunnels.get(tunnelId);
+    if (!t || t.state === 'closing') return false;
+    this.stopTunnel(t, result, 'local');
+    return true;
+  }
+
+  /** Send one PPP frame (address/control onwards) on a session. The payload is not copied. */
+  sendData(session: number, payload: Uint8Array): boolean {
+    const found = this.lookup(session);
+    if (!found || found[1].state !== 'established') return false;
+    const [t, s] = found;
+    const m: { -readonly [K in keyof DataMessage]: DataMessage[K] } = {
+      kind: 'data', tunnelId: t.cc.peerTunnelId, sessionId: s.peerId, hasLength: this.config.dataLengthBit ?? false, priority: false, payload,
+    };
+    if (s.sendSequenced) {
+      m.sequence = { ns: s.dataNs, nr: 0 };
+      s.dataNs = (s.dataNs + 1) & 0xffff;
+    }
+    this.counters.sessions.dataOut++;
+    this.transmits.push({ to: t.peer, message: m });
+    return true;
+  }
+
+  /** Data fast path: the header length `writeDataHeaderFor` will write for this session (0 if unknown). */
+  dataHeaderLengthFor(session: number): number {
+    const found = this.lookup(session);
+    if (!found) return 0;
+    return dataHeaderLength(this.config.dataLengthBit ?? false, found[1].sendSequenced);
+  }
+
+  /**
+   * Data fast path, no allocation: write this session's data header at b[o] in front of a PPP
+   * frame of `payloadLength` octets that already sits right after it. Returns the payload offset
+   * (o + header length), or -1 when the session cannot carry data.
+   */
+  writeDataHeaderFor(session: number, b: Uint8Array, o: number, payloadLength: number): number {
+    const t = this.tunnels.get(Math.floor(session / 0x10000));
+    const s = t?.sessions.get(session & 0xffff);
+    if (!t || !s || s.state !== 'established') return -1;
+    const withLength = this.config.dataLengthBit ?? false;
+    const hl = dataHeaderLength(withLength, s.sendSequenced);
+    let ns: number | undefined;
+    if (s.sendSequenced) {
+      ns = s.dataNs;
+      s.dataNs = (s.dataNs + 1) & 0xffff;
+    }
+    this.counters.sessions.dataOut++;
+    return writeDataHeader(b, o, t.cc.peerTunnelId, s.peerId, hl + payloadLength, withLength, ns);
+  }
+
+  /**
+   * Data fast path, no allocation: the session key of a data message parsed into `view`
+   * (sequence numbers checked), or -1 (counted as a drop).
+   */
+  sessionForData(view: L2tpDataView): number {
+    const t = this.tunnels.get(view.tunnelId);
+    const s = t?.sessions.get(view.sessionId);
+    if (!t || !s || s.state !== 'established') {
+      this.drop(t ? 'data-unknown-session' : 'data-unknown-tunnel');
+      return -1;
+    }
+    if (!this.acceptDataSequence(s, view.sequenced, view.ns)) return -1;
+    this.counters.sessions.dataIn++;
+    return sessionKey(t.localId, s.localId);
+  }
+
+  /** Live tunnels, for status output and tests. */
+  tunnelInfo(): { tunnelId: number; peerTunnelId: number; state: string; peerHostName: string; sessions: number; cwnd: number; outstanding: number; control: ReliableCounters }[] {
+    return [...this.tunnels.values()].map((t) => ({
+      tunnelId: t.localId, peerTunnelId: t.cc.peerTunnelId, state: t.state, peerHostName: t.peerHostName, sessions: t.sessions.size, cwnd: t.cc.congestionWindow, outstanding: t.cc.outstanding, control: { ...t.cc.counters },
+    }));
+  }
+
+  /** A live session's state and ids. */
+  sessionInfo(session: number): { state: string; tunnelId: number; sessionId: number; peerTunnelId: number; peerSessionId: number; sequenced: boolean } | undefined {
+    const found = this.lookup(session);
+    if (!found) return undefined;
+    const [t, s] = found;
+    return { state: s.state, tunnelId: t.localId, sessionId: s.localId, peerTunnelId: t.cc.peerTunnelId, peerSessionId: s.peerId, sequenced: s.sendSequenced };
+  }
+
+  // ------------------------------------------------------------------- tunnels
+
+  private get helloInterval(): number {
+    return this.config.helloInterval ?? 60_000;
+  }
+
+  private newTunnel(peer: E, key: string, initiator: boolean, secret: Secret | undefined): Tunnel<E> {
+    const localId = this.freeId((id) => this.tunnels.has(id));
+    const t: Tunnel<E> = {
+      localId, peer, key, initiator, state: initiator ? 'wait-ctl-reply' : 'wait-ctl-conn',
+      cc: new ReliableControl(this.rel), secret, ourChallenge: undefined, peerHostName: '',
+      sessions: new Map(), lastHeard: this.now, helloAt: undefined, holdUntil: undefined, idleAt: undefined,
+      codec: secret ? l2tpWithSecret(secret) : l2tp,
+    };
+    this.tunnels.set(localId, t);
+    this.byKey.set(key, t);
+    this.counters.tunnels.opened++;
+    this.counters.tunnels.active++;
+    return t;
+  }
+
+  private tunnelAvps(t: Tunnel<E>, type: number): Avp[] {
+    const c = this.config;
+    const avps: Avp[] = [
+      avp('messageType', { messageType: type }),
+      avp('protocolVersion', { version: 1, revision: 0 }),
+      avp('framingCapabilities', { bits: c.framingCapabilities ?? (FramingBits.SYNC | FramingBits.ASYNC) }),
+      avp('bearerCapabilities', { bits: c.bearerCapabilities ?? 0 }),
+      avp('firmwareRevision', { revision: c.firmwareRevision ?? 0x0100 }),
+      avp('hostName', { name: c.hostName }),
+      avp('vendorName', { name: c.vendorName ?? 'pseudonet' }),
+      avp('assignedTunnelId', { id: t.localId }),
+      avp('receiveWindowSize', { size: this.rel.receiveWindow }),
+    ];
+    if (t.secret) {
+      t.ourChallenge = this.random(16);
+      avps.push(avp('challenge', { challenge: t.ourChallenge }));
+    }
+    return avps;
+  }
+
+  private openTunnel(lns: E, key: string, secret: Secret | undefined): Tunnel<E> {
+    const t = this.newTunnel(lns, key, true, secret);
+    this.sendControl(t, 0, this.tunnelAvps(t, MessageType.SCCRQ));
+    return t;
+  }
+
+  private handleTunnelZero(from: E, m0: ControlMessage, raw: Uint8Array): void {
+    if (controlMessageType(m0) !== MessageType.SCCRQ) return this.drop('tunnel-zero-not-sccrq');
+    const hostName = findAvp(m0.avps, 'hostName');
+    if (!hostName) return this.drop('sccrq-missing-avp');
+    let policy: PeerPolicy | undefined;
+    if (this.config.role === 'lns') policy = this.config.authorize ? this.config.authorize(hostName.name, from) : {};
+    let m = m0;
+    if (policy?.secret && m.avps.some((a) => a.kind === 'concealed')) {
+      const r = l2tpWithSecret(policy.secret).parse(raw);
+      if (!r.ok || r.value.kind !== 'control') return this.drop(`malformed:${r.ok ? 'not-control' : r.error.code}`);
+      m = r.value;
+    }
+    const assigned = findAvp(m.avps, 'assignedTunnelId');
+    if (!assigned) return this.drop('sccrq-missing-avp');
+    const key = `${this.keyOf(from)}/${assigned.id}`;
+    const existing = this.byKey.get(key);
+    // A retransmitted SCCRQ (our SCCRP was lost): the reliable layer acknowledges and drops it.
+    if (existing) return this.handleTunnelControl(existing, from, m0, raw);
+    const t = this.newTunnel(from, key, false, policy?.secret);
+    t.cc.peerTunnelId = assigned.id;
+    t.peerHostName = hostName.name;
+    if (!policy) {
+      // Refused: take the SCCRQ into the sequence space (so the StopCCN acknowledges it), answer StopCCN.
+      t.cc.receive(m, this.now);
+      return this.refuseTunnel(t, { result: StopCcnResult.NOT_AUTHORIZED, error: 0, message: 'unknown peer' }, 'not-authorized');
+    }
+    this.handleTunnelControl(t, from, m, raw);
+  }
+
+  private handleTunnelControl(t: Tunnel<E>, from: E, m0: ControlMessage, raw: Uint8Array): void {
+    let m = m0;
+    if (t.secret && m.avps.some((a) => a.kind === 'concealed')) {
+      const r = t.codec.parse(raw);
+      if (!r.ok || r.value.kind !== 'control') return this.drop(`malformed:${r.ok ? 'not-control' : r.error.code}`);
+      m = r.value;
+    }
+    this.dirty.add(t);
+    t.lastHeard = this.now;
+    if (t.state === 'established') t.helloAt = this.now + this.helloInterval;
+    if (t.initiator && t.state === 'wait-ctl-reply' && m.avps.length) t.peer = from; // an LNS may answer from another port
+    for (const d of t.cc.receive(m, this.now)) {
+      if (t.state === 'closing') continue; // only acknowledge, §5.7
+      if (this.config.trace) this.events.push({ type: 'control-received', tunnelId: t.localId, ns: d.ns, messageType: controlMessageType(d) ?? -1, sessionId: d.sessionId });
+      this.dispatch(t, d);
+      if (!this.tunnels.has(t.localId)) break;
+    }
+  }
+
+  /** §4.1: an unrecognised AVP with the M bit ends the session (session message) or the tunnel. */
+  private unknownMandatory(m: ControlMessage): Avp | undefined {
+    for (const a of m.avps) if ((a.kind === 'unknown' || a.kind === 'concealed') && a.mandatory) return a;
+    return undefined;
+  }
+
+  private dispatch(t: Tunnel<E>, m: ControlMessage): void {
+    const type = controlMessageType(m)!;
+    const typeAvp = m.avps[0] as AvpOf<'messageType'>;
+    if (!KNOWN_MESSAGES.has(type)) {
+      if (typeAvp.mandatory) return this.stopTunnel(t, { result: StopCcnResult.GENERAL_ERROR, error: GeneralError.BAD_VALUE, message: `unknown message type ${type}` }, 'unknown-message-type');
+      return this.drop('unknown-message-type-ignored');
+    }
+    if (this.unknownMandatory(m)) {
+      const result = { result: StopCcnResult.GENERAL_ERROR, error: GeneralError.UNKNOWN_MANDATORY_AVP, message: 'unknown mandatory AVP' };
+      if (SESSION_MESSAGES.has(type)) return this.refuseSessionMessage(t, m, result);
+      return this.stopTunnel(t, result, 'unknown-mandatory-avp');
+    }
+    switch (type) {
+      case MessageType.SCCRQ: return this.onSccrq(t, m);
+      case MessageType.SCCRP: return this.onSccrp(t, m);
+      case MessageType.SCCCN: return this.onScccn(t, m);
+      case MessageType.StopCCN: return this.onStopCcn(t, m);
+      case MessageType.HELLO: return; // the acknowledgement is the answer
+      case MessageType.ICRQ: return this.onIcrq(t, m);
+      case MessageType.ICRP: return this.onIcrp(t, m);
+      case MessageType.ICCN: return this.onIccn(t, m);
+      case MessageType.CDN: return this.onCdn(t, m);
+      case MessageType.OCRQ: return this.onOcrq(t, m);
+      case MessageType.WEN: {
+        const s = t.sessions.get(m.sessionId);
+        const errors = findAvp(m.avps, 'callErrors');
+        if (s && errors) this.events.push({ type: 'wan-error', session: sessionKey(t.localId, s.localId), errors });
+        return;
+      }
+      case MessageType.SLI: {
+        const s = t.sessions.get(m.sessionId);
+        const accm = findAvp(m.avps, 'accm');
+        if (s && accm) this.events.push({ type: 'set-link-info', session: sessionKey(t.localId, s.localId), sendAccm: accm.sendAccm, receiveAccm: accm.receiveAccm });
+        return;
+      }
+      default:
+        return this.drop(`unexpected-${messageTypeName(type)}`);
+    }
+  }
+
+  private tunnelCommon(t: Tunnel<E>, m: ControlMessage): ResultCode | undefined {
+    const pv = findAvp(m.avps, 'protocolVersion');
+    if (!pv || pv.version !== 1 || pv.revision !== 0) return { result: StopCcnResult.BAD_PROTOCOL_VERSION, error: 0, message: 'need protocol version 1.0' };
+    const host = findAvp(m.avps, 'hostName');
+    const assigned = findAvp(m.avps, 'assignedTunnelId');
+    if (!host || !assigned || !findAvp(m.avps, 'framingCapabilities')) return { result: StopCcnResult.GENERAL_ERROR, error: GeneralError.BAD_LENGTH, message: 'missing mandatory AVP' };
+    if (assigned.id === 0) return { result: StopCcnResult.GENERAL_ERROR, error: GeneralError.BAD_VALUE, message: 'assigned tunnel id 0' };
+    t.peerHostName = host.name;
+    t.cc.peerTunnelId = assigned.id;
+    t.cc.setPeerWindow(findAvp(m.avps, 'receiveWindowSize')?.size ?? 4);
+    return undefined;
+  }
+
+  private onSccrq(t: Tunnel<E>, m: ControlMessage): void {
+    if (t.initiator || t.state !== 'wait-ctl-conn') return this.drop('unexpected-SCCRQ');
+    const bad = this.tunnelCommon(t, m);
+    if (bad) return this.refuseTunnel(t, bad, 'bad-sccrq');
+    const avps = this.tunnelAvps(t, MessageType.SCCRP);
+    const challenge = findAvp(m.avps, 'challenge');
+    if (challenge) {
+      if (!t.secret) return this.refuseTunnel(t, { result: StopCcnResult.NOT_AUTHORIZED, error: 0, message: 'challenge without a shared secret' }, 'challenge-without-secret');
+      avps.push(avp('challengeResponse', { response: challengeResponse(MessageType.SCCRP, t.secret, challenge.challenge) }));
+    }
+    this.sendControl(t, 0, avps);
+  }
+
+  private onSccrp(t: Tunnel<E>, m: ControlMessage): void {
+    if (!t.initiator || t.state !== 'wait-ctl-reply') return this.drop('unexpected-SCCRP');
+    const bad = this.tunnelCommon(t, m);
+    if (bad) return this.refuseTunnel(t, bad, 'bad-sccrp');
+    if (t.ourChallenge && !this.responseOk(t, m, MessageType.SCCRP)) return this.badResponse(t);
+    const avps: Avp[] = [avp('messageType', { messageType: MessageType.SCCCN })];
+    const challenge = findAvp(m.avps, 'challenge');
+    if (challenge) {
+      if (!t.secret) return this.refuseTunnel(t, { result: StopCcnResult.NOT_AUTHORIZED, error: 0, message: 'challenge without a shared secret' }, 'challenge-without-secret');
+      avps.push(avp('challengeResponse', { response: challengeResponse(MessageType.SCCCN, t.secret, challenge.challenge) }));
+    }
+    this.sendControl(t, 0, avps);
+    this.established(t);
+    for (const s of t.sessions.values()) if (s.state === 'wait-tunnel') this.sendIcrq(t, s);
+  }
+
+  private onScccn(t: Tunnel<E>, m: ControlMessage): void {
+    if (t.initiator || t.state !== 'wait-ctl-conn') return this.drop('unexpected-SCCCN');
+    if (t.ourChallenge && !this.responseOk(t, m, MessageType.SCCCN)) return this.badResponse(t);
+    this.established(t);
+  }
+
+  private responseOk(t: Tunnel<E>, m: ControlMessage, type: number): boolean {
+    const r = findAvp(m.avps, 'challengeResponse');
+    return !!r && !!t.secret && !!t.ourChallenge && bytesEqual(r.response, challengeResponse(type, t.secret, t.ourChallenge));
+  }
+
+  private badResponse(t: Tunnel<E>): void {
+    this.refuseTunnel(t, { result: StopCcnResult.NOT_AUTHORIZED, error: 0, message: 'bad challenge response' }, 'bad-challenge-response');
+  }
+
+  private established(t: Tunnel<E>): void {
+    t.state = 'established';
+    t.helloAt = this.now + this.helloInterval;
+    this.counters.tunnels.established++;
+    this.events.push({ type: 'tunnel-up', tunnelId: t.localId, peerTunnelId: t.cc.peerTunnelId, peerHostName: t.peerHostName, peer: t.peer });
+  }
+
+  private onStopCcn(t: Tunnel<E>, m: ControlMessage): void {
+    const rc = findAvp(m.avps, 'resultCode');
+    const result: ResultCode | undefined = rc ? stripResult(rc) : undefined;
+    // §5.7: acknowledge (the reliable layer does), keep the state for a retransmission cycle,
+    // and send nothing more of our own.
+    t.cc.abandon();
+    this.teardown(t, 'peer-stopccn', result, true);
+  }
+
+  private refuseTunnel(t: Tunnel<E>, result: ResultCode, reason: string): void {
+    if (t.state !== 'established') this.counters.tunnels.refused++;
+    this.stopTunnel(t, result, reason);
+  }
+
+  /** Send StopCCN, end every session, hold the tunnel to acknowledge retransmissions (§5.7). */
+  private stopTunnel(t: Tunnel<E>, result: ResultCode, reason: string): void {
+    if (t.state === 'closing') return;
+    this.sendControl(t, 0, [avp('messageType', { messageType: MessageType.StopCCN }), avp('assignedTunnelId', { id: t.localId }), avp('resultCode', result)]);
+    this.teardown(t, reason, result, true);
+  }
+
+  private teardown(t: Tunnel<E>, reason: string, result: ResultCode | undefined, hold: boolean): void {
+    if (t.state === 'closing' && hold) return;
+    const wasClosing = t.state === 'closing';
+    for (const s of [...t.sessions.values()]) this.endSession(t, s, `tunnel-${reason}`, undefined, undefined);
+    if (!wasClosing) {
+      this.counters.teardowns[reason] = (this.counters.teardowns[reason] ?? 0) + 1;
+      this.events.push(result ? { type: 'tunnel-down', tunnelId: t.localId, reason, result } : { type: 'tunnel-down', tunnelId: t.localId, reason });
+    }
+    t.state = 'closing';
+    t.helloAt = undefined;
+    t.idleAt = undefined;
+    if (this.byKey.get(t.key) === t && t.initiator) this.byKey.delete(t.key); // a new openSession makes a new tunnel
+    if (hold) {
+      t.holdUntil = this.now + fullRetransmitCycle(this.rel);
+      this.dirty.add(t);
+    } else this.forget(t);
+  }
+
+  private forget(t: Tunnel<E>): void {
+    if (!this.tunnels.has(t.localId)) return;
+    this.tunnels.delete(t.localId);
+    if (this.byKey.get(t.key) === t) this.byKey.delete(t.key);
+    this.dirty.delete(t);
+    this.counters.tunnels.active--;
+    this.counters.tunnels.closed++;
+    const c = this.counters.control;
+    for (const k of Object.keys(c) as (keyof ReliableCounters)[]) c[k] += t.cc.counters[k];
+  }
+
+  // ------------------------------------------------------------------- sessions
+
+  private newSession(t: Tunnel<E>, call: CallInfo): Session {
+    const localId = this.freeId((id) => t.sessions.has(id));
+    const s: Session = { localId, peerId: 0, state: 'wait-tunnel', call, sendSequenced: !!call.sequencingRequired, dataNs: 0, dataNr: 0 };
+    t.sessions.set(localId, s);
+    this.counters.sessions.active++;
+    return s;
+  }
+
+  private hide<K extends AvpKind>(t: Tunnel<E>, kind: K, a: AvpOf<K>): Avp {
+    if (!t.secret || this.config.hideAvps === false || !HIDDEN_KINDS.has(kind)) return a;
+    return { ...a, hidden: HIDE } as Avp;
+  }
+
+  private sendIcrq(t: Tunnel<E>, s: Session): void {
+    s.state = 'wait-reply';
+    const c = s.call;
+    this.callSerial = (this.callSerial + 1) >>> 0;
+    const avps: Avp[] = [
+      avp('messageType', { messageType: MessageType.ICRQ }),
+      avp('assignedSessionId', { id: s.localId }),
+      avp('callSerialNumber', { serial: c.callSerialNumber ?? this.callSerial }),
+      avp('bearerType', { bits: c.bearerType ?? 0 }),
+    ];
+    if (c.physicalChannelId !== undefined) avps.push(avp('physicalChannelId', { id: c.physicalChannelId }));
+    if (c.callingNumber !== undefined) avps.push(this.hide(t, 'callingNumber', avp('callingNumber', { number: c.callingNumber })));
+    if (c.calledNumber !== undefined) avps.push(this.hide(t, 'calledNumber', avp('calledNumber', { number: c.calledNumber })));
+    if (c.subAddress !== undefined) avps.push(this.hide(t, 'subAddress', avp('subAddress', { subAddress: c.subAddress })));
+    this.sendControl(t, 0, avps);
+  }
+
+  private sendIccn(t: Tunnel<E>, s: Session): void {
+    const c = s.call;
+    const avps: Avp[] = [
+      avp('messageType', { messageType: MessageType.ICCN }),
+      avp('txConnectSpeed', { bps: c.txConnectSpeed ?? 0 }),
+      avp('framingType', { bits: c.framingType ?? FramingBits.SYNC }),
+    ];
+    if (c.rxConnectSpeed !== undefined) avps.push(avp('rxConnectSpeed', { bps: c.rxConnectSpeed }));
+    if (c.privateGroupId !== undefined) avps.push(avp('privateGroupId', { groupId: c.privateGroupId }));
+    if (c.sequencingRequired) avps.push(avp('sequencingRequired', {}));
+    const lcp = c.proxyLcp;
+    if (lcp?.initialReceived) avps.push(avp('initialReceivedLcpConfReq', { options: lcp.initialReceived }));
+    if (lcp?.lastSent) avps.push(avp('lastSentLcpConfReq', { options: lcp.lastSent }));
+    if (lcp?.lastReceived) avps.push(avp('lastReceivedLcpConfReq', { options: lcp.lastReceived }));
+    const pa = c.proxyAuth;
+    if (pa) {
+      avps.push(this.hide(t, 'proxyAuthenType', avp('proxyAuthenType', { authType: pa.type })));
+      if (pa.name !== undefined) avps.push(this.hide(t, 'proxyAuthenName', avp('proxyAuthenName', { name: pa.name })));
+      if (pa.challenge !== undefined) avps.push(this.hide(t, 'proxyAuthenChallenge', avp('proxyAuthenChallenge', { challenge: pa.challenge })));
+      if (pa.id !== undefined) avps.push(this.hide(t, 'proxyAuthenId', avp('proxyAuthenId', { id: pa.id })));
+      if (pa.response !== undefined) avps.push(this.hide(t, 'proxyAuthenResponse', avp('proxyAuthenResponse', { response: pa.response })));
+    }
+    this.sendControl(t, s.peerId, avps);
+  }
+
+  private sendCdn(t: Tunnel<E>, peerSessionId: number, localId: number, result: ResultCode, cause?: Q931Cause): void {
+    const avps: Avp[] = [avp('messageType', { messageType: MessageType.CDN }), avp('resultCode', result), avp('assignedSessionId', { id: localId })];
+    if (cause) avps.push(avp('q931CauseCode', cause));
+    this.sendControl(t, peerSessionId, avps);
+  }
+
+  private onIcrq(t: Tunnel<E>, m: ControlMessage): void {
+    const assigned = findAvp(m.avps, 'assignedSessionId');
+    if (!assigned || assigned.id === 0) return this.drop('icrq-without-session-id');
+    if (this.config.role !== 'lns' || t.state !== 'established') {
+      this.counters.sessions.refused++;
+      return this.sendCdn(t, assigned.id, 0, { result: CdnResult.GENERAL_ERROR, error: GeneralError.NO_CONTROL_CONNECTION, message: 'not accepting calls' });
+    }
+    const call = callInfo(m.avps, {});
+    const s = this.newSession(t, call);
+    s.peerId = assigned.id;
+    s.state = 'wait-connect';
+    this.counters.sessions.opened++;
+    t.idleAt = undefined;
+    this.sendControl(t, s.peerId, [avp('messageType', { messageType: MessageType.ICRP }), avp('assignedSessionId', { id: s.localId })]);
+  }
+
+  private onIcrp(t: Tunnel<E>, m: ControlMessage): void {
+    const s = t.sessions.get(m.sessionId);
+    const assigned = findAvp(m.avps, 'assignedSessionId');
+    if (!s || s.state !== 'wait-reply') return this.drop('unexpected-ICRP');
+    if (!assigned || assigned.id === 0) {
+      this.sendCdn(t, 0, s.localId, { result: CdnResult.GENERAL_ERROR, error: GeneralError.BAD_LENGTH, message: 'ICRP without Assigned Session ID' });
+      return this.endSession(t, s, 'bad-icrp', undefined, undefined);
+    }
+    s.peerId = assigned.id;
+    this.sendIccn(t, s);
+    this.sessionUp(t, s);
+  }
+
+  private onIccn(t: Tunnel<E>, m: ControlMessage): void {
+    const s = t.sessions.get(m.sessionId);
+    if (!s || s.state !== 'wait-connect') return this.drop('unexpected-ICCN');
+    s.call = callInfo(m.avps, s.call);
+    s.sendSequenced = !!s.call.sequencingRequired;
+    this.sessionUp(t, s);
+  }
+
+  private sessionUp(t: Tunnel<E>, s: Session): void {
+    s.state = 'established';
+    this.counters.sessions.established++;
+    this.events.push({ type: 'session-up', session: sessionKey(t.localId, s.localId), tunnelId: t.localId, sessionId: s.localId, peerSessionId: s.peerId, info: s.call });
+  }
+
+  private onCdn(t: Tunnel<E>, m: ControlMessage): void {
+    const assigned = findAvp(m.avps, 'assignedSessionId');
+    let s = m.sessionId ? t.sessions.get(m.sessionId) : undefined;
+    // A CDN sent before the peer learnt our session id carries 0 in the header: find it by the peer's id.
+    if (!s && assigned) for (const x of t.sessions.values()) if (x.peerId === assigned.id && x.peerId !== 0) s = x;
+    if (!s) return this.drop('cdn-unknown-session');
+    const rc = findAvp(m.avps, 'resultCode');
+    const q = findAvp(m.avps, 'q931CauseCode');
+    this.endSession(t, s, 'peer-cdn', rc ? stripResult(rc) : undefined, q ? stripCause(q) : undefined);
+  }
+
+  private onOcrq(t: Tunnel<E>, m: ControlMessage): void {
+    // We place no outgoing calls (no bearer capabilities): refuse with a CDN, permanent (§6.7, §4.4.2).
+    const assigned = findAvp(m.avps, 'assignedSessionId');
+    this.counters.sessions.refused++;
+    this.sendCdn(t, assigned?.id ?? 0, 0, { result: CdnResult.NO_FACILITIES_PERMANENT, error: 0, message: 'no outgoing calls' });
+  }
+
+  /** A session message carried an unknown mandatory AVP: CDN result 2 / error 8 (§4.1). */
+  private refuseSessionMessage(t: Tunnel<E>, m: ControlMessage, result: ResultCode): void {
+    const type = controlMessageType(m);
+    const assigned = findAvp(m.avps, 'assignedSessionId');
+    const s = m.sessionId ? t.sessions.get(m.sessionId) : undefined;
+    if (!s && type === MessageType.ICRQ && assigned) {
+      this.counters.sessions.refused++;
+      this.counters.teardowns['unknown-mandatory-avp'] = (this.counters.teardowns['unknown-mandatory-avp'] ?? 0) + 1;
+      return this.sendCdn(t, assigned.id, 0, result);
+    }
+    if (!s) return this.drop('unknown-session');
+    if (!s.peerId && assigned) s.peerId = assigned.id;
+    this.sendCdn(t, s.peerId, s.localId, result);
+    this.counters.teardowns['unknown-mandatory-avp'] = (this.counters.teardowns['unknown-mandatory-avp'] ?? 0) + 1;
+    this.endSession(t, s, 'unknown-mandatory-avp', result, undefined);
+  }
+
+  private endSession(t: Tunnel<E>, s: Session, reason: string, result: ResultCode | undefined, cause: Q931Cause | undefined): void {
+    if (!t.sessions.delete(s.localId)) return;
+    this.counters.sessions.active--;
+    this.counters.sessions.closed++;
+    const ev: { -readonly [K in keyof Extract<L2tpEvent<E>, { type: 'session-down' }>]: Extract<L2tpEvent<E>, { type: 'session-down' }>[K] } = { type: 'session-down', session: sessionKey(t.localId, s.localId), reason };
+    if (result) ev.result = result;
+    if (cause) ev.cause = cause;
+    this.events.push(ev);
+    if (t.sessions.size === 0 && t.state === 'established' && this.config.idleTunnelTimeout !== undefined) t.idleAt = this.now + this.config.idleTunnelTimeout;
+  }
+
+  // ------------------------------------------------------------------- data
+
+  private handleData(m: DataMessage): void {
+    const t = this.tunnels.get(m.tunnelId);
+    const s = t?.sessions.get(m.sessionId);
+    if (!t || !s) return this.drop(t ? 'data-unknown-session' : 'data-unknown-tunnel');
+    if (s.state !== 'established') return this.drop('data-session-not-established');
+    if (!this.acceptDataSequence(s, m.sequence !== undefined, m.sequence?.ns ?? 0)) return;
+    this.counters.sessions.dataIn++;
+    this.events.push({ type: 'data', session: sessionKey(t.localId, s.localId), payload: m.payload });
+  }
+
+  /** Sequenced data (§5.4): drop what is older than what we already passed on; start sequencing when the peer does. */
+  private acceptDataSequence(s: Session, sequenced: boolean, ns: number): boolean {
+    if (!sequenced) return true;
+    if (!s.sendSequenced) s.sendSequenced = true;
+    if (((ns - s.dataNr + 0x8000) & 0xffff) - 0x8000 < 0) {
+      this.drop('data-out-of-order');
+      return false;
+    }
+    s.dataNr = (ns + 1) & 0xffff;
+    return true;
+  }
+
+  // ------------------------------------------------------------------- plumbing
+
+  private sendControl(t: Tunnel<E>, sessionId: number, avps0: Avp[]): void {
+    let avps: readonly Avp[] = avps0;
+    if (avps0.some((a) => a.kind !== 'concealed' && a.hidden)) {
+      const at = avps0.findIndex((a) => a.kind !== 'concealed' && a.hidden);
+      avps = hideAvps([...avps0.slice(0, at), avp('randomVector', { vector: this.random(16) }), ...avps0.slice(at)], t.secret!);
+    }
+    const ns = t.cc.send(sessionId, avps);
+    if (this.config.trace) this.events.push({ type: 'control-sent', tunnelId: t.localId, ns, messageType: (avps[0] as AvpOf<'messageType'>).messageType, sessionId });
+    this.dirty.add(t);
+  }
+
+  private collect(): void {
+    for (const t of this.dirty) {
+      for (let m = t.cc.poll(); m; m = t.cc.poll()) this.transmits.push({ to: t.peer, message: m });
+    }
+    this.dirty.clear();
+  }
+
+  private lookup(session: number): [Tunnel<E>, Session] | undefined {
+    const t = this.tunnels.get(Math.floor(session / 0x10000));
+    const s = t?.sessions.get(session & 0xffff);
+    return t && s ? [t, s] : undefined;
+  }
+
+  private freeId(used: (id: number) => boolean): number {
+    for (let i = 0; i < 1000; i++) {
+      const b = this.random(2);
+      const id = (b[0]! << 8) | b[1]!;
+      if (id !== 0 && !used(id)) return id;
+    }
+    for (let id = 1; id <= 0xffff; id++) if (!used(id)) return id;
+    throw new Error('no free L2TP id');
+  }
+
+  private drop(reason: string): void {
+    this.counters.drops[reason] = (this.counters.drops[reason] ?? 0) + 1;
+  }
+}
+
+function stripResult(rc: AvpOf<'resultCode'>): ResultCode {
+  const r: { result: number; error?: number; message?: string } = { result: rc.result };
+  if (rc.error !== undefined) r.error = rc.error;
+  if (rc.message !== undefined) r.message = rc.message;
+  return r;
+}
+
+function stripCause(q: AvpOf<'q931CauseCode'>): Q931Cause {
+  return q.advisory === undefined ? { cause: q.cause, msg: q.msg } : { cause: q.cause, msg: q.msg, advisory: q.advisory };
+}
+
+/** Collect the call information of an ICRQ or ICCN into typed values, on top of `base`. */
+function callInfo(avps: readonly Avp[], base: CallInfo): CallInfo {
+  const c: { -readonly [K in keyof CallInfo]: CallInfo[K] } = { ...base };
+  const lcp: { -readonly [K in keyof ProxyLcp]: ProxyLcp[K] } = { ...base.proxyLcp };
+  let auth: { -readonly [K in keyof ProxyAuth]: ProxyAuth[K] } | undefined = base.proxyAuth ? { ...base.proxyAuth } : undefined;
+  const a = (): { -readonly [K in keyof ProxyAuth]: ProxyAuth[K] } => (auth ??= { type: 0 });
+  for (const x of avps) {
+    switch (x.kind) {
+      case 'callSerialNumber': c.callSerialNumber = x.serial; break;
+      case 'bearerType': c.bearerType = x.bits; break;
+      case 'physicalChannelId': c.physicalChannelId = x.id; break;
+      case 'callingNumber': c.callingNumber = x.number; break;
+      case 'calledNumber': c.calledNumber = x.number; break;
+      case 'subAddress': c.subAddress = x.subAddress; break;
+      case 'txConnectSpeed': c.txConnectSpeed = x.bps; break;
+      case 'rxConnectSpeed': c.rxConnectSpeed = x.bps; break;
+      case 'framingType': c.framingType = x.bits; break;
+      case 'sequencingRequired': c.sequencingRequired = true; break;
+      case 'privateGroupId': c.privateGroupId = x.groupId; break;
+      case 'initialReceivedLcpConfReq': lcp.initialReceived = x.options; break;
+      case 'lastSentLcpConfReq': lcp.lastSent = x.options; break;
+      case 'lastReceivedLcpConfReq': lcp.lastReceived = x.options; break;
+      case 'proxyAuthenType': a().type = x.authType; break;
+      case 'proxyAuthenName': a().name = x.name; break;
+      case 'proxyAuthenChallenge': a().challenge = x.challenge; break;
+      case 'proxyAuthenId': a().id = x.id; break;
+      case 'proxyAuthenResponse': a().response = x.response; break;
+      default: break;
+    }
+  }
+  if (Object.keys(lcp).length) c.proxyLcp = lcp;
+  if (auth) c.proxyAuth = auth;
+  return c;
+}
+
+/** Encode a transmit's message (hidden AVPs are already concealed, so no secret is needed). */
+export function encodeTransmit(t: L2tpTransmit<unknown>, buf?: Uint8Array): Uint8Array {
+  const n = l2tp.encodedLength(t.message);
+  const b = buf && buf.length >= n ? buf.subarray(0, n) : new Uint8Array(n);
+  l2tp.emit(t.message, b, 0);
+  return b;
+}
