@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { u16, u32, setU16, setU32 } from './bytes.js';
 import { fail, ok, type Codec, type Parsed, type WireError } from './result.js';
+import { PPPOE_HEADER_LENGTH, writeSessionHeader } from './pppoe.js';
 
 /** UDP port of L2TP (§8.1). */
 export const L2TP_PORT = 1701;
@@ -914,7 +915,7 @@ export class L2tpDataView {
 }
 
 /** RFC 2516 §4: PPPoE session header: VER/TYPE 0x11, CODE 0x00, SESSION_ID, LENGTH, then the PPP protocol. */
-export const PPPOE_SESSION_HEADER = 6;
+export const PPPOE_SESSION_HEADER = PPPOE_HEADER_LENGTH;
 
 /**
  * In place: a PPPoE session payload at b[pppoe] (6-octet PPPoE header, then PPP protocol and
@@ -962,11 +963,6 @@ export function l2tpToPppoe(b: Uint8Array, view: L2tpDataView, pppoeSessionId: n
     n -= 2;
   }
   const start = p - PPPOE_SESSION_HEADER;
-  b[start] = 0x11;
-  b[start + 1] = 0x00;
-  b[start + 2] = pppoeSessionId >>> 8;
-  b[start + 3] = pppoeSessionId & 0xff;
-  b[start + 4] = n >>> 8;
-  b[start + 5] = n & 0xff;
+  writeSessionHeader(b, start, pppoeSessionId, n);
   return start;
 }

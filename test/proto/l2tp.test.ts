@@ -609,7 +609,7 @@ function captureFrames(): Frame[] {
     if (!u) return;
     const r = l2tp.parse(u.payload);
     if (!r.ok) return;
-    const from = p.data[29] === 2 ? 'lac' : 'lns'; // 192.0.2.2 is the LAC
+    const from = u.src === ipv4FromString('192.0.2.2') ? 'lac' : 'lns';
     out.push({ n: i + 1, from, bytes: u.payload, msg: r.value });
   });
   return out;

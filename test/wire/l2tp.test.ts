@@ -12,6 +12,7 @@ import {
   type Avp, type AvpKind, type AvpValues, type ControlMessage, type DataMessage, type L2tpMessage,
 } from '../../src/wire/l2tp.js';
 import { encode } from '../../src/wire/result.js';
+import { pppoeSession } from '../../src/wire/pppoe.js';
 import { fromHex, textBytes, macFromString, ipv4FromString } from '../../src/wire/bytes.js';
 import { PcapngWriter, LinkType } from '../../src/wire/pcap.js';
 import { checkRoundTrip, checkReemit, propertyRoundTrip, plain } from '../helpers/codec.js';
@@ -251,6 +252,10 @@ test('the data view and the PPPoE ⇄ L2TP swap agree with the codec on the capt
     assert.ok(v2.parse(buf));
     const pppoe = l2tpToPppoe(buf, v2, 0x1234);
     assert.deepEqual([...buf.subarray(pppoe, pppoe + 6)], [0x11, 0, 0x12, 0x34, (m.value.payload.length - 2) >> 8, (m.value.payload.length - 2) & 0xff]);
+    const ps = pppoeSession.parse(buf.subarray(pppoe));
+    assert.ok(ps.ok, 'the PPPoE codec reads what the swap wrote');
+    assert.equal(ps.value.sessionId, 0x1234);
+    assert.equal(ps.value.payload.length, m.value.payload.length - 2);
     assert.deepEqual(Buffer.from(buf.subarray(pppoe + 6, pppoe + 6 + m.value.payload.length - 2)), Buffer.from(m.value.payload.subarray(2)), 'PPP protocol onwards, unchanged');
     const start = pppoeToL2tp(buf, pppoe, m.value.tunnelId, m.value.sessionId);
     assert.equal(start, 0);
