@@ -197,9 +197,11 @@ export class ReliableControl {
 
   /**
    * The next message to put on the wire: a new or retransmitted control message while the
-   * window allows, else a ZLB when an acknowledgement is owed, else undefined.
+   * window allows, else a ZLB when an acknowledgement is owed, else undefined. `now` starts
+   * the retransmission timer.
    */
-  poll(): ControlMessage | undefined {
+  poll(now: number): ControlMessage | undefined {
+    if (now > this.now) this.now = now;
     const inFlight = seqDiff(this.sendPtr, this.una);
     if (seqLt(this.sendPtr, this.nsNext) && inFlight < Math.min(this.cwnd, this.peerWindow)) {
       const p = this.queue[inFlight]!;

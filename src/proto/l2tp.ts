@@ -866,7 +866,7 @@ export class L2tpNode<E> {
 
   private collect(): void {
     for (const t of this.dirty) {
-      for (let m = t.cc.poll(); m; m = t.cc.poll()) this.transmits.push({ to: t.peer, message: m });
+      for (let m = t.cc.poll(this.now); m; m = t.cc.poll(this.now)) this.transmits.push({ to: t.peer, message: m });
     }
     this.dirty.clear();
   }

@@ -32,7 +32,8 @@ function lnsConfig(extra: Partial<L2tpConfig<string>> = {}): L2tpConfig<string> 
 
 /** One LAC and `n` LNSs, each pair on its own impaired segment. The LAC addresses LNS i as i; an LNS calls the LAC "lac". */
 function network(n: number, opts: { imp?: ConstructorParameters<typeof Segment>[2]; lac?: Partial<L2tpConfig<number>>; lns?: (i: number) => Partial<L2tpConfig<string>> } = {}) {
-  const clock = new VirtualClock();
+  // Far from zero, as a wall clock is: a timer computed from a stale "now" shows as an early retransmission.
+  const clock = new VirtualClock(1_700_000_000_000);
   const segs: Segment[] = [];
   const lacPorts: { send(f: Uint8Array): void }[] = [];
   const lac = new L2tpDriver(clock, new L2tpNode<number>(lacConfig(opts.lac)), (to, b) => lacPorts[to]!.send(b));
@@ -126,39 +127,42 @@ test('reliable delivery unit: out-of-order queueing, duplicates re-acknowledged,
   // 2 and 1 arrive before 0: queued, and acknowledged at once (a ZLB with Nr 0).
   assert.deepEqual(rx.receive(m(2), 0), []);
   assert.deepEqual(rx.receive(m(1), 0), []);
-  assert.equal(rx.poll()?.nr, 0);
-  assert.equal(rx.poll(), undefined, 'one ZLB for both');
+  assert.equal(rx.poll(0)?.nr, 0);
+  assert.equal(rx.poll(0), undefined, 'one ZLB for both');
   assert.deepEqual(rx.receive(m(0), 1).map((x) => x.ns), [0, 1, 2], 'the gap closes: all three delivered in order');
   assert.equal(rx.counters.outOfOrder, 2);
   // The acknowledgement is delayed: nothing now, a ZLB with Nr 3 at +100 ms.
-  assert.equal(rx.poll(), undefined);
+  assert.equal(rx.poll(1), undefined);
   assert.equal(rx.nextTimeout(), 101);
   rx.handleTimeout(101);
-  const zlb = rx.poll()!;
+  const zlb = rx.poll(101)!;
   assert.deepEqual([zlb.avps.length, zlb.ns, zlb.nr], [0, 0, 3]);
   // A duplicate is acknowledged again at once and not delivered; beyond the window it is dropped.
   assert.deepEqual(rx.receive(m(1), 200), []);
-  assert.equal(rx.poll()?.nr, 3);
+  assert.equal(rx.poll(200)?.nr, 3);
   assert.deepEqual(rx.receive(m(3 + 4), 200), []);
   assert.equal(rx.counters.outsideWindow, 1);
   // A piggybacked acknowledgement replaces the ZLB.
   assert.equal(rx.receive(m(3), 300).length, 1);
   rx.send(0, m(0).avps);
-  const carried = rx.poll()!;
+  const carried = rx.poll(300)!;
   assert.equal(carried.nr, 4);
   rx.handleTimeout(400);
-  assert.equal(rx.poll(), undefined, 'no ZLB after a piggybacked ack');
+  assert.equal(rx.poll(400), undefined, 'no ZLB after a piggybacked ack');
 
-  // Sender: peer window 4, cwnd starts at 1 and grows by one per acknowledgement (slow start).
+  // Sender, on a clock far from zero (a wall clock): peer window 4, cwnd starts at 1 and grows
+  // by one per acknowledgement (slow start).
+  const T = 1_700_000_000_000;
   const tx = new ReliableControl(cfg);
   tx.setPeerWindow(4);
   for (let i = 0; i < 8; i++) tx.send(0, m(0).avps);
-  const flight = (): number[] => { const out: number[] = []; for (let x = tx.poll(); x; x = tx.poll()) out.push(x.ns); return out; };
-  assert.deepEqual(flight(), [0]);
-  tx.receive({ ...m(0, 1), avps: [] }, 10);
-  assert.deepEqual(flight(), [1, 2]);
-  tx.receive({ ...m(0, 3), avps: [] }, 20);
-  assert.deepEqual(flight(), [3, 4, 5, 6], 'cwnd 4 = the peer window');
+  const flight = (now: number): number[] => { const out: number[] = []; for (let x = tx.poll(now); x; x = tx.poll(now)) out.push(x.ns); return out; };
+  assert.deepEqual(flight(T), [0]);
+  assert.equal(tx.nextTimeout(), T + 1000, 'the retransmission timer runs from when the message went out');
+  tx.receive({ ...m(0, 1), avps: [] }, T + 10);
+  assert.deepEqual(flight(T + 10), [1, 2]);
+  tx.receive({ ...m(0, 3), avps: [] }, T + 20);
+  assert.deepEqual(flight(T + 20), [3, 4, 5, 6], 'cwnd 4 = the peer window');
   assert.equal(tx.congestionWindow, 4);
   // Timeout: back to one message from the oldest unacknowledged, RTO doubles up to the cap.
   const times: number[] = [];
@@ -167,22 +171,22 @@ test('reliable delivery unit: out-of-order queueing, duplicates re-acknowledged,
     const at = tx.nextTimeout()!;
     times.push(at);
     alive = tx.handleTimeout(at);
-    if (alive) assert.deepEqual(flight(), [3], 'go back to Ns 3, one at a time');
+    if (alive) assert.deepEqual(flight(at), [3], 'go back to Ns 3, one at a time');
   }
-  assert.deepEqual(times.map((t, i) => t - (i ? times[i - 1]! : 20)), [1000, 2000, 4000, 8000]);
+  assert.deepEqual(times.map((t, i) => t - (i ? times[i - 1]! : T + 20)), [1000, 2000, 4000, 8000]);
   assert.equal(alive, false, 'dead after maxRetries retransmissions');
   assert.equal(tx.counters.retransmitted, 3);
   const capped = new ReliableControl({ ...cfg, maxRetries: 10 });
   capped.send(0, m(0).avps);
-  capped.poll();
+  capped.poll(T);
   const gaps: number[] = [];
-  let last = 0;
-  for (let i = 0; i < 6; i++) { const at = capped.nextTimeout()!; gaps.push(at - last); last = at; capped.handleTimeout(at); capped.poll(); }
+  let last = T;
+  for (let i = 0; i < 6; i++) { const at = capped.nextTimeout()!; gaps.push(at - last); last = at; capped.handleTimeout(at); capped.poll(at); }
   assert.deepEqual(gaps, [1000, 2000, 4000, 8000, 8000, 8000], 'capped at 8 s');
   // An acknowledgement of something never sent is ignored.
   const t2 = new ReliableControl(cfg);
   t2.send(0, m(0).avps);
-  t2.poll();
+  t2.poll(0);
   t2.receive({ ...m(0, 5), avps: [] }, 0);
   assert.equal(t2.counters.staleAcks, 1);
   assert.equal(t2.outstanding, 1);
@@ -206,7 +210,7 @@ test('1,000 sessions over 10 tunnels through 30 % loss, reordering and duplicati
   }
   lac.pump();
   const up = (): boolean => lac.of('session-up').length === 1000 && lns.reduce((n, d) => n + d.of('session-up').length, 0) === 1000;
-  assert.ok(clock.runUntilTrue(up, 3_600_000), `all up: LAC ${lac.of('session-up').length}, LNS ${lns.map((d) => d.of('session-up').length)}`);
+  assert.ok(clock.runUntilTrue(up, clock.now() + 3_600_000), `all up: LAC ${lac.of('session-up').length}, LNS ${lns.map((d) => d.of('session-up').length)}`);
   // Let the last messages and acknowledgements settle.
   const idle = (): boolean => [lac, ...lns].every((d) => d.node.tunnelInfo().every((t) => t.outstanding === 0));
   assert.ok(clock.runUntilTrue(idle, clock.now() + 600_000), 'every control message acknowledged');
@@ -246,17 +250,17 @@ test('1,000 sessions over 10 tunnels through 30 % loss, reordering and duplicati
   assert.ok(sum('duplicates') > 100, `duplicates ${sum('duplicates')}`);
   assert.ok(sum('outOfOrder') > 10, `out of order ${sum('outOfOrder')}`);
   assert.ok(sum('zlbSent') > 0);
-  tc.diagnostic(`virtual time ${(clock.now() / 1000).toFixed(1)} s; lost ${seg.lost}, duplicated ${seg.dup}; sent ${sum('sent')}, retransmitted ${sum('retransmitted')}, ZLBs ${sum('zlbSent')}, duplicates ${sum('duplicates')}, out of order ${sum('outOfOrder')}`);
+  tc.diagnostic(`virtual time ${((clock.now() - 1_700_000_000_000) / 1000).toFixed(1)} s; lost ${seg.lost}, duplicated ${seg.dup}; sent ${sum('sent')}, retransmitted ${sum('retransmitted')}, ZLBs ${sum('zlbSent')}, duplicates ${sum('duplicates')}, out of order ${sum('outOfOrder')}`);
   // Congestion window opened beyond one message on every tunnel.
   assert.ok(lac.node.tunnelInfo().every((t) => t.cwnd > 1), JSON.stringify(lac.node.tunnelInfo().map((t) => t.cwnd)));
 });
 
 test('Hello keepalive: a dead peer tears the tunnel down after the retransmission cycle; a live one keeps it', () => {
   const { clock, lac, lns, segs } = network(2, { imp: { delay: 5 } });
-  const a = lac.node.openSession({ lns: 0 }, 0);
-  const b = lac.node.openSession({ lns: 1 }, 0);
+  const a = lac.node.openSession({ lns: 0 }, clock.now());
+  const b = lac.node.openSession({ lns: 1 }, clock.now());
   lac.pump();
-  clock.runUntil(1000);
+  clock.runUntil(clock.now() + 1000);
   assert.equal(lac.of('session-up').length, 2);
   // LNS 0 dies: nothing reaches it any more.
   segs[0]!.impairments = { loss: 1 };
@@ -273,9 +277,9 @@ test('Hello keepalive: a dead peer tears the tunnel down after the retransmissio
 
 test('StopCCN ends every session in the tunnel, is acknowledged, and retransmissions are acknowledged during the hold (§5.7)', () => {
   const { clock, lac, lns } = network(1, { imp: { delay: 5 } });
-  const keys = Array.from({ length: 5 }, () => lac.node.openSession({ lns: 0 }, 0));
+  const keys = Array.from({ length: 5 }, () => lac.node.openSession({ lns: 0 }, clock.now()));
   lac.pump();
-  clock.runUntil(1000);
+  clock.runUntil(clock.now() + 1000);
   assert.equal(lns[0]!.of('session-up').length, 5);
   // The first ZLB from the LAC after the StopCCN is lost, so the LNS retransmits it.
   let dropped = 0;
@@ -313,13 +317,14 @@ test('tunnel authentication with hidden AVPs: proxy LCP and proxy auth reach the
     proxyLcp: { initialReceived: fromHex('010405d40506 1a2b3c4d 0305c22305'), lastSent: fromHex('0305c22305 0506 99887766'), lastReceived: fromHex('010405d40506 1a2b3c4d 0305c22305') },
     proxyAuth: { type: ProxyAuthType.CHAP, name: 'user@isp-a.example', challenge: fromHex('a1cb47f6c8c10467c394ebed15ee8396'), id: 7, response: fromHex('710155500236d33ea1bd735fdd7ca715') },
   };
-  const key = lac.node.openSession({ lns: 0, secret: SECRET, call }, 0);
+  const key = lac.node.openSession({ lns: 0, secret: SECRET, call }, clock.now());
   lac.pump();
-  clock.runUntil(1000);
+  clock.runUntil(clock.now() + 1000);
   const up = lns[0]!.of('session-up');
   assert.equal(up.length, 1);
   assert.deepEqual(up[0]!.info, { callSerialNumber: 1, bearerType: 0, ...call });
   assert.equal(lac.of('session-up')[0]!.session, key);
+  for (const d of [lac, lns[0]!]) assert.equal(d.node.tunnelInfo()[0]!.control.retransmitted, 0, 'no retransmission on a clean path');
   // On the wire: Challenge in SCCRQ, Challenge Response in SCCCN, proxy auth and numbers hidden after a Random Vector.
   const ctl = captured.filter((m): m is ControlMessage => m.kind === 'control' && m.avps.length > 0);
   const byType = (t: number) => ctl.find((m) => controlMessageType(m) === t)!;
@@ -372,10 +377,10 @@ test('a bad challenge response is refused with StopCCN result 4, counted, and ot
 
 test('an unknown LAC is refused with StopCCN result 4; our LAC reports it and ends the waiting sessions', () => {
   const { clock, lac, lns } = network(1, { imp: { delay: 2 }, lac: { hostName: 'intruder' } });
-  const a = lac.node.openSession({ lns: 0 }, 0);
-  const b = lac.node.openSession({ lns: 0 }, 0);
+  const a = lac.node.openSession({ lns: 0 }, clock.now());
+  const b = lac.node.openSession({ lns: 0 }, clock.now());
   lac.pump();
-  clock.runUntil(2000);
+  clock.runUntil(clock.now() + 2000);
   assert.deepEqual(lac.of('tunnel-down').map((e) => [e.reason, e.result?.result]), [['peer-stopccn', StopCcnResult.NOT_AUTHORIZED]]);
   assert.deepEqual(lac.of('session-down').map((e) => e.session).sort(), [a, b].sort());
   assert.equal(lns[0]!.node.counters.tunnels.refused, 1);
@@ -454,9 +459,9 @@ test('OCRQ is refused with a CDN (result 5) by the LAC and by the LNS', () => {
   assert.equal(findAvp(cdn.avps, 'resultCode')?.result, CdnResult.NO_FACILITIES_PERMANENT);
   // LAC side: our LAC against our LNS, then an OCRQ injected from the LNS side.
   const { clock, lac, lns } = network(1, { imp: { delay: 1 } });
-  lac.node.openSession({ lns: 0 }, 0);
+  lac.node.openSession({ lns: 0 }, clock.now());
   lac.pump();
-  clock.runUntil(500);
+  clock.runUntil(clock.now() + 500);
   const lacTunnel = lac.node.tunnelInfo()[0]!;
   let cdnSeen: ControlMessage | undefined;
   // Feed the LAC an OCRQ as if from the LNS, with the Ns the LNS would use next.
@@ -477,10 +482,10 @@ test('OCRQ is refused with a CDN (result 5) by the LAC and by the LNS', () => {
 
 test('data messages: zero-copy payload both ways, Sequencing Required honoured, stale sequenced data dropped', () => {
   const { clock, lac, lns } = network(1, { imp: { delay: 1 } });
-  const plainKey = lac.node.openSession({ lns: 0 }, 0);
-  const seqKey = lac.node.openSession({ lns: 0, call: { sequencingRequired: true } }, 0);
+  const plainKey = lac.node.openSession({ lns: 0 }, clock.now());
+  const seqKey = lac.node.openSession({ lns: 0, call: { sequencingRequired: true } }, clock.now());
   lac.pump();
-  clock.runUntil(500);
+  clock.runUntil(clock.now() + 500);
   const lnsUps = lns[0]!.of('session-up');
   assert.equal(lnsUps.length, 2);
   const lnsSeq = lnsUps.find((e) => e.info.sequencingRequired)!.session;
@@ -574,16 +579,16 @@ test('tshark dissects our SCCRQ…ICCN (all eight proxy AVPs) and CDN/StopCCN wi
     },
   }, 0);
   lac.pump();
-  clock.runUntil(500);
+  clock.runUntil(clock.now() + 500);
   lac.node.sendData(key, fromHex('ff03c021090100081a2b3c4d'));
   lac.pump();
-  clock.runUntil(600);
+  clock.runUntil(clock.now() + 600);
   lac.node.closeSession(key, clock.now(), { result: CdnResult.ADMINISTRATIVE, error: 0, message: 'PADT' }, { cause: 16, msg: 0 });
   lac.pump();
-  clock.runUntil(1000);
+  clock.runUntil(clock.now() + 1000);
   lac.node.closeTunnel(lac.node.tunnelInfo()[0]!.tunnelId, clock.now());
   lac.pump();
-  clock.runUntil(3000);
+  clock.runUntil(clock.now() + 3000);
   const dir = mkdtempSync(path.join(tmpdir(), 'pseudonet-l2tp-proto-'));
   const f = path.join(dir, 'engines.pcapng');
   writeFileSync(f, w.bytes());
