@@ -1,6 +1,6 @@
 /**
  * Runs our L2TP engines on real UDP for the xl2tpd lab test (started inside a network namespace
- * with `ip netns exec`). Config is argv[2] (JSON). Prints one JSON line per event on stdout;
+ * with `ip netns exec`). Config is the JSON in $PN_L2TP_AGENT (not argv: it holds the secrets). Prints one JSON line per event on stdout;
  * reads commands (JSON lines) on stdin: {"cmd":"open"}, {"cmd":"close-session"},
  * {"cmd":"close-tunnel"}, {"cmd":"stats"}, {"cmd":"exit"}.
  * Behind each session sits a minimal PPP peer: LCP (ack everything, answer echo), CHAP-MD5 as
@@ -33,7 +33,7 @@ interface SideConfig {
   knownLac?: string;
 }
 
-const cfg = JSON.parse(process.argv[2] ?? '{}') as { lns?: SideConfig; lac?: SideConfig };
+const cfg = JSON.parse(process.env.PN_L2TP_AGENT ?? '{}') as { lns?: SideConfig; lac?: SideConfig };
 const clock = new WallClock();
 const t0 = clock.now();
 

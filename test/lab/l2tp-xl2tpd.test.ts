@@ -107,7 +107,9 @@ before(async () => {
     lns: { bind: '192.0.2.10', port: 1701, hostName: 'pn-nte', secret: SECRET, localIp: '10.0.1.1', peerIp: '10.0.1.2', knownLac: 'lab-lac' },
     lac: { bind: '192.0.2.11', port: 1701, hostName: 'pn-sse', secret: SECRET, lns: '192.0.2.1', user: 'user@isp.example', pass: 'secret' },
   };
-  agent = spawn('ip', ['netns', 'exec', NS, process.execPath, '--import', 'tsx', path.join(ROOT, 'test/lab/l2tp-agent.ts'), JSON.stringify(cfg)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  agent = spawn('ip', ['netns', 'exec', NS, process.execPath, '--import', 'tsx', path.join(ROOT, 'test/lab/l2tp-agent.ts')], {
+    cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PN_L2TP_AGENT: JSON.stringify(cfg) },
+  });
   agent.stderr!.on('data', (d) => lines.push({ t: -1, ev: 'stderr', text: String(d) }));
   readline.createInterface({ input: agent.stdout! }).on('line', (l) => {
     try {

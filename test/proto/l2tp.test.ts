@@ -255,6 +255,19 @@ test('1,000 sessions over 10 tunnels through 30 % loss, reordering and duplicati
   assert.ok(lac.node.tunnelInfo().every((t) => t.cwnd > 1), JSON.stringify(lac.node.tunnelInfo().map((t) => t.cwnd)));
 });
 
+test('tunnel and session ids are non-zero and unique even when the randomness repeats itself', () => {
+  // A broken random source that always says 0x0001 (then 0x0000): ids still come out unique and non-zero.
+  const stuck = (n: number): Uint8Array => new Uint8Array(n).fill(n === 2 ? 0 : 1).map((x, i) => (i === n - 1 ? 1 : x));
+  const node = new L2tpNode<number>(lacConfig({ random: stuck }));
+  const keys: number[] = [];
+  for (let i = 0; i < 5; i++) for (let s = 0; s < 20; s++) keys.push(node.openSession({ lns: i }, 0));
+  const tunnels = node.tunnelInfo().map((t) => t.tunnelId);
+  assert.equal(new Set(tunnels).size, 5);
+  assert.ok(tunnels.every((t) => t > 0 && t <= 0xffff));
+  assert.equal(new Set(keys).size, 100);
+  assert.ok(keys.every((k) => (k & 0xffff) !== 0));
+});
+
 test('Hello keepalive: a dead peer tears the tunnel down after the retransmission cycle; a live one keeps it', () => {
   const { clock, lac, lns, segs } = network(2, { imp: { delay: 5 } });
   const a = lac.node.openSession({ lns: 0 }, clock.now());
@@ -596,6 +609,8 @@ test('tshark dissects our SCCRQ…ICCN (all eight proxy AVPs) and CDN/StopCCN wi
   const out = execFileSync('tshark', ['-r', f, '-Y', 'l2tp.avp.message_type == 12', '-T', 'fields', '-e', 'l2tp.avp.type', '-E', 'occurrence=a', '-E', 'aggregator=,'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const types = out.trim().split(',').map(Number);
   for (const t of [26, 27, 28, 29, 30, 31, 32, 33]) assert.ok(types.includes(t), `ICCN carries AVP ${t}: ${out}`);
+  const lnsDown = lns[0]!.of('session-down')[0]!;
+  assert.deepEqual([lnsDown.reason, lnsDown.result, lnsDown.cause], ['peer-cdn', { result: CdnResult.ADMINISTRATIVE, error: 0, message: 'PADT' }, { cause: 16, msg: 0 }], 'the LNS owner gets the Result Code and the Q.931 cause');
   const names = execFileSync('tshark', ['-r', f, '-T', 'fields', '-e', '_ws.col.Info'], { encoding: 'utf8' }).split('\n').join(' ');
   for (const m of ['SCCRQ', 'SCCRP', 'SCCCN', 'ICRQ', 'ICRP', 'ICCN', 'ZLB', 'CDN', 'StopCCN']) assert.ok(names.includes(m), `${m} in ${names}`);
 });
