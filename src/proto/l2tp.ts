@@ -12,6 +12,7 @@ import {
   type Avp, type AvpKind, type AvpOf, type ControlMessage, type DataMessage, type L2tpMessage, type L2tpDataView, type Secret,
 } from '../wire/l2tp.js';
 import { bytesEqual } from '../wire/bytes.js';
+import { lcpOptions, optionBytes, parseOptions, type LcpOption } from '../wire/ppp.js';
 import { ReliableControl, DEFAULT_RELIABLE, fullRetransmitCycle, type ReliableConfig, type ReliableCounters } from './l2tp-reliable.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -31,11 +32,15 @@ export interface Q931Cause {
   readonly advisory?: string;
 }
 
-/** Proxy LCP (§4.4.5, AVPs 26–28): CONFREQ bodies from the first option on. */
+/**
+ * Proxy LCP (§4.4.5, AVPs 26–28): the options of the first CONFREQ the LAC received from the
+ * client, and of the last CONFREQs it sent and received, as LCP option values (on the wire: the
+ * CONFREQ body from its first option on).
+ */
 export interface ProxyLcp {
-  readonly initialReceived?: Uint8Array;
-  readonly lastSent?: Uint8Array;
-  readonly lastReceived?: Uint8Array;
+  readonly initialReceived?: readonly LcpOption[];
+  readonly lastSent?: readonly LcpOption[];
+  readonly lastReceived?: readonly LcpOption[];
 }
 
 /** Proxy authentication (§4.4.5, AVPs 29–33). `type` is a ProxyAuthType. */
@@ -718,9 +723,9 @@ export class L2tpNode<E> {
     if (c.privateGroupId !== undefined) avps.push(avp('privateGroupId', { groupId: c.privateGroupId }));
     if (c.sequencingRequired) avps.push(avp('sequencingRequired', {}));
     const lcp = c.proxyLcp;
-    if (lcp?.initialReceived) avps.push(avp('initialReceivedLcpConfReq', { options: lcp.initialReceived }));
-    if (lcp?.lastSent) avps.push(avp('lastSentLcpConfReq', { options: lcp.lastSent }));
-    if (lcp?.lastReceived) avps.push(avp('lastReceivedLcpConfReq', { options: lcp.lastReceived }));
+    if (lcp?.initialReceived) avps.push(avp('initialReceivedLcpConfReq', { options: lcpOptionBytes(lcp.initialReceived) }));
+    if (lcp?.lastSent) avps.push(avp('lastSentLcpConfReq', { options: lcpOptionBytes(lcp.lastSent) }));
+    if (lcp?.lastReceived) avps.push(avp('lastReceivedLcpConfReq', { options: lcpOptionBytes(lcp.lastReceived) }));
     const pa = c.proxyAuth;
     if (pa) {
       avps.push(this.hide(t, 'proxyAuthenType', avp('proxyAuthenType', { authType: pa.type })));
@@ -770,7 +775,7 @@ export class L2tpNode<E> {
   private onIccn(t: Tunnel<E>, m: ControlMessage): void {
     const s = t.sessions.get(m.sessionId);
     if (!s || s.state !== 'wait-connect') return this.drop('unexpected-ICCN');
-    s.call = callInfo(m.avps, s.call);
+    s.call = callInfo(m.avps, s.call, (what) => this.drop(`malformed-proxy-lcp:${what}`));
     s.sendSequenced = !!s.call.sequencingRequired;
     this.sessionUp(t, s);
   }
@@ -903,8 +908,36 @@ function stripCause(q: AvpOf<'q931CauseCode'>): Q931Cause {
   return q.advisory === undefined ? { cause: q.cause, msg: q.msg } : { cause: q.cause, msg: q.msg, advisory: q.advisory };
 }
 
-/** Collect the call information of an ICRQ or ICCN into typed values, on top of `base`. */
-function callInfo(avps: readonly Avp[], base: CallInfo): CallInfo {
+const LCP_OPTION_ERRORS = {
+  truncated: 'lcp.truncated-header', lengthTooSmall: 'lcp.length-below-header', lengthExceeds: 'lcp.length-exceeds-frame',
+  optionTruncated: 'lcp.truncated-option', optionBadLength: 'lcp.option-length-below-2', optionOverrun: 'lcp.option-exceeds-packet',
+  echoShort: 'lcp.echo-without-magic', protoRejShort: 'lcp.protocol-reject-without-protocol',
+};
+
+function lcpOptionBytes(opts: readonly LcpOption[]): Uint8Array {
+  const parts = opts.map((o) => optionBytes(lcpOptions, o));
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** A proxy LCP AVP's CONFREQ body as option values, or undefined (reported) when it does not parse. */
+function proxyLcpOptions(b: Uint8Array, what: string, bad: (what: string) => void): LcpOption[] | undefined {
+  const r = parseOptions(lcpOptions, b, 0, b.length, LCP_OPTION_ERRORS);
+  if (r.ok) return r.value;
+  bad(what);
+  return undefined;
+}
+
+/**
+ * Collect the call information of an ICRQ or ICCN into typed values, on top of `base`. A proxy
+ * LCP AVP that does not parse as LCP options is left out (the LNS then renegotiates LCP).
+ */
+function callInfo(avps: readonly Avp[], base: CallInfo, bad: (what: string) => void = () => undefined): CallInfo {
   const c: { -readonly [K in keyof CallInfo]: CallInfo[K] } = { ...base };
   const lcp: { -readonly [K in keyof ProxyLcp]: ProxyLcp[K] } = { ...base.proxyLcp };
   let auth: { -readonly [K in keyof ProxyAuth]: ProxyAuth[K] } | undefined = base.proxyAuth ? { ...base.proxyAuth } : undefined;
@@ -922,9 +955,9 @@ function callInfo(avps: readonly Avp[], base: CallInfo): CallInfo {
       case 'framingType': c.framingType = x.bits; break;
       case 'sequencingRequired': c.sequencingRequired = true; break;
       case 'privateGroupId': c.privateGroupId = x.groupId; break;
-      case 'initialReceivedLcpConfReq': lcp.initialReceived = x.options; break;
-      case 'lastSentLcpConfReq': lcp.lastSent = x.options; break;
-      case 'lastReceivedLcpConfReq': lcp.lastReceived = x.options; break;
+      case 'initialReceivedLcpConfReq': { const v = proxyLcpOptions(x.options, 'initial-received', bad); if (v) lcp.initialReceived = v; break; }
+      case 'lastSentLcpConfReq': { const v = proxyLcpOptions(x.options, 'last-sent', bad); if (v) lcp.lastSent = v; break; }
+      case 'lastReceivedLcpConfReq': { const v = proxyLcpOptions(x.options, 'last-received', bad); if (v) lcp.lastReceived = v; break; }
       case 'proxyAuthenType': a().type = x.authType; break;
       case 'proxyAuthenName': a().name = x.name; break;
       case 'proxyAuthenChallenge': a().challenge = x.challenge; break;

@@ -271,7 +271,11 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
       call: {
         callingNumber: '02:00:00:00:00:01', calledNumber: 'isp.example', txConnectSpeed: 1_000_000_000, rxConnectSpeed: 1_000_000_000,
         // Proxy AVPs as our sse would send them: xl2tpd ignores them (M bit clear) and negotiates itself.
-        proxyLcp: { initialReceived: new Uint8Array([1, 4, 5, 0xd4, 5, 6, 1, 2, 3, 4]), lastSent: new Uint8Array([5, 6, 9, 8, 7, 6]), lastReceived: new Uint8Array([1, 4, 5, 0xd4, 5, 6, 1, 2, 3, 4]) },
+        proxyLcp: {
+          initialReceived: [{ kind: 'mru', mru: 1492 }, { kind: 'magic', magic: 0x01020304 }],
+          lastSent: [{ kind: 'mru', mru: 1454 }, { kind: 'auth', protocol: PppProtocol.CHAP, algorithm: 5 }, { kind: 'magic', magic: 0x09080706 }],
+          lastReceived: [{ kind: 'mru', mru: 1492 }, { kind: 'magic', magic: 0x01020304 }],
+        },
         proxyAuth: { type: ProxyAuthType.CHAP, name: cfg.lac.user!, challenge: new Uint8Array(16).fill(7), id: 1, response: new Uint8Array(16).fill(9) },
       },
     }, now);

@@ -327,7 +327,7 @@ test('tunnel authentication with hidden AVPs: proxy LCP and proxy auth reach the
   lac.filter = (t) => { captured.push(t.message); return inner ? inner(t) : true; };
   const call: CallInfo = {
     callingNumber: '02:00:00:00:00:01', calledNumber: 'isp-a.example', txConnectSpeed: 1_000_000_000, rxConnectSpeed: 1_000_000_000, framingType: FramingBits.SYNC,
-    proxyLcp: { initialReceived: fromHex('010405d40506 1a2b3c4d 0305c22305'), lastSent: fromHex('0305c22305 0506 99887766'), lastReceived: fromHex('010405d40506 1a2b3c4d 0305c22305') },
+    proxyLcp: { initialReceived: [{ kind: 'mru', mru: 1492 }, { kind: 'magic', magic: 0x1a2b3c4d }], lastSent: [{ kind: 'mru', mru: 1454 }, { kind: 'auth', protocol: 0xc223, algorithm: 5 }, { kind: 'magic', magic: 0x99887766 }], lastReceived: [{ kind: 'mru', mru: 1492 }, { kind: 'magic', magic: 0x1a2b3c4d }] },
     proxyAuth: { type: ProxyAuthType.CHAP, name: 'user@isp-a.example', challenge: fromHex('a1cb47f6c8c10467c394ebed15ee8396'), id: 7, response: fromHex('710155500236d33ea1bd735fdd7ca715') },
   };
   const key = lac.node.openSession({ lns: 0, secret: SECRET, call }, clock.now());
@@ -346,7 +346,7 @@ test('tunnel authentication with hidden AVPs: proxy LCP and proxy auth reach the
   const iccn = byType(MessageType.ICCN);
   assert.ok(findAvp(iccn.avps, 'randomVector'));
   assert.deepEqual(iccn.avps.filter((a) => a.kind === 'concealed').map((a) => a.kind === 'concealed' && a.type), [29, 30, 31, 32, 33]);
-  assert.ok(findAvp(iccn.avps, 'initialReceivedLcpConfReq'), 'proxy LCP in clear');
+  assert.deepEqual(Buffer.from(findAvp(iccn.avps, 'lastSentLcpConfReq')!.options).toString('hex'), '010405ae0305c22305050699887766', 'proxy LCP in clear, the CONFREQ body from the first option');
   const icrq = byType(MessageType.ICRQ);
   assert.deepEqual(icrq.avps.filter((a) => a.kind === 'concealed').map((a) => a.kind === 'concealed' && a.type), [22, 21]);
   // Revealed with the secret, the ICCN carries exactly what the owner gave.
@@ -417,8 +417,14 @@ test('unknown AVPs (§4.1): with M in a session message → CDN 2/8; in a tunnel
   const icrp = peer.take(node).find((m) => controlMessageType(m) === MessageType.ICRP)!;
   assert.equal(icrp.sessionId, 78);
   const sid = findAvp(icrp.avps, 'assignedSessionId')!.id;
-  node.handle('lac', peer.msg(sid, [avp('messageType', { messageType: MessageType.ICCN }), avp('txConnectSpeed', { bps: 1 }), avp('framingType', { bits: 1 }), unknownNoM]), 3);
-  assert.equal(events(node).filter((e) => e.type === 'session-up').length, 1);
+  // Its ICCN also carries one proxy LCP AVP that is not an options list (left out, counted) and one that is.
+  node.handle('lac', peer.msg(sid, [avp('messageType', { messageType: MessageType.ICCN }), avp('txConnectSpeed', { bps: 1 }), avp('framingType', { bits: 1 }), unknownNoM,
+    avp('initialReceivedLcpConfReq', { options: fromHex('0101') }), avp('lastSentLcpConfReq', { options: fromHex('010405d4') })]), 3);
+  const ups = events(node).filter((e) => e.type === 'session-up');
+  assert.equal(ups.length, 1);
+  assert.ok(ups[0]!.type === 'session-up');
+  assert.deepEqual(ups[0]!.info.proxyLcp, { lastSent: [{ kind: 'mru', mru: 1492 }] });
+  assert.equal(node.counters.drops['malformed-proxy-lcp:initial-received'], 1);
   // An unknown mandatory AVP in an established session's message ends only that session.
   node.handle('lac', peer.msg(sid, [avp('messageType', { messageType: MessageType.WEN }), avp('callErrors', { crcErrors: 0, framingErrors: 0, hardwareOverruns: 0, bufferOverruns: 0, timeoutErrors: 0, alignmentErrors: 0 }), unknownM]), 4);
   const cdn2 = peer.take(node).find((m) => controlMessageType(m) === MessageType.CDN)!;
@@ -587,7 +593,7 @@ test('tshark dissects our SCCRQ…ICCN (all eight proxy AVPs) and CDN/StopCCN wi
   const key = lac.node.openSession({
     lns: 0, call: {
       callingNumber: '02:00:00:00:00:01', txConnectSpeed: 1e9, rxConnectSpeed: 1e9,
-      proxyLcp: { initialReceived: fromHex('010405d4 0506 1a2b3c4d 0305c22305'), lastSent: fromHex('0305c22305 0506 99887766'), lastReceived: fromHex('010405d4 0506 1a2b3c4d 0305c22305') },
+      proxyLcp: { initialReceived: [{ kind: 'mru', mru: 1492 }, { kind: 'magic', magic: 0x1a2b3c4d }], lastSent: [{ kind: 'mru', mru: 1454 }, { kind: 'auth', protocol: 0xc223, algorithm: 5 }, { kind: 'magic', magic: 0x99887766 }], lastReceived: [{ kind: 'mru', mru: 1492 }, { kind: 'magic', magic: 0x1a2b3c4d }] },
       proxyAuth: { type: ProxyAuthType.CHAP, name: 'user@isp-a.example', challenge: fromHex('a1cb47f6c8c10467c394ebed15ee8396'), id: 1, response: fromHex('710155500236d33ea1bd735fdd7ca715') },
     },
   }, 0);
