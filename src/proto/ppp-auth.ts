@@ -1,0 +1,472 @@
+/**
+ * PPP authentication, both sides, sans-IO: CHAP-MD5 (RFC 1994) authenticator and peer, and
+ * PAP (RFC 1334) authenticator and peer. An authenticator either checks with a local secret
+ * lookup or hands the credentials to its owner ("external": RADIUS at the LNS, the LAC's
+ * proxy authentication) and waits for `decide()`. Secrets never go into events or counters.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { chapMd5Response, chapMd5Verify, type ChapPacket } from '../wire/chap.js';
+import type { PapPacket } from '../wire/pap.js';
+import { PppProtocol } from '../wire/ppp.js';
+import { bytesEqual, textBytes } from '../wire/bytes.js';
+import { count, cryptoRandom, type Counters, type PppMessage, type RandomBytes } from './ppp-common.js';
+
+/** What an authentication machine tells its owner. */
+export type AuthEvent =
+  /** External mode: the peer's CHAP Response, to be checked by someone else. */
+  | { readonly type: 'chap-response'; readonly name: Uint8Array; readonly identifier: number; readonly challenge: Uint8Array; readonly response: Uint8Array }
+  /** External mode: the peer's PAP credentials (the password is bytes; never log it). */
+  | { readonly type: 'pap-request'; readonly peerId: Uint8Array; readonly password: Uint8Array }
+  | { readonly type: 'auth-success'; readonly protocol: number; readonly side: 'authenticator' | 'peer'; readonly name?: Uint8Array; readonly message?: Uint8Array }
+  | { readonly type: 'auth-failure'; readonly protocol: number; readonly side: 'authenticator' | 'peer'; readonly reason: string; readonly message?: Uint8Array };
+
+export interface AuthSink {
+  send(m: PppMessage): void;
+  auth(e: AuthEvent, now: number): void;
+}
+
+/** Looks a secret up by peer name; undefined: unknown user. */
+export type SecretLookup = (name: Uint8Array) => Uint8Array | undefined;
+
+export interface AuthenticatorConfig {
+  /** Our name in CHAP Challenges (RFC 1994 §4.1 Name). */
+  readonly name: Uint8Array;
+  /** 'local': check with `secretFor`; 'external': emit chap-response / pap-request and wait for decide(). */
+  readonly verify: 'local' | 'external';
+  readonly secretFor?: SecretLookup;
+  /** Challenge Value length (RFC 1994 leaves it open; pppd uses 16..24). */
+  readonly challengeLength: number;
+  /** CHAP Challenge retransmission interval and count (pppd: 3 s, 10). */
+  readonly retransmitMs: number;
+  readonly maxChallenges: number;
+  /** PAP: how long to wait for the peer's Authenticate-Request (pppd: 30 s). */
+  readonly papWaitMs: number;
+  readonly successMessage: Uint8Array;
+  readonly failureMessage: Uint8Array;
+  readonly random: RandomBytes;
+}
+
+export function authenticatorConfig(c: Omit<Partial<AuthenticatorConfig>, 'name'> & { name: Uint8Array | string }): AuthenticatorConfig {
+  return {
+    verify: 'local',
+    challengeLength: 16,
+    retransmitMs: 3000,
+    maxChallenges: 10,
+    papWaitMs: 30_000,
+    successMessage: textBytes('Access granted'),
+    failureMessage: textBytes('Access denied'),
+    random: cryptoRandom,
+    ...c,
+    name: typeof c.name === 'string' ? textBytes(c.name) : c.name,
+  };
+}
+
+export interface PeerConfig {
+  /** Our name (CHAP Name, PAP Peer-ID). */
+  readonly name: Uint8Array;
+  readonly secret: Uint8Array;
+  /** PAP Authenticate-Request retransmission (pppd: 3 s, 10 times). */
+  readonly retransmitMs: number;
+  readonly maxRequests: number;
+}
+
+export function peerConfig(c: { name: Uint8Array | string; secret: Uint8Array | string; retransmitMs?: number; maxRequests?: number }): PeerConfig {
+  return {
+    name: typeof c.name === 'string' ? textBytes(c.name) : c.name,
+    secret: typeof c.secret === 'string' ? textBytes(c.secret) : c.secret,
+    retransmitMs: c.retransmitMs ?? 3000,
+    maxRequests: c.maxRequests ?? 10,
+  };
+}
+
+const S_IDLE = 0;
+const S_CHALLENGED = 1;
+const S_DECIDING = 2;
+const S_SUCCESS = 3;
+const S_FAILURE = 4;
+const STATE_NAMES = ['idle', 'challenge-sent', 'waiting-decision', 'success', 'failure'] as const;
+
+/** Which RFC state each machine is in, as text for tests and status pages. */
+export type AuthState = (typeof STATE_NAMES)[number];
+
+// ---- CHAP -----------------------------------------------------------------------------
+
+/** CHAP-MD5 authenticator (RFC 1994 §4): Challenge, retransmit, check or hand over the Response, Success/Failure. */
+export class ChapAuthenticator {
+  private s = S_IDLE;
+  /** Identifier of the current Challenge. */
+  identifier = 0;
+  challenge: Uint8Array | undefined;
+  private timerAt: number | undefined;
+  private sent = 0;
+  /** The name in the accepted Response. */
+  peerName: Uint8Array | undefined;
+
+  constructor(
+    readonly cfg: AuthenticatorConfig,
+    private readonly sink: AuthSink,
+    readonly counters: Counters = {},
+  ) {}
+
+  get state(): AuthState {
+    return STATE_NAMES[this.s]!;
+  }
+
+  /** Sends the first Challenge (a random identifier and value). */
+  start(now: number): void {
+    this.identifier = this.cfg.random(1)[0]!;
+    this.challenge = this.cfg.random(this.cfg.challengeLength);
+    this.s = S_CHALLENGED;
+    this.sent = 0;
+    this.sendChallenge(now);
+  }
+
+  /**
+   * Takes a Response received by someone else (the LAC's proxy authentication AVPs 29–33,
+   * RFC 2661 §4.4.5) as if it had been ours, and decides on it.
+   */
+  acceptProxy(p: { identifier: number; challenge: Uint8Array; name: Uint8Array; response: Uint8Array }, now: number): void {
+    this.identifier = p.identifier;
+    this.challenge = p.challenge;
+    this.s = S_CHALLENGED;
+    this.respond({ identifier: p.identifier, value: p.response, name: p.name }, now);
+  }
+
+  private sendChallenge(now: number): void {
+    this.sent++;
+    this.timerAt = now + this.cfg.retransmitMs;
+    this.sink.send({ protocol: PppProtocol.CHAP, packet: { kind: 'challenge', identifier: this.identifier, value: this.challenge!, name: this.cfg.name } });
+  }
+
+  nextTimeout(): number | undefined {
+    return this.timerAt;
+  }
+
+  handleTimeout(now: number): void {
+    if (this.timerAt === undefined || now < this.timerAt || this.s !== S_CHALLENGED) return;
+    this.timerAt = undefined;
+    if (this.sent >= this.cfg.maxChallenges) {
+      this.s = S_FAILURE;
+      count(this.counters, 'chap.no-response');
+      this.sink.auth({ type: 'auth-failure', protocol: PppProtocol.CHAP, side: 'authenticator', reason: 'no-response' }, now);
+      return;
+    }
+    count(this.counters, 'chap.challenge-retransmit');
+    this.sendChallenge(now);
+  }
+
+  handle(p: ChapPacket, now: number): void {
+    if (p.kind !== 'response') {
+      count(this.counters, `chap.unexpected-${p.kind}`);
+      return;
+    }
+    if (p.identifier !== this.identifier) {
+      count(this.counters, 'chap.bad-identifier');
+      return;
+    }
+    switch (this.s) {
+      case S_CHALLENGED:
+        this.respond(p, now);
+        return;
+      case S_SUCCESS:
+      case S_FAILURE:
+        // RFC 1994 §4.2: the Success/Failure may have been lost; answer the retransmitted Response again.
+        count(this.counters, 'chap.response-repeated');
+        this.sendResult(this.s === S_SUCCESS);
+        return;
+      default:
+        count(this.counters, 'chap.response-while-deciding');
+    }
+  }
+
+  private respond(p: { readonly identifier: number; readonly value: Uint8Array; readonly name: Uint8Array }, now: number): void {
+    this.timerAt = undefined;
+    if (this.cfg.verify === 'external') {
+      this.s = S_DECIDING;
+      this.peerName = p.name;
+      this.sink.auth({ type: 'chap-response', name: p.name, identifier: p.identifier, challenge: this.challenge!, response: p.value }, now);
+      return;
+    }
+    const secret = this.cfg.secretFor?.(p.name);
+    const ok = secret !== undefined && chapMd5Verify(p.identifier, secret, this.challenge!, p.value);
+    this.peerName = p.name;
+    this.finish(ok, now, ok ? undefined : secret === undefined ? 'unknown-user' : 'bad-response');
+  }
+
+  /** External mode: the decision on the Response handed out in the chap-response event. */
+  decide(ok: boolean, now: number, message?: Uint8Array): void {
+    if (this.s !== S_DECIDING) {
+      count(this.counters, 'chap.decision-without-response');
+      return;
+    }
+    this.finish(ok, now, ok ? undefined : 'rejected', message);
+  }
+
+  private finish(ok: boolean, now: number, reason?: string, message?: Uint8Array): void {
+    this.s = ok ? S_SUCCESS : S_FAILURE;
+    this.sendResult(ok, message);
+    if (ok) this.sink.auth({ type: 'auth-success', protocol: PppProtocol.CHAP, side: 'authenticator', name: this.peerName! }, now);
+    else {
+      count(this.counters, `chap.failure-${reason}`);
+      this.sink.auth({ type: 'auth-failure', protocol: PppProtocol.CHAP, side: 'authenticator', reason: reason ?? 'rejected' }, now);
+    }
+  }
+
+  private resultMessage: Uint8Array | undefined;
+  private sendResult(ok: boolean, message?: Uint8Array): void {
+    if (message) this.resultMessage = message;
+    const m = this.resultMessage ?? (ok ? this.cfg.successMessage : this.cfg.failureMessage);
+    this.sink.send({ protocol: PppProtocol.CHAP, packet: ok ? { kind: 'success', identifier: this.identifier, message: m } : { kind: 'failure', identifier: this.identifier, message: m } });
+  }
+
+  /** Stops retransmitting and forgets the challenge (the LAC after hand-off). */
+  stop(): void {
+    this.timerAt = undefined;
+    if (this.s === S_CHALLENGED) this.s = S_DECIDING;
+  }
+}
+
+/**
+ * CHAP-MD5 peer: answers every Challenge and reports Success/Failure. Besides answering the
+ * authenticator's retransmitted Challenges, it repeats its Response when no Success/Failure
+ * comes (RFC 1994 §4.2 has the authenticator answer a repeated Response again), so a lost
+ * Success does not leave the link hanging.
+ */
+export class ChapPeer {
+  private s = S_IDLE;
+  private lastId = -1;
+  private lastChallenge: Uint8Array | undefined;
+  private lastResponse: Uint8Array | undefined;
+  private timerAt: number | undefined;
+  private sent = 0;
+
+  constructor(
+    readonly cfg: PeerConfig,
+    private readonly sink: AuthSink,
+    readonly counters: Counters = {},
+  ) {}
+
+  get state(): AuthState {
+    return STATE_NAMES[this.s]!;
+  }
+
+  nextTimeout(): number | undefined {
+    return this.timerAt;
+  }
+
+  handleTimeout(now: number): void {
+    if (this.timerAt === undefined || now < this.timerAt || this.s !== S_CHALLENGED) return;
+    this.timerAt = undefined;
+    if (this.sent >= this.cfg.maxRequests) {
+      this.s = S_FAILURE;
+      count(this.counters, 'chap.no-result');
+      this.sink.auth({ type: 'auth-failure', protocol: PppProtocol.CHAP, side: 'peer', reason: 'no-result' }, now);
+      return;
+    }
+    count(this.counters, 'chap.response-retransmit');
+    this.sendResponse(now);
+  }
+
+  private sendResponse(now: number): void {
+    this.sent++;
+    this.timerAt = now + this.cfg.retransmitMs;
+    this.sink.send({ protocol: PppProtocol.CHAP, packet: { kind: 'response', identifier: this.lastId, value: this.lastResponse!, name: this.cfg.name } });
+  }
+
+  handle(p: ChapPacket, now: number): void {
+    switch (p.kind) {
+      case 'challenge': {
+        if (this.s === S_FAILURE) return;
+        // A retransmitted Challenge gets the same Response; a new one (re-challenge, §4.1) a new Response.
+        if (!(p.identifier === this.lastId && this.lastChallenge && bytesEqual(p.value, this.lastChallenge))) {
+          this.lastId = p.identifier;
+          this.lastChallenge = p.value.slice();
+          this.lastResponse = chapMd5Response(p.identifier, this.cfg.secret, p.value);
+          this.sent = 0;
+          if (this.s !== S_SUCCESS) this.s = S_CHALLENGED;
+        } else count(this.counters, 'chap.challenge-repeated');
+        this.sendResponse(now);
+        if (this.s === S_SUCCESS) this.timerAt = undefined; // a re-challenge on an authenticated link: no retransmit
+        return;
+      }
+      case 'success':
+      case 'failure':
+        if (p.identifier !== this.lastId) {
+          count(this.counters, 'chap.bad-identifier');
+          return;
+        }
+        this.timerAt = undefined;
+        if (this.s === S_SUCCESS || this.s === S_FAILURE) return; // a repeat
+        this.s = p.kind === 'success' ? S_SUCCESS : S_FAILURE;
+        this.lastChallenge = undefined;
+        this.lastResponse = undefined;
+        if (p.kind === 'success') this.sink.auth({ type: 'auth-success', protocol: PppProtocol.CHAP, side: 'peer', message: p.message }, now);
+        else this.sink.auth({ type: 'auth-failure', protocol: PppProtocol.CHAP, side: 'peer', reason: 'authenticator-refused', message: p.message }, now);
+        return;
+      default:
+        count(this.counters, `chap.unexpected-${p.kind}`);
+    }
+  }
+}
+
+// ---- PAP ------------------------------------------------------------------------------
+
+/** PAP authenticator (RFC 1334 §2): waits for Authenticate-Request, answers Ack/Nak, repeats the answer for a repeated request. */
+export class PapAuthenticator {
+  private s = S_IDLE;
+  private timerAt: number | undefined;
+  private answeredId = -1;
+  peerName: Uint8Array | undefined;
+
+  constructor(
+    readonly cfg: AuthenticatorConfig,
+    private readonly sink: AuthSink,
+    readonly counters: Counters = {},
+  ) {}
+
+  get state(): AuthState {
+    return STATE_NAMES[this.s]!;
+  }
+
+  start(now: number): void {
+    this.s = S_CHALLENGED;
+    this.timerAt = now + this.cfg.papWaitMs;
+  }
+
+  nextTimeout(): number | undefined {
+    return this.timerAt;
+  }
+
+  handleTimeout(now: number): void {
+    if (this.timerAt === undefined || now < this.timerAt || this.s !== S_CHALLENGED) return;
+    this.timerAt = undefined;
+    this.s = S_FAILURE;
+    count(this.counters, 'pap.no-request');
+    this.sink.auth({ type: 'auth-failure', protocol: PppProtocol.PAP, side: 'authenticator', reason: 'no-request' }, now);
+  }
+
+  private pendingId = 0;
+
+  handle(p: PapPacket, now: number): void {
+    if (p.kind !== 'auth-req') {
+      count(this.counters, `pap.unexpected-${p.kind}`);
+      return;
+    }
+    if (this.s === S_SUCCESS || this.s === S_FAILURE) {
+      count(this.counters, 'pap.request-repeated');
+      this.answer(this.s === S_SUCCESS, p.identifier);
+      return;
+    }
+    if (this.s === S_DECIDING) {
+      count(this.counters, 'pap.request-while-deciding');
+      this.pendingId = p.identifier;
+      return;
+    }
+    if (this.s !== S_CHALLENGED) {
+      count(this.counters, 'pap.request-before-start');
+      return;
+    }
+    this.timerAt = undefined;
+    this.peerName = p.peerId;
+    this.pendingId = p.identifier;
+    if (this.cfg.verify === 'external') {
+      this.s = S_DECIDING;
+      this.sink.auth({ type: 'pap-request', peerId: p.peerId, password: p.password }, now);
+      return;
+    }
+    const secret = this.cfg.secretFor?.(p.peerId);
+    const ok = secret !== undefined && secret.length === p.password.length && timingSafeEqual(secret, p.password);
+    this.finish(ok, now, secret === undefined ? 'unknown-user' : 'bad-password');
+  }
+
+  decide(ok: boolean, now: number): void {
+    if (this.s !== S_DECIDING) {
+      count(this.counters, 'pap.decision-without-request');
+      return;
+    }
+    this.finish(ok, now, 'rejected');
+  }
+
+  private finish(ok: boolean, now: number, reason: string): void {
+    this.s = ok ? S_SUCCESS : S_FAILURE;
+    this.answer(ok, this.pendingId);
+    if (ok) this.sink.auth({ type: 'auth-success', protocol: PppProtocol.PAP, side: 'authenticator', name: this.peerName! }, now);
+    else {
+      count(this.counters, `pap.failure-${reason}`);
+      this.sink.auth({ type: 'auth-failure', protocol: PppProtocol.PAP, side: 'authenticator', reason }, now);
+    }
+  }
+
+  private answer(ok: boolean, identifier: number): void {
+    this.answeredId = identifier;
+    this.sink.send({ protocol: PppProtocol.PAP, packet: { kind: ok ? 'auth-ack' : 'auth-nak', identifier, message: ok ? this.cfg.successMessage : this.cfg.failureMessage } });
+  }
+
+  /** Identifier of the last Ack/Nak sent (for tests). */
+  get lastAnswered(): number {
+    return this.answeredId;
+  }
+}
+
+/** PAP peer: sends Authenticate-Request until an Ack or Nak with its identifier arrives. */
+export class PapPeer {
+  private s = S_IDLE;
+  private timerAt: number | undefined;
+  private identifier = 0;
+  private sent = 0;
+
+  constructor(
+    readonly cfg: PeerConfig,
+    private readonly sink: AuthSink,
+    readonly counters: Counters = {},
+  ) {}
+
+  get state(): AuthState {
+    return STATE_NAMES[this.s]!;
+  }
+
+  start(now: number): void {
+    this.s = S_CHALLENGED;
+    this.identifier = (this.identifier + 1) & 0xff;
+    this.sent = 0;
+    this.sendRequest(now);
+  }
+
+  private sendRequest(now: number): void {
+    this.sent++;
+    this.timerAt = now + this.cfg.retransmitMs;
+    this.sink.send({ protocol: PppProtocol.PAP, packet: { kind: 'auth-req', identifier: this.identifier, peerId: this.cfg.name, password: this.cfg.secret } });
+  }
+
+  nextTimeout(): number | undefined {
+    return this.timerAt;
+  }
+
+  handleTimeout(now: number): void {
+    if (this.timerAt === undefined || now < this.timerAt || this.s !== S_CHALLENGED) return;
+    this.timerAt = undefined;
+    if (this.sent >= this.cfg.maxRequests) {
+      this.s = S_FAILURE;
+      count(this.counters, 'pap.no-answer');
+      this.sink.auth({ type: 'auth-failure', protocol: PppProtocol.PAP, side: 'peer', reason: 'no-answer' }, now);
+      return;
+    }
+    count(this.counters, 'pap.request-retransmit');
+    this.sendRequest(now);
+  }
+
+  handle(p: PapPacket, now: number): void {
+    if (p.kind !== 'auth-ack' && p.kind !== 'auth-nak') {
+      count(this.counters, `pap.unexpected-${p.kind}`);
+      return;
+    }
+    if (p.identifier !== this.identifier || this.s !== S_CHALLENGED) {
+      count(this.counters, 'pap.bad-identifier');
+      return;
+    }
+    this.timerAt = undefined;
+    this.s = p.kind === 'auth-ack' ? S_SUCCESS : S_FAILURE;
+    if (p.kind === 'auth-ack') this.sink.auth({ type: 'auth-success', protocol: PppProtocol.PAP, side: 'peer', message: p.message }, now);
+    else this.sink.auth({ type: 'auth-failure', protocol: PppProtocol.PAP, side: 'peer', reason: 'authenticator-refused', message: p.message }, now);
+  }
+}

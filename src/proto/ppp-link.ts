@@ -1,0 +1,381 @@
+/**
+ * One PPP link (RFC 1661 §3 phases): LCP, then authentication in the directions LCP agreed
+ * (CHAP-MD5 or PAP, either side), then IPCP; Protocol-Reject for protocols nobody here
+ * speaks (IPV6CP, CCP...). The roles compose it: the home as peer + IPCP asking side, the
+ * nte as authenticator (external decision) + IPCP giving side, possibly seeded from proxy
+ * LCP/authentication; the sse runs LCP + CHAP challenge and then `handOff()`s. Sans-IO:
+ * `handleFrame(protocol, payload, now)`, `handleTimeout(now)`, `pollTransmit()`, `pollEvent()`.
+ */
+import { lcpPacket, ipcpPacket, PppProtocol } from '../wire/ppp.js';
+import { chapPacket } from '../wire/chap.js';
+import { papPacket } from '../wire/pap.js';
+import { Lcp, lcpConfig, type LcpConfig, type LcpNegotiated, type LcpSink } from './lcp.js';
+import { Ipcp, type IpcpConfig, type IpcpNegotiated } from './ipcp.js';
+import { ChapAuthenticator, ChapPeer, PapAuthenticator, PapPeer, type AuthEvent, type AuthSink, type AuthenticatorConfig, type PeerConfig } from './ppp-auth.js';
+import type { ControlProtocol, LayerAction } from './ppp-fsm.js';
+import { count, type Counters, type PppMessage } from './ppp-common.js';
+
+export interface PppLinkConfig {
+  readonly lcp: LcpConfig;
+  /** Needed when `lcp.authenticate` is not empty: how we authenticate the peer. */
+  readonly authenticator?: AuthenticatorConfig;
+  /** Needed when we agree to be authenticated (`lcp.authenticateWith` not empty). */
+  readonly credentials?: PeerConfig;
+  /** IPCP; absent: no network phase here (the LAC). */
+  readonly ipcp?: IpcpConfig;
+  /** Counters shared by every link made from this configuration (drops by reason, retransmits). */
+  readonly counters: Counters;
+}
+
+/** Builds a configuration once for many links; checks that the parts agree. */
+export function pppLinkConfig(c: { lcp?: Partial<LcpConfig>; authenticator?: AuthenticatorConfig; credentials?: PeerConfig; ipcp?: IpcpConfig; counters?: Counters }): PppLinkConfig {
+  const lcp = lcpConfig({ ...(c.credentials ? {} : { authenticateWith: [] }), ...c.lcp });
+  if (lcp.authenticate.length > 0 && !c.authenticator) throw new Error('lcp.authenticate needs an authenticator configuration');
+  if (lcp.authenticateWith.length > 0 && !c.credentials) throw new Error('lcp.authenticateWith needs credentials');
+  const out: { -readonly [K in keyof PppLinkConfig]: PppLinkConfig[K] } = { lcp, counters: c.counters ?? {} };
+  if (c.authenticator) out.authenticator = c.authenticator;
+  if (c.credentials) out.credentials = c.credentials;
+  if (c.ipcp) out.ipcp = c.ipcp;
+  return out;
+}
+
+/** RFC 1661 §3.2 phases, plus the LAC's hand-off. */
+export type Phase = 'dead' | 'establish' | 'authenticate' | 'network' | 'terminate' | 'handed-off';
+
+export type PppLinkEvent =
+  | { readonly type: 'lcp-up'; readonly negotiated: LcpNegotiated }
+  | { readonly type: 'lcp-down' }
+  /** External authentication: the owner decides with `authDecision`. */
+  | Extract<AuthEvent, { type: 'chap-response' | 'pap-request' }>
+  | { readonly type: 'authenticated'; readonly side: 'authenticator' | 'peer'; readonly protocol: number; readonly name?: Uint8Array }
+  | { readonly type: 'auth-failed'; readonly side: 'authenticator' | 'peer'; readonly protocol: number; readonly reason: string }
+  | { readonly type: 'ipcp-up'; readonly negotiated: IpcpNegotiated }
+  | { readonly type: 'ipcp-down' }
+  /** LCP is finished (Closed/Stopped): the lower layer is no longer needed (send PADT / CDN). */
+  | { readonly type: 'finished'; readonly reason: string };
+
+/** The values an LNS needs from a LAC (RFC 2661 §4.4.5 AVPs 26–33). */
+export interface ProxyValues {
+  readonly initialReceivedConfReq?: Uint8Array;
+  readonly lastSentConfReq?: Uint8Array;
+  readonly lastReceivedConfReq?: Uint8Array;
+  readonly chap?: { readonly identifier: number; readonly challenge: Uint8Array; readonly name: Uint8Array; readonly response: Uint8Array };
+}
+
+export class PppLink implements LcpSink, AuthSink {
+  readonly lcp: Lcp;
+  readonly ipcp: Ipcp | undefined;
+  authenticator: ChapAuthenticator | PapAuthenticator | undefined;
+  peer: ChapPeer | PapPeer | undefined;
+  phase: Phase = 'dead';
+  private tx: PppMessage[] | undefined;
+  private events: PppLinkEvent[] | undefined;
+  private authPending = 0;
+  private chapSeen: Extract<AuthEvent, { type: 'chap-response' }> | undefined;
+  private proxyChap: ProxyValues['chap'] | undefined;
+
+  constructor(readonly cfg: PppLinkConfig) {
+    this.lcp = new Lcp(cfg.lcp, this, cfg.counters);
+    this.ipcp = cfg.ipcp ? new Ipcp(cfg.ipcp, this, cfg.counters) : undefined;
+  }
+
+  get counters(): Counters {
+    return this.cfg.counters;
+  }
+
+  // ---- driving
+
+  /** The lower layer (PPPoE session, L2TP call) is up: open LCP. */
+  start(now: number): void {
+    this.phase = 'establish';
+    this.lcp.open(now);
+    this.lcp.up(now);
+  }
+
+  /**
+   * Starts from a negotiation someone else did (RFC 2661 proxy LCP and authentication).
+   * Falls back to a normal start (renegotiation) when the proxied LCP is not acceptable.
+   * Returns whether the proxy values were taken.
+   */
+  startWithProxy(p: ProxyValues, now: number): boolean {
+    this.phase = 'establish';
+    if (p.lastSentConfReq && p.lastReceivedConfReq) {
+      this.proxyChap = p.chap;
+      this.lcp.open(now); // Initial -> Starting
+      this.lcp.state = 1;
+      if (this.lcp.acceptProxy(p.lastSentConfReq, p.lastReceivedConfReq, now)) return true;
+      this.proxyChap = undefined;
+      count(this.counters, 'ppp.proxy-lcp-refused');
+      this.lcp.up(now);
+      return false;
+    }
+    this.start(now);
+    return false;
+  }
+
+  /** Administrative close (Terminate-Request with `reason`). */
+  close(now: number, reason = 'admin-close'): void {
+    this.lcp.close(now, reason);
+  }
+
+  /** The lower layer went away (PADT, CDN): everything down without a word on the wire. */
+  lowerDown(now: number, reason = 'lower-down'): void {
+    this.lcp.reason ??= reason;
+    const wasOpen = this.lcp.state !== 0 && this.lcp.state !== 1;
+    this.lcp.down(now);
+    if (wasOpen || this.phase !== 'dead') this.finish(reason);
+  }
+
+  /** A PPP frame: its protocol and information field. Returns false for network-layer data the caller should route itself. */
+  handleFrame(protocol: number, payload: Uint8Array, now: number): boolean {
+    if (this.phase === 'handed-off') {
+      count(this.counters, 'ppp.frame-after-hand-off');
+      return true;
+    }
+    switch (protocol) {
+      case PppProtocol.LCP: {
+        const r = lcpPacket.parse(payload);
+        if (!r.ok) return this.drop(r.error.code);
+        this.lcp.input(r.value, now, payload);
+        return true;
+      }
+      case PppProtocol.CHAP: {
+        if (this.phase !== 'authenticate' && this.phase !== 'network') return this.drop('ppp.chap-outside-authenticate');
+        const r = chapPacket.parse(payload);
+        if (!r.ok) return this.drop(r.error.code);
+        const p = r.value;
+        if (p.kind === 'response') {
+          if (this.authenticator instanceof ChapAuthenticator) this.authenticator.handle(p, now);
+          else this.drop('ppp.chap-not-negotiated');
+        } else if (this.peer instanceof ChapPeer) this.peer.handle(p, now);
+        else this.drop('ppp.chap-not-negotiated');
+        return true;
+      }
+      case PppProtocol.PAP: {
+        if (this.phase !== 'authenticate' && this.phase !== 'network') return this.drop('ppp.pap-outside-authenticate');
+        const r = papPacket.parse(payload);
+        if (!r.ok) return this.drop(r.error.code);
+        const p = r.value;
+        if (p.kind === 'auth-req') {
+          if (this.authenticator instanceof PapAuthenticator) this.authenticator.handle(p, now);
+          else this.drop('ppp.pap-not-negotiated');
+        } else if (this.peer instanceof PapPeer) this.peer.handle(p, now);
+        else this.drop('ppp.pap-not-negotiated');
+        return true;
+      }
+      case PppProtocol.IPCP: {
+        if (!this.ipcp) break; // Protocol-Reject below
+        // RFC 1661 §3.5: NCP packets before the Network phase are silently discarded.
+        if (this.phase !== 'network') return this.drop('ppp.ncp-before-network');
+        const r = ipcpPacket.parse(payload);
+        if (!r.ok) return this.drop(r.error.code);
+        this.ipcp.input(r.value, now, payload);
+        return true;
+      }
+      case PppProtocol.IPV4:
+        if (this.ipcp?.opened) return false;
+        return this.drop('ppp.ipv4-before-ipcp');
+    }
+    if (!this.lcp.opened) return this.drop('ppp.unknown-protocol-before-lcp');
+    count(this.counters, `ppp.protocol-reject-${protocol.toString(16).padStart(4, '0')}`);
+    this.lcp.protocolReject(protocol, payload);
+    return true;
+  }
+
+  /** Typed input (tests): the same as handleFrame of the encoded message. */
+  handle(m: PppMessage, now: number): void {
+    switch (m.protocol) {
+      case PppProtocol.LCP: this.lcp.input(m.packet, now); break;
+      case PppProtocol.IPCP: this.ipcp?.input(m.packet, now); break;
+      case PppProtocol.CHAP:
+        if (m.packet.kind === 'response') (this.authenticator as ChapAuthenticator | undefined)?.handle(m.packet, now);
+        else (this.peer as ChapPeer | undefined)?.handle(m.packet, now);
+        break;
+      case PppProtocol.PAP:
+        if (m.packet.kind === 'auth-req') (this.authenticator as PapAuthenticator | undefined)?.handle(m.packet, now);
+        else (this.peer as PapPeer | undefined)?.handle(m.packet, now);
+        break;
+    }
+  }
+
+  private drop(reason: string): true {
+    count(this.counters, reason);
+    return true;
+  }
+
+  /** External authentication decision (RADIUS answer) on the last chap-response / pap-request event. */
+  authDecision(ok: boolean, now: number, message?: Uint8Array): void {
+    const a = this.authenticator;
+    if (a instanceof ChapAuthenticator) a.decide(ok, now, message);
+    else if (a instanceof PapAuthenticator) a.decide(ok, now);
+    else count(this.counters, 'ppp.decision-without-authenticator');
+  }
+
+  /**
+   * The LAC hands the session to L2TP: no more keepalive, challenge retransmits or timers;
+   * frames are relayed from now on. Returns the proxy LCP / authentication values.
+   */
+  handOff(): ProxyValues {
+    this.phase = 'handed-off';
+    this.lcp.stopEcho();
+    this.lcp.timerAt = undefined;
+    if (this.authenticator instanceof ChapAuthenticator) this.authenticator.stop();
+    return this.proxyValues();
+  }
+
+  proxyValues(): ProxyValues {
+    const v: { -readonly [K in keyof ProxyValues]: ProxyValues[K] } = {};
+    if (this.lcp.initialReceivedConfReq) v.initialReceivedConfReq = this.lcp.initialReceivedConfReq;
+    if (this.lcp.lastSentConfReq) v.lastSentConfReq = this.lcp.lastSentConfReq;
+    if (this.lcp.lastReceivedConfReq) v.lastReceivedConfReq = this.lcp.lastReceivedConfReq;
+    const c = this.chapSeen;
+    if (c) v.chap = { identifier: c.identifier, challenge: c.challenge, name: c.name, response: c.response };
+    return v;
+  }
+
+  nextTimeout(): number | undefined {
+    let t = this.lcp.nextTimeout();
+    const a = this.authenticator?.nextTimeout();
+    if (a !== undefined && (t === undefined || a < t)) t = a;
+    const p = this.peer?.nextTimeout();
+    if (p !== undefined && (t === undefined || p < t)) t = p;
+    const i = this.ipcp?.nextTimeout();
+    if (i !== undefined && (t === undefined || i < t)) t = i;
+    return t;
+  }
+
+  handleTimeout(now: number): void {
+    this.lcp.handleTimeout(now);
+    this.authenticator?.handleTimeout(now);
+    this.peer?.handleTimeout(now);
+    this.ipcp?.handleTimeout(now);
+  }
+
+  pollTransmit(): PppMessage | undefined {
+    const q = this.tx;
+    if (!q) return undefined;
+    const m = q.shift();
+    if (q.length === 0) this.tx = undefined;
+    return m;
+  }
+
+  pollEvent(): PppLinkEvent | undefined {
+    const q = this.events;
+    if (!q) return undefined;
+    const e = q.shift();
+    if (q.length === 0) this.events = undefined;
+    return e;
+  }
+
+  // ---- sinks for the parts
+
+  send(m: PppMessage): void {
+    (this.tx ??= []).push(m);
+  }
+
+  private emit(e: PppLinkEvent): void {
+    (this.events ??= []).push(e);
+  }
+
+  layer(cp: ControlProtocol<never>, action: LayerAction, now: number): void {
+    if (cp === (this.lcp as unknown)) this.lcpLayer(action, now);
+    else if (cp === (this.ipcp as unknown)) {
+      if (action === 'tlu') this.emit({ type: 'ipcp-up', negotiated: this.ipcp!.negotiated() });
+      else if (action === 'tld') this.emit({ type: 'ipcp-down' });
+      else if (action === 'tlf' && this.lcp.opened) this.lcp.close(now, 'no-network-protocols');
+    }
+  }
+
+  private lcpLayer(action: LayerAction, now: number): void {
+    switch (action) {
+      case 'tlu': {
+        const n = this.lcp.negotiated();
+        this.phase = 'authenticate';
+        this.emit({ type: 'lcp-up', negotiated: n });
+        this.authPending = 0;
+        if (n.authenticate !== undefined) {
+          const a = this.cfg.authenticator!;
+          this.authPending++;
+          if (n.authenticate === 'chap-md5') {
+            const c = new ChapAuthenticator(a, this, this.counters);
+            this.authenticator = c;
+            if (this.proxyChap) {
+              const p = this.proxyChap;
+              this.proxyChap = undefined;
+              c.acceptProxy(p, now);
+            } else c.start(now);
+          } else {
+            const p = new PapAuthenticator(a, this, this.counters);
+            this.authenticator = p;
+            p.start(now);
+          }
+        }
+        if (n.authenticateWith !== undefined) {
+          const c = this.cfg.credentials!;
+          this.authPending++;
+          if (n.authenticateWith === 'chap-md5') this.peer = new ChapPeer(c, this, this.counters);
+          else {
+            const p = new PapPeer(c, this, this.counters);
+            this.peer = p;
+            p.start(now);
+          }
+        }
+        if (this.authPending === 0) this.enterNetwork(now);
+        break;
+      }
+      case 'tld':
+        this.emit({ type: 'lcp-down' });
+        if (this.ipcp && this.ipcp.state !== 0) this.ipcp.down(now);
+        this.authenticator = undefined;
+        this.peer = undefined;
+        this.phase = 'terminate';
+        break;
+      case 'tls':
+        break;
+      case 'tlf':
+        this.finish(this.lcp.reason ?? 'finished');
+        break;
+    }
+  }
+
+  private finish(reason: string): void {
+    if (this.phase === 'dead') return;
+    this.phase = 'dead';
+    this.emit({ type: 'finished', reason });
+  }
+
+  private enterNetwork(now: number): void {
+    this.phase = 'network';
+    if (this.ipcp) {
+      this.ipcp.open(now);
+      this.ipcp.up(now);
+    }
+  }
+
+  protocolRejected(protocol: number, now: number): void {
+    if (protocol === PppProtocol.IPCP && this.ipcp) this.ipcp.protocolRejected(now);
+    else if (protocol === PppProtocol.CHAP || protocol === PppProtocol.PAP) {
+      if (this.authPending > 0) this.lcp.close(now, 'auth-protocol-rejected');
+    }
+  }
+
+  auth(e: AuthEvent, now: number): void {
+    switch (e.type) {
+      case 'chap-response':
+        this.chapSeen = e;
+        this.emit(e);
+        break;
+      case 'pap-request':
+        this.emit(e);
+        break;
+      case 'auth-success':
+        this.emit(e.name ? { type: 'authenticated', side: e.side, protocol: e.protocol, name: e.name } : { type: 'authenticated', side: e.side, protocol: e.protocol });
+        if (--this.authPending === 0 && this.phase === 'authenticate') this.enterNetwork(now);
+        break;
+      case 'auth-failure':
+        this.emit({ type: 'auth-failed', side: e.side, protocol: e.protocol, reason: e.reason });
+        this.lcp.close(now, 'auth-failed');
+        break;
+    }
+  }
+}
