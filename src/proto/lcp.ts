@@ -216,7 +216,8 @@ export class Lcp extends ControlProtocol<LcpOption> {
   /** Magic-Number collisions seen (loop detection). */
   loops = 0;
   private echoAt: number | undefined;
-  private echoId = 0;
+  /** Identifier of the last Echo-Request (the first one is 0, as pppd sends it). */
+  private echoId = 0xff;
   /** Echo-Requests sent without a reply. */
   echoPending = 0;
   private echoOff = false;

@@ -324,8 +324,9 @@ export class PppLink implements LcpSink, AuthSink {
         break;
       }
       case 'tld':
-        this.emit({ type: 'lcp-down' });
+        // The NCPs go down first (RFC 1661 §3.7: LCP's This-Layer-Down is their Down event).
         if (this.ipcp && this.ipcp.state !== 0) this.ipcp.down(now);
+        this.emit({ type: 'lcp-down' });
         this.authenticator = undefined;
         this.peer = undefined;
         this.phase = 'terminate';

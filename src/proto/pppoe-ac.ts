@@ -121,6 +121,11 @@ export class PppoeAc {
     return this.live;
   }
 
+  /** Everything the AC keeps: live sessions and client MACs with sessions (a PADI adds to neither). */
+  get stateSize(): { sessions: number; macs: number; queued: number } {
+    return { sessions: this.live, macs: this.byMac.size, queued: this.tx.length + this.events.length };
+  }
+
   session(id: number): AcSession | undefined {
     return this.sessions[id];
   }

@@ -170,6 +170,11 @@ export class ClientHost implements Armed {
   localAddress = 0;
   readonly log: PppLinkEvent[] | undefined;
 
+  /** Reconnect this long after the session ends or discovery fails (pppd's persist + holdoff); undefined: stay down. */
+  persistMs: number | undefined;
+  /** Sessions that came up (more than one after a reconnect). */
+  ups = 0;
+
   constructor(
     private readonly clock: Clock,
     medium: Medium,
@@ -204,6 +209,20 @@ export class ClientHost implements Armed {
     this.flush(now);
   }
 
+  private reconnectLater(now: number): void {
+    if (this.persistMs === undefined) return;
+    this.clock.setTimer(now + this.persistMs, () => {
+      this.link = undefined;
+      this.start();
+    });
+  }
+
+  /** Administrative close of the PPP link (Terminate-Request), sent now. */
+  close(reason: string): void {
+    this.link?.close(this.clock.now(), reason);
+    this.flush(this.clock.now());
+  }
+
   private flush(now: number): void {
     const c = this.client;
     for (let t = c.pollTransmit(); t; t = c.pollTransmit()) this.port.send(discoveryFrame(t.dst, this.mac, t.packet));
@@ -213,7 +232,7 @@ export class ClientHost implements Armed {
         this.link.start(now);
       } else if (e.type === 'session-down' && this.link) {
         this.link.lowerDown(now, 'padt');
-      }
+      } else if (e.type === 'failed') this.reconnectLater(now);
     }
     const link = this.link;
     if (link) {
@@ -222,10 +241,15 @@ export class ClientHost implements Armed {
         this.log?.push(e);
         if (e.type === 'ipcp-up') {
           this.upAt = now;
+          this.ups++;
           this.localAddress = e.negotiated.localAddress;
+        } else if (e.type === 'ipcp-down') {
+          this.upAt = undefined;
         } else if (e.type === 'finished') {
           c.terminate();
           for (let t = c.pollTransmit(); t; t = c.pollTransmit()) this.port.send(discoveryFrame(t.dst, this.mac, t.packet));
+          this.upAt = undefined;
+          this.reconnectLater(now);
         }
       }
     }
