@@ -410,6 +410,11 @@ export class L2tpNode<E> {
     return sessionKey(t.localId, s.localId);
   }
 
+  /** Where a tunnel's peer is (data fast path: the owner sends the datagram itself). */
+  tunnelPeer(tunnelId: number): E | undefined {
+    return this.tunnels.get(tunnelId)?.peer;
+  }
+
   /** Live tunnels, for status output and tests. */
   tunnelInfo(): { tunnelId: number; peerTunnelId: number; state: string; peerHostName: string; sessions: number; cwnd: number; outstanding: number; control: ReliableCounters }[] {
     return [...this.tunnels.values()].map((t) => ({

@@ -1,0 +1,223 @@
+/**
+ * The home router: a PPPoE client, a PPP link (CHAP-MD5 or PAP peer, IPCP asking for an
+ * address and DNS) and a small IP stack (src/roles/host.ts) on the PPP link once IPCP is
+ * up. Sans-IO: Ethernet frames in with `handleFrame`, out with `pollTransmit`.
+ */
+import { PppoeClient, type PppoeClientConfig } from '../proto/pppoe-client.js';
+import { PppLink, pppLinkConfig } from '../proto/ppp-link.js';
+import { peerConfig } from '../proto/ppp-auth.js';
+import { ipcpConfig } from '../proto/ipcp.js';
+import type { Counters } from '../proto/ppp-common.js';
+import type { FsmConfig } from '../proto/ppp-fsm.js';
+import { Host, type HostEvent } from './host.js';
+import { u16, bytesText } from '../wire/bytes.js';
+import { EtherType, macEquals, isGroupMac, ETHERNET_HEADER_LENGTH } from '../wire/ethernet.js';
+import { PPPOE_HEADER_LENGTH } from '../wire/pppoe.js';
+import { PppProtocol } from '../wire/ppp.js';
+import { pppoeDiscoveryFrame, pppoeIpv4Frame, pppoeSessionFrame } from './framing.js';
+
+export interface HomeConfig {
+  readonly name: string;
+  readonly mac: Uint8Array;
+  readonly user: string;
+  readonly password: string;
+  readonly auth: 'chap' | 'pap';
+  /** The MRU we ask for (1454 on FLET'S). */
+  readonly mru?: number;
+  /** LCP Echo-Request interval (ms), 0 = off. */
+  readonly echoIntervalMs?: number;
+  readonly fsm?: FsmConfig;
+}
+
+export type HomeEvent =
+  | { readonly type: 'pppoe-up'; readonly sessionId: number }
+  | { readonly type: 'online'; readonly sessionId: number; readonly address: number; readonly peer: number; readonly dns: number[] }
+  | { readonly type: 'auth-failed'; readonly reason: string; readonly message: string }
+  | { readonly type: 'offline'; readonly reason: string }
+  | { readonly type: 'discovery-failed'; readonly reason: string }
+  | ({ readonly type: 'ip' } & { readonly event: HostEvent });
+
+export class Home {
+  readonly client: PppoeClient;
+  readonly link: PppLink;
+  host: Host | undefined;
+  address = 0;
+  dns: number[] = [];
+  private tx: Uint8Array[] = [];
+  private events: HomeEvent[] = [];
+  private online = false;
+  private lastNow = 0;
+
+  constructor(
+    readonly cfg: HomeConfig,
+    pppoe: PppoeClientConfig,
+    /** Counters shared by every home (drops by reason, retransmits). */
+    readonly counters: Counters = {},
+  ) {
+    this.client = new PppoeClient(pppoe, counters);
+    const auth = cfg.auth === 'pap' ? 'pap' : 'chap-md5';
+    this.link = new PppLink(
+      pppLinkConfig({
+        lcp: { mru: cfg.mru ?? 1454, authenticate: [], authenticateWith: [auth], echoIntervalMs: cfg.echoIntervalMs ?? 30_000, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) },
+        credentials: peerConfig({ name: cfg.user, secret: cfg.password }),
+        ipcp: ipcpConfig({ localAddress: 0, requestDns: true, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) }),
+        counters,
+      }),
+    );
+  }
+
+  get sessionId(): number {
+    return this.client.sessionId;
+  }
+
+  get isOnline(): boolean {
+    return this.online;
+  }
+
+  /** Starts PPPoE discovery. */
+  start(now: number): void {
+    this.client.start(now);
+    this.pump(now);
+  }
+
+  /** Ends the session politely: LCP Terminate-Request, then PADT when LCP is finished. */
+  disconnect(now: number): void {
+    this.link.close(now, 'User request');
+    this.pump(now);
+  }
+
+  /** Ends the session abruptly with a PADT (as when the router is switched off the line). */
+  padt(now: number, message?: string): void {
+    this.client.terminate(message);
+    this.link.lowerDown(now, 'padt-sent');
+    this.pump(now);
+  }
+
+  ping(dst: number, sequence: number, now: number, size = 56): boolean {
+    if (!this.host) return false;
+    this.host.ping(dst, { sequence, size }, now);
+    this.pump(now);
+    return true;
+  }
+
+  handleFrame(frame: Uint8Array, now: number): void {
+    this.lastNow = now;
+    if (frame.length < ETHERNET_HEADER_LENGTH) return;
+    if (!macEquals(frame, 0, this.cfg.mac) && !isGroupMac(frame, 0)) return;
+    const type = u16(frame, 12);
+    const src = frame.subarray(6, 12);
+    if (type === EtherType.PPPOE_DISCOVERY) {
+      this.client.handleFrame(src, frame.subarray(ETHERNET_HEADER_LENGTH), now);
+    } else if (type === EtherType.PPPOE_SESSION) {
+      const o = ETHERNET_HEADER_LENGTH;
+      if (frame.length < o + PPPOE_HEADER_LENGTH + 2 || this.client.state !== 'session') return;
+      if (u16(frame, o + 2) !== this.client.sessionId || !this.client.ac || !macEquals(frame, 6, this.client.ac)) {
+        this.counters['home.drop.foreign-session'] = (this.counters['home.drop.foreign-session'] ?? 0) + 1;
+        return;
+      }
+      const len = Math.min(u16(frame, o + 4), frame.length - o - PPPOE_HEADER_LENGTH);
+      const ppp = frame.subarray(o + PPPOE_HEADER_LENGTH, o + PPPOE_HEADER_LENGTH + len);
+      const protocol = u16(ppp, 0);
+      const info = ppp.subarray(2);
+      if (!this.link.handleFrame(protocol, info, now) && protocol === PppProtocol.IPV4) this.host?.handle(0, info, now);
+    }
+    this.pump(now);
+  }
+
+  handleTimeout(now: number): void {
+    this.lastNow = now;
+    this.client.handleTimeout(now);
+    this.link.handleTimeout(now);
+    this.host?.handleTimeout(now);
+    this.pump(now);
+  }
+
+  nextTimeout(): number | undefined {
+    let t = this.client.nextTimeout();
+    const l = this.link.nextTimeout();
+    if (l !== undefined && (t === undefined || l < t)) t = l;
+    const h = this.host?.nextTimeout();
+    if (h !== undefined && (t === undefined || h < t)) t = h;
+    return t;
+  }
+
+  pollTransmit(): Uint8Array | undefined {
+    return this.tx.shift();
+  }
+
+  pollEvent(): HomeEvent | undefined {
+    return this.events.shift();
+  }
+
+  /** Moves outputs and events between the parts until nothing is left to do. */
+  private pump(now: number): void {
+    for (let busy = true; busy; ) {
+      busy = false;
+      for (let t = this.client.pollTransmit(); t; t = this.client.pollTransmit()) {
+        this.tx.push(pppoeDiscoveryFrame(t.dst, this.cfg.mac, t.packet));
+        busy = true;
+      }
+      for (let e = this.client.pollEvent(); e; e = this.client.pollEvent()) {
+        busy = true;
+        if (e.type === 'session-up') {
+          this.events.push({ type: 'pppoe-up', sessionId: e.sessionId });
+          this.link.start(now);
+        } else if (e.type === 'session-down') {
+          this.link.lowerDown(now, 'padt-received');
+          this.goOffline('padt-received');
+        } else this.events.push({ type: 'discovery-failed', reason: e.reason });
+      }
+      for (let m = this.link.pollTransmit(); m; m = this.link.pollTransmit()) {
+        if (this.client.state === 'session' && this.client.ac) this.tx.push(pppoeSessionFrame(this.client.ac, this.cfg.mac, this.client.sessionId, m));
+        busy = true;
+      }
+      for (let e = this.link.pollEvent(); e; e = this.link.pollEvent()) {
+        busy = true;
+        switch (e.type) {
+          case 'ipcp-up': {
+            const n = e.negotiated;
+            this.address = n.localAddress;
+            this.dns = [n.primaryDns, n.secondaryDns].filter((x): x is number => x !== undefined && x !== 0);
+            this.host = new Host({ name: this.cfg.name, kind: 'p2p', address: n.localAddress, gateway: n.peerAddress, mtu: this.cfg.mru ?? 1454 }, now);
+            this.online = true;
+            this.events.push({ type: 'online', sessionId: this.client.sessionId, address: n.localAddress, peer: n.peerAddress, dns: this.dns });
+            break;
+          }
+          case 'auth-failed':
+            if (e.side === 'peer') this.events.push({ type: 'auth-failed', reason: e.reason, message: e.reason });
+            break;
+          case 'finished':
+            // LCP is down for good: the PPPoE session is no longer needed (RFC 2516 §5.5).
+            this.client.terminate();
+            this.goOffline(e.reason);
+            break;
+          default:
+            break;
+        }
+      }
+      const h = this.host;
+      if (h) {
+        for (let t = h.pollTransmit(); t; t = h.pollTransmit()) {
+          if (this.client.state === 'session' && this.client.ac) this.tx.push(pppoeIpv4Frame(this.client.ac, this.cfg.mac, this.client.sessionId, t.frame));
+          busy = true;
+        }
+        for (let e = h.pollEvent(); e; e = h.pollEvent()) {
+          this.events.push({ type: 'ip', event: e });
+          busy = true;
+        }
+      }
+    }
+  }
+
+  private goOffline(reason: string): void {
+    if (this.online || this.host) this.events.push({ type: 'offline', reason });
+    else this.events.push({ type: 'offline', reason });
+    this.online = false;
+    this.host = undefined;
+  }
+
+  /** For messages: the CHAP/PAP failure text is not kept by the peer; the reason is. */
+  static text(b: Uint8Array): string {
+    return bytesText(b);
+  }
+}

@@ -1,0 +1,600 @@
+/**
+ * The ISP's nte: an L2TP Network Server (LNS). It takes calls from the carrier's LAC,
+ * accepts the proxied LCP when acceptable (or renegotiates, by policy or necessity),
+ * checks the proxied CHAP — or authenticates in-band itself — with RADIUS, gives the
+ * address with IPCP (Framed-IP-Address from RADIUS, or the ISP's pool) and DNS, sends
+ * accounting Start / Interim / Stop, puts a /32 per subscriber into its router (each
+ * session is a point-to-point interface), and ends sessions on Disconnect-Request.
+ * Sans-IO: ports 'carrier' (L2TP over UDP 1701), 'radius' (RADIUS client and RFC 5176
+ * server) and 'core' (the router's uplink), all Ethernet frames.
+ */
+import { L2tpNode, encodeTransmit, type CallInfo, type L2tpConfig } from '../proto/l2tp.js';
+import { PppLink, pppLinkConfig, type PppLinkConfig } from '../proto/ppp-link.js';
+import { authenticatorConfig } from '../proto/ppp-auth.js';
+import { ipcpConfig } from '../proto/ipcp.js';
+import { encodePppMessage, type Counters } from '../proto/ppp-common.js';
+import type { FsmConfig } from '../proto/ppp-fsm.js';
+import { RadiusClient, type RadiusClientConfig, type AccountingRecord } from '../proto/radius-client.js';
+import { DynamicAuthorizationServer, type DaeConfig, type SessionSelector } from '../proto/radius-dae.js';
+import { AcctStatusType, AcctTerminateCause, ErrorCause } from '../wire/radius-dictionary.js';
+import { CdnResult } from '../wire/l2tp.js';
+import { PppProtocol } from '../wire/ppp.js';
+import { u16, textBytes, bytesText, ipv4ToString, ipv4FromString } from '../wire/bytes.js';
+import { Router } from './router.js';
+import { Host } from './host.js';
+import { TimerQueue } from './timer-queue.js';
+import { proxyValuesFrom } from './proxy.js';
+import type { UdpEndpoint } from './sse.js';
+
+export const L2TP_PORT = 1701;
+export const DAE_PORT = 3799;
+/** The RADIUS client's source ports: socket i uses RADIUS_SOURCE_PORT + i. */
+export const RADIUS_SOURCE_PORT = 50000;
+
+export interface NteConfig {
+  readonly name: string;
+  readonly carrierMac: Uint8Array;
+  readonly carrierAddress: number;
+  readonly carrierPrefixLength: number;
+  readonly radiusMac: Uint8Array;
+  readonly radiusAddress: number;
+  readonly radiusPrefixLength: number;
+  readonly coreMac: Uint8Array;
+  readonly coreAddress: number;
+  readonly corePrefixLength: number;
+  /** Default route of the ISP network (the core router). */
+  readonly coreGateway: number;
+  readonly hostName: string;
+  /** LACs we accept: Host Name → tunnel secret. */
+  readonly lacs: ReadonlyMap<string, Uint8Array>;
+  readonly lcpPolicy: 'accept-proxy' | 'renegotiate';
+  readonly mru: number;
+  /** Our IPCP address (the subscribers' gateway). */
+  readonly gateway: number;
+  readonly dns: readonly number[];
+  /** Address pool for users RADIUS gives no Framed-IP-Address: [first, last]. */
+  readonly pool: readonly [number, number];
+  readonly radius: RadiusClientConfig;
+  readonly dae?: DaeConfig;
+  /** Interim-Update interval (ms) when RADIUS gives none; 0 = none. */
+  readonly interimMs?: number;
+  readonly fsm?: FsmConfig;
+  readonly l2tp?: Partial<L2tpConfig<UdpEndpoint>>;
+  readonly echoIntervalMs?: number;
+}
+
+type State = 'lcp' | 'auth' | 'radius' | 'network' | 'up' | 'closing';
+
+export interface NteSession {
+  readonly call: number;
+  readonly tunnelId: number;
+  readonly sessionId: number;
+  readonly link: PppLink;
+  readonly info: CallInfo;
+  state: State;
+  proxyTaken: boolean;
+  user?: string;
+  radiusToken?: number;
+  address?: number;
+  fromPool?: boolean;
+  dns?: number[];
+  ifIndex?: number;
+  acctSessionId: string;
+  startedAt?: number;
+  interimMs?: number;
+  nextInterimAt?: number;
+  class?: Uint8Array[];
+  inOctets: number;
+  outOctets: number;
+  inPackets: number;
+  outPackets: number;
+  ended?: boolean;
+}
+
+export type NteEvent =
+  | { readonly type: 'online'; readonly user: string; readonly address: number; readonly dns: number[]; readonly tunnelId: number; readonly sessionId: number; readonly proxyTaken: boolean; readonly acctSessionId: string }
+  | { readonly type: 'auth-rejected'; readonly user: string; readonly reason: string }
+  | { readonly type: 'session-ended'; readonly user?: string; readonly tunnelId: number; readonly sessionId: number; readonly cause: number; readonly reason: string }
+  | { readonly type: 'accounting'; readonly record: AccountingRecord; readonly server: string }
+  | { readonly type: 'warning'; readonly message: string };
+
+export interface NtePort {
+  readonly port: 'carrier' | 'radius' | 'core';
+  readonly frame: Uint8Array;
+}
+
+export class Nte {
+  readonly l2tp: L2tpNode<UdpEndpoint>;
+  readonly carrier: Host;
+  readonly mgmt: Host;
+  readonly router: Router;
+  readonly radius: RadiusClient;
+  readonly dae: DynamicAuthorizationServer | undefined;
+  readonly counters: Counters = {};
+  readonly coreIf: number;
+  private readonly linkConfig: PppLinkConfig;
+  private readonly sessions = new Map<number, NteSession>();
+  private readonly byIf = new Map<number, NteSession>();
+  private readonly byToken = new Map<number, NteSession>();
+  private readonly dirty = new Set<NteSession>();
+  private readonly timers = new TimerQueue<NteSession>();
+  private readonly poolUsed = new Set<number>();
+  private poolNext: number;
+  private acctSeq = 0;
+  private tx: NtePort[] = [];
+  private events: NteEvent[] = [];
+
+  constructor(readonly cfg: NteConfig, now: number) {
+    this.l2tp = new L2tpNode<UdpEndpoint>({
+      role: 'lns',
+      hostName: cfg.hostName,
+      vendorName: 'pseudonet',
+      endpointKey: (e) => `${e.address}:${e.port}`,
+      authorize: (host) => {
+        const secret = cfg.lacs.get(host);
+        return secret ? { secret } : undefined;
+      },
+      ...cfg.l2tp,
+    });
+    this.carrier = new Host({ name: `${cfg.name}-carrier`, mac: cfg.carrierMac, address: cfg.carrierAddress, prefixLength: cfg.carrierPrefixLength }, now);
+    this.carrier.listenUdp(L2TP_PORT);
+    this.mgmt = new Host({ name: `${cfg.name}-radius`, mac: cfg.radiusMac, address: cfg.radiusAddress, prefixLength: cfg.radiusPrefixLength }, now);
+    for (let i = 0; i < (cfg.radius.maxSockets ?? 4); i++) this.mgmt.listenUdp(RADIUS_SOURCE_PORT + i);
+    this.mgmt.listenUdp(DAE_PORT);
+    this.router = new Router();
+    this.coreIf = this.router.addInterface({ kind: 'ethernet', name: 'core', mac: cfg.coreMac, address: cfg.coreAddress, prefixLength: cfg.corePrefixLength }, now);
+    this.router.addRoute({ prefix: 0, prefixLength: 0, nextHop: cfg.coreGateway, kind: 'static' });
+    this.radius = new RadiusClient(cfg.radius);
+    this.dae = cfg.dae ? new DynamicAuthorizationServer(cfg.dae) : undefined;
+    this.poolNext = cfg.pool[0];
+    this.linkConfig = pppLinkConfig({
+      lcp: { mru: cfg.mru, authenticate: ['chap-md5', 'pap'], authenticateWith: [], pppoe: false, echoIntervalMs: cfg.echoIntervalMs ?? 0, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) },
+      authenticator: authenticatorConfig({ name: cfg.hostName, verify: 'external' }),
+      ipcp: ipcpConfig({ localAddress: cfg.gateway, dns: cfg.dns, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) }),
+      counters: this.counters,
+    });
+  }
+
+  private count(k: string): void {
+    this.counters[k] = (this.counters[k] ?? 0) + 1;
+  }
+
+  /** Live sessions, for `show sessions` and tests. */
+  listSessions(): { user?: string; state: string; address?: string; tunnelId: number; sessionId: number; proxyTaken: boolean; acctSessionId: string }[] {
+    return [...this.sessions.values()].map((s) => ({
+      ...(s.user !== undefined ? { user: s.user } : {}),
+      state: s.state,
+      ...(s.address !== undefined ? { address: ipv4ToString(s.address) } : {}),
+      tunnelId: s.tunnelId,
+      sessionId: s.sessionId,
+      proxyTaken: s.proxyTaken,
+      acctSessionId: s.acctSessionId,
+    }));
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  handleFrame(port: 'carrier' | 'radius' | 'core', frame: Uint8Array, now: number): void {
+    if (port === 'carrier') this.carrier.handle(0, frame, now);
+    else if (port === 'radius') this.mgmt.handle(0, frame, now);
+    else this.router.handle(this.coreIf, frame, now);
+    this.pump(now);
+  }
+
+  /** Ends a session from the LNS side: LCP Terminate, CDN, Accounting-Stop with `cause`. */
+  disconnect(s: NteSession, now: number, cause: number = AcctTerminateCause.ADMIN_RESET, reason = 'Administrative disconnect'): void {
+    if (s.ended) return;
+    s.link.close(now, reason);
+    this.dirty.add(s);
+    this.end(s, now, cause, reason, true);
+    this.pump(now);
+  }
+
+  /** Stops every tunnel (StopCCN), ending every session (for shutdown and tests). */
+  stopAll(now: number): void {
+    for (const t of this.l2tp.tunnelInfo()) this.l2tp.closeTunnel(t.tunnelId, now);
+    this.pump(now);
+  }
+
+  handleTimeout(now: number): void {
+    this.l2tp.handleTimeout(now);
+    this.radius.handleTimeout(now);
+    this.dae?.handleTimeout(now);
+    this.carrier.handleTimeout(now);
+    this.mgmt.handleTimeout(now);
+    this.router.handleTimeout(now);
+    for (const s of this.timers.due(now)) {
+      s.link.handleTimeout(now);
+      if (s.nextInterimAt !== undefined && s.nextInterimAt <= now && s.state === 'up') {
+        this.account(s, AcctStatusType.INTERIM_UPDATE, now);
+        s.nextInterimAt = now + s.interimMs!;
+      }
+      this.dirty.add(s);
+    }
+    this.pump(now);
+  }
+
+  nextTimeout(): number | undefined {
+    let t: number | undefined;
+    const min = (x: number | undefined): void => {
+      if (x !== undefined && (t === undefined || x < t)) t = x;
+    };
+    min(this.l2tp.nextTimeout());
+    min(this.radius.nextTimeout());
+    min(this.dae?.nextTimeout());
+    min(this.carrier.nextTimeout());
+    min(this.mgmt.nextTimeout());
+    min(this.router.nextTimeout());
+    min(this.timers.peek());
+    return t;
+  }
+
+  pollTransmit(): NtePort | undefined {
+    return this.tx.shift();
+  }
+
+  pollEvent(): NteEvent | undefined {
+    return this.events.shift();
+  }
+
+  private pump(now: number): void {
+    for (let busy = true; busy; ) {
+      busy = false;
+      for (let e = this.l2tp.pollEvent(); e; e = this.l2tp.pollEvent()) {
+        busy = true;
+        this.l2tpEvent(e, now);
+      }
+      if (this.dirty.size) {
+        const list = [...this.dirty];
+        this.dirty.clear();
+        for (const s of list) {
+          busy = this.serviceLink(s, now) || busy;
+          if (!this.sessions.has(s.call)) {
+            this.timers.remove(s);
+            continue;
+          }
+          let t = s.link.nextTimeout();
+          if (s.nextInterimAt !== undefined && (t === undefined || s.nextInterimAt < t)) t = s.nextInterimAt;
+          this.timers.schedule(s, t);
+        }
+      }
+      for (let t = this.l2tp.pollTransmit(); t; t = this.l2tp.pollTransmit()) {
+        this.carrier.sendUdp(t.to.address, L2TP_PORT, t.to.port, encodeTransmit(t), now);
+        busy = true;
+      }
+      for (let e = this.radius.pollEvent(); e; e = this.radius.pollEvent()) {
+        busy = true;
+        this.radiusEvent(e, now);
+      }
+      for (let t = this.radius.pollTransmit(); t; t = this.radius.pollTransmit()) {
+        this.mgmt.sendUdp(ipv4FromString(t.address), RADIUS_SOURCE_PORT + t.socket, t.port, t.bytes, now);
+        busy = true;
+      }
+      if (this.dae) {
+        for (let e = this.dae.pollEvent(); e; e = this.dae.pollEvent()) {
+          busy = true;
+          this.daeEvent(e, now);
+        }
+        for (let t = this.dae.pollTransmit(); t; t = this.dae.pollTransmit()) {
+          this.mgmt.sendUdp(ipv4FromString(t.address), DAE_PORT, t.port, t.bytes, now);
+          busy = true;
+        }
+      }
+      for (let t = this.router.pollTransmit(); t; t = this.router.pollTransmit()) {
+        busy = true;
+        if (t.ifIndex === this.coreIf) this.tx.push({ port: 'core', frame: t.frame });
+        else this.toSubscriber(t.ifIndex, t.frame, now);
+      }
+      for (const [host, port] of [[this.carrier, 'carrier'], [this.mgmt, 'radius']] as const) {
+        for (let t = host.pollTransmit(); t; t = host.pollTransmit()) {
+          this.tx.push({ port, frame: t.frame });
+          busy = true;
+        }
+      }
+      for (let e = this.carrier.pollEvent(); e; e = this.carrier.pollEvent()) {
+        busy = true;
+        if (e.kind === 'udp' && e.dstPort === L2TP_PORT) this.l2tp.handle({ address: e.from, port: e.srcPort }, e.payload, now);
+      }
+      for (let e = this.mgmt.pollEvent(); e; e = this.mgmt.pollEvent()) {
+        busy = true;
+        if (e.kind !== 'udp') continue;
+        if (e.dstPort === DAE_PORT) this.dae?.handle({ address: ipv4ToString(e.from), port: e.srcPort, bytes: e.payload }, now);
+        else this.radius.handle({ socket: e.dstPort - RADIUS_SOURCE_PORT, address: ipv4ToString(e.from), port: e.srcPort, bytes: e.payload }, now);
+      }
+    }
+  }
+
+  private l2tpEvent(e: NonNullable<ReturnType<L2tpNode<UdpEndpoint>['pollEvent']>>, now: number): void {
+    switch (e.type) {
+      case 'session-up': {
+        const link = new PppLink(this.linkConfig);
+        const s: NteSession = {
+          call: e.session, tunnelId: e.tunnelId, sessionId: e.sessionId, link, info: e.info, state: 'lcp', proxyTaken: false,
+          acctSessionId: `${this.cfg.name}-${e.tunnelId.toString(16).padStart(4, '0')}${e.sessionId.toString(16).padStart(4, '0')}-${(++this.acctSeq).toString(16)}`,
+          inOctets: 0, outOctets: 0, inPackets: 0, outPackets: 0,
+        };
+        this.sessions.set(e.session, s);
+        this.count('sessions.opened');
+        const proxy = e.info.proxyLcp || e.info.proxyAuth ? proxyValuesFrom(e.info.proxyLcp, e.info.proxyAuth) : undefined;
+        if (proxy && this.cfg.lcpPolicy === 'accept-proxy') {
+          s.proxyTaken = link.startWithProxy(proxy, now);
+          this.count(s.proxyTaken ? 'proxy.accepted' : 'proxy.renegotiated');
+        } else {
+          this.count(proxy ? 'proxy.renegotiated-by-policy' : 'proxy.none');
+          link.start(now);
+        }
+        this.dirty.add(s);
+        return;
+      }
+      case 'session-down': {
+        const s = this.sessions.get(e.session);
+        if (!s) return;
+        s.link.lowerDown(now, e.reason);
+        this.end(s, now, AcctTerminateCause.LOST_CARRIER, e.result?.message ?? e.reason, false);
+        return;
+      }
+      case 'data': {
+        const s = this.sessions.get(e.session);
+        if (!s) return this.count('data.drop.no-session');
+        this.fromSubscriber(s, e.payload, now);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** A PPP frame from the subscriber (after the L2TP header). */
+  private fromSubscriber(s: NteSession, frame: Uint8Array, now: number): void {
+    let p = frame;
+    if (p.length >= 2 && p[0] === 0xff && p[1] === 0x03) p = p.subarray(2);
+    if (p.length < 2) return this.count('data.drop.short');
+    let protocol: number;
+    let info: Uint8Array;
+    if (p[0]! & 1) {
+      protocol = p[0]!; // PFC: a one-octet protocol field
+      info = p.subarray(1);
+    } else {
+      protocol = u16(p, 0);
+      info = p.subarray(2);
+    }
+    if (!s.link.handleFrame(protocol, info, now)) {
+      if (protocol === PppProtocol.IPV4 && s.ifIndex !== undefined) {
+        s.inOctets += info.length;
+        s.inPackets++;
+        this.router.handle(s.ifIndex, info, now);
+      } else this.count('data.drop.not-routed');
+    }
+    this.dirty.add(s);
+  }
+
+  /** An IPv4 packet the router sends to a subscriber: PPP + L2TP header in front, in place when there is room. */
+  private toSubscriber(ifIndex: number, packet: Uint8Array, now: number): void {
+    const s = this.byIf.get(ifIndex);
+    if (!s) return this.count('data.drop.no-interface');
+    const hl = this.l2tp.dataHeaderLengthFor(s.call);
+    const need = hl + 4; // L2TP header, FF 03, protocol 0x0021
+    let buf: Uint8Array;
+    let start: number;
+    if (packet.byteOffset >= need) {
+      buf = new Uint8Array(packet.buffer, packet.byteOffset - need, need + packet.length);
+      start = 0;
+    } else {
+      this.count('data.copied-for-headroom');
+      buf = new Uint8Array(need + packet.length);
+      buf.set(packet, need);
+      start = 0;
+    }
+    buf[hl] = 0xff;
+    buf[hl + 1] = 0x03;
+    buf[hl + 2] = 0x00;
+    buf[hl + 3] = 0x21;
+    if (this.l2tp.writeDataHeaderFor(s.call, buf, start, packet.length + 4) < 0) return this.count('data.drop.call-gone');
+    s.outOctets += packet.length;
+    s.outPackets++;
+    const peer = this.l2tp.tunnelPeer(s.tunnelId);
+    if (!peer) return this.count('data.drop.no-tunnel');
+    this.carrier.sendUdp(peer.address, L2TP_PORT, peer.port, buf, now);
+  }
+
+  private serviceLink(s: NteSession, now: number): boolean {
+    let busy = false;
+    for (let m = s.link.pollTransmit(); m; m = s.link.pollTransmit()) {
+      busy = true;
+      const buf = encodePppMessage(m, 2);
+      buf[0] = 0xff;
+      buf[1] = 0x03;
+      this.l2tp.sendData(s.call, buf);
+    }
+    for (let e = s.link.pollEvent(); e; e = s.link.pollEvent()) {
+      busy = true;
+      switch (e.type) {
+        case 'chap-response':
+          s.user = bytesText(e.name);
+          s.state = 'radius';
+          s.radiusToken = this.radius.accessRequest(
+            { userName: s.user, auth: { type: 'chap', id: e.identifier, challenge: e.challenge, response: e.response }, nasPort: s.call, nasPortId: `${s.tunnelId}/${s.sessionId}`, ...this.callingIds(s), serviceType: 2, framedProtocol: 1 },
+            now,
+          );
+          this.byToken.set(s.radiusToken, s);
+          break;
+        case 'pap-request':
+          s.user = bytesText(e.peerId);
+          s.state = 'radius';
+          s.radiusToken = this.radius.accessRequest(
+            { userName: s.user, auth: { type: 'pap', password: e.password }, nasPort: s.call, nasPortId: `${s.tunnelId}/${s.sessionId}`, ...this.callingIds(s), serviceType: 2, framedProtocol: 1 },
+            now,
+          );
+          this.byToken.set(s.radiusToken, s);
+          break;
+        case 'ipcp-up':
+          this.online(s, now);
+          break;
+        case 'finished':
+          if (!s.ended) {
+            this.end(s, now, s.state === 'up' ? AcctTerminateCause.USER_REQUEST : AcctTerminateCause.NAS_ERROR, e.reason, true);
+          }
+          break;
+        default:
+          break;
+      }
+    }
+    return busy;
+  }
+
+  private callingIds(s: NteSession): { callingStationId?: string; calledStationId?: string } {
+    const out: { callingStationId?: string; calledStationId?: string } = {};
+    if (s.info.callingNumber !== undefined) out.callingStationId = s.info.callingNumber;
+    if (s.info.calledNumber !== undefined) out.calledStationId = s.info.calledNumber;
+    return out;
+  }
+
+  private radiusEvent(e: NonNullable<ReturnType<RadiusClient['pollEvent']>>, now: number): void {
+    switch (e.type) {
+      case 'access-response': {
+        const s = this.byToken.get(e.token);
+        if (!s) return;
+        this.byToken.delete(e.token);
+        if (s.ended) return;
+        this.dirty.add(s);
+        if (!e.accepted) {
+          this.count('radius.access-reject');
+          this.events.push({ type: 'auth-rejected', user: s.user ?? '', reason: e.reply.replyMessage ?? 'Access-Reject' });
+          s.state = 'auth';
+          s.link.authDecision(false, now, textBytes(e.reply.replyMessage ?? 'Authentication failed'));
+          return;
+        }
+        let addr = e.reply.framedIpAddress;
+        if (addr === undefined || addr === 0xfffffffe || addr === 0xffffffff) {
+          addr = this.allocate();
+          if (addr === undefined) {
+            this.count('pool.exhausted');
+            s.link.authDecision(false, now, textBytes('No address available'));
+            return;
+          }
+          s.fromPool = true;
+        }
+        s.address = addr;
+        s.dns = e.reply.dns.length ? e.reply.dns : [...this.cfg.dns];
+        s.class = e.reply.class;
+        const interim = e.reply.acctInterimInterval !== undefined ? e.reply.acctInterimInterval * 1000 : this.cfg.interimMs ?? 0;
+        if (interim > 0) s.interimMs = interim;
+        s.link.ipcp!.setPeerAddress(addr);
+        s.state = 'network';
+        s.link.authDecision(true, now);
+        return;
+      }
+      case 'access-timeout': {
+        const s = this.byToken.get(e.token);
+        if (!s) return;
+        this.byToken.delete(e.token);
+        this.count('radius.access-timeout');
+        if (!s.ended) {
+          s.link.authDecision(false, now, textBytes('Authentication server unreachable'));
+          this.dirty.add(s);
+        }
+        return;
+      }
+      case 'accounting-acked':
+        this.events.push({ type: 'accounting', record: e.record, server: e.server });
+        return;
+      case 'warning':
+        this.events.push({ type: 'warning', message: e.message });
+        return;
+      default:
+        return;
+    }
+  }
+
+  private daeEvent(e: NonNullable<ReturnType<DynamicAuthorizationServer['pollEvent']>>, now: number): void {
+    const s = this.find(e.session);
+    if (!s) {
+      this.dae!.respond(e.token, { ack: false, errorCause: ErrorCause.SESSION_CONTEXT_NOT_FOUND }, now);
+      return;
+    }
+    if (e.type === 'coa-request') {
+      this.dae!.respond(e.token, { ack: false, errorCause: ErrorCause.UNSUPPORTED_SERVICE }, now);
+      return;
+    }
+    this.count('dae.disconnect');
+    this.dae!.respond(e.token, { ack: true }, now);
+    this.disconnect(s, now, AcctTerminateCause.ADMIN_RESET, 'Disconnect-Request');
+  }
+
+  private find(sel: SessionSelector): NteSession | undefined {
+    for (const s of this.sessions.values()) {
+      if (sel.acctSessionId !== undefined && sel.acctSessionId !== s.acctSessionId) continue;
+      if (sel.userName !== undefined && sel.userName !== s.user) continue;
+      if (sel.framedIpAddress !== undefined && sel.framedIpAddress !== s.address) continue;
+      if (sel.acctSessionId === undefined && sel.userName === undefined && sel.framedIpAddress === undefined) return undefined;
+      return s;
+    }
+    return undefined;
+  }
+
+  private allocate(): number | undefined {
+    const [first, last] = this.cfg.pool;
+    const size = last - first + 1;
+    for (let i = 0; i < size; i++) {
+      const a = this.poolNext;
+      this.poolNext = a >= last ? first : a + 1;
+      if (!this.poolUsed.has(a) && a !== this.cfg.gateway) {
+        this.poolUsed.add(a);
+        return a;
+      }
+    }
+    return undefined;
+  }
+
+  private online(s: NteSession, now: number): void {
+    const addr = s.address!;
+    s.ifIndex = this.router.addInterface({ kind: 'p2p', name: `l2tp-${s.tunnelId}-${s.sessionId}`, peer: addr, mtu: this.cfg.mru, mssClamp: true }, now);
+    this.byIf.set(s.ifIndex, s);
+    s.state = 'up';
+    s.startedAt = now;
+    if (s.interimMs) s.nextInterimAt = now + s.interimMs;
+    this.count('sessions.up');
+    this.account(s, AcctStatusType.START, now);
+    this.events.push({ type: 'online', user: s.user ?? '', address: addr, dns: s.dns ?? [], tunnelId: s.tunnelId, sessionId: s.sessionId, proxyTaken: s.proxyTaken, acctSessionId: s.acctSessionId });
+  }
+
+  private account(s: NteSession, statusType: number, now: number, cause?: number): void {
+    const input: Parameters<RadiusClient['account']>[0] = {
+      statusType,
+      sessionId: s.acctSessionId,
+      ...(s.user !== undefined ? { userName: s.user } : {}),
+      nasPort: s.call,
+      nasPortId: `${s.tunnelId}/${s.sessionId}`,
+      ...this.callingIds(s),
+      ...(s.address !== undefined ? { framedIpAddress: s.address } : {}),
+      ...(s.class?.length ? { class: s.class } : {}),
+      ...(statusType !== AcctStatusType.START
+        ? { sessionTime: Math.floor((now - (s.startedAt ?? now)) / 1000), inputOctets: s.inOctets, outputOctets: s.outOctets, inputPackets: s.inPackets, outputPackets: s.outPackets }
+        : {}),
+      ...(cause !== undefined ? { terminateCause: cause } : {}),
+    };
+    this.radius.account(input, now);
+  }
+
+  /** Ends a session once: CDN (when `cdn`), route and interface removed, address back to the pool, Accounting-Stop if it was up. */
+  private end(s: NteSession, now: number, cause: number, reason: string, cdn: boolean): void {
+    if (s.ended) return;
+    s.ended = true;
+    this.sessions.delete(s.call);
+    this.timers.remove(s);
+    if (s.radiusToken !== undefined) this.byToken.delete(s.radiusToken);
+    if (cdn) this.l2tp.closeSession(s.call, now, { result: CdnResult.ADMINISTRATIVE, message: reason });
+    if (s.ifIndex !== undefined) {
+      this.router.removeInterface(s.ifIndex, now);
+      this.byIf.delete(s.ifIndex);
+    }
+    if (s.state === 'up') this.account(s, AcctStatusType.STOP, now, cause);
+    if (s.fromPool && s.address !== undefined) this.poolUsed.delete(s.address);
+    s.state = 'closing';
+    this.count('sessions.ended');
+    const ev = { type: 'session-ended' as const, tunnelId: s.tunnelId, sessionId: s.sessionId, cause, reason };
+    this.events.push(s.user !== undefined ? { ...ev, user: s.user } : ev);
+  }
+}

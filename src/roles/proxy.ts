@@ -1,0 +1,59 @@
+/**
+ * Conversions between what the PPP link records (Configure-Request option bytes, the CHAP
+ * exchange) and the typed proxy AVP values of L2TP (RFC 2661 §4.4.5, AVPs 26–33).
+ */
+import { lcpPacket, type LcpOption } from '../wire/ppp.js';
+import { encode } from '../wire/result.js';
+import { ProxyAuthType } from '../wire/l2tp.js';
+import type { ProxyValues } from '../proto/ppp-link.js';
+import type { ProxyAuth, ProxyLcp } from '../proto/l2tp.js';
+
+/** Option bytes of a Configure-Request (the body after its 4-octet header) as option values. */
+export function optionsFromBytes(body: Uint8Array): LcpOption[] | undefined {
+  const b = new Uint8Array(4 + body.length);
+  b[0] = 1;
+  b[2] = b.length >>> 8;
+  b[3] = b.length & 0xff;
+  b.set(body, 4);
+  const r = lcpPacket.parse(b);
+  return r.ok && r.value.kind === 'conf-req' ? [...r.value.options] : undefined;
+}
+
+export function optionsToBytes(options: readonly LcpOption[]): Uint8Array {
+  return encode(lcpPacket, { kind: 'conf-req', identifier: 0, options }).subarray(4);
+}
+
+/** LAC side: the link's record → the ICCN's proxy AVPs. */
+export function proxyAvpValues(p: ProxyValues): { proxyLcp?: ProxyLcp; proxyAuth?: ProxyAuth } {
+  const lcp: { -readonly [K in keyof ProxyLcp]: ProxyLcp[K] } = {};
+  const ir = p.initialReceivedConfReq && optionsFromBytes(p.initialReceivedConfReq);
+  const ls = p.lastSentConfReq && optionsFromBytes(p.lastSentConfReq);
+  const lr = p.lastReceivedConfReq && optionsFromBytes(p.lastReceivedConfReq);
+  if (ir) lcp.initialReceived = ir;
+  if (ls) lcp.lastSent = ls;
+  if (lr) lcp.lastReceived = lr;
+  const out: { proxyLcp?: ProxyLcp; proxyAuth?: ProxyAuth } = {};
+  if (ls && lr) out.proxyLcp = lcp;
+  if (p.chap) {
+    out.proxyAuth = {
+      type: ProxyAuthType.CHAP,
+      name: Buffer.from(p.chap.name).toString('latin1'),
+      challenge: p.chap.challenge,
+      id: p.chap.identifier,
+      response: p.chap.response,
+    };
+  }
+  return out;
+}
+
+/** LNS side: the ICCN's proxy AVPs → what `PppLink.startWithProxy` takes. */
+export function proxyValuesFrom(lcp: ProxyLcp | undefined, auth: ProxyAuth | undefined): ProxyValues {
+  const v: { -readonly [K in keyof ProxyValues]: ProxyValues[K] } = {};
+  if (lcp?.initialReceived) v.initialReceivedConfReq = optionsToBytes(lcp.initialReceived);
+  if (lcp?.lastSent) v.lastSentConfReq = optionsToBytes(lcp.lastSent);
+  if (lcp?.lastReceived) v.lastReceivedConfReq = optionsToBytes(lcp.lastReceived);
+  if (auth && auth.type === ProxyAuthType.CHAP && auth.name !== undefined && auth.challenge && auth.id !== undefined && auth.response) {
+    v.chap = { identifier: auth.id, challenge: auth.challenge, name: Buffer.from(auth.name, 'latin1'), response: auth.response };
+  }
+  return v;
+}

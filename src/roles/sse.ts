@@ -1,0 +1,390 @@
+/**
+ * The carrier's sse: PPPoE access concentrator + L2TP Access Concentrator (LAC).
+ * It terminates PPPoE discovery and LCP, sends the CHAP Challenge, takes the Response
+ * without checking it, finds the LNS from the domain after '@', opens (or reuses) a tunnel,
+ * sends ICRQ / ICCN with the proxy LCP (26–28) and proxy authentication (29–33) AVPs, and
+ * from then on relays every PPP frame both ways unchanged. The relay rewrites headers in
+ * place: PPPoE session header ⇄ L2TP data header in the bytes it was given.
+ * Sans-IO: `handleFrame(port, frame, now)` for the 'access' (PPPoE) and 'carrier' (IPv4,
+ * UDP 1701) ports; `pollTransmit()` gives {port, frame}.
+ */
+import { PppoeAc, type AcSession, type PppoeAcConfig } from '../proto/pppoe-ac.js';
+import { PppLink, pppLinkConfig, type PppLinkConfig } from '../proto/ppp-link.js';
+import { authenticatorConfig } from '../proto/ppp-auth.js';
+import type { Counters, PppMessage } from '../proto/ppp-common.js';
+import { emitPppMessage, pppMessageLength } from '../proto/ppp-common.js';
+import type { FsmConfig } from '../proto/ppp-fsm.js';
+import { L2tpNode, encodeTransmit, type L2tpConfig } from '../proto/l2tp.js';
+import { CdnResult } from '../wire/l2tp.js';
+import { Host } from './host.js';
+import { u16, textBytes, bytesText, macToString } from '../wire/bytes.js';
+import { EtherType, emitEthernetHeader, ETHERNET_HEADER_LENGTH, macEquals, isGroupMac } from '../wire/ethernet.js';
+import { PPPOE_HEADER_LENGTH, writeSessionHeader } from '../wire/pppoe.js';
+import { pppoeDiscoveryFrame, pppoeSessionFrame, PPPOE_SESSION_HEADROOM } from './framing.js';
+import { proxyAvpValues } from './proxy.js';
+import { TimerQueue } from './timer-queue.js';
+
+/** Where a domain's LNS is. */
+export interface LnsEntry {
+  readonly name: string;
+  readonly address: number;
+  readonly port: number;
+  readonly secret?: Uint8Array;
+}
+
+/** An L2TP peer endpoint (UDP). */
+export interface UdpEndpoint {
+  readonly address: number;
+  readonly port: number;
+}
+
+export interface SseConfig {
+  readonly name: string;
+  /** MAC on the access side (PPPoE) and on the carrier side. */
+  readonly accessMac: Uint8Array;
+  readonly carrierMac: Uint8Array;
+  readonly carrierAddress: number;
+  readonly carrierPrefixLength: number;
+  readonly ac: PppoeAcConfig;
+  readonly hostName: string;
+  readonly mru: number;
+  /** Static domain → LNS table (lower-case domains). */
+  readonly lns: ReadonlyMap<string, LnsEntry>;
+  readonly fsm?: FsmConfig;
+  readonly l2tp?: Partial<L2tpConfig<UdpEndpoint>>;
+  /** LCP echo interval before hand-off (ms); 0 = off. */
+  readonly echoIntervalMs?: number;
+}
+
+type SessionState = 'lcp' | 'lookup' | 'opening' | 'relaying' | 'closing';
+
+export interface SseSession {
+  readonly ac: AcSession;
+  readonly link: PppLink;
+  state: SessionState;
+  user?: string;
+  lns?: LnsEntry;
+  /** The L2TP session key (local tunnel id × 65536 + local session id). */
+  call?: number | undefined;
+  /** Why the sse refused the session (sent in the PADT's Generic-Error). */
+  failure?: string;
+  retired?: boolean;
+}
+
+export type SseEvent =
+  | { readonly type: 'relaying'; readonly pppoeSessionId: number; readonly mac: string; readonly user: string; readonly lns: string; readonly tunnelId: number; readonly sessionId: number; readonly peerTunnelId: number; readonly peerSessionId: number }
+  | { readonly type: 'no-lns'; readonly pppoeSessionId: number; readonly user: string; readonly domain: string }
+  | { readonly type: 'session-ended'; readonly pppoeSessionId: number; readonly user?: string; readonly reason: string }
+  | { readonly type: 'tunnel-down'; readonly tunnelId: number; readonly reason: string };
+
+export interface SsePort {
+  readonly port: 'access' | 'carrier';
+  readonly frame: Uint8Array;
+}
+
+export const L2TP_PORT = 1701;
+
+export class Sse {
+  readonly ac: PppoeAc;
+  readonly l2tp: L2tpNode<UdpEndpoint>;
+  readonly carrier: Host;
+  readonly counters: Counters = {};
+  private readonly linkConfig: PppLinkConfig;
+  private readonly byCall = new Map<number, SseSession>();
+  private tx: SsePort[] = [];
+  private events: SseEvent[] = [];
+  /** Sessions whose PPP link (before hand-off) has output or events to look at. */
+  private readonly dirty = new Set<SseSession>();
+  private readonly linkTimers = new TimerQueue<SseSession>();
+  private readonly states: Record<SessionState, number> = { lcp: 0, lookup: 0, opening: 0, relaying: 0, closing: 0 };
+
+  constructor(readonly cfg: SseConfig, now: number) {
+    this.ac = new PppoeAc(cfg.ac);
+    this.linkConfig = pppLinkConfig({
+      lcp: { mru: cfg.mru, authenticate: ['chap-md5'], authenticateWith: [], recordConfReqs: true, echoIntervalMs: cfg.echoIntervalMs ?? 0, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) },
+      authenticator: authenticatorConfig({ name: cfg.hostName, verify: 'external' }),
+      counters: this.counters,
+    });
+    this.l2tp = new L2tpNode<UdpEndpoint>({
+      role: 'lac',
+      hostName: cfg.hostName,
+      vendorName: 'pseudonet',
+      endpointKey: (e) => `${e.address}:${e.port}`,
+      idleTunnelTimeout: 10_000,
+      ...cfg.l2tp,
+    });
+    this.carrier = new Host({ name: `${cfg.name}-carrier`, mac: cfg.carrierMac, address: cfg.carrierAddress, prefixLength: cfg.carrierPrefixLength }, now);
+    this.carrier.listenUdp(L2TP_PORT);
+  }
+
+  private count(k: string): void {
+    this.counters[k] = (this.counters[k] ?? 0) + 1;
+  }
+
+  /** Sessions by state, for `show` and tests. */
+  sessionsByState(): Record<SessionState, number> {
+    return { ...this.states };
+  }
+
+  private setState(s: SseSession, st: SessionState): void {
+    this.states[s.state]--;
+    s.state = st;
+    this.states[st]++;
+  }
+
+  handleFrame(port: 'access' | 'carrier', frame: Uint8Array, now: number): void {
+    if (port === 'carrier') this.carrier.handle(0, frame, now);
+    else this.access(frame, now);
+    this.pump(now);
+  }
+
+  private access(frame: Uint8Array, now: number): void {
+    if (frame.length < ETHERNET_HEADER_LENGTH + PPPOE_HEADER_LENGTH) return this.count('access.drop.short');
+    if (!macEquals(frame, 0, this.cfg.accessMac) && !isGroupMac(frame, 0)) return this.count('access.drop.other-mac');
+    const type = u16(frame, 12);
+    const src = frame.subarray(6, 12);
+    if (type === EtherType.PPPOE_DISCOVERY) {
+      this.ac.handleFrame(src, frame.subarray(ETHERNET_HEADER_LENGTH), now);
+      return;
+    }
+    if (type !== EtherType.PPPOE_SESSION) return this.count('access.drop.ethertype');
+    const o = ETHERNET_HEADER_LENGTH;
+    const ac = this.ac.sessionFor(src, u16(frame, o + 2));
+    if (!ac) return this.count('access.drop.unknown-session');
+    const s = ac.user as SseSession;
+    const len = u16(frame, o + 4);
+    if (len < 2 || o + PPPOE_HEADER_LENGTH + len > frame.length) return this.count('access.drop.bad-length');
+    const ppp = o + PPPOE_HEADER_LENGTH;
+    if (s.state === 'relaying') {
+      // In place: [Eth 14][PPPoE 6][PPP...] → [L2TP header][FF 03][PPP...] inside the same bytes.
+      const ffAt = ppp - 2;
+      const hl = this.l2tp.dataHeaderLengthFor(s.call!);
+      const start = ffAt - hl;
+      frame[ffAt] = 0xff;
+      frame[ffAt + 1] = 0x03;
+      if (this.l2tp.writeDataHeaderFor(s.call!, frame, start, len + 2) < 0) return this.count('relay.drop.call-gone');
+      this.count('relay.up');
+      this.carrier.sendUdp(s.lns!.address, L2TP_PORT, s.lns!.port, frame.subarray(start, ppp + len), now);
+      return;
+    }
+    if (s.state !== 'lcp') return this.count(`access.drop.frame-while-${s.state}`);
+    s.link.handleFrame(u16(frame, ppp), frame.subarray(ppp + 2, ppp + len), now);
+    this.dirty.add(s);
+  }
+
+  /** Ends a subscriber's session from the carrier side: CDN to the LNS, PADT to the home. */
+  disconnect(pppoeSessionId: number, now: number, reason = 'Administrative disconnect'): boolean {
+    const ac = this.ac.session(pppoeSessionId);
+    if (!ac) return false;
+    this.end(ac.user as SseSession, reason, now, true);
+    this.pump(now);
+    return true;
+  }
+
+  handleTimeout(now: number): void {
+    this.ac.handleTimeout(now);
+    for (const s of this.linkTimers.due(now)) {
+      s.link.handleTimeout(now);
+      this.dirty.add(s);
+    }
+    this.l2tp.handleTimeout(now);
+    this.carrier.handleTimeout(now);
+    this.pump(now);
+  }
+
+  nextTimeout(): number | undefined {
+    let t = this.l2tp.nextTimeout();
+    const min = (x: number | undefined): void => {
+      if (x !== undefined && (t === undefined || x < t)) t = x;
+    };
+    min(this.ac.nextTimeout());
+    min(this.carrier.nextTimeout());
+    min(this.linkTimers.peek());
+    return t;
+  }
+
+  pollTransmit(): SsePort | undefined {
+    return this.tx.shift();
+  }
+
+  pollEvent(): SseEvent | undefined {
+    return this.events.shift();
+  }
+
+  private pump(now: number): void {
+    for (let busy = true; busy; ) {
+      busy = false;
+      for (let t = this.ac.pollTransmit(); t; t = this.ac.pollTransmit()) {
+        this.tx.push({ port: 'access', frame: pppoeDiscoveryFrame(t.dst, this.cfg.accessMac, t.packet) });
+        busy = true;
+      }
+      for (let e = this.ac.pollEvent(); e; e = this.ac.pollEvent()) {
+        busy = true;
+        if (e.type === 'session-up') {
+          const link = new PppLink(this.linkConfig);
+          const s: SseSession = { ac: e.session, link, state: 'lcp' };
+          this.states.lcp++;
+          e.session.user = s;
+          link.start(now);
+          this.dirty.add(s);
+        } else {
+          this.count('pppoe.padt-in');
+          this.end(e.session.user as SseSession, 'PADT from the home', now, false);
+        }
+      }
+      if (this.dirty.size) {
+        const list = [...this.dirty];
+        this.dirty.clear();
+        for (const s of list) {
+          busy = this.serviceLink(s, now) || busy;
+          this.linkTimers.schedule(s, s.state === 'lcp' || s.state === 'closing' ? s.link.nextTimeout() : undefined);
+        }
+      }
+      for (let t = this.l2tp.pollTransmit(); t; t = this.l2tp.pollTransmit()) {
+        this.carrier.sendUdp(t.to.address, L2TP_PORT, t.to.port, encodeTransmit(t), now);
+        busy = true;
+      }
+      for (let e = this.l2tp.pollEvent(); e; e = this.l2tp.pollEvent()) {
+        busy = true;
+        this.l2tpEvent(e, now);
+      }
+      for (let t = this.carrier.pollTransmit(); t; t = this.carrier.pollTransmit()) {
+        this.tx.push({ port: 'carrier', frame: t.frame });
+        busy = true;
+      }
+      for (let e = this.carrier.pollEvent(); e; e = this.carrier.pollEvent()) {
+        busy = true;
+        if (e.kind === 'udp' && e.dstPort === L2TP_PORT) this.l2tp.handle({ address: e.from, port: e.srcPort }, e.payload, now);
+        else this.count(`carrier.ignored.${e.kind}`);
+      }
+    }
+  }
+
+  /** Moves a pre-hand-off link's output to the wire and acts on its events. Returns whether anything happened. */
+  private serviceLink(s: SseSession, now: number): boolean {
+    let busy = false;
+    for (let m = s.link.pollTransmit(); m; m = s.link.pollTransmit()) {
+      this.tx.push({ port: 'access', frame: pppoeSessionFrame(s.ac.mac, this.cfg.accessMac, s.ac.id, m) });
+      busy = true;
+    }
+    for (let e = s.link.pollEvent(); e; e = s.link.pollEvent()) {
+      busy = true;
+      if (e.type === 'chap-response') this.route(s, bytesText(e.name), now);
+      else if (e.type === 'finished') {
+        if (s.state !== 'relaying') this.retire(s, s.failure ?? e.reason);
+      }
+    }
+    return busy;
+  }
+
+  /** The CHAP Response arrived: find the LNS of the user's domain and hand the session over. */
+  private route(s: SseSession, user: string, now: number): void {
+    s.user = user;
+    const at = user.lastIndexOf('@');
+    const domain = at >= 0 ? user.slice(at + 1).toLowerCase() : '';
+    const lns = this.cfg.lns.get(domain);
+    if (!lns) {
+      this.count('route.no-lns');
+      this.events.push({ type: 'no-lns', pppoeSessionId: s.ac.id, user, domain });
+      this.setState(s, 'closing');
+      this.dirty.add(s);
+      s.failure = domain ? `No ISP serves the domain "${domain}"` : 'User name has no @domain';
+      s.link.authDecision(false, now, textBytes(s.failure));
+      return;
+    }
+    s.lns = lns;
+    const proxy = proxyAvpValues(s.link.handOff());
+    this.setState(s, 'opening');
+    s.call = this.l2tp.openSession(
+      {
+        lns: { address: lns.address, port: lns.port },
+        ...(lns.secret ? { secret: lns.secret } : {}),
+        call: { callingNumber: macToString(s.ac.mac), calledNumber: this.cfg.ac.acName, framingType: 1, bearerType: 1, txConnectSpeed: 1_000_000_000, rxConnectSpeed: 1_000_000_000, ...proxy },
+      },
+      now,
+    );
+    this.byCall.set(s.call, s);
+  }
+
+  private l2tpEvent(e: NonNullable<ReturnType<L2tpNode<UdpEndpoint>['pollEvent']>>, now: number): void {
+    switch (e.type) {
+      case 'session-up': {
+        const s = this.byCall.get(e.session);
+        if (!s) return;
+        this.setState(s, 'relaying');
+        this.events.push({ type: 'relaying', pppoeSessionId: s.ac.id, mac: macToString(s.ac.mac), user: s.user!, lns: s.lns!.name, tunnelId: e.tunnelId, sessionId: e.sessionId, peerTunnelId: Math.floor(0), peerSessionId: e.peerSessionId });
+        const info = this.l2tp.sessionInfo(e.session);
+        if (info) (this.events[this.events.length - 1] as { peerTunnelId: number }).peerTunnelId = info.peerTunnelId;
+        return;
+      }
+      case 'session-down': {
+        const s = this.byCall.get(e.session);
+        if (!s) return;
+        this.byCall.delete(e.session);
+        s.call = undefined;
+        this.count('l2tp.session-down');
+        this.end(s, e.result?.message ?? `L2TP: ${e.reason}`, now, false);
+        return;
+      }
+      case 'data': {
+        const s = this.byCall.get(e.session);
+        if (!s || s.state !== 'relaying') return this.count('relay.drop.no-session');
+        this.relayDown(s, e.payload);
+        return;
+      }
+      case 'tunnel-down':
+        this.events.push({ type: 'tunnel-down', tunnelId: e.tunnelId, reason: e.reason });
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** L2TP data → PPPoE session frame, written in place in front of the PPP frame. */
+  private relayDown(s: SseSession, ppp: Uint8Array): void {
+    let p = ppp;
+    if (p.length >= 2 && p[0] === 0xff && p[1] === 0x03) p = p.subarray(2);
+    if (p.byteOffset < PPPOE_SESSION_HEADROOM) return this.count('relay.drop.no-headroom');
+    const frame = new Uint8Array(p.buffer, p.byteOffset - PPPOE_SESSION_HEADROOM, PPPOE_SESSION_HEADROOM + p.length);
+    emitEthernetHeader(s.ac.mac, this.cfg.accessMac, [], EtherType.PPPOE_SESSION, frame, 0);
+    writeSessionHeader(frame, ETHERNET_HEADER_LENGTH, s.ac.id, p.length);
+    this.count('relay.down');
+    this.tx.push({ port: 'access', frame });
+  }
+
+  /** Ends a session once: CDN when a call exists (and `cdn`), PADT to the home. */
+  private end(s: SseSession, reason: string, now: number, cdn: boolean): void {
+    if (s.call !== undefined) {
+      const call = s.call;
+      s.call = undefined;
+      this.byCall.delete(call);
+      this.l2tp.closeSession(call, now, { result: cdn ? CdnResult.ADMINISTRATIVE : CdnResult.LOST_CARRIER, message: reason });
+    }
+    s.link.lowerDown(now, reason);
+    this.retire(s, reason);
+  }
+
+  /** The session is over: PADT (unless the home already sent one), counters, one event. */
+  private retire(s: SseSession, reason: string): void {
+    if (s.retired) return;
+    s.retired = true;
+    this.states[s.state]--;
+    this.forget(s);
+    if (this.ac.session(s.ac.id) === s.ac) this.ac.terminate(s.ac, reason);
+    this.events.push(s.user === undefined ? { type: 'session-ended', pppoeSessionId: s.ac.id, reason } : { type: 'session-ended', pppoeSessionId: s.ac.id, user: s.user, reason });
+  }
+
+  /** A closed session leaves nothing behind: no timer, no pending work. */
+  private forget(s: SseSession): void {
+    this.linkTimers.remove(s);
+    this.dirty.delete(s);
+  }
+
+  /** PPP control message as a PPPoE frame (for tests). */
+  static frameLength(m: PppMessage): number {
+    return PPPOE_SESSION_HEADROOM + pppMessageLength(m);
+  }
+  static emit(m: PppMessage, buf: Uint8Array): number {
+    return emitPppMessage(m, buf, PPPOE_SESSION_HEADROOM);
+  }
+}
