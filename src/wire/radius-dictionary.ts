@@ -140,6 +140,9 @@ export const AcctTerminateCause = {
 /** RFC 2868 §3.1 / §3.2. */
 export const TunnelType = { PPTP: 1, L2F: 2, L2TP: 3 } as const;
 export const TunnelMediumType = { IPV4: 1, IPV6: 2 } as const;
+/** RFC 2548 vendor id and the two DNS sub-attributes. */
+export const VENDOR_MICROSOFT = 311;
+export const MsAttr = { PRIMARY_DNS_SERVER: 28, SECONDARY_DNS_SERVER: 29 } as const;
 /** RFC 5176 §3.5. */
 export const ErrorCause = {
   RESIDUAL_SESSION_CONTEXT_REMOVED: 201, INVALID_EAP_PACKET: 202, UNSUPPORTED_ATTRIBUTE: 401, MISSING_ATTRIBUTE: 402,
@@ -303,7 +306,12 @@ export interface VendorDef {
 
 export const VENDORS: ReadonlyMap<number, VendorDef> = new Map([
   [9, { id: 9, name: 'Cisco', attributes: new Map([[1, { name: 'Cisco-AVPair', valueType: 'text' as const }]]) }],
-  [311, { id: 311, name: 'Microsoft', attributes: new Map([[7, { name: 'MS-MPPE-Encryption-Policy', valueType: 'integer' as const }]]) }],
+  // RFC 2548: the DNS servers a NAS hands out with IPCP (RFC 1877); there is no standard attribute.
+  [311, { id: 311, name: 'Microsoft', attributes: new Map([
+    [7, { name: 'MS-MPPE-Encryption-Policy', valueType: 'integer' as const }],
+    [28, { name: 'MS-Primary-DNS-Server', valueType: 'ipaddr' as const }],
+    [29, { name: 'MS-Secondary-DNS-Server', valueType: 'ipaddr' as const }],
+  ]) }],
 ]);
 
 /** The fixed value length a known attribute must have, or undefined when it varies. */

@@ -1,0 +1,171 @@
+/**
+ * What a NAS reads from an Access-Accept and what a server writes into one: the address,
+ * timers, DNS (RFC 2548 Microsoft VSAs) and RFC 2868 tunnels grouped by tag with the
+ * Tunnel-Password decrypted. Pure functions over packet values; the secret is passed in.
+ */
+import { bytesText, setU32, textBytes, u32 } from '../wire/bytes.js';
+import {
+  A, MsAttr, TunnelMediumType, TunnelType, VENDOR_MICROSOFT, getAttr, getAttrs, getInt, getVendorAttrs, intAttr, ipv4Attr, isVendorSpecific,
+  splitTag, taggedIntAttr, taggedTextAttr, textAttr, vendorAttr, type RadiusAttribute, type RadiusPacket,
+} from '../wire/radius.js';
+import { decryptTunnelPassword, tunnelPasswordAttr, type Secret } from '../wire/radius-crypto.js';
+
+/** One tunnel of RFC 2868: the attributes that share a tag. */
+export interface TunnelSpec {
+  /** 0 = untagged; 1..31 groups the attributes of one tunnel (RFC 2868 §3). */
+  readonly tag: number;
+  readonly type?: number;
+  readonly mediumType?: number;
+  readonly clientEndpoint?: string;
+  readonly serverEndpoint?: string;
+  /** Clear text after decryption; absent when the attribute was absent or would not decrypt. */
+  readonly password?: Uint8Array;
+  readonly privateGroupId?: string;
+  readonly assignmentId?: string;
+  /** RFC 2868 §3.8: lower is preferred. */
+  readonly preference?: number;
+  readonly clientAuthId?: string;
+  readonly serverAuthId?: string;
+}
+
+type MutableTunnel = { -readonly [K in keyof TunnelSpec]: TunnelSpec[K] };
+
+const TUNNEL_TEXT: Partial<Record<number, keyof MutableTunnel>> = {
+  [A.TUNNEL_CLIENT_ENDPOINT]: 'clientEndpoint',
+  [A.TUNNEL_SERVER_ENDPOINT]: 'serverEndpoint',
+  [A.TUNNEL_PRIVATE_GROUP_ID]: 'privateGroupId',
+  [A.TUNNEL_ASSIGNMENT_ID]: 'assignmentId',
+  [A.TUNNEL_CLIENT_AUTH_ID]: 'clientAuthId',
+  [A.TUNNEL_SERVER_AUTH_ID]: 'serverAuthId',
+};
+
+/**
+ * The tunnels of a reply, sorted by Tunnel-Preference then tag. `undecryptable` counts
+ * Tunnel-Passwords that would not decrypt (wrong secret or corrupt).
+ */
+export function readTunnels(p: RadiusPacket, secret: Secret, requestAuthenticator: Uint8Array): { tunnels: TunnelSpec[]; undecryptable: number } {
+  const byTag = new Map<number, MutableTunnel>();
+  let undecryptable = 0;
+  const get = (tag: number) => {
+    let t = byTag.get(tag);
+    if (!t) byTag.set(tag, (t = { tag }));
+    return t;
+  };
+  for (const a of p.attributes) {
+    if (isVendorSpecific(a)) continue;
+    if (a.type === A.TUNNEL_TYPE || a.type === A.TUNNEL_MEDIUM_TYPE || a.type === A.TUNNEL_PREFERENCE) {
+      if (a.data.length !== 4) continue;
+      const t = get(a.data[0]! <= 0x1f ? a.data[0]! : 0);
+      const v = u32(a.data, 0) & 0xffffff;
+      if (a.type === A.TUNNEL_TYPE) t.type = v;
+      else if (a.type === A.TUNNEL_MEDIUM_TYPE) t.mediumType = v;
+      else t.preference = v;
+    } else if (a.type === A.TUNNEL_PASSWORD) {
+      const { tag, value } = splitTag(a.type, a.data);
+      const clear = decryptTunnelPassword(value, secret, requestAuthenticator);
+      if (clear.ok) get(tag).password = new Uint8Array(clear.value);
+      else undecryptable++;
+    } else {
+      const field = TUNNEL_TEXT[a.type];
+      if (!field) continue;
+      const { tag, value } = splitTag(a.type, a.data);
+      (get(tag) as Record<string, unknown>)[field] = bytesText(value);
+    }
+  }
+  const tunnels = [...byTag.values()].sort((x, y) => (x.preference ?? 0) - (y.preference ?? 0) || x.tag - y.tag);
+  return { tunnels, undecryptable };
+}
+
+/** The attributes of `tunnels` (tags 1..n when a tunnel has tag 0 and there are several). */
+export function tunnelAttributes(tunnels: readonly TunnelSpec[], secret: Secret, requestAuthenticator: Uint8Array, salt: () => number): RadiusAttribute[] {
+  const out: RadiusAttribute[] = [];
+  tunnels.forEach((t, i) => {
+    const tag = t.tag || (tunnels.length > 1 ? i + 1 : 0);
+    out.push(taggedIntAttr(A.TUNNEL_TYPE, tag, t.type ?? TunnelType.L2TP));
+    out.push(taggedIntAttr(A.TUNNEL_MEDIUM_TYPE, tag, t.mediumType ?? TunnelMediumType.IPV4));
+    if (t.clientEndpoint !== undefined) out.push(taggedTextAttr(A.TUNNEL_CLIENT_ENDPOINT, tag, t.clientEndpoint));
+    if (t.serverEndpoint !== undefined) out.push(taggedTextAttr(A.TUNNEL_SERVER_ENDPOINT, tag, t.serverEndpoint));
+    if (t.password !== undefined) out.push(tunnelPasswordAttr(tag, t.password, secret, requestAuthenticator, salt()));
+    if (t.privateGroupId !== undefined) out.push(taggedTextAttr(A.TUNNEL_PRIVATE_GROUP_ID, tag, t.privateGroupId));
+    if (t.assignmentId !== undefined) out.push(taggedTextAttr(A.TUNNEL_ASSIGNMENT_ID, tag, t.assignmentId));
+    if (t.preference !== undefined) out.push(taggedIntAttr(A.TUNNEL_PREFERENCE, tag, t.preference));
+    if (t.clientAuthId !== undefined) out.push(taggedTextAttr(A.TUNNEL_CLIENT_AUTH_ID, tag, t.clientAuthId));
+    if (t.serverAuthId !== undefined) out.push(taggedTextAttr(A.TUNNEL_SERVER_AUTH_ID, tag, t.serverAuthId));
+  });
+  return out;
+}
+
+/** DNS servers as RFC 2548 MS-Primary/Secondary-DNS-Server (what pppd's radius plugin and accel-ppp read). */
+export function dnsAttributes(dns: readonly number[]): RadiusAttribute[] {
+  const subs = dns.slice(0, 2).map((a, i) => {
+    const data = new Uint8Array(4);
+    setU32(data, 0, a);
+    return { vendorType: i === 0 ? MsAttr.PRIMARY_DNS_SERVER : MsAttr.SECONDARY_DNS_SERVER, data };
+  });
+  return subs.length ? [vendorAttr(VENDOR_MICROSOFT, subs)] : [];
+}
+
+export function readDns(p: RadiusPacket): number[] {
+  const out: number[] = [];
+  for (const t of [MsAttr.PRIMARY_DNS_SERVER, MsAttr.SECONDARY_DNS_SERVER]) {
+    const s = getVendorAttrs(p, VENDOR_MICROSOFT, t)[0];
+    if (s && s.data.length === 4) out.push(u32(s.data, 0));
+  }
+  return out;
+}
+
+/** What a NAS takes from an Access-Accept (RFC 2865 §5, RFC 2869 §5.16, RFC 2868). */
+export interface AccessReply {
+  readonly framedIpAddress?: number;
+  readonly framedIpNetmask?: number;
+  readonly framedPool?: string;
+  readonly framedMtu?: number;
+  readonly sessionTimeout?: number;
+  readonly idleTimeout?: number;
+  readonly acctInterimInterval?: number;
+  readonly dns: number[];
+  readonly tunnels: TunnelSpec[];
+  /** RFC 2865 §5.25: sent back unchanged in accounting. */
+  readonly class: Uint8Array[];
+  readonly replyMessage?: string;
+  readonly state?: Uint8Array;
+}
+
+export function readAccessReply(p: RadiusPacket, secret: Secret, requestAuthenticator: Uint8Array): AccessReply & { undecryptableTunnelPasswords: number } {
+  const { tunnels, undecryptable } = readTunnels(p, secret, requestAuthenticator);
+  const reply: Record<string, unknown> = { dns: readDns(p), tunnels, class: getAttrs(p, A.CLASS).map((a) => a.data), undecryptableTunnelPasswords: undecryptable };
+  const set = (k: string, v: unknown) => v !== undefined && (reply[k] = v);
+  set('framedIpAddress', getInt(p, A.FRAMED_IP_ADDRESS));
+  set('framedIpNetmask', getInt(p, A.FRAMED_IP_NETMASK));
+  set('framedMtu', getInt(p, A.FRAMED_MTU));
+  set('sessionTimeout', getInt(p, A.SESSION_TIMEOUT));
+  set('idleTimeout', getInt(p, A.IDLE_TIMEOUT));
+  set('acctInterimInterval', getInt(p, A.ACCT_INTERIM_INTERVAL));
+  const pool = getAttr(p, A.FRAMED_POOL);
+  set('framedPool', pool && bytesText(pool.data));
+  const msgs = getAttrs(p, A.REPLY_MESSAGE);
+  set('replyMessage', msgs.length ? msgs.map((m) => bytesText(m.data)).join('') : undefined);
+  set('state', getAttr(p, A.STATE)?.data);
+  return reply as unknown as AccessReply & { undecryptableTunnelPasswords: number };
+}
+
+/** Reply attributes of an Access-Accept for a PPP user. */
+export function accessReplyAttributes(r: Omit<AccessReply, 'tunnels' | 'class'> & { class?: Uint8Array[] }): RadiusAttribute[] {
+  const out: RadiusAttribute[] = [];
+  if (r.framedIpAddress !== undefined) {
+    out.push(ipv4Attr(A.FRAMED_IP_ADDRESS, r.framedIpAddress));
+    out.push(ipv4Attr(A.FRAMED_IP_NETMASK, r.framedIpNetmask ?? 0xffffffff));
+  }
+  if (r.framedPool !== undefined) out.push(textAttr(A.FRAMED_POOL, r.framedPool));
+  if (r.framedMtu !== undefined) out.push(intAttr(A.FRAMED_MTU, r.framedMtu));
+  if (r.sessionTimeout !== undefined) out.push(intAttr(A.SESSION_TIMEOUT, r.sessionTimeout));
+  if (r.idleTimeout !== undefined) out.push(intAttr(A.IDLE_TIMEOUT, r.idleTimeout));
+  if (r.acctInterimInterval !== undefined) out.push(intAttr(A.ACCT_INTERIM_INTERVAL, r.acctInterimInterval));
+  out.push(...dnsAttributes(r.dns));
+  for (const c of r.class ?? []) out.push({ type: A.CLASS, data: c });
+  if (r.replyMessage !== undefined) {
+    const b = textBytes(r.replyMessage);
+    for (let i = 0; i < b.length; i += 253) out.push({ type: A.REPLY_MESSAGE, data: b.subarray(i, i + 253) });
+  }
+  return out;
+}

@@ -1,0 +1,193 @@
+/**
+ * The embedded RADIUS server's YAML: clients (address/prefix + secret), users, address
+ * pools, realms (domain → tagged tunnels, RFC 2868), accounting output. Validated with a
+ * schema; an error names the path of the bad field and nothing starts. Secrets never
+ * appear in an error message.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { ipv4FromString } from '../wire/bytes.js';
+import { TunnelMediumType, TunnelType } from '../wire/radius.js';
+
+const octet = '(25[0-5]|2[0-4]\\d|1?\\d?\\d)';
+const IPV4 = `${octet}(\\.${octet}){3}`;
+const ipv4 = z.string().regex(new RegExp(`^${IPV4}$`), 'an IPv4 address like 192.0.2.1');
+const prefix = z.string().regex(new RegExp(`^${IPV4}(/([0-9]|[12]\\d|3[0-2]))?$`), 'an IPv4 address or prefix like 127.0.0.0/8');
+const range = z.string().regex(new RegExp(`^(${IPV4}/([0-9]|[12]\\d|3[0-2])|${IPV4}\\s*-\\s*${IPV4})$`), 'a prefix like 198.51.100.0/24 or a range like 198.51.100.10-198.51.100.99');
+const domain = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/, 'a domain name like isp-a.example');
+const seconds = z.number().int().min(1).max(0xffffffff);
+/** RADIUS text attributes hold at most 253 octets; passwords at most 128 (RFC 2865 §5.2). */
+const password = z.string().min(1).max(128);
+
+const replySchema = {
+  /** RFC 2548 MS-Primary/Secondary-DNS-Server (what IPCP hands out, RFC 1877). */
+  dns: z.array(ipv4).max(2).optional(),
+  sessionTimeout: seconds.optional(),
+  idleTimeout: seconds.optional(),
+  interimInterval: seconds.optional(),
+  framedMtu: z.number().int().min(64).max(65535).optional(),
+  replyMessage: z.string().max(1000).optional(),
+};
+
+export const clientSchema = z.strictObject({
+  name: z.string().min(1).optional(),
+  address: prefix,
+  secret: z.string().min(1).max(128),
+  /** BlastRADIUS: Access-Requests without a valid Message-Authenticator are discarded. */
+  requireMessageAuthenticator: z.boolean().default(true),
+});
+
+export const userSchema = z.strictObject({
+  name: z.string().min(1).max(253),
+  password,
+  /** Framed-IP-Address; or `pool` for one from a pool. */
+  framedIp: ipv4.optional(),
+  pool: z.string().min(1).optional(),
+  ...replySchema,
+});
+
+export const tunnelSchema = z.strictObject({
+  type: z.union([z.enum(['L2TP', 'PPTP', 'L2F']), z.number().int().min(1).max(0xffffff)]).default('L2TP'),
+  medium: z.union([z.enum(['IPv4', 'IPv6']), z.number().int().min(1).max(0xffffff)]).default('IPv4'),
+  serverEndpoint: z.string().min(1).max(200),
+  clientEndpoint: z.string().min(1).max(200).optional(),
+  /** Tunnel-Password (salt-encrypted on the wire, RFC 2868 §3.5): the L2TP tunnel secret. */
+  password: z.string().min(1).max(200).optional(),
+  assignmentId: z.string().min(1).max(200).optional(),
+  /** Lower is preferred (RFC 2868 §3.8). */
+  preference: z.number().int().min(0).max(0xffffff).optional(),
+  clientAuthId: z.string().min(1).max(200).optional(),
+  serverAuthId: z.string().min(1).max(200).optional(),
+});
+
+export const realmSchema = z.strictObject({
+  /** `user@domain` and the bare `domain` both match. */
+  domain,
+  /**
+   * When set, a request for an unlisted user of the realm must carry this password (the
+   * carrier-RADIUS style "domain as user name" query). When absent the realm answers for
+   * any user: the LAC only wants to know where the LNS is; the ISP checks the password.
+   */
+  password: password.optional(),
+  /** Tagged 1..n in this order (RFC 2868 §3); at most 31. */
+  tunnels: z.array(tunnelSchema).max(31).default([]),
+  pool: z.string().min(1).optional(),
+  ...replySchema,
+});
+
+export const radiusServerConfigSchema = z.strictObject({
+  clients: z.array(clientSchema).min(1),
+  users: z.array(userSchema).default([]),
+  pools: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a pool name of letters, digits, _ . -'), range).default({}),
+  realms: z.array(realmSchema).default([]),
+  accounting: z.strictObject({
+    /** JSON lines, one per Accounting-Request (relative to the config file). */
+    file: z.string().min(1).optional(),
+  }).default({}),
+  listen: z.strictObject({
+    bind: ipv4.default('0.0.0.0'),
+    authPort: z.number().int().min(0).max(65535).default(1812),
+    acctPort: z.number().int().min(0).max(65535).default(1813),
+  }).default({ bind: '0.0.0.0', authPort: 1812, acctPort: 1813 }),
+  /** How long an answered request is remembered to answer its retransmissions (RFC 5080 §2.2.2). */
+  duplicateWindowMs: z.number().int().min(0).max(600_000).default(5000),
+  /** Accounting records are also de-duplicated across retransmissions with a new Acct-Delay-Time. */
+  accountingDedupWindowMs: z.number().int().min(0).max(86_400_000).default(600_000),
+});
+
+export type RadiusServerConfig = z.infer<typeof radiusServerConfigSchema>;
+export type RadiusServerUser = z.infer<typeof userSchema>;
+export type RadiusServerRealm = z.infer<typeof realmSchema>;
+export type RadiusServerTunnel = z.infer<typeof tunnelSchema>;
+
+export class RadiusConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`${file}: invalid RADIUS server configuration\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+function pathString(p: readonly PropertyKey[]): string {
+  let s = '';
+  for (const x of p) s += typeof x === 'number' ? `[${x}]` : s ? `.${String(x)}` : String(x);
+  return s || '(top level)';
+}
+
+/** First and last address (inclusive) of a pool given as a prefix or a range. */
+export function poolBounds(spec: string): [number, number] {
+  const m = /^(.+?)\s*-\s*(.+)$/.exec(spec);
+  if (m) return [ipv4FromString(m[1]!), ipv4FromString(m[2]!)];
+  const [a, len] = spec.split('/');
+  const bits = Number(len ?? 32);
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  const net = (ipv4FromString(a!) & mask) >>> 0;
+  const last = (net | (~mask >>> 0)) >>> 0;
+  // A prefix of /30 or wider leaves out its network and broadcast addresses.
+  return bits <= 30 ? [net + 1, last - 1] : [net, last];
+}
+
+export function tunnelTypeNumber(t: RadiusServerTunnel['type']): number {
+  return typeof t === 'number' ? t : TunnelType[t];
+}
+
+export function tunnelMediumNumber(m: RadiusServerTunnel['medium']): number {
+  return typeof m === 'number' ? m : m === 'IPv4' ? TunnelMediumType.IPV4 : TunnelMediumType.IPV6;
+}
+
+function semanticProblems(c: RadiusServerConfig): string[] {
+  const out: string[] = [];
+  const users = new Map<string, number>();
+  c.users.forEach((u, i) => {
+    const prev = users.get(u.name);
+    if (prev !== undefined) out.push(`users[${i}].name: "${u.name}" is already users[${prev}]`);
+    users.set(u.name, i);
+    if (u.framedIp !== undefined && u.pool !== undefined) out.push(`users[${i}]: framedIp and pool are exclusive`);
+    if (u.pool !== undefined && !(u.pool in c.pools)) out.push(`users[${i}].pool: no pool "${u.pool}" (pools: ${Object.keys(c.pools).join(', ') || 'none'})`);
+  });
+  const domains = new Map<string, number>();
+  c.realms.forEach((r, i) => {
+    const key = r.domain.toLowerCase();
+    const prev = domains.get(key);
+    if (prev !== undefined) out.push(`realms[${i}].domain: "${r.domain}" is already realms[${prev}]`);
+    domains.set(key, i);
+    if (r.pool !== undefined && !(r.pool in c.pools)) out.push(`realms[${i}].pool: no pool "${r.pool}"`);
+    const tags = r.tunnels.length;
+    if (tags === 0 && r.pool === undefined && r.password === undefined) out.push(`realms[${i}]: a realm needs tunnels, a pool or a password to mean something`);
+  });
+  for (const [name, spec] of Object.entries(c.pools)) {
+    const [lo, hi] = poolBounds(spec);
+    if (hi < lo) out.push(`pools.${name}: the range "${spec}" is empty`);
+  }
+  return out;
+}
+
+/** Parses and validates the YAML text. Throws RadiusConfigError listing every problem with its path. */
+export function parseRadiusServerConfig(text: string, file = '<radius config>'): RadiusServerConfig {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length) throw new RadiusConfigError(file, doc.errors.map((e) => e.message.split('\n')[0]!));
+  const r = radiusServerConfigSchema.safeParse(doc.toJS());
+  if (!r.success) {
+    throw new RadiusConfigError(file, r.error.issues.map((i) => `${pathString(i.path)}: ${/received undefined$/.test(i.message) ? 'required, missing' : i.message}`));
+  }
+  const sem = semanticProblems(r.data);
+  if (sem.length) throw new RadiusConfigError(file, sem);
+  const cfg = r.data;
+  if (cfg.accounting.file !== undefined && file !== '<radius config>' && !path.isAbsolute(cfg.accounting.file)) {
+    return { ...cfg, accounting: { ...cfg.accounting, file: path.resolve(path.dirname(file), cfg.accounting.file) } };
+  }
+  return cfg;
+}
+
+export function loadRadiusServerConfig(file: string): RadiusServerConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new RadiusConfigError(file, [`cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
+  }
+  return parseRadiusServerConfig(text, file);
+}
