@@ -3,8 +3,12 @@
  * path) with seeded impairments: loss, delay, jitter (which reorders), duplication,
  * corruption and an MTU. Delivery goes through the clock, so the same code runs on the
  * virtual clock (deterministic for a seed) and on the wall clock.
- * A frame is delivered to every other attached port; each port filters for itself, as a
- * NIC would. A pcapng tap sees every frame once, as sent.
+ * The segment is a learning switch: it learns source MACs, sends a unicast frame to the
+ * one port that owns its destination, and floods broadcast and unknown destinations.
+ * A receiver that gets a unicast frame owns its bytes (a router may rewrite them in place);
+ * flooded frames must be treated as read-only. Ports attached `isolated` (subscriber ports,
+ * as on an OLT or a private VLAN) reach only the non-isolated ports, never each other.
+ * A pcapng tap sees every frame once, as sent.
  */
 import type { Clock } from '../sim/clock.js';
 import type { PcapngWriter } from '../wire/pcap.js';
@@ -58,11 +62,28 @@ interface Attached {
   name: string;
   onFrame: (frame: Uint8Array, from: string) => void;
   live: boolean;
+  isolated: boolean;
+}
+
+export interface AttachOptions {
+  /** Split horizon: reaches only non-isolated ports. */
+  readonly isolated?: boolean;
+}
+
+/** Observes every frame sent, with its sender's name (for sequence diagrams and logs). */
+export type FrameObserver = (frame: Uint8Array, from: string, at: number) => void;
+
+function macKeyAt(b: Uint8Array, o: number): number {
+  return ((b[o]! << 8) | b[o + 1]!) * 0x100000000 + (((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0);
 }
 
 export class Segment {
   readonly counters: SegmentCounters = { sent: 0, delivered: 0, lost: 0, duplicated: 0, corrupted: 0, mtu: 0 };
   private readonly ports: Attached[] = [];
+  /** Non-isolated ports: what an isolated port's flood reaches. */
+  private readonly open: Attached[] = [];
+  private readonly macTable = new Map<number, Attached>();
+  private readonly observers: FrameObserver[] = [];
   private readonly random: () => number;
   private tapWriter: PcapngWriter | undefined;
   private tapIface = 0;
@@ -81,18 +102,41 @@ export class Segment {
     this.tapIface = ifaceId;
   }
 
-  attach(name: string, onFrame: (frame: Uint8Array, from: string) => void): Port {
-    const a: Attached = { name, onFrame, live: true };
+  /** Calls `f` for every frame sent on this segment, before impairments. */
+  observe(f: FrameObserver): void {
+    this.observers.push(f);
+  }
+
+  attach(name: string, onFrame: (frame: Uint8Array, from: string) => void, opts: AttachOptions = {}): Port {
+    const a: Attached = { name, onFrame, live: true, isolated: opts.isolated ?? false };
     this.ports.push(a);
+    if (!a.isolated) this.open.push(a);
     return {
       name,
       send: (frame) => this.transmit(a, frame),
       detach: () => {
         a.live = false;
-        const i = this.ports.indexOf(a);
-        if (i >= 0) this.ports.splice(i, 1);
+        for (const list of [this.ports, this.open]) {
+          const i = list.indexOf(a);
+          if (i >= 0) list.splice(i, 1);
+        }
+        for (const [k, p] of this.macTable) if (p === a) this.macTable.delete(k);
       },
     };
+  }
+
+  /** The ports a frame from `from` goes to. */
+  private receivers(from: Attached, frame: Uint8Array): readonly Attached[] {
+    if (frame.length >= 12) {
+      const src = macKeyAt(frame, 6);
+      // Group addresses and the all-zero address are never valid sources.
+      if ((frame[6]! & 1) === 0 && src !== 0) this.macTable.set(src, from);
+      if ((frame[0]! & 1) === 0) {
+        const to = this.macTable.get(macKeyAt(frame, 0));
+        if (to && to.live) return to === from || (to.isolated && from.isolated) ? [] : [to];
+      }
+    }
+    return from.isolated ? this.open : this.ports;
   }
 
   private transmit(from: Attached, frame: Uint8Array): void {
@@ -100,6 +144,7 @@ export class Segment {
     const imp = this.impairments;
     this.counters.sent++;
     this.tapWriter?.write(this.tapIface, this.clock.now(), frame);
+    for (const o of this.observers) o(frame, from.name, this.clock.now());
     if (imp.mtu !== undefined && frame.length > imp.mtu) {
       this.counters.mtu++;
       return;
@@ -119,8 +164,10 @@ export class Segment {
       }
       const delay = (imp.delay ?? 0) + (imp.jitter ? this.random() * imp.jitter : 0);
       const deliver = (): void => {
-        for (const p of this.ports) {
-          if (p === from || !p.live) continue;
+        const to = this.receivers(from, f);
+        for (let i = 0; i < to.length; i++) {
+          const p = to[i]!;
+          if (p === from || !p.live || (p.isolated && from.isolated)) continue;
           this.counters.delivered++;
           p.onFrame(f, from.name);
         }

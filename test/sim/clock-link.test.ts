@@ -91,3 +91,29 @@ test('frames over the MTU are dropped and counted', () => {
   assert.equal(n, 1);
   assert.equal(s.counters.mtu, 1);
 });
+
+test('the segment learns MACs: unicast goes to one port, broadcast floods; isolated ports never see each other', () => {
+  const c = new VirtualClock();
+  const s = new Segment('access', c);
+  const got: string[] = [];
+  const frame = (dst: number, src: number): Uint8Array => new Uint8Array([2, 0, 0, 0, 0, dst, 2, 0, 0, 0, 0, src, 0x88, 0x63]);
+  const bcast = (src: number): Uint8Array => new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, src, 0x88, 0x63]);
+  const ac = s.attach('ac', (f) => got.push(`ac<-${f[11]}`));
+  const h1 = s.attach('h1', (f) => got.push(`h1<-${f[11]}`), { isolated: true });
+  s.attach('h2', (f) => got.push(`h2<-${f[11]}`), { isolated: true });
+  h1.send(bcast(1)); // PADI: only the AC hears it, not h2
+  c.run();
+  assert.deepEqual(got, ['ac<-1']);
+  got.length = 0;
+  ac.send(frame(1, 9)); // learned: only h1
+  c.run();
+  assert.deepEqual(got, ['h1<-9']);
+  got.length = 0;
+  ac.send(bcast(9)); // floods to both homes
+  c.run();
+  assert.deepEqual(got.sort(), ['h1<-9', 'h2<-9']);
+  got.length = 0;
+  h1.send(frame(3, 1)); // unknown unicast from an isolated port: only open ports
+  c.run();
+  assert.deepEqual(got, ['ac<-1']);
+});
