@@ -1,0 +1,346 @@
+/**
+ * The pseudo FLET'S network in one process: builds every box of a topology, wires them
+ * with in-memory segments, and drives them on one clock (virtual by default).
+ *
+ *   homes ─access─ sse ─carrier─ nte-x ─core─ router ─server─ server
+ *                                  └─radius-x─ isp-radius-x
+ *
+ * Segments: `access` (subscriber ports isolated from each other), `carrier` (sse and every
+ * LNS), `radius-<isp>` (an LNS and its RADIUS server), `core` (every LNS and the router),
+ * `server`. Addresses not in the topology are derived and shown by `describe()`.
+ */
+import { VirtualClock, type Clock, type TimerId } from './clock.js';
+import { Segment, type Port } from '../io/link.js';
+import { PcapngWriter, LinkType } from '../wire/pcap.js';
+import { ipv4FromString, ipv4ToString, textBytes, macToString } from '../wire/bytes.js';
+import { parseCidr, prefixMask } from '../wire/ipv4.js';
+import type { Topology, Isp } from './topology.js';
+import { Home, type HomeEvent } from '../roles/home.js';
+import { Sse, type SseEvent, type LnsEntry } from '../roles/sse.js';
+import { Nte, type NteEvent } from '../roles/nte.js';
+import { Router } from '../roles/router.js';
+import { Host, type HostEvent } from '../roles/host.js';
+import { RadiusServer, type AccountingLine } from '../roles/radius-server.js';
+import { radiusServerConfigSchema } from '../roles/radius-server-config.js';
+import { pppoeAcConfig } from '../proto/pppoe-ac.js';
+import { pppoeClientConfig } from '../proto/pppoe-client.js';
+import { labMac } from '../roles/framing.js';
+import type { Counters } from '../proto/ppp-common.js';
+
+/** Role numbers in lab MACs (02:RR:...). */
+const MAC_ROLE = { home: 0x10, sseAccess: 0x20, sseCarrier: 0x21, nteCarrier: 0x30, nteRadius: 0x31, nteCore: 0x32, radius: 0x40, router: 0x50, server: 0x60 } as const;
+
+export interface NetworkOptions {
+  readonly clock?: Clock;
+  /** Record every link into a pcapng writer per link. */
+  readonly capture?: boolean;
+  /** Home-side PPP timers (ms); defaults are pppd's. */
+  readonly homeEchoIntervalMs?: number;
+}
+
+export type NetEvent =
+  | { readonly box: string; readonly at: number; readonly kind: 'home'; readonly event: HomeEvent }
+  | { readonly box: string; readonly at: number; readonly kind: 'sse'; readonly event: SseEvent }
+  | { readonly box: string; readonly at: number; readonly kind: 'nte'; readonly event: NteEvent }
+  | { readonly box: string; readonly at: number; readonly kind: 'server'; readonly event: HostEvent }
+  | { readonly box: string; readonly at: number; readonly kind: 'radius'; readonly event: { type: 'accounting'; line: AccountingLine } | { type: 'auth'; userName: string; accepted: boolean; reason: string } };
+
+interface Driven {
+  readonly name: string;
+  timer: TimerId | undefined;
+  timerAt: number | undefined;
+  handleTimeout(now: number): void;
+  nextTimeout(): number | undefined;
+  drain(): void;
+}
+
+export interface IspBoxes {
+  readonly isp: Isp;
+  readonly nte: Nte;
+  readonly radius: RadiusServer | undefined;
+  readonly radiusHost: Host | undefined;
+  readonly addresses: { carrier: number; radiusNte: number; radiusServer: number; core: number };
+}
+
+export class Network {
+  readonly clock: Clock;
+  readonly segments = new Map<string, Segment>();
+  readonly captures = new Map<string, PcapngWriter>();
+  readonly homes: Home[] = [];
+  readonly homeCounters: Counters = {};
+  readonly sse: Sse;
+  readonly isps: IspBoxes[] = [];
+  readonly router: Router;
+  readonly server: Host;
+  readonly events: NetEvent[] = [];
+  /** Box name by MAC (for diagrams). */
+  readonly macOwner = new Map<string, string>();
+  private readonly driven = new Map<string, Driven>();
+  private readonly listeners: ((e: NetEvent) => void)[] = [];
+
+  constructor(
+    readonly topology: Topology,
+    readonly options: NetworkOptions = {},
+  ) {
+    const t = topology;
+    const clock = (this.clock = options.clock ?? new VirtualClock(Date.UTC(2026, 0, 1)));
+    const now = clock.now();
+    const seg = (name: string): Segment => {
+      let s = this.segments.get(name);
+      if (!s) {
+        s = new Segment(name, clock, { ...(t.links[name] ?? {}), seed: t.seed * 1000 + this.segments.size });
+        this.segments.set(name, s);
+        if (options.capture) {
+          const w = new PcapngWriter();
+          s.tap(w, w.addInterface(LinkType.ETHERNET, name));
+          this.captures.set(name, w);
+        }
+      }
+      return s;
+    };
+    const own = (mac: Uint8Array, box: string): Uint8Array => {
+      this.macOwner.set(macToString(mac), box);
+      return mac;
+    };
+
+    // ---- the carrier's sse
+    const carrierPrefix = 24;
+    const lns = new Map<string, LnsEntry>();
+    for (const isp of t.isps) lns.set(isp.domain.toLowerCase(), { name: isp.lns.name, address: ipv4FromString(isp.lns.address), port: 1701, secret: textBytes(isp.lns.tunnelSecret) });
+    this.sse = new Sse(
+      {
+        name: t.sse.name,
+        accessMac: own(labMac(MAC_ROLE.sseAccess, 1), t.sse.name),
+        carrierMac: own(labMac(MAC_ROLE.sseCarrier, 1), t.sse.name),
+        carrierAddress: ipv4FromString(t.sse.address),
+        carrierPrefixLength: carrierPrefix,
+        ac: pppoeAcConfig({ acName: t.sse.acName, maxSessionsPerMac: 1 }),
+        hostName: t.sse.hostName,
+        mru: t.sse.mru,
+        lns,
+      },
+      now,
+    );
+    this.wire(t.sse.name, this.sse, [['access', seg('access')], ['carrier', seg('carrier')]], (p) => this.sse.pollTransmit(), (e) => this.emit({ box: t.sse.name, at: clock.now(), kind: 'sse', event: e as SseEvent }), () => this.sse.pollEvent());
+
+    // ---- the core router and the server
+    const coreAddr = ipv4FromString(t.router.ispSide);
+    const corePrefix = 24;
+    this.router = new Router();
+    const rCore = this.router.addInterface({ kind: 'ethernet', name: 'core', mac: own(labMac(MAC_ROLE.router, 1), t.router.name), address: coreAddr, prefixLength: corePrefix }, now);
+    const rServer = this.router.addInterface({ kind: 'ethernet', name: 'server', mac: own(labMac(MAC_ROLE.router, 2), t.router.name), address: ipv4FromString(t.router.serverSide), prefixLength: t.server.prefix }, now);
+    this.server = new Host({ name: t.server.name, mac: own(labMac(MAC_ROLE.server, 1), t.server.name), address: ipv4FromString(t.server.address), prefixLength: t.server.prefix, gateway: ipv4FromString(t.server.gateway), udpEchoPorts: [7] }, now);
+
+    // ---- one LNS (+ its RADIUS) per ISP
+    t.isps.forEach((isp, i) => {
+      const [poolNet, poolLen] = parseCidr(isp.pool);
+      const net = (poolNet & prefixMask(poolLen)) >>> 0;
+      const last = (net | (~prefixMask(poolLen) >>> 0)) >>> 0;
+      const gw = ipv4FromString(isp.gateway);
+      const first = gw === net + 1 ? net + 2 : net + 1;
+      const a = { carrier: ipv4FromString(isp.lns.address), radiusNte: ipv4FromString(`172.16.${i}.1`), radiusServer: ipv4FromString(`172.16.${i}.2`), core: (coreAddr + 1 + i) >>> 0 };
+      const radiusSecret = typeof isp.radius === 'string' ? `radius-${isp.name}` : isp.radius.secret;
+      const radiusServerAddr = typeof isp.radius === 'string' ? ipv4ToString(a.radiusServer) : isp.radius.address;
+      const nte = new Nte(
+        {
+          name: isp.lns.name,
+          carrierMac: own(labMac(MAC_ROLE.nteCarrier, i + 1), isp.lns.name),
+          carrierAddress: a.carrier,
+          carrierPrefixLength: carrierPrefix,
+          radiusMac: own(labMac(MAC_ROLE.nteRadius, i + 1), isp.lns.name),
+          radiusAddress: a.radiusNte,
+          radiusPrefixLength: 24,
+          coreMac: own(labMac(MAC_ROLE.nteCore, i + 1), isp.lns.name),
+          coreAddress: a.core,
+          corePrefixLength: corePrefix,
+          coreGateway: coreAddr,
+          hostName: isp.lns.hostName,
+          lacs: isp.lns.refuseTunnels ? new Map() : new Map([[t.sse.hostName, textBytes(isp.lns.tunnelSecret)]]),
+          lcpPolicy: isp.lcpPolicy,
+          mru: t.sse.mru,
+          gateway: gw,
+          dns: isp.dns.map(ipv4FromString),
+          pool: [first, last - 1],
+          radius: {
+            servers: [{ name: `${isp.name}-radius`, address: radiusServerAddr, secret: textBytes(radiusSecret), ...(typeof isp.radius === 'string' ? {} : { authPort: isp.radius.authPort, acctPort: isp.radius.acctPort, requireMessageAuthenticator: isp.radius.requireMessageAuthenticator }) }],
+            nasIdentifier: isp.lns.name,
+            nasIpAddress: a.radiusNte,
+          },
+          dae: { clients: [{ address: radiusServerAddr, secret: textBytes(radiusSecret) }], nasIdentifier: isp.lns.name },
+        },
+        now,
+      );
+      const nteName = isp.lns.name;
+      this.wire(nteName, nte, [['carrier', seg('carrier')], ['radius', seg(`radius-${isp.name}`)], ['core', seg('core')]], () => nte.pollTransmit(), (e) => this.emit({ box: nteName, at: clock.now(), kind: 'nte', event: e as NteEvent }), () => nte.pollEvent());
+      this.router.addRoute({ prefix: net, prefixLength: poolLen, nextHop: a.core, kind: 'static' });
+
+      let radius: RadiusServer | undefined;
+      let radiusHost: Host | undefined;
+      if (isp.radius === 'embedded') {
+        const rname = `${isp.name}-radius`;
+        const cfg = radiusServerConfigSchema.parse({
+          clients: [{ name: nteName, address: ipv4ToString(a.radiusNte), secret: radiusSecret }],
+          users: isp.users.map((u) => (u.ip ? { name: u.name, password: u.password, framedIp: u.ip, dns: isp.dns } : { name: u.name, password: u.password, pool: isp.name, dns: isp.dns })),
+          pools: { [isp.name]: `${ipv4ToString(first)}-${ipv4ToString(last - 1)}` },
+        });
+        const server = (radius = new RadiusServer(cfg, { logAuth: true }));
+        const host = (radiusHost = new Host({ name: rname, mac: own(labMac(MAC_ROLE.radius, i + 1), rname), address: a.radiusServer, prefixLength: 24 }, now));
+        host.listenUdp(1812);
+        host.listenUdp(1813);
+        const s = seg(`radius-${isp.name}`);
+        const d = this.drive({
+          name: rname,
+          handleTimeout: (n) => {
+            server.handleTimeout(n);
+            host.handleTimeout(n);
+          },
+          nextTimeout: () => min(server.nextTimeout(), host.nextTimeout()),
+          drain: () => {
+            for (let busy = true; busy; ) {
+              busy = false;
+              for (let e = host.pollEvent(); e; e = host.pollEvent()) {
+                busy = true;
+                if (e.kind === 'udp') server.handle({ service: e.dstPort === 1813 ? 'acct' : 'auth', address: ipv4ToString(e.from), port: e.srcPort, bytes: e.payload }, clock.now());
+              }
+              for (let x = server.pollTransmit(); x; x = server.pollTransmit()) {
+                busy = true;
+                host.sendUdp(ipv4FromString(x.address), x.service === 'acct' ? 1813 : 1812, x.port, x.bytes, clock.now());
+              }
+              for (let e = server.pollEvent(); e; e = server.pollEvent()) {
+                this.emit({ box: rname, at: clock.now(), kind: 'radius', event: e.type === 'accounting' ? { type: 'accounting', line: e.line } : { type: 'auth', userName: e.userName, accepted: e.accepted, reason: e.reason } });
+              }
+              for (let x = host.pollTransmit(); x; x = host.pollTransmit()) {
+                busy = true;
+                port.send(x.frame);
+              }
+            }
+          },
+        });
+        const port: Port = s.attach(rname, (f) => {
+          host.handle(0, f, clock.now());
+          this.kick(d);
+        });
+      }
+      this.isps.push({ isp, nte, radius, radiusHost, addresses: a });
+    });
+
+    // ---- router and server wiring
+    {
+      const ports = new Map<number, Port>();
+      const router = this.router;
+      const d = this.drive({
+        name: t.router.name,
+        handleTimeout: (n) => router.handleTimeout(n),
+        nextTimeout: () => router.nextTimeout(),
+        drain: () => {
+          for (let x = router.pollTransmit(); x; x = router.pollTransmit()) ports.get(x.ifIndex)?.send(x.frame);
+        },
+      });
+      ports.set(rCore, seg('core').attach(t.router.name, (f) => { router.handle(rCore, f, clock.now()); this.kick(d); }));
+      ports.set(rServer, seg('server').attach(t.router.name, (f) => { router.handle(rServer, f, clock.now()); this.kick(d); }));
+      const server = this.server;
+      const sname = t.server.name;
+      const ds = this.drive({
+        name: sname,
+        handleTimeout: (n) => server.handleTimeout(n),
+        nextTimeout: () => server.nextTimeout(),
+        drain: () => {
+          for (let x = server.pollTransmit(); x; x = server.pollTransmit()) sport.send(x.frame);
+          for (let e = server.pollEvent(); e; e = server.pollEvent()) this.emit({ box: sname, at: clock.now(), kind: 'server', event: e });
+        },
+      });
+      const sport = seg('server').attach(sname, (f) => { server.handle(0, f, clock.now()); this.kick(ds); });
+    }
+
+    // ---- homes
+    const pppoe = pppoeClientConfig({});
+    t.homes.forEach((h, i) => this.addHome(h.name, h.user, h.password, h.auth, i + 1, pppoe));
+    void seg;
+  }
+
+  /** Adds a home on the access segment (the load generator adds thousands). */
+  addHome(name: string, user: string, password: string, auth: 'chap' | 'pap', index = this.homes.length + 1, pppoe = pppoeClientConfig({})): Home {
+    const mac = labMac(MAC_ROLE.home, index);
+    this.macOwner.set(macToString(mac), name);
+    const home = new Home({ name, mac, user, password, auth, echoIntervalMs: this.options.homeEchoIntervalMs ?? 30_000 }, pppoe, this.homeCounters);
+    this.homes.push(home);
+    const clock = this.clock;
+    const d = this.drive({
+      name,
+      handleTimeout: (n) => home.handleTimeout(n),
+      nextTimeout: () => home.nextTimeout(),
+      drain: () => {
+        for (let f = home.pollTransmit(); f; f = home.pollTransmit()) port.send(f);
+        for (let e = home.pollEvent(); e; e = home.pollEvent()) this.emit({ box: name, at: clock.now(), kind: 'home', event: e });
+      },
+    });
+    const port = this.segments.get('access')!.attach(name, (f) => { home.handleFrame(f, clock.now()); this.kick(d); }, { isolated: true });
+    return home;
+  }
+
+  /** Runs `f` on a box and then moves its output (for commands from outside: start, ping...). */
+  act(box: string, f: (now: number) => void): void {
+    f(this.clock.now());
+    const d = this.driven.get(box);
+    if (d) this.kick(d);
+  }
+
+  onEvent(f: (e: NetEvent) => void): void {
+    this.listeners.push(f);
+  }
+
+  private emit(e: NetEvent): void {
+    this.events.push(e);
+    for (const l of this.listeners) l(e);
+  }
+
+  private wire<P extends string>(
+    name: string,
+    box: { handleFrame(port: P, frame: Uint8Array, now: number): void; handleTimeout(now: number): void; nextTimeout(): number | undefined },
+    ports: [P, Segment][],
+    poll: (p: void) => { port: P; frame: Uint8Array } | undefined,
+    onEvent: (e: unknown) => void,
+    pollEvent: () => unknown,
+  ): void {
+    const attached = new Map<P, Port>();
+    const d = this.drive({
+      name,
+      handleTimeout: (n) => box.handleTimeout(n),
+      nextTimeout: () => box.nextTimeout(),
+      drain: () => {
+        for (let x = poll(); x; x = poll()) attached.get(x.port)?.send(x.frame);
+        for (let e = pollEvent(); e; e = pollEvent()) onEvent(e);
+      },
+    });
+    for (const [p, s] of ports) attached.set(p, s.attach(name, (f) => { box.handleFrame(p, f, this.clock.now()); this.kick(d); }));
+  }
+
+  private drive(b: Omit<Driven, 'timer' | 'timerAt'>): Driven {
+    const d: Driven = { ...b, timer: undefined, timerAt: undefined };
+    this.driven.set(d.name, d);
+    // The first kick waits for the clock, so that the caller can attach the box's ports first.
+    this.clock.setTimer(this.clock.now(), () => this.kick(d));
+    return d;
+  }
+
+  /** After input: send what the box has to send, then keep its timer armed at its next timeout. */
+  private kick(d: Driven): void {
+    d.drain();
+    const t = d.nextTimeout();
+    if (t === d.timerAt) return;
+    if (d.timer !== undefined) this.clock.cancel(d.timer);
+    d.timer = undefined;
+    d.timerAt = t;
+    if (t === undefined) return;
+    d.timer = this.clock.setTimer(t, () => {
+      d.timer = undefined;
+      d.timerAt = undefined;
+      d.handleTimeout(this.clock.now());
+      this.kick(d);
+    });
+  }
+}
+
+function min(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+}
