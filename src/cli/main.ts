@@ -1,6 +1,12 @@
 /** The pseudonet command line. */
 import { Command } from 'commander';
 import { registerValidate } from './validate.js';
+import { loadTopology, TopologyError } from '../sim/topology.js';
+import { runDemo } from '../sim/demo.js';
+import { fileURLToPath } from 'node:url';
+
+const DEFAULT_TOPOLOGY = fileURLToPath(new URL('../../topologies/default.yaml', import.meta.url));
+import { registerRadius } from './radius.js';
 
 const program = new Command('pseudonet')
   .description('a carrier PPPoE access network (PPPoE, L2TPv2 LAC/LNS, RADIUS) and the IPv4 router behind it, in userspace')
@@ -8,15 +14,26 @@ const program = new Command('pseudonet')
 
 program
   .command('demo')
-  .description('bring the default network up on the virtual clock, ping, tear down (not built yet: see README)')
+  .description('bring the network up on the virtual clock, ping the server from every home, tear everything down in every direction, and write pcapng per link, sequence diagram, accounting and summary')
   .option('--out <dir>', 'output directory', 'out')
-  .option('--topology <file>', 'topology YAML instead of the built-in default')
-  .action(() => {
-    console.log('pseudonet demo: the end-to-end network is not built yet.');
-    console.log('What exists so far: the wire codecs (src/wire) with their tests; run `npm test`.');
-    process.exitCode = 1;
+  .option('--topology <file>', 'topology YAML instead of the built-in default (topologies/default.yaml)')
+  .action((o: { out: string; topology?: string }) => {
+    let topology;
+    try {
+      topology = loadTopology(o.topology ?? DEFAULT_TOPOLOGY);
+    } catch (e) {
+      if (e instanceof TopologyError) {
+        console.error(e.message);
+        process.exitCode = 2;
+        return;
+      }
+      throw e;
+    }
+    const r = runDemo(topology, { out: o.out });
+    process.exitCode = r.ok ? 0 : 1;
   });
 
 registerValidate(program);
+registerRadius(program);
 
 await program.parseAsync(process.argv);

@@ -46,6 +46,7 @@ export class Home {
   private tx: Uint8Array[] = [];
   private events: HomeEvent[] = [];
   private online = false;
+  private offlineReported = false;
   private lastNow = 0;
 
   constructor(
@@ -76,6 +77,7 @@ export class Home {
 
   /** Starts PPPoE discovery. */
   start(now: number): void {
+    this.offlineReported = false;
     this.client.start(now);
     this.pump(now);
   }
@@ -209,9 +211,11 @@ export class Home {
     }
   }
 
+  /** Reports the end of the session once, whichever of PADT and LCP finishes first. */
   private goOffline(reason: string): void {
-    if (this.online || this.host) this.events.push({ type: 'offline', reason });
-    else this.events.push({ type: 'offline', reason });
+    if (this.offlineReported) return;
+    this.offlineReported = true;
+    this.events.push({ type: 'offline', reason });
     this.online = false;
     this.host = undefined;
   }

@@ -61,6 +61,8 @@ export interface NteConfig {
   readonly fsm?: FsmConfig;
   readonly l2tp?: Partial<L2tpConfig<UdpEndpoint>>;
   readonly echoIntervalMs?: number;
+  /** CHAP Success / PAP Ack message (the home sees it, so it shows who authenticated). */
+  readonly successMessage?: string;
 }
 
 type State = 'lcp' | 'auth' | 'radius' | 'network' | 'up' | 'closing';
@@ -89,6 +91,7 @@ export interface NteSession {
   inPackets: number;
   outPackets: number;
   ended?: boolean;
+  peerTerminated?: boolean;
 }
 
 export type NteEvent =
@@ -149,7 +152,7 @@ export class Nte {
     this.poolNext = cfg.pool[0];
     this.linkConfig = pppLinkConfig({
       lcp: { mru: cfg.mru, authenticate: ['chap-md5', 'pap'], authenticateWith: [], pppoe: false, echoIntervalMs: cfg.echoIntervalMs ?? 0, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) },
-      authenticator: authenticatorConfig({ name: cfg.hostName, verify: 'external' }),
+      authenticator: authenticatorConfig({ name: cfg.hostName, verify: 'external', ...(cfg.successMessage ? { successMessage: textBytes(cfg.successMessage) } : {}) }),
       ipcp: ipcpConfig({ localAddress: cfg.gateway, dns: cfg.dns, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) }),
       counters: this.counters,
     });
@@ -332,7 +335,7 @@ export class Nte {
         const s = this.sessions.get(e.session);
         if (!s) return;
         s.link.lowerDown(now, e.reason);
-        this.end(s, now, AcctTerminateCause.LOST_CARRIER, e.result?.message ?? e.reason, false);
+        this.end(s, now, s.peerTerminated ? AcctTerminateCause.USER_REQUEST : AcctTerminateCause.LOST_CARRIER, e.result?.message ?? e.reason, false);
         return;
       }
       case 'data': {
@@ -360,6 +363,9 @@ export class Nte {
       protocol = u16(p, 0);
       info = p.subarray(2);
     }
+    // RFC 2866 §5.10: a Terminate-Request from the subscriber is User-Request, even when the
+    // LAC's CDN (after the home's PADT) arrives before our LCP has finished.
+    if (protocol === PppProtocol.LCP && info[0] === 5 && s.state === 'up') s.peerTerminated = true;
     if (!s.link.handleFrame(protocol, info, now)) {
       if (protocol === PppProtocol.IPV4 && s.ifIndex !== undefined) {
         s.inOctets += info.length;

@@ -26,6 +26,10 @@ import { pppoeAcConfig } from '../proto/pppoe-ac.js';
 import { pppoeClientConfig } from '../proto/pppoe-client.js';
 import { labMac } from '../roles/framing.js';
 import type { Counters } from '../proto/ppp-common.js';
+import { DAE_PORT } from '../roles/nte.js';
+import { radiusPacket, textAttr, ipv4Attr, RadiusCode, A } from '../wire/radius.js';
+import { signPacket } from '../wire/radius-crypto.js';
+import { encode } from '../wire/result.js';
 
 /** Role numbers in lab MACs (02:RR:...). */
 const MAC_ROLE = { home: 0x10, sseAccess: 0x20, sseCarrier: 0x21, nteCarrier: 0x30, nteRadius: 0x31, nteCore: 0x32, radius: 0x40, router: 0x50, server: 0x60 } as const;
@@ -43,7 +47,7 @@ export type NetEvent =
   | { readonly box: string; readonly at: number; readonly kind: 'sse'; readonly event: SseEvent }
   | { readonly box: string; readonly at: number; readonly kind: 'nte'; readonly event: NteEvent }
   | { readonly box: string; readonly at: number; readonly kind: 'server'; readonly event: HostEvent }
-  | { readonly box: string; readonly at: number; readonly kind: 'radius'; readonly event: { type: 'accounting'; line: AccountingLine } | { type: 'auth'; userName: string; accepted: boolean; reason: string } };
+  | { readonly box: string; readonly at: number; readonly kind: 'radius'; readonly event: { type: 'accounting'; line: AccountingLine } | { type: 'auth'; userName: string; accepted: boolean; reason: string } | { type: 'dae-reply'; code: number; identifier: number } };
 
 interface Driven {
   readonly name: string;
@@ -60,6 +64,7 @@ export interface IspBoxes {
   readonly radius: RadiusServer | undefined;
   readonly radiusHost: Host | undefined;
   readonly addresses: { carrier: number; radiusNte: number; radiusServer: number; core: number };
+  readonly radiusSecret: Uint8Array;
 }
 
 export class Network {
@@ -118,6 +123,7 @@ export class Network {
         hostName: t.sse.hostName,
         mru: t.sse.mru,
         lns,
+        l2tp: { hideAvps: t.sse.hideAvps },
       },
       now,
     );
@@ -166,6 +172,8 @@ export class Network {
             nasIdentifier: isp.lns.name,
             nasIpAddress: a.radiusNte,
           },
+          successMessage: `Welcome to ${isp.name} (${isp.lns.name})`,
+          l2tp: { hideAvps: t.sse.hideAvps },
           dae: { clients: [{ address: radiusServerAddr, secret: textBytes(radiusSecret) }], nasIdentifier: isp.lns.name },
         },
         now,
@@ -200,7 +208,9 @@ export class Network {
               busy = false;
               for (let e = host.pollEvent(); e; e = host.pollEvent()) {
                 busy = true;
-                if (e.kind === 'udp') server.handle({ service: e.dstPort === 1813 ? 'acct' : 'auth', address: ipv4ToString(e.from), port: e.srcPort, bytes: e.payload }, clock.now());
+                if (e.kind === 'udp' && e.dstPort === DAE_PORT) {
+                  this.emit({ box: rname, at: clock.now(), kind: 'radius', event: { type: 'dae-reply', code: e.payload[0] ?? 0, identifier: e.payload[1] ?? 0 } });
+                } else if (e.kind === 'udp') server.handle({ service: e.dstPort === 1813 ? 'acct' : 'auth', address: ipv4ToString(e.from), port: e.srcPort, bytes: e.payload }, clock.now());
               }
               for (let x = server.pollTransmit(); x; x = server.pollTransmit()) {
                 busy = true;
@@ -221,7 +231,7 @@ export class Network {
           this.kick(d);
         });
       }
-      this.isps.push({ isp, nte, radius, radiusHost, addresses: a });
+      this.isps.push({ isp, nte, radius, radiusHost, addresses: a, radiusSecret: textBytes(radiusSecret) });
     });
 
     // ---- router and server wiring
@@ -276,6 +286,21 @@ export class Network {
     });
     const port = this.segments.get('access')!.attach(name, (f) => { home.handleFrame(f, clock.now()); this.kick(d); }, { isolated: true });
     return home;
+  }
+
+  /**
+   * The ISP's RADIUS server sends an RFC 5176 Disconnect-Request for `user` to the LNS
+   * (embedded RADIUS only). The answer comes back as a `dae-reply` event.
+   */
+  disconnectRequest(ispName: string, user: string, identifier = 1): void {
+    const b = this.isps.find((x) => x.isp.name === ispName);
+    if (!b || !b.radiusHost) throw new Error(`no embedded RADIUS for ${ispName}`);
+    const packet = { code: RadiusCode.DISCONNECT_REQUEST, identifier, authenticator: new Uint8Array(16), attributes: [textAttr(A.USER_NAME, user), ipv4Attr(A.NAS_IP_ADDRESS, b.addresses.radiusNte)] };
+    const bytes = encode(radiusPacket, packet);
+    signPacket(bytes, b.radiusSecret);
+    const host = b.radiusHost;
+    host.listenUdp(DAE_PORT);
+    this.act(`${ispName}-radius`, (now) => host.sendUdp(b.addresses.radiusNte, DAE_PORT, DAE_PORT, bytes, now));
   }
 
   /** Runs `f` on a box and then moves its output (for commands from outside: start, ping...). */

@@ -80,12 +80,14 @@ export const topologySchema = z.strictObject({
     /** static: the isps table below; radius: ask the carrier RADIUS for Tunnel-* attributes. */
     lnsLookup: z.enum(['static', 'radius']).default('static'),
     carrierRadius: radiusRefSchema.default('embedded'),
+    /** Hide the AVPs RFC 2661 lets us hide (proxy authentication, numbers) with the tunnel secret (§4.3). Wireshark cannot show hidden AVPs. */
+    hideAvps: z.boolean().default(false),
   }),
   isps: z.array(ispSchema).min(1),
   homes: z.array(homeSchema).default([]),
   server: z.strictObject({ name: name.default('server'), address: ipv4, gateway: ipv4, prefix: z.number().int().min(8).max(30).default(24) }),
   router: z.strictObject({ name: name.default('router'), ispSide: ipv4, serverSide: ipv4 }),
-  /** Impairments per link name: access, carrier, core-<isp>, server. */
+  /** Impairments per link name: access, carrier, core, server, radius-<isp>. */
   links: z.record(z.string(), impairmentsSchema).default({}),
 });
 
@@ -132,7 +134,7 @@ function semanticProblems(t: Topology): string[] {
     if (names.has(n)) out.push(`${p}: the box name "${n}" is used twice`);
     names.add(n);
   }
-  const validLinks = new Set(['access', 'carrier', 'server', ...t.isps.map((x) => `core-${x.name}`)]);
+  const validLinks = new Set(['access', 'carrier', 'core', 'server', ...t.isps.map((x) => `radius-${x.name}`)]);
   for (const k of Object.keys(t.links)) if (!validLinks.has(k)) out.push(`links.${k}: no such link (links are ${[...validLinks].join(', ')})`);
   return out;
 }

@@ -37,7 +37,7 @@ test('cross-field mistakes are reported: duplicate domains, users outside their 
   const p = problems(
     base
       .replace('domain: isp-b.example', 'domain: isp-a.example')
-      .replace('links: {}', 'links: { acess: { loss: 0.1 } }')
+      .replace('links:\n', 'links:\n  acess: { loss: 0.1 }\n')
       .replace('name: home3', 'name: home2'),
   );
   assert.ok(p.includes('isps[1].domain: "isp-a.example" is already the domain of isps[0]'), p.join('\n'));
