@@ -1,0 +1,144 @@
+/**
+ * The network in one process, every teardown direction and the bad cases, asserted on
+ * events, counters and accounting: nothing (session, route, accounting record) is left behind.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { Network, type NetEvent } from '../../src/sim/network.js';
+import { topologySchema, type Topology } from '../../src/sim/topology.js';
+import { VirtualClock } from '../../src/sim/clock.js';
+import type { AccountingLine } from '../../src/roles/radius-server.js';
+
+const EPOCH = Date.UTC(2026, 0, 1);
+
+function topo(edit: (t: Record<string, any>) => void = () => {}): Topology {
+  const raw = parse(readFileSync('topologies/default.yaml', 'utf8'));
+  edit(raw);
+  return topologySchema.parse(raw);
+}
+
+interface Run {
+  net: Network;
+  clock: VirtualClock;
+  events: NetEvent[];
+  acct: AccountingLine[];
+  up(names?: string[]): void;
+  home(name: string): Network['homes'][number];
+}
+
+function start(t: Topology, homeEchoIntervalMs = 30_000): Run {
+  const clock = new VirtualClock(EPOCH);
+  const net = new Network(t, { clock, homeEchoIntervalMs });
+  const events: NetEvent[] = [];
+  const acct: AccountingLine[] = [];
+  net.onEvent((e) => {
+    events.push(e);
+    if (e.kind === 'radius' && e.event.type === 'accounting') acct.push(e.event.line);
+  });
+  const home = (n: string) => net.homes.find((h) => h.cfg.name === n)!;
+  return {
+    net, clock, events, acct, home,
+    up(names = t.homes.map((h) => h.name)) {
+      for (const n of names) net.act(n, (now) => home(n).start(now));
+      clock.runUntilTrue(() => names.every((n) => home(n).isOnline), clock.now() + 30_000);
+    },
+  };
+}
+
+function leftovers(r: Run): void {
+  for (const b of r.net.isps) {
+    assert.equal(b.nte.sessionCount, 0, `${b.isp.lns.name} sessions left`);
+    assert.deepEqual(b.nte.router.showRoutes().filter((x) => x.prefix.endsWith('/32') && x.kind !== 'local'), [], 'no subscriber route left');
+  }
+  assert.deepEqual(r.net.sse.sessionsByState(), { lcp: 0, lookup: 0, opening: 0, relaying: 0, closing: 0 });
+  const starts = r.acct.filter((a) => a.statusType === 'Start').map((a) => a.sessionId).sort();
+  const stops = r.acct.filter((a) => a.statusType === 'Stop').map((a) => a.sessionId).sort();
+  assert.deepEqual(stops, starts, 'one Stop for every Start');
+}
+
+test('LNS StopCCN: every home on that tunnel gets PADT, accounting closes, the other ISP is untouched', () => {
+  const r = start(topo());
+  r.up();
+  assert.ok(r.net.homes.every((h) => h.isOnline));
+  const a = r.net.isps[0]!;
+  r.net.act(a.isp.lns.name, (now) => a.nte.stopAll(now));
+  r.clock.runUntil(r.clock.now() + 5000);
+  assert.equal(r.home('home1').isOnline, false);
+  assert.equal(r.home('home2').isOnline, false);
+  assert.equal(r.home('home3').isOnline, true, 'isp-b is not disturbed');
+  const offline = r.events.filter((e) => e.kind === 'home' && e.event.type === 'offline').map((e) => [e.box, (e.event as { reason: string }).reason]);
+  assert.deepEqual(offline.sort(), [['home1', 'padt-received'], ['home2', 'padt-received']]);
+  assert.equal(r.acct.filter((x) => x.statusType === 'Stop').length, 2);
+  assert.equal(a.nte.l2tp.tunnelInfo().filter((t) => t.state !== 'closing').length, 0);
+  r.net.act('home3', (now) => r.home('home3').disconnect(now));
+  r.clock.runUntil(r.clock.now() + 30_000);
+  leftovers(r);
+});
+
+test('a cut carrier link: L2TP Hello and LCP echo time out and end everything, accounting closes', () => {
+  const r = start(topo(), 10_000);
+  r.up();
+  const carrier = r.net.segments.get('carrier')!;
+  carrier.impairments = { loss: 1 };
+  r.clock.runUntil(r.clock.now() + 10 * 60_000);
+  assert.ok(r.net.homes.every((h) => !h.isOnline), 'homes noticed (LCP echo failure)');
+  carrier.impairments = {};
+  r.clock.runUntil(r.clock.now() + 60_000);
+  for (const b of r.net.isps) assert.equal(b.nte.sessionCount, 0);
+  const stops = r.acct.filter((x) => x.statusType === 'Stop');
+  assert.equal(stops.length, 3);
+  assert.ok(stops.every((s) => s.terminateCause === 'Lost-Carrier'), stops.map((s) => s.terminateCause).join());
+  leftovers(r);
+});
+
+test('a wrong password: CHAP Failure from the nte, PADT, Access-Reject counted; the other homes are unaffected', () => {
+  const r = start(topo((t) => { t.homes[1].password = 'wrong'; }));
+  r.up(['home1', 'home3']);
+  r.net.act('home2', (now) => r.home('home2').start(now));
+  r.clock.runUntil(r.clock.now() + 20_000);
+  assert.equal(r.home('home2').isOnline, false);
+  const failed = r.events.find((e) => e.box === 'home2' && e.kind === 'home' && e.event.type === 'auth-failed');
+  assert.ok(failed, 'the home saw CHAP Failure');
+  assert.ok(r.events.some((e) => e.kind === 'nte' && e.event.type === 'auth-rejected' && e.event.user === 'bob@isp-a.example'));
+  assert.ok(r.events.some((e) => e.kind === 'radius' && e.event.type === 'auth' && !e.event.accepted));
+  assert.equal(r.net.isps[0]!.nte.radius.counters.accessRejects, 1);
+  assert.ok(r.home('home1').isOnline && r.home('home3').isOnline);
+  assert.ok(r.events.some((e) => e.box === 'home2' && e.kind === 'home' && e.event.type === 'offline'), 'PADT ended the PPPoE session');
+  assert.equal(r.net.sse.sessionsByState().relaying, 2);
+});
+
+test('an unknown domain: the sse answers CHAP Failure with a clear message and PADT, no tunnel is opened', () => {
+  const r = start(topo((t) => { t.homes[1].user = 'dave@nowhere.example'; }));
+  r.up(['home1']);
+  const tunnels = r.net.sse.l2tp.tunnelInfo().length;
+  r.net.act('home2', (now) => r.home('home2').start(now));
+  r.clock.runUntil(r.clock.now() + 20_000);
+  const noLns = r.events.find((e) => e.kind === 'sse' && e.event.type === 'no-lns');
+  assert.ok(noLns && noLns.kind === 'sse' && noLns.event.type === 'no-lns' && noLns.event.domain === 'nowhere.example');
+  assert.ok(r.events.some((e) => e.box === 'home2' && e.kind === 'home' && e.event.type === 'auth-failed'));
+  assert.equal(r.net.sse.l2tp.tunnelInfo().length, tunnels, 'no new tunnel');
+  assert.equal(r.net.sse.counters['route.no-lns'], 1);
+  assert.ok(r.home('home1').isOnline);
+  assert.equal(r.net.sse.sessionsByState().closing, 0, 'the refused session is gone');
+});
+
+test('an LNS that refuses the tunnel: the home is refused, the other ISP works', () => {
+  const r = start(topo((t) => { t.isps[1].lns.refuseTunnels = true; }));
+  r.up(['home1']);
+  r.net.act('home3', (now) => r.home('home3').start(now));
+  r.clock.runUntil(r.clock.now() + 60_000);
+  assert.equal(r.home('home3').isOnline, false);
+  assert.ok(r.events.some((e) => e.kind === 'sse' && e.event.type === 'session-ended' && e.event.user === 'carol@isp-b.example'));
+  assert.ok(r.home('home1').isOnline);
+  assert.ok((r.net.isps[1]!.nte.l2tp.counters.teardowns['unknown-lac'] ?? r.net.isps[1]!.nte.l2tp.counters.tunnels.refused) >= 1, JSON.stringify(r.net.isps[1]!.nte.l2tp.counters));
+});
+
+test('isp-b always renegotiates LCP; isp-a takes the proxied LCP and CHAP', () => {
+  const r = start(topo());
+  r.up();
+  const online = r.events.filter((e) => e.kind === 'nte' && e.event.type === 'online').map((e) => [e.event.type === 'online' && e.event.user, e.event.type === 'online' && e.event.proxyTaken]);
+  assert.deepEqual(online.sort(), [['alice@isp-a.example', true], ['bob@isp-a.example', true], ['carol@isp-b.example', false]]);
+  assert.equal(r.net.isps[1]!.nte.counters['proxy.renegotiated-by-policy'], 1);
+});
