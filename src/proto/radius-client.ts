@@ -61,6 +61,7 @@ export interface RadiusClientConfig {
   readonly acctMemoryLimit?: number;
   /** While every server is dead, one record probes them this often. */
   readonly acctProbeIntervalMs?: number;
+  /** Records found here at construction are replayed from the first `handleTimeout(now)`. */
   readonly spool?: AccountingSpool;
   /** Use a 16-octet CHAP challenge as the Request Authenticator (RFC 2865 §5.3) instead of CHAP-Challenge. */
   readonly chapChallengeInAuthenticator?: boolean;

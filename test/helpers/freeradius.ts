@@ -1,0 +1,178 @@
+/**
+ * Runs a real FreeRADIUS (Debian freeradius 3.2.x) for a test or a benchmark: its own copy of
+ * /etc/freeradius/3.0 in a temporary directory, only the modules it needs, one virtual
+ * server on 127.0.0.1 high ports, our users and clients. `stop()` ends it by pid; call it
+ * in `after()` so it never outlives the test.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import dgram from 'node:dgram';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export interface FreeRadiusOptions {
+  /** The `users` file (mods-config/files/authorize). */
+  readonly users: string;
+  /** clients.conf; default: 127.0.0.1 with secret testing123. */
+  readonly clients?: string;
+  /** -X (debug, one thread, every packet logged) for tests; threads and no debug for benchmarks. */
+  readonly debug?: boolean;
+  /** FreeRADIUS delays Access-Reject by 1 s by default; 0 keeps tests fast. */
+  readonly rejectDelay?: number;
+}
+
+export interface FreeRadius {
+  readonly pid: number;
+  readonly authPort: number;
+  readonly acctPort: number;
+  readonly dir: string;
+  readonly logFile: string;
+  /** The detail files of accounting (one per client address and day), concatenated. */
+  detail(): string;
+  stop(): Promise<void>;
+}
+
+export const FREERADIUS_CONF = '/etc/freeradius/3.0';
+
+export function freeradiusAvailable(): boolean {
+  try {
+    execFileSync('freeradius', ['-v'], { stdio: 'ignore' });
+    return existsSync(FREERADIUS_CONF);
+  } catch {
+    return false;
+  }
+}
+
+/** A UDP port that was free a moment ago (the kernel's choice). */
+export async function freeUdpPort(): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  const port = s.address().port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+const MODULES = ['always', 'chap', 'pap', 'files', 'detail', 'expr', 'preprocess'];
+
+function site(authPort: number, acctPort: number): string {
+  return `server pseudonet {
+	listen {
+		type = auth
+		ipaddr = 127.0.0.1
+		port = ${authPort}
+	}
+	listen {
+		type = acct
+		ipaddr = 127.0.0.1
+		port = ${acctPort}
+	}
+	authorize {
+		chap
+		files
+		pap
+	}
+	authenticate {
+		Auth-Type PAP {
+			pap
+		}
+		Auth-Type CHAP {
+			chap
+		}
+	}
+	preacct {
+		acct_unique
+	}
+	accounting {
+		detail
+		ok
+	}
+	post-auth {
+		ok
+	}
+}
+`;
+}
+
+export async function startFreeRadius(o: FreeRadiusOptions): Promise<FreeRadius> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pseudonet-freeradius-'));
+  const raddb = path.join(dir, 'raddb');
+  execFileSync('cp', ['-a', FREERADIUS_CONF, raddb]);
+  for (const d of ['log', 'run', 'radacct']) mkdirSync(path.join(dir, d));
+  let conf = readFileSync(path.join(raddb, 'radiusd.conf'), 'utf8');
+  conf = conf
+    .replace(/^raddbdir = .*$/m, `raddbdir = ${raddb}`)
+    .replace(/^logdir = .*$/m, `logdir = ${path.join(dir, 'log')}`)
+    .replace(/^radacctdir = .*$/m, `radacctdir = ${path.join(dir, 'radacct')}`)
+    .replace(/^run_dir = .*$/m, `run_dir = ${path.join(dir, 'run')}`)
+    .replace(/^\s*(user|group) = freerad\s*$/gm, '')
+    .replace(/^\s*reject_delay = .*$/m, `\treject_delay = ${o.rejectDelay ?? 0}`);
+  writeFileSync(path.join(raddb, 'radiusd.conf'), conf);
+  // Only the modules this site uses: no EAP certificates, no inner-tunnel listener on 18120.
+  const modsEnabled = path.join(raddb, 'mods-enabled');
+  for (const f of readdirSync(modsEnabled)) unlinkSync(path.join(modsEnabled, f));
+  for (const m of MODULES) symlinkSync(`../mods-available/${m}`, path.join(modsEnabled, m));
+  const sitesEnabled = path.join(raddb, 'sites-enabled');
+  for (const f of readdirSync(sitesEnabled)) unlinkSync(path.join(sitesEnabled, f));
+  const authPort = await freeUdpPort();
+  let acctPort = await freeUdpPort();
+  while (acctPort === authPort) acctPort = await freeUdpPort();
+  writeFileSync(path.join(sitesEnabled, 'pseudonet'), site(authPort, acctPort));
+  writeFileSync(path.join(raddb, 'clients.conf'), o.clients ?? 'client localhost {\n\tipaddr = 127.0.0.1\n\tsecret = testing123\n\trequire_message_authenticator = yes\n}\n');
+  const users = path.join(raddb, 'mods-config', 'files', 'authorize');
+  rmSync(users, { force: true });
+  writeFileSync(users, o.users);
+  const logFile = path.join(dir, 'radius.log');
+  const args = o.debug === false ? ['-f', '-d', raddb, '-l', logFile] : ['-X', '-d', raddb, '-l', logFile];
+  const child: ChildProcess = spawn('freeradius', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  let dead = false;
+  void exited.then(() => (dead = true));
+  const pid = child.pid!;
+  const stop = async () => {
+    if (!dead) {
+      try {
+        process.kill(pid, 'SIGTERM');
+        const t = setTimeout(() => {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }, 3000);
+        await exited;
+        clearTimeout(t);
+      } catch {
+        // already gone
+      }
+    }
+    // Keep the directory (logs, detail files) for a post-mortem only when asked.
+    if (!process.env.PSEUDONET_KEEP_TMP) rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const log = (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '') + out;
+    if (/Ready to process requests/.test(log)) break;
+    if (dead || Date.now() > deadline) {
+      await stop();
+      throw new Error(`FreeRADIUS did not start (${dead ? 'exited' : 'timeout'}):\n${log.split('\n').slice(-30).join('\n')}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    pid,
+    authPort,
+    acctPort,
+    dir,
+    logFile,
+    detail: () => {
+      const base = path.join(dir, 'radacct');
+      let text = '';
+      for (const client of existsSync(base) ? readdirSync(base) : []) for (const f of readdirSync(path.join(base, client)).sort()) text += readFileSync(path.join(base, client, f), 'utf8');
+      return text;
+    },
+    stop,
+  };
+}
