@@ -4,6 +4,10 @@ import { registerValidate } from './validate.js';
 import { loadTopology, TopologyError } from '../sim/topology.js';
 import { runDemo } from '../sim/demo.js';
 import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createLogger } from '../sim/log.js';
+import { networkRegistry } from '../sim/metrics.js';
 
 const DEFAULT_TOPOLOGY = fileURLToPath(new URL('../../topologies/default.yaml', import.meta.url));
 import { registerRadius } from './radius.js';
@@ -17,7 +21,8 @@ program
   .description('bring the network up on the virtual clock, ping the server from every home, tear everything down in every direction, and write pcapng per link, sequence diagram, accounting and summary')
   .option('--out <dir>', 'output directory', 'out')
   .option('--topology <file>', 'topology YAML instead of the built-in default (topologies/default.yaml)')
-  .action((o: { out: string; topology?: string }) => {
+  .option('-v, --verbose', 'log every frame on every link (pino JSON lines on stderr)')
+  .action(async (o: { out: string; topology?: string; verbose?: boolean }) => {
     let topology;
     try {
       topology = loadTopology(o.topology ?? DEFAULT_TOPOLOGY);
@@ -29,7 +34,8 @@ program
       }
       throw e;
     }
-    const r = runDemo(topology, { out: o.out });
+    const r = runDemo(topology, { out: o.out, logger: createLogger(o.verbose ?? false) });
+    writeFileSync(path.join(o.out, 'metrics.prom'), await networkRegistry(r.net).metrics());
     process.exitCode = r.ok ? 0 : 1;
   });
 

@@ -15,6 +15,8 @@ import { describeFrame } from './describe.js';
 import { toHtml, toMermaid, type SequenceMessage } from './sequence.js';
 import { ipv4ToString, ipv4FromString, macToString } from '../wire/bytes.js';
 import type { AccountingLine } from '../roles/radius-server.js';
+import type { Logger } from 'pino';
+import { logNetwork } from './log.js';
 
 export interface DemoSession {
   user: string;
@@ -32,6 +34,8 @@ export interface DemoResult {
   accounting: AccountingLine[];
   problems: string[];
   files: string[];
+  /** The network after the run, for counters (metrics.prom). */
+  net: Network;
 }
 
 export interface DemoOptions {
@@ -40,6 +44,8 @@ export interface DemoOptions {
   readonly verbose?: boolean;
   readonly log?: (line: string) => void;
   readonly pings?: number;
+  /** pino logger: with debug enabled, every frame on every link. */
+  readonly logger?: Logger;
 }
 
 const EPOCH = Date.UTC(2026, 0, 1);
@@ -48,6 +54,7 @@ export function runDemo(topology: Topology, opts: DemoOptions): DemoResult {
   const log = opts.log ?? ((l: string) => console.log(l));
   const clock = new VirtualClock(EPOCH);
   const net = new Network(topology, { clock, capture: true });
+  if (opts.logger) logNetwork(net, opts.logger);
   const t = (at: number): string => `${((at - EPOCH) / 1000).toFixed(3).padStart(8)}s`;
   const problems: string[] = [];
   const accounting: AccountingLine[] = [];
@@ -209,5 +216,5 @@ export function runDemo(topology: Topology, opts: DemoOptions): DemoResult {
   log('');
   for (const p of problems) log(`problem: ${p}`);
   log(`${ok ? 'OK' : 'FAILED'}: ${sessions.filter((s) => s.ip).length}/${sessions.length} homes got an address, ${sessions.filter((s) => s.pingOk).length}/${sessions.length} answered every ping; files in ${opts.out}/`);
-  return { ok, sessions, accounting, problems, files };
+  return { ok, sessions, accounting, problems, files, net };
 }
