@@ -1,0 +1,82 @@
+/**
+ * `pseudonet run FILE`: brings a topology up, keeps it running for a while with every home
+ * pinging the server every 10 s, then takes it down and writes the captures, accounting,
+ * metrics and a summary. On the virtual clock by default; `--realtime` runs the same
+ * network on the wall clock (still in one process, on in-memory links).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { Network } from './network.js';
+import { VirtualClock, WallClock } from './clock.js';
+import type { Topology } from './topology.js';
+import { logNetwork } from './log.js';
+import { networkRegistry } from './metrics.js';
+import { ipv4FromString, ipv4ToString } from '../wire/bytes.js';
+import type { AccountingLine } from '../roles/radius-server.js';
+
+export interface RunOptions {
+  readonly durationMs: number;
+  readonly realtime: boolean;
+  readonly out: string;
+  readonly logger?: Logger;
+  readonly log?: (line: string) => void;
+  readonly pingIntervalMs?: number;
+}
+
+/** "90", "90s", "5m", "1h", "250ms" → milliseconds. */
+export function parseDuration(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
+  if (!m) throw new Error(`bad duration "${s}" (examples: 90s, 5m, 1h, 250ms)`);
+  const n = Number(m[1]);
+  return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']);
+}
+
+export async function runTopology(topology: Topology, o: RunOptions): Promise<{ ok: boolean; online: number; pingsSent: number; pingsAnswered: number }> {
+  const log = o.log ?? ((l: string) => console.log(l));
+  const virtual = o.realtime ? undefined : new VirtualClock(Date.UTC(2026, 0, 1));
+  const clock = virtual ?? new WallClock();
+  const net = new Network(topology, { clock, capture: true });
+  if (o.logger) logNetwork(net, o.logger);
+  const wait = async (ms: number): Promise<void> => {
+    if (virtual) virtual.runUntil(virtual.now() + ms);
+    else await new Promise((r) => setTimeout(r, ms));
+  };
+  const accounting: AccountingLine[] = [];
+  let answered = 0;
+  net.onEvent((e) => {
+    if (e.kind === 'radius' && e.event.type === 'accounting') accounting.push(e.event.line);
+    if (e.kind === 'home' && e.event.type === 'ip' && e.event.event.kind === 'echo-reply') answered++;
+    if (e.kind === 'home' && e.event.type === 'online') log(`${e.box}: online ${ipv4ToString(e.event.address)}`);
+    if (e.kind === 'home' && e.event.type === 'offline') log(`${e.box}: offline (${e.event.reason})`);
+  });
+  const start = clock.now();
+  for (const h of net.homes) net.act(h.cfg.name, (now) => h.start(now));
+  const server = ipv4FromString(topology.server.address);
+  const every = o.pingIntervalMs ?? 10_000;
+  let sent = 0;
+  for (let seq = 1; clock.now() - start < o.durationMs; seq++) {
+    await wait(Math.min(every, o.durationMs - (clock.now() - start)));
+    for (const h of net.homes) {
+      if (!h.isOnline) continue;
+      net.act(h.cfg.name, (now) => h.ping(server, seq, now));
+      sent++;
+    }
+  }
+  await wait(2000);
+  const online = net.homes.filter((h) => h.isOnline).length;
+  log(`${online}/${net.homes.length} homes online after ${((clock.now() - start) / 1000).toFixed(1)} s; ${answered}/${sent} pings answered`);
+  for (const h of net.homes) net.act(h.cfg.name, (now) => h.disconnect(now));
+  await wait(5000);
+  for (const b of net.isps) net.act(b.isp.lns.name, (now) => b.nte.stopAll(now));
+  await wait(3000);
+  if (clock instanceof WallClock) clock.cancelAll();
+  mkdirSync(o.out, { recursive: true });
+  for (const [name, w] of net.captures) writeFileSync(path.join(o.out, `${name}.pcapng`), w.bytes());
+  writeFileSync(path.join(o.out, 'accounting.jsonl'), accounting.map((a) => JSON.stringify(a)).join('\n') + (accounting.length ? '\n' : ''));
+  writeFileSync(path.join(o.out, 'metrics.prom'), await networkRegistry(net).metrics());
+  const ok = online === net.homes.length && answered === sent;
+  writeFileSync(path.join(o.out, 'summary.json'), JSON.stringify({ online, homes: net.homes.length, pingsSent: sent, pingsAnswered: answered, ok }, null, 2) + '\n');
+  log(`${ok ? 'OK' : 'FAILED'}; files in ${o.out}/`);
+  return { ok, online, pingsSent: sent, pingsAnswered: answered };
+}
