@@ -9,6 +9,7 @@
  * LNS), `radius-<isp>` (an LNS and its RADIUS server), `core` (every LNS and the router),
  * `server`. Addresses not in the topology are derived and shown by `describe()`.
  */
+import dgram from 'node:dgram';
 import { VirtualClock, type Clock, type TimerId } from './clock.js';
 import { Segment, type Port } from '../io/link.js';
 import { PcapngWriter, LinkType } from '../wire/pcap.js';
@@ -82,6 +83,7 @@ export class Network {
   readonly macOwner = new Map<string, string>();
   private readonly driven = new Map<string, Driven>();
   private readonly listeners: ((e: NetEvent) => void)[] = [];
+  private readonly gatewaySockets: Map<string, dgram.Socket>[] = [];
 
   constructor(
     readonly topology: Topology,
@@ -146,7 +148,8 @@ export class Network {
       const first = gw === net + 1 ? net + 2 : net + 1;
       const a = { carrier: ipv4FromString(isp.lns.address), radiusNte: ipv4FromString(`172.16.${i}.1`), radiusServer: ipv4FromString(`172.16.${i}.2`), core: (coreAddr + 1 + i) >>> 0 };
       const radiusSecret = typeof isp.radius === 'string' ? `radius-${isp.name}` : isp.radius.secret;
-      const radiusServerAddr = typeof isp.radius === 'string' ? ipv4ToString(a.radiusServer) : isp.radius.address;
+      // A real RADIUS server is reached through a gateway box at the same in-network address.
+      const radiusServerAddr = ipv4ToString(a.radiusServer);
       const nte = new Nte(
         {
           name: isp.lns.name,
@@ -168,7 +171,7 @@ export class Network {
           dns: isp.dns.map(ipv4FromString),
           pool: [first, last - 1],
           radius: {
-            servers: [{ name: `${isp.name}-radius`, address: radiusServerAddr, secret: textBytes(radiusSecret), ...(typeof isp.radius === 'string' ? {} : { authPort: isp.radius.authPort, acctPort: isp.radius.acctPort, requireMessageAuthenticator: isp.radius.requireMessageAuthenticator }) }],
+            servers: [{ name: `${isp.name}-radius`, address: radiusServerAddr, secret: textBytes(radiusSecret), ...(typeof isp.radius === 'string' ? {} : { requireMessageAuthenticator: isp.radius.requireMessageAuthenticator }) }],
             nasIdentifier: isp.lns.name,
             nasIpAddress: a.radiusNte,
           },
@@ -231,6 +234,7 @@ export class Network {
           this.kick(d);
         });
       }
+      if (typeof isp.radius !== 'string') this.radiusGateway(`${isp.name}-radius`, seg(`radius-${isp.name}`), own(labMac(MAC_ROLE.radius, i + 1), `${isp.name}-radius`), a.radiusServer, isp.radius);
       this.isps.push({ isp, nte, radius, radiusHost, addresses: a, radiusSecret: textBytes(radiusSecret) });
     });
 
@@ -286,6 +290,57 @@ export class Network {
     });
     const port = this.segments.get('access')!.attach(name, (f) => { home.handleFrame(f, clock.now()); this.kick(d); }, { isolated: true });
     return home;
+  }
+
+  /**
+   * A real RADIUS server (FreeRADIUS) in place of the embedded one: a box at the server's
+   * in-network address relays every datagram, unchanged, to the real server over UDP and the
+   * answers back. The shared secret covers the bytes, not the addresses, so the RADIUS
+   * exchange is end to end. Real sockets: run this network on the wall clock.
+   */
+  private radiusGateway(name: string, s: Segment, mac: Uint8Array, address: number, real: { address: string; authPort: number; acctPort: number }): void {
+    const clock = this.clock;
+    const host = new Host({ name, mac, address, prefixLength: 24 }, clock.now());
+    host.listenUdp(1812);
+    host.listenUdp(1813);
+    const sockets = new Map<string, dgram.Socket>();
+    const socketFor = (nteAddr: number, ntePort: number, service: number): dgram.Socket => {
+      const key = `${nteAddr}:${ntePort}:${service}`;
+      let sock = sockets.get(key);
+      if (!sock) {
+        sock = dgram.createSocket('udp4');
+        sock.on('message', (msg) => {
+          host.sendUdp(nteAddr, service, ntePort, new Uint8Array(msg.buffer, msg.byteOffset, msg.length), clock.now());
+          this.kick(d);
+        });
+        sock.unref();
+        sockets.set(key, sock);
+      }
+      return sock;
+    };
+    const d = this.drive({
+      name,
+      handleTimeout: (n) => host.handleTimeout(n),
+      nextTimeout: () => host.nextTimeout(),
+      drain: () => {
+        for (let e = host.pollEvent(); e; e = host.pollEvent()) {
+          if (e.kind !== 'udp') continue;
+          const port = e.dstPort === 1813 ? real.acctPort : real.authPort;
+          socketFor(e.from, e.srcPort, e.dstPort).send(e.payload, port, real.address);
+        }
+        for (let x = host.pollTransmit(); x; x = host.pollTransmit()) p.send(x.frame);
+      },
+    });
+    const p = s.attach(name, (f) => {
+      host.handle(0, f, clock.now());
+      this.kick(d);
+    });
+    this.gatewaySockets.push(...[sockets]);
+  }
+
+  /** Closes the sockets of RADIUS gateways (wall-clock runs). */
+  close(): void {
+    for (const m of this.gatewaySockets) for (const s of m.values()) s.close();
   }
 
   /**

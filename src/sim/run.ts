@@ -71,6 +71,7 @@ export async function runTopology(topology: Topology, o: RunOptions): Promise<{ 
   for (const b of net.isps) net.act(b.isp.lns.name, (now) => b.nte.stopAll(now));
   await wait(3000);
   if (clock instanceof WallClock) clock.cancelAll();
+  net.close();
   mkdirSync(o.out, { recursive: true });
   for (const [name, w] of net.captures) writeFileSync(path.join(o.out, `${name}.pcapng`), w.bytes());
   writeFileSync(path.join(o.out, 'accounting.jsonl'), accounting.map((a) => JSON.stringify(a)).join('\n') + (accounting.length ? '\n' : ''));
