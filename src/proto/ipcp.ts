@@ -3,7 +3,7 @@
  * address it assigns, the asking side takes the Nak's hint) and the DNS server options of
  * RFC 1877. Everything else (VJ compression, NBNS, the old IP-Addresses) is rejected. Sans-IO.
  */
-import { ipcpOptions, ipcpPacket, PppProtocol, type ControlPacket, type IpcpOption } from '../wire/ppp.js';
+import { ipcpOptions, ipcpPacket, PppProtocol, type ControlPacket, type IpcpOption, type OptionCodec } from '../wire/ppp.js';
 import type { Codec } from '../wire/result.js';
 import { ACK, REJ, ControlProtocol, DEFAULT_FSM, handlerTable, type FsmConfig, type HandlerTable, type OptionHandler, type PppSink } from './ppp-fsm.js';
 import type { Counters } from './ppp-common.js';
@@ -65,18 +65,24 @@ const ipAddress: OptionHandler<IpcpOption, Ipcp> = {
 function dnsHandler(kind: 'primary-dns' | 'secondary-dns', type: number, index: 0 | 1): OptionHandler<IpcpOption, Ipcp> {
   return {
     type,
-    request: (l) => (l.dnsWanted[index] === undefined ? undefined : { kind, address: l.dnsWanted[index]! }),
+    request: (l) => {
+      const v = index === 0 ? l.dns1 : l.dns2;
+      return v === undefined ? undefined : { kind, address: v };
+    },
     received(l, o) {
       const give = l.cfg.dns?.[index];
       if (o.kind !== kind || give === undefined) return REJ;
       return o.address === give ? ACK : { kind, address: give };
     },
     nak(l, o) {
-      if (o.kind === kind && l.dnsWanted[index] !== undefined) l.dnsWanted[index] = o.address;
+      if (o.kind !== kind) return true;
+      if (index === 0 && l.dns1 !== undefined) l.dns1 = o.address;
+      if (index === 1 && l.dns2 !== undefined) l.dns2 = o.address;
       return true;
     },
     reject(l) {
-      l.dnsWanted[index] = undefined;
+      if (index === 0) l.dns1 = undefined;
+      else l.dns2 = undefined;
     },
   };
 }
@@ -85,27 +91,44 @@ function dnsHandler(kind: 'primary-dns' | 'secondary-dns', type: number, index: 
 const IPCP_HANDLERS = handlerTable<IpcpOption, Ipcp>([ipAddress, dnsHandler('primary-dns', 129, 0), dnsHandler('secondary-dns', 131, 1)]);
 
 export class Ipcp extends ControlProtocol<IpcpOption> {
-  protected readonly handlers = IPCP_HANDLERS as HandlerTable<IpcpOption, this>;
-  protected readonly options = ipcpOptions;
-  protected readonly codec = ipcpPacket as Codec<ControlPacket<IpcpOption>>;
+  get protocol(): number {
+    return PppProtocol.IPCP;
+  }
+  get name(): string {
+    return 'ipcp';
+  }
+  protected get fsm(): FsmConfig {
+    return this.cfg.fsm;
+  }
+  protected get handlers(): HandlerTable<IpcpOption, this> {
+    return IPCP_HANDLERS as HandlerTable<IpcpOption, this>;
+  }
+  protected get options(): OptionCodec<IpcpOption> {
+    return ipcpOptions;
+  }
+  protected get codec(): Codec<ControlPacket<IpcpOption>> {
+    return ipcpPacket as Codec<ControlPacket<IpcpOption>>;
+  }
 
   ourAddress: number;
   sendAddress = true;
   /** The address we give the peer (this session's). */
   assign: number | undefined;
   hisAddress = 0;
-  /** DNS values we are asking for (undefined: not asking, or rejected). */
-  readonly dnsWanted: (number | undefined)[];
+  /** Primary / secondary DNS we are asking for (undefined: not asking, or rejected). */
+  dns1: number | undefined;
+  dns2: number | undefined;
 
   constructor(
     readonly cfg: IpcpConfig,
     sink: PppSink,
     counters: Counters = {},
   ) {
-    super(PppProtocol.IPCP, 'ipcp', cfg.fsm, sink, counters);
+    super(sink, counters);
     this.ourAddress = cfg.localAddress;
     this.assign = cfg.peerAddress;
-    this.dnsWanted = cfg.requestDns ? [0, 0] : [undefined, undefined];
+    this.dns1 = cfg.requestDns ? 0 : undefined;
+    this.dns2 = this.dns1;
   }
 
   /** The address this session gives the peer (before or during negotiation). */
@@ -118,6 +141,6 @@ export class Ipcp extends ControlProtocol<IpcpOption> {
   }
 
   negotiated(): IpcpNegotiated {
-    return { localAddress: this.ourAddress, peerAddress: this.hisAddress, primaryDns: this.dnsWanted[0], secondaryDns: this.dnsWanted[1] };
+    return { localAddress: this.ourAddress, peerAddress: this.hisAddress, primaryDns: this.dns1, secondaryDns: this.dns2 };
   }
 }

@@ -6,9 +6,9 @@
  */
 import {
   lcpOptions, lcpPacket, PppProtocol, ChapAlgorithm, parseOptions,
-  type ControlPacket, type LcpOption, type LcpPacket, type EchoPacket,
+  type ControlPacket, type LcpOption, type LcpPacket, type EchoPacket, type OptionCodec,
 } from '../wire/ppp.js';
-import { encode } from '../wire/result.js';
+import { encode, type Codec } from '../wire/result.js';
 import {
   ACK, REJ, ControlProtocol, DEFAULT_FSM, handlerTable, State,
   type FsmConfig, type HandlerTable, type OptionHandler, type PppSink,
@@ -198,9 +198,24 @@ export interface LcpSink extends PppSink {
 }
 
 export class Lcp extends ControlProtocol<LcpOption> {
-  protected readonly handlers = LCP_HANDLERS as HandlerTable<LcpOption, this>;
-  protected readonly options = lcpOptions;
-  protected readonly codec = lcpPacket;
+  get protocol(): number {
+    return PppProtocol.LCP;
+  }
+  get name(): string {
+    return 'lcp';
+  }
+  protected get fsm(): FsmConfig {
+    return this.cfg.fsm;
+  }
+  protected get handlers(): HandlerTable<LcpOption, this> {
+    return LCP_HANDLERS as HandlerTable<LcpOption, this>;
+  }
+  protected get options(): OptionCodec<LcpOption> {
+    return lcpOptions;
+  }
+  protected get codec(): Codec<ControlPacket<LcpOption>> {
+    return lcpPacket;
+  }
 
   /** Our MRU request, undefined when not requested (rejected, or configured 1500). */
   ourMru: number | undefined;
@@ -223,17 +238,15 @@ export class Lcp extends ControlProtocol<LcpOption> {
   private echoOff = false;
   private pendingEcho: EchoPacket | undefined;
 
-  /** L2TP proxy LCP (RFC 2661 §4.4.5): option bytes of the peer's first and last Configure-Request and of our last one. */
-  initialReceivedConfReq: Uint8Array | undefined;
-  lastReceivedConfReq: Uint8Array | undefined;
-  lastSentConfReq: Uint8Array | undefined;
+  /** L2TP proxy LCP (RFC 2661 §4.4.5), kept when `recordConfReqs`: option bytes of the peer's first and last Configure-Request and of our last one. */
+  proxy: { initialReceivedConfReq?: Uint8Array; lastReceivedConfReq?: Uint8Array; lastSentConfReq?: Uint8Array } | undefined;
 
   constructor(
     readonly cfg: LcpConfig,
     sink: LcpSink,
     counters: Counters = {},
   ) {
-    super(PppProtocol.LCP, 'lcp', cfg.fsm, sink, counters);
+    super(sink, counters);
     this.resetOurs();
   }
 
@@ -278,15 +291,16 @@ export class Lcp extends ControlProtocol<LcpOption> {
 
   override input(p: LcpPacket, now: number, raw?: Uint8Array): void {
     if (this.cfg.recordConfReqs && p.kind === 'conf-req') {
-      const opts = raw ? raw.slice(4, (raw[2]! << 8) | raw[3]!) : encode(lcpPacket, p).subarray(4);
-      this.initialReceivedConfReq ??= opts;
-      this.lastReceivedConfReq = opts;
+      const opts = raw ? raw.slice(4, (raw[2]! << 8) | raw[3]!) : encode(lcpPacket, p).slice(4);
+      this.proxy ??= {};
+      this.proxy.initialReceivedConfReq ??= opts;
+      this.proxy.lastReceivedConfReq = opts;
     }
     super.input(p, now, raw);
   }
 
   protected override sentRequest(options: readonly LcpOption[]): void {
-    if (this.cfg.recordConfReqs) this.lastSentConfReq = encode(lcpPacket, { kind: 'conf-req', identifier: 0, options }).subarray(4);
+    if (this.cfg.recordConfReqs) (this.proxy ??= {}).lastSentConfReq = encode(lcpPacket, { kind: 'conf-req', identifier: 0, options }).slice(4);
   }
 
   protected override layerAction(action: 'tlu' | 'tld' | 'tls' | 'tlf', now: number): void {
@@ -417,6 +431,7 @@ export class Lcp extends ControlProtocol<LcpOption> {
     this.ourMru = ourMru;
     this.ourAuth = ourAuth;
     this.sentOptions = ours.value;
+    this.reqId = this.nextId(); // as if the LAC's request had been ours
     this.state = State.Opened;
     this.layerAction('tlu', now);
     return true;

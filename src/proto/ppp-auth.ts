@@ -46,6 +46,8 @@ export interface AuthenticatorConfig {
   readonly random: RandomBytes;
 }
 
+const utf8 = new TextDecoder();
+
 export function authenticatorConfig(c: Omit<Partial<AuthenticatorConfig>, 'name'> & { name: Uint8Array | string }): AuthenticatorConfig {
   return {
     verify: 'local',
@@ -96,11 +98,12 @@ export class ChapAuthenticator {
   private s = S_IDLE;
   /** Identifier of the current Challenge. */
   identifier = 0;
+  /** The current Challenge value (dropped once decided). */
   challenge: Uint8Array | undefined;
   private timerAt: number | undefined;
   private sent = 0;
-  /** The name in the accepted Response. */
-  peerName: Uint8Array | undefined;
+  /** The name in the Response (UTF-8 decoded), for accounting. */
+  peerName: string | undefined;
 
   constructor(
     readonly cfg: AuthenticatorConfig,
@@ -183,14 +186,14 @@ export class ChapAuthenticator {
     this.timerAt = undefined;
     if (this.cfg.verify === 'external') {
       this.s = S_DECIDING;
-      this.peerName = p.name;
+      this.peerName = utf8.decode(p.name);
       this.sink.auth({ type: 'chap-response', name: p.name, identifier: p.identifier, challenge: this.challenge!, response: p.value }, now);
       return;
     }
     const secret = this.cfg.secretFor?.(p.name);
     const ok = secret !== undefined && chapMd5Verify(p.identifier, secret, this.challenge!, p.value);
-    this.peerName = p.name;
-    this.finish(ok, now, ok ? undefined : secret === undefined ? 'unknown-user' : 'bad-response');
+    this.peerName = utf8.decode(p.name);
+    this.finish(ok, now, ok ? undefined : secret === undefined ? 'unknown-user' : 'bad-response', undefined, p.name);
   }
 
   /** External mode: the decision on the Response handed out in the chap-response event. */
@@ -202,10 +205,11 @@ export class ChapAuthenticator {
     this.finish(ok, now, ok ? undefined : 'rejected', message);
   }
 
-  private finish(ok: boolean, now: number, reason?: string, message?: Uint8Array): void {
+  private finish(ok: boolean, now: number, reason?: string, message?: Uint8Array, name?: Uint8Array): void {
     this.s = ok ? S_SUCCESS : S_FAILURE;
+    this.challenge = undefined;
     this.sendResult(ok, message);
-    if (ok) this.sink.auth({ type: 'auth-success', protocol: PppProtocol.CHAP, side: 'authenticator', name: this.peerName! }, now);
+    if (ok) this.sink.auth({ type: 'auth-success', protocol: PppProtocol.CHAP, side: 'authenticator', name: name ?? textBytes(this.peerName ?? '') }, now);
     else {
       count(this.counters, `chap.failure-${reason}`);
       this.sink.auth({ type: 'auth-failure', protocol: PppProtocol.CHAP, side: 'authenticator', reason: reason ?? 'rejected' }, now);
@@ -316,7 +320,9 @@ export class PapAuthenticator {
   private s = S_IDLE;
   private timerAt: number | undefined;
   private answeredId = -1;
-  peerName: Uint8Array | undefined;
+  /** The Peer-ID of the request (UTF-8 decoded), for accounting. */
+  peerName: string | undefined;
+  private peerId: Uint8Array | undefined;
 
   constructor(
     readonly cfg: AuthenticatorConfig,
@@ -367,7 +373,8 @@ export class PapAuthenticator {
       return;
     }
     this.timerAt = undefined;
-    this.peerName = p.peerId;
+    this.peerName = utf8.decode(p.peerId);
+    this.peerId = p.peerId;
     this.pendingId = p.identifier;
     if (this.cfg.verify === 'external') {
       this.s = S_DECIDING;
@@ -390,7 +397,9 @@ export class PapAuthenticator {
   private finish(ok: boolean, now: number, reason: string): void {
     this.s = ok ? S_SUCCESS : S_FAILURE;
     this.answer(ok, this.pendingId);
-    if (ok) this.sink.auth({ type: 'auth-success', protocol: PppProtocol.PAP, side: 'authenticator', name: this.peerName! }, now);
+    const name = this.peerId!;
+    this.peerId = undefined;
+    if (ok) this.sink.auth({ type: 'auth-success', protocol: PppProtocol.PAP, side: 'authenticator', name }, now);
     else {
       count(this.counters, `pap.failure-${reason}`);
       this.sink.auth({ type: 'auth-failure', protocol: PppProtocol.PAP, side: 'authenticator', reason }, now);

@@ -218,10 +218,15 @@ export function optionEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (a instanceof Uint8Array && b instanceof Uint8Array) return bytesEqual(a, b);
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  for (const k of ka) if (!optionEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
-  return true;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in ra) {
+    n++;
+    if (!optionEqual(ra[k], rb[k])) return false;
+  }
+  for (const _ in rb) n--;
+  return n === 0;
 }
 
 // ---- the automaton --------------------------------------------------------------------
@@ -265,18 +270,20 @@ export abstract class ControlProtocol<O> {
   protected answered = false;
 
   constructor(
-    /** PPP protocol number. */
-    readonly protocol: number,
-    /** Short name for counters ("lcp", "ipcp"). */
-    readonly name: string,
-    protected readonly fsm: FsmConfig,
     protected readonly sink: PppSink,
     readonly counters: Counters,
   ) {}
 
-  protected abstract readonly handlers: HandlerTable<O, this>;
-  protected abstract readonly options: OptionCodec<O>;
-  protected abstract readonly codec: Codec<ControlPacket<O>>;
+  // Per-protocol constants live on the prototype (getters), not in every instance:
+  // thousands of sessions each hold an LCP and an IPCP.
+  /** PPP protocol number. */
+  abstract get protocol(): number;
+  /** Short name for counters ("lcp", "ipcp"). */
+  abstract get name(): string;
+  protected abstract get fsm(): FsmConfig;
+  protected abstract get handlers(): HandlerTable<O, this>;
+  protected abstract get options(): OptionCodec<O>;
+  protected abstract get codec(): Codec<ControlPacket<O>>;
   /** Wraps a packet of this protocol as a message and hands it to the sink. */
   protected abstract send(p: ControlPacket<O>): void;
   /** Called before a received Configure-Request is examined: reset the peer's values to their defaults. */
@@ -429,8 +436,10 @@ export abstract class ControlProtocol<O> {
     if (this.state === State.Opened) this.sentOptions = this.keepSentOptions ? this.sentOptions : undefined;
   }
 
-  /** Whether to keep our last request after Opened (for a later comparison); LCP keeps it for proxy LCP. */
-  protected keepSentOptions = false;
+  /** Whether to keep our last request after Opened (for a later comparison). */
+  protected get keepSentOptions(): boolean {
+    return false;
+  }
 
   private act(a: number, ircTerminate: boolean, now: number): void {
     switch (a) {

@@ -225,9 +225,10 @@ export class PppLink implements LcpSink, AuthSink {
 
   proxyValues(): ProxyValues {
     const v: { -readonly [K in keyof ProxyValues]: ProxyValues[K] } = {};
-    if (this.lcp.initialReceivedConfReq) v.initialReceivedConfReq = this.lcp.initialReceivedConfReq;
-    if (this.lcp.lastSentConfReq) v.lastSentConfReq = this.lcp.lastSentConfReq;
-    if (this.lcp.lastReceivedConfReq) v.lastReceivedConfReq = this.lcp.lastReceivedConfReq;
+    const r = this.lcp.proxy;
+    if (r?.initialReceivedConfReq) v.initialReceivedConfReq = r.initialReceivedConfReq;
+    if (r?.lastSentConfReq) v.lastSentConfReq = r.lastSentConfReq;
+    if (r?.lastReceivedConfReq) v.lastReceivedConfReq = r.lastReceivedConfReq;
     const c = this.chapSeen;
     if (c) v.chap = { identifier: c.identifier, challenge: c.challenge, name: c.name, response: c.response };
     return v;

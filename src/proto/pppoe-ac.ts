@@ -49,6 +49,17 @@ export interface AcTransmit {
   readonly packet: PppoeDiscovery;
 }
 
+/** Octets kept as a one-octet-per-char string: a short string costs far less than a Uint8Array and its buffer. */
+function packBytes(b: Uint8Array | undefined): string | undefined {
+  return b === undefined ? undefined : String.fromCharCode.apply(null, b as unknown as number[]);
+}
+
+function unpackBytes(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return b;
+}
+
 /** A live session. The role hangs its PPP link on `user`. */
 export class AcSession {
   /** Frames were seen on the session: a repeated PADR no longer re-sends PADS. */
@@ -56,21 +67,41 @@ export class AcSession {
   /** Next session of the same client MAC (a short chain per MAC). */
   nextSameMac: AcSession | undefined;
   user: unknown;
+  private readonly service: string;
+  private readonly uniq: string | undefined;
+  private readonly relay: string | undefined;
   constructor(
     readonly id: number,
     /** Client MAC as a 48-bit number. */
     readonly macKey: number,
-    readonly serviceName: Uint8Array,
-    readonly hostUniq: Uint8Array | undefined,
-    readonly relaySessionId: Uint8Array | undefined,
+    serviceName: Uint8Array,
+    hostUniq: Uint8Array | undefined,
+    relaySessionId: Uint8Array | undefined,
     /** RFC 4638 PPP-Max-Payload agreed (undefined: 1492 rules). */
     readonly maxPayload: number | undefined,
     /** A short fingerprint of the PADR's cookie, to recognise its retransmissions. */
     readonly cookieTag: number,
-  ) {}
+  ) {
+    this.service = packBytes(serviceName)!;
+    this.uniq = packBytes(hostUniq);
+    this.relay = packBytes(relaySessionId);
+  }
 
   get mac(): Uint8Array {
     return macFromKey(this.macKey);
+  }
+  get serviceName(): Uint8Array {
+    return unpackBytes(this.service);
+  }
+  get hostUniq(): Uint8Array | undefined {
+    return this.uniq === undefined ? undefined : unpackBytes(this.uniq);
+  }
+  get relaySessionId(): Uint8Array | undefined {
+    return this.relay === undefined ? undefined : unpackBytes(this.relay);
+  }
+  /** Whether a PADR's Host-Uniq is this session's. */
+  sameHostUniq(h: Uint8Array | undefined): boolean {
+    return (h === undefined) === (this.uniq === undefined) && (h === undefined || packBytes(h) === this.uniq);
   }
 }
 
@@ -130,10 +161,13 @@ export class PppoeAc {
     return this.sessions[id];
   }
 
-  /** The session of a 0x8864 frame, checked against its source MAC; undefined (and counted) when unknown. */
-  sessionFor(src: Uint8Array, sessionId: number): AcSession | undefined {
+  /**
+   * The session of a 0x8864 frame, checked against its source MAC (at `srcOffset` of `src`,
+   * so a caller can pass the whole Ethernet frame and offset 6); undefined (and counted) when unknown.
+   */
+  sessionFor(src: Uint8Array, sessionId: number, srcOffset = 0): AcSession | undefined {
     const s = this.sessions[sessionId];
-    if (!s || s.macKey !== macKey(src)) {
+    if (!s || s.macKey !== macKey(src, srcOffset)) {
       count(this.counters, 'session.unknown-session');
       return undefined;
     }
@@ -188,7 +222,8 @@ export class PppoeAc {
   terminate(s: AcSession, message?: string): void {
     if (this.sessions[s.id] !== s) return;
     const tags: PppoeTag[] = [];
-    if (s.relaySessionId) tags.push({ type: PppoeTagType.RELAY_SESSION_ID, data: s.relaySessionId });
+    const relay = s.relaySessionId;
+    if (relay) tags.push({ type: PppoeTagType.RELAY_SESSION_ID, data: relay });
     if (message !== undefined) tags.push({ type: PppoeTagType.GENERIC_ERROR, data: textBytes(message) });
     this.tx.push({ dst: s.mac, packet: { code: PppoeCode.PADT, sessionId: s.id, tags } });
     count(this.counters, 'padt.out');
@@ -265,7 +300,7 @@ export class PppoeAc {
     const cookieTag = u32(t.cookie, COOKIE_LENGTH - 4);
     // A retransmitted PADR (our PADS was lost): the same PADS again, not a second session.
     for (let s = this.byMac.get(key); s; s = s.nextSameMac) {
-      if (!s.seen && s.cookieTag === cookieTag && sameBytes(s.hostUniq, t.hostUniq)) {
+      if (!s.seen && s.cookieTag === cookieTag && s.sameHostUniq(t.hostUniq)) {
         count(this.counters, 'padr.repeated');
         this.sendPads(src, s);
         return;
@@ -290,7 +325,7 @@ export class PppoeAc {
       count(this.counters, 'pads.no-free-id');
       return this.refuse(src, t, PppoeTagType.AC_SYSTEM_ERROR, 'no free session');
     }
-    const s = new AcSession(id, key, t.service.slice(), t.hostUniq?.slice(), t.relay?.slice(), this.agreedMaxPayload(t.maxPayload), cookieTag);
+    const s = new AcSession(id, key, t.service, t.hostUniq, t.relay, this.agreedMaxPayload(t.maxPayload), cookieTag);
     this.sessions[id] = s;
     s.nextSameMac = this.byMac.get(key);
     this.byMac.set(key, s);
@@ -301,8 +336,10 @@ export class PppoeAc {
 
   private sendPads(dst: Uint8Array, s: AcSession): void {
     const tags: PppoeTag[] = [{ type: PppoeTagType.SERVICE_NAME, data: s.serviceName }];
-    if (s.hostUniq) tags.push({ type: PppoeTagType.HOST_UNIQ, data: s.hostUniq });
-    if (s.relaySessionId) tags.push({ type: PppoeTagType.RELAY_SESSION_ID, data: s.relaySessionId });
+    const hu = s.hostUniq;
+    if (hu) tags.push({ type: PppoeTagType.HOST_UNIQ, data: hu });
+    const relay = s.relaySessionId;
+    if (relay) tags.push({ type: PppoeTagType.RELAY_SESSION_ID, data: relay });
     if (s.maxPayload !== undefined) tags.push(pppMaxPayloadTag(s.maxPayload));
     this.tx.push({ dst, packet: { code: PppoeCode.PADS, sessionId: s.id, tags } });
     count(this.counters, 'pads.out');
@@ -371,9 +408,4 @@ export class PppoeAc {
     if (bucket !== current && bucket !== ((current - 1) >>> 0)) return false;
     return timingSafeEqual(this.cookie(mac, bucket), cookie);
   }
-}
-
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return bytesEqual(a, b);
 }

@@ -6,6 +6,7 @@
 import { pppoeDiscovery, PppoeCode, PppoeTagType, pppMaxPayloadTag, type PppoeDiscovery, type PppoeTag } from '../wire/pppoe.js';
 import { bytesEqual, textBytes, u16 } from '../wire/bytes.js';
 import { count, cryptoRandom, type Counters, type RandomBytes } from './ppp-common.js';
+import { macKey, macFromKey } from './pppoe-ac.js';
 
 export interface PppoeClientConfig {
   /** Service-Name to ask for ("" = any). */
@@ -50,9 +51,10 @@ export class PppoeClient {
   private tries = 0;
   private timeout = 0;
   private timerAt: number | undefined;
-  private readonly hostUniq: Uint8Array | undefined;
-  /** The chosen AC's MAC (from its PADO), then the session's. */
-  ac: Uint8Array | undefined;
+  /** Our Host-Uniq while discovering (dropped once the session is up: thousands of clients share a process). */
+  private hostUniq: Uint8Array | undefined;
+  /** The chosen AC's MAC as a 48-bit number (from its PADO), then the session's; -1 before. */
+  acKey = -1;
   private cookie: Uint8Array | undefined;
   private relay: Uint8Array | undefined;
   sessionId = 0;
@@ -68,6 +70,11 @@ export class PppoeClient {
     this.hostUniq = cfg.hostUniqLength > 0 ? cfg.random(cfg.hostUniqLength) : undefined;
   }
 
+  /** The AC's MAC, or undefined before a PADO was taken. */
+  get ac(): Uint8Array | undefined {
+    return this.acKey < 0 ? undefined : macFromKey(this.acKey);
+  }
+
   get state(): ClientState {
     return STATES[this.s]!;
   }
@@ -81,7 +88,7 @@ export class PppoeClient {
   }
 
   private serviceTag(): PppoeTag {
-    return { type: PppoeTagType.SERVICE_NAME, data: textBytes(this.cfg.serviceName) };
+    return { type: PppoeTagType.SERVICE_NAME, data: serviceBytes(this.cfg.serviceName) };
   }
 
   private sendPadi(now: number): void {
@@ -150,7 +157,7 @@ export class PppoeClient {
       case PppoeCode.PADS:
         return this.pads(src, p);
       case PppoeCode.PADT:
-        if (this.s !== SESSION || p.sessionId !== this.sessionId || !bytesEqual(src, this.ac!)) return this.drop('padt-not-ours');
+        if (this.s !== SESSION || p.sessionId !== this.sessionId || macKey(src) !== this.acKey) return this.drop('padt-not-ours');
         this.s = TERMINATED;
         this.emit({ type: 'session-down', reason: 'padt' });
         return;
@@ -174,7 +181,7 @@ export class PppoeClient {
     let cookie: Uint8Array | undefined;
     let relay: Uint8Array | undefined;
     let error = false;
-    const want = textBytes(this.cfg.serviceName);
+    const want = serviceBytes(this.cfg.serviceName);
     for (const t of p.tags) {
       if (t.type === PppoeTagType.AC_NAME) acName ??= t.data;
       else if (t.type === PppoeTagType.SERVICE_NAME && bytesEqual(t.data, want)) service = true;
@@ -186,7 +193,7 @@ export class PppoeClient {
     if (!acName) return this.drop('pado-without-ac-name');
     if (!service) return this.drop('pado-service-mismatch');
     if (this.cfg.acName !== undefined && !bytesEqual(acName, textBytes(this.cfg.acName))) return this.drop('pado-ac-name-mismatch');
-    this.ac = src.slice(0, 6);
+    this.acKey = macKey(src);
     this.cookie = cookie?.slice();
     this.relay = relay?.slice();
     this.s = PADR_SENT;
@@ -196,7 +203,7 @@ export class PppoeClient {
   }
 
   private pads(src: Uint8Array, p: PppoeDiscovery): void {
-    if (this.s !== PADR_SENT || !bytesEqual(src, this.ac!)) return this.drop('pads-unexpected');
+    if (this.s !== PADR_SENT || macKey(src) !== this.acKey) return this.drop('pads-unexpected');
     if (!this.mine(p)) return this.drop('pads-host-uniq');
     for (const t of p.tags) {
       if (t.type >= PppoeTagType.SERVICE_NAME_ERROR && t.type <= PppoeTagType.GENERIC_ERROR) {
@@ -214,6 +221,7 @@ export class PppoeClient {
     this.sessionId = p.sessionId;
     this.s = SESSION;
     this.cookie = undefined;
+    this.hostUniq = undefined;
     count(this.counters, 'session.up');
     this.emit({ type: 'session-up', sessionId: p.sessionId, ac: this.ac!, maxPayload: this.maxPayload });
   }
@@ -262,6 +270,14 @@ export class PppoeClient {
     if (q.length === 0) this.events = undefined;
     return e;
   }
+}
+
+/** Encoded Service-Names, shared by every client asking for the same one (never modified). */
+const SERVICE_BYTES = new Map<string, Uint8Array>();
+function serviceBytes(name: string): Uint8Array {
+  let b = SERVICE_BYTES.get(name);
+  if (!b) SERVICE_BYTES.set(name, (b = textBytes(name)));
+  return b;
 }
 
 function findTag(tags: readonly PppoeTag[], type: number): Uint8Array | undefined {

@@ -193,8 +193,12 @@ export function cpCode(p: ControlPacket<unknown>): number {
 
 /** How one protocol's options are decoded: the part that differs between LCP, IPCP, IPV6CP, CCP. */
 export interface OptionCodec<O> {
-  /** Decodes one option from its type and value bytes; returns a RawOption when it does not know it or the length is wrong. */
-  parse(type: number, data: Uint8Array): O;
+  /**
+   * Decodes one option from its type and value bytes b[start, end); returns a RawOption (a
+   * subarray) when it does not know it or the length is wrong. Known fixed-size options are
+   * read in place, with no subarray.
+   */
+  parse(type: number, b: Uint8Array, start: number, end: number): O;
   type(o: O): number;
   /** Octets after Type and Length. */
   dataLength(o: O): number;
@@ -245,7 +249,7 @@ export function parseOptions<O>(oc: OptionCodec<O>, b: Uint8Array, start: number
     // Length counts Type and Length: below 2 a naive parser would never advance.
     if (len < 2) return fail(e.optionBadLength, o + 1);
     if (o + len > end) return fail(e.optionOverrun, o + 1);
-    out.push(oc.parse(type, b.subarray(o + 2, o + len)));
+    out.push(oc.parse(type, b, o + 2, o + len));
     o += len;
   }
   return ok(out);
@@ -392,34 +396,35 @@ export type LcpOption =
   | RawOption;
 
 export const lcpOptions: OptionCodec<LcpOption> = {
-  parse(type, d) {
+  parse(type, b, start, end) {
+    const n = end - start;
     switch (type) {
       case LcpOptionType.MRU:
-        if (d.length === 2) return { kind: 'mru', mru: u16(d, 0) };
+        if (n === 2) return { kind: 'mru', mru: u16(b, start) };
         break;
       case LcpOptionType.ACCM:
-        if (d.length === 4) return { kind: 'accm', accm: u32(d, 0) };
+        if (n === 4) return { kind: 'accm', accm: u32(b, start) };
         break;
       case LcpOptionType.AUTH_PROTOCOL:
-        if (d.length >= 2) {
-          const protocol = u16(d, 0);
-          if (protocol === PppProtocol.CHAP && d.length >= 3) {
-            return d.length > 3 ? { kind: 'auth', protocol, algorithm: d[2]!, data: d.subarray(3) } : { kind: 'auth', protocol, algorithm: d[2]! };
+        if (n >= 2) {
+          const protocol = u16(b, start);
+          if (protocol === PppProtocol.CHAP && n >= 3) {
+            return n > 3 ? { kind: 'auth', protocol, algorithm: b[start + 2]!, data: b.subarray(start + 3, end) } : { kind: 'auth', protocol, algorithm: b[start + 2]! };
           }
-          return d.length > 2 ? { kind: 'auth', protocol, data: d.subarray(2) } : { kind: 'auth', protocol };
+          return n > 2 ? { kind: 'auth', protocol, data: b.subarray(start + 2, end) } : { kind: 'auth', protocol };
         }
         break;
       case LcpOptionType.MAGIC_NUMBER:
-        if (d.length === 4) return { kind: 'magic', magic: u32(d, 0) };
+        if (n === 4) return { kind: 'magic', magic: u32(b, start) };
         break;
       case LcpOptionType.PFC:
-        if (d.length === 0) return { kind: 'pfc' };
+        if (n === 0) return { kind: 'pfc' };
         break;
       case LcpOptionType.ACFC:
-        if (d.length === 0) return { kind: 'acfc' };
+        if (n === 0) return { kind: 'acfc' };
         break;
     }
-    return { kind: 'raw', type, data: d };
+    return { kind: 'raw', type, data: b.subarray(start, end) };
   },
   type(o) {
     switch (o.kind) {
@@ -484,9 +489,9 @@ export type IpcpOption =
 const IPCP_ADDRESS_KINDS = { 3: 'ip-address', 129: 'primary-dns', 131: 'secondary-dns' } as const;
 
 export const ipcpOptions: OptionCodec<IpcpOption> = {
-  parse(type, d) {
-    if (d.length === 4 && (type === 3 || type === 129 || type === 131)) return { kind: IPCP_ADDRESS_KINDS[type], address: u32(d, 0) };
-    return { kind: 'raw', type, data: d };
+  parse(type, b, start, end) {
+    if (end - start === 4 && (type === 3 || type === 129 || type === 131)) return { kind: IPCP_ADDRESS_KINDS[type], address: u32(b, start) };
+    return { kind: 'raw', type, data: b.subarray(start, end) };
   },
   type(o) {
     switch (o.kind) {
@@ -507,7 +512,7 @@ export const ipcpOptions: OptionCodec<IpcpOption> = {
 
 /** Options that are always kept raw (IPV6CP, CCP: we only reject them). */
 export const rawOptions: OptionCodec<RawOption> = {
-  parse: (type, data) => ({ kind: 'raw', type, data }),
+  parse: (type, b, start, end) => ({ kind: 'raw', type, data: b.subarray(start, end) }),
   type: (o) => o.type,
   dataLength: (o) => o.data.length,
   emitData: (o, buf, at) => buf.set(o.data, at),

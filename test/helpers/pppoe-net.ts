@@ -8,41 +8,60 @@
 import type { Clock, TimerId } from '../../src/sim/clock.js';
 import { mulberry32, type Impairments } from '../../src/io/link.js';
 import { u16, setU16 } from '../../src/wire/bytes.js';
-import { pppoeDiscovery, writeSessionHeader, PppoeSessionView } from '../../src/wire/pppoe.js';
-import { pppFrame } from '../../src/wire/ppp.js';
+import { pppoeDiscovery, writeSessionHeader } from '../../src/wire/pppoe.js';
 import { encodePppMessage, type PppMessage } from '../../src/proto/ppp-common.js';
-import { PppoeAc, macKey, type AcSession, type PppoeAcConfig } from '../../src/proto/pppoe-ac.js';
+import { PppoeAc, macKey, macFromKey, type AcSession, type PppoeAcConfig } from '../../src/proto/pppoe-ac.js';
 import { PppoeClient, type PppoeClientConfig } from '../../src/proto/pppoe-client.js';
 import { PppLink, type PppLinkConfig, type PppLinkEvent } from '../../src/proto/ppp-link.js';
 import type { PppoeDiscovery } from '../../src/wire/pppoe.js';
 
 export interface Medium {
-  attach(name: string, onFrame: (frame: Uint8Array, from: string) => void): { send(frame: Uint8Array): void };
+  attach(name: string, onFrame: (frame: Uint8Array, from: string) => void, opts?: { isolated?: boolean }): { send(frame: Uint8Array): void };
 }
 
 const ETH = 14;
 const PPPOE = 6;
 
-function discoveryFrame(dst: Uint8Array, src: Uint8Array, p: PppoeDiscovery): Uint8Array {
+function writeMac(b: Uint8Array, o: number, key: number): void {
+  const hi = Math.floor(key / 0x100000000);
+  const lo = key >>> 0;
+  b[o] = hi >>> 8;
+  b[o + 1] = hi & 0xff;
+  b[o + 2] = lo >>> 24;
+  b[o + 3] = (lo >>> 16) & 0xff;
+  b[o + 4] = (lo >>> 8) & 0xff;
+  b[o + 5] = lo & 0xff;
+}
+
+function discoveryFrame(dst: Uint8Array, src: number, p: PppoeDiscovery): Uint8Array {
   const f = new Uint8Array(ETH + pppoeDiscovery.encodedLength(p));
   f.set(dst, 0);
-  f.set(src, 6);
+  writeMac(f, 6, src);
   setU16(f, 12, 0x8863);
   pppoeDiscovery.emit(p, f, ETH);
   return f;
 }
 
-function sessionFrame(dst: Uint8Array, src: Uint8Array, sessionId: number, m: PppMessage): Uint8Array {
+function sessionFrame(dst: number, src: number, sessionId: number, m: PppMessage): Uint8Array {
   const f = encodePppMessage(m, ETH + PPPOE);
-  f.set(dst, 0);
-  f.set(src, 6);
+  writeMac(f, 0, dst);
+  writeMac(f, 6, src);
   setU16(f, 12, 0x8864);
   writeSessionHeader(f, ETH, sessionId, f.length - ETH - PPPOE);
   return f;
 }
 
-function isFor(f: Uint8Array, mac: Uint8Array): boolean {
-  return f[0] === mac[0] && f[1] === mac[1] && f[2] === mac[2] && f[3] === mac[3] && f[4] === mac[4] && f[5] === mac[5];
+/**
+ * The PPP protocol of a PPPoE session frame after the checks `PppoeSessionView.check` makes
+ * (VER/TYPE, CODE 0, LENGTH within the frame), or -1. Our peers never compress the protocol
+ * field (LCP rejects PFC), so it is two octets.
+ */
+function sessionPpp(f: Uint8Array): number {
+  if (f.length < ETH + PPPOE + 2 || f[ETH] !== 0x11 || f[ETH + 1] !== 0) return -1;
+  const len = u16(f, ETH + 4);
+  if (len < 2 || ETH + PPPOE + len > f.length) return -1;
+  const p = u16(f, ETH + PPPOE);
+  return p & 1 ? p : -1;
 }
 
 function isBroadcast(f: Uint8Array): boolean {
@@ -53,31 +72,43 @@ function isBroadcast(f: Uint8Array): boolean {
 interface Armed {
   armedAt: number;
   timer: TimerId;
+  /** Made once per machine, so arming a timer allocates no closure. */
+  readonly fire: () => void;
 }
 
-function rearm(clock: Clock, a: Armed, next: number | undefined, fire: () => void): void {
+function rearm(clock: Clock, a: Armed, next: number | undefined): void {
   if (next === undefined || next >= a.armedAt) return;
   if (a.armedAt !== Infinity) clock.cancel(a.timer);
   a.armedAt = next;
-  a.timer = clock.setTimer(next, () => {
-    a.armedAt = Infinity;
-    fire();
-  });
+  a.timer = clock.setTimer(next, a.fire);
 }
 
 export class AcPppSession implements Armed {
   armedAt = Infinity;
   timer = 0;
+  readonly fire: () => void;
   constructor(
+    readonly host: AcHost,
     readonly session: AcSession,
     readonly link: PppLink,
-  ) {}
+  ) {
+    // bind, not an arrow field: the TS loader wraps every arrow field in a naming helper, per instance.
+    this.fire = this.onTimer.bind(this);
+  }
+
+  private onTimer(): void {
+    this.armedAt = Infinity;
+    const t = this.host.clock.now();
+    this.link.handleTimeout(t);
+    this.host.flushLink(this, t);
+  }
 }
 
 /** Our AC with PPP terminated locally, one PppLink per session. */
 export class AcHost {
   readonly ac: PppoeAc;
   private readonly port: { send(frame: Uint8Array): void };
+  private readonly macKey: number;
   /** Sessions whose IPCP is up. */
   established = 0;
   /** Every link event, when `record` is set (tests). */
@@ -86,7 +117,7 @@ export class AcHost {
   nextAddress: number;
 
   constructor(
-    private readonly clock: Clock,
+    readonly clock: Clock,
     medium: Medium,
     readonly mac: Uint8Array,
     acCfg: PppoeAcConfig,
@@ -94,38 +125,36 @@ export class AcHost {
     firstAddress: number,
   ) {
     this.ac = new PppoeAc(acCfg);
+    this.macKey = macKey(mac);
     this.nextAddress = firstAddress;
-    this.port = medium.attach('ac', (f) => this.onFrame(f));
+    this.port = medium.attach('ac', (f) => this.receive(f));
   }
 
-  private onFrame(f: Uint8Array): void {
-    if (!isFor(f, this.mac) && !isBroadcast(f)) return;
+  receive(f: Uint8Array): void {
+    if (macKey(f, 0) !== this.macKey && !isBroadcast(f)) return;
     const now = this.clock.now();
     const type = u16(f, 12);
-    const src = f.subarray(6, 12);
     if (type === 0x8863) {
-      this.ac.handleFrame(src, f.subarray(ETH), now);
+      this.ac.handleFrame(f.subarray(6, 12), f.subarray(ETH), now);
       this.flushAc(now);
     } else if (type === 0x8864) {
-      const v = PppoeSessionView.check(f, ETH);
-      if (!(v instanceof PppoeSessionView)) return;
-      const s = this.ac.sessionFor(src, v.sessionId);
+      const ppp = sessionPpp(f);
+      if (ppp < 0) return;
+      const s = this.ac.sessionFor(f, u16(f, ETH + 2), 6);
       if (!s) return;
       const ps = s.user as AcPppSession;
-      const fr = pppFrame.parse(v.payload);
-      if (!fr.ok) return;
-      ps.link.handleFrame(fr.value.protocol, fr.value.payload, now);
+      ps.link.handleFrame(ppp, f.subarray(ETH + PPPOE + 2, ETH + PPPOE + u16(f, ETH + 4)), now);
       this.flushLink(ps, now);
     }
   }
 
   private flushAc(now: number): void {
-    for (let t = this.ac.pollTransmit(); t; t = this.ac.pollTransmit()) this.port.send(discoveryFrame(t.dst, this.mac, t.packet));
+    for (let t = this.ac.pollTransmit(); t; t = this.ac.pollTransmit()) this.port.send(discoveryFrame(t.dst, this.macKey, t.packet));
     for (let e = this.ac.pollEvent(); e; e = this.ac.pollEvent()) {
       if (e.type === 'session-up') {
         const link = new PppLink(this.linkCfg);
         if (link.ipcp) link.ipcp.setPeerAddress(this.nextAddress++);
-        const ps = new AcPppSession(e.session, link);
+        const ps = new AcPppSession(this, e.session, link);
         e.session.user = ps;
         link.start(now);
         this.flushLink(ps, now);
@@ -137,10 +166,10 @@ export class AcHost {
     }
   }
 
-  private flushLink(ps: AcPppSession, now: number): void {
+  flushLink(ps: AcPppSession, now: number): void {
     const link = ps.link;
     const s = ps.session;
-    for (let m = link.pollTransmit(); m; m = link.pollTransmit()) this.port.send(sessionFrame(s.mac, this.mac, s.id, m));
+    for (let m = link.pollTransmit(); m; m = link.pollTransmit()) this.port.send(sessionFrame(s.macKey, this.macKey, s.id, m));
     for (let e = link.pollEvent(); e; e = link.pollEvent()) {
       if (this.record) this.log.push({ session: s.id, event: e });
       if (e.type === 'ipcp-up') this.established++;
@@ -150,11 +179,7 @@ export class AcHost {
         this.flushAc(now);
       }
     }
-    rearm(this.clock, ps, link.nextTimeout(), () => {
-      const t = this.clock.now();
-      link.handleTimeout(t);
-      this.flushLink(ps, t);
-    });
+    rearm(this.clock, ps, link.nextTimeout());
   }
 }
 
@@ -162,14 +187,16 @@ export class AcHost {
 export class ClientHost implements Armed {
   armedAt = Infinity;
   timer = 0;
+  readonly fire: () => void;
   readonly client: PppoeClient;
   link: PppLink | undefined;
   private readonly port: { send(frame: Uint8Array): void };
+  /** Our MAC as a 48-bit number. */
+  readonly macKey: number;
   /** Virtual time when IPCP came up, or undefined. */
   upAt: number | undefined;
   localAddress = 0;
   readonly log: PppLinkEvent[] | undefined;
-
   /** Reconnect this long after the session ends or discovery fails (pppd's persist + holdoff); undefined: stay down. */
   persistMs: number | undefined;
   /** Sessions that came up (more than one after a reconnect). */
@@ -177,16 +204,32 @@ export class ClientHost implements Armed {
 
   constructor(
     private readonly clock: Clock,
-    medium: Medium,
-    readonly mac: Uint8Array,
+    medium: Medium | StarFabric,
+    mac: Uint8Array,
     clientCfg: PppoeClientConfig,
     readonly linkCfg: PppLinkConfig,
     record = false,
     name = 'home',
   ) {
+    this.fire = this.onTimer.bind(this);
     this.client = new PppoeClient(clientCfg, linkCfg.counters);
-    this.port = medium.attach(name, (f) => this.onFrame(f));
+    this.macKey = macKey(mac);
+    // On a star fabric the host itself is the receiver (no closure per home); elsewhere a closure.
+    // A home is a subscriber port: it reaches the AC, never the other homes (split horizon).
+    this.port = medium instanceof StarFabric ? medium.attachReceiver(this.macKey, this) : medium.attach(name, (f) => this.receive(f), { isolated: true });
     if (record) this.log = [];
+  }
+
+  get mac(): Uint8Array {
+    return macFromKey(this.macKey);
+  }
+
+  private onTimer(): void {
+    this.armedAt = Infinity;
+    const t = this.clock.now();
+    this.client.handleTimeout(t);
+    this.link?.handleTimeout(t);
+    this.flush(t);
   }
 
   start(): void {
@@ -194,17 +237,15 @@ export class ClientHost implements Armed {
     this.flush(this.clock.now());
   }
 
-  private onFrame(f: Uint8Array): void {
-    if (!isFor(f, this.mac)) return;
+  receive(f: Uint8Array): void {
+    if (macKey(f, 0) !== this.macKey) return;
     const now = this.clock.now();
     const type = u16(f, 12);
     if (type === 0x8863) this.client.handleFrame(f.subarray(6, 12), f.subarray(ETH), now);
     else if (type === 0x8864 && this.link) {
-      const v = PppoeSessionView.check(f, ETH);
-      if (!(v instanceof PppoeSessionView) || v.sessionId !== this.client.sessionId) return;
-      const fr = pppFrame.parse(v.payload);
-      if (!fr.ok) return;
-      this.link.handleFrame(fr.value.protocol, fr.value.payload, now);
+      const ppp = sessionPpp(f);
+      if (ppp < 0 || u16(f, ETH + 2) !== this.client.sessionId) return;
+      this.link.handleFrame(ppp, f.subarray(ETH + PPPOE + 2, ETH + PPPOE + u16(f, ETH + 4)), now);
     }
     this.flush(now);
   }
@@ -225,7 +266,7 @@ export class ClientHost implements Armed {
 
   private flush(now: number): void {
     const c = this.client;
-    for (let t = c.pollTransmit(); t; t = c.pollTransmit()) this.port.send(discoveryFrame(t.dst, this.mac, t.packet));
+    for (let t = c.pollTransmit(); t; t = c.pollTransmit()) this.port.send(discoveryFrame(t.dst, this.macKey, t.packet));
     for (let e = c.pollEvent(); e; e = c.pollEvent()) {
       if (e.type === 'session-up') {
         this.link = new PppLink(this.linkCfg);
@@ -236,7 +277,7 @@ export class ClientHost implements Armed {
     }
     const link = this.link;
     if (link) {
-      for (let m = link.pollTransmit(); m; m = link.pollTransmit()) this.port.send(sessionFrame(c.ac!, this.mac, c.sessionId, m));
+      for (let m = link.pollTransmit(); m; m = link.pollTransmit()) this.port.send(sessionFrame(c.acKey, this.macKey, c.sessionId, m));
       for (let e = link.pollEvent(); e; e = link.pollEvent()) {
         this.log?.push(e);
         if (e.type === 'ipcp-up') {
@@ -247,7 +288,7 @@ export class ClientHost implements Armed {
           this.upAt = undefined;
         } else if (e.type === 'finished') {
           c.terminate();
-          for (let t = c.pollTransmit(); t; t = c.pollTransmit()) this.port.send(discoveryFrame(t.dst, this.mac, t.packet));
+          for (let t = c.pollTransmit(); t; t = c.pollTransmit()) this.port.send(discoveryFrame(t.dst, this.macKey, t.packet));
           this.upAt = undefined;
           this.reconnectLater(now);
         }
@@ -256,26 +297,30 @@ export class ClientHost implements Armed {
     let next = c.nextTimeout();
     const ln = link?.nextTimeout();
     if (ln !== undefined && (next === undefined || ln < next)) next = ln;
-    rearm(this.clock, this, next, () => {
-      const t = this.clock.now();
-      c.handleTimeout(t);
-      this.link?.handleTimeout(t);
-      this.flush(t);
-    });
+    rearm(this.clock, this, next);
   }
 }
 
 /**
  * A star: every frame from a client goes to the hub (the AC) only; frames from the hub go to
- * the client whose MAC is the destination (broadcast from the hub goes to every client).
- * The same seeded impairments as `Segment`, per frame.
+ * the client whose MAC is the destination (broadcast from the hub goes to every client), like
+ * a PON. Seeded loss; a fixed delay keeps frames in order, so they wait in one FIFO under a
+ * single clock timer; with jitter each frame has its own timer and may overtake others.
  */
 export class StarFabric implements Medium {
   private hub: ((f: Uint8Array, from: string) => void) | undefined;
-  private readonly clients = new Map<number, (f: Uint8Array, from: string) => void>();
-  private readonly all: ((f: Uint8Array, from: string) => void)[] = [];
+  /** Clients by the low 30 bits of their MAC (a small integer key hashes fast); the full key is checked on delivery. */
+  private readonly clients = new Map<number, { readonly macKey: number; receive(f: Uint8Array): void }>();
   private readonly random: () => number;
   readonly counters = { sent: 0, delivered: 0, lost: 0 };
+  private qAt: number[] = [];
+  private qFrame: Uint8Array[] = [];
+  private qUp: boolean[] = [];
+  private qHead = 0;
+  private armed = false;
+  /** The port every client sends through (the path up is the same for all). */
+  private readonly up: { send(frame: Uint8Array): void };
+  private readonly drain: () => void;
 
   constructor(
     private readonly clock: Clock,
@@ -283,17 +328,19 @@ export class StarFabric implements Medium {
     private readonly hubName = 'ac',
   ) {
     this.random = mulberry32(imp.seed ?? 1);
+    this.up = { send: (f: Uint8Array): void => this.transmit(f, false) };
+    this.drain = this.deliverDue.bind(this);
   }
 
-  /** Attach the hub with the hub's name; clients with any other name, keyed by `mac`. */
-  attachClient(mac: Uint8Array, onFrame: (f: Uint8Array, from: string) => void): { send(frame: Uint8Array): void } {
-    this.clients.set(macKey(mac), onFrame);
-    this.all.push(onFrame);
-    return { send: (f) => this.transmit(f, false) };
+  /** A client, keyed by its MAC (a 48-bit number); it gets frames addressed to it. */
+  attachReceiver(mac: number, r: { readonly macKey: number; receive(f: Uint8Array): void }): { send(frame: Uint8Array): void } {
+    if (this.clients.has(mac % 0x40000000)) throw new Error('StarFabric: two clients share the low 30 bits of their MAC');
+    this.clients.set(mac % 0x40000000, r);
+    return this.up;
   }
 
   attach(name: string, onFrame: (frame: Uint8Array, from: string) => void): { send(frame: Uint8Array): void } {
-    if (name !== this.hubName) throw new Error('StarFabric: attach clients with attachClient (by MAC)');
+    if (name !== this.hubName) throw new Error('StarFabric: clients attach with attachReceiver');
     this.hub = onFrame;
     return { send: (f) => this.transmit(f, true) };
   }
@@ -305,20 +352,51 @@ export class StarFabric implements Medium {
       this.counters.lost++;
       return;
     }
-    const delay = (imp.delay ?? 0) + (imp.jitter ? this.random() * imp.jitter : 0);
-    this.clock.setTimer(this.clock.now() + delay, () => {
-      this.counters.delivered++;
-      if (!fromHub) this.hub?.(f, 'client');
-      else if (isBroadcast(f)) for (const c of this.all) c(f, this.hubName);
-      else this.clients.get(macKey(f))?.(f, this.hubName);
-    });
+    const now = this.clock.now();
+    if (imp.jitter) {
+      this.clock.setTimer(now + (imp.delay ?? 0) + this.random() * imp.jitter, () => this.deliver(f, fromHub));
+      return;
+    }
+    this.qAt.push(now + (imp.delay ?? 0));
+    this.qFrame.push(f);
+    this.qUp.push(!fromHub);
+    if (!this.armed) {
+      this.armed = true;
+      this.clock.setTimer(this.qAt[this.qHead]!, this.drain);
+    }
+  }
+
+  private deliverDue(): void {
+    this.armed = false;
+    const now = this.clock.now();
+    while (this.qHead < this.qAt.length && this.qAt[this.qHead]! <= now) {
+      const h = this.qHead++;
+      const f = this.qFrame[h]!;
+      const up = this.qUp[h]!;
+      this.qFrame[h] = EMPTY;
+      this.deliver(f, !up);
+    }
+    if (this.qHead > 4096 && this.qHead * 2 > this.qAt.length) {
+      this.qAt = this.qAt.slice(this.qHead);
+      this.qFrame = this.qFrame.slice(this.qHead);
+      this.qUp = this.qUp.slice(this.qHead);
+      this.qHead = 0;
+    }
+    if (this.qHead < this.qAt.length && !this.armed) {
+      this.armed = true;
+      this.clock.setTimer(this.qAt[this.qHead]!, this.drain);
+    }
+  }
+
+  private deliver(f: Uint8Array, fromHub: boolean): void {
+    this.counters.delivered++;
+    if (!fromHub) this.hub?.(f, 'client');
+    else if (isBroadcast(f)) for (const c of this.clients.values()) c.receive(f);
+    else this.clients.get(((f[2]! & 0x3f) << 24) | (f[3]! << 16) | (f[4]! << 8) | f[5]!)?.receive(f);
   }
 }
 
-/** A medium view for one client of a StarFabric (so ClientHost can attach to it like to a Segment). */
-export function starPort(fabric: StarFabric, mac: Uint8Array): Medium {
-  return { attach: (_name, onFrame) => fabric.attachClient(mac, onFrame) };
-}
+const EMPTY = new Uint8Array(0);
 
 /** Client MAC number i (locally administered 02:xx...). */
 export function clientMac(i: number): Uint8Array {

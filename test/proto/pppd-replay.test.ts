@@ -244,7 +244,7 @@ test('shape: our client, configured as that pppd was, sends what pppd sends (tag
   const clock = new VirtualClock();
   const seg = new Segment('lan', clock, { delay: 1 });
   const wire: Uint8Array[] = [];
-  seg.attach('tap', (f) => {
+  seg.observe((f) => {
     if (hex(f.subarray(6, 12)) === hex(CLIENT)) wire.push(f);
   });
   const { link: makeLink } = labAc();
