@@ -125,7 +125,7 @@ export class Network {
         hostName: t.sse.hostName,
         mru: t.sse.mru,
         lns,
-        l2tp: { hideAvps: t.sse.hideAvps },
+        l2tp: { hideAvps: t.sse.hideAvps, reliable: { receiveWindow: t.sse.l2tpWindow } },
       },
       now,
     );
@@ -176,7 +176,7 @@ export class Network {
             nasIpAddress: a.radiusNte,
           },
           successMessage: `Welcome to ${isp.name} (${isp.lns.name})`,
-          l2tp: { hideAvps: t.sse.hideAvps },
+          l2tp: { hideAvps: t.sse.hideAvps, reliable: { receiveWindow: t.sse.l2tpWindow } },
           dae: { clients: [{ address: radiusServerAddr, secret: textBytes(radiusSecret) }], nasIdentifier: isp.lns.name },
         },
         now,

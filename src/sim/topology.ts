@@ -82,6 +82,11 @@ export const topologySchema = z.strictObject({
     carrierRadius: radiusRefSchema.default('embedded'),
     /** Hide the AVPs RFC 2661 lets us hide (proxy authentication, numbers) with the tunnel secret (§4.3). Wireshark cannot show hidden AVPs. */
     hideAvps: z.boolean().default(false),
+    /**
+     * L2TP Receive Window Size both ends advertise (RFC 2661 §5.8). xl2tpd and Linux use 4–16;
+     * a carrier LAC with thousands of calls per tunnel needs a wider one.
+     */
+    l2tpWindow: z.number().int().min(1).max(65535).default(256),
   }),
   isps: z.array(ispSchema).min(1),
   homes: z.array(homeSchema).default([]),
