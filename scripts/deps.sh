@@ -4,10 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -d node_modules/tsx ]; then npm ci --no-audit --no-fund >/dev/null; fi
+# The AF_PACKET addon (npm ci builds it; a tree installed before it existed has not).
+[ -f build/Release/pseudonet_afpacket.node ] || node scripts/build-native.mjs
 need=()
 command -v tshark >/dev/null || need+=(tshark)
 command -v freeradius >/dev/null || need+=(freeradius)
 command -v radclient >/dev/null || need+=(freeradius-utils)
+command -v traceroute >/dev/null || need+=(traceroute)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "deps: need root to install ${need[*]}" >&2; exit 1; fi
   echo "deps: installing ${need[*]}"

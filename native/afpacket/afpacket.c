@@ -1,0 +1,410 @@
+/*
+ * pseudonet AF_PACKET binding (N-API, C). One non-blocking SOCK_RAW packet socket per
+ * attachment, bound to one interface, polled by libuv (uv_poll_t on the event loop of
+ * the calling thread): the JS side is called when the socket is readable / writable and
+ * then reads with recvmmsg straight into JS-owned memory (the one copy, at the kernel
+ * boundary) and writes with sendmmsg straight from JS-owned frames (no copy in user
+ * space). Nothing here blocks: EAGAIN ends a batch.
+ */
+#define _GNU_SOURCE
+#include <node_api.h>
+#include <uv.h>
+#include <errno.h>
+#include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/ioctl.h>
+#include <net/if.h>
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
+#include <linux/if_ether.h>
+
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23
+#endif
+
+#define MAX_BATCH 256
+
+typedef struct {
+  uv_poll_t poll;
+  int fd;
+  int ifindex;
+  int events;
+  int polling;
+  int closed;
+  napi_env env;
+  napi_ref cb;
+  napi_async_context ctx;
+} Sock;
+
+#define CHECK(call)                                                     \
+  do {                                                                  \
+    if ((call) != napi_ok) {                                            \
+      napi_throw_error(env, "EINTERNAL", "afpacket: N-API call failed: " #call); \
+      return NULL;                                                      \
+    }                                                                   \
+  } while (0)
+
+static napi_value throw_errno(napi_env env, int err, const char *what) {
+  char msg[512];
+  const char *code = "EIO";
+  switch (err) {
+    case EPERM: code = "EPERM"; break;
+    case EACCES: code = "EACCES"; break;
+    case ENODEV: code = "ENODEV"; break;
+    case ENXIO: code = "ENXIO"; break;
+    case ENETDOWN: code = "ENETDOWN"; break;
+    case EMSGSIZE: code = "EMSGSIZE"; break;
+    case EINVAL: code = "EINVAL"; break;
+    case ENOBUFS: code = "ENOBUFS"; break;
+    case EBADF: code = "EBADF"; break;
+    default: break;
+  }
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
+  napi_value c, m, e;
+  napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &c);
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m);
+  napi_create_error(env, c, m, &e);
+  napi_value errnoV;
+  napi_create_int32(env, err, &errnoV);
+  napi_set_named_property(env, e, "errno", errnoV);
+  napi_throw(env, e);
+  return NULL;
+}
+
+static Sock *get_sock(napi_env env, napi_value v) {
+  void *p = NULL;
+  if (napi_get_value_external(env, v, &p) != napi_ok || p == NULL) {
+    napi_throw_type_error(env, "EINVAL", "afpacket: not a socket handle");
+    return NULL;
+  }
+  Sock *s = (Sock *)p;
+  if (s->closed) {
+    napi_throw_error(env, "EBADF", "afpacket: socket is closed");
+    return NULL;
+  }
+  return s;
+}
+
+static void on_closed(uv_handle_t *h) {
+  Sock *s = (Sock *)h->data;
+  free(s);
+}
+
+static void sock_close(Sock *s) {
+  if (s->closed) return;
+  s->closed = 1;
+  if (s->cb) { napi_delete_reference(s->env, s->cb); s->cb = NULL; }
+  if (s->ctx) { napi_async_destroy(s->env, s->ctx); s->ctx = NULL; }
+  if (s->polling) uv_poll_stop(&s->poll);
+  int fd = s->fd;
+  s->fd = -1;
+  /* The poll handle must be closed before the fd goes (libuv's rule), then freed in on_closed. */
+  uv_close((uv_handle_t *)&s->poll, on_closed);
+  close(fd);
+}
+
+static void on_poll(uv_poll_t *h, int status, int events) {
+  Sock *s = (Sock *)h->data;
+  if (s->closed || !s->cb) return;
+  napi_env env = s->env;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  napi_value cb, recv, argv[1];
+  napi_get_reference_value(env, s->cb, &cb);
+  napi_get_global(env, &recv);
+  int ev = 0;
+  if (status < 0) ev = 4; /* error: the JS side reads the error from the next call */
+  else {
+    if (events & UV_READABLE) ev |= 1;
+    if (events & UV_WRITABLE) ev |= 2;
+  }
+  napi_create_int32(env, ev, &argv[0]);
+  napi_value result;
+  /* make_callback: runs process.nextTick / microtask queues afterwards, like a node handle. */
+  if (napi_make_callback(env, s->ctx, recv, cb, 1, argv, &result) == napi_pending_exception) {
+    napi_value ex;
+    napi_get_and_clear_last_exception(env, &ex);
+    napi_fatal_exception(env, ex);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+/* open(ifname, promisc, rcvbuf, sndbuf, onEvent) → { handle, ifindex, mac, mtu } */
+static napi_value Open(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char name[IFNAMSIZ + 1];
+  size_t nlen = 0;
+  if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, &nlen) != napi_ok || nlen == 0 || nlen >= IFNAMSIZ) {
+    napi_throw_type_error(env, "EINVAL", "afpacket.open: interface name must be 1..15 characters");
+    return NULL;
+  }
+  bool promisc = false;
+  int32_t rcvbuf = 0, sndbuf = 0;
+  napi_get_value_bool(env, argv[1], &promisc);
+  napi_get_value_int32(env, argv[2], &rcvbuf);
+  napi_get_value_int32(env, argv[3], &sndbuf);
+
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
+  if (fd < 0) return throw_errno(env, errno, "socket(AF_PACKET, SOCK_RAW)");
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  memcpy(ifr.ifr_name, name, nlen);
+  if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0) { int e = errno; close(fd); return throw_errno(env, e, "SIOCGIFINDEX"); }
+  int ifindex = ifr.ifr_ifindex;
+  if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) { int e = errno; close(fd); return throw_errno(env, e, "SIOCGIFHWADDR"); }
+  unsigned char mac[6];
+  memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+  int mtu = 1500;
+  if (ioctl(fd, SIOCGIFMTU, &ifr) == 0) mtu = ifr.ifr_mtu;
+
+  /* Bind first with protocol 0 (no frames queued yet), set options, then bind to ETH_P_ALL. */
+  struct sockaddr_ll sll;
+  memset(&sll, 0, sizeof sll);
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = htons(ETH_P_ALL);
+  sll.sll_ifindex = ifindex;
+  int one = 1;
+  /* Our own transmissions are not looped back to us (Linux ≥ 4.20); ignore if unsupported. */
+  setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
+  if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  if (sndbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) < 0)
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+  if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0) { int e = errno; close(fd); return throw_errno(env, e, "bind(AF_PACKET)"); }
+  if (promisc) {
+    struct packet_mreq mr;
+    memset(&mr, 0, sizeof mr);
+    mr.mr_ifindex = ifindex;
+    mr.mr_type = PACKET_MR_PROMISC;
+    if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr) < 0) { int e = errno; close(fd); return throw_errno(env, e, "PACKET_ADD_MEMBERSHIP promisc"); }
+  }
+
+  Sock *s = calloc(1, sizeof *s);
+  if (!s) { close(fd); return throw_errno(env, ENOMEM, "afpacket.open"); }
+  s->fd = fd;
+  s->ifindex = ifindex;
+  s->env = env;
+  uv_loop_t *loop;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  if (uv_poll_init(loop, &s->poll, fd) != 0) { close(fd); free(s); return throw_errno(env, EIO, "uv_poll_init"); }
+  s->poll.data = s;
+  CHECK(napi_create_reference(env, argv[4], 1, &s->cb));
+  napi_value resName;
+  napi_create_string_utf8(env, "pseudonet.afpacket", NAPI_AUTO_LENGTH, &resName);
+  CHECK(napi_async_init(env, NULL, resName, &s->ctx));
+  s->events = UV_READABLE;
+  uv_poll_start(&s->poll, s->events, on_poll);
+  s->polling = 1;
+
+  napi_value out, h, v, macAb, macArr;
+  CHECK(napi_create_object(env, &out));
+  CHECK(napi_create_external(env, s, NULL, NULL, &h));
+  napi_set_named_property(env, out, "handle", h);
+  napi_create_int32(env, ifindex, &v);
+  napi_set_named_property(env, out, "ifindex", v);
+  napi_create_int32(env, mtu, &v);
+  napi_set_named_property(env, out, "mtu", v);
+  void *macData;
+  CHECK(napi_create_arraybuffer(env, 6, &macData, &macAb));
+  memcpy(macData, mac, 6);
+  CHECK(napi_create_typedarray(env, napi_uint8_array, 6, macAb, 0, &macArr));
+  napi_set_named_property(env, out, "mac", macArr);
+  return out;
+}
+
+/* setEvents(handle, mask): 1 readable, 2 writable, 0 = stop polling. */
+static napi_value SetEvents(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Sock *s = get_sock(env, argv[0]);
+  if (!s) return NULL;
+  int32_t mask = 0;
+  napi_get_value_int32(env, argv[1], &mask);
+  int ev = ((mask & 1) ? UV_READABLE : 0) | ((mask & 2) ? UV_WRITABLE : 0);
+  if (ev == s->events && s->polling == (ev != 0)) return NULL;
+  s->events = ev;
+  if (ev == 0) { uv_poll_stop(&s->poll); s->polling = 0; }
+  else { uv_poll_start(&s->poll, ev, on_poll); s->polling = 1; }
+  return NULL;
+}
+
+/* setRef(handle, bool): whether the socket keeps the event loop alive. */
+static napi_value SetRef(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Sock *s = get_sock(env, argv[0]);
+  if (!s) return NULL;
+  bool ref = true;
+  napi_get_value_bool(env, argv[1], &ref);
+  if (ref) uv_ref((uv_handle_t *)&s->poll);
+  else uv_unref((uv_handle_t *)&s->poll);
+  return NULL;
+}
+
+/*
+ * recv(handle, slab: Uint8Array, slot: number, max: number, lengths: Uint32Array) → n.
+ * Frame i lands at slab[i*slot ...]; lengths[i] is its real length (MSG_TRUNC: larger than
+ * slot means it was cut). 0 = nothing waiting.
+ */
+static napi_value Recv(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Sock *s = get_sock(env, argv[0]);
+  if (!s) return NULL;
+  napi_typedarray_type t;
+  size_t slabLen, lenLen;
+  void *slab, *lens;
+  napi_value ab;
+  size_t off;
+  if (napi_get_typedarray_info(env, argv[1], &t, &slabLen, &slab, &ab, &off) != napi_ok || t != napi_uint8_array) {
+    napi_throw_type_error(env, "EINVAL", "afpacket.recv: slab must be a Uint8Array");
+    return NULL;
+  }
+  int32_t slot = 0, max = 0;
+  napi_get_value_int32(env, argv[2], &slot);
+  napi_get_value_int32(env, argv[3], &max);
+  if (napi_get_typedarray_info(env, argv[4], &t, &lenLen, &lens, &ab, &off) != napi_ok || t != napi_uint32_array) {
+    napi_throw_type_error(env, "EINVAL", "afpacket.recv: lengths must be a Uint32Array");
+    return NULL;
+  }
+  if (slot <= 0 || max <= 0) { napi_throw_range_error(env, "EINVAL", "afpacket.recv: slot and max must be > 0"); return NULL; }
+  if (max > MAX_BATCH) max = MAX_BATCH;
+  if ((size_t)max > lenLen) max = (int32_t)lenLen;
+  if ((size_t)max * (size_t)slot > slabLen) max = (int32_t)(slabLen / (size_t)slot);
+  napi_value out;
+  if (max <= 0) { napi_create_int32(env, 0, &out); return out; }
+  struct mmsghdr msgs[MAX_BATCH];
+  struct iovec iov[MAX_BATCH];
+  memset(msgs, 0, sizeof(struct mmsghdr) * (size_t)max);
+  for (int i = 0; i < max; i++) {
+    iov[i].iov_base = (unsigned char *)slab + (size_t)i * (size_t)slot;
+    iov[i].iov_len = (size_t)slot;
+    msgs[i].msg_hdr.msg_iov = &iov[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  int n;
+  do n = recvmmsg(s->fd, msgs, (unsigned)max, MSG_DONTWAIT | MSG_TRUNC, NULL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) n = 0;
+    else return throw_errno(env, errno, "recvmmsg");
+  }
+  uint32_t *L = (uint32_t *)lens;
+  for (int i = 0; i < n; i++) L[i] = msgs[i].msg_len;
+  napi_create_int32(env, n, &out);
+  return out;
+}
+
+/*
+ * send(handle, frames: Uint8Array[], start, count) → number sent from `start` on (< count
+ * when the socket's buffer is full: EAGAIN). sendmmsg in batches of up to MAX_BATCH,
+ * iovecs pointing at the JS frames themselves.
+ */
+static napi_value Send(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Sock *s = get_sock(env, argv[0]);
+  if (!s) return NULL;
+  int32_t start = 0, count = 0;
+  napi_get_value_int32(env, argv[2], &start);
+  napi_get_value_int32(env, argv[3], &count);
+  struct mmsghdr msgs[MAX_BATCH];
+  struct iovec iov[MAX_BATCH];
+  struct sockaddr_ll to;
+  memset(&to, 0, sizeof to);
+  to.sll_family = AF_PACKET;
+  to.sll_ifindex = s->ifindex;
+  to.sll_halen = 6;
+  int sent = 0;
+  while (sent < count) {
+    int k = count - sent;
+    if (k > MAX_BATCH) k = MAX_BATCH;
+    memset(msgs, 0, sizeof(struct mmsghdr) * (size_t)k);
+    for (int i = 0; i < k; i++) {
+      napi_value el;
+      napi_typedarray_type t;
+      size_t len;
+      void *data;
+      napi_value ab;
+      size_t off;
+      if (napi_get_element(env, argv[1], (uint32_t)(start + sent + i), &el) != napi_ok ||
+          napi_get_typedarray_info(env, el, &t, &len, &data, &ab, &off) != napi_ok || t != napi_uint8_array) {
+        napi_throw_type_error(env, "EINVAL", "afpacket.send: frames must be Uint8Arrays");
+        return NULL;
+      }
+      iov[i].iov_base = data;
+      iov[i].iov_len = len;
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+      msgs[i].msg_hdr.msg_name = &to;
+      msgs[i].msg_hdr.msg_namelen = sizeof to;
+    }
+    int n;
+    do n = sendmmsg(s->fd, msgs, (unsigned)k, MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) break;
+      /* A frame the kernel refuses (too big, interface down): report it; the caller drops it. */
+      return throw_errno(env, errno, "sendmmsg");
+    }
+    sent += n;
+    if (n < k) break;
+  }
+  napi_value out;
+  napi_create_int32(env, sent, &out);
+  return out;
+}
+
+/* stats(handle) → { packets, drops } from PACKET_STATISTICS (resets them, as the kernel does). */
+static napi_value Stats(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Sock *s = get_sock(env, argv[0]);
+  if (!s) return NULL;
+  struct tpacket_stats st;
+  socklen_t l = sizeof st;
+  memset(&st, 0, sizeof st);
+  if (getsockopt(s->fd, SOL_PACKET, PACKET_STATISTICS, &st, &l) < 0) return throw_errno(env, errno, "PACKET_STATISTICS");
+  napi_value out, v;
+  napi_create_object(env, &out);
+  napi_create_uint32(env, st.tp_packets, &v);
+  napi_set_named_property(env, out, "packets", v);
+  napi_create_uint32(env, st.tp_drops, &v);
+  napi_set_named_property(env, out, "drops", v);
+  return out;
+}
+
+static napi_value Close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *p = NULL;
+  if (napi_get_value_external(env, argv[0], &p) != napi_ok || !p) return NULL;
+  sock_close((Sock *)p);
+  return NULL;
+}
+
+static napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor d[] = {
+    {"open", NULL, Open, NULL, NULL, NULL, napi_default, NULL},
+    {"setEvents", NULL, SetEvents, NULL, NULL, NULL, napi_default, NULL},
+    {"setRef", NULL, SetRef, NULL, NULL, NULL, napi_default, NULL},
+    {"recv", NULL, Recv, NULL, NULL, NULL, napi_default, NULL},
+    {"send", NULL, Send, NULL, NULL, NULL, napi_default, NULL},
+    {"stats", NULL, Stats, NULL, NULL, NULL, napi_default, NULL},
+    {"close", NULL, Close, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,198 @@
+/**
+ * Helpers for the real-interface tests (test/real/): network namespaces and veth pairs of
+ * the test's own (named with the test's pid so parallel files never collide), processes
+ * started in them and ended by pid, JSON-line output read as events. Everything a helper
+ * creates is recorded and removed by `cleanup()`, which the tests call in after().
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afpacketUnavailable } from '../../src/io/afpacket.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const LAB = path.resolve(ROOT, '../shared/lab/vm');
+export const CACHE = process.env.LAB_VM_CACHE ?? '/var/tmp/pseudonet-lab';
+
+/**
+ * Why this machine cannot run the real tests: they need root and the AF_PACKET addon.
+ * A missing addon is a failure (the tests say why), not a skip; only a non-root run skips.
+ */
+export function notRoot(): string | undefined {
+  return process.getuid?.() !== 0 ? 'needs root (network namespaces, AF_PACKET)' : undefined;
+}
+
+/** Throws the addon's own explanation when it is missing. */
+export function requireAddon(): void {
+  const why = afpacketUnavailable();
+  if (why) throw new Error(why);
+}
+
+export function sh(cmd: string, args: string[], timeout = 60_000): string {
+  return execFileSync(cmd, args, { encoding: 'utf8', timeout, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export interface JsonLine { [k: string]: unknown }
+
+/** A process of the test's own, its stdout read as JSON lines. */
+export class Proc {
+  readonly lines: JsonLine[] = [];
+  stderr = '';
+  private waiters: (() => void)[] = [];
+  exited: number | null | undefined;
+  readonly done: Promise<void>;
+
+  constructor(readonly name: string, readonly child: ChildProcess) {
+    child.stderr?.on('data', (d: Buffer) => (this.stderr += String(d)));
+    if (child.stdout) {
+      readline.createInterface({ input: child.stdout }).on('line', (l) => {
+        let v: JsonLine;
+        try {
+          v = JSON.parse(l) as JsonLine;
+        } catch {
+          v = { raw: l };
+        }
+        this.lines.push(v);
+        for (const w of [...this.waiters]) w();
+      });
+    }
+    this.done = new Promise((r) => child.on('exit', (code, sig) => {
+      this.exited = code ?? (sig ? -1 : null);
+      for (const w of [...this.waiters]) w();
+      r();
+    }));
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** The first line matching `pred`, already seen or to come. */
+  waitFor(pred: (l: JsonLine) => boolean, ms: number, what: string): Promise<JsonLine> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const l = this.lines.find(pred);
+        if (l) {
+          clearTimeout(timer);
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          resolve(l);
+          return true;
+        }
+        if (this.exited !== undefined) {
+          clearTimeout(timer);
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          reject(new Error(`${this.name} exited (${this.exited}) before ${what}\n${this.tail()}`));
+          return true;
+        }
+        return false;
+      };
+      const w = (): void => void check();
+      this.waiters.push(w);
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        reject(new Error(`${this.name}: timed out after ${ms} ms waiting for ${what}\n${this.tail()}`));
+      }, ms);
+      check();
+    });
+  }
+
+  tail(): string {
+    return `stdout:\n${this.lines.slice(-40).map((l) => JSON.stringify(l)).join('\n')}\nstderr:\n${this.stderr.slice(-4000)}`;
+  }
+
+  /** Signal by pid (only this process, which the test started). */
+  signal(sig: NodeJS.Signals): void {
+    if (this.exited === undefined && this.child.pid) process.kill(this.child.pid, sig);
+  }
+
+  async stop(sig: NodeJS.Signals = 'SIGTERM', graceMs = 5000): Promise<void> {
+    if (this.exited !== undefined) return;
+    this.signal(sig);
+    const t = setTimeout(() => this.signal('SIGKILL'), graceMs);
+    await this.done;
+    clearTimeout(t);
+  }
+}
+
+/** Namespaces and processes of one test file, all removed by `cleanup()`. */
+export class Lab {
+  readonly tag = (process.pid % 46656).toString(36);
+  private readonly namespaces: string[] = [];
+  readonly procs: Proc[] = [];
+  private readonly onCleanup: (() => void | Promise<void>)[] = [];
+
+  /** A namespace of ours, named `pn<prefix><tag>`, loopback up, IPv6 off (no stray RS/DAD frames). */
+  ns(prefix: string): string {
+    const name = `pn${prefix}${this.tag}`;
+    if (sh('ip', ['netns', 'list']).split('\n').some((l) => l.split(' ')[0] === name)) sh('ip', ['netns', 'del', name]);
+    sh('ip', ['netns', 'add', name]);
+    this.namespaces.push(name);
+    sh('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+    sh('ip', ['netns', 'exec', name, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+    return name;
+  }
+
+  /** A veth pair: `a` in namespace `nsA`, `b` in `nsB`, both up. */
+  veth(nsA: string, a: string, nsB: string, b: string, mac?: { a?: string; b?: string }): void {
+    sh('ip', ['-n', nsA, 'link', 'add', a, ...(mac?.a ? ['address', mac.a] : []), 'type', 'veth', 'peer', 'name', b, ...(mac?.b ? ['address', mac.b] : []), 'netns', nsB]);
+    sh('ip', ['-n', nsA, 'link', 'set', a, 'up']);
+    sh('ip', ['-n', nsB, 'link', 'set', b, 'up']);
+  }
+
+  /** `ip netns exec NS cmd ...` */
+  exec(ns: string, cmd: string, args: string[], timeout = 60_000): string {
+    return sh('ip', ['netns', 'exec', ns, cmd, ...args], timeout);
+  }
+
+  /** Starts `cmd` in `ns` (its stdout read as JSON lines). */
+  spawn(name: string, ns: string, cmd: string, args: string[], env: Record<string, string> = {}): Proc {
+    const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const p = new Proc(name, child);
+    this.procs.push(p);
+    return p;
+  }
+
+  /** Starts a pseudonet command (through tsx) in `ns`. */
+  pseudonet(name: string, ns: string, args: string[]): Proc {
+    return this.spawn(name, ns, process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args]);
+  }
+
+  /** Runs a TypeScript file of ours (through tsx) in `ns`. */
+  script(name: string, ns: string, file: string, args: string[] = [], env: Record<string, string> = {}): Proc {
+    return this.spawn(name, ns, process.execPath, ['--import', 'tsx', file, ...args], env);
+  }
+
+  atCleanup(f: () => void | Promise<void>): void {
+    this.onCleanup.unshift(f);
+  }
+
+  /** Ends our processes (by pid), runs the registered undo steps, deletes our namespaces. Never throws. */
+  async cleanup(): Promise<string[]> {
+    const errs: string[] = [];
+    await Promise.all(this.procs.map((p) => p.stop('SIGTERM', 5000).catch((e: Error) => errs.push(`${p.name}: ${e.message}`))));
+    for (const f of this.onCleanup) {
+      try {
+        await f();
+      } catch (e) {
+        errs.push((e as Error).message);
+      }
+    }
+    for (const ns of this.namespaces.reverse()) {
+      try {
+        sh('ip', ['netns', 'del', ns]);
+      } catch (e) {
+        errs.push(`ip netns del ${ns}: ${(e as Error).message}`);
+      }
+    }
+    return errs;
+  }
+}
+
+export function labReady(): string | undefined {
+  if (!existsSync(path.join(LAB, 'run.sh'))) return `no VM lab at ${LAB}`;
+  if (!existsSync(path.join(CACHE, 'initramfs.cpio'))) return `the VM lab is not built (${LAB}/build.sh has not run: no ${CACHE}/initramfs.cpio)`;
+  return undefined;
+}
+
+export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
