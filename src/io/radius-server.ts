@@ -29,7 +29,9 @@ export async function startRadiusServer(config: RadiusServerConfig, options: Sta
   const core = new RadiusServer(config, options);
   const bind = options.bind ?? config.listen.bind;
   const acctFd = config.accounting.file ? openSync(config.accounting.file, 'a') : undefined;
-  const sockets: Record<RadiusService, dgram.Socket> = { auth: dgram.createSocket('udp4'), acct: dgram.createSocket('udp4') };
+  // A burst of requests (a NAS rebooting, a load test) needs more than the default receive buffer.
+  const socket = () => dgram.createSocket({ type: 'udp4', recvBufferSize: 1 << 20 });
+  const sockets: Record<RadiusService, dgram.Socket> = { auth: socket(), acct: socket() };
 
   const pump = () => {
     for (let e = core.pollEvent(); e; e = core.pollEvent()) {

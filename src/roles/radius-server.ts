@@ -9,7 +9,7 @@
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { bytesText, ipv4FromString, ipv4ToString, textBytes, u16, u32 } from '../wire/bytes.js';
 import {
-  A, F as RF, HEADER_LENGTH, RadiusCode, ServiceType, FramedProtocol, decodeAttribute, getAttr, intAttr, isVendorSpecific, radiusPacket,
+  A, F as RF, HEADER_LENGTH, RadiusCode, ServiceType, FramedProtocol, decodeAttribute, getAttr, intAttr, ipv4Attr, isVendorSpecific, radiusPacket,
   type RadiusAttribute, type RadiusPacket, type DecodedValue,
 } from '../wire/radius.js';
 import {
@@ -68,6 +68,18 @@ interface Client {
   readonly requireMa: boolean;
 }
 
+interface Source {
+  readonly client: Client | null;
+  /** port * 512 + id * 2 + (acct ? 1 : 0) → the answer. */
+  readonly cache: Map<number, Cached>;
+}
+
+function sameAuthenticator(a: Uint8Array, packet: Uint8Array): boolean {
+  let d = 0;
+  for (let i = 0; i < 16; i++) d |= a[i]! ^ packet[RF.AUTHENTICATOR + i]!;
+  return d === 0;
+}
+
 interface Cached {
   readonly authenticator: Uint8Array;
   readonly response: Uint8Array;
@@ -81,6 +93,51 @@ interface Pool {
   readonly free: number[];
   readonly leases: Map<string, number>;
   readonly byAddress: Map<number, string>;
+}
+
+/** A user's or a realm's answer: the user's own fields win over its realm's. */
+interface Profile {
+  readonly isUser: boolean;
+  readonly password?: Uint8Array;
+  readonly pool?: string;
+  /** Everything but the Message-Authenticator, a pool address and the tunnels. */
+  readonly attributes: RadiusAttribute[];
+  readonly tunnels: TunnelSpec[];
+}
+
+function profile(user: RadiusServerUser | undefined, realm: RadiusServerRealm | undefined): Profile {
+  const r = { ...realm, ...user };
+  const fixedIp = user?.framedIp;
+  const pool = user ? user.pool ?? (fixedIp === undefined ? realm?.pool : undefined) : realm?.pool;
+  const password = user ? user.password : realm?.password;
+  const attributes = [intAttr(A.SERVICE_TYPE, ServiceType.FRAMED), intAttr(A.FRAMED_PROTOCOL, FramedProtocol.PPP), ...accessReplyAttributes({
+    ...(fixedIp === undefined ? {} : { framedIpAddress: ipv4FromString(fixedIp) }),
+    dns: (r.dns ?? []).map(ipv4FromString),
+    ...(r.sessionTimeout === undefined ? {} : { sessionTimeout: r.sessionTimeout }),
+    ...(r.idleTimeout === undefined ? {} : { idleTimeout: r.idleTimeout }),
+    ...(r.interimInterval === undefined ? {} : { acctInterimInterval: r.interimInterval }),
+    ...(r.framedMtu === undefined ? {} : { framedMtu: r.framedMtu }),
+    ...(r.replyMessage === undefined ? {} : { replyMessage: r.replyMessage }),
+  })];
+  const tunnels: TunnelSpec[] = (realm?.tunnels ?? []).map((t, i) => ({
+    tag: i + 1,
+    type: tunnelTypeNumber(t.type),
+    mediumType: tunnelMediumNumber(t.medium),
+    serverEndpoint: t.serverEndpoint,
+    ...(t.clientEndpoint === undefined ? {} : { clientEndpoint: t.clientEndpoint }),
+    ...(t.password === undefined ? {} : { password: textBytes(t.password) }),
+    ...(t.assignmentId === undefined ? {} : { assignmentId: t.assignmentId }),
+    ...(t.preference === undefined ? {} : { preference: t.preference }),
+    ...(t.clientAuthId === undefined ? {} : { clientAuthId: t.clientAuthId }),
+    ...(t.serverAuthId === undefined ? {} : { serverAuthId: t.serverAuthId }),
+  }));
+  return {
+    isUser: user !== undefined,
+    ...(password === undefined ? {} : { password: textBytes(password) }),
+    ...(pool === undefined ? {} : { pool }),
+    attributes,
+    tunnels,
+  };
 }
 
 export interface RadiusServerOptions {
@@ -106,12 +163,13 @@ export class RadiusServer {
   };
 
   private readonly clients: Client[];
-  private readonly clientCache = new Map<string, Client | null>();
-  private readonly users = new Map<string, RadiusServerUser>();
-  private readonly passwords = new Map<string, Uint8Array>();
-  private readonly realms = new Map<string, RadiusServerRealm>();
+  private readonly sources = new Map<string, Source>();
+  private expiry: { source: Source; key: number; entry: Cached }[] = [];
+  private expiryHead = 0;
+  /** What each user and each realm is answered with, built once from the configuration. */
+  private readonly userProfiles = new Map<string, Profile>();
+  private readonly realmProfiles = new Map<string, Profile>();
   private readonly pools = new Map<string, Pool>();
-  private readonly cache = new Map<string, Cached>();
   private readonly acctSeen = new Map<string, number>();
   private readonly transmits: (ServerDatagram & { packet?: RadiusPacket })[] = [];
   private readonly events: RadiusServerEvent[] = [];
@@ -130,11 +188,12 @@ export class RadiusServer {
         return { name: c.name ?? c.address, network: (ipv4FromString(a!) & mask) >>> 0, mask, secret: c.secret, requireMa: c.requireMessageAuthenticator, bits };
       })
       .sort((x, y) => y.bits - x.bits);
+    const realms = new Map(config.realms.map((r) => [r.domain.toLowerCase(), r]));
+    for (const r of config.realms) this.realmProfiles.set(r.domain.toLowerCase(), profile(undefined, r));
     for (const u of config.users) {
-      this.users.set(u.name, u);
-      this.passwords.set(u.name, textBytes(u.password));
+      const at = u.name.lastIndexOf('@');
+      this.userProfiles.set(u.name, profile(u, realms.get((at >= 0 ? u.name.slice(at + 1) : u.name).toLowerCase())));
     }
-    for (const r of config.realms) this.realms.set(r.domain.toLowerCase(), r);
     for (const [name, spec] of Object.entries(config.pools)) {
       const [first, last] = poolBounds(spec);
       this.pools.set(name, { first, last, next: first, free: [], leases: new Map(), byAddress: new Map() });
@@ -144,37 +203,37 @@ export class RadiusServer {
   // ---- sans-IO plumbing ---------------------------------------------------------------
 
   handle(d: ServerDatagram, now: number): void {
-    const drop = (why: RadiusServerDrop) => void this.counters.dropped[why]++;
-    const client = this.clientFor(d.address);
-    if (!client) return drop('unknown-client');
+    const source = this.sourceFor(d.address);
+    const client = source.client;
+    if (!client) return void this.drop('unknown-client');
     const b = d.bytes;
-    if (b.length < HEADER_LENGTH) return drop('short');
+    if (b.length < HEADER_LENGTH) return void this.drop('short');
     const len = u16(b, RF.LENGTH);
-    if (len < HEADER_LENGTH || len > b.length) return drop('malformed');
+    if (len < HEADER_LENGTH || len > b.length) return void this.drop('malformed');
     const bytes = len === b.length ? b : b.subarray(0, len);
     const code = bytes[RF.CODE]!;
-    const key = `${d.service}|${d.address}|${d.port}|${bytes[RF.IDENTIFIER]}`;
-    const cached = this.cache.get(key);
-    if (cached) {
-      if (cached.at + this.config.duplicateWindowMs > now && timingSafeEqual(cached.authenticator, bytes.subarray(RF.AUTHENTICATOR, RF.ATTRIBUTES))) {
-        this.counters.duplicates++;
-        this.transmits.push({ service: d.service, address: d.address, port: d.port, bytes: cached.response });
-        return;
-      }
+    // RFC 5080 §2.2.2: a request is a duplicate when source address, port, id and authenticator match.
+    const key = d.port * 512 + bytes[RF.IDENTIFIER]! * 2 + (d.service === 'acct' ? 1 : 0);
+    const cached = source.cache.get(key);
+    if (cached && cached.at + this.config.duplicateWindowMs > now && sameAuthenticator(cached.authenticator, bytes)) {
+      this.counters.duplicates++;
+      this.transmits.push({ service: d.service, address: d.address, port: d.port, bytes: cached.response });
+      return;
     }
     this.expire(now);
     let response: RadiusPacket | undefined;
     if (code === RadiusCode.ACCESS_REQUEST && d.service === 'auth') response = this.access(bytes, client);
     else if (code === RadiusCode.ACCOUNTING_REQUEST && d.service === 'acct') response = this.accounting(bytes, client, d, now);
     else if (code === RadiusCode.STATUS_SERVER) response = this.statusServer(bytes, client, d.service);
-    else return drop('wrong-service');
+    else return void this.drop('wrong-service');
     if (!response) return;
     const out = new Uint8Array(radiusPacket.encodedLength(response));
     radiusPacket.emit(response, out, 0);
     const requestAuthenticator = bytes.subarray(RF.AUTHENTICATOR, RF.ATTRIBUTES);
     signPacket(out, client.secret, requestAuthenticator);
-    this.cache.delete(key);
-    this.cache.set(key, { authenticator: new Uint8Array(requestAuthenticator), response: out, at: now });
+    const entry: Cached = { authenticator: new Uint8Array(requestAuthenticator), response: out, at: now };
+    source.cache.set(key, entry);
+    this.expiry.push({ source, key, entry });
     this.transmits.push({ service: d.service, address: d.address, port: d.port, bytes: out, packet: response });
   }
 
@@ -204,94 +263,69 @@ export class RadiusServer {
   // ---- requests -------------------------------------------------------------------------
 
   private access(bytes: Uint8Array, client: Client): RadiusPacket | undefined {
-    const drop = (why: RadiusServerDrop) => void this.counters.dropped[why]++;
     // RFC 3579 §3.2 / BlastRADIUS: check the Message-Authenticator before believing anything.
     const ma = checkMessageAuthenticator(bytes, client.secret);
-    if (ma === 'invalid') return void drop('bad-message-authenticator');
-    if (ma === 'absent' && client.requireMa) return void drop('missing-message-authenticator');
+    if (ma === 'invalid') return this.drop('bad-message-authenticator');
+    if (ma === 'absent' && client.requireMa) return this.drop('missing-message-authenticator');
     const parsed = radiusPacket.parse(bytes);
-    if (!parsed.ok) return void drop('malformed');
+    if (!parsed.ok) return this.drop('malformed');
     const req = parsed.value;
-    if (getAttr(req, A.EAP_MESSAGE) && ma !== 'valid') return void drop('missing-message-authenticator');
+    if (ma !== 'valid' && getAttr(req, A.EAP_MESSAGE)) return this.drop('missing-message-authenticator');
+    const pap = getAttr(req, A.USER_PASSWORD);
+    const chap = pap ? undefined : getAttr(req, A.CHAP_PASSWORD);
+    if (!pap && !chap) return this.drop('no-credentials');
     this.counters.accessRequests++;
     const nameAttr = getAttr(req, A.USER_NAME);
     const userName = nameAttr ? bytesText(nameAttr.data) : '';
-    const pap = getAttr(req, A.USER_PASSWORD);
-    const chap = getAttr(req, A.CHAP_PASSWORD);
-    if (!pap && !chap) return void drop('no-credentials');
-    const passwordOk = (secretPw: Uint8Array): boolean => {
+    let profile = this.userProfiles.get(userName);
+    if (!profile) {
+      const at = userName.lastIndexOf('@');
+      profile = this.realmProfiles.get((at >= 0 ? userName.slice(at + 1) : userName).toLowerCase());
+    }
+    if (!profile) return this.reject(req, client, userName, 'unknown user');
+    if (profile.password !== undefined) {
+      let good: boolean;
       if (pap) {
         const clear = revealUserPassword(pap.data, client.secret, req.authenticator);
-        return clear.ok && clear.value.length === secretPw.length && timingSafeEqual(clear.value, secretPw);
-      }
-      const challenge = getAttr(req, A.CHAP_CHALLENGE)?.data ?? req.authenticator;
-      return checkChapPassword(chap!.data, secretPw, challenge);
-    };
-    const at = userName.lastIndexOf('@');
-    const realm = this.realms.get((at >= 0 ? userName.slice(at + 1) : userName).toLowerCase());
-    const user = this.users.get(userName);
-    const reject = (reason: string, message?: string) => {
-      this.counters.accessRejects++;
-      if (this.logAuth) this.events.push({ type: 'auth', client: client.name, userName, accepted: false, reason });
-      const attrs: RadiusAttribute[] = [messageAuthenticatorAttr()];
-      if (message) attrs.push({ type: A.REPLY_MESSAGE, data: textBytes(message) });
-      return { code: RadiusCode.ACCESS_REJECT, identifier: req.identifier, authenticator: new Uint8Array(16), attributes: attrs };
-    };
-    let reason: string;
-    if (user) {
-      if (!passwordOk(this.passwords.get(userName)!)) return reject('bad password');
-      reason = 'user';
-    } else if (realm) {
-      if (realm.password !== undefined && !passwordOk(textBytes(realm.password))) return reject('bad realm password');
-      reason = realm.password !== undefined ? 'realm password' : 'realm';
-    } else return reject('unknown user');
-
-    let framedIp: number | undefined;
-    const poolName = user?.pool ?? (user?.framedIp === undefined ? realm?.pool : undefined);
-    if (user?.framedIp !== undefined) framedIp = ipv4FromString(user.framedIp);
-    else if (poolName !== undefined) {
-      framedIp = this.lease(poolName, userName);
+        good = clear.ok && clear.value.length === profile.password.length && timingSafeEqual(clear.value, profile.password);
+      } else good = checkChapPassword(chap!.data, profile.password, getAttr(req, A.CHAP_CHALLENGE)?.data ?? req.authenticator);
+      if (!good) return this.reject(req, client, userName, profile.isUser ? 'bad password' : 'bad realm password');
+    }
+    const attrs: RadiusAttribute[] = [messageAuthenticatorAttr(), ...profile.attributes];
+    if (profile.pool !== undefined) {
+      const framedIp = this.lease(profile.pool, userName);
       if (framedIp === undefined) {
         this.counters.poolExhausted++;
-        return reject('pool exhausted', 'no address available');
+        return this.reject(req, client, userName, 'pool exhausted', 'no address available');
       }
+      attrs.push(ipv4Attr(A.FRAMED_IP_ADDRESS, framedIp), ipv4Attr(A.FRAMED_IP_NETMASK, 0xffffffff));
     }
-    const reply = { ...realm, ...user };
-    const attrs: RadiusAttribute[] = [messageAuthenticatorAttr(), intAttr(A.SERVICE_TYPE, ServiceType.FRAMED), intAttr(A.FRAMED_PROTOCOL, FramedProtocol.PPP)];
-    attrs.push(...accessReplyAttributes({
-      ...(framedIp === undefined ? {} : { framedIpAddress: framedIp }),
-      dns: (reply.dns ?? []).map(ipv4FromString),
-      ...(reply.sessionTimeout === undefined ? {} : { sessionTimeout: reply.sessionTimeout }),
-      ...(reply.idleTimeout === undefined ? {} : { idleTimeout: reply.idleTimeout }),
-      ...(reply.interimInterval === undefined ? {} : { acctInterimInterval: reply.interimInterval }),
-      ...(reply.framedMtu === undefined ? {} : { framedMtu: reply.framedMtu }),
-      ...(reply.replyMessage === undefined ? {} : { replyMessage: reply.replyMessage }),
-    }));
-    if (realm && realm.tunnels.length) {
-      const specs: TunnelSpec[] = realm.tunnels.map((t, i) => ({
-        tag: i + 1,
-        type: tunnelTypeNumber(t.type),
-        mediumType: tunnelMediumNumber(t.medium),
-        serverEndpoint: t.serverEndpoint,
-        ...(t.clientEndpoint === undefined ? {} : { clientEndpoint: t.clientEndpoint }),
-        ...(t.password === undefined ? {} : { password: textBytes(t.password) }),
-        ...(t.assignmentId === undefined ? {} : { assignmentId: t.assignmentId }),
-        ...(t.preference === undefined ? {} : { preference: t.preference }),
-        ...(t.clientAuthId === undefined ? {} : { clientAuthId: t.clientAuthId }),
-        ...(t.serverAuthId === undefined ? {} : { serverAuthId: t.serverAuthId }),
-      }));
-      attrs.push(...tunnelAttributes(specs, client.secret, req.authenticator, () => {
-        const r = this.random(2);
-        return (r[0]! << 8) | r[1]!;
-      }));
-    }
+    if (profile.tunnels.length) attrs.push(...tunnelAttributes(profile.tunnels, client.secret, req.authenticator, this.salt));
     this.counters.accessAccepts++;
-    if (this.logAuth) this.events.push({ type: 'auth', client: client.name, userName, accepted: true, reason });
+    if (this.logAuth) this.events.push({ type: 'auth', client: client.name, userName, accepted: true, reason: profile.isUser ? 'user' : profile.password ? 'realm password' : 'realm' });
     return { code: RadiusCode.ACCESS_ACCEPT, identifier: req.identifier, authenticator: new Uint8Array(16), attributes: attrs };
   }
 
+  private drop(why: RadiusServerDrop): undefined {
+    this.counters.dropped[why]++;
+    return undefined;
+  }
+
+  private reject(req: RadiusPacket, client: Client, userName: string, reason: string, message?: string): RadiusPacket {
+    this.counters.accessRejects++;
+    if (this.logAuth) this.events.push({ type: 'auth', client: client.name, userName, accepted: false, reason });
+    const attrs: RadiusAttribute[] = [messageAuthenticatorAttr()];
+    if (message) attrs.push({ type: A.REPLY_MESSAGE, data: textBytes(message) });
+    return { code: RadiusCode.ACCESS_REJECT, identifier: req.identifier, authenticator: new Uint8Array(16), attributes: attrs };
+  }
+
+  private readonly salt = (): number => {
+    const r = this.random(2);
+    return (r[0]! << 8) | r[1]!;
+  };
+
   private accounting(bytes: Uint8Array, client: Client, d: ServerDatagram, now: number): RadiusPacket | undefined {
-    const drop = (why: RadiusServerDrop) => void this.counters.dropped[why]++;
+    const drop = (why: RadiusServerDrop) => this.drop(why);
     // RFC 2866 §3: the Request Authenticator is an MD5 over the packet and the secret.
     if (!verifyRequestAuthenticator(bytes, client.secret)) return void drop('bad-authenticator');
     const ma = checkMessageAuthenticator(bytes, client.secret);
@@ -301,6 +335,7 @@ export class RadiusServer {
     const req = parsed.value;
     this.counters.accountingRequests++;
     const answer: RadiusPacket = { code: RadiusCode.ACCOUNTING_RESPONSE, identifier: req.identifier, authenticator: new Uint8Array(16), attributes: ma === 'valid' ? [messageAuthenticatorAttr()] : [] };
+    this.expireAccounting(now);
     // The same record sent again with a new Acct-Delay-Time (a new attempt) is logged once.
     const h = createHash('md5').update(d.address);
     for (const a of req.attributes) {
@@ -334,28 +369,42 @@ export class RadiusServer {
 
   // ---- helpers ----------------------------------------------------------------------------
 
-  private clientFor(address: string): Client | undefined {
-    let c = this.clientCache.get(address);
-    if (c === undefined) {
+  /** The client a source address belongs to (longest prefix), and its duplicate cache. */
+  private sourceFor(address: string): Source {
+    let src = this.sources.get(address);
+    if (src === undefined) {
       let a: number;
       try {
         a = ipv4FromString(address);
       } catch {
         a = -1;
       }
-      c = a < 0 ? null : this.clients.find((x) => ((a & x.mask) >>> 0) === x.network) ?? null;
-      if (this.clientCache.size > 10_000) this.clientCache.clear();
-      this.clientCache.set(address, c);
+      const client = a < 0 ? null : this.clients.find((x) => ((a & x.mask) >>> 0) === x.network) ?? null;
+      src = { client, cache: new Map() };
+      // Unknown sources are remembered too (cheap drops), within reason.
+      if (this.sources.size > 100_000) this.sources.clear();
+      this.sources.set(address, src);
     }
-    return c ?? undefined;
+    return src;
   }
 
+  /** Drops cached answers older than the duplicate window, oldest first. */
   private expire(now: number): void {
     const w = this.config.duplicateWindowMs;
-    for (const [k, v] of this.cache) {
-      if (v.at + w > now) break;
-      this.cache.delete(k);
+    const q = this.expiry;
+    while (this.expiryHead < q.length) {
+      const e = q[this.expiryHead]!;
+      if (e.entry.at + w > now) break;
+      if (e.source.cache.get(e.key) === e.entry) e.source.cache.delete(e.key);
+      q[this.expiryHead++] = undefined as unknown as (typeof q)[number];
     }
+    if (this.expiryHead > 4096 && this.expiryHead * 2 > q.length) {
+      this.expiry = q.slice(this.expiryHead);
+      this.expiryHead = 0;
+    }
+  }
+
+  private expireAccounting(now: number): void {
     const aw = this.config.accountingDedupWindowMs;
     for (const [k, t] of this.acctSeen) {
       if (t + aw > now && this.acctSeen.size < 1_000_000) break;

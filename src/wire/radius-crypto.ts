@@ -5,8 +5,8 @@
  * Message-Authenticator (RFC 3579 §3.2, RFC 5176 §3.3). Signing works in place on an
  * encoded packet; checking hashes the input in pieces and never copies or modifies it.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { u16 } from './bytes.js';
+import { textBytes, u16 } from './bytes.js';
+import { hmacMd5Begin, hmacMd5Finish, hmacMd5Key, md5Context, md5Into, type HmacMd5Key } from './md5.js';
 import { fail, ok, type Parsed } from './result.js';
 import { AUTHENTICATOR_LENGTH, F, findAttributeValue, type RawAttribute } from './radius.js';
 import { A, RadiusCode } from './radius-dictionary.js';
@@ -15,15 +15,43 @@ import { A, RadiusCode } from './radius-dictionary.js';
 export type Secret = string | Uint8Array;
 
 const ZERO16 = new Uint8Array(16);
+const scratch = new Uint8Array(16);
 
-function md5(...parts: (Uint8Array | string)[]): Uint8Array {
-  const h = createHash('md5');
-  for (const p of parts) h.update(p);
-  return h.digest();
+interface Keyed {
+  readonly bytes: Uint8Array;
+  readonly hmac: HmacMd5Key;
 }
 
+/** Octets and HMAC pad states of each string secret, computed once (a server has few secrets). */
+const keyed = new Map<string, Keyed>();
+
+function key(secret: Secret): Keyed {
+  if (typeof secret !== 'string') return { bytes: secret, hmac: hmacMd5Key(secret) };
+  let k = keyed.get(secret);
+  if (!k) {
+    if (keyed.size > 1024) keyed.clear();
+    const bytes = textBytes(secret);
+    keyed.set(secret, (k = { bytes, hmac: hmacMd5Key(bytes) }));
+  }
+  return k;
+}
+
+function asBytes(x: Uint8Array | string): Uint8Array {
+  return typeof x === 'string' ? key(x).bytes : x;
+}
+
+function md5(...parts: (Uint8Array | string)[]): Uint8Array {
+  const out = new Uint8Array(16);
+  md5Into(parts.map(asBytes), out);
+  return out;
+}
+
+/** Constant-time comparison of two 16-octet values. */
 function equal16(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
 }
 
 // ---- User-Password (RFC 2865 §5.2) ------------------------------------------------
@@ -50,11 +78,14 @@ export function hideUserPassword(password: Uint8Array, secret: Secret, requestAu
 export function revealUserPassword(hidden: Uint8Array, secret: Secret, requestAuthenticator: Uint8Array): Parsed<Uint8Array> {
   if (hidden.length === 0 || hidden.length % 16 !== 0 || hidden.length > 128) return fail('radius.user-password.bad-length', 0);
   const out = new Uint8Array(hidden.length);
-  let prev = requestAuthenticator;
+  const s = key(secret).bytes;
   for (let i = 0; i < hidden.length; i += 16) {
-    const b = md5(secret, prev);
-    for (let j = 0; j < 16; j++) out[i + j] = hidden[i + j]! ^ b[j]!;
-    prev = hidden.subarray(i, i + 16);
+    // b(i) = MD5(S + c(i-1)), c(0) = Request Authenticator; written into `out`, then xored.
+    const m = md5Context.reset().update(s);
+    if (i === 0) m.update(requestAuthenticator);
+    else m.update(hidden, i - 16, i);
+    m.finish(out, i);
+    for (let j = 0; j < 16; j++) out[i + j]! ^= hidden[i + j]!;
   }
   let end = out.length;
   while (end > 0 && out[end - 1] === 0) end--;
@@ -117,7 +148,7 @@ export function tunnelPasswordAttr(tag: number, password: Uint8Array, secret: Se
 
 /** MD5(Identifier + secret + Challenge): the Response Value of CHAP-MD5. */
 export function chapResponse(identifier: number, password: Uint8Array | string, challenge: Uint8Array): Uint8Array {
-  return md5(Uint8Array.of(identifier & 0xff), password, challenge);
+  return md5(Uint8Array.of(identifier & 0xff), typeof password === 'string' ? textBytes(password) : password, challenge);
 }
 
 /** CHAP-Password value: CHAP Ident octet + 16-octet response. */
@@ -159,27 +190,18 @@ function packetLength(b: Uint8Array): number {
 
 /**
  * HMAC-MD5 over the packet with the Message-Authenticator value taken as 16 zeros and the
- * Authenticator field taken as `auth` (RFC 3579 §3.2): hashed in pieces, no copy.
+ * Authenticator field taken as `auth` (RFC 3579 §3.2), hashed in pieces, written at out[at].
  */
-function computeMessageAuthenticator(b: Uint8Array, maAt: number, secret: Secret, auth: Uint8Array): Uint8Array {
+function computeMessageAuthenticator(b: Uint8Array, maAt: number, secret: Secret, auth: Uint8Array, out: Uint8Array, at: number): void {
   const len = packetLength(b);
-  return createHmac('md5', secret)
-    .update(b.subarray(0, F.AUTHENTICATOR))
-    .update(auth)
-    .update(b.subarray(F.ATTRIBUTES, maAt))
-    .update(ZERO16)
-    .update(b.subarray(maAt + 16, len))
-    .digest();
+  const k = key(secret).hmac;
+  hmacMd5Begin(k).update(b, 0, F.AUTHENTICATOR).update(auth).update(b, F.ATTRIBUTES, maAt).update(ZERO16).update(b, maAt + 16, len);
+  hmacMd5Finish(k, out, at);
 }
 
-/** MD5(Code+Identifier+Length + `auth` + Attributes + Secret). */
-function computeAuthenticator(b: Uint8Array, secret: Secret, auth: Uint8Array): Uint8Array {
-  return createHash('md5')
-    .update(b.subarray(0, F.AUTHENTICATOR))
-    .update(auth)
-    .update(b.subarray(F.ATTRIBUTES, packetLength(b)))
-    .update(secret)
-    .digest();
+/** MD5(Code+Identifier+Length + `auth` + Attributes + Secret), written at out[at]. */
+function computeAuthenticator(b: Uint8Array, secret: Secret, auth: Uint8Array, out: Uint8Array, at: number): void {
+  md5Context.reset().update(b, 0, F.AUTHENTICATOR).update(auth).update(b, F.ATTRIBUTES, packetLength(b)).update(key(secret).bytes).finish(out, at);
 }
 
 /**
@@ -207,21 +229,29 @@ export function signPacket(b: Uint8Array, secret: Secret, requestAuthenticator?:
   const auth = maAuthenticator(b, requestAuthenticator);
   if (auth === undefined) throw new TypeError(`signing a response (code ${code}) needs the request's authenticator`);
   const maAt = findAttributeValue(b, A.MESSAGE_AUTHENTICATOR);
-  if (maAt >= 0) b.set(computeMessageAuthenticator(b, maAt, secret, auth), maAt);
+  if (maAt >= 0) {
+    // The value is hashed as zeros, so it may be written straight into place.
+    computeMessageAuthenticator(b, maAt, secret, auth, scratch, 0);
+    b.set(scratch, maAt);
+  }
   if (hasRandomAuthenticator(code)) return;
-  b.set(computeAuthenticator(b, secret, auth), F.AUTHENTICATOR);
+  // `auth` may be the field itself (zeros for requests are a constant): compute aside first.
+  computeAuthenticator(b, secret, auth, scratch, 0);
+  b.set(scratch, F.AUTHENTICATOR);
 }
 
 /** Response Authenticator check (RFC 2865 §3, RFC 2866 §4, RFC 5176 §2.3). */
 export function verifyResponseAuthenticator(b: Uint8Array, secret: Secret, requestAuthenticator: Uint8Array): boolean {
   if (b.length < 20 || requestAuthenticator.length !== AUTHENTICATOR_LENGTH) return false;
-  return equal16(b.subarray(F.AUTHENTICATOR, F.ATTRIBUTES), computeAuthenticator(b, secret, requestAuthenticator));
+  computeAuthenticator(b, secret, requestAuthenticator, scratch, 0);
+  return equal16(b.subarray(F.AUTHENTICATOR, F.ATTRIBUTES), scratch);
 }
 
 /** Request Authenticator check of Accounting-, Disconnect- and CoA-Requests (RFC 2866 §3, RFC 5176 §2.3). */
 export function verifyRequestAuthenticator(b: Uint8Array, secret: Secret): boolean {
   if (b.length < 20) return false;
-  return equal16(b.subarray(F.AUTHENTICATOR, F.ATTRIBUTES), computeAuthenticator(b, secret, ZERO16));
+  computeAuthenticator(b, secret, ZERO16, scratch, 0);
+  return equal16(b.subarray(F.AUTHENTICATOR, F.ATTRIBUTES), scratch);
 }
 
 export type MessageAuthenticatorCheck = 'absent' | 'valid' | 'invalid';
@@ -237,7 +267,8 @@ export function checkMessageAuthenticator(b: Uint8Array, secret: Secret, request
   if (b[maAt - 1] !== 18 || maAt + 16 > packetLength(b)) return 'invalid';
   const auth = maAuthenticator(b, requestAuthenticator);
   if (auth === undefined || auth.length !== 16) return 'invalid';
-  return equal16(b.subarray(maAt, maAt + 16), computeMessageAuthenticator(b, maAt, secret, auth)) ? 'valid' : 'invalid';
+  computeMessageAuthenticator(b, maAt, secret, auth, scratch, 0);
+  return equal16(b.subarray(maAt, maAt + 16), scratch) ? 'valid' : 'invalid';
 }
 
 /** A placeholder Message-Authenticator attribute (16 zeros) for `signPacket` to fill. */
