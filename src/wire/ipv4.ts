@@ -213,3 +213,54 @@ export function parseCidr(s: string): [number, number] {
   if (!m || Number(m[2]) > 32) throw new Error(`bad IPv4 prefix "${s}"`);
   return [ipv4FromString(m[1]!), Number(m[2])];
 }
+
+/**
+ * RFC 791 fragmentation of the packet at buf[o, o+Total Length) for a link of `mtu`:
+ * options with the copied flag go into every fragment, the others only into the first;
+ * a fragment of a fragment keeps the original offset and MF on its last piece. Each
+ * fragment is a fresh buffer with `headroom` free bytes in front of its IP header.
+ * Returns [] when the MTU cannot hold the header and 8 octets of data.
+ */
+export function fragmentIpv4(buf: Uint8Array, o: number, mtu: number, headroom = 0): Uint8Array[] {
+  const hl = (buf[o]! & 0x0f) * 4;
+  const total = u16(buf, o + F.TOTAL_LENGTH);
+  const ff = u16(buf, o + F.FLAGS_FRAGMENT);
+  const baseOffset = ff & 0x1fff;
+  const keep = ff & 0x8000; // the reserved bit, passed on as received
+  const lastMf = ff & 0x2000;
+  const opts = buf.subarray(o + IPV4_MIN_HEADER, o + hl);
+  let later = new Uint8Array(0);
+  if (opts.length) {
+    const parsed = parseIpv4Options(opts);
+    if (parsed.ok) {
+      const raw = encodeIpv4Options(parsed.value.filter((x) => optionIsCopied(x.type)));
+      later = new Uint8Array((raw.length + 3) & ~3);
+      later.set(raw);
+    }
+  }
+  if (((mtu - hl) & ~7) <= 0 || ((mtu - IPV4_MIN_HEADER - later.length) & ~7) <= 0) return [];
+  const data = buf.subarray(o + hl, o + total);
+  const out: Uint8Array[] = [];
+  let off = 0;
+  do {
+    const first = off === 0;
+    const fhl = first ? hl : IPV4_MIN_HEADER + later.length;
+    const rest = data.length - off;
+    // The last piece need not be a multiple of 8; every other one must.
+    const n = fhl + rest <= mtu ? rest : (mtu - fhl) & ~7;
+    const last = off + n >= data.length;
+    const f = new Uint8Array(headroom + fhl + n);
+    const h = headroom;
+    f.set(buf.subarray(o, o + IPV4_MIN_HEADER), h);
+    f.set(first ? opts : later, h + IPV4_MIN_HEADER);
+    f[h] = 0x40 | (fhl >>> 2);
+    setU16(f, h + F.TOTAL_LENGTH, fhl + n);
+    setU16(f, h + F.FLAGS_FRAGMENT, keep | (last ? lastMf : 0x2000) | (baseOffset + (off >>> 3)));
+    setU16(f, h + F.CHECKSUM, 0);
+    setU16(f, h + F.CHECKSUM, internetChecksum(f, h, h + fhl));
+    f.set(data.subarray(off, off + n), h + fhl);
+    out.push(f);
+    off += n;
+  } while (off < data.length);
+  return out;
+}

@@ -5,7 +5,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PcapngWriter } from '../../src/wire/pcap.js';
@@ -18,18 +18,10 @@ import { arpFrame, icmpPacket, tcpPacket, udpPacket, withEthernet } from '../../
 import { encode } from '../../src/wire/result.js';
 import { ipv4FromString as ip, macFromString as mac } from '../../src/wire/bytes.js';
 import { tsharkProblems, tsharkSummary } from '../helpers/tshark.js';
+import { withChecksumChecks } from '../helpers/wsconfig.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pseudonet-ip-tshark-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A Wireshark configuration directory that turns on every checksum check we want judged. */
-function checksumCheckingConfig(into: string): string {
-  const cfg = path.join(into, 'wsconfig');
-  rmSync(cfg, { recursive: true, force: true });
-  mkdirSync(cfg, { recursive: true });
-  writeFileSync(path.join(cfg, 'preferences'), ['ip.check_checksum: TRUE', 'udp.check_checksum: TRUE', 'tcp.check_checksum: TRUE', 'icmp.check_checksum: TRUE', ''].join('\n'));
-  return cfg;
-}
 
 test('tshark: one of every Ethernet/802.1Q/ARP/IPv4/ICMP/UDP/TCP message, no malformed packet and no expert warning', () => {
   const A = mac('02:00:00:00:00:0a');
@@ -75,9 +67,7 @@ test('tshark: one of every Ethernet/802.1Q/ARP/IPv4/ICMP/UDP/TCP message, no mal
   frames.forEach(([, f], i) => w.write(ifc, 1000 + i, f));
   const file = path.join(dir, 'ip.pcapng');
   writeFileSync(file, w.bytes());
-  const prev = process.env.WIRESHARK_CONFIG_DIR;
-  process.env.WIRESHARK_CONFIG_DIR = checksumCheckingConfig(dir);
-  try {
+  withChecksumChecks(dir, () => {
     const summary = tsharkSummary(file);
     assert.equal(summary.length, frames.length);
     // tshark names what we meant to send.
@@ -87,10 +77,7 @@ test('tshark: one of every Ethernet/802.1Q/ARP/IPv4/ICMP/UDP/TCP message, no mal
     assert.match(summary[9]!, /Fragmentation needed/);
     assert.match(summary[12]!, /MSS=1414/);
     assert.deepEqual(tsharkProblems(file), []);
-  } finally {
-    if (prev === undefined) delete process.env.WIRESHARK_CONFIG_DIR;
-    else process.env.WIRESHARK_CONFIG_DIR = prev;
-  }
+  });
 });
 
 test('tshark: the checksum checks are really on (a corrupted TCP checksum is reported)', () => {
@@ -102,11 +89,8 @@ test('tshark: the checksum checks are really on (a corrupted TCP checksum is rep
   w.write(w.addInterface(1, 'eth'), 0, withEthernet(syn, mac('02:00:00:00:00:0b'), mac('02:00:00:00:00:0a')));
   const file = path.join(dir, 'bad.pcapng');
   writeFileSync(file, w.bytes());
-  process.env.WIRESHARK_CONFIG_DIR = checksumCheckingConfig(dir);
-  try {
+  withChecksumChecks(dir, () => {
     const problems = tsharkProblems(file);
     assert.ok(problems.some((p) => /checksum/i.test(p.message)), JSON.stringify(problems));
-  } finally {
-    delete process.env.WIRESHARK_CONFIG_DIR;
-  }
+  });
 });

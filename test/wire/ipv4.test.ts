@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  emitIpv4Header, encodeIpv4Options, ipv4, ipv4HeaderChecksumOk, IpProtocol, Ipv4Flag, Ipv4OptionType, parseCidr, parseIpv4,
+  emitIpv4Header, encodeIpv4Options, fragmentIpv4, ipv4, ipv4HeaderChecksumOk, IpProtocol, Ipv4Flag, Ipv4OptionType, parseCidr, parseIpv4,
   parseIpv4Options, prefixMask, ttlDecrement, type Ipv4Packet,
 } from '../../src/wire/ipv4.js';
 import { internetChecksum } from '../../src/wire/checksum.js';
@@ -164,4 +164,43 @@ test('ipv4: prefix helpers', () => {
   assert.equal(prefixMask(32), 0xffffffff);
   assert.deepEqual(parseCidr('198.51.100.0/24'), [ipv4FromString('198.51.100.0'), 24]);
   assert.throws(() => parseCidr('1.2.3.4/33'));
+});
+
+test('ipv4: fragmentIpv4 splits on 8-octet boundaries, copies only copied options, and reassembles to the original', () => {
+  // Options: Router Alert (148, copied) and Record Route (7, not copied), padded.
+  const opts = encodeIpv4Options([{ type: 148, data: new Uint8Array(2) }, { type: 7, data: new Uint8Array([4, 0, 0, 0, 0]) }, { type: 0, data: new Uint8Array(0) }]);
+  const padded = new Uint8Array((opts.length + 3) & ~3);
+  padded.set(opts);
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 68, max: 1500 }), fc.boolean(), fc.integer({ min: 0, max: 100 }), (n, mtu, withOpts, baseOff) => {
+      const payload = new Uint8Array(n).map((_, i) => i * 7);
+      const p: Ipv4Packet = { dscp: 0, ecn: 0, identification: 0x1234, flags: 0, fragmentOffset: baseOff, ttl: 9, protocol: 17, src: 1, dst: 2, options: withOpts ? padded : new Uint8Array(0), payload };
+      const b = encode(ipv4, p);
+      const frags = fragmentIpv4(b, 0, mtu, 3);
+      const whole = new Uint8Array(n);
+      let covered = 0;
+      frags.forEach((f, i) => {
+        assert.deepEqual([...f.subarray(0, 3)], [0, 0, 0], 'headroom left free');
+        const r = parseIpv4(f.subarray(3));
+        assert.ok(r.ok, 'fragment parses');
+        const v = r.value;
+        assert.ok(20 + v.options.length + v.payload.length <= mtu);
+        assert.ok(ipv4HeaderChecksumOk(f, 3));
+        assert.equal(v.identification, 0x1234);
+        assert.equal(v.flags & Ipv4Flag.MF ? 1 : 0, i < frags.length - 1 ? 1 : 0);
+        if (i < frags.length - 1) assert.equal(v.payload.length % 8, 0);
+        const opt = parseIpv4Options(v.options);
+        assert.ok(opt.ok);
+        const types = opt.value.map((o) => o.type).filter((t) => t > 1);
+        assert.deepEqual(types, !withOpts ? [] : i === 0 ? [148, 7] : [148]);
+        const at = (v.fragmentOffset - baseOff) * 8;
+        whole.set(v.payload, at);
+        covered += v.payload.length;
+      });
+      assert.equal(covered, n);
+      assert.deepEqual(whole, payload);
+      if (20 + (withOpts ? padded.length : 0) + n <= mtu) assert.equal(frags.length, 1);
+    }),
+    { numRuns: 500 },
+  );
 });

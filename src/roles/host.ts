@@ -1,0 +1,354 @@
+/**
+ * A minimal IPv4 host, sans-IO: one interface (Ethernet with ARP, or point-to-point),
+ * a default gateway, ICMP echo (answers pings; a ping client that reports RTT), a UDP
+ * echo server and a UDP client, and ICMP errors reported as events (enough for ping and
+ * traceroute). It is the server behind the router and the IP stack of an emulated home.
+ * Same surface as the router: `handle(ifIndex, frame, now)`, `handleTimeout(now)`,
+ * `pollTransmit()`, `pollEvent()`, `nextTimeout()`.
+ */
+import { ArpCache, type ArpEntryView, type ArpOptions } from '../proto/arp-cache.js';
+import { parseArp } from '../wire/arp.js';
+import { u16, u32 } from '../wire/bytes.js';
+import { internetChecksum } from '../wire/checksum.js';
+import { EtherType, macEquals } from '../wire/ethernet.js';
+import { IcmpType, parseIcmp, parseQuotedIpv4, UnreachCode, type IcmpMessage, type QuotedIpv4 } from '../wire/icmp.js';
+import { fragmentIpv4, IpProtocol, Ipv4Flag, prefixMask } from '../wire/ipv4.js';
+import { arpFrame, icmpPacket, udpPacket } from '../wire/packets.js';
+import { parseUdp, udpChecksumOk } from '../wire/udp.js';
+import type { Transmit } from './router.js';
+
+const ETH = 14;
+
+export interface HostConfig {
+  readonly name: string;
+  /** Default 'ethernet'. */
+  readonly kind?: 'ethernet' | 'p2p';
+  /** Required on Ethernet. */
+  readonly mac?: Uint8Array;
+  readonly address: number;
+  /** Default 24 on Ethernet, 32 on p2p. */
+  readonly prefixLength?: number;
+  /** Where off-link packets go (Ethernet). On p2p everything goes to the peer. */
+  readonly gateway?: number;
+  /** IP MTU, default 1500. */
+  readonly mtu?: number;
+  /** UDP ports answered by the echo server (RFC 862). Default [7]. */
+  readonly udpEchoPorts?: readonly number[];
+  readonly arp?: Partial<ArpOptions>;
+  /** TTL of packets sent, default 64. */
+  readonly ttl?: number;
+}
+
+export type HostEvent =
+  | { readonly kind: 'echo-reply'; readonly from: number; readonly identifier: number; readonly sequence: number; readonly rtt: number; readonly ttl: number; readonly bytes: number }
+  | { readonly kind: 'icmp-error'; readonly from: number; readonly type: number; readonly code: number; readonly nextHopMtu: number; readonly quoted: QuotedIpv4 }
+  | { readonly kind: 'udp'; readonly from: number; readonly srcPort: number; readonly dstPort: number; readonly payload: Uint8Array }
+  | { readonly kind: 'arp-failed'; readonly ip: number; readonly packets: number };
+
+export interface HostCounters {
+  rxFrames: number;
+  txFrames: number;
+  echoRequestsAnswered: number;
+  echoRepliesReceived: number;
+  udpEchoed: number;
+  udpReceived: number;
+  icmpErrorsReceived: number;
+  drops: {
+    otherHost: number;
+    ethertype: number;
+    malformed: number;
+    checksum: number;
+    notForUs: number;
+    /** No reassembly in this minimal host: fragments are counted and dropped. */
+    fragment: number;
+    portUnreachable: number;
+    arpFailed: number;
+    arpQueueFull: number;
+    unsupported: number;
+  };
+}
+
+export interface PingOptions {
+  readonly identifier?: number;
+  readonly sequence: number;
+  /** ICMP data bytes, default 56 (ping's default). */
+  readonly size?: number;
+  readonly ttl?: number;
+  /** Set DF (path MTU probing). */
+  readonly df?: boolean;
+}
+
+export class Host {
+  readonly arp: ArpCache;
+  readonly counters: HostCounters = {
+    rxFrames: 0, txFrames: 0, echoRequestsAnswered: 0, echoRepliesReceived: 0, udpEchoed: 0, udpReceived: 0, icmpErrorsReceived: 0,
+    drops: { otherHost: 0, ethertype: 0, malformed: 0, checksum: 0, notForUs: 0, fragment: 0, portUnreachable: 0, arpFailed: 0, arpQueueFull: 0, unsupported: 0 },
+  };
+  readonly address: number;
+  private readonly eth: boolean;
+  private readonly mac: Uint8Array;
+  private readonly mask: number;
+  /** The directed broadcast of the subnet, 0 on /31 and /32 (RFC 3021: no broadcast there). */
+  private readonly subnetBroadcast: number;
+  private readonly gateway: number;
+  private readonly mtu: number;
+  private readonly ttl: number;
+  private readonly echoPorts: Set<number>;
+  private readonly listening = new Set<number>();
+  private readonly pings = new Map<number, number>(); // identifier << 16 | sequence → sent at
+  private readonly tx: Uint8Array[] = [];
+  private readonly events: HostEvent[] = [];
+  private ipId = 1;
+  private lastNow = 0;
+
+  constructor(readonly config: HostConfig, now: number) {
+    this.eth = (config.kind ?? 'ethernet') === 'ethernet';
+    if (this.eth && !config.mac) throw new Error(`host ${config.name}: an Ethernet host needs a MAC`);
+    this.mac = new Uint8Array(config.mac ?? new Uint8Array(6));
+    this.address = config.address;
+    this.mask = prefixMask(config.prefixLength ?? (this.eth ? 24 : 32));
+    this.subnetBroadcast = (config.prefixLength ?? (this.eth ? 24 : 32)) >= 31 ? 0 : (this.address | ~this.mask) >>> 0;
+    this.gateway = config.gateway ?? 0;
+    this.mtu = config.mtu ?? 1500;
+    this.ttl = config.ttl ?? 64;
+    this.echoPorts = new Set(config.udpEchoPorts ?? [7]);
+    this.arp = new ArpCache(config.arp);
+    if (this.eth) {
+      this.arp.addInterface(0, this.mac, this.address, config.prefixLength ?? 24, now);
+      this.drainArp(now);
+    }
+  }
+
+  /** Sends an ICMP echo request; the reply comes back as an `echo-reply` event with its RTT. */
+  ping(dst: number, o: PingOptions, now: number): void {
+    const identifier = o.identifier ?? 0x5053;
+    const data = new Uint8Array(o.size ?? 56).map((_, i) => i & 0xff);
+    this.pings.set(identifier * 0x10000 + o.sequence, now);
+    const msg: IcmpMessage = { kind: 'echo', type: IcmpType.ECHO_REQUEST, code: 0, identifier, sequence: o.sequence, data };
+    this.send(icmpPacket({ src: this.address, dst, ttl: o.ttl ?? this.ttl, identification: this.nextId(), flags: o.df ? Ipv4Flag.DF : 0 }, msg, ETH), dst, now);
+  }
+
+  /** Sends a UDP datagram and listens on `srcPort` for what comes back (`udp` events). */
+  sendUdp(dst: number, srcPort: number, dstPort: number, payload: Uint8Array, now: number, o: { ttl?: number; df?: boolean } = {}): void {
+    this.listening.add(srcPort);
+    this.send(udpPacket({ src: this.address, dst, ttl: o.ttl ?? this.ttl, identification: this.nextId(), flags: o.df ? Ipv4Flag.DF : 0 }, srcPort, dstPort, payload, ETH), dst, now);
+  }
+
+  /** Delivers UDP datagrams for `port` as events instead of answering port unreachable. */
+  listenUdp(port: number): void {
+    this.listening.add(port);
+  }
+
+  handle(_ifIndex: number, frame: Uint8Array, now: number): void {
+    this.lastNow = now;
+    const c = this.counters;
+    c.rxFrames++;
+    let o = 0;
+    let l2group = false;
+    if (this.eth) {
+      if (frame.length < ETH) {
+        c.drops.malformed++;
+        return;
+      }
+      l2group = (frame[0]! & 1) !== 0;
+      if (!l2group && !macEquals(frame, 0, this.mac)) {
+        c.drops.otherHost++;
+        return;
+      }
+      const type = u16(frame, 12);
+      if (type === EtherType.ARP) {
+        const p = parseArp(frame.subarray(ETH));
+        if (p.ok) this.arp.handle(0, p.value, now);
+        else c.drops.malformed++;
+        this.drainArp(now);
+        return;
+      }
+      if (type !== EtherType.IPV4) {
+        c.drops.ethertype++;
+        return;
+      }
+      o = ETH;
+    }
+    this.ipv4(frame, o, l2group, now);
+    this.drainArp(now);
+  }
+
+  handleTimeout(now: number): void {
+    this.lastNow = now;
+    this.arp.handleTimeout(now);
+    this.drainArp(now);
+  }
+
+  nextTimeout(): number | undefined {
+    return this.arp.nextTimeout();
+  }
+
+  pollTransmit(): Transmit | undefined {
+    const frame = this.tx.shift();
+    return frame && { ifIndex: 0, frame };
+  }
+
+  pollEvent(): HostEvent | undefined {
+    return this.events.shift();
+  }
+
+  showArp(now = this.lastNow): ArpEntryView[] {
+    return this.arp.show(now);
+  }
+
+  private ipv4(b: Uint8Array, o: number, l2group: boolean, now: number): void {
+    const c = this.counters;
+    const avail = b.length - o;
+    if (avail < 20 || b[o]! >>> 4 !== 4) {
+      c.drops.malformed++;
+      return;
+    }
+    const hl = (b[o]! & 0x0f) << 2;
+    const total = u16(b, o + 2);
+    if (hl < 20 || hl > avail || total < hl || total > avail) {
+      c.drops.malformed++;
+      return;
+    }
+    if (internetChecksum(b, o, o + hl) !== 0) {
+      c.drops.checksum++;
+      return;
+    }
+    const src = u32(b, o + 12);
+    const dst = u32(b, o + 16);
+    const broadcast = dst === 0xffffffff || (this.subnetBroadcast !== 0 && dst === this.subnetBroadcast);
+    if (dst !== this.address && !broadcast) {
+      c.drops.notForUs++;
+      return;
+    }
+    if ((u16(b, o + 6) & 0x3fff) !== 0) {
+      c.drops.fragment++;
+      return;
+    }
+    const body = b.subarray(o + hl, o + total);
+    const proto = b[o + 9]!;
+    if (proto === IpProtocol.ICMP) {
+      const m = parseIcmp(body);
+      if (!m.ok) {
+        c.drops.malformed++;
+        return;
+      }
+      if (internetChecksum(body) !== 0) {
+        c.drops.checksum++;
+        return;
+      }
+      const v = m.value;
+      if (v.kind === 'echo' && v.type === IcmpType.ECHO_REQUEST) {
+        if (broadcast || l2group) return;
+        c.echoRequestsAnswered++;
+        this.send(icmpPacket({ src: this.address, dst: src, ttl: this.ttl, identification: this.nextId() }, { ...v, type: IcmpType.ECHO_REPLY, checksum: undefined }, ETH), src, now);
+      } else if (v.kind === 'echo' && v.type === IcmpType.ECHO_REPLY) {
+        const k = v.identifier * 0x10000 + v.sequence;
+        const sent = this.pings.get(k);
+        if (sent === undefined) return;
+        this.pings.delete(k);
+        c.echoRepliesReceived++;
+        this.events.push({ kind: 'echo-reply', from: src, identifier: v.identifier, sequence: v.sequence, rtt: now - sent, ttl: b[o + 8]!, bytes: body.length });
+      } else if (v.kind === 'dest-unreachable' || v.kind === 'time-exceeded') {
+        const q = parseQuotedIpv4(v.original);
+        if (!q.ok) {
+          c.drops.malformed++;
+          return;
+        }
+        c.icmpErrorsReceived++;
+        this.events.push({ kind: 'icmp-error', from: src, type: v.kind === 'time-exceeded' ? IcmpType.TIME_EXCEEDED : IcmpType.DEST_UNREACHABLE, code: v.code, nextHopMtu: v.kind === 'dest-unreachable' ? v.nextHopMtu : 0, quoted: q.value });
+      }
+      return;
+    }
+    if (proto === IpProtocol.UDP) {
+      const d = parseUdp(body);
+      if (!d.ok) {
+        c.drops.malformed++;
+        return;
+      }
+      if (!udpChecksumOk(src, dst, body, 0, 8 + d.value.payload.length)) {
+        c.drops.checksum++;
+        return;
+      }
+      const { srcPort, dstPort, payload } = d.value;
+      if (this.echoPorts.has(dstPort)) {
+        if (broadcast) return;
+        c.udpEchoed++;
+        this.send(udpPacket({ src: this.address, dst: src, ttl: this.ttl, identification: this.nextId() }, dstPort, srcPort, payload, ETH), src, now);
+      } else if (this.listening.has(dstPort)) {
+        c.udpReceived++;
+        this.events.push({ kind: 'udp', from: src, srcPort, dstPort, payload });
+      } else if (!broadcast) {
+        c.drops.portUnreachable++;
+        const original = b.subarray(o, o + Math.min(total, 548));
+        this.send(icmpPacket({ src: this.address, dst: src, ttl: this.ttl, identification: this.nextId() }, { kind: 'dest-unreachable', code: UnreachCode.PORT, unused: 0, nextHopMtu: 0, original }, ETH), src, now);
+      }
+      return;
+    }
+    c.drops.unsupported++;
+  }
+
+  /** Sends an IPv4 packet built with 14 bytes of headroom: fragments it if needed, resolves the next hop. */
+  private send(pkt: Uint8Array, dst: number, now: number): void {
+    const total = pkt.length - ETH;
+    if (total > this.mtu) {
+      if ((pkt[ETH + 6]! & 0x40) !== 0) {
+        // Our own DF packet does not fit our own link: as a kernel would, report it locally.
+        const q = parseQuotedIpv4(pkt.subarray(ETH));
+        if (q.ok) this.events.push({ kind: 'icmp-error', from: this.address, type: IcmpType.DEST_UNREACHABLE, code: UnreachCode.FRAG_NEEDED, nextHopMtu: this.mtu, quoted: q.value });
+        return;
+      }
+      for (const f of fragmentIpv4(pkt, ETH, this.mtu, ETH)) this.send(f, dst, now);
+      return;
+    }
+    if (!this.eth) {
+      this.push(pkt.subarray(ETH));
+      return;
+    }
+    const onLink = ((dst ^ this.address) & this.mask) === 0 || dst === 0xffffffff;
+    const nh = onLink ? dst : this.gateway;
+    if (!nh) {
+      this.counters.drops.unsupported++;
+      return;
+    }
+    pkt.set(this.mac, 6);
+    pkt[12] = 0x08;
+    pkt[13] = 0x00;
+    if (dst === 0xffffffff || (this.subnetBroadcast !== 0 && dst === this.subnetBroadcast)) {
+      pkt.fill(0xff, 0, 6);
+      this.push(pkt);
+      return;
+    }
+    const mac = this.arp.lookup(0, nh, now);
+    if (mac) {
+      pkt.set(mac, 0);
+      this.push(pkt);
+    } else if (!this.arp.enqueue(0, nh, pkt, now)) {
+      this.counters.drops.arpQueueFull++;
+    }
+    this.drainArp(now);
+  }
+
+  private push(frame: Uint8Array): void {
+    this.counters.txFrames++;
+    this.tx.push(frame);
+  }
+
+  private drainArp(_now: number): void {
+    for (let t = this.arp.pollTransmit(); t; t = this.arp.pollTransmit()) this.push(arpFrame(t.packet, this.mac, t.dst));
+    for (let e = this.arp.pollEvent(); e; e = this.arp.pollEvent()) {
+      if (e.kind === 'resolved') {
+        for (const f of e.packets) {
+          f.set(e.mac, 0);
+          this.push(f);
+        }
+      } else {
+        this.counters.drops.arpFailed += e.packets.length;
+        this.events.push({ kind: 'arp-failed', ip: e.ip, packets: e.packets.length });
+      }
+    }
+  }
+
+  private nextId(): number {
+    return (this.ipId = (this.ipId + 1) & 0xffff);
+  }
+}

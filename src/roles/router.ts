@@ -1,0 +1,711 @@
+/**
+ * The IPv4 router (RFC 1812), sans-IO. Frames go in with `handle(ifIndex, frame, now)`
+ * and come out of `pollTransmit()`; timers are `nextTimeout()` / `handleTimeout(now)`.
+ * Interfaces are Ethernet (ARP-resolved next hops, frames with an Ethernet II header) or
+ * point-to-point (PPP sessions, tunnels: bare IPv4 packets, no link addresses), so the LNS
+ * can plug each subscriber in as one p2p interface with its /32.
+ *
+ * The forwarding path does not copy: it checks the header, decrements TTL with RFC 1624,
+ * clamps a SYN's MSS and rewrites the Ethernet addresses in the frame it was given, and
+ * hands that same buffer (or a subarray) out. `handle` therefore takes ownership of the
+ * frame: the caller must not reuse its bytes. The one copy is p2p → Ethernet, which needs
+ * 14 bytes in front of the packet. Everything else (ICMP, ARP, fragments) is built fresh.
+ */
+import { ArpCache, type ArpEntryView, type ArpOptions, type ArpCounters } from '../proto/arp-cache.js';
+import { RouteKindCode, RouteTable, type RouteKind, type RouteView } from '../proto/routes.js';
+import { parseArp } from '../wire/arp.js';
+import { ipv4ToString, macToString, u16, u32 } from '../wire/bytes.js';
+import { internetChecksum } from '../wire/checksum.js';
+import { EtherType, isTpid, macEquals } from '../wire/ethernet.js';
+import { IcmpType, isIcmpError, parseIcmp, TimeExceededCode, UnreachCode, type IcmpMessage } from '../wire/icmp.js';
+import { fragmentIpv4, IpProtocol, prefixMask, ttlDecrement } from '../wire/ipv4.js';
+import { arpFrame, icmpPacket } from '../wire/packets.js';
+import { clampMss, TcpFlag } from '../wire/tcp.js';
+
+const ETH = 14;
+/** RFC 1812 §4.3.2.3: an ICMP error holds as much of the datagram as fits in 576 octets. */
+const ICMP_ERROR_MAX = 576;
+
+export interface EthernetInterfaceConfig {
+  readonly kind: 'ethernet';
+  readonly name: string;
+  readonly mac: Uint8Array;
+  readonly address: number;
+  readonly prefixLength: number;
+  /** IP MTU, default 1500. */
+  readonly mtu?: number;
+  /** Clamp the MSS of TCP SYNs crossing this interface: true = MTU − 40, or a value. Default false. */
+  readonly mssClamp?: boolean | number;
+  /** Start down (no routes, no ARP) until `setUp`. Default false. */
+  readonly down?: boolean;
+}
+
+export interface PointToPointInterfaceConfig {
+  readonly kind: 'p2p';
+  readonly name: string;
+  /** Our address on the link; absent = unnumbered (ICMP from it uses the router's first address). */
+  readonly address?: number;
+  /** The far end: a connected /32 to it is installed. */
+  readonly peer?: number;
+  /** A connected prefix on the link (numbered links), with `address`. */
+  readonly prefixLength?: number;
+  /** IP MTU, default 1500 (1454 for a FLET'S PPPoE session). */
+  readonly mtu?: number;
+  /** PPP-facing: clamp SYN MSS to MTU − 40 by default. */
+  readonly mssClamp?: boolean | number;
+  readonly down?: boolean;
+}
+
+export type InterfaceConfig = EthernetInterfaceConfig | PointToPointInterfaceConfig;
+
+export interface RouterOptions {
+  readonly arp?: Partial<ArpOptions>;
+  /** ICMP error token bucket (RFC 1812 §4.3.2.8). Default 1000/s, burst 50. */
+  readonly icmpRate?: { readonly perSecond: number; readonly burst: number };
+  /** TTL of packets the router originates. Default 64. */
+  readonly ttl?: number;
+}
+
+export interface RouterDrops {
+  /** Arrived on an interface that is down or gone. */
+  ifaceDown: number;
+  /** Ethernet unicast for another station. */
+  otherHost: number;
+  /** EtherType neither IPv4 nor ARP. */
+  ethertype: number;
+  /** 802.1Q-tagged frame (router interfaces are untagged). */
+  vlan: number;
+  /** Shorter than an Ethernet or IPv4 header. */
+  truncated: number;
+  ipv4Version: number;
+  /** IHL below 5 or beyond the bytes received. */
+  ipv4HeaderLength: number;
+  /** Total Length below the header length. */
+  ipv4TotalLength: number;
+  /** Total Length beyond the bytes received. */
+  ipv4Truncated: number;
+  ipv4Checksum: number;
+  /** Source 0/8, 127/8, multicast, limited broadcast (RFC 1812 §5.3.7). */
+  martianSource: number;
+  /** Destination 0/8 or 127/8. */
+  martianDestination: number;
+  /** Multicast, broadcast, or IPv4 unicast inside a link-layer broadcast (RFC 1812 §5.3.4). */
+  notForwardable: number;
+  ttlExceeded: number;
+  noRoute: number;
+  /** Too big for the next hop with DF set. */
+  fragNeeded: number;
+  /** Could not wait for ARP: a queue bound was hit (details in `arp.drops`). */
+  arpQueueFull: number;
+  /** Waited for ARP, which failed. */
+  arpFailed: number;
+  arpMalformed: number;
+  /** A fragment for the router itself (no reassembly). */
+  localFragment: number;
+  /** For the router, a protocol it does not serve (TCP, ...). */
+  localUnsupported: number;
+  icmpMalformed: number;
+  icmpChecksum: number;
+  /** A packet the router originated had no route. */
+  noRouteLocal: number;
+}
+
+export interface RouterCounters {
+  rxFrames: number;
+  txFrames: number;
+  forwarded: number;
+  /** Packets for the router's own addresses. */
+  localIn: number;
+  /** Packets the router originated (ICMP). */
+  localOut: number;
+  packetsFragmented: number;
+  fragmentsCreated: number;
+  mssClamped: number;
+  /** p2p → Ethernet forwards, which copy the packet to make room for the Ethernet header. */
+  headroomCopies: number;
+  icmpOut: { echoReply: number; timeExceeded: number; netUnreachable: number; hostUnreachable: number; fragNeeded: number; portUnreachable: number; protocolUnreachable: number };
+  /** ICMP errors not sent, by the RFC 1812 §4.3.2.7 rule or the rate limit. */
+  icmpSuppressed: { aboutIcmpError: number; nonFirstFragment: number; broadcast: number; badSource: number; rateLimited: number };
+  drops: RouterDrops;
+}
+
+export interface InterfaceView {
+  readonly ifIndex: number;
+  readonly name: string;
+  readonly kind: 'ethernet' | 'p2p';
+  readonly mac: string | undefined;
+  readonly address: string | undefined;
+  readonly prefixLength: number | undefined;
+  readonly peer: string | undefined;
+  readonly mtu: number;
+  readonly mssClamp: number | undefined;
+  readonly up: boolean;
+  readonly rxFrames: number;
+  readonly txFrames: number;
+  readonly rxBytes: number;
+  readonly txBytes: number;
+}
+
+export interface RouteLine extends RouteView {
+  readonly interface: string;
+}
+
+/** A frame to send on interface `ifIndex`. */
+export interface Transmit {
+  readonly ifIndex: number;
+  readonly frame: Uint8Array;
+}
+
+interface Iface {
+  readonly index: number;
+  readonly name: string;
+  readonly eth: boolean;
+  readonly mac: Uint8Array;
+  readonly address: number; // 0 = none
+  readonly prefixLength: number;
+  readonly peer: number;
+  readonly mtu: number;
+  /** MSS clamp value, 0 = none. */
+  readonly clamp: number;
+  up: boolean;
+  rxFrames: number;
+  txFrames: number;
+  rxBytes: number;
+  txBytes: number;
+}
+
+const NO_MAC = new Uint8Array(6);
+
+function isMartianSource(a: number): boolean {
+  const top = a >>> 24;
+  return top === 0 || top === 127 || top >= 224;
+}
+
+export class Router {
+  readonly routes = new RouteTable();
+  readonly arp: ArpCache;
+  readonly counters: RouterCounters = {
+    rxFrames: 0, txFrames: 0, forwarded: 0, localIn: 0, localOut: 0, packetsFragmented: 0, fragmentsCreated: 0, mssClamped: 0, headroomCopies: 0,
+    icmpOut: { echoReply: 0, timeExceeded: 0, netUnreachable: 0, hostUnreachable: 0, fragNeeded: 0, portUnreachable: 0, protocolUnreachable: 0 },
+    icmpSuppressed: { aboutIcmpError: 0, nonFirstFragment: 0, broadcast: 0, badSource: 0, rateLimited: 0 },
+    drops: {
+      ifaceDown: 0, otherHost: 0, ethertype: 0, vlan: 0, truncated: 0, ipv4Version: 0, ipv4HeaderLength: 0, ipv4TotalLength: 0, ipv4Truncated: 0, ipv4Checksum: 0,
+      martianSource: 0, martianDestination: 0, notForwardable: 0, ttlExceeded: 0, noRoute: 0, fragNeeded: 0, arpQueueFull: 0, arpFailed: 0, arpMalformed: 0,
+      localFragment: 0, localUnsupported: 0, icmpMalformed: 0, icmpChecksum: 0, noRouteLocal: 0,
+    },
+  };
+  private readonly ifs: (Iface | undefined)[] = [];
+  private readonly txIf: number[] = [];
+  private readonly txFrame: Uint8Array[] = [];
+  private txHead = 0;
+  private readonly ttl: number;
+  private readonly icmpRate: number; // tokens per ms
+  private readonly icmpBurst: number;
+  private icmpTokens: number;
+  private icmpRefillAt = 0;
+  private ipId = 1;
+  private lastNow = 0;
+
+  constructor(options: RouterOptions = {}) {
+    this.arp = new ArpCache(options.arp);
+    this.ttl = options.ttl ?? 64;
+    this.icmpRate = (options.icmpRate?.perSecond ?? 1000) / 1000;
+    this.icmpBurst = options.icmpRate?.burst ?? 50;
+    this.icmpTokens = this.icmpBurst;
+  }
+
+  // ---- configuration -------------------------------------------------------------
+
+  /** Adds an interface and (unless `down`) brings it up. Returns its ifIndex. */
+  addInterface(c: InterfaceConfig, now: number): number {
+    const index = this.ifs.length;
+    const eth = c.kind === 'ethernet';
+    const mtu = c.mtu ?? 1500;
+    if (!(mtu >= 68 && mtu <= 65535)) throw new RangeError(`interface ${c.name}: MTU ${mtu} out of 68..65535`);
+    const clampOpt = c.mssClamp ?? !eth;
+    const clamp = clampOpt === true ? mtu - 40 : clampOpt === false ? 0 : clampOpt;
+    this.ifs.push({
+      index,
+      name: c.name,
+      eth,
+      mac: eth ? new Uint8Array(c.mac) : NO_MAC,
+      address: c.address ?? 0,
+      prefixLength: c.prefixLength ?? 32,
+      peer: eth ? 0 : (c.peer ?? 0),
+      mtu,
+      clamp,
+      up: false,
+      rxFrames: 0, txFrames: 0, rxBytes: 0, txBytes: 0,
+    });
+    if (!c.down) this.setUp(index, true, now);
+    return index;
+  }
+
+  /** Brings an interface up (connected and local routes, gratuitous ARP) or down (routes, ARP entries and waiting packets go). */
+  setUp(ifIndex: number, up: boolean, now: number): void {
+    const f = this.iface(ifIndex);
+    this.lastNow = now;
+    if (f.up === up) return;
+    f.up = up;
+    if (!up) {
+      this.routes.removeInterface(ifIndex);
+      if (f.eth) {
+        this.arp.removeInterface(ifIndex);
+        this.drainArp(now);
+      }
+      return;
+    }
+    if (f.address) {
+      this.routes.add({ prefix: f.address, prefixLength: 32, ifIndex, kind: 'local' });
+      if (f.prefixLength < 32) this.routes.add({ prefix: f.address, prefixLength: f.prefixLength, ifIndex, kind: 'connected' });
+    }
+    if (f.peer) this.routes.add({ prefix: f.peer, prefixLength: 32, ifIndex, kind: 'connected' });
+    if (f.eth) {
+      this.arp.addInterface(ifIndex, f.mac, f.address, f.prefixLength, now);
+      this.drainArp(now);
+    }
+  }
+
+  /** Takes an interface away for good (a PPP session ending): routes through it go too. */
+  removeInterface(ifIndex: number, now: number): void {
+    this.setUp(ifIndex, false, now);
+    this.routes.removeInterface(ifIndex);
+    this.ifs[ifIndex] = undefined;
+  }
+
+  /**
+   * Adds a static or runtime route. `nextHop` omitted = the destination is on the link of
+   * `ifIndex`; `ifIndex` omitted = the interface of the connected subnet holding `nextHop`.
+   * Returns false when a connected or local route holds the prefix.
+   */
+  addRoute(r: { prefix: number; prefixLength: number; nextHop?: number; ifIndex?: number; kind?: 'static' | 'runtime' }): boolean {
+    let ifIndex = r.ifIndex;
+    if (ifIndex === undefined) {
+      if (!r.nextHop) throw new Error('addRoute: give nextHop or ifIndex');
+      const id = this.routes.lookup(r.nextHop);
+      if (id < 0 || this.routes.kindCode[id] !== RouteKindCode.CONNECTED) throw new Error(`addRoute: next hop ${ipv4ToString(r.nextHop)} is not on a connected subnet`);
+      ifIndex = this.routes.ifIndex[id]!;
+    }
+    this.iface(ifIndex);
+    return this.routes.add({ prefix: r.prefix, prefixLength: r.prefixLength, nextHop: r.nextHop ?? 0, ifIndex, kind: r.kind ?? 'static' });
+  }
+
+  removeRoute(prefix: number, prefixLength: number): boolean {
+    return this.routes.remove(prefix, prefixLength);
+  }
+
+  // ---- sans-IO surface -------------------------------------------------------------
+
+  /** One frame received on `ifIndex` (Ethernet frame, or bare IPv4 packet on p2p). Takes ownership of its bytes. */
+  handle(ifIndex: number, frame: Uint8Array, now: number): void {
+    this.lastNow = now;
+    const f = this.ifs[ifIndex];
+    const c = this.counters;
+    c.rxFrames++;
+    if (f === undefined || !f.up) {
+      c.drops.ifaceDown++;
+      return;
+    }
+    f.rxFrames++;
+    f.rxBytes += frame.length;
+    if (!f.eth) {
+      this.ipv4(f, frame, 0, false, now);
+      return;
+    }
+    if (frame.length < ETH) {
+      c.drops.truncated++;
+      return;
+    }
+    const group = (frame[0]! & 1) !== 0;
+    if (!group && !macEquals(frame, 0, f.mac)) {
+      c.drops.otherHost++;
+      return;
+    }
+    const type = (frame[12]! << 8) | frame[13]!;
+    if (type === EtherType.IPV4) this.ipv4(f, frame, ETH, group, now);
+    else if (type === EtherType.ARP) this.arpIn(f, frame, now);
+    else if (isTpid(type)) c.drops.vlan++;
+    else c.drops.ethertype++;
+  }
+
+  handleTimeout(now: number): void {
+    this.lastNow = now;
+    this.arp.handleTimeout(now);
+    this.drainArp(now);
+  }
+
+  nextTimeout(): number | undefined {
+    return this.arp.nextTimeout();
+  }
+
+  pollTransmit(): Transmit | undefined {
+    const h = this.txHead;
+    if (h >= this.txIf.length) return undefined;
+    const t = { ifIndex: this.txIf[h]!, frame: this.txFrame[h]! };
+    this.txFrame[h] = undefined as unknown as Uint8Array;
+    if (h + 1 === this.txIf.length) {
+      this.txIf.length = 0;
+      this.txFrame.length = 0;
+      this.txHead = 0;
+    } else this.txHead = h + 1;
+    return t;
+  }
+
+  // ---- show ------------------------------------------------------------------------
+
+  showRoutes(): RouteLine[] {
+    return this.routes.show().map((r) => ({ ...r, interface: this.ifs[r.ifIndex]?.name ?? `#${r.ifIndex}` }));
+  }
+
+  showArp(now = this.lastNow): (ArpEntryView & { interface: string })[] {
+    return this.arp.show(now).map((e) => ({ ...e, interface: this.ifs[e.ifIndex]?.name ?? `#${e.ifIndex}` }));
+  }
+
+  showInterfaces(): InterfaceView[] {
+    return this.ifs.filter((f): f is Iface => f !== undefined).map((f) => ({
+      ifIndex: f.index,
+      name: f.name,
+      kind: f.eth ? 'ethernet' : 'p2p',
+      mac: f.eth ? macToString(f.mac) : undefined,
+      address: f.address ? ipv4ToString(f.address) : undefined,
+      prefixLength: f.address ? f.prefixLength : undefined,
+      peer: f.peer ? ipv4ToString(f.peer) : undefined,
+      mtu: f.mtu,
+      mssClamp: f.clamp || undefined,
+      up: f.up,
+      rxFrames: f.rxFrames,
+      txFrames: f.txFrames,
+      rxBytes: f.rxBytes,
+      txBytes: f.txBytes,
+    }));
+  }
+
+  /** Router and ARP counters together, as a copy. */
+  showCounters(): RouterCounters & { arp: ArpCounters } {
+    return structuredClone({ ...this.counters, arp: this.arp.counters });
+  }
+
+  // ---- the forwarding path ------------------------------------------------------------
+
+  private ipv4(inIf: Iface, buf: Uint8Array, o: number, l2group: boolean, now: number): void {
+    const c = this.counters;
+    const d = c.drops;
+    const avail = buf.length - o;
+    if (avail < 20) {
+      d.truncated++;
+      return;
+    }
+    const vi = buf[o]!;
+    if (vi >>> 4 !== 4) {
+      d.ipv4Version++;
+      return;
+    }
+    const hl = (vi & 0x0f) << 2;
+    if (hl < 20 || hl > avail) {
+      d.ipv4HeaderLength++;
+      return;
+    }
+    const total = (buf[o + 2]! << 8) | buf[o + 3]!;
+    if (total < hl) {
+      d.ipv4TotalLength++;
+      return;
+    }
+    if (total > avail) {
+      d.ipv4Truncated++;
+      return;
+    }
+    if (internetChecksum(buf, o, o + hl) !== 0) {
+      d.ipv4Checksum++;
+      return;
+    }
+    const src = u32(buf, o + 12);
+    if (isMartianSource(src)) {
+      d.martianSource++;
+      return;
+    }
+    const dst = u32(buf, o + 16);
+    const routes = this.routes;
+    const r = dst === 0xffffffff ? -1 : routes.lookup(dst);
+    if (dst === 0xffffffff || (r >= 0 && routes.kindCode[r] === RouteKindCode.LOCAL)) {
+      this.local(buf, o, hl, total, src, dst, l2group, now);
+      return;
+    }
+    if (l2group || dst >>> 28 === 0xe) {
+      d.notForwardable++;
+      return;
+    }
+    const top = dst >>> 24;
+    if (top === 0 || top === 127) {
+      d.martianDestination++;
+      return;
+    }
+    if (buf[o + 8]! <= 1) {
+      d.ttlExceeded++;
+      this.icmpError(buf, o, IcmpType.TIME_EXCEEDED, TimeExceededCode.TTL, 0, now);
+      return;
+    }
+    if (r < 0) {
+      d.noRoute++;
+      this.icmpError(buf, o, IcmpType.DEST_UNREACHABLE, UnreachCode.NET, 0, now);
+      return;
+    }
+    const outIf = this.ifs[routes.ifIndex[r]!];
+    if (outIf === undefined || !outIf.up) {
+      d.ifaceDown++;
+      this.icmpError(buf, o, IcmpType.DEST_UNREACHABLE, UnreachCode.NET, 0, now);
+      return;
+    }
+    let nh = routes.nextHop[r]!;
+    if (nh === 0) {
+      // Directed broadcast to a connected subnet: not forwarded (RFC 2644).
+      const len = routes.len[r]!;
+      if (len < 31 && routes.kindCode[r] === RouteKindCode.CONNECTED && (dst | ~prefixMask(len)) >>> 0 === dst) {
+        d.notForwardable++;
+        return;
+      }
+      nh = dst;
+    }
+    if (total > outIf.mtu) {
+      if ((buf[o + 6]! & 0x40) !== 0) {
+        d.fragNeeded++;
+        this.icmpError(buf, o, IcmpType.DEST_UNREACHABLE, UnreachCode.FRAG_NEEDED, outIf.mtu, now);
+        return;
+      }
+      this.clamp(inIf, outIf, buf, o, hl, total);
+      ttlDecrement(buf, o);
+      c.forwarded++;
+      this.fragment(outIf, nh, buf, o, now);
+      return;
+    }
+    if (buf[o + 9] === IpProtocol.TCP) this.clamp(inIf, outIf, buf, o, hl, total);
+    ttlDecrement(buf, o);
+    c.forwarded++;
+    this.output(outIf, nh, buf, o, total, now);
+  }
+
+  /** TCP SYN MSS clamp when either interface asks for it (first fragments only). */
+  private clamp(inIf: Iface, outIf: Iface, buf: Uint8Array, o: number, hl: number, total: number): void {
+    const a = inIf.clamp;
+    const b = outIf.clamp;
+    if (a === 0 && b === 0) return;
+    if (buf[o + 9] !== IpProtocol.TCP || (u16(buf, o + 6) & 0x1fff) !== 0 || total - hl < 20) return;
+    if ((buf[o + hl + 13]! & TcpFlag.SYN) === 0) return;
+    const mss = a === 0 ? b : b === 0 ? a : Math.min(a, b);
+    if (clampMss(buf, o + hl, mss, total - hl) > mss) this.counters.mssClamped++;
+  }
+
+  /** Sends the IPv4 packet at buf[o, o+total) out of `outIf` towards `nh`. */
+  private output(outIf: Iface, nh: number, buf: Uint8Array, o: number, total: number, now: number): void {
+    if (!outIf.eth) {
+      this.tx(outIf, o === 0 && buf.length === total ? buf : buf.subarray(o, o + total));
+      return;
+    }
+    let frame: Uint8Array;
+    if (o === ETH) {
+      frame = buf.length === ETH + total ? buf : buf.subarray(0, ETH + total);
+    } else {
+      frame = new Uint8Array(ETH + total);
+      frame.set(buf.subarray(o, o + total), ETH);
+      this.counters.headroomCopies++;
+    }
+    const m = outIf.mac;
+    frame[6] = m[0]!; frame[7] = m[1]!; frame[8] = m[2]!; frame[9] = m[3]!; frame[10] = m[4]!; frame[11] = m[5]!;
+    frame[12] = 0x08;
+    frame[13] = 0x00;
+    const mac = this.arp.lookup(outIf.index, nh, now);
+    if (mac !== undefined) {
+      frame[0] = mac[0]!; frame[1] = mac[1]!; frame[2] = mac[2]!; frame[3] = mac[3]!; frame[4] = mac[4]!; frame[5] = mac[5]!;
+      this.tx(outIf, frame);
+    } else if (!this.arp.enqueue(outIf.index, nh, frame, now)) {
+      this.counters.drops.arpQueueFull++;
+    }
+    this.drainArp(now);
+  }
+
+  private tx(f: Iface, frame: Uint8Array): void {
+    f.txFrames++;
+    f.txBytes += frame.length;
+    this.counters.txFrames++;
+    this.txIf.push(f.index);
+    this.txFrame.push(frame);
+  }
+
+  /** RFC 791 fragmentation (`fragmentIpv4`), each fragment sent like a forwarded packet. */
+  private fragment(outIf: Iface, nh: number, buf: Uint8Array, o: number, now: number): void {
+    const frags = fragmentIpv4(buf, o, outIf.mtu, ETH);
+    for (const f of frags) {
+      this.counters.fragmentsCreated++;
+      this.output(outIf, nh, f, ETH, f.length - ETH, now);
+    }
+    this.counters.packetsFragmented++;
+  }
+
+  // ---- the router's own traffic -------------------------------------------------------
+
+  private local(buf: Uint8Array, o: number, hl: number, total: number, src: number, dst: number, l2group: boolean, now: number): void {
+    const c = this.counters;
+    c.localIn++;
+    if ((u16(buf, o + 6) & 0x3fff) !== 0) {
+      c.drops.localFragment++;
+      return;
+    }
+    const proto = buf[o + 9]!;
+    const broadcast = dst === 0xffffffff || l2group;
+    if (proto === IpProtocol.ICMP) {
+      const body = buf.subarray(o + hl, o + total);
+      const m = parseIcmp(body);
+      if (!m.ok) {
+        c.drops.icmpMalformed++;
+        return;
+      }
+      if (internetChecksum(body) !== 0) {
+        c.drops.icmpChecksum++;
+        return;
+      }
+      // Echo to a broadcast is not answered (no smurf amplifier, RFC 2644).
+      if (m.value.kind === 'echo' && m.value.type === IcmpType.ECHO_REQUEST && !broadcast) {
+        c.icmpOut.echoReply++;
+        this.originate(dst, src, { ...m.value, type: IcmpType.ECHO_REPLY, checksum: undefined }, now);
+      }
+      return;
+    }
+    if (proto === IpProtocol.UDP && !broadcast) {
+      // Nothing listens: port unreachable, which ends a UDP traceroute at the router.
+      c.drops.localUnsupported++;
+      this.icmpError(buf, o, IcmpType.DEST_UNREACHABLE, UnreachCode.PORT, 0, now, dst);
+      return;
+    }
+    c.drops.localUnsupported++;
+    if (proto !== IpProtocol.TCP && !broadcast) this.icmpError(buf, o, IcmpType.DEST_UNREACHABLE, UnreachCode.PROTOCOL, 0, now, dst);
+  }
+
+  /**
+   * An ICMP error about the datagram at buf[o...] back to its source, unless RFC 1812
+   * §4.3.2.7 forbids it (about an ICMP error, a non-first fragment, a broadcast or a bad
+   * source) or the token bucket is empty. `from` defaults to the address of the interface
+   * the error leaves by.
+   */
+  private icmpError(buf: Uint8Array, o: number, type: number, code: number, mtu: number, now: number, from?: number): void {
+    const s = this.counters.icmpSuppressed;
+    const hl = (buf[o]! & 0x0f) << 2;
+    const total = u16(buf, o + 2);
+    if ((u16(buf, o + 6) & 0x1fff) !== 0) {
+      s.nonFirstFragment++;
+      return;
+    }
+    if (buf[o + 9] === IpProtocol.ICMP && (total <= hl || isIcmpError(buf[o + hl]!))) {
+      s.aboutIcmpError++;
+      return;
+    }
+    const src = u32(buf, o + 12);
+    const dst = u32(buf, o + 16);
+    if (dst === 0xffffffff || dst >>> 28 === 0xe) {
+      s.broadcast++;
+      return;
+    }
+    const sr = this.routes.lookup(src);
+    if (isMartianSource(src) || (sr >= 0 && this.routes.kindCode[sr] === RouteKindCode.LOCAL)) {
+      s.badSource++;
+      return;
+    }
+    if (!this.takeToken(now)) {
+      s.rateLimited++;
+      return;
+    }
+    const original = buf.subarray(o, o + Math.min(total, ICMP_ERROR_MAX - 28));
+    let msg: IcmpMessage;
+    const out = this.counters.icmpOut;
+    if (type === IcmpType.TIME_EXCEEDED) {
+      out.timeExceeded++;
+      msg = { kind: 'time-exceeded', code, unused: 0, original };
+    } else {
+      if (code === UnreachCode.FRAG_NEEDED) out.fragNeeded++;
+      else if (code === UnreachCode.HOST) out.hostUnreachable++;
+      else if (code === UnreachCode.PORT) out.portUnreachable++;
+      else if (code === UnreachCode.PROTOCOL) out.protocolUnreachable++;
+      else out.netUnreachable++;
+      msg = { kind: 'dest-unreachable', code, unused: 0, nextHopMtu: mtu, original };
+    }
+    this.originate(from ?? this.sourceFor(src), src, msg, now);
+  }
+
+  /** Sends an ICMP message the router originates, routed like any packet. */
+  private originate(from: number, to: number, msg: IcmpMessage, now: number): void {
+    const r = this.routes.lookup(to);
+    const outIf = r >= 0 ? this.ifs[this.routes.ifIndex[r]!] : undefined;
+    if (outIf === undefined || !outIf.up || this.routes.kindCode[r] === RouteKindCode.LOCAL) {
+      this.counters.drops.noRouteLocal++;
+      return;
+    }
+    const pkt = icmpPacket({ src: from, dst: to, ttl: this.ttl, identification: this.ipId = (this.ipId + 1) & 0xffff }, msg, ETH);
+    this.counters.localOut++;
+    const nh = this.routes.nextHop[r]! || to;
+    const total = pkt.length - ETH;
+    if (total > outIf.mtu) this.fragment(outIf, nh, pkt, ETH, now);
+    else this.output(outIf, nh, pkt, ETH, total, now);
+  }
+
+  /** The address ICMP errors to `dst` come from: that of the interface they leave by, else our first. */
+  private sourceFor(dst: number): number {
+    const r = this.routes.lookup(dst);
+    const f = r >= 0 ? this.ifs[this.routes.ifIndex[r]!] : undefined;
+    if (f?.address) return f.address;
+    for (const g of this.ifs) if (g?.address) return g.address;
+    return 0;
+  }
+
+  private takeToken(now: number): boolean {
+    const dt = now - this.icmpRefillAt;
+    if (dt > 0) {
+      this.icmpTokens = Math.min(this.icmpBurst, this.icmpTokens + dt * this.icmpRate);
+      this.icmpRefillAt = now;
+    }
+    if (this.icmpTokens < 1) return false;
+    this.icmpTokens -= 1;
+    return true;
+  }
+
+  // ---- ARP ------------------------------------------------------------------------------
+
+  private arpIn(f: Iface, frame: Uint8Array, now: number): void {
+    const p = parseArp(frame.subarray(ETH));
+    if (!p.ok) {
+      this.counters.drops.arpMalformed++;
+      return;
+    }
+    this.arp.handle(f.index, p.value, now);
+    this.drainArp(now);
+  }
+
+  /** Moves ARP's packets to the transmit queue, releases packets that waited, answers failures. */
+  private drainArp(now: number): void {
+    const arp = this.arp;
+    for (let t = arp.pollTransmit(); t !== undefined; t = arp.pollTransmit()) {
+      const f = this.ifs[t.ifIndex];
+      if (f?.up) this.tx(f, arpFrame(t.packet, f.mac, t.dst));
+    }
+    for (let e = arp.pollEvent(); e !== undefined; e = arp.pollEvent()) {
+      const f = this.ifs[e.ifIndex];
+      if (e.kind === 'resolved') {
+        for (const fr of e.packets) {
+          fr.set(e.mac, 0);
+          if (f?.up) this.tx(f, fr);
+        }
+      } else {
+        // RFC 1812 §4.3.3.1 / the seed: every packet that waited gets host unreachable.
+        for (const fr of e.packets) {
+          this.counters.drops.arpFailed++;
+          this.icmpError(fr, ETH, IcmpType.DEST_UNREACHABLE, UnreachCode.HOST, 0, now);
+        }
+      }
+    }
+  }
+
+  private iface(ifIndex: number): Iface {
+    const f = this.ifs[ifIndex];
+    if (!f) throw new Error(`no interface ${ifIndex}`);
+    return f;
+  }
+}
+
+export type { RouteKind };

@@ -1,0 +1,211 @@
+/** The router driven directly (no links): bad input is counted and dropped, ARP policy, gratuitous ARP, robustness. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Router, type Transmit } from '../../src/roles/router.js';
+import { ipv4FromString as ip, macFromString as mac, setU16 } from '../../src/wire/bytes.js';
+import { arpEthernetIpv4, ArpOp, parseArp } from '../../src/wire/arp.js';
+import { parseEthernet, EtherType, emitEthernetHeader } from '../../src/wire/ethernet.js';
+import { IcmpType, parseIcmp } from '../../src/wire/icmp.js';
+import { parseIpv4, ipv4HeaderChecksumOk } from '../../src/wire/ipv4.js';
+import { arpFrame, icmpPacket, udpPacket, withEthernet } from '../../src/wire/packets.js';
+import { internetChecksum } from '../../src/wire/checksum.js';
+import { fuzzDecoder, rng } from '../helpers/codec.js';
+import { ok } from '../../src/wire/result.js';
+
+const R0 = mac('02:00:00:00:01:00');
+const R1 = mac('02:00:00:00:01:01');
+const A = mac('02:00:00:00:00:0a');
+const B = mac('02:00:00:00:00:0b');
+const EVIL = mac('02:00:00:00:00:66');
+
+function drain(r: Router): Transmit[] {
+  const out: Transmit[] = [];
+  for (let t = r.pollTransmit(); t; t = r.pollTransmit()) out.push(t);
+  return out;
+}
+
+/** A router with B (10.2.0.20) already resolved on eth1. */
+function setup(): Router {
+  const r = new Router();
+  r.addInterface({ kind: 'ethernet', name: 'eth0', mac: R0, address: ip('10.1.0.1'), prefixLength: 24 }, 0);
+  r.addInterface({ kind: 'ethernet', name: 'eth1', mac: R1, address: ip('10.2.0.1'), prefixLength: 24 }, 0);
+  drain(r);
+  // Resolve B by sending it something and answering the ARP request.
+  r.handle(0, withEthernet(udpPacket({ src: ip('10.1.0.10'), dst: ip('10.2.0.20') }, 1, 9, new Uint8Array(4), 14), R0, A), 0);
+  r.handle(1, arpFrame(arpEthernetIpv4(ArpOp.REPLY, B, ip('10.2.0.20'), R1, ip('10.2.0.1')), B, R1), 1);
+  drain(r);
+  assert.equal(r.counters.forwarded, 1);
+  return r;
+}
+
+const good = (): Uint8Array => withEthernet(udpPacket({ src: ip('10.1.0.10'), dst: ip('10.2.0.20'), ttl: 9 }, 1, 9, new Uint8Array(10), 14), R0, A);
+
+test('router: an interface coming up sends a gratuitous ARP', () => {
+  const r = new Router();
+  r.addInterface({ kind: 'ethernet', name: 'eth0', mac: R0, address: ip('10.1.0.1'), prefixLength: 24 }, 0);
+  const [t] = drain(r);
+  assert.ok(t);
+  const e = parseEthernet(t.frame);
+  assert.ok(e.ok && e.value.ethertype === EtherType.ARP);
+  const p = parseArp(e.value.payload);
+  assert.ok(p.ok && p.value.spa === ip('10.1.0.1') && p.value.tpa === ip('10.1.0.1') && p.value.op === ArpOp.REQUEST);
+  // Down and up again: announced again; p2p interfaces have no ARP.
+  r.setUp(0, false, 5);
+  assert.equal(r.showRoutes().length, 0);
+  r.setUp(0, true, 6);
+  assert.equal(drain(r).length, 1);
+  r.addInterface({ kind: 'p2p', name: 'ppp0', peer: ip('100.64.0.1') }, 7);
+  assert.equal(drain(r).length, 0);
+});
+
+test('router: a good packet is forwarded in place: TTL −1, checksum still right, MACs rewritten, same buffer', () => {
+  const r = setup();
+  const f = good();
+  r.handle(0, f, 10);
+  const [t] = drain(r);
+  assert.ok(t && t.ifIndex === 1);
+  assert.equal(t.frame.buffer, f.buffer, 'no copy');
+  assert.deepEqual(t.frame.subarray(0, 6), B);
+  assert.deepEqual(t.frame.subarray(6, 12), R1);
+  assert.equal(t.frame[14 + 8], 8);
+  assert.ok(ipv4HeaderChecksumOk(t.frame, 14));
+});
+
+test('router: bad input is dropped and counted by reason, nothing sent', () => {
+  const r = setup();
+  const d = r.counters.drops;
+  const cases: [string, (f: Uint8Array) => Uint8Array, keyof typeof d][] = [
+    ['bad IPv4 checksum', (f) => { f[14 + 10]! ^= 0x40; return f; }, 'ipv4Checksum'],
+    ['IHL below 5', (f) => { f[14] = 0x44; return f; }, 'ipv4HeaderLength'],
+    ['IHL beyond the frame (header length lies)', (f) => { f[14] = 0x4f; return f.subarray(0, 14 + 40); }, 'ipv4HeaderLength'],
+    ['total length below the header', (f) => { setU16(f, 16, 19); return f; }, 'ipv4TotalLength'],
+    ['total length beyond the frame (length lies)', (f) => { setU16(f, 16, 1000); return f; }, 'ipv4Truncated'],
+    ['frame cut inside the IP header', (f) => f.subarray(0, 14 + 12), 'truncated'],
+    ['frame shorter than Ethernet', (f) => f.subarray(0, 10), 'truncated'],
+    ['IPv6 version in an IPv4 frame', (f) => { f[14] = 0x65; return f; }, 'ipv4Version'],
+    ['802.1Q-tagged', (f) => { const g = new Uint8Array(f.length + 4); g.set(f.subarray(0, 12)); g.set([0x81, 0, 0, 5], 12); g.set(f.subarray(12), 16); return g; }, 'vlan'],
+    ['unknown EtherType', (f) => { f[12] = 0x88; f[13] = 0xcc; return f; }, 'ethertype'],
+    ['unicast for another station', (f) => { f.set(EVIL, 0); return f; }, 'otherHost'],
+    ['martian source 127.0.0.1', (f) => fixSum(f, () => f.set([127, 0, 0, 1], 14 + 12)), 'martianSource'],
+    ['martian source 0.0.0.0', (f) => fixSum(f, () => f.set([0, 0, 0, 0], 14 + 12)), 'martianSource'],
+    ['destination 127.0.0.1', (f) => fixSum(f, () => f.set([127, 0, 0, 1], 14 + 16)), 'martianDestination'],
+    ['unicast IP in a link broadcast', (f) => { f.fill(0xff, 0, 6); return f; }, 'notForwardable'],
+    ['multicast destination', (f) => fixSum(f, () => f.set([224, 0, 0, 5], 14 + 16)), 'notForwardable'],
+    ['directed broadcast of a connected subnet', (f) => fixSum(f, () => f.set([10, 2, 0, 255], 14 + 16)), 'notForwardable'],
+    ['no route', (f) => fixSum(f, () => f.set([192, 0, 2, 1], 14 + 16)), 'noRoute'],
+  ];
+  for (const [what, mutate, reason] of cases) {
+    const before = d[reason];
+    const fwd = r.counters.forwarded;
+    r.handle(0, mutate(good()), 20);
+    assert.equal(d[reason], before + 1, what);
+    assert.equal(r.counters.forwarded, fwd, what);
+    const out = drain(r);
+    // Only "no route" answers (net unreachable to the source); everything else is silent.
+    assert.equal(out.length, reason === 'noRoute' ? 1 : 0, what);
+  }
+  r.handle(5, good(), 20);
+  assert.equal(d.ifaceDown, 1, 'an interface that does not exist');
+  r.handle(0, withEthernet(new Uint8Array(14 + 10), R0, A, EtherType.ARP), 20);
+  assert.equal(d.arpMalformed, 1);
+});
+
+function fixSum(f: Uint8Array, change: () => void): Uint8Array {
+  change();
+  setU16(f, 14 + 10, 0);
+  setU16(f, 14 + 10, internetChecksum(f, 14, 34));
+  return f;
+}
+
+test('router: ARP for other networks, replies nobody asked for, and poisoning attempts change nothing', () => {
+  const r = setup();
+  const ad = r.arp.counters.drops;
+  const arpIn = (ifIndex: number, op: number, sha: Uint8Array, spa: string, tha: Uint8Array, tpa: string, dst = ifIndex ? R1 : R0): void =>
+    r.handle(ifIndex, arpFrame(arpEthernetIpv4(op, sha, ip(spa), tha, ip(tpa)), sha, dst), 30);
+  // A request for our address from a sender on another network: not answered, not learnt.
+  arpIn(0, ArpOp.REQUEST, EVIL, '192.0.2.9', new Uint8Array(6), '10.1.0.1', mac('ff:ff:ff:ff:ff:ff'));
+  assert.equal(ad.otherNetwork, 1);
+  assert.equal(drain(r).length, 0);
+  // A reply nobody asked for.
+  arpIn(0, ArpOp.REPLY, EVIL, '10.1.0.77', R0, '10.1.0.1');
+  assert.equal(ad.unsolicited, 1);
+  assert.ok(!r.showArp().some((e) => e.ip === '10.1.0.77'));
+  // A reply claiming B's address with another MAC.
+  arpIn(1, ArpOp.REPLY, EVIL, '10.2.0.20', R1, '10.2.0.1');
+  assert.equal(ad.poisonRefused, 1);
+  assert.equal(r.showArp().find((e) => e.ip === '10.2.0.20')!.mac, '02:00:00:00:00:0b');
+  // Traffic still goes to B's real MAC.
+  r.handle(0, good(), 31);
+  assert.deepEqual(drain(r)[0]!.frame.subarray(0, 6), B);
+  // A gratuitous ARP for B's address (B moved to a new NIC) is accepted, as STALE.
+  const NEW = mac('02:00:00:00:00:bb');
+  arpIn(1, ArpOp.REQUEST, NEW, '10.2.0.20', new Uint8Array(6), '10.2.0.20', mac('ff:ff:ff:ff:ff:ff'));
+  const e = r.showArp().find((x) => x.ip === '10.2.0.20')!;
+  assert.deepEqual([e.mac, e.state], ['02:00:00:00:00:bb', 'STALE']);
+  r.handle(0, good(), 32);
+  const out = drain(r);
+  assert.deepEqual(out.find((t) => t.frame[12] === 0x08 && t.frame[13] === 0x00)!.frame.subarray(0, 6), NEW);
+  assert.ok(out.some((t) => t.frame[13] === 0x06), 'and the STALE entry is re-probed');
+  // A request for our address from a host on the subnet is answered (and teaches us nothing).
+  arpIn(0, ArpOp.REQUEST, A, '10.1.0.10', new Uint8Array(6), '10.1.0.1', mac('ff:ff:ff:ff:ff:ff'));
+  const [rep] = drain(r);
+  const p = parseArp(rep!.frame.subarray(14));
+  assert.ok(p.ok && p.value.op === ArpOp.REPLY && p.value.tpa === ip('10.1.0.10'));
+  assert.deepEqual(rep!.frame.subarray(0, 6), A);
+});
+
+test('router: no ICMP error about a non-first fragment; time exceeded quotes at most 576 octets', () => {
+  const r = setup();
+  const frag = good();
+  fixSum(frag, () => { setU16(frag, 14 + 6, 0x0010); frag[14 + 8] = 1; });
+  r.handle(0, frag, 40);
+  assert.equal(r.counters.icmpSuppressed.nonFirstFragment, 1);
+  assert.equal(drain(r).length, 0);
+  // A big datagram with TTL 1: the error holds 548 octets of it (576 − 20 − 8).
+  const big = withEthernet(udpPacket({ src: ip('10.1.0.10'), dst: ip('10.2.0.20'), ttl: 1 }, 1, 9, new Uint8Array(1400), 14), R0, A);
+  r.handle(0, big, 41);
+  r.handle(0, arpFrame(arpEthernetIpv4(ArpOp.REPLY, A, ip('10.1.0.10'), R0, ip('10.1.0.1')), A, R0), 42);
+  const sent = drain(r).filter((t) => t.frame[13] === 0x00);
+  assert.equal(sent.length, 1);
+  const ipv = parseIpv4(sent[0]!.frame.subarray(14));
+  assert.ok(ipv.ok && ipv.value.payload.length + 20 === 576);
+  const m = parseIcmp(ipv.value.payload);
+  assert.ok(m.ok && m.value.kind === 'time-exceeded' && m.value.original.length === 548);
+  assert.equal(ipv.value.src, ip('10.1.0.1'));
+});
+
+test('router: echo requests to the router with a bad ICMP checksum are dropped', () => {
+  const r = setup();
+  const f = withEthernet(icmpPacket({ src: ip('10.1.0.10'), dst: ip('10.1.0.1') }, { kind: 'echo', type: IcmpType.ECHO_REQUEST, code: 0, identifier: 1, sequence: 1, data: new Uint8Array(8) }, 14), R0, A);
+  f[14 + 20 + 9]! ^= 1;
+  r.handle(0, f, 50);
+  assert.equal(r.counters.drops.icmpChecksum, 1);
+  assert.equal(r.counters.icmpOut.echoReply, 0);
+});
+
+test('router: 200,000 random and mutated frames never throw, and the router still forwards after', () => {
+  const r = setup();
+  const seeds = [good(), arpFrame(arpEthernetIpv4(ArpOp.REQUEST, A, ip('10.1.0.10'), new Uint8Array(6), ip('10.1.0.1')), A),
+    withEthernet(icmpPacket({ src: ip('10.1.0.10'), dst: ip('10.1.0.1') }, { kind: 'echo', type: 8, code: 0, identifier: 1, sequence: 1, data: new Uint8Array(8) }, 14), R0, A)];
+  let now = 100;
+  const rand = rng(3);
+  fuzzDecoder((b) => {
+    // Half the inputs keep our MAC so they get past the Ethernet filter.
+    if (b.length >= 6 && rand() & 1) b.set(R0, 0);
+    r.handle(0, b, now++);
+    if ((now & 1023) === 0) r.handleTimeout(now);
+    drain(r);
+    return ok(null);
+  }, seeds, 200_000, 99);
+  const sum = Object.values(r.counters.drops).reduce((x, y) => x + y, 0);
+  assert.ok(sum > 100_000, `drops ${sum}`);
+  // Still a router: whatever the fuzz did to the ARP cache (within the policy), B resolves and traffic flows.
+  now += 10_000;
+  r.handleTimeout(now);
+  drain(r);
+  const f = good();
+  r.handle(0, f, now);
+  r.handle(1, arpFrame(arpEthernetIpv4(ArpOp.REPLY, B, ip('10.2.0.20'), R1, ip('10.2.0.1')), B, R1), now);
+  const out = drain(r);
+  assert.ok(out.some((t) => t.frame.buffer === f.buffer), 'the good frame was forwarded in place');
+});
