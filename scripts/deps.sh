@@ -11,6 +11,7 @@ command -v tshark >/dev/null || need+=(tshark)
 command -v freeradius >/dev/null || need+=(freeradius)
 command -v radclient >/dev/null || need+=(freeradius-utils)
 command -v traceroute >/dev/null || need+=(traceroute)
+command -v ping >/dev/null || need+=(iputils-ping)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "deps: need root to install ${need[*]}" >&2; exit 1; fi
   echo "deps: installing ${need[*]}"

@@ -19,12 +19,35 @@
 #include <arpa/inet.h>
 #include <linux/if_packet.h>
 #include <linux/if_ether.h>
+#include <linux/virtio_net.h>
 
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23
 #endif
 
 #define MAX_BATCH 256
+#define VNET_HDR_LEN ((int)sizeof(struct virtio_net_hdr))
+
+/*
+ * PACKET_VNET_HDR: every frame comes with a virtio_net_hdr. Locally generated packets on a
+ * veth or bridge carry a partial checksum (CHECKSUM_PARTIAL: only the pseudo-header sum),
+ * which a kernel completes in its driver; a userspace router must complete it itself or
+ * the next kernel drops the packet (UDP/TCP through us would fail; ICMP would not).
+ * GSO super-frames (TSO on the sender's veth) are reported with their gso_type: the JS side
+ * counts and drops them (turn TSO/GSO off on peers that send TCP through us).
+ */
+static void complete_csum(unsigned char *f, uint32_t len, const struct virtio_net_hdr *h) {
+  uint32_t start = h->csum_start, off = h->csum_offset;
+  if (start >= len || start + off + 2 > len) return;
+  uint32_t sum = 0;
+  uint32_t i = start;
+  for (; i + 1 < len; i += 2) sum += (uint32_t)(f[i] << 8 | f[i + 1]);
+  if (i < len) sum += (uint32_t)(f[i] << 8);
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  uint16_t c = (uint16_t)~sum;
+  f[start + off] = (unsigned char)(c >> 8);
+  f[start + off + 1] = (unsigned char)(c & 0xff);
+}
 
 typedef struct {
   uv_poll_t poll;
@@ -170,6 +193,7 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   int one = 1;
   /* Our own transmissions are not looped back to us (Linux ≥ 4.20); ignore if unsupported. */
   setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
+  if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) < 0) { int e = errno; close(fd); return throw_errno(env, e, "PACKET_VNET_HDR"); }
   if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   if (sndbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) < 0)
@@ -250,7 +274,8 @@ static napi_value SetRef(napi_env env, napi_callback_info info) {
 /*
  * recv(handle, slab: Uint8Array, slot: number, max: number, lengths: Uint32Array) → n.
  * Frame i lands at slab[i*slot ...]; lengths[i] is its real length (MSG_TRUNC: larger than
- * slot means it was cut). 0 = nothing waiting.
+ * slot means it was cut; bit 31 set: a GSO super-frame). Partial checksums are completed.
+ * 0 = nothing waiting.
  */
 static napi_value Recv(napi_env env, napi_callback_info info) {
   size_t argc = 5;
@@ -281,13 +306,16 @@ static napi_value Recv(napi_env env, napi_callback_info info) {
   napi_value out;
   if (max <= 0) { napi_create_int32(env, 0, &out); return out; }
   struct mmsghdr msgs[MAX_BATCH];
-  struct iovec iov[MAX_BATCH];
+  struct iovec iov[MAX_BATCH][2];
+  struct virtio_net_hdr vh[MAX_BATCH];
   memset(msgs, 0, sizeof(struct mmsghdr) * (size_t)max);
   for (int i = 0; i < max; i++) {
-    iov[i].iov_base = (unsigned char *)slab + (size_t)i * (size_t)slot;
-    iov[i].iov_len = (size_t)slot;
-    msgs[i].msg_hdr.msg_iov = &iov[i];
-    msgs[i].msg_hdr.msg_iovlen = 1;
+    iov[i][0].iov_base = &vh[i];
+    iov[i][0].iov_len = sizeof vh[i];
+    iov[i][1].iov_base = (unsigned char *)slab + (size_t)i * (size_t)slot;
+    iov[i][1].iov_len = (size_t)slot;
+    msgs[i].msg_hdr.msg_iov = iov[i];
+    msgs[i].msg_hdr.msg_iovlen = 2;
   }
   int n;
   do n = recvmmsg(s->fd, msgs, (unsigned)max, MSG_DONTWAIT | MSG_TRUNC, NULL);
@@ -297,7 +325,13 @@ static napi_value Recv(napi_env env, napi_callback_info info) {
     else return throw_errno(env, errno, "recvmmsg");
   }
   uint32_t *L = (uint32_t *)lens;
-  for (int i = 0; i < n; i++) L[i] = msgs[i].msg_len;
+  for (int i = 0; i < n; i++) {
+    uint32_t len = msgs[i].msg_len > (unsigned)VNET_HDR_LEN ? msgs[i].msg_len - (unsigned)VNET_HDR_LEN : 0;
+    unsigned char *f = (unsigned char *)slab + (size_t)i * (size_t)slot;
+    if (vh[i].gso_type != VIRTIO_NET_HDR_GSO_NONE) len |= 0x80000000u; /* a GSO super-frame: flagged for the JS side */
+    else if ((vh[i].flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && len <= (uint32_t)slot) complete_csum(f, len, &vh[i]);
+    L[i] = len;
+  }
   napi_create_int32(env, n, &out);
   return out;
 }
@@ -317,7 +351,8 @@ static napi_value Send(napi_env env, napi_callback_info info) {
   napi_get_value_int32(env, argv[2], &start);
   napi_get_value_int32(env, argv[3], &count);
   struct mmsghdr msgs[MAX_BATCH];
-  struct iovec iov[MAX_BATCH];
+  struct iovec iov[MAX_BATCH][2];
+  static struct virtio_net_hdr none; /* no offload asked of the kernel: our frames are complete */
   struct sockaddr_ll to;
   memset(&to, 0, sizeof to);
   to.sll_family = AF_PACKET;
@@ -340,10 +375,12 @@ static napi_value Send(napi_env env, napi_callback_info info) {
         napi_throw_type_error(env, "EINVAL", "afpacket.send: frames must be Uint8Arrays");
         return NULL;
       }
-      iov[i].iov_base = data;
-      iov[i].iov_len = len;
-      msgs[i].msg_hdr.msg_iov = &iov[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
+      iov[i][0].iov_base = &none;
+      iov[i][0].iov_len = sizeof none;
+      iov[i][1].iov_base = data;
+      iov[i][1].iov_len = len;
+      msgs[i].msg_hdr.msg_iov = iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 2;
       msgs[i].msg_hdr.msg_name = &to;
       msgs[i].msg_hdr.msg_namelen = sizeof to;
     }

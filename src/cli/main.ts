@@ -12,6 +12,7 @@ import { parseDuration, runTopology } from '../sim/run.js';
 
 const DEFAULT_TOPOLOGY = fileURLToPath(new URL('../../topologies/default.yaml', import.meta.url));
 import { registerRadius } from './radius.js';
+import { registerReal } from './real.js';
 
 const program = new Command('pseudonet')
   .description('a carrier PPPoE access network (PPPoE, L2TPv2 LAC/LNS, RADIUS) and the IPv4 router behind it, in userspace')
@@ -65,5 +66,6 @@ program
 
 registerValidate(program);
 registerRadius(program);
+registerReal(program);
 
 await program.parseAsync(process.argv);

@@ -7,6 +7,8 @@
  * Copies: one, at the kernel boundary. recvmmsg writes each frame into its own slot of a
  * JS-owned slab that is never reused, so a role may keep or rewrite a received frame
  * (the router and the sse relay do); sendmmsg reads the role's own Uint8Arrays.
+ * The socket uses PACKET_VNET_HDR so that partial checksums of locally generated packets
+ * (veth, bridges: CHECKSUM_PARTIAL) are completed before a role sees the frame.
  * Needs CAP_NET_RAW (root); the error says so.
  */
 import { createRequire } from 'node:module';
@@ -87,6 +89,8 @@ export interface AfPacketCounters {
   rxBatches: number;
   /** Longer than `maxFrame`: dropped. */
   rxTruncated: number;
+  /** GSO super-frames (TSO/GSO on a local sender): dropped; turn TSO/GSO off on that peer. */
+  rxGso: number;
   txFrames: number;
   txBytes: number;
   txBatches: number;
@@ -105,7 +109,7 @@ export class AfPacket {
   /** The interface's own MAC address. */
   readonly mac: Uint8Array;
   readonly mtu: number;
-  readonly counters: AfPacketCounters = { rxFrames: 0, rxBytes: 0, rxBatches: 0, rxTruncated: 0, txFrames: 0, txBytes: 0, txBatches: 0, txWaits: 0, txDropped: { queueFull: 0, refused: 0 }, slabs: 0 };
+  readonly counters: AfPacketCounters = { rxFrames: 0, rxBytes: 0, rxBatches: 0, rxTruncated: 0, rxGso: 0, txFrames: 0, txBytes: 0, txBatches: 0, txWaits: 0, txDropped: { queueFull: 0, refused: 0 }, slabs: 0 };
   /** The last send error the kernel gave (a refused frame is dropped and counted). */
   lastError: Error | undefined;
   private readonly n: Native;
@@ -261,6 +265,10 @@ export class AfPacket {
       const slab = this.slab;
       for (let i = 0; i < n; i++) {
         const len = this.lengths[i]!;
+        if (len >= 0x80000000) {
+          c.rxGso++;
+          continue;
+        }
         if (len > slot) {
           c.rxTruncated++;
           continue;

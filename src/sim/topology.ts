@@ -12,6 +12,13 @@ const cidr = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1
 const domain = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$/, 'a domain name like isp-a.example');
 const name = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'a box name: lower case letters, digits and -, starting with a letter');
 
+/**
+ * Real interfaces of a box run alone (`pseudonet up FILE --box NAME`): port → Linux
+ * interface name. Ports: sse access/carrier; lns carrier/radius/core; router core/server;
+ * home access; server server. The simulation ignores it.
+ */
+export const interfacesSchema = z.record(z.string().regex(/^[a-z]+$/), z.string().regex(/^[^\s/]{1,15}$/, 'a Linux interface name (1..15 characters)')).optional();
+
 export const impairmentsSchema = z.strictObject({
   loss: z.number().min(0).max(1).optional(),
   delay: z.number().min(0).optional(),
@@ -53,6 +60,7 @@ export const ispSchema = z.strictObject({
     tunnelSecret: z.string().min(1),
     /** Refuse tunnels from the carrier (for testing the LAC's failure path). */
     refuseTunnels: z.boolean().default(false),
+    interfaces: interfacesSchema,
   }),
   radius: radiusRefSchema.default('embedded'),
   pool: cidr,
@@ -66,6 +74,7 @@ export const homeSchema = z.strictObject({
   user: z.string().regex(/^[^@\s]+@[^@\s]+$/, 'a user name like alice@isp-a.example'),
   password: z.string().min(1),
   auth: z.enum(['chap', 'pap']).default('chap'),
+  interfaces: interfacesSchema,
 });
 
 export const topologySchema = z.strictObject({
@@ -87,11 +96,12 @@ export const topologySchema = z.strictObject({
      * a carrier LAC with thousands of calls per tunnel needs a wider one.
      */
     l2tpWindow: z.number().int().min(1).max(65535).default(256),
+    interfaces: interfacesSchema,
   }),
   isps: z.array(ispSchema).min(1),
   homes: z.array(homeSchema).default([]),
-  server: z.strictObject({ name: name.default('server'), address: ipv4, gateway: ipv4, prefix: z.number().int().min(8).max(30).default(24) }),
-  router: z.strictObject({ name: name.default('router'), ispSide: ipv4, serverSide: ipv4 }),
+  server: z.strictObject({ name: name.default('server'), address: ipv4, gateway: ipv4, prefix: z.number().int().min(8).max(30).default(24), interfaces: interfacesSchema }),
+  router: z.strictObject({ name: name.default('router'), ispSide: ipv4, serverSide: ipv4, interfaces: interfacesSchema }),
   /** Impairments per link name: access, carrier, core, server, radius-<isp>. */
   links: z.record(z.string(), impairmentsSchema).default({}),
 });
