@@ -196,3 +196,64 @@ export function labReady(): string | undefined {
 }
 
 export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The QEMU lab (../shared/lab/vm): its namespaces and VMs, stopped and removed by `cleanup()`. */
+export class VmLab {
+  private readonly vms: string[] = [];
+  private readonly namespaces: string[] = [];
+
+  /** A lab namespace with bridge br0 (netns.sh up). */
+  up(ns: string): string {
+    sh(path.join(LAB, 'netns.sh'), ['up', ns, 'br0']);
+    this.namespaces.push(ns);
+    return ns;
+  }
+
+  /** A veth whose `ifname` end goes into `intoNs` and whose other end joins br0 of `labNs`. */
+  veth(labNs: string, ifname: string, intoNs: string): void {
+    sh(path.join(LAB, 'netns.sh'), ['veth', labNs, ifname, 'br0', intoNs]);
+  }
+
+  /** Starts a VM (run.sh); resolves when its console says `LAB: role-ready`. */
+  run(role: string, ns: string, name: string, args: string[] = []): Promise<void> {
+    this.vms.push(name);
+    return new Promise((resolve, reject) => {
+      const p = spawn(path.join(LAB, 'run.sh'), [role, '--ns', ns, '--name', name, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      p.stdout!.on('data', (d) => (out += d));
+      p.stderr!.on('data', (d) => (out += d));
+      p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`run.sh ${role} ${name}: exit ${code}\n${out}`))));
+    });
+  }
+
+  vmctl(args: string[], timeout = 90_000): string {
+    return sh(path.join(LAB, 'vmctl.sh'), args, timeout);
+  }
+
+  /** Stops every VM (graceful poweroff, then qemu killed by vmctl), removes their state, deletes the namespaces. */
+  async cleanup(keepLogsIn?: string): Promise<string[]> {
+    const errs: string[] = [];
+    for (const vm of this.vms) {
+      try {
+        this.vmctl(['stop', vm]);
+      } catch (e) {
+        errs.push(`vmctl stop ${vm}: ${(e as Error).message}`);
+      }
+      const dir = path.join(process.env.LAB_VM_RUN ?? path.join(CACHE, 'run'), vm);
+      try {
+        if (keepLogsIn && existsSync(path.join(dir, 'console.log'))) sh('cp', [path.join(dir, 'console.log'), path.join(keepLogsIn, `${vm}.console.log`)]);
+        sh('rm', ['-rf', dir]);
+      } catch (e) {
+        errs.push((e as Error).message);
+      }
+    }
+    for (const ns of this.namespaces) {
+      try {
+        sh(path.join(LAB, 'netns.sh'), ['down', ns]);
+      } catch (e) {
+        errs.push(`netns.sh down ${ns}: ${(e as Error).message}`);
+      }
+    }
+    return errs;
+  }
+}
