@@ -42,7 +42,7 @@ async function measure(port: number, pid: number, what: string, figures: Record<
   if (r.rejects > 0) throw new Error(`${what} rejected ${r.rejects} good requests`);
   figures[`${what} Access-Requests/s`] = r.requestsPerSecond;
   figures[`${what} Access-Requests per CPU-second`] = r.answeredTotal / cpu;
-  figures[`${what} CPU cores busy`] = cpu / ((load(port).warmupMs! + load(port).durationMs!) / 1000);
+  figures[`${what} CPU cores busy`] = cpu / (r.runMs / 1000);
   figures[`${what} lost`] = r.lost;
 }
 

@@ -12,7 +12,7 @@
  * authenticators are computed over the exact encoding and need the secret.
  */
 import { randomBytes } from 'node:crypto';
-import { bytesText, fromHex, hex, textBytes, u16 } from '../wire/bytes.js';
+import { fromHex, hex, textBytes, u16 } from '../wire/bytes.js';
 import {
   A, AcctStatusType, FramedProtocol, NasPortType, RadiusCode, ServiceType, F as RF, HEADER_LENGTH, intAttr, ipv4Attr, octetsAttr, radiusPacket,
   textAttr, type RadiusAttribute, type RadiusPacket,
@@ -762,10 +762,4 @@ export class RadiusClient {
     }
     return top;
   }
-}
-
-/** Text of an attribute for logs (never a password). */
-export function userNameOf(p: RadiusPacket): string | undefined {
-  const a = p.attributes.find((x) => x.type === A.USER_NAME && 'data' in x);
-  return a && 'data' in a ? bytesText(a.data) : undefined;
 }

@@ -382,6 +382,10 @@ function everyKind(): { frames: { port: number; fromServer: boolean; bytes: Uint
   // Status-Server (RFC 5997) → Access-Accept.
   exchange(1812, { code: 12, identifier: id++, authenticator: ra(5), attributes: [MA()] },
     () => ({ code: 2, identifier: 4, authenticator: new Uint8Array(16), attributes: [MA()] }));
+  // Status-Client (RFC 2865 §3 reserves it; no answer is defined): a lone request.
+  const sc = encode(radiusPacket, { code: 13, identifier: id++, authenticator: ra(6), attributes: [MA()] });
+  signPacket(sc, SECRET);
+  frames.push({ port: 1812, fromServer: false, bytes: sc });
   // Accounting Start / Interim-Update / Stop.
   const acct = (status: number, extra: RadiusAttribute[]) => exchange(1813, { code: 4, identifier: id++, authenticator: new Uint8Array(16), attributes: [
     textAttr(A.USER_NAME, 'alice@isp-a.example'), intAttr(A.ACCT_STATUS_TYPE, status), textAttr(A.ACCT_SESSION_ID, '0000002a'),
@@ -428,7 +432,7 @@ test('tshark: one of every packet code and attribute kind, no malformed packet o
     '-T', 'fields', '-e', 'radius.code', '-e', 'radius.authenticator.valid', '-e', 'radius.authenticator.invalid', '-e', 'radius.User_Password', '-e', 'radius.Tunnel_Type'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const rows = out.trim().split('\n').map((l) => l.split('\t'));
   assert.deepEqual(rows.map((r) => Number(r[0])), frames.map((f) => f.bytes[0]));
-  assert.deepEqual([...new Set(rows.map((r) => Number(r[0])))].sort((a, b) => a - b), [1, 2, 3, 4, 5, 11, 12, 40, 41, 42, 43, 44, 45]);
+  assert.deepEqual([...new Set(rows.map((r) => Number(r[0])))].sort((a, b) => a - b), [1, 2, 3, 4, 5, 11, 12, 13, 40, 41, 42, 43, 44, 45]);
   for (const [i, r] of rows.entries()) {
     assert.notEqual(r[2], '1', `frame ${i + 1}: Wireshark finds the authenticator invalid`);
     // Wireshark checks Accounting-Request and every response it matches to a request; it
