@@ -25,8 +25,15 @@ interface Keyed {
 /** Octets and HMAC pad states of each string secret, computed once (a server has few secrets). */
 const keyed = new Map<string, Keyed>();
 
+/** The same for byte secrets, by identity (a client keeps its secret's array for its life). */
+const keyedBytes = new WeakMap<Uint8Array, Keyed>();
+
 function key(secret: Secret): Keyed {
-  if (typeof secret !== 'string') return { bytes: secret, hmac: hmacMd5Key(secret) };
+  if (typeof secret !== 'string') {
+    let k = keyedBytes.get(secret);
+    if (!k) keyedBytes.set(secret, (k = { bytes: secret, hmac: hmacMd5Key(secret) }));
+    return k;
+  }
   let k = keyed.get(secret);
   if (!k) {
     if (keyed.size > 1024) keyed.clear();
@@ -201,7 +208,10 @@ function computeMessageAuthenticator(b: Uint8Array, maAt: number, secret: Secret
 
 /** MD5(Code+Identifier+Length + `auth` + Attributes + Secret), written at out[at]. */
 function computeAuthenticator(b: Uint8Array, secret: Secret, auth: Uint8Array, out: Uint8Array, at: number): void {
-  md5Context.reset().update(b, 0, F.AUTHENTICATOR).update(auth).update(b, F.ATTRIBUTES, packetLength(b)).update(key(secret).bytes).finish(out, at);
+  // The secret's octets first: deriving them may use the shared MD5 context (HMAC pads), which
+  // must not happen in the middle of this hash.
+  const s = asBytes(secret);
+  md5Context.reset().update(b, 0, F.AUTHENTICATOR).update(auth).update(b, F.ATTRIBUTES, packetLength(b)).update(s).finish(out, at);
 }
 
 /**
