@@ -23,6 +23,10 @@ import { PPPOE_HEADER_LENGTH, writeSessionHeader } from '../wire/pppoe.js';
 import { pppoeDiscoveryFrame, pppoeSessionFrame, PPPOE_SESSION_HEADROOM } from './framing.js';
 import { proxyAvpValues } from './proxy.js';
 import { TimerQueue } from './timer-queue.js';
+import { RadiusClient, type RadiusClientConfig } from '../proto/radius-client.js';
+import { TunnelType, TunnelMediumType } from '../wire/radius-dictionary.js';
+import { ipv4FromString, ipv4ToString } from '../wire/bytes.js';
+import type { ProxyValues } from '../proto/ppp-link.js';
 
 /** Where a domain's LNS is. */
 export interface LnsEntry {
@@ -54,7 +58,15 @@ export interface SseConfig {
   readonly l2tp?: Partial<L2tpConfig<UdpEndpoint>>;
   /** LCP echo interval before hand-off (ms); 0 = off. */
   readonly echoIntervalMs?: number;
+  /**
+   * Ask the carrier RADIUS where a domain's LNS is (RFC 2868 Tunnel-* attributes, RFC 2809)
+   * instead of the static table. Tunnels are tried in Tunnel-Preference order.
+   */
+  readonly carrierRadius?: RadiusClientConfig;
 }
+
+/** The carrier RADIUS client's source ports: socket i uses CARRIER_RADIUS_PORT + i. */
+export const CARRIER_RADIUS_PORT = 51000;
 
 type SessionState = 'lcp' | 'lookup' | 'opening' | 'relaying' | 'closing';
 
@@ -66,6 +78,11 @@ export interface SseSession {
   lns?: LnsEntry;
   /** The L2TP session key (local tunnel id × 65536 + local session id). */
   call?: number | undefined;
+  /** The hand-off values, kept to open the call again on the next LNS. */
+  proxy?: ProxyValues;
+  /** LNS still to try, in preference order (carrier RADIUS). */
+  candidates?: LnsEntry[];
+  radiusToken?: number;
   /** Why the sse refused the session (sent in the PADT's Generic-Error). */
   failure?: string;
   retired?: boolean;
@@ -88,7 +105,9 @@ export class Sse {
   readonly ac: PppoeAc;
   readonly l2tp: L2tpNode<UdpEndpoint>;
   readonly carrier: Host;
+  readonly radius: RadiusClient | undefined;
   readonly counters: Counters = {};
+  private readonly byToken = new Map<number, SseSession>();
   private readonly linkConfig: PppLinkConfig;
   private readonly byCall = new Map<number, SseSession>();
   private tx: SsePort[] = [];
@@ -115,6 +134,10 @@ export class Sse {
     });
     this.carrier = new Host({ name: `${cfg.name}-carrier`, mac: cfg.carrierMac, address: cfg.carrierAddress, prefixLength: cfg.carrierPrefixLength }, now);
     this.carrier.listenUdp(L2TP_PORT);
+    if (cfg.carrierRadius) {
+      this.radius = new RadiusClient(cfg.carrierRadius);
+      for (let i = 0; i < (cfg.carrierRadius.maxSockets ?? 4); i++) this.carrier.listenUdp(CARRIER_RADIUS_PORT + i);
+    }
   }
 
   private count(k: string): void {
@@ -188,6 +211,7 @@ export class Sse {
       this.dirty.add(s);
     }
     this.l2tp.handleTimeout(now);
+    this.radius?.handleTimeout(now);
     this.carrier.handleTimeout(now);
     this.pump(now);
   }
@@ -199,6 +223,7 @@ export class Sse {
     };
     min(this.ac.nextTimeout());
     min(this.carrier.nextTimeout());
+    min(this.radius?.nextTimeout());
     min(this.linkTimers.peek());
     return t;
   }
@@ -252,10 +277,23 @@ export class Sse {
         this.tx.push({ port: 'carrier', frame: t.frame });
         busy = true;
       }
+      const r = this.radius;
+      if (r) {
+        for (let t = r.pollTransmit(); t; t = r.pollTransmit()) {
+          this.carrier.sendUdp(ipv4FromString(t.address), CARRIER_RADIUS_PORT + t.socket, t.port, t.bytes, now);
+          busy = true;
+        }
+        for (let e = r.pollEvent(); e; e = r.pollEvent()) {
+          busy = true;
+          this.radiusEvent(e, now);
+        }
+      }
       for (let e = this.carrier.pollEvent(); e; e = this.carrier.pollEvent()) {
         busy = true;
         if (e.kind === 'udp' && e.dstPort === L2TP_PORT) this.l2tp.handle({ address: e.from, port: e.srcPort }, e.payload, now);
-        else this.count(`carrier.ignored.${e.kind}`);
+        else if (e.kind === 'udp' && r && e.dstPort >= CARRIER_RADIUS_PORT && e.dstPort < CARRIER_RADIUS_PORT + 256) {
+          r.handle({ socket: e.dstPort - CARRIER_RADIUS_PORT, address: ipv4ToString(e.from), port: e.srcPort, bytes: e.payload }, now);
+        } else this.count(`carrier.ignored.${e.kind}`);
       }
     }
   }
@@ -282,18 +320,65 @@ export class Sse {
     s.user = user;
     const at = user.lastIndexOf('@');
     const domain = at >= 0 ? user.slice(at + 1).toLowerCase() : '';
-    const lns = this.cfg.lns.get(domain);
-    if (!lns) {
-      this.count('route.no-lns');
-      this.events.push({ type: 'no-lns', pppoeSessionId: s.ac.id, user, domain });
-      this.setState(s, 'closing');
-      this.dirty.add(s);
-      s.failure = domain ? `No ISP serves the domain "${domain}"` : 'User name has no @domain';
-      s.link.authDecision(false, now, textBytes(s.failure));
+    if (this.radius && domain) {
+      // The carrier RADIUS decides; the CHAP values go along so a RADIUS that wants to can check them.
+      s.proxy = s.link.handOff();
+      this.setState(s, 'lookup');
+      const chap = s.proxy.chap;
+      s.radiusToken = this.radius.accessRequest(
+        { userName: user, auth: chap ? { type: 'chap', id: chap.identifier, challenge: chap.challenge, response: chap.response } : { type: 'pap', password: '' }, callingStationId: macToString(s.ac.mac), nasPortId: `${this.cfg.ac.acName}/${s.ac.id}` },
+        now,
+      );
+      this.byToken.set(s.radiusToken, s);
       return;
     }
+    const lns = this.cfg.lns.get(domain);
+    if (!lns) return this.refuse(s, domain, now);
+    s.proxy = s.link.handOff();
+    this.open(s, lns, now);
+  }
+
+  /** No LNS for the domain: CHAP Failure with the reason, then LCP Terminate and PADT. */
+  private refuse(s: SseSession, domain: string, now: number): void {
+    this.count('route.no-lns');
+    this.events.push({ type: 'no-lns', pppoeSessionId: s.ac.id, user: s.user ?? '', domain });
+    s.failure = domain ? `No ISP serves the domain "${domain}"` : 'User name has no @domain';
+    if (s.state === 'lookup') {
+      // The link was handed off for the lookup: answer the home directly and end the session.
+      this.tx.push({ port: 'access', frame: pppoeSessionFrame(s.ac.mac, this.cfg.accessMac, s.ac.id, { protocol: 0xc223, packet: { kind: 'failure', identifier: s.proxy?.chap?.identifier ?? 0, message: textBytes(s.failure) } }) });
+      this.retire(s, s.failure);
+      return;
+    }
+    this.setState(s, 'closing');
+    this.dirty.add(s);
+    s.link.authDecision(false, now, textBytes(s.failure));
+  }
+
+  private radiusEvent(e: NonNullable<ReturnType<RadiusClient['pollEvent']>>, now: number): void {
+    if (e.type !== 'access-response' && e.type !== 'access-timeout') return;
+    const s = this.byToken.get(e.token);
+    if (!s) return;
+    this.byToken.delete(e.token);
+    s.radiusToken = undefined;
+    if (s.retired) return;
+    const domain = (s.user ?? '').slice((s.user ?? '').lastIndexOf('@') + 1).toLowerCase();
+    if (e.type === 'access-timeout' || !e.accepted) {
+      this.count(e.type === 'access-timeout' ? 'route.radius-timeout' : 'route.radius-reject');
+      return this.refuse(s, domain, now);
+    }
+    const lns = e.reply.tunnels
+      .filter((t) => (t.type ?? TunnelType.L2TP) === TunnelType.L2TP && (t.mediumType ?? TunnelMediumType.IPV4) === TunnelMediumType.IPV4 && t.serverEndpoint && /^\d+\.\d+\.\d+\.\d+$/.test(t.serverEndpoint))
+      .map((t): LnsEntry => ({ name: t.assignmentId ?? t.serverEndpoint!, address: ipv4FromString(t.serverEndpoint!), port: 1701, ...(t.password ? { secret: t.password } : {}) }));
+    if (!lns.length) return this.refuse(s, domain, now);
+    this.count('route.radius-accept');
+    s.candidates = lns.slice(1);
+    this.open(s, lns[0]!, now);
+  }
+
+  /** Opens (or reuses) the tunnel to `lns` and places the call with the proxy AVPs. */
+  private open(s: SseSession, lns: LnsEntry, now: number): void {
     s.lns = lns;
-    const proxy = proxyAvpValues(s.link.handOff());
+    const proxy = proxyAvpValues(s.proxy ?? {});
     this.setState(s, 'opening');
     s.call = this.l2tp.openSession(
       {
@@ -322,6 +407,12 @@ export class Sse {
         if (!s) return;
         this.byCall.delete(e.session);
         s.call = undefined;
+        // The call never came up: the next LNS of the domain, if the carrier RADIUS gave one.
+        if (s.state === 'opening' && s.candidates?.length) {
+          this.count('route.failover');
+          this.open(s, s.candidates.shift()!, now);
+          return;
+        }
         this.count('l2tp.session-down');
         this.end(s, e.result?.message ?? `L2TP: ${e.reason}`, now, false);
         return;
@@ -354,6 +445,7 @@ export class Sse {
 
   /** Ends a session once: CDN when a call exists (and `cdn`), PADT to the home. */
   private end(s: SseSession, reason: string, now: number, cdn: boolean): void {
+    if (s.radiusToken !== undefined) this.byToken.delete(s.radiusToken);
     if (s.call !== undefined) {
       const call = s.call;
       s.call = undefined;

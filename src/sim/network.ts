@@ -28,6 +28,9 @@ import { pppoeClientConfig } from '../proto/pppoe-client.js';
 import { labMac } from '../roles/framing.js';
 import type { Counters } from '../proto/ppp-common.js';
 import { DAE_PORT } from '../roles/nte.js';
+
+/** Shared secret between the sse and an embedded carrier RADIUS. */
+const CARRIER_RADIUS_SECRET = 'carrier-radius';
 import { radiusPacket, textAttr, ipv4Attr, RadiusCode, A } from '../wire/radius.js';
 import { signPacket } from '../wire/radius-crypto.js';
 import { encode } from '../wire/result.js';
@@ -125,10 +128,36 @@ export class Network {
         hostName: t.sse.hostName,
         mru: t.sse.mru,
         lns,
-        l2tp: { hideAvps: t.sse.hideAvps, reliable: { receiveWindow: t.sse.l2tpWindow } },
+        l2tp: { hideAvps: t.sse.hideAvps, reliable: { receiveWindow: t.sse.l2tpWindow, maxRetries: t.sse.l2tpMaxRetries } },
+        ...(t.sse.lnsLookup === 'radius'
+          ? {
+              carrierRadius: {
+                servers: [{ name: 'carrier-radius', address: t.sse.carrierRadiusAddress, secret: textBytes(CARRIER_RADIUS_SECRET), ...(typeof t.sse.carrierRadius === 'string' ? {} : { requireMessageAuthenticator: t.sse.carrierRadius.requireMessageAuthenticator }) }],
+                nasIdentifier: t.sse.name,
+                nasIpAddress: ipv4FromString(t.sse.address),
+              },
+            }
+          : {}),
       },
       now,
     );
+    if (t.sse.lnsLookup === 'radius') {
+      const addr = ipv4FromString(t.sse.carrierRadiusAddress);
+      const mac = own(labMac(MAC_ROLE.radius, 0xff), 'carrier-radius');
+      if (t.sse.carrierRadius === 'embedded') {
+        const cfg = radiusServerConfigSchema.parse({
+          clients: [{ name: t.sse.name, address: t.sse.address, secret: CARRIER_RADIUS_SECRET }],
+          realms: t.isps.map((isp) => ({
+            domain: isp.domain,
+            tunnels: [
+              ...isp.alternateLns.map((x) => ({ type: 'L2TP', medium: 'IPv4', serverEndpoint: x.address, password: isp.lns.tunnelSecret, assignmentId: `${isp.name}-alt`, preference: x.preference })),
+              { type: 'L2TP', medium: 'IPv4', serverEndpoint: isp.lns.address, password: isp.lns.tunnelSecret, assignmentId: isp.lns.name, preference: isp.lns.preference },
+            ],
+          })),
+        });
+        this.embeddedRadius('carrier-radius', seg('carrier'), mac, addr, cfg);
+      } else this.radiusGateway('carrier-radius', seg('carrier'), mac, addr, t.sse.carrierRadius);
+    }
     this.wire(t.sse.name, this.sse, [['access', seg('access')], ['carrier', seg('carrier')]], (p) => this.sse.pollTransmit(), (e) => this.emit({ box: t.sse.name, at: clock.now(), kind: 'sse', event: e as SseEvent }), () => this.sse.pollEvent());
 
     // ---- the core router and the server
@@ -188,51 +217,12 @@ export class Network {
       let radius: RadiusServer | undefined;
       let radiusHost: Host | undefined;
       if (isp.radius === 'embedded') {
-        const rname = `${isp.name}-radius`;
         const cfg = radiusServerConfigSchema.parse({
           clients: [{ name: nteName, address: ipv4ToString(a.radiusNte), secret: radiusSecret }],
           users: isp.users.map((u) => (u.ip ? { name: u.name, password: u.password, framedIp: u.ip, dns: isp.dns } : { name: u.name, password: u.password, pool: isp.name, dns: isp.dns })),
           pools: { [isp.name]: `${ipv4ToString(first)}-${ipv4ToString(last - 1)}` },
         });
-        const server = (radius = new RadiusServer(cfg, { logAuth: true }));
-        const host = (radiusHost = new Host({ name: rname, mac: own(labMac(MAC_ROLE.radius, i + 1), rname), address: a.radiusServer, prefixLength: 24 }, now));
-        host.listenUdp(1812);
-        host.listenUdp(1813);
-        const s = seg(`radius-${isp.name}`);
-        const d = this.drive({
-          name: rname,
-          handleTimeout: (n) => {
-            server.handleTimeout(n);
-            host.handleTimeout(n);
-          },
-          nextTimeout: () => min(server.nextTimeout(), host.nextTimeout()),
-          drain: () => {
-            for (let busy = true; busy; ) {
-              busy = false;
-              for (let e = host.pollEvent(); e; e = host.pollEvent()) {
-                busy = true;
-                if (e.kind === 'udp' && e.dstPort === DAE_PORT) {
-                  this.emit({ box: rname, at: clock.now(), kind: 'radius', event: { type: 'dae-reply', code: e.payload[0] ?? 0, identifier: e.payload[1] ?? 0 } });
-                } else if (e.kind === 'udp') server.handle({ service: e.dstPort === 1813 ? 'acct' : 'auth', address: ipv4ToString(e.from), port: e.srcPort, bytes: e.payload }, clock.now());
-              }
-              for (let x = server.pollTransmit(); x; x = server.pollTransmit()) {
-                busy = true;
-                host.sendUdp(ipv4FromString(x.address), x.service === 'acct' ? 1813 : 1812, x.port, x.bytes, clock.now());
-              }
-              for (let e = server.pollEvent(); e; e = server.pollEvent()) {
-                this.emit({ box: rname, at: clock.now(), kind: 'radius', event: e.type === 'accounting' ? { type: 'accounting', line: e.line } : { type: 'auth', userName: e.userName, accepted: e.accepted, reason: e.reason } });
-              }
-              for (let x = host.pollTransmit(); x; x = host.pollTransmit()) {
-                busy = true;
-                port.send(x.frame);
-              }
-            }
-          },
-        });
-        const port: Port = s.attach(rname, (f) => {
-          host.handle(0, f, clock.now());
-          this.kick(d);
-        });
+        [radius, radiusHost] = this.embeddedRadius(`${isp.name}-radius`, seg(`radius-${isp.name}`), own(labMac(MAC_ROLE.radius, i + 1), `${isp.name}-radius`), a.radiusServer, cfg);
       }
       if (typeof isp.radius !== 'string') this.radiusGateway(`${isp.name}-radius`, seg(`radius-${isp.name}`), own(labMac(MAC_ROLE.radius, i + 1), `${isp.name}-radius`), a.radiusServer, isp.radius);
       this.isps.push({ isp, nte, radius, radiusHost, addresses: a, radiusSecret: textBytes(radiusSecret) });
@@ -290,6 +280,50 @@ export class Network {
     });
     const port = this.segments.get('access')!.attach(name, (f) => { home.handleFrame(f, clock.now()); this.kick(d); }, { isolated: true });
     return home;
+  }
+
+  /** The embedded RADIUS server as a box on `s` (UDP 1812/1813; DAE answers come back as events). */
+  private embeddedRadius(name: string, s: Segment, mac: Uint8Array, address: number, cfg: ReturnType<typeof radiusServerConfigSchema.parse>): [RadiusServer, Host] {
+    const clock = this.clock;
+    const server = new RadiusServer(cfg, { logAuth: true });
+    const host = new Host({ name, mac, address, prefixLength: 24 }, clock.now());
+    host.listenUdp(1812);
+    host.listenUdp(1813);
+    const d = this.drive({
+      name,
+      handleTimeout: (n) => {
+        server.handleTimeout(n);
+        host.handleTimeout(n);
+      },
+      nextTimeout: () => min(server.nextTimeout(), host.nextTimeout()),
+      drain: () => {
+        for (let busy = true; busy; ) {
+          busy = false;
+          for (let e = host.pollEvent(); e; e = host.pollEvent()) {
+            busy = true;
+            if (e.kind === 'udp' && e.dstPort === DAE_PORT) {
+              this.emit({ box: name, at: clock.now(), kind: 'radius', event: { type: 'dae-reply', code: e.payload[0] ?? 0, identifier: e.payload[1] ?? 0 } });
+            } else if (e.kind === 'udp') server.handle({ service: e.dstPort === 1813 ? 'acct' : 'auth', address: ipv4ToString(e.from), port: e.srcPort, bytes: e.payload }, clock.now());
+          }
+          for (let x = server.pollTransmit(); x; x = server.pollTransmit()) {
+            busy = true;
+            host.sendUdp(ipv4FromString(x.address), x.service === 'acct' ? 1813 : 1812, x.port, x.bytes, clock.now());
+          }
+          for (let e = server.pollEvent(); e; e = server.pollEvent()) {
+            this.emit({ box: name, at: clock.now(), kind: 'radius', event: e.type === 'accounting' ? { type: 'accounting', line: e.line } : { type: 'auth', userName: e.userName, accepted: e.accepted, reason: e.reason } });
+          }
+          for (let x = host.pollTransmit(); x; x = host.pollTransmit()) {
+            busy = true;
+            port.send(x.frame);
+          }
+        }
+      },
+    });
+    const port: Port = s.attach(name, (f) => {
+      host.handle(0, f, clock.now());
+      this.kick(d);
+    });
+    return [server, host];
   }
 
   /**

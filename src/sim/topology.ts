@@ -60,8 +60,12 @@ export const ispSchema = z.strictObject({
     tunnelSecret: z.string().min(1),
     /** Refuse tunnels from the carrier (for testing the LAC's failure path). */
     refuseTunnels: z.boolean().default(false),
+    /** Tunnel-Preference the carrier RADIUS gives this LNS (lower is preferred, RFC 2868 §3.8). */
+    preference: z.number().int().min(0).default(10),
     interfaces: interfacesSchema,
   }),
+  /** Further LNS endpoints the carrier RADIUS lists for this domain (no box is built for them): failover. */
+  alternateLns: z.array(z.strictObject({ address: ipv4, preference: z.number().int().min(0) })).default([]),
   radius: radiusRefSchema.default('embedded'),
   pool: cidr,
   gateway: ipv4,
@@ -89,6 +93,8 @@ export const topologySchema = z.strictObject({
     /** static: the isps table below; radius: ask the carrier RADIUS for Tunnel-* attributes. */
     lnsLookup: z.enum(['static', 'radius']).default('static'),
     carrierRadius: radiusRefSchema.default('embedded'),
+    /** The carrier RADIUS's address on the carrier link (with lnsLookup: radius). */
+    carrierRadiusAddress: ipv4.default('192.0.2.253'),
     /** Hide the AVPs RFC 2661 lets us hide (proxy authentication, numbers) with the tunnel secret (§4.3). Wireshark cannot show hidden AVPs. */
     hideAvps: z.boolean().default(false),
     /**
@@ -96,6 +102,11 @@ export const topologySchema = z.strictObject({
      * a carrier LAC with thousands of calls per tunnel needs a wider one.
      */
     l2tpWindow: z.number().int().min(1).max(65535).default(256),
+    /**
+     * Transmissions of a control message before the sse gives a tunnel up (RFC 2661 §5.8
+     * recommends 5, about 30 s with backoff). Fewer fail over to the next LNS sooner.
+     */
+    l2tpMaxRetries: z.number().int().min(1).max(20).default(5),
     interfaces: interfacesSchema,
   }),
   isps: z.array(ispSchema).min(1),
