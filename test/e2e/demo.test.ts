@@ -45,6 +45,7 @@ test('the files are written: pcapng per link, sequence diagram, accounting, summ
   assert.equal(summary.ok, true);
   assert.deepEqual(Object.keys(summary.sessions[0]).sort(), ['dns', 'ip', 'lns', 'pingOk', 'sessionId', 'tunnelId', 'user']);
   const mmd = readFileSync(path.join(out, 'sequence.mmd'), 'utf8');
+  assert.ok(mmd.includes('sse->>carrier-radius: RADIUS Access-Request'), 'the sse asks the carrier RADIUS for the LNS');
   for (const m of ['PADI', 'PADS', 'CHAP Challenge', 'SCCRQ', 'ICCN', 'Access-Request', 'Access-Accept', 'IPCP Configuration Ack', 'Accounting-Request', 'Echo (ping) request', 'PADT', 'CDN']) assert.ok(mmd.includes(m), `diagram shows ${m}`);
   const html = readFileSync(path.join(out, 'sequence.html'), 'utf8');
   assert.ok(!/<script|https?:\/\//i.test(html.replace('http://www.w3.org/2000/svg', '')), 'the HTML loads nothing from the network');
