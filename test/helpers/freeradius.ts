@@ -19,6 +19,9 @@ export interface FreeRadiusOptions {
   readonly debug?: boolean;
   /** FreeRADIUS delays Access-Reject by 1 s by default; 0 keeps tests fast. */
   readonly rejectDelay?: number;
+  /** Listen on this address (default 127.0.0.1), inside network namespace `netns` if given. */
+  readonly address?: string;
+  readonly netns?: string;
 }
 
 export interface FreeRadius {
@@ -54,16 +57,16 @@ export async function freeUdpPort(): Promise<number> {
 
 const MODULES = ['always', 'chap', 'pap', 'files', 'detail', 'expr', 'preprocess'];
 
-function site(authPort: number, acctPort: number): string {
+function site(authPort: number, acctPort: number, address = '127.0.0.1'): string {
   return `server pseudonet {
 	listen {
 		type = auth
-		ipaddr = 127.0.0.1
+		ipaddr = ${address}
 		port = ${authPort}
 	}
 	listen {
 		type = acct
-		ipaddr = 127.0.0.1
+		ipaddr = ${address}
 		port = ${acctPort}
 	}
 	authorize {
@@ -116,14 +119,15 @@ export async function startFreeRadius(o: FreeRadiusOptions): Promise<FreeRadius>
   const authPort = await freeUdpPort();
   let acctPort = await freeUdpPort();
   while (acctPort === authPort) acctPort = await freeUdpPort();
-  writeFileSync(path.join(sitesEnabled, 'pseudonet'), site(authPort, acctPort));
+  writeFileSync(path.join(sitesEnabled, 'pseudonet'), site(authPort, acctPort, o.address));
   writeFileSync(path.join(raddb, 'clients.conf'), o.clients ?? 'client localhost {\n\tipaddr = 127.0.0.1\n\tsecret = testing123\n\trequire_message_authenticator = yes\n}\n');
   const users = path.join(raddb, 'mods-config', 'files', 'authorize');
   rmSync(users, { force: true });
   writeFileSync(users, o.users);
   const logFile = path.join(dir, 'radius.log');
   const args = o.debug === false ? ['-f', '-d', raddb, '-l', logFile] : ['-X', '-d', raddb, '-l', logFile];
-  const child: ChildProcess = spawn('freeradius', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // `ip netns exec` execs freeradius itself: the pid is FreeRADIUS's.
+  const child: ChildProcess = o.netns ? spawn('ip', ['netns', 'exec', o.netns, 'freeradius', ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn('freeradius', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
