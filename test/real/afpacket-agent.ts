@@ -5,7 +5,10 @@
  *   blast IF MS SIZE  send frames as fast as the socket takes them for MS ms; report tx figures
  *   sink IF MS        count frames received for MS ms (starts counting at the first frame)
  *   open IF           open and report, or report the error (code, message)
+ *   blastip IF DSTMAC SRC DST MS   as blast, with IPv4/UDP frames (for a router in the path)
  */
+import { udpPacket } from '../../src/wire/packets.js';
+import { ipv4FromString, macFromString } from '../../src/wire/bytes.js';
 import { AfPacket, type AfPacketError } from '../../src/io/afpacket.js';
 
 const [mode, ...args] = process.argv.slice(2);
@@ -66,12 +69,21 @@ if (mode === 'open') {
   out({ ev: 'loop', sent: a.counters.txFrames, received: got.length, bad, inOrder, keptIntact, tx: a.counters, rx: b.counters, lastError: a.lastError?.message, kernelDrops: b.kernelStats().drops });
   a.close();
   b.close();
-} else if (mode === 'blast') {
-  const ms = Number(args[1]);
-  const size = Number(args[2] ?? 64);
+} else if (mode === 'blast' || mode === 'blastip') {
+  const ip = mode === 'blastip';
+  const ms = Number(ip ? args[4] : args[1]);
+  const size = ip ? 64 : Number(args[2] ?? 64);
   const p = new AfPacket(args[0]!, () => {}, { promisc: false });
-  const dst = new Uint8Array([0x02, 0, 0, 0, 0, 0xbb]);
-  const frames = Array.from({ length: 256 }, (_, i) => frame(dst, p.mac, i, size));
+  const dst = ip ? macFromString(args[1]!) : new Uint8Array([0x02, 0, 0, 0, 0, 0xbb]);
+  const frames = Array.from({ length: 256 }, (_, i) => {
+    if (!ip) return frame(dst, p.mac, i, size);
+    const f = udpPacket({ src: ipv4FromString(args[2]!), dst: ipv4FromString(args[3]!), ttl: 64, identification: i }, 40000 + i, 9, new Uint8Array(18), 14);
+    f.set(dst, 0);
+    f.set(p.mac, 6);
+    f[12] = 0x08;
+    f[13] = 0x00;
+    return f;
+  });
   const t0 = performance.now();
   let queued = 0;
   await new Promise<void>((resolve) => {
