@@ -46,8 +46,8 @@ export class RouteTable {
   len: Uint8Array;
   private freeIds: number[] = [];
   private used = 0;
-  /** Routes per interface, so an interface that goes away can skip the scan when it has none. */
-  private readonly perIf = new Map<number, number>();
+  /** Route ids per interface, so an interface that goes away (a subscriber leaving) costs its own routes only. */
+  private readonly perIf = new Map<number, Set<number>>();
 
   constructor(capacity = 1024) {
     this.nextHop = new Uint32Array(capacity);
@@ -80,7 +80,9 @@ export class RouteTable {
     this.nextHop[id] = r.nextHop ?? 0;
     this.ifIndex[id] = r.ifIndex;
     this.kindCode[id] = KINDS.indexOf(r.kind);
-    this.perIf.set(r.ifIndex, (this.perIf.get(r.ifIndex) ?? 0) + 1);
+    let ids = this.perIf.get(r.ifIndex);
+    if (!ids) this.perIf.set(r.ifIndex, (ids = new Set()));
+    ids.add(id);
     this.lpm.insert(r.prefix, r.prefixLength, id);
     return true;
   }
@@ -97,10 +99,11 @@ export class RouteTable {
 
   /** Removes every route through `ifIndex` (connected ones too). Returns how many. */
   removeInterface(ifIndex: number): number {
-    if (!this.perIf.get(ifIndex)) return 0;
-    const doomed: [number, number][] = [];
-    for (const [p, l, id] of this.lpm.entries()) if (this.ifIndex[id] === ifIndex) doomed.push([p, l]);
+    const ids = this.perIf.get(ifIndex);
+    if (!ids) return 0;
+    const doomed = [...ids].map((id): [number, number] => [this.prefix[id]!, this.len[id]!]);
     for (const [p, l] of doomed) this.remove(p, l, true);
+    this.perIf.delete(ifIndex);
     return doomed.length;
   }
 
@@ -131,7 +134,9 @@ export class RouteTable {
 
   private release(id: number): void {
     const i = this.ifIndex[id]!;
-    this.perIf.set(i, (this.perIf.get(i) ?? 1) - 1);
+    const ids = this.perIf.get(i);
+    ids?.delete(id);
+    if (ids && ids.size === 0) this.perIf.delete(i);
     this.freeIds.push(id);
   }
 
