@@ -1,7 +1,7 @@
 /** The pseudonet command line. */
 import { Command } from 'commander';
-import { registerValidate } from './validate.js';
-import { loadTopology, TopologyError } from '../sim/topology.js';
+import { registerValidate, topologyOrExit } from './validate.js';
+import { loadTopology } from '../sim/topology.js';
 import { runDemo } from '../sim/demo.js';
 import { fileURLToPath } from 'node:url';
 import { writeFileSync } from 'node:fs';
@@ -25,17 +25,8 @@ program
   .option('--topology <file>', 'topology YAML instead of the built-in default (topologies/default.yaml)')
   .option('-v, --verbose', 'log every frame on every link (pino JSON lines on stderr)')
   .action(async (o: { out: string; topology?: string; verbose?: boolean }) => {
-    let topology;
-    try {
-      topology = loadTopology(o.topology ?? DEFAULT_TOPOLOGY);
-    } catch (e) {
-      if (e instanceof TopologyError) {
-        console.error(e.message);
-        process.exitCode = 2;
-        return;
-      }
-      throw e;
-    }
+    const topology = topologyOrExit(o.topology ?? DEFAULT_TOPOLOGY);
+    if (!topology) return;
     const r = runDemo(topology, { out: o.out, logger: createLogger(o.verbose ?? false) });
     writeFileSync(path.join(o.out, 'metrics.prom'), await networkRegistry(r.net).metrics());
     process.exitCode = r.ok ? 0 : 1;
