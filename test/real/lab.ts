@@ -72,7 +72,16 @@ export class Proc {
   waitFor(pred: (l: JsonLine) => boolean, ms: number, what: string): Promise<JsonLine> {
     return new Promise((resolve, reject) => {
       const check = (): boolean => {
-        const l = this.lines.find(pred);
+        let l: JsonLine | undefined;
+        try {
+          l = this.lines.find(pred);
+        } catch (e) {
+          // A predicate that throws must fail the wait, not the line reader (and with it after()).
+          clearTimeout(timer);
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          reject(e as Error);
+          return true;
+        }
         if (l) {
           clearTimeout(timer);
           this.waiters.splice(this.waiters.indexOf(w), 1);
