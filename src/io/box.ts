@@ -7,20 +7,19 @@
  * `nextTimeout()` (the `kick` pattern). `show()` answers the control endpoint;
  * `shutdown()` tears sessions down the way the protocols want before the process exits.
  */
+import { addPoolRoutes, ispPlan, ispRadiusConfig, nteConfig, sseConfig } from '../sim/derive.js';
+import { RadiusBox } from '../roles/radius-box.js';
 import { WallClock, type Clock, type TimerId } from '../sim/clock.js';
 import { Segment } from './link.js';
 import { AfPacket } from './afpacket.js';
 import type { Topology } from '../sim/topology.js';
 import { ipv4FromString, ipv4ToString, textBytes, macToString } from '../wire/bytes.js';
-import { parseCidr, prefixMask } from '../wire/ipv4.js';
 import { Home } from '../roles/home.js';
-import { Sse, type LnsEntry } from '../roles/sse.js';
-import { Nte, DAE_PORT } from '../roles/nte.js';
+import { Sse } from '../roles/sse.js';
+import { Nte } from '../roles/nte.js';
 import { Router } from '../roles/router.js';
 import { Host } from '../roles/host.js';
 import { RadiusServer } from '../roles/radius-server.js';
-import { radiusServerConfigSchema } from '../roles/radius-server-config.js';
-import { pppoeAcConfig } from '../proto/pppoe-ac.js';
 import { pppoeClientConfig } from '../proto/pppoe-client.js';
 import { labMac } from '../roles/framing.js';
 
@@ -195,23 +194,7 @@ export class Box {
         break;
       }
       case 'sse': {
-        const lns = new Map<string, LnsEntry>();
-        for (const isp of t.isps) lns.set(isp.domain.toLowerCase(), { name: isp.lns.name, address: ipv4FromString(isp.lns.address), port: 1701, secret: textBytes(isp.lns.tunnelSecret) });
-        const sse = (this.sse = new Sse(
-          {
-            name,
-            accessMac: mac('access'),
-            carrierMac: mac('carrier'),
-            carrierAddress: ipv4FromString(t.sse.address),
-            carrierPrefixLength: 24,
-            ac: pppoeAcConfig({ acName: t.sse.acName, maxSessionsPerMac: 1 }),
-            hostName: t.sse.hostName,
-            mru: t.sse.mru,
-            lns,
-            l2tp: { hideAvps: t.sse.hideAvps, reliable: { receiveWindow: t.sse.l2tpWindow } },
-          },
-          now,
-        ));
+        const sse = (this.sse = new Sse({ ...sseConfig(t, { access: mac('access'), carrier: mac('carrier') }), name }, now));
         deliver = (p, f) => sse.handleFrame(p as 'access' | 'carrier', f, clock.now());
         this.driver = this.drive({
           handleTimeout: (n) => sse.handleTimeout(n),
@@ -231,10 +214,7 @@ export class Box {
         const router = (this.router = new Router());
         const rCore = router.addInterface({ kind: 'ethernet', name: 'core', mac: mac('core'), address: coreAddr, prefixLength: 24 }, now);
         const rServer = router.addInterface({ kind: 'ethernet', name: 'server', mac: mac('server'), address: ipv4FromString(t.router.serverSide), prefixLength: t.server.prefix }, now);
-        t.isps.forEach((isp, i) => {
-          const [poolNet, poolLen] = parseCidr(isp.pool);
-          router.addRoute({ prefix: (poolNet & prefixMask(poolLen)) >>> 0, prefixLength: poolLen, nextHop: (coreAddr + 1 + i) >>> 0, kind: 'static' });
-        });
+        addPoolRoutes(router, t);
         const byIf = new Map([[rCore, 'core'], [rServer, 'server']]);
         deliver = (p, f) => router.handle(p === 'core' ? rCore : rServer, f, clock.now());
         this.driver = this.drive({
@@ -265,46 +245,11 @@ export class Box {
       case 'nte': {
         const i = where.isp!;
         const isp = t.isps[i]!;
-        const [poolNet, poolLen] = parseCidr(isp.pool);
-        const net = (poolNet & prefixMask(poolLen)) >>> 0;
-        const last = (net | (~prefixMask(poolLen) >>> 0)) >>> 0;
-        const gw = ipv4FromString(isp.gateway);
-        const first = gw === net + 1 ? net + 2 : net + 1;
-        const radiusNte = ipv4FromString(`172.16.${i}.1`);
+        // A real RADIUS server is talked to at its own address and ports; the embedded one runs in this process.
         const external = typeof isp.radius === 'string' ? undefined : isp.radius;
-        const radiusSecret = external ? external.secret : `radius-${isp.name}`;
-        const radiusServerAddr = external ? external.address : `172.16.${i}.2`;
-        const nte = (this.nte = new Nte(
-          {
-            name,
-            carrierMac: mac('carrier'),
-            carrierAddress: ipv4FromString(isp.lns.address),
-            carrierPrefixLength: 24,
-            radiusMac: mac('radius'),
-            radiusAddress: radiusNte,
-            radiusPrefixLength: 24,
-            coreMac: mac('core'),
-            coreAddress: (coreAddr + 1 + i) >>> 0,
-            corePrefixLength: 24,
-            coreGateway: coreAddr,
-            hostName: isp.lns.hostName,
-            lacs: isp.lns.refuseTunnels ? new Map() : new Map([[t.sse.hostName, textBytes(isp.lns.tunnelSecret)]]),
-            lcpPolicy: isp.lcpPolicy,
-            mru: t.sse.mru,
-            gateway: gw,
-            dns: isp.dns.map(ipv4FromString),
-            pool: [first, last - 1],
-            radius: {
-              servers: [{ name: `${isp.name}-radius`, address: radiusServerAddr, secret: textBytes(radiusSecret), ...(external ? { authPort: external.authPort, acctPort: external.acctPort, requireMessageAuthenticator: external.requireMessageAuthenticator } : {}) }],
-              nasIdentifier: name,
-              nasIpAddress: radiusNte,
-            },
-            successMessage: `Welcome to ${isp.name} (${name})`,
-            l2tp: { hideAvps: t.sse.hideAvps, reliable: { receiveWindow: t.sse.l2tpWindow } },
-            dae: { clients: [{ address: radiusServerAddr, secret: textBytes(radiusSecret) }], nasIdentifier: name },
-          },
-          now,
-        ));
+        const plan = ispPlan(t, i);
+        const radius = external ? { address: external.address, authPort: external.authPort, acctPort: external.acctPort } : { address: ipv4ToString(plan.radiusServer) };
+        const nte = (this.nte = new Nte({ ...nteConfig(t, i, { carrier: mac('carrier'), radius: mac('radius'), core: mac('core') }, radius), name }, now));
         deliver = (p, f) => nte.handleFrame(p as 'carrier' | 'radius' | 'core', f, clock.now());
         let radiusLink: ((f: Uint8Array) => void) | undefined;
         this.driver = this.drive({
@@ -318,7 +263,7 @@ export class Box {
             for (let e = nte.pollEvent(); e; e = nte.pollEvent()) emit('nte', e);
           },
         });
-        if (!this.ports.has('radius')) radiusLink = this.embeddedRadius(isp, i, name, radiusNte, radiusSecret, first, last, (f) => { nte.handleFrame('radius', f, clock.now()); this.driver.kick(); });
+        if (!this.ports.has('radius')) radiusLink = this.embeddedRadius(t, i, name, (f) => { nte.handleFrame('radius', f, clock.now()); this.driver.kick(); });
         break;
       }
     }
@@ -326,49 +271,22 @@ export class Box {
   }
 
   /** The ISP's embedded RADIUS server, in this process, on an in-memory link to the nte's `radius` port. */
-  private embeddedRadius(isp: Topology['isps'][number], i: number, nteName: string, radiusNte: number, secret: string, first: number, last: number, toNte: (f: Uint8Array) => void): (f: Uint8Array) => void {
+  private embeddedRadius(t: Topology, i: number, nteName: string, toNte: (f: Uint8Array) => void): (f: Uint8Array) => void {
     const clock = this.clock;
+    const isp = t.isps[i]!;
     const seg = new Segment(`radius-${isp.name}`, clock, {});
-    const cfg = radiusServerConfigSchema.parse({
-      clients: [{ name: nteName, address: ipv4ToString(radiusNte), secret }],
-      users: isp.users.map((u) => (u.ip ? { name: u.name, password: u.password, framedIp: u.ip, dns: isp.dns } : { name: u.name, password: u.password, pool: isp.name, dns: isp.dns })),
-      pools: { [isp.name]: `${ipv4ToString(first)}-${ipv4ToString(last - 1)}` },
-    });
-    const server = (this.radius = new RadiusServer(cfg, { logAuth: true }));
-    const host = new Host({ name: `${isp.name}-radius`, mac: labMac(0x40, i + 1), address: ipv4FromString(`172.16.${i}.2`), prefixLength: 24 }, clock.now());
-    host.listenUdp(1812);
-    host.listenUdp(1813);
+    const box = new RadiusBox(`${isp.name}-radius`, labMac(0x40, i + 1), ispPlan(t, i).radiusServer, ispRadiusConfig(t, i), clock.now());
+    this.radius = box.server;
     const d = this.drive({
-      handleTimeout: (n) => {
-        server.handleTimeout(n);
-        host.handleTimeout(n);
-      },
-      nextTimeout: () => {
-        const a = server.nextTimeout();
-        const b = host.nextTimeout();
-        return a === undefined ? b : b === undefined ? a : Math.min(a, b);
-      },
+      handleTimeout: (n) => box.handleTimeout(n),
+      nextTimeout: () => box.nextTimeout(),
       drain: () => {
-        for (let busy = true; busy; ) {
-          busy = false;
-          for (let e = host.pollEvent(); e; e = host.pollEvent()) {
-            busy = true;
-            if (e.kind === 'udp' && e.dstPort !== DAE_PORT) server.handle({ service: e.dstPort === 1813 ? 'acct' : 'auth', address: ipv4ToString(e.from), port: e.srcPort, bytes: e.payload }, clock.now());
-          }
-          for (let x = server.pollTransmit(); x; x = server.pollTransmit()) {
-            busy = true;
-            host.sendUdp(ipv4FromString(x.address), x.service === 'acct' ? 1813 : 1812, x.port, x.bytes, clock.now());
-          }
-          for (let e = server.pollEvent(); e; e = server.pollEvent()) this.emit('radius', e);
-          for (let x = host.pollTransmit(); x; x = host.pollTransmit()) {
-            busy = true;
-            port.send(x.frame);
-          }
-        }
+        for (let f = box.pollTransmit(); f; f = box.pollTransmit()) port.send(f);
+        for (let e = box.pollEvent(); e; e = box.pollEvent()) this.emit('radius', e);
       },
     });
     const port = seg.attach('radius', (f) => {
-      host.handle(0, f, clock.now());
+      box.handleFrame(f, clock.now());
       d.kick();
     });
     const nteSide = seg.attach(nteName, (f) => toNte(f));

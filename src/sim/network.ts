@@ -14,23 +14,19 @@ import { VirtualClock, type Clock, type TimerId } from './clock.js';
 import { Segment, type Port } from '../io/link.js';
 import { PcapngWriter, LinkType } from '../wire/pcap.js';
 import { ipv4FromString, ipv4ToString, textBytes, macToString } from '../wire/bytes.js';
-import { parseCidr, prefixMask } from '../wire/ipv4.js';
 import type { Topology, Isp } from './topology.js';
 import { Home, type HomeEvent } from '../roles/home.js';
-import { Sse, type SseEvent, type LnsEntry } from '../roles/sse.js';
+import { Sse, type SseEvent } from '../roles/sse.js';
 import { Nte, type NteEvent } from '../roles/nte.js';
 import { Router } from '../roles/router.js';
 import { Host, type HostEvent } from '../roles/host.js';
 import { RadiusServer, type AccountingLine } from '../roles/radius-server.js';
-import { radiusServerConfigSchema } from '../roles/radius-server-config.js';
-import { pppoeAcConfig } from '../proto/pppoe-ac.js';
 import { pppoeClientConfig } from '../proto/pppoe-client.js';
 import { labMac } from '../roles/framing.js';
 import type { Counters } from '../proto/ppp-common.js';
-import { DAE_PORT } from '../roles/nte.js';
-
-/** Shared secret between the sse and an embedded carrier RADIUS. */
-const CARRIER_RADIUS_SECRET = 'carrier-radius';
+import { LINK_PREFIX, addPoolRoutes, carrierRadiusConfig, ispPlan, ispRadiusConfig, nteConfig, sseConfig, type IspPlan } from './derive.js';
+import { RadiusBox } from '../roles/radius-box.js';
+import type { RadiusServerConfig } from '../roles/radius-server-config.js';
 import { radiusPacket, textAttr, ipv4Attr, RadiusCode, A } from '../wire/radius.js';
 import { signPacket } from '../wire/radius-crypto.js';
 import { encode } from '../wire/result.js';
@@ -66,8 +62,8 @@ export interface IspBoxes {
   readonly isp: Isp;
   readonly nte: Nte;
   readonly radius: RadiusServer | undefined;
-  readonly radiusHost: Host | undefined;
-  readonly addresses: { carrier: number; radiusNte: number; radiusServer: number; core: number };
+  readonly radiusBox: RadiusBox | undefined;
+  readonly addresses: IspPlan;
   readonly radiusSecret: Uint8Array;
 }
 
@@ -114,119 +110,43 @@ export class Network {
     };
 
     // ---- the carrier's sse
-    const carrierPrefix = 24;
-    const lns = new Map<string, LnsEntry>();
-    for (const isp of t.isps) lns.set(isp.domain.toLowerCase(), { name: isp.lns.name, address: ipv4FromString(isp.lns.address), port: 1701, secret: textBytes(isp.lns.tunnelSecret) });
-    this.sse = new Sse(
-      {
-        name: t.sse.name,
-        accessMac: own(labMac(MAC_ROLE.sseAccess, 1), t.sse.name),
-        carrierMac: own(labMac(MAC_ROLE.sseCarrier, 1), t.sse.name),
-        carrierAddress: ipv4FromString(t.sse.address),
-        carrierPrefixLength: carrierPrefix,
-        ac: pppoeAcConfig({ acName: t.sse.acName, maxSessionsPerMac: 1 }),
-        hostName: t.sse.hostName,
-        mru: t.sse.mru,
-        lns,
-        l2tp: { hideAvps: t.sse.hideAvps, reliable: { receiveWindow: t.sse.l2tpWindow, maxRetries: t.sse.l2tpMaxRetries } },
-        ...(t.sse.lnsLookup === 'radius'
-          ? {
-              carrierRadius: {
-                servers: [{ name: 'carrier-radius', address: t.sse.carrierRadiusAddress, secret: textBytes(CARRIER_RADIUS_SECRET), ...(typeof t.sse.carrierRadius === 'string' ? {} : { requireMessageAuthenticator: t.sse.carrierRadius.requireMessageAuthenticator }) }],
-                nasIdentifier: t.sse.name,
-                nasIpAddress: ipv4FromString(t.sse.address),
-              },
-            }
-          : {}),
-      },
-      now,
-    );
+    this.sse = new Sse(sseConfig(t, { access: own(labMac(MAC_ROLE.sseAccess, 1), t.sse.name), carrier: own(labMac(MAC_ROLE.sseCarrier, 1), t.sse.name) }), now);
     if (t.sse.lnsLookup === 'radius') {
       const addr = ipv4FromString(t.sse.carrierRadiusAddress);
       const mac = own(labMac(MAC_ROLE.radius, 0xff), 'carrier-radius');
       if (t.sse.carrierRadius === 'embedded') {
-        const cfg = radiusServerConfigSchema.parse({
-          clients: [{ name: t.sse.name, address: t.sse.address, secret: CARRIER_RADIUS_SECRET }],
-          realms: t.isps.map((isp) => ({
-            domain: isp.domain,
-            tunnels: [
-              ...isp.alternateLns.map((x) => ({ type: 'L2TP', medium: 'IPv4', serverEndpoint: x.address, password: isp.lns.tunnelSecret, assignmentId: `${isp.name}-alt`, preference: x.preference })),
-              { type: 'L2TP', medium: 'IPv4', serverEndpoint: isp.lns.address, password: isp.lns.tunnelSecret, assignmentId: isp.lns.name, preference: isp.lns.preference },
-            ],
-          })),
-        });
+        const cfg = carrierRadiusConfig(t);
         this.embeddedRadius('carrier-radius', seg('carrier'), mac, addr, cfg);
       } else this.radiusGateway('carrier-radius', seg('carrier'), mac, addr, t.sse.carrierRadius);
     }
     this.wire(t.sse.name, this.sse, [['access', seg('access')], ['carrier', seg('carrier')]], (p) => this.sse.pollTransmit(), (e) => this.emit({ box: t.sse.name, at: clock.now(), kind: 'sse', event: e as SseEvent }), () => this.sse.pollEvent());
 
     // ---- the core router and the server
-    const coreAddr = ipv4FromString(t.router.ispSide);
-    const corePrefix = 24;
     this.router = new Router();
-    const rCore = this.router.addInterface({ kind: 'ethernet', name: 'core', mac: own(labMac(MAC_ROLE.router, 1), t.router.name), address: coreAddr, prefixLength: corePrefix }, now);
+    const rCore = this.router.addInterface({ kind: 'ethernet', name: 'core', mac: own(labMac(MAC_ROLE.router, 1), t.router.name), address: ipv4FromString(t.router.ispSide), prefixLength: LINK_PREFIX }, now);
     const rServer = this.router.addInterface({ kind: 'ethernet', name: 'server', mac: own(labMac(MAC_ROLE.router, 2), t.router.name), address: ipv4FromString(t.router.serverSide), prefixLength: t.server.prefix }, now);
     this.server = new Host({ name: t.server.name, mac: own(labMac(MAC_ROLE.server, 1), t.server.name), address: ipv4FromString(t.server.address), prefixLength: t.server.prefix, gateway: ipv4FromString(t.server.gateway), udpEchoPorts: [7] }, now);
 
     // ---- one LNS (+ its RADIUS) per ISP
     t.isps.forEach((isp, i) => {
-      const [poolNet, poolLen] = parseCidr(isp.pool);
-      const net = (poolNet & prefixMask(poolLen)) >>> 0;
-      const last = (net | (~prefixMask(poolLen) >>> 0)) >>> 0;
-      const gw = ipv4FromString(isp.gateway);
-      const first = gw === net + 1 ? net + 2 : net + 1;
-      const a = { carrier: ipv4FromString(isp.lns.address), radiusNte: ipv4FromString(`172.16.${i}.1`), radiusServer: ipv4FromString(`172.16.${i}.2`), core: (coreAddr + 1 + i) >>> 0 };
-      const radiusSecret = typeof isp.radius === 'string' ? `radius-${isp.name}` : isp.radius.secret;
-      // A real RADIUS server is reached through a gateway box at the same in-network address.
-      const radiusServerAddr = ipv4ToString(a.radiusServer);
-      const nte = new Nte(
-        {
-          name: isp.lns.name,
-          carrierMac: own(labMac(MAC_ROLE.nteCarrier, i + 1), isp.lns.name),
-          carrierAddress: a.carrier,
-          carrierPrefixLength: carrierPrefix,
-          radiusMac: own(labMac(MAC_ROLE.nteRadius, i + 1), isp.lns.name),
-          radiusAddress: a.radiusNte,
-          radiusPrefixLength: 24,
-          coreMac: own(labMac(MAC_ROLE.nteCore, i + 1), isp.lns.name),
-          coreAddress: a.core,
-          corePrefixLength: corePrefix,
-          coreGateway: coreAddr,
-          hostName: isp.lns.hostName,
-          lacs: isp.lns.refuseTunnels ? new Map() : new Map([[t.sse.hostName, textBytes(isp.lns.tunnelSecret)]]),
-          lcpPolicy: isp.lcpPolicy,
-          mru: t.sse.mru,
-          gateway: gw,
-          dns: isp.dns.map(ipv4FromString),
-          pool: [first, last - 1],
-          radius: {
-            servers: [{ name: `${isp.name}-radius`, address: radiusServerAddr, secret: textBytes(radiusSecret), ...(typeof isp.radius === 'string' ? {} : { requireMessageAuthenticator: isp.radius.requireMessageAuthenticator }) }],
-            nasIdentifier: isp.lns.name,
-            nasIpAddress: a.radiusNte,
-          },
-          successMessage: `Welcome to ${isp.name} (${isp.lns.name})`,
-          l2tp: { hideAvps: t.sse.hideAvps, reliable: { receiveWindow: t.sse.l2tpWindow } },
-          dae: { clients: [{ address: radiusServerAddr, secret: textBytes(radiusSecret) }], nasIdentifier: isp.lns.name },
-        },
-        now,
-      );
+      const a = ispPlan(t, i);
       const nteName = isp.lns.name;
+      // A real RADIUS server is reached through a gateway box at the same in-network address.
+      const macs = { carrier: own(labMac(MAC_ROLE.nteCarrier, i + 1), nteName), radius: own(labMac(MAC_ROLE.nteRadius, i + 1), nteName), core: own(labMac(MAC_ROLE.nteCore, i + 1), nteName) };
+      const nte = new Nte(nteConfig(t, i, macs, { address: ipv4ToString(a.radiusServer) }), now);
       this.wire(nteName, nte, [['carrier', seg('carrier')], ['radius', seg(`radius-${isp.name}`)], ['core', seg('core')]], () => nte.pollTransmit(), (e) => this.emit({ box: nteName, at: clock.now(), kind: 'nte', event: e as NteEvent }), () => nte.pollEvent());
-      this.router.addRoute({ prefix: net, prefixLength: poolLen, nextHop: a.core, kind: 'static' });
 
       let radius: RadiusServer | undefined;
-      let radiusHost: Host | undefined;
+      let radiusBox: RadiusBox | undefined;
       if (isp.radius === 'embedded') {
-        const cfg = radiusServerConfigSchema.parse({
-          clients: [{ name: nteName, address: ipv4ToString(a.radiusNte), secret: radiusSecret }],
-          users: isp.users.map((u) => (u.ip ? { name: u.name, password: u.password, framedIp: u.ip, dns: isp.dns } : { name: u.name, password: u.password, pool: isp.name, dns: isp.dns })),
-          pools: { [isp.name]: `${ipv4ToString(first)}-${ipv4ToString(last - 1)}` },
-        });
-        [radius, radiusHost] = this.embeddedRadius(`${isp.name}-radius`, seg(`radius-${isp.name}`), own(labMac(MAC_ROLE.radius, i + 1), `${isp.name}-radius`), a.radiusServer, cfg);
+        const box = this.embeddedRadius(`${isp.name}-radius`, seg(`radius-${isp.name}`), own(labMac(MAC_ROLE.radius, i + 1), `${isp.name}-radius`), a.radiusServer, ispRadiusConfig(t, i));
+        radius = box.server;
+        radiusBox = box;
       }
       if (typeof isp.radius !== 'string') this.radiusGateway(`${isp.name}-radius`, seg(`radius-${isp.name}`), own(labMac(MAC_ROLE.radius, i + 1), `${isp.name}-radius`), a.radiusServer, isp.radius);
-      this.isps.push({ isp, nte, radius, radiusHost, addresses: a, radiusSecret: textBytes(radiusSecret) });
+      this.isps.push({ isp, nte, radius, radiusBox, addresses: a, radiusSecret: textBytes(a.radiusSecret) });
     });
+    addPoolRoutes(this.router, t);
 
     // ---- router and server wiring
     {
@@ -282,48 +202,26 @@ export class Network {
     return home;
   }
 
-  /** The embedded RADIUS server as a box on `s` (UDP 1812/1813; DAE answers come back as events). */
-  private embeddedRadius(name: string, s: Segment, mac: Uint8Array, address: number, cfg: ReturnType<typeof radiusServerConfigSchema.parse>): [RadiusServer, Host] {
+  /** The embedded RADIUS server as a box on `s`. */
+  private embeddedRadius(name: string, s: Segment, mac: Uint8Array, address: number, cfg: RadiusServerConfig): RadiusBox {
     const clock = this.clock;
-    const server = new RadiusServer(cfg, { logAuth: true });
-    const host = new Host({ name, mac, address, prefixLength: 24 }, clock.now());
-    host.listenUdp(1812);
-    host.listenUdp(1813);
+    const box = new RadiusBox(name, mac, address, cfg, clock.now());
     const d = this.drive({
       name,
-      handleTimeout: (n) => {
-        server.handleTimeout(n);
-        host.handleTimeout(n);
-      },
-      nextTimeout: () => min(server.nextTimeout(), host.nextTimeout()),
+      handleTimeout: (n) => box.handleTimeout(n),
+      nextTimeout: () => box.nextTimeout(),
       drain: () => {
-        for (let busy = true; busy; ) {
-          busy = false;
-          for (let e = host.pollEvent(); e; e = host.pollEvent()) {
-            busy = true;
-            if (e.kind === 'udp' && e.dstPort === DAE_PORT) {
-              this.emit({ box: name, at: clock.now(), kind: 'radius', event: { type: 'dae-reply', code: e.payload[0] ?? 0, identifier: e.payload[1] ?? 0 } });
-            } else if (e.kind === 'udp') server.handle({ service: e.dstPort === 1813 ? 'acct' : 'auth', address: ipv4ToString(e.from), port: e.srcPort, bytes: e.payload }, clock.now());
-          }
-          for (let x = server.pollTransmit(); x; x = server.pollTransmit()) {
-            busy = true;
-            host.sendUdp(ipv4FromString(x.address), x.service === 'acct' ? 1813 : 1812, x.port, x.bytes, clock.now());
-          }
-          for (let e = server.pollEvent(); e; e = server.pollEvent()) {
-            this.emit({ box: name, at: clock.now(), kind: 'radius', event: e.type === 'accounting' ? { type: 'accounting', line: e.line } : { type: 'auth', userName: e.userName, accepted: e.accepted, reason: e.reason } });
-          }
-          for (let x = host.pollTransmit(); x; x = host.pollTransmit()) {
-            busy = true;
-            port.send(x.frame);
-          }
+        for (let f = box.pollTransmit(); f; f = box.pollTransmit()) port.send(f);
+        for (let e = box.pollEvent(); e; e = box.pollEvent()) {
+          this.emit({ box: name, at: clock.now(), kind: 'radius', event: e.type === 'accounting' ? { type: 'accounting', line: e.line } : e.type === 'auth' ? { type: 'auth', userName: e.userName, accepted: e.accepted, reason: e.reason } : e });
         }
       },
     });
     const port: Port = s.attach(name, (f) => {
-      host.handle(0, f, clock.now());
+      box.handleFrame(f, clock.now());
       this.kick(d);
     });
-    return [server, host];
+    return box;
   }
 
   /**
@@ -383,13 +281,12 @@ export class Network {
    */
   disconnectRequest(ispName: string, user: string, identifier = 1): void {
     const b = this.isps.find((x) => x.isp.name === ispName);
-    if (!b || !b.radiusHost) throw new Error(`no embedded RADIUS for ${ispName}`);
+    const rb = b?.radiusBox;
+    if (!b || !rb) throw new Error(`no embedded RADIUS for ${ispName}`);
     const packet = { code: RadiusCode.DISCONNECT_REQUEST, identifier, authenticator: new Uint8Array(16), attributes: [textAttr(A.USER_NAME, user), ipv4Attr(A.NAS_IP_ADDRESS, b.addresses.radiusNte)] };
     const bytes = encode(radiusPacket, packet);
     signPacket(bytes, b.radiusSecret);
-    const host = b.radiusHost;
-    host.listenUdp(DAE_PORT);
-    this.act(`${ispName}-radius`, (now) => host.sendUdp(b.addresses.radiusNte, DAE_PORT, DAE_PORT, bytes, now));
+    this.act(`${ispName}-radius`, (now) => rb.sendDae(b.addresses.radiusNte, bytes, now));
   }
 
   /** Runs `f` on a box and then moves its output (for commands from outside: start, ping...). */

@@ -1,0 +1,81 @@
+/**
+ * The embedded RADIUS server as a box on an Ethernet link: its IP stack (ARP, UDP 1812 and
+ * 1813) and the server core. Answers to our RFC 5176 requests (sent from UDP 3799) come
+ * out as `dae-reply` events. Sans-IO like every role: frames in, frames out.
+ */
+import { Host } from './host.js';
+import { RadiusServer, type RadiusServerEvent } from './radius-server.js';
+import type { RadiusServerConfig } from './radius-server-config.js';
+import { ipv4FromString, ipv4ToString } from '../wire/bytes.js';
+
+import { DAE_PORT } from './nte.js';
+
+export type RadiusBoxEvent = RadiusServerEvent | { readonly type: 'dae-reply'; readonly code: number; readonly identifier: number };
+
+export class RadiusBox {
+  readonly server: RadiusServer;
+  readonly host: Host;
+  private readonly tx: Uint8Array[] = [];
+  private readonly events: RadiusBoxEvent[] = [];
+
+  constructor(name: string, mac: Uint8Array, address: number, cfg: RadiusServerConfig, now: number) {
+    this.server = new RadiusServer(cfg, { logAuth: true });
+    this.host = new Host({ name, mac, address, prefixLength: 24 }, now);
+    this.host.listenUdp(1812);
+    this.host.listenUdp(1813);
+  }
+
+  handleFrame(frame: Uint8Array, now: number): void {
+    this.host.handle(0, frame, now);
+    this.pump(now);
+  }
+
+  handleTimeout(now: number): void {
+    this.server.handleTimeout(now);
+    this.host.handleTimeout(now);
+    this.pump(now);
+  }
+
+  nextTimeout(): number | undefined {
+    const a = this.server.nextTimeout();
+    const b = this.host.nextTimeout();
+    return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+  }
+
+  /** Sends an RFC 5176 request (already signed) to a NAS from UDP 3799. */
+  sendDae(nas: number, bytes: Uint8Array, now: number): void {
+    this.host.listenUdp(DAE_PORT);
+    this.host.sendUdp(nas, DAE_PORT, DAE_PORT, bytes, now);
+    this.pump(now);
+  }
+
+  pollTransmit(): Uint8Array | undefined {
+    return this.tx.shift();
+  }
+
+  pollEvent(): RadiusBoxEvent | undefined {
+    return this.events.shift();
+  }
+
+  private pump(now: number): void {
+    const { host, server } = this;
+    for (let busy = true; busy; ) {
+      busy = false;
+      for (let e = host.pollEvent(); e; e = host.pollEvent()) {
+        busy = true;
+        if (e.kind !== 'udp') continue;
+        if (e.dstPort === DAE_PORT) this.events.push({ type: 'dae-reply', code: e.payload[0] ?? 0, identifier: e.payload[1] ?? 0 });
+        else server.handle({ service: e.dstPort === 1813 ? 'acct' : 'auth', address: ipv4ToString(e.from), port: e.srcPort, bytes: e.payload }, now);
+      }
+      for (let x = server.pollTransmit(); x; x = server.pollTransmit()) {
+        busy = true;
+        host.sendUdp(ipv4FromString(x.address), x.service === 'acct' ? 1813 : 1812, x.port, x.bytes, now);
+      }
+      for (let e = server.pollEvent(); e; e = server.pollEvent()) this.events.push(e);
+      for (let x = host.pollTransmit(); x; x = host.pollTransmit()) {
+        busy = true;
+        this.tx.push(x.frame);
+      }
+    }
+  }
+}

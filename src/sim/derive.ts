@@ -1,0 +1,152 @@
+/**
+ * What a topology means for each box: addresses the topology leaves implicit and the role
+ * configurations. One place, used by the in-process network (src/sim/network.ts) and by
+ * one-box-per-process runs (src/io/box.ts), so both build the same boxes.
+ */
+import { ipv4FromString, ipv4ToString, textBytes } from '../wire/bytes.js';
+import { radiusServerConfigSchema, type RadiusServerConfig } from '../roles/radius-server-config.js';
+import { parseCidr, prefixMask } from '../wire/ipv4.js';
+import { pppoeAcConfig } from '../proto/pppoe-ac.js';
+import type { Topology } from './topology.js';
+import type { SseConfig, LnsEntry } from '../roles/sse.js';
+import type { NteConfig } from '../roles/nte.js';
+import type { Router } from '../roles/router.js';
+
+/** Shared secret between the sse and an embedded carrier RADIUS. */
+export const CARRIER_RADIUS_SECRET = 'carrier-radius';
+/** Prefix length of the carrier, RADIUS and core links. */
+export const LINK_PREFIX = 24;
+
+export interface IspPlan {
+  /** The pool's network and prefix length. */
+  readonly net: number;
+  readonly prefixLength: number;
+  /** Addresses handed to subscribers: [first, last] (the gateway and broadcast left out). */
+  readonly pool: readonly [number, number];
+  readonly gateway: number;
+  /** The LNS on the carrier link, on its RADIUS link, on the core link; the RADIUS server. */
+  readonly carrier: number;
+  readonly radiusNte: number;
+  readonly radiusServer: number;
+  readonly core: number;
+  readonly radiusSecret: string;
+}
+
+/** The addresses of ISP `i`: LNS core = router ispSide + 1 + i, RADIUS link 172.16.i.0/24 (.1 LNS, .2 server). */
+export function ispPlan(t: Topology, i: number): IspPlan {
+  const isp = t.isps[i]!;
+  const [poolNet, prefixLength] = parseCidr(isp.pool);
+  const net = (poolNet & prefixMask(prefixLength)) >>> 0;
+  const last = (net | (~prefixMask(prefixLength) >>> 0)) >>> 0;
+  const gateway = ipv4FromString(isp.gateway);
+  const first = gateway === net + 1 ? net + 2 : net + 1;
+  return {
+    net, prefixLength, pool: [first, last - 1], gateway,
+    carrier: ipv4FromString(isp.lns.address),
+    radiusNte: ipv4FromString(`172.16.${i}.1`),
+    radiusServer: ipv4FromString(`172.16.${i}.2`),
+    core: (ipv4FromString(t.router.ispSide) + 1 + i) >>> 0,
+    radiusSecret: typeof isp.radius === 'string' ? `radius-${isp.name}` : isp.radius.secret,
+  };
+}
+
+/** The sse: the static domain → LNS table, and the carrier RADIUS when the topology asks for it. */
+export function sseConfig(t: Topology, macs: { access: Uint8Array; carrier: Uint8Array }): SseConfig {
+  const lns = new Map<string, LnsEntry>();
+  for (const isp of t.isps) lns.set(isp.domain.toLowerCase(), { name: isp.lns.name, address: ipv4FromString(isp.lns.address), port: 1701, secret: textBytes(isp.lns.tunnelSecret) });
+  const real = typeof t.sse.carrierRadius === 'string' ? undefined : t.sse.carrierRadius;
+  return {
+    name: t.sse.name,
+    accessMac: macs.access,
+    carrierMac: macs.carrier,
+    carrierAddress: ipv4FromString(t.sse.address),
+    carrierPrefixLength: LINK_PREFIX,
+    ac: pppoeAcConfig({ acName: t.sse.acName, maxSessionsPerMac: 1 }),
+    hostName: t.sse.hostName,
+    mru: t.sse.mru,
+    lns,
+    l2tp: { hideAvps: t.sse.hideAvps, reliable: { receiveWindow: t.sse.l2tpWindow, maxRetries: t.sse.l2tpMaxRetries } },
+    ...(t.sse.lnsLookup === 'radius'
+      ? {
+          carrierRadius: {
+            servers: [{ name: 'carrier-radius', address: t.sse.carrierRadiusAddress, secret: textBytes(real ? real.secret : CARRIER_RADIUS_SECRET), ...(real ? { requireMessageAuthenticator: real.requireMessageAuthenticator } : {}) }],
+            nasIdentifier: t.sse.name,
+            nasIpAddress: ipv4FromString(t.sse.address),
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * The LNS of ISP `i`. `radius` is where its RADIUS server answers: the in-process network
+ * always uses the in-network address (a gateway box relays to a real server); a box of
+ * its own talks to the real server's address and ports.
+ */
+export function nteConfig(t: Topology, i: number, macs: { carrier: Uint8Array; radius: Uint8Array; core: Uint8Array }, radius: { address: string; authPort?: number; acctPort?: number }): NteConfig {
+  const isp = t.isps[i]!;
+  const p = ispPlan(t, i);
+  const real = typeof isp.radius === 'string' ? undefined : isp.radius;
+  const secret = textBytes(p.radiusSecret);
+  return {
+    name: isp.lns.name,
+    carrierMac: macs.carrier,
+    carrierAddress: p.carrier,
+    carrierPrefixLength: LINK_PREFIX,
+    radiusMac: macs.radius,
+    radiusAddress: p.radiusNte,
+    radiusPrefixLength: LINK_PREFIX,
+    coreMac: macs.core,
+    coreAddress: p.core,
+    corePrefixLength: LINK_PREFIX,
+    coreGateway: ipv4FromString(t.router.ispSide),
+    hostName: isp.lns.hostName,
+    lacs: isp.lns.refuseTunnels ? new Map() : new Map([[t.sse.hostName, textBytes(isp.lns.tunnelSecret)]]),
+    lcpPolicy: isp.lcpPolicy,
+    mru: t.sse.mru,
+    gateway: p.gateway,
+    dns: isp.dns.map(ipv4FromString),
+    pool: p.pool,
+    radius: {
+      servers: [{ name: `${isp.name}-radius`, ...radius, secret, ...(real ? { requireMessageAuthenticator: real.requireMessageAuthenticator } : {}) }],
+      nasIdentifier: isp.lns.name,
+      nasIpAddress: p.radiusNte,
+    },
+    successMessage: `Welcome to ${isp.name} (${isp.lns.name})`,
+    l2tp: { hideAvps: t.sse.hideAvps, reliable: { receiveWindow: t.sse.l2tpWindow } },
+    dae: { clients: [{ address: radius.address, secret }], nasIdentifier: isp.lns.name },
+  };
+}
+
+/** The core router's route to every ISP's pool, through that ISP's LNS. */
+export function addPoolRoutes(router: Router, t: Topology): void {
+  t.isps.forEach((_, i) => {
+    const p = ispPlan(t, i);
+    router.addRoute({ prefix: p.net, prefixLength: p.prefixLength, nextHop: p.core, kind: 'static' });
+  });
+}
+
+/** The embedded RADIUS server of ISP `i`: its LNS as the client, the ISP's users, the pool. */
+export function ispRadiusConfig(t: Topology, i: number): RadiusServerConfig {
+  const isp = t.isps[i]!;
+  const p = ispPlan(t, i);
+  return radiusServerConfigSchema.parse({
+    clients: [{ name: isp.lns.name, address: ipv4ToString(p.radiusNte), secret: p.radiusSecret }],
+    users: isp.users.map((u) => (u.ip ? { name: u.name, password: u.password, framedIp: u.ip, dns: isp.dns } : { name: u.name, password: u.password, pool: isp.name, dns: isp.dns })),
+    pools: { [isp.name]: `${ipv4ToString(p.pool[0])}-${ipv4ToString(p.pool[1])}` },
+  });
+}
+
+/** The embedded carrier RADIUS: the sse as the client, one realm per ISP with its LNS (and alternates) by preference. */
+export function carrierRadiusConfig(t: Topology): RadiusServerConfig {
+  return radiusServerConfigSchema.parse({
+    clients: [{ name: t.sse.name, address: t.sse.address, secret: CARRIER_RADIUS_SECRET }],
+    realms: t.isps.map((isp) => ({
+      domain: isp.domain,
+      tunnels: [
+        ...isp.alternateLns.map((x) => ({ type: 'L2TP', medium: 'IPv4', serverEndpoint: x.address, password: isp.lns.tunnelSecret, assignmentId: `${isp.name}-alt`, preference: x.preference })),
+        { type: 'L2TP', medium: 'IPv4', serverEndpoint: isp.lns.address, password: isp.lns.tunnelSecret, assignmentId: isp.lns.name, preference: isp.lns.preference },
+      ],
+    })),
+  });
+}
