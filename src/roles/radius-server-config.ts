@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
+import { parseYamlConfig } from '../util/yaml-config.js';
 import { z } from 'zod';
 import { ipv4FromString } from '../wire/bytes.js';
 import { TunnelMediumType, TunnelType } from '../wire/radius.js';
@@ -111,12 +111,6 @@ export class RadiusConfigError extends Error {
   }
 }
 
-function pathString(p: readonly PropertyKey[]): string {
-  let s = '';
-  for (const x of p) s += typeof x === 'number' ? `[${x}]` : s ? `.${String(x)}` : String(x);
-  return s || '(top level)';
-}
-
 /** First and last address (inclusive) of a pool given as a prefix or a range. */
 export function poolBounds(spec: string): [number, number] {
   const m = /^(.+?)\s*-\s*(.+)$/.exec(spec);
@@ -167,15 +161,11 @@ function semanticProblems(c: RadiusServerConfig): string[] {
 
 /** Parses and validates the YAML text. Throws RadiusConfigError listing every problem with its path. */
 export function parseRadiusServerConfig(text: string, file = '<radius config>'): RadiusServerConfig {
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length) throw new RadiusConfigError(file, doc.errors.map((e) => e.message.split('\n')[0]!));
-  const r = radiusServerConfigSchema.safeParse(doc.toJS());
-  if (!r.success) {
-    throw new RadiusConfigError(file, r.error.issues.map((i) => `${pathString(i.path)}: ${/received undefined$/.test(i.message) ? 'required, missing' : i.message}`));
-  }
-  const sem = semanticProblems(r.data);
+  const r = parseYamlConfig(text, radiusServerConfigSchema);
+  if (!r.ok) throw new RadiusConfigError(file, r.problems);
+  const sem = semanticProblems(r.value);
   if (sem.length) throw new RadiusConfigError(file, sem);
-  const cfg = r.data;
+  const cfg = r.value;
   if (cfg.accounting.file !== undefined && file !== '<radius config>' && !path.isAbsolute(cfg.accounting.file)) {
     return { ...cfg, accounting: { ...cfg.accounting, file: path.resolve(path.dirname(file), cfg.accounting.file) } };
   }

@@ -4,7 +4,7 @@
  * Validated with a schema; an error names the path of the bad field, and nothing starts.
  */
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { parseYamlConfig } from '../util/yaml-config.js';
 import { z } from 'zod';
 
 const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, 'an IPv4 address like 192.0.2.1');
@@ -130,12 +130,6 @@ export class TopologyError extends Error {
   }
 }
 
-function pathString(path: readonly PropertyKey[]): string {
-  let s = '';
-  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${String(p)}` : String(p);
-  return s || '(top level)';
-}
-
 /** Cross-field checks a schema cannot express. */
 function semanticProblems(t: Topology): string[] {
   const out: string[] = [];
@@ -167,13 +161,11 @@ function semanticProblems(t: Topology): string[] {
 
 /** Parses and validates topology YAML text. Throws TopologyError listing every problem with its path. */
 export function parseTopology(text: string, file = '<topology>'): Topology {
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length) throw new TopologyError(file, doc.errors.map((e) => e.message.split('\n')[0]!));
-  const r = topologySchema.safeParse(doc.toJS());
-  if (!r.success) throw new TopologyError(file, r.error.issues.map((i) => `${pathString(i.path)}: ${/received undefined$/.test(i.message) ? 'required, missing' : i.message}`));
-  const sem = semanticProblems(r.data);
+  const r = parseYamlConfig(text, topologySchema);
+  if (!r.ok) throw new TopologyError(file, r.problems);
+  const sem = semanticProblems(r.value);
   if (sem.length) throw new TopologyError(file, sem);
-  return r.data;
+  return r.value;
 }
 
 export function loadTopology(file: string): Topology {
