@@ -63,6 +63,8 @@ export interface SseConfig {
    * instead of the static table. Tunnels are tried in Tunnel-Preference order.
    */
   readonly carrierRadius?: RadiusClientConfig;
+  /** Send the proxy LCP and proxy authentication AVPs in the ICCN (default true); without them the LNS negotiates itself. */
+  readonly proxyAvps?: boolean;
 }
 
 /** The carrier RADIUS client's source ports: socket i uses CARRIER_RADIUS_PORT + i. */
@@ -378,7 +380,7 @@ export class Sse {
   /** Opens (or reuses) the tunnel to `lns` and places the call with the proxy AVPs. */
   private open(s: SseSession, lns: LnsEntry, now: number): void {
     s.lns = lns;
-    const proxy = proxyAvpValues(s.proxy ?? {});
+    const proxy = this.cfg.proxyAvps === false ? {} : proxyAvpValues(s.proxy ?? {});
     this.setState(s, 'opening');
     s.call = this.l2tp.openSession(
       {

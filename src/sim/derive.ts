@@ -65,6 +65,7 @@ export function sseConfig(t: Topology, macs: { access: Uint8Array; carrier: Uint
     hostName: t.sse.hostName,
     mru: t.sse.mru,
     lns,
+    proxyAvps: t.sse.proxyAvps,
     l2tp: { hideAvps: t.sse.hideAvps, reliable: { receiveWindow: t.sse.l2tpWindow, maxRetries: t.sse.l2tpMaxRetries } },
     ...(t.sse.lnsLookup === 'radius'
       ? {

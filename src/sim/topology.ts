@@ -97,6 +97,8 @@ export const topologySchema = z.strictObject({
     carrierRadiusAddress: ipv4.default('192.0.2.253'),
     /** Hide the AVPs RFC 2661 lets us hide (proxy authentication, numbers) with the tunnel secret (§4.3). Wireshark cannot show hidden AVPs. */
     hideAvps: z.boolean().default(false),
+    /** Proxy LCP (26–28) and proxy authentication (29–33) AVPs in the ICCN; false acts like a LAC that sends none (xl2tpd). */
+    proxyAvps: z.boolean().default(true),
     /**
      * L2TP Receive Window Size both ends advertise (RFC 2661 §5.8). xl2tpd and Linux use 4–16;
      * a carrier LAC with thousands of calls per tunnel needs a wider one.

@@ -143,3 +143,15 @@ test('isp-b always renegotiates LCP; isp-a takes the proxied LCP and CHAP', () =
   assert.deepEqual(online.sort(), [['alice@isp-a.example', true], ['bob@isp-a.example', true], ['carol@isp-b.example', false]]);
   assert.equal(r.net.isps[1]!.nte.counters['proxy.renegotiated-by-policy'], 1);
 });
+
+test('a LAC that sends no proxy AVPs: the LNS runs LCP and CHAP with the home in-band itself', () => {
+  const r = start(topo((t) => { t.sse.proxyAvps = false; }));
+  r.up();
+  assert.ok(r.net.homes.every((h) => h.isOnline));
+  const online: [string, boolean][] = [];
+  for (const e of r.events) if (e.kind === 'nte' && e.event.type === 'online') online.push([e.event.user, e.event.proxyTaken]);
+  assert.deepEqual(online.sort(), [['alice@isp-a.example', false], ['bob@isp-a.example', false], ['carol@isp-b.example', false]]);
+  assert.equal(r.net.isps[0]!.nte.counters['proxy.none'], 2);
+  // The home answered two CHAP Challenges: the sse's (not checked) and the LNS's (checked by RADIUS).
+  assert.ok(r.events.filter((e) => e.kind === 'radius' && e.event.type === 'auth' && e.box.endsWith('isp-a-radius')).length >= 2);
+});
