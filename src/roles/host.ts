@@ -79,7 +79,8 @@ export interface PingOptions {
 }
 
 export class Host {
-  readonly arp: ArpCache;
+  /** Ethernet only: a point-to-point host has no link addresses to resolve. */
+  readonly arp: ArpCache | undefined;
   readonly counters: HostCounters = {
     rxFrames: 0, txFrames: 0, echoRequestsAnswered: 0, echoRepliesReceived: 0, udpEchoed: 0, udpReceived: 0, icmpErrorsReceived: 0,
     drops: { otherHost: 0, ethertype: 0, malformed: 0, checksum: 0, notForUs: 0, fragment: 0, portUnreachable: 0, arpFailed: 0, arpQueueFull: 0, unsupported: 0 },
@@ -112,8 +113,8 @@ export class Host {
     this.mtu = config.mtu ?? 1500;
     this.ttl = config.ttl ?? 64;
     this.echoPorts = new Set(config.udpEchoPorts ?? [7]);
-    this.arp = new ArpCache(config.arp);
-    if (this.eth) {
+    this.arp = this.eth ? new ArpCache(config.arp) : undefined;
+    if (this.arp) {
       this.arp.addInterface(0, this.mac, this.address, config.prefixLength ?? 24, now);
       this.drainArp(now);
     }
@@ -158,7 +159,7 @@ export class Host {
       const type = u16(frame, 12);
       if (type === EtherType.ARP) {
         const p = parseArp(frame.subarray(ETH));
-        if (p.ok) this.arp.handle(0, p.value, now);
+        if (p.ok) this.arp?.handle(0, p.value, now);
         else c.drops.malformed++;
         this.drainArp(now);
         return;
@@ -175,12 +176,12 @@ export class Host {
 
   handleTimeout(now: number): void {
     this.lastNow = now;
-    this.arp.handleTimeout(now);
+    this.arp?.handleTimeout(now);
     this.drainArp(now);
   }
 
   nextTimeout(): number | undefined {
-    return this.arp.nextTimeout();
+    return this.arp?.nextTimeout();
   }
 
   pollTransmit(): Transmit | undefined {
@@ -193,7 +194,7 @@ export class Host {
   }
 
   showArp(now = this.lastNow): ArpEntryView[] {
-    return this.arp.show(now);
+    return this.arp?.show(now) ?? [];
   }
 
   private ipv4(b: Uint8Array, o: number, l2group: boolean, now: number): void {
@@ -318,11 +319,12 @@ export class Host {
       this.push(pkt);
       return;
     }
-    const mac = this.arp.lookup(0, nh, now);
+    const arp = this.arp!;
+    const mac = arp.lookup(0, nh, now);
     if (mac) {
       pkt.set(mac, 0);
       this.push(pkt);
-    } else if (!this.arp.enqueue(0, nh, pkt, now)) {
+    } else if (!arp.enqueue(0, nh, pkt, now)) {
       this.counters.drops.arpQueueFull++;
     }
     this.drainArp(now);
@@ -334,8 +336,10 @@ export class Host {
   }
 
   private drainArp(_now: number): void {
-    for (let t = this.arp.pollTransmit(); t; t = this.arp.pollTransmit()) this.push(arpFrame(t.packet, this.mac, t.dst));
-    for (let e = this.arp.pollEvent(); e; e = this.arp.pollEvent()) {
+    const arp = this.arp;
+    if (!arp) return;
+    for (let t = arp.pollTransmit(); t; t = arp.pollTransmit()) this.push(arpFrame(t.packet, this.mac, t.dst));
+    for (let e = arp.pollEvent(); e; e = arp.pollEvent()) {
       if (e.kind === 'resolved') {
         for (const f of e.packets) {
           f.set(e.mac, 0);
