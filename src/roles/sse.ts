@@ -74,7 +74,8 @@ type SessionState = 'lcp' | 'lookup' | 'opening' | 'relaying' | 'closing';
 
 export interface SseSession {
   readonly ac: AcSession;
-  readonly link: PppLink;
+  /** The PPP link until the call is up; then released (frames are relayed, not terminated). */
+  link: PppLink | undefined;
   state: SessionState;
   user?: string;
   lns?: LnsEntry;
@@ -193,7 +194,7 @@ export class Sse {
       return;
     }
     if (s.state !== 'lcp') return this.count(`access.drop.frame-while-${s.state}`);
-    s.link.handleFrame(u16(frame, ppp), frame.subarray(ppp + 2, ppp + len), now);
+    s.link!.handleFrame(u16(frame, ppp), frame.subarray(ppp + 2, ppp + len), now);
     this.dirty.add(s);
   }
 
@@ -209,7 +210,7 @@ export class Sse {
   handleTimeout(now: number): void {
     this.ac.handleTimeout(now);
     for (const s of this.linkTimers.due(now)) {
-      s.link.handleTimeout(now);
+      s.link?.handleTimeout(now);
       this.dirty.add(s);
     }
     this.l2tp.handleTimeout(now);
@@ -264,7 +265,7 @@ export class Sse {
         this.dirty.clear();
         for (const s of list) {
           busy = this.serviceLink(s, now) || busy;
-          this.linkTimers.schedule(s, s.state === 'lcp' || s.state === 'closing' ? s.link.nextTimeout() : undefined);
+          this.linkTimers.schedule(s, s.state === 'lcp' || s.state === 'closing' ? s.link?.nextTimeout() : undefined);
         }
       }
       for (let t = this.l2tp.pollTransmit(); t; t = this.l2tp.pollTransmit()) {
@@ -303,11 +304,13 @@ export class Sse {
   /** Moves a pre-hand-off link's output to the wire and acts on its events. Returns whether anything happened. */
   private serviceLink(s: SseSession, now: number): boolean {
     let busy = false;
-    for (let m = s.link.pollTransmit(); m; m = s.link.pollTransmit()) {
+    const link = s.link;
+    if (!link) return false;
+    for (let m = link.pollTransmit(); m; m = link.pollTransmit()) {
       this.tx.push({ port: 'access', frame: pppoeSessionFrame(s.ac.mac, this.cfg.accessMac, s.ac.id, m) });
       busy = true;
     }
-    for (let e = s.link.pollEvent(); e; e = s.link.pollEvent()) {
+    for (let e = link.pollEvent(); e; e = link.pollEvent()) {
       busy = true;
       if (e.type === 'chap-response') this.route(s, bytesText(e.name), now);
       else if (e.type === 'finished') {
@@ -324,7 +327,7 @@ export class Sse {
     const domain = at >= 0 ? user.slice(at + 1).toLowerCase() : '';
     if (this.radius && domain) {
       // The carrier RADIUS decides; the CHAP values go along so a RADIUS that wants to can check them.
-      s.proxy = s.link.handOff();
+      s.proxy = s.link!.handOff();
       this.setState(s, 'lookup');
       const chap = s.proxy.chap;
       s.radiusToken = this.radius.accessRequest(
@@ -336,7 +339,7 @@ export class Sse {
     }
     const lns = this.cfg.lns.get(domain);
     if (!lns) return this.refuse(s, domain, now);
-    s.proxy = s.link.handOff();
+    s.proxy = s.link!.handOff();
     this.open(s, lns, now);
   }
 
@@ -353,7 +356,7 @@ export class Sse {
     }
     this.setState(s, 'closing');
     this.dirty.add(s);
-    s.link.authDecision(false, now, textBytes(s.failure));
+    s.link?.authDecision(false, now, textBytes(s.failure));
   }
 
   private radiusEvent(e: NonNullable<ReturnType<RadiusClient['pollEvent']>>, now: number): void {
@@ -399,6 +402,10 @@ export class Sse {
         const s = this.byCall.get(e.session);
         if (!s) return;
         this.setState(s, 'relaying');
+        // From here every frame is relayed: the PPP link and the hand-off values are no longer needed.
+        s.link = undefined;
+        s.proxy = undefined;
+        s.candidates = undefined;
         this.events.push({ type: 'relaying', pppoeSessionId: s.ac.id, mac: macToString(s.ac.mac), user: s.user!, lns: s.lns!.name, tunnelId: e.tunnelId, sessionId: e.sessionId, peerTunnelId: Math.floor(0), peerSessionId: e.peerSessionId });
         const info = this.l2tp.sessionInfo(e.session);
         if (info) (this.events[this.events.length - 1] as { peerTunnelId: number }).peerTunnelId = info.peerTunnelId;
@@ -454,7 +461,7 @@ export class Sse {
       this.byCall.delete(call);
       this.l2tp.closeSession(call, now, { result: cdn ? CdnResult.ADMINISTRATIVE : CdnResult.LOST_CARRIER, message: reason });
     }
-    s.link.lowerDown(now, reason);
+    s.link?.lowerDown(now, reason);
     this.retire(s, reason);
   }
 
