@@ -43,8 +43,8 @@ export class Home {
   host: Host | undefined;
   address = 0;
   dns: number[] = [];
-  private tx: Uint8Array[] = [];
-  private events: HomeEvent[] = [];
+  private tx: Uint8Array[] | undefined;
+  private events: HomeEvent[] | undefined;
   private online = false;
   private offlineReported = false;
   private lastNow = 0;
@@ -144,11 +144,25 @@ export class Home {
   }
 
   pollTransmit(): Uint8Array | undefined {
-    return this.tx.shift();
+    const q = this.tx;
+    const f = q?.shift();
+    if (q && q.length === 0) this.tx = undefined;
+    return f;
   }
 
   pollEvent(): HomeEvent | undefined {
-    return this.events.shift();
+    const q = this.events;
+    const e = q?.shift();
+    if (q && q.length === 0) this.events = undefined;
+    return e;
+  }
+
+  private send(frame: Uint8Array): void {
+    (this.tx ??= []).push(frame);
+  }
+
+  private emit(e: HomeEvent): void {
+    (this.events ??= []).push(e);
   }
 
   /** Moves outputs and events between the parts until nothing is left to do. */
@@ -156,21 +170,21 @@ export class Home {
     for (let busy = true; busy; ) {
       busy = false;
       for (let t = this.client.pollTransmit(); t; t = this.client.pollTransmit()) {
-        this.tx.push(pppoeDiscoveryFrame(t.dst, this.cfg.mac, t.packet));
+        this.send(pppoeDiscoveryFrame(t.dst, this.cfg.mac, t.packet));
         busy = true;
       }
       for (let e = this.client.pollEvent(); e; e = this.client.pollEvent()) {
         busy = true;
         if (e.type === 'session-up') {
-          this.events.push({ type: 'pppoe-up', sessionId: e.sessionId });
+          this.emit({ type: 'pppoe-up', sessionId: e.sessionId });
           this.link.start(now);
         } else if (e.type === 'session-down') {
           this.link.lowerDown(now, 'padt-received');
           this.goOffline('padt-received');
-        } else this.events.push({ type: 'discovery-failed', reason: e.reason });
+        } else this.emit({ type: 'discovery-failed', reason: e.reason });
       }
       for (let m = this.link.pollTransmit(); m; m = this.link.pollTransmit()) {
-        if (this.client.state === 'session' && this.client.ac) this.tx.push(pppoeSessionFrame(this.client.ac, this.cfg.mac, this.client.sessionId, m));
+        if (this.client.state === 'session' && this.client.ac) this.send(pppoeSessionFrame(this.client.ac, this.cfg.mac, this.client.sessionId, m));
         busy = true;
       }
       for (let e = this.link.pollEvent(); e; e = this.link.pollEvent()) {
@@ -182,11 +196,11 @@ export class Home {
             this.dns = [n.primaryDns, n.secondaryDns].filter((x): x is number => x !== undefined && x !== 0);
             this.host = new Host({ name: this.cfg.name, kind: 'p2p', address: n.localAddress, gateway: n.peerAddress, mtu: this.cfg.mru ?? 1454 }, now);
             this.online = true;
-            this.events.push({ type: 'online', sessionId: this.client.sessionId, address: n.localAddress, peer: n.peerAddress, dns: this.dns });
+            this.emit({ type: 'online', sessionId: this.client.sessionId, address: n.localAddress, peer: n.peerAddress, dns: this.dns });
             break;
           }
           case 'auth-failed':
-            if (e.side === 'peer') this.events.push({ type: 'auth-failed', reason: e.reason, message: e.reason });
+            if (e.side === 'peer') this.emit({ type: 'auth-failed', reason: e.reason, message: e.reason });
             break;
           case 'finished':
             // LCP is down for good: the PPPoE session is no longer needed (RFC 2516 §5.5).
@@ -200,11 +214,11 @@ export class Home {
       const h = this.host;
       if (h) {
         for (let t = h.pollTransmit(); t; t = h.pollTransmit()) {
-          if (this.client.state === 'session' && this.client.ac) this.tx.push(pppoeIpv4Frame(this.client.ac, this.cfg.mac, this.client.sessionId, t.frame));
+          if (this.client.state === 'session' && this.client.ac) this.send(pppoeIpv4Frame(this.client.ac, this.cfg.mac, this.client.sessionId, t.frame));
           busy = true;
         }
         for (let e = h.pollEvent(); e; e = h.pollEvent()) {
-          this.events.push({ type: 'ip', event: e });
+          this.emit({ type: 'ip', event: e });
           busy = true;
         }
       }
@@ -215,7 +229,7 @@ export class Home {
   private goOffline(reason: string): void {
     if (this.offlineReported) return;
     this.offlineReported = true;
-    this.events.push({ type: 'offline', reason });
+    this.emit({ type: 'offline', reason });
     this.online = false;
     this.host = undefined;
   }

@@ -18,6 +18,8 @@ import { parseUdp, udpChecksumOk } from '../wire/udp.js';
 import type { Transmit } from './router.js';
 
 const ETH = 14;
+/** RFC 862 echo on port 7 unless configured otherwise (shared: it is never modified). */
+const DEFAULT_ECHO_PORTS: ReadonlySet<number> = new Set([7]);
 
 export interface HostConfig {
   readonly name: string;
@@ -94,11 +96,12 @@ export class Host {
   private readonly gateway: number;
   private readonly mtu: number;
   private readonly ttl: number;
-  private readonly echoPorts: Set<number>;
-  private readonly listening = new Set<number>();
-  private readonly pings = new Map<number, number>(); // identifier << 16 | sequence → sent at
-  private readonly tx: Uint8Array[] = [];
-  private readonly events: HostEvent[] = [];
+  private readonly echoPorts: ReadonlySet<number>;
+  // Queues and tables exist only while they hold something: a home's stack is one of thousands.
+  private listening: Set<number> | undefined;
+  private pings: Map<number, number> | undefined; // identifier << 16 | sequence → sent at
+  private tx: Uint8Array[] | undefined;
+  private events: HostEvent[] | undefined;
   private ipId = 1;
   private lastNow = 0;
 
@@ -112,7 +115,7 @@ export class Host {
     this.gateway = config.gateway ?? 0;
     this.mtu = config.mtu ?? 1500;
     this.ttl = config.ttl ?? 64;
-    this.echoPorts = new Set(config.udpEchoPorts ?? [7]);
+    this.echoPorts = config.udpEchoPorts ? new Set(config.udpEchoPorts) : DEFAULT_ECHO_PORTS;
     this.arp = this.eth ? new ArpCache(config.arp) : undefined;
     if (this.arp) {
       this.arp.addInterface(0, this.mac, this.address, config.prefixLength ?? 24, now);
@@ -124,20 +127,20 @@ export class Host {
   ping(dst: number, o: PingOptions, now: number): void {
     const identifier = o.identifier ?? 0x5053;
     const data = new Uint8Array(o.size ?? 56).map((_, i) => i & 0xff);
-    this.pings.set(identifier * 0x10000 + o.sequence, now);
+    (this.pings ??= new Map()).set(identifier * 0x10000 + o.sequence, now);
     const msg: IcmpMessage = { kind: 'echo', type: IcmpType.ECHO_REQUEST, code: 0, identifier, sequence: o.sequence, data };
     this.send(icmpPacket({ src: this.address, dst, ttl: o.ttl ?? this.ttl, identification: this.nextId(), flags: o.df ? Ipv4Flag.DF : 0 }, msg, ETH), dst, now);
   }
 
   /** Sends a UDP datagram and listens on `srcPort` for what comes back (`udp` events). */
   sendUdp(dst: number, srcPort: number, dstPort: number, payload: Uint8Array, now: number, o: { ttl?: number; df?: boolean } = {}): void {
-    this.listening.add(srcPort);
+    (this.listening ??= new Set()).add(srcPort);
     this.send(udpPacket({ src: this.address, dst, ttl: o.ttl ?? this.ttl, identification: this.nextId(), flags: o.df ? Ipv4Flag.DF : 0 }, srcPort, dstPort, payload, ETH), dst, now);
   }
 
   /** Delivers UDP datagrams for `port` as events instead of answering port unreachable. */
   listenUdp(port: number): void {
-    this.listening.add(port);
+    (this.listening ??= new Set()).add(port);
   }
 
   handle(_ifIndex: number, frame: Uint8Array, now: number): void {
@@ -185,12 +188,17 @@ export class Host {
   }
 
   pollTransmit(): Transmit | undefined {
-    const frame = this.tx.shift();
+    const q = this.tx;
+    const frame = q?.shift();
+    if (q && q.length === 0) this.tx = undefined;
     return frame && { ifIndex: 0, frame };
   }
 
   pollEvent(): HostEvent | undefined {
-    return this.events.shift();
+    const q = this.events;
+    const e = q?.shift();
+    if (q && q.length === 0) this.events = undefined;
+    return e;
   }
 
   showArp(now = this.lastNow): ArpEntryView[] {
@@ -244,11 +252,12 @@ export class Host {
         this.send(icmpPacket({ src: this.address, dst: src, ttl: this.ttl, identification: this.nextId() }, { ...v, type: IcmpType.ECHO_REPLY, checksum: undefined }, ETH), src, now);
       } else if (v.kind === 'echo' && v.type === IcmpType.ECHO_REPLY) {
         const k = v.identifier * 0x10000 + v.sequence;
-        const sent = this.pings.get(k);
+        const sent = this.pings?.get(k);
         if (sent === undefined) return;
-        this.pings.delete(k);
+        this.pings!.delete(k);
+        if (this.pings!.size === 0) this.pings = undefined;
         c.echoRepliesReceived++;
-        this.events.push({ kind: 'echo-reply', from: src, identifier: v.identifier, sequence: v.sequence, rtt: now - sent, ttl: b[o + 8]!, bytes: body.length });
+        this.emit({ kind: 'echo-reply', from: src, identifier: v.identifier, sequence: v.sequence, rtt: now - sent, ttl: b[o + 8]!, bytes: body.length });
       } else if (v.kind === 'dest-unreachable' || v.kind === 'time-exceeded') {
         const q = parseQuotedIpv4(v.original);
         if (!q.ok) {
@@ -256,7 +265,7 @@ export class Host {
           return;
         }
         c.icmpErrorsReceived++;
-        this.events.push({ kind: 'icmp-error', from: src, type: v.kind === 'time-exceeded' ? IcmpType.TIME_EXCEEDED : IcmpType.DEST_UNREACHABLE, code: v.code, nextHopMtu: v.kind === 'dest-unreachable' ? v.nextHopMtu : 0, quoted: q.value });
+        this.emit({ kind: 'icmp-error', from: src, type: v.kind === 'time-exceeded' ? IcmpType.TIME_EXCEEDED : IcmpType.DEST_UNREACHABLE, code: v.code, nextHopMtu: v.kind === 'dest-unreachable' ? v.nextHopMtu : 0, quoted: q.value });
       }
       return;
     }
@@ -275,9 +284,9 @@ export class Host {
         if (broadcast) return;
         c.udpEchoed++;
         this.send(udpPacket({ src: this.address, dst: src, ttl: this.ttl, identification: this.nextId() }, dstPort, srcPort, payload, ETH), src, now);
-      } else if (this.listening.has(dstPort)) {
+      } else if (this.listening?.has(dstPort)) {
         c.udpReceived++;
-        this.events.push({ kind: 'udp', from: src, srcPort, dstPort, payload });
+        this.emit({ kind: 'udp', from: src, srcPort, dstPort, payload });
       } else if (!broadcast) {
         c.drops.portUnreachable++;
         const original = b.subarray(o, o + Math.min(total, 548));
@@ -295,7 +304,7 @@ export class Host {
       if ((pkt[ETH + 6]! & 0x40) !== 0) {
         // Our own DF packet does not fit our own link: as a kernel would, report it locally.
         const q = parseQuotedIpv4(pkt.subarray(ETH));
-        if (q.ok) this.events.push({ kind: 'icmp-error', from: this.address, type: IcmpType.DEST_UNREACHABLE, code: UnreachCode.FRAG_NEEDED, nextHopMtu: this.mtu, quoted: q.value });
+        if (q.ok) this.emit({ kind: 'icmp-error', from: this.address, type: IcmpType.DEST_UNREACHABLE, code: UnreachCode.FRAG_NEEDED, nextHopMtu: this.mtu, quoted: q.value });
         return;
       }
       for (const f of fragmentIpv4(pkt, ETH, this.mtu, ETH)) this.send(f, dst, now);
@@ -330,9 +339,13 @@ export class Host {
     this.drainArp(now);
   }
 
+  private emit(e: HostEvent): void {
+    (this.events ??= []).push(e);
+  }
+
   private push(frame: Uint8Array): void {
     this.counters.txFrames++;
-    this.tx.push(frame);
+    (this.tx ??= []).push(frame);
   }
 
   private drainArp(_now: number): void {
@@ -347,7 +360,7 @@ export class Host {
         }
       } else {
         this.counters.drops.arpFailed += e.packets.length;
-        this.events.push({ kind: 'arp-failed', ip: e.ip, packets: e.packets.length });
+        this.emit({ kind: 'arp-failed', ip: e.ip, packets: e.packets.length });
       }
     }
   }
