@@ -789,6 +789,11 @@ export class L2tpNode<E> {
     s.state = 'established';
     this.counters.sessions.established++;
     this.events.push({ type: 'session-up', session: sessionKey(t.localId, s.localId), tunnelId: t.localId, sessionId: s.localId, peerSessionId: s.peerId, info: s.call });
+    // The proxy values were for the ICCN and the owner's event; a long-lived session keeps only the rest.
+    if (s.call.proxyLcp || s.call.proxyAuth) {
+      const { proxyLcp: _l, proxyAuth: _a, ...rest } = s.call;
+      s.call = rest;
+    }
   }
 
   private onCdn(t: Tunnel<E>, m: ControlMessage): void {

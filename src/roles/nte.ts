@@ -60,7 +60,10 @@ export interface NteConfig {
   readonly interimMs?: number;
   readonly fsm?: FsmConfig;
   readonly l2tp?: Partial<L2tpConfig<UdpEndpoint>>;
+  /** LCP Echo-Request interval toward each subscriber (ms), 0 = off (default). */
   readonly echoIntervalMs?: number;
+  /** Unanswered Echo-Requests that end a session (default 3, pppd's lcp-echo-failure). */
+  readonly echoFailure?: number;
   /** CHAP Success / PAP Ack message (the home sees it, so it shows who authenticated). */
   readonly successMessage?: string;
 }
@@ -151,7 +154,7 @@ export class Nte {
     this.dae = cfg.dae ? new DynamicAuthorizationServer(cfg.dae) : undefined;
     this.poolNext = cfg.pool[0];
     this.linkConfig = pppLinkConfig({
-      lcp: { mru: cfg.mru, authenticate: ['chap-md5', 'pap'], authenticateWith: [], pppoe: false, echoIntervalMs: cfg.echoIntervalMs ?? 0, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) },
+      lcp: { mru: cfg.mru, authenticate: ['chap-md5', 'pap'], authenticateWith: [], pppoe: false, echoIntervalMs: cfg.echoIntervalMs ?? 0, ...(cfg.echoFailure ? { echoFailure: cfg.echoFailure } : {}), ...(cfg.fsm ? { fsm: cfg.fsm } : {}) },
       authenticator: authenticatorConfig({ name: cfg.hostName, verify: 'external', ...(cfg.successMessage ? { successMessage: textBytes(cfg.successMessage) } : {}) }),
       ipcp: ipcpConfig({ localAddress: cfg.gateway, dns: cfg.dns, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) }),
       counters: this.counters,
@@ -314,7 +317,8 @@ export class Nte {
       case 'session-up': {
         const link = new PppLink(this.linkConfig);
         const s: NteSession = {
-          call: e.session, tunnelId: e.tunnelId, sessionId: e.sessionId, link, info: e.info, state: 'lcp', proxyTaken: false,
+          call: e.session, tunnelId: e.tunnelId, sessionId: e.sessionId, link, state: 'lcp', proxyTaken: false,
+          info: { ...(e.info.callingNumber !== undefined ? { callingNumber: e.info.callingNumber } : {}), ...(e.info.calledNumber !== undefined ? { calledNumber: e.info.calledNumber } : {}) },
           acctSessionId: `${this.cfg.name}-${e.tunnelId.toString(16).padStart(4, '0')}${e.sessionId.toString(16).padStart(4, '0')}-${(++this.acctSeq).toString(16)}`,
           inOctets: 0, outOctets: 0, inPackets: 0, outPackets: 0,
         };
@@ -440,7 +444,9 @@ export class Nte {
           break;
         case 'finished':
           if (!s.ended) {
-            this.end(s, now, s.state === 'up' ? AcctTerminateCause.USER_REQUEST : AcctTerminateCause.NAS_ERROR, e.reason, true);
+            // A subscriber that stopped answering LCP echo is gone: Lost-Carrier (RFC 2866 §5.10), as pppd and accel-ppp report it.
+            const cause = e.reason === 'echo-timeout' ? AcctTerminateCause.LOST_CARRIER : s.state === 'up' ? AcctTerminateCause.USER_REQUEST : AcctTerminateCause.NAS_ERROR;
+            this.end(s, now, cause, e.reason, true);
           }
           break;
         default:

@@ -27,6 +27,8 @@ export class VirtualClock implements Clock {
   private byId = new Map<TimerId, Entry>();
   private seq = 0;
   private nextId = 1;
+  /** Cancelled entries still in the heap. */
+  private cancelled = 0;
   /** Timer callbacks run so far. */
   eventsRun = 0;
 
@@ -51,7 +53,17 @@ export class VirtualClock implements Clock {
     if (e) {
       e.cb = undefined;
       this.byId.delete(id);
+      // Cancelled entries leave the heap lazily; when they outnumber the live ones, rebuild it
+      // so that re-armed timers (every box re-arms after every frame) do not pile up.
+      if (++this.cancelled > 1024 && this.cancelled > this.byId.size) this.compact();
     }
+  }
+
+  private compact(): void {
+    const live = this.heap.filter((x) => x.cb !== undefined);
+    this.heap = [];
+    this.cancelled = 0;
+    for (const x of live) this.push(x);
   }
 
   /** Number of live timers. */
@@ -61,7 +73,10 @@ export class VirtualClock implements Clock {
 
   /** Time of the next live timer, or undefined. */
   peek(): number | undefined {
-    while (this.heap.length && this.heap[0]!.cb === undefined) this.pop();
+    while (this.heap.length && this.heap[0]!.cb === undefined) {
+      this.pop();
+      if (this.cancelled > 0) this.cancelled--;
+    }
     return this.heap[0]?.at;
   }
 

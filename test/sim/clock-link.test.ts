@@ -117,3 +117,14 @@ test('the segment learns MACs: unicast goes to one port, broadcast floods; isola
   c.run();
   assert.deepEqual(got, ['ac<-1']);
 });
+
+test('after thousands of cancellations (the heap is compacted) the live timers still fire once, in order', () => {
+  const c = new VirtualClock();
+  const fired: number[] = [];
+  const ids: number[] = [];
+  for (let i = 0; i < 5000; i++) ids.push(c.setTimer(10_000 - i, () => fired.push(10_000 - i)));
+  for (let i = 0; i < 5000; i++) if (i % 1000 !== 7) c.cancel(ids[i]!);
+  assert.equal(c.pending, 5);
+  c.run();
+  assert.deepEqual(fired, [5993, 6993, 7993, 8993, 9993]);
+});
