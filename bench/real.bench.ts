@@ -2,11 +2,18 @@
  * Real-interface benchmarks (root; only with `npm run bench -- --real`): frames per second
  * through one AF_PACKET attachment, out and in, on a veth pair in a namespace of their own
  * (sender and receiver are separate processes, so each side's cost is its own core's);
- * and IPv4 forwarding through the router box (`pseudonet up --box router`) between two
- * namespaces. Everything created is removed at the end, also on failure.
+ * IPv4 forwarding through the router box (`pseudonet up --box router`) between two
+ * namespaces; and the access chain as processes on veth pairs, each in its own namespace:
+ *
+ *   [home emulator: N homes] ─veth─ [sse] ─veth─ [nte-a + embedded RADIUS] ─veth─ (nothing)
+ *
+ * session setups per second (first PADI to last IPCP up, measured by the emulator) and L2TP
+ * data packets per second between the sse and nte processes (closed-loop pings from every
+ * home to the nte's core address, counted from both boxes' L2TP counters), with the CPU
+ * seconds each process used. Everything created is removed at the end, also on failure.
  */
 import path from 'node:path';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { BenchEntry } from './bench.js';
 import { Lab, ROOT, requireAddon } from '../test/real/lab.js';
@@ -76,11 +83,90 @@ router: { ispSide: 10.255.0.1, serverSide: 203.0.113.1, interfaces: { core: rcor
   });
 }
 
+/** user + system CPU seconds of a process of ours (by pid). */
+function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) / 100; // utime, stime (fields 14, 15) in USER_HZ
+}
+
+interface L2tpSessionCounters { dataIn: number; dataOut: number }
+const l2tpData = async (sock: string): Promise<L2tpSessionCounters> => ((await controlRequest(sock, '/show/counters')) as { l2tp: { sessions: L2tpSessionCounters } }).l2tp.sessions;
+
+/**
+ * The access chain on veth pairs, one process per box: `n` homes dial through the sse to
+ * nte-a (embedded RADIUS, `--homes n` users); then, when `floodSeconds` is given, every
+ * home pings the nte's core address with `window` requests in flight.
+ */
+async function accessChain(n: number, o: { window: number; floodSeconds?: number; floodWindow?: number }): Promise<Record<string, number>> {
+  return withLab(async (lab) => {
+    const work = mkdtempSync(path.join(tmpdir(), 'pseudonet-bench-chain-'));
+    try {
+      const hns = lab.ns('bch');
+      const sns = lab.ns('bcs');
+      const nns = lab.ns('bcn');
+      lab.veth(hns, 'h0', sns, 'acc');
+      lab.veth(sns, 'car0', nns, 'car1');
+      lab.veth(nns, 'core0', nns, 'core1');
+      const topo = path.join(work, 't.yaml');
+      writeFileSync(topo, `sse: { name: sse, address: 192.0.2.254, interfaces: { access: acc, carrier: car0 } }
+isps:
+  - { name: isp-a, domain: isp-a.example, lns: { name: nte-a, address: 192.0.2.1, hostName: nte-a.isp-a.example, tunnelSecret: s, interfaces: { carrier: car1, core: core0 } }, pool: 198.51.100.0/24, gateway: 198.51.100.1, dns: [198.51.100.53] }
+server: { address: 203.0.113.10, gateway: 203.0.113.1 }
+router: { ispSide: 10.255.0.1, serverSide: 203.0.113.1 }
+`);
+      const sock = (b: string): string => path.join(work, `${b}.sock`);
+      const nte = lab.pseudonet('nte', nns, ['up', topo, '--box', 'nte-a', '--homes', String(n), '--control', sock('nte'), '--quiet']);
+      const sse = lab.pseudonet('sse', sns, ['up', topo, '--box', 'sse', '--control', sock('sse'), '--quiet']);
+      await Promise.all([nte, sse].map((p) => p.waitFor((l) => l.ev === 'ready', 30_000, `${p.name} ready`)));
+      const homes = lab.pseudonet('homes', hns, ['up', topo, '--box', 'homes', '--homes', String(n), '--access', 'h0', '--window', String(o.window), '--control', sock('homes'), '--quiet']);
+      await homes.waitFor((l) => l.ev === 'ready', 30_000, 'homes ready');
+      const cpu0 = [homes, sse, nte].map((p) => cpuSeconds(p.pid));
+      const done = (await homes.waitFor((l) => l.ev === 'setup-done', 60_000 + n * 10, 'every home settled')) as { online: number; failed: number; setupsPerSecond: number; setupMs: number };
+      const cpu1 = [homes, sse, nte].map((p) => cpuSeconds(p.pid));
+      const perK = (i: number): number => ((cpu1[i]! - cpu0[i]!) / Math.max(1, done.online)) * 1000;
+      const out: Record<string, number> = {
+        [`setups/s (${n} homes, window ${o.window}, PADI to IPCP up)`]: done.setupsPerSecond,
+        [`homes online of ${n}`]: done.online,
+        'setups failed': done.failed,
+        'CPU s per 1,000 setups: home emulator': perK(0),
+        'CPU s per 1,000 setups: sse': perK(1),
+        'CPU s per 1,000 setups: nte (+ embedded RADIUS)': perK(2),
+      };
+      if (o.floodSeconds) {
+        const [s0, n0] = await Promise.all([l2tpData(sock('sse')), l2tpData(sock('nte'))]);
+        const c0 = [homes, sse, nte].map((p) => cpuSeconds(p.pid));
+        const f = (await controlRequest(sock('homes'), `/flood?dst=10.255.0.2&seconds=${o.floodSeconds}&window=${o.floodWindow ?? 1}`, o.floodSeconds * 1000 + 30_000)) as { seconds: number; replies: number; lost: number; repliesPerSecond: number; rtt: { mean: number } };
+        const c1 = [homes, sse, nte].map((p) => cpuSeconds(p.pid));
+        const [s1, n1] = await Promise.all([l2tpData(sock('sse')), l2tpData(sock('nte'))]);
+        const dt = f.seconds;
+        Object.assign(out, {
+          [`L2TP data packets/s sse → nte (${n} homes pinging, ${o.floodWindow ?? 1} in flight each)`]: (s1.dataOut - s0.dataOut) / dt,
+          'L2TP data packets/s nte → sse': (n1.dataOut - n0.dataOut) / dt,
+          'L2TP data packets/s received by the nte': (n1.dataIn - n0.dataIn) / dt,
+          'L2TP data packets/s received by the sse': (s1.dataIn - s0.dataIn) / dt,
+          'pings/s home → nte → home': f.repliesPerSecond,
+          'pings lost': f.lost,
+          'ping RTT mean (ms)': f.rtt.mean,
+          'CPU busy during the flood: home emulator (cores)': (c1[0]! - c0[0]!) / dt,
+          'CPU busy during the flood: sse (cores)': (c1[1]! - c0[1]!) / dt,
+          'CPU busy during the flood: nte (cores)': (c1[2]! - c0[2]!) / dt,
+        });
+      }
+      return out;
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+}
+
 const entries: BenchEntry[] = real
   ? [
       { name: 'afpacket attachment', measure: () => attachment(64) },
       { name: 'afpacket attachment', measure: () => attachment(1514) },
       { name: 'router box over veth', measure: router },
+      { name: 'access chain over veth', measure: () => accessChain(10_000, { window: 256 }) },
+      { name: 'access chain over veth', measure: () => accessChain(1_000, { window: 256, floodSeconds: 5, floodWindow: 4 }) },
     ]
   : [];
 export default entries;

@@ -3,29 +3,63 @@
  * (the topology's `interfaces: {port: ifname}`), on the wall clock, with a JSON control
  * endpoint on a Unix socket. One JSON line per event on stdout. SIGINT / SIGTERM tear the
  * sessions down (PADT, CDN, StopCCN, Accounting-Stop) before exit.
+ * `pseudonet up FILE --box homes --access IF [--homes N]` is the home emulator: every home of
+ * the topology (or N generated ones) in this process on one interface (src/io/homes.ts).
  * `pseudonet show WHAT --box NAME` and `pseudonet ping ADDR --box NAME` ask a running box.
  */
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { unlinkSync } from 'node:fs';
 import { loadTopology } from '../sim/topology.js';
-import { Box } from '../io/box.js';
+import { Box, type RunningBox } from '../io/box.js';
+import { HomesBox, HOMES_BOX } from '../io/homes.js';
+import { withHomes } from '../sim/load.js';
 import { startControl, controlRequest, defaultControlPath, toJson } from '../io/control.js';
+
+function int(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`not a whole number: ${v}`);
+  return n;
+}
 
 export function registerReal(program: Command): void {
   program
     .command('up')
     .description('run one box of a topology on real interfaces (needs CAP_NET_RAW), until SIGINT / SIGTERM')
     .argument('<file>', 'topology YAML (the box\'s `interfaces: {port: ifname}` name its links)')
-    .requiredOption('--box <name>', 'which box: the sse, an LNS (nte), the router, the server or a home')
+    .requiredOption('--box <name>', `which box: the sse, an LNS (nte), the router, the server, a home, or "${HOMES_BOX}" (the home emulator: every home in this process)`)
     .option('--control <path>', 'control socket (default: $TMPDIR/pseudonet-<box>.sock)')
     .option('--no-start', 'a home waits instead of dialling at once')
-    .option('--quiet', 'no event lines on stdout')
-    .action(async (file: string, o: { box: string; control?: string; start: boolean; quiet?: boolean }) => {
+    .option('--quiet', 'no event lines on stdout (the emulator still prints its setup-done line)')
+    .option('--homes <n>', 'replace the topology\'s homes and users with N generated ones (user<k>@<domain>, as the in-process load does); give the same N to the emulator and the LNS boxes', int)
+    .option('--access <ifname>', `${HOMES_BOX}: the interface every home is on (default: the homes' common interfaces.access)`)
+    .option('--from <k>', `${HOMES_BOX}: first home to run (1-based; its MAC is 02:10 + k)`, int)
+    .option('--count <n>', `${HOMES_BOX}: how many homes from --from (default: all the rest)`, int)
+    .option('--window <n>', `${HOMES_BOX}: homes in setup at once (0 = no limit)`, int, 256)
+    .option('--rate <n>', `${HOMES_BOX}: new setups per second (0 = no limit)`, int, 0)
+    .option('--echo-interval <s>', `${HOMES_BOX}: each home's LCP echo interval in seconds (0 = off)`, Number, 30)
+    .action(async (file: string, o: { box: string; control?: string; start: boolean; quiet?: boolean; homes?: number; access?: string; from?: number; count?: number; window: number; rate: number; echoInterval: number }) => {
       const out = (v: unknown): void => void process.stdout.write(toJson(v) + '\n');
-      let box: Box;
+      let box: RunningBox;
       try {
-        const topology = loadTopology(file);
-        box = new Box(topology, o.box, { autoStart: o.start, ...(o.quiet ? {} : { onEvent: (e) => out({ ev: 'event', at: Math.round(e.at), kind: e.kind, event: e.event }) }) });
+        let topology = loadTopology(file);
+        if (o.homes !== undefined) topology = withHomes(topology, o.homes);
+        const onEvent = o.quiet ? undefined : (e: { at: number; box: string; kind: string; event: unknown }) => out({ ev: 'event', at: Math.round(e.at), ...(o.box === HOMES_BOX ? { box: e.box } : {}), kind: e.kind, event: e.event });
+        if (o.box === HOMES_BOX) {
+          box = new HomesBox(topology, {
+            autoStart: o.start,
+            window: o.window,
+            rate: o.rate,
+            echoIntervalMs: o.echoInterval * 1000,
+            ...(o.access ? { access: o.access } : {}),
+            ...(o.from !== undefined ? { first: o.from } : {}),
+            ...(o.count !== undefined ? { count: o.count } : {}),
+            // The setup summary is printed even when quiet: it is what a load run waits for.
+            onEvent: (e) => {
+              if (e.kind === 'homes') out({ ev: 'setup-done', ...(e.event as object) });
+              else onEvent?.(e);
+            },
+          });
+        } else box = new Box(topology, o.box, { autoStart: o.start, ...(onEvent ? { onEvent } : {}) });
       } catch (e) {
         console.error(`pseudonet up: ${(e as Error).message}`);
         process.exitCode = 2;
@@ -87,9 +121,17 @@ export function registerReal(program: Command): void {
     .option('--box <name>', 'the box (its default control socket)')
     .option('--control <path>', 'control socket')
     .option('-c, --count <n>', 'echo requests', '3')
-    .action(async (address: string, o: { box?: string; control?: string; count: string }) => {
+    .option('--from <home>', `${HOMES_BOX}: which home pings (default: the first online one)`)
+    .option('--flood <seconds>', `${HOMES_BOX}: every online home pings for this long, each keeping --window requests in flight; prints the totals`)
+    .option('--window <n>', 'with --flood: echo requests in flight per home', '1')
+    .action(async (address: string, o: { box?: string; control?: string; count: string; from?: string; flood?: string; window: string }) => {
       try {
-        const r = (await controlRequest(where(o), `/ping?dst=${encodeURIComponent(address)}&count=${Number(o.count)}`)) as { seq: number; rtt: number | null }[];
+        if (o.flood !== undefined) {
+          const secs = Number(o.flood);
+          console.log(JSON.stringify(await controlRequest(where(o), `/flood?dst=${encodeURIComponent(address)}&seconds=${secs}&window=${Number(o.window)}`, secs * 1000 + 30_000), null, 2));
+          return;
+        }
+        const r = (await controlRequest(where(o), `/ping?dst=${encodeURIComponent(address)}&count=${Number(o.count)}${o.from ? `&from=${encodeURIComponent(o.from)}` : ''}`)) as { seq: number; rtt: number | null }[];
         for (const x of r) console.log(x.rtt === null ? `seq ${x.seq}: no answer` : `seq ${x.seq}: ${x.rtt.toFixed(2)} ms`);
         process.exitCode = r.some((x) => x.rtt !== null) ? 0 : 1;
       } catch (e) {

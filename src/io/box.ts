@@ -81,14 +81,14 @@ export function locateBox(t: Topology, name: string): { kind: BoxKind; interface
   throw new Error(`no box named "${name}" in the topology (boxes: ${names.join(', ')})`);
 }
 
-interface Driven {
+export interface Driven {
   handleTimeout(now: number): void;
   nextTimeout(): number | undefined;
   drain(): void;
 }
 
 /** The kick pattern on a clock: after input, drain, then keep one timer at the next timeout. */
-class Driver {
+export class Driver {
   private timer: TimerId | undefined;
   private timerAt: number | undefined;
   stopped = false;
@@ -122,9 +122,23 @@ class Driver {
   }
 }
 
+/**
+ * What `pseudonet up` runs and the control endpoint asks: a `Box` (one box of the topology)
+ * or the home emulator (`HomesBox`, src/io/homes.ts).
+ */
+export interface RunningBox {
+  readonly name: string;
+  readonly kind: string;
+  show(what: string): unknown;
+  /** ICMP echo (from home `from` of an emulator); the RTT in ms, or undefined. */
+  ping(dst: number, timeoutMs?: number, size?: number, from?: string): Promise<number | undefined>;
+  shutdown(timeoutMs?: number): Promise<{ clean: boolean }>;
+  close(): void;
+}
+
 interface SseSessionView { pppoeSessionId: number; mac: string; user: string; lns: string; tunnelId: number; sessionId: number; peerTunnelId: number; peerSessionId: number; since: number }
 
-export class Box {
+export class Box implements RunningBox {
   readonly name: string;
   readonly kind: BoxKind;
   readonly clock: Clock;

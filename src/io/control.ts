@@ -2,7 +2,8 @@
  * The control endpoint of a box run alone: HTTP with JSON answers on a Unix socket (local
  * only, and reachable from any network namespace, since the path is in the file system).
  *   GET /show/<what>             sessions | tunnels | routes | arp | counters | interfaces | events | box
- *   GET /ping?dst=A&count=N      ICMP echo from a home or server box: [{seq, rtt|null}]
+ *   GET /ping?dst=A&count=N[&from=HOME]   ICMP echo from a home or server box (`from`: which home of the emulator): [{seq, rtt|null}]
+ *   GET /flood?dst=A&seconds=S[&window=W&size=B]   the home emulator only: closed-loop pings from every online home
  * `controlRequest` is the client side (`pseudonet show`).
  */
 import http from 'node:http';
@@ -10,7 +11,8 @@ import net from 'node:net';
 import { existsSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Box } from './box.js';
+import type { RunningBox } from './box.js';
+import { HomesBox } from './homes.js';
 import { ipv4FromString } from '../wire/bytes.js';
 
 export function defaultControlPath(box: string): string {
@@ -33,7 +35,7 @@ async function inUse(p: string): Promise<boolean> {
   });
 }
 
-export async function startControl(box: Box, socketPath: string): Promise<http.Server> {
+export async function startControl(box: RunningBox, socketPath: string): Promise<http.Server> {
   if (existsSync(socketPath)) {
     if (await inUse(socketPath)) throw new Error(`control socket ${socketPath} is in use: is box ${box.name} already running? (pseudonet show box --control ${socketPath})`);
     unlinkSync(socketPath); // left by a process that died
@@ -51,14 +53,24 @@ export async function startControl(box: Box, socketPath: string): Promise<http.S
         const dst = ipv4FromString(url.searchParams.get('dst') ?? '');
         const count = Math.min(Number(url.searchParams.get('count') ?? 3), 100);
         const size = Number(url.searchParams.get('size') ?? 56);
+        const from = url.searchParams.get('from') ?? undefined;
         void (async () => {
           const out: { seq: number; rtt: number | null }[] = [];
-          for (let i = 0; i < count; i++) out.push({ seq: i + 1, rtt: (await box.ping(dst, 1000, size)) ?? null });
+          for (let i = 0; i < count; i++) out.push({ seq: i + 1, rtt: (await box.ping(dst, 1000, size, from)) ?? null });
           reply(200, out);
-        })();
+        })().catch((e: Error) => reply(400, { error: e.message }));
         return;
       }
-      reply(404, { error: `no ${url.pathname}: GET /show/<sessions|tunnels|routes|arp|counters|interfaces|events|box> or /ping?dst=A&count=N` });
+      if (url.pathname === '/flood') {
+        if (!(box instanceof HomesBox)) return reply(400, { error: `flood: box ${box.name} is not the home emulator` });
+        const dst = ipv4FromString(url.searchParams.get('dst') ?? '');
+        const seconds = Math.min(Number(url.searchParams.get('seconds') ?? 3), 600);
+        const window = Math.min(Math.max(1, Number(url.searchParams.get('window') ?? 1)), 64);
+        const size = Number(url.searchParams.get('size') ?? 56);
+        box.runFlood(dst, seconds, window, size).then((r) => reply(200, r), (e: Error) => reply(400, { error: e.message }));
+        return;
+      }
+      reply(404, { error: `no ${url.pathname}: GET /show/<sessions|tunnels|routes|arp|counters|interfaces|events|box>, /ping?dst=A&count=N or /flood?dst=A&seconds=S` });
     } catch (e) {
       reply(400, { error: (e as Error).message });
     }
