@@ -34,16 +34,23 @@ export function registerRadius(program: Command): void {
         }
         throw e;
       }
-      const server = await startRadiusServer(config, {
-        ...(opts.bind === undefined ? {} : { bind: opts.bind }),
-        ...(opts.authPort === undefined ? {} : { authPort: opts.authPort }),
-        ...(opts.acctPort === undefined ? {} : { acctPort: opts.acctPort }),
-        logAuth: !opts.quiet,
-        onEvent: (e) => {
-          if (e.type === 'auth') console.log(`auth ${e.accepted ? 'accept' : 'reject'} ${JSON.stringify(e.userName)} from ${e.client} (${e.reason})`);
-          else if (!opts.quiet) console.log(`acct ${e.line.statusType} session ${JSON.stringify(e.line.sessionId ?? '')} user ${JSON.stringify(e.line.userName ?? '')} from ${e.line.client}`);
-        },
-      });
+      let server;
+      try {
+        server = await startRadiusServer(config, {
+          ...(opts.bind === undefined ? {} : { bind: opts.bind }),
+          ...(opts.authPort === undefined ? {} : { authPort: opts.authPort }),
+          ...(opts.acctPort === undefined ? {} : { acctPort: opts.acctPort }),
+          logAuth: !opts.quiet,
+          onEvent: (e) => {
+            if (e.type === 'auth') console.log(`auth ${e.accepted ? 'accept' : 'reject'} ${JSON.stringify(e.userName)} from ${e.client} (${e.reason})`);
+            else if (!opts.quiet) console.log(`acct ${e.line.statusType} session ${JSON.stringify(e.line.sessionId ?? '')} user ${JSON.stringify(e.line.userName ?? '')} from ${e.line.client}`);
+          },
+        });
+      } catch (e) {
+        console.error(`pseudonet radius: ${(e as Error).message}`);
+        process.exitCode = 2;
+        return;
+      }
       console.log(
         `pseudonet radius: listening on ${server.address} auth ${server.authPort} acct ${server.acctPort}` +
           ` (${config.clients.length} clients, ${config.users.length} users, ${config.realms.length} realms${config.accounting.file ? `, accounting to ${config.accounting.file}` : ''})`,

@@ -46,17 +46,45 @@ export async function startRadiusServer(config: RadiusServerConfig, options: Sta
       pump();
     });
   }
-  const listen = (s: dgram.Socket, port: number) =>
+  const listen = (s: dgram.Socket, service: RadiusService, port: number) =>
     new Promise<number>((resolve, reject) => {
-      s.once('error', reject);
+      const failed = (e: NodeJS.ErrnoException): void => {
+        const what = `UDP port ${port} on ${bind} (${service === 'auth' ? 'authentication' : 'accounting'})`;
+        const hint = service === 'auth' ? '--auth-port or listen.authPort' : '--acct-port or listen.acctPort';
+        reject(
+          new Error(
+            e.code === 'EADDRINUSE'
+              ? `${what} is in use: is another RADIUS server running? Stop it or choose another port (${hint})`
+              : e.code === 'EACCES'
+                ? `${what}: permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE; or choose another port with ${hint})`
+                : e.code === 'EADDRNOTAVAIL'
+                  ? `${what}: ${bind} is not an address of this machine (--bind or listen.bind)`
+                  : `${what}: ${e.message}`,
+          ),
+        );
+      };
+      s.once('error', failed);
       s.bind(port, bind, () => {
-        s.off('error', reject);
+        s.off('error', failed);
         s.on('error', () => undefined);
         resolve(s.address().port);
       });
     });
-  const authPort = await listen(sockets.auth, options.authPort ?? config.listen.authPort);
-  const acctPort = await listen(sockets.acct, options.acctPort ?? config.listen.acctPort);
+  let authPort: number;
+  let acctPort: number;
+  try {
+    authPort = await listen(sockets.auth, 'auth', options.authPort ?? config.listen.authPort);
+    acctPort = await listen(sockets.acct, 'acct', options.acctPort ?? config.listen.acctPort);
+  } catch (e) {
+    // Nothing stays open after a failed start.
+    for (const s of Object.values(sockets)) {
+      try {
+        s.close();
+      } catch { /* never bound */ }
+    }
+    if (acctFd !== undefined) closeSync(acctFd);
+    throw e;
+  }
   return {
     core,
     authPort,

@@ -115,6 +115,8 @@ export function nteConfig(t: Topology, i: number, macs: { carrier: Uint8Array; r
     },
     successMessage: `Welcome to ${isp.name} (${isp.lns.name})`,
     l2tp: { hideAvps: t.sse.hideAvps, reliable: { receiveWindow: t.sse.l2tpWindow } },
+    ...(isp.lns.lcpEchoInterval ? { echoIntervalMs: isp.lns.lcpEchoInterval * 1000 } : {}),
+    ...(isp.lns.lcpEchoFailure ? { echoFailure: isp.lns.lcpEchoFailure } : {}),
     dae: { clients: [{ address: radius.address, secret }], nasIdentifier: isp.lns.name },
   };
 }

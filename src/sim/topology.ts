@@ -62,6 +62,13 @@ export const ispSchema = z.strictObject({
     refuseTunnels: z.boolean().default(false),
     /** Tunnel-Preference the carrier RADIUS gives this LNS (lower is preferred, RFC 2868 §3.8). */
     preference: z.number().int().min(0).default(10),
+    /**
+     * LCP Echo-Request interval toward each subscriber, seconds (pppd's lcp-echo-interval);
+     * absent or 0 = off. A subscriber that leaves `lcpEchoFailure` requests unanswered
+     * (default 3) is ended: LCP Terminate, CDN, Accounting-Stop with Lost-Carrier.
+     */
+    lcpEchoInterval: z.number().min(0).optional(),
+    lcpEchoFailure: z.number().int().min(1).max(100).optional(),
     interfaces: interfacesSchema,
   }),
   /** Further LNS endpoints the carrier RADIUS lists for this domain (no box is built for them): failover. */
