@@ -55,7 +55,10 @@ export function registerReal(program: Command): void {
             ...(o.count !== undefined ? { count: o.count } : {}),
             // The setup summary is printed even when quiet: it is what a load run waits for.
             onEvent: (e) => {
-              if (e.kind === 'homes') out({ ev: 'setup-done', ...(e.event as object) });
+              if (e.kind === 'homes') {
+                const { type, ...rest } = e.event as { type: string };
+                out({ ev: type, ...rest });
+              }
               else onEvent?.(e);
             },
           });
