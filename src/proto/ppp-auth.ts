@@ -93,27 +93,70 @@ export type AuthState = (typeof STATE_NAMES)[number];
 
 // ---- CHAP -----------------------------------------------------------------------------
 
-/** CHAP-MD5 authenticator (RFC 1994 §4): Challenge, retransmit, check or hand over the Response, Success/Failure. */
-export class ChapAuthenticator {
-  private s = S_IDLE;
-  /** Identifier of the current Challenge. */
-  identifier = 0;
-  /** The current Challenge value (dropped once decided). */
-  challenge: Uint8Array | undefined;
-  private timerAt: number | undefined;
-  private sent = 0;
-  /** The name in the Response (UTF-8 decoded), for accounting. */
-  peerName: string | undefined;
+/** How a machine retransmits and gives up: counters, the auth-failure it reports, the most sends. */
+interface Retry<C> {
+  readonly protocol: number;
+  readonly side: 'authenticator' | 'peer';
+  /** Counter and failure reason when the last send went unanswered, e.g. `chap.no-response`. */
+  readonly giveUp: string;
+  /** Counter of retransmissions, e.g. `chap.challenge-retransmit`. */
+  readonly retransmit: string;
+  readonly max: (cfg: C) => number;
+}
+
+/** What the four authentication machines share: the RFC state, one retransmit timer, giving up. */
+abstract class AuthMachine<C> {
+  protected s = S_IDLE;
+  protected timerAt: number | undefined;
+  protected sent = 0;
+  protected abstract readonly retry: Retry<C>;
 
   constructor(
-    readonly cfg: AuthenticatorConfig,
-    private readonly sink: AuthSink,
+    readonly cfg: C,
+    protected readonly sink: AuthSink,
     readonly counters: Counters = {},
   ) {}
 
   get state(): AuthState {
     return STATE_NAMES[this.s]!;
   }
+
+  nextTimeout(): number | undefined {
+    return this.timerAt;
+  }
+
+  handleTimeout(now: number): void {
+    if (this.timerAt === undefined || now < this.timerAt || this.s !== S_CHALLENGED) return;
+    this.timerAt = undefined;
+    const r = this.retry;
+    if (this.sent >= r.max(this.cfg)) {
+      this.s = S_FAILURE;
+      count(this.counters, r.giveUp);
+      this.sink.auth({ type: 'auth-failure', protocol: r.protocol, side: r.side, reason: r.giveUp.slice(r.giveUp.indexOf('.') + 1) }, now);
+      return;
+    }
+    count(this.counters, r.retransmit);
+    this.resend(now);
+  }
+
+  /** Sends the current message again (the timer fired and sends are left). */
+  protected abstract resend(now: number): void;
+}
+
+/** CHAP-MD5 authenticator (RFC 1994 §4): Challenge, retransmit, check or hand over the Response, Success/Failure. */
+export class ChapAuthenticator extends AuthMachine<AuthenticatorConfig> {
+  protected readonly retry: Retry<AuthenticatorConfig> = { protocol: PppProtocol.CHAP, side: 'authenticator', giveUp: 'chap.no-response', retransmit: 'chap.challenge-retransmit', max: (c) => c.maxChallenges };
+  protected resend(now: number): void {
+    this.sendChallenge(now);
+  }
+
+  /** Identifier of the current Challenge. */
+  identifier = 0;
+  /** The current Challenge value (dropped once decided). */
+  challenge: Uint8Array | undefined;
+  /** The name in the Response (UTF-8 decoded), for accounting. */
+  peerName: string | undefined;
+
 
   /** Sends the first Challenge (a random identifier and value). */
   start(now: number): void {
@@ -141,22 +184,7 @@ export class ChapAuthenticator {
     this.sink.send({ protocol: PppProtocol.CHAP, packet: { kind: 'challenge', identifier: this.identifier, value: this.challenge!, name: this.cfg.name } });
   }
 
-  nextTimeout(): number | undefined {
-    return this.timerAt;
-  }
 
-  handleTimeout(now: number): void {
-    if (this.timerAt === undefined || now < this.timerAt || this.s !== S_CHALLENGED) return;
-    this.timerAt = undefined;
-    if (this.sent >= this.cfg.maxChallenges) {
-      this.s = S_FAILURE;
-      count(this.counters, 'chap.no-response');
-      this.sink.auth({ type: 'auth-failure', protocol: PppProtocol.CHAP, side: 'authenticator', reason: 'no-response' }, now);
-      return;
-    }
-    count(this.counters, 'chap.challenge-retransmit');
-    this.sendChallenge(now);
-  }
 
   handle(p: ChapPacket, now: number): void {
     if (p.kind !== 'response') {
@@ -236,40 +264,17 @@ export class ChapAuthenticator {
  * comes (RFC 1994 §4.2 has the authenticator answer a repeated Response again), so a lost
  * Success does not leave the link hanging.
  */
-export class ChapPeer {
-  private s = S_IDLE;
+export class ChapPeer extends AuthMachine<PeerConfig> {
+  protected readonly retry: Retry<PeerConfig> = { protocol: PppProtocol.CHAP, side: 'peer', giveUp: 'chap.no-result', retransmit: 'chap.response-retransmit', max: (c) => c.maxRequests };
+  protected resend(now: number): void {
+    this.sendResponse(now);
+  }
   private lastId = -1;
   private lastChallenge: Uint8Array | undefined;
   private lastResponse: Uint8Array | undefined;
-  private timerAt: number | undefined;
-  private sent = 0;
 
-  constructor(
-    readonly cfg: PeerConfig,
-    private readonly sink: AuthSink,
-    readonly counters: Counters = {},
-  ) {}
 
-  get state(): AuthState {
-    return STATE_NAMES[this.s]!;
-  }
 
-  nextTimeout(): number | undefined {
-    return this.timerAt;
-  }
-
-  handleTimeout(now: number): void {
-    if (this.timerAt === undefined || now < this.timerAt || this.s !== S_CHALLENGED) return;
-    this.timerAt = undefined;
-    if (this.sent >= this.cfg.maxRequests) {
-      this.s = S_FAILURE;
-      count(this.counters, 'chap.no-result');
-      this.sink.auth({ type: 'auth-failure', protocol: PppProtocol.CHAP, side: 'peer', reason: 'no-result' }, now);
-      return;
-    }
-    count(this.counters, 'chap.response-retransmit');
-    this.sendResponse(now);
-  }
 
   private sendResponse(now: number): void {
     this.sent++;
@@ -316,40 +321,22 @@ export class ChapPeer {
 // ---- PAP ------------------------------------------------------------------------------
 
 /** PAP authenticator (RFC 1334 §2): waits for Authenticate-Request, answers Ack/Nak, repeats the answer for a repeated request. */
-export class PapAuthenticator {
-  private s = S_IDLE;
-  private timerAt: number | undefined;
+export class PapAuthenticator extends AuthMachine<AuthenticatorConfig> {
+  /** One wait (papWaitMs) for the peer's Authenticate-Request; nothing to resend. */
+  protected readonly retry: Retry<AuthenticatorConfig> = { protocol: PppProtocol.PAP, side: 'authenticator', giveUp: 'pap.no-request', retransmit: 'pap.no-request', max: () => 0 };
+  protected resend(): void {}
   private answeredId = -1;
   /** The Peer-ID of the request (UTF-8 decoded), for accounting. */
   peerName: string | undefined;
   private peerId: Uint8Array | undefined;
 
-  constructor(
-    readonly cfg: AuthenticatorConfig,
-    private readonly sink: AuthSink,
-    readonly counters: Counters = {},
-  ) {}
-
-  get state(): AuthState {
-    return STATE_NAMES[this.s]!;
-  }
 
   start(now: number): void {
     this.s = S_CHALLENGED;
     this.timerAt = now + this.cfg.papWaitMs;
   }
 
-  nextTimeout(): number | undefined {
-    return this.timerAt;
-  }
 
-  handleTimeout(now: number): void {
-    if (this.timerAt === undefined || now < this.timerAt || this.s !== S_CHALLENGED) return;
-    this.timerAt = undefined;
-    this.s = S_FAILURE;
-    count(this.counters, 'pap.no-request');
-    this.sink.auth({ type: 'auth-failure', protocol: PppProtocol.PAP, side: 'authenticator', reason: 'no-request' }, now);
-  }
 
   private pendingId = 0;
 
@@ -418,21 +405,13 @@ export class PapAuthenticator {
 }
 
 /** PAP peer: sends Authenticate-Request until an Ack or Nak with its identifier arrives. */
-export class PapPeer {
-  private s = S_IDLE;
-  private timerAt: number | undefined;
-  private identifier = 0;
-  private sent = 0;
-
-  constructor(
-    readonly cfg: PeerConfig,
-    private readonly sink: AuthSink,
-    readonly counters: Counters = {},
-  ) {}
-
-  get state(): AuthState {
-    return STATE_NAMES[this.s]!;
+export class PapPeer extends AuthMachine<PeerConfig> {
+  protected readonly retry: Retry<PeerConfig> = { protocol: PppProtocol.PAP, side: 'peer', giveUp: 'pap.no-answer', retransmit: 'pap.request-retransmit', max: (c) => c.maxRequests };
+  protected resend(now: number): void {
+    this.sendRequest(now);
   }
+  private identifier = 0;
+
 
   start(now: number): void {
     this.s = S_CHALLENGED;
@@ -447,22 +426,7 @@ export class PapPeer {
     this.sink.send({ protocol: PppProtocol.PAP, packet: { kind: 'auth-req', identifier: this.identifier, peerId: this.cfg.name, password: this.cfg.secret } });
   }
 
-  nextTimeout(): number | undefined {
-    return this.timerAt;
-  }
 
-  handleTimeout(now: number): void {
-    if (this.timerAt === undefined || now < this.timerAt || this.s !== S_CHALLENGED) return;
-    this.timerAt = undefined;
-    if (this.sent >= this.cfg.maxRequests) {
-      this.s = S_FAILURE;
-      count(this.counters, 'pap.no-answer');
-      this.sink.auth({ type: 'auth-failure', protocol: PppProtocol.PAP, side: 'peer', reason: 'no-answer' }, now);
-      return;
-    }
-    count(this.counters, 'pap.request-retransmit');
-    this.sendRequest(now);
-  }
 
   handle(p: PapPacket, now: number): void {
     if (p.kind !== 'auth-ack' && p.kind !== 'auth-nak') {
