@@ -21,7 +21,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import dgram from 'node:dgram';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Lab, ROOT, notRoot, requireAddon, delay, sh, type Proc, type JsonLine } from './lab.js';
+import { Lab, ROOT, notRoot, requireAddon, delay, sh, type Proc, type JsonLine , startAccessChain } from './lab.js';
 import { controlRequest } from '../../src/io/control.js';
 
 const skip = notRoot();
@@ -53,21 +53,7 @@ before(async () => {
   lab.veth(hns, 'h0', sns, 'acc');
   lab.veth(sns, 'car0', nns, 'car1');
   lab.veth(nns, 'core0', nns, 'core1');
-  writeFileSync(TOPO, `name: bad-input
-sse: { name: sse, address: 192.0.2.254, interfaces: { access: acc, carrier: car0 } }
-isps:
-  - name: isp-a
-    domain: isp-a.example
-    lns: { name: nte-a, address: 192.0.2.1, hostName: nte-a.isp-a.example, tunnelSecret: s, lcpEchoInterval: 1, lcpEchoFailure: 3, interfaces: { carrier: car1, core: core0 } }
-    pool: 198.51.100.0/24
-    gateway: 198.51.100.1
-    dns: [198.51.100.53]
-server: { address: 203.0.113.10, gateway: 203.0.113.1 }
-router: { ispSide: 10.255.0.1, serverSide: 203.0.113.1 }
-`);
-  nte = lab.pseudonet('nte-a', nns, ['up', TOPO, '--box', 'nte-a', '--homes', '3', '--control', sock('nte-a')]);
-  sse = lab.pseudonet('sse', sns, ['up', TOPO, '--box', 'sse', '--control', sock('sse')]);
-  await Promise.all([nte, sse].map((p) => p.waitFor((l) => l.ev === 'ready', 20_000, `${p.name} ready`)));
+  ({ nte, sse } = await startAccessChain(lab, { name: 'bad-input', sns, nns, topo: TOPO, sock, homes: 3 }));
   homesA = homesUp('homesA', ['--count', '2']);
   homesB = homesUp('homesB', ['--from', '3']);
   await Promise.all([homesA, homesB].map((p) => p.waitFor((l) => l.ev === 'setup-done', 20_000, `${p.name} setup-done`)));

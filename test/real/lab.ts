@@ -5,7 +5,7 @@
  * creates is recorded and removed by `cleanup()`, which the tests call in after().
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -265,4 +265,28 @@ export class VmLab {
     }
     return errs;
   }
+}
+
+/**
+ * An sse and an LNS (with its embedded RADIUS and LCP echo every second, 3 failures) as two
+ * processes: the sse's access on `acc` and carrier on `car0` in `sns`; the LNS's carrier on
+ * `car1` and core on `core0` in `nns`. Writes the topology to `topo` and waits until both are ready.
+ */
+export async function startAccessChain(lab: Lab, o: { name: string; sns: string; nns: string; topo: string; sock: (box: string) => string; homes: number }): Promise<{ nte: Proc; sse: Proc }> {
+  writeFileSync(o.topo, `name: ${o.name}
+sse: { name: sse, address: 192.0.2.254, interfaces: { access: acc, carrier: car0 } }
+isps:
+  - name: isp-a
+    domain: isp-a.example
+    lns: { name: nte-a, address: 192.0.2.1, hostName: nte-a.isp-a.example, tunnelSecret: s, lcpEchoInterval: 1, lcpEchoFailure: 3, interfaces: { carrier: car1, core: core0 } }
+    pool: 198.51.100.0/24
+    gateway: 198.51.100.1
+    dns: [198.51.100.53]
+server: { address: 203.0.113.10, gateway: 203.0.113.1 }
+router: { ispSide: 10.255.0.1, serverSide: 203.0.113.1 }
+`);
+  const nte = lab.pseudonet('nte-a', o.nns, ['up', o.topo, '--box', 'nte-a', '--homes', String(o.homes), '--control', o.sock('nte-a')]);
+  const sse = lab.pseudonet('sse', o.sns, ['up', o.topo, '--box', 'sse', '--control', o.sock('sse')]);
+  await Promise.all([nte, sse].map((p) => p.waitFor((l) => l.ev === 'ready', 20_000, `${p.name} ready`)));
+  return { nte, sse };
 }

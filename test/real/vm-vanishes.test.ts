@@ -13,10 +13,10 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Lab, VmLab, CACHE, notRoot, labReady, requireAddon, delay, type Proc, type JsonLine } from './lab.js';
+import { Lab, VmLab, CACHE, notRoot, labReady, requireAddon, delay, type Proc, type JsonLine , startAccessChain } from './lab.js';
 import { controlRequest } from '../../src/io/control.js';
 
 const skip = notRoot() ?? labReady();
@@ -45,21 +45,7 @@ before(async () => {
   vms.veth(labNs, 'h0', hns);
   lab.veth(sns, 'car0', nns, 'car1');
   lab.veth(nns, 'core0', nns, 'core1');
-  writeFileSync(TOPO, `name: vm-vanishes
-sse: { name: sse, address: 192.0.2.254, interfaces: { access: acc, carrier: car0 } }
-isps:
-  - name: isp-a
-    domain: isp-a.example
-    lns: { name: nte-a, address: 192.0.2.1, hostName: nte-a.isp-a.example, tunnelSecret: s, lcpEchoInterval: 1, lcpEchoFailure: 3, interfaces: { carrier: car1, core: core0 } }
-    pool: 198.51.100.0/24
-    gateway: 198.51.100.1
-    dns: [198.51.100.53]
-server: { address: 203.0.113.10, gateway: 203.0.113.1 }
-router: { ispSide: 10.255.0.1, serverSide: 203.0.113.1 }
-`);
-  nte = lab.pseudonet('nte-a', nns, ['up', TOPO, '--box', 'nte-a', '--homes', '3', '--control', sock('nte-a')]);
-  sse = lab.pseudonet('sse', sns, ['up', TOPO, '--box', 'sse', '--control', sock('sse')]);
-  await Promise.all([nte, sse].map((p) => p.waitFor((l) => l.ev === 'ready', 20_000, `${p.name} ready`)));
+  ({ nte, sse } = await startAccessChain(lab, { name: 'vm-vanishes', sns, nns, topo: TOPO, sock, homes: 3 }));
   homes = lab.pseudonet('homes', hns, ['up', TOPO, '--box', 'homes', '--homes', '3', '--count', '2', '--access', 'h0', '--control', sock('homes')]);
   await homes.waitFor((l) => l.ev === 'setup-done', 20_000, 'h1 h2 online');
   await vms.run('pppoe-client', labNs, VM, ['--user', VM_USER, '--pass', 'load-secret', '--set', 'persist=0', '--set', 'lcp_echo=2', '--set', 'pppd_opts=noipv6', '--timeout', '90']);
