@@ -6,7 +6,7 @@
  * of the first session, the accounting records and a summary. `ok` only when every home
  * got an address and every ping was answered.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Network, type NetEvent } from './network.js';
 import type { Topology } from './topology.js';
@@ -57,7 +57,7 @@ export function runDemo(topology: Topology, opts: DemoOptions): DemoResult {
   if (opts.logger) logNetwork(net, opts.logger);
   const t = (at: number): string => `${((at - EPOCH) / 1000).toFixed(3).padStart(8)}s`;
   const problems: string[] = [];
-  const accounting: AccountingLine[] = [];
+  const accounting = net.accounting;
   const byHome = new Map<string, DemoSession>();
   const userHome = new Map(topology.homes.map((h) => [h.user, h.name]));
   for (const h of topology.homes) byHome.set(h.name, { user: h.user, ip: null, dns: [], lns: null, tunnelId: null, sessionId: null, pingOk: false });
@@ -86,7 +86,6 @@ export function runDemo(topology: Topology, opts: DemoOptions): DemoResult {
     if (e.kind === 'sse' && e.event.type === 'no-lns') log(`${t(e.at)}  sse      no LNS for ${e.event.user} (domain ${e.event.domain}): CHAP Failure, PADT`);
     if (e.kind === 'nte' && e.event.type === 'session-ended') log(`${t(e.at)}  ${e.box.padEnd(8)} session ${e.event.tunnelId}/${e.event.sessionId} of ${e.event.user ?? '?'} ended: ${e.event.reason}`);
     if (e.kind === 'nte' && e.event.type === 'auth-rejected') log(`${t(e.at)}  ${e.box.padEnd(8)} Access-Reject for ${e.event.user}`);
-    if (e.kind === 'radius' && e.event.type === 'accounting') accounting.push(e.event.line);
     if (e.kind === 'radius' && e.event.type === 'dae-reply') log(`${t(e.at)}  ${e.box.padEnd(8)} got ${e.event.code === 41 ? 'Disconnect-ACK' : e.event.code === 42 ? 'Disconnect-NAK' : `code ${e.event.code}`}`);
   });
 
@@ -197,19 +196,16 @@ export function runDemo(topology: Topology, opts: DemoOptions): DemoResult {
   }
 
   // ---- files
-  mkdirSync(opts.out, { recursive: true });
-  const files: string[] = [];
+  const files = net.writeFiles(opts.out);
   const write = (name: string, data: string | Uint8Array): void => {
     const p = path.join(opts.out, name);
     writeFileSync(p, data);
     files.push(p);
   };
-  for (const [name, w] of net.captures) write(`${name}.pcapng`, w.bytes());
   const order = [first ?? 'home', topology.sse.name, 'carrier-radius', ...topology.isps.flatMap((i) => [i.lns.name, `${i.name}-radius`])].filter((p) => participants.has(p));
   const title = `pseudonet: the first session (${topology.homes[0]?.user ?? ''})`;
   write('sequence.mmd', toMermaid(order, seq, title));
   write('sequence.html', toHtml(order, seq, title));
-  write('accounting.jsonl', accounting.map((a) => JSON.stringify(a)).join('\n') + (accounting.length ? '\n' : ''));
   const sessions = topology.homes.map((h) => byHome.get(h.name)!);
   const ok = problems.length === 0 && sessions.every((s) => s.ip !== null && s.pingOk);
   write('summary.json', JSON.stringify({ sessions, ok }, null, 2) + '\n');

@@ -7,20 +7,22 @@
  *
  * Segments: `access` (subscriber ports isolated from each other), `carrier` (sse and every
  * LNS), `radius-<isp>` (an LNS and its RADIUS server), `core` (every LNS and the router),
- * `server`. Addresses not in the topology are derived and shown by `describe()`.
+ * `server`. Addresses the topology leaves implicit come from src/sim/derive.ts.
  */
 import dgram from 'node:dgram';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { VirtualClock, type Clock, type TimerId } from './clock.js';
 import { Segment, type Port } from '../io/link.js';
 import { PcapngWriter, LinkType } from '../wire/pcap.js';
-import { ipv4FromString, ipv4ToString, textBytes, macToString } from '../wire/bytes.js';
+import { ipv4FromString, ipv4ToString, macToString } from '../wire/bytes.js';
 import type { Topology, Isp } from './topology.js';
 import { Home, type HomeEvent } from '../roles/home.js';
 import { Sse, type SseEvent } from '../roles/sse.js';
 import { Nte, type NteEvent } from '../roles/nte.js';
 import { Router } from '../roles/router.js';
 import { Host, type HostEvent } from '../roles/host.js';
-import { RadiusServer, type AccountingLine } from '../roles/radius-server.js';
+import type { AccountingLine } from '../roles/radius-server.js';
 import { pppoeClientConfig } from '../proto/pppoe-client.js';
 import { labMac } from '../roles/framing.js';
 import type { Counters } from '../proto/ppp-common.js';
@@ -61,10 +63,9 @@ interface Driven {
 export interface IspBoxes {
   readonly isp: Isp;
   readonly nte: Nte;
-  readonly radius: RadiusServer | undefined;
+  /** The embedded RADIUS server (undefined when the ISP uses a real one). */
   readonly radiusBox: RadiusBox | undefined;
   readonly addresses: IspPlan;
-  readonly radiusSecret: Uint8Array;
 }
 
 export class Network {
@@ -78,6 +79,8 @@ export class Network {
   readonly router: Router;
   readonly server: Host;
   readonly events: NetEvent[] = [];
+  /** Every accounting record the embedded RADIUS servers logged, in order (a real server keeps its own). */
+  readonly accounting: AccountingLine[] = [];
   /** Box name by MAC (for diagrams). */
   readonly macOwner = new Map<string, string>();
   private readonly driven = new Map<string, Driven>();
@@ -119,7 +122,7 @@ export class Network {
         this.embeddedRadius('carrier-radius', seg('carrier'), mac, addr, cfg);
       } else this.radiusGateway('carrier-radius', seg('carrier'), mac, addr, t.sse.carrierRadius);
     }
-    this.wire(t.sse.name, this.sse, [['access', seg('access')], ['carrier', seg('carrier')]], (p) => this.sse.pollTransmit(), (e) => this.emit({ box: t.sse.name, at: clock.now(), kind: 'sse', event: e as SseEvent }), () => this.sse.pollEvent());
+    this.wire(t.sse.name, this.sse, [['access', seg('access')], ['carrier', seg('carrier')]], () => this.sse.pollTransmit(), (e) => this.emit({ box: t.sse.name, at: clock.now(), kind: 'sse', event: e as SseEvent }), () => this.sse.pollEvent());
 
     // ---- the core router and the server
     this.router = new Router();
@@ -136,15 +139,12 @@ export class Network {
       const nte = new Nte(nteConfig(t, i, macs, { address: ipv4ToString(a.radiusServer) }), now);
       this.wire(nteName, nte, [['carrier', seg('carrier')], ['radius', seg(`radius-${isp.name}`)], ['core', seg('core')]], () => nte.pollTransmit(), (e) => this.emit({ box: nteName, at: clock.now(), kind: 'nte', event: e as NteEvent }), () => nte.pollEvent());
 
-      let radius: RadiusServer | undefined;
+      const rname = `${isp.name}-radius`;
+      const rmac = own(labMac(MAC_ROLE.radius, i + 1), rname);
       let radiusBox: RadiusBox | undefined;
-      if (isp.radius === 'embedded') {
-        const box = this.embeddedRadius(`${isp.name}-radius`, seg(`radius-${isp.name}`), own(labMac(MAC_ROLE.radius, i + 1), `${isp.name}-radius`), a.radiusServer, ispRadiusConfig(t, i));
-        radius = box.server;
-        radiusBox = box;
-      }
-      if (typeof isp.radius !== 'string') this.radiusGateway(`${isp.name}-radius`, seg(`radius-${isp.name}`), own(labMac(MAC_ROLE.radius, i + 1), `${isp.name}-radius`), a.radiusServer, isp.radius);
-      this.isps.push({ isp, nte, radius, radiusBox, addresses: a, radiusSecret: textBytes(a.radiusSecret) });
+      if (isp.radius === 'embedded') radiusBox = this.embeddedRadius(rname, seg(`radius-${isp.name}`), rmac, a.radiusServer, ispRadiusConfig(t, i));
+      else this.radiusGateway(rname, seg(`radius-${isp.name}`), rmac, a.radiusServer, isp.radius);
+      this.isps.push({ isp, nte, radiusBox, addresses: a });
     });
     addPoolRoutes(this.router, t);
 
@@ -179,7 +179,6 @@ export class Network {
     // ---- homes
     const pppoe = pppoeClientConfig({});
     t.homes.forEach((h, i) => this.addHome(h.name, h.user, h.password, h.auth, i + 1, pppoe));
-    void seg;
   }
 
   /** Adds a home on the access segment (the load generator adds thousands). */
@@ -267,7 +266,21 @@ export class Network {
       host.handle(0, f, clock.now());
       this.kick(d);
     });
-    this.gatewaySockets.push(...[sockets]);
+    this.gatewaySockets.push(sockets);
+  }
+
+  /** Writes one `LINK.pcapng` per link and `accounting.jsonl` into `dir`; returns the paths. */
+  writeFiles(dir: string): string[] {
+    mkdirSync(dir, { recursive: true });
+    const files: string[] = [];
+    const write = (name: string, data: string | Uint8Array): void => {
+      const p = path.join(dir, name);
+      writeFileSync(p, data);
+      files.push(p);
+    };
+    for (const [name, w] of this.captures) write(`${name}.pcapng`, w.bytes());
+    write('accounting.jsonl', this.accounting.map((a) => JSON.stringify(a) + '\n').join(''));
+    return files;
   }
 
   /** Closes the sockets of RADIUS gateways (wall-clock runs). */
@@ -285,7 +298,7 @@ export class Network {
     if (!b || !rb) throw new Error(`no embedded RADIUS for ${ispName}`);
     const packet = { code: RadiusCode.DISCONNECT_REQUEST, identifier, authenticator: new Uint8Array(16), attributes: [textAttr(A.USER_NAME, user), ipv4Attr(A.NAS_IP_ADDRESS, b.addresses.radiusNte)] };
     const bytes = encode(radiusPacket, packet);
-    signPacket(bytes, b.radiusSecret);
+    signPacket(bytes, b.addresses.radiusSecret);
     this.act(`${ispName}-radius`, (now) => rb.sendDae(b.addresses.radiusNte, bytes, now));
   }
 
@@ -301,6 +314,7 @@ export class Network {
   }
 
   private emit(e: NetEvent): void {
+    if (e.kind === 'radius' && e.event.type === 'accounting') this.accounting.push(e.event.line);
     this.events.push(e);
     for (const l of this.listeners) l(e);
   }
@@ -309,7 +323,7 @@ export class Network {
     name: string,
     box: { handleFrame(port: P, frame: Uint8Array, now: number): void; handleTimeout(now: number): void; nextTimeout(): number | undefined },
     ports: [P, Segment][],
-    poll: (p: void) => { port: P; frame: Uint8Array } | undefined,
+    poll: () => { port: P; frame: Uint8Array } | undefined,
     onEvent: (e: unknown) => void,
     pollEvent: () => unknown,
   ): void {
@@ -350,8 +364,4 @@ export class Network {
       this.kick(d);
     });
   }
-}
-
-function min(a: number | undefined, b: number | undefined): number | undefined {
-  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }

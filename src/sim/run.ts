@@ -4,7 +4,7 @@
  * metrics and a summary. On the virtual clock by default; `--realtime` runs the same
  * network on the wall clock (still in one process, on in-memory links).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { Network } from './network.js';
@@ -13,7 +13,6 @@ import type { Topology } from './topology.js';
 import { logNetwork } from './log.js';
 import { networkRegistry } from './metrics.js';
 import { ipv4FromString, ipv4ToString } from '../wire/bytes.js';
-import type { AccountingLine } from '../roles/radius-server.js';
 
 export interface RunOptions {
   readonly durationMs: number;
@@ -42,10 +41,8 @@ export async function runTopology(topology: Topology, o: RunOptions): Promise<{ 
     if (virtual) virtual.runUntil(virtual.now() + ms);
     else await new Promise((r) => setTimeout(r, ms));
   };
-  const accounting: AccountingLine[] = [];
   let answered = 0;
   net.onEvent((e) => {
-    if (e.kind === 'radius' && e.event.type === 'accounting') accounting.push(e.event.line);
     if (e.kind === 'home' && e.event.type === 'ip' && e.event.event.kind === 'echo-reply') answered++;
     if (e.kind === 'home' && e.event.type === 'online') log(`${e.box}: online ${ipv4ToString(e.event.address)}`);
     if (e.kind === 'home' && e.event.type === 'offline') log(`${e.box}: offline (${e.event.reason})`);
@@ -72,9 +69,7 @@ export async function runTopology(topology: Topology, o: RunOptions): Promise<{ 
   await wait(3000);
   if (clock instanceof WallClock) clock.cancelAll();
   net.close();
-  mkdirSync(o.out, { recursive: true });
-  for (const [name, w] of net.captures) writeFileSync(path.join(o.out, `${name}.pcapng`), w.bytes());
-  writeFileSync(path.join(o.out, 'accounting.jsonl'), accounting.map((a) => JSON.stringify(a)).join('\n') + (accounting.length ? '\n' : ''));
+  net.writeFiles(o.out);
   writeFileSync(path.join(o.out, 'metrics.prom'), await networkRegistry(net).metrics());
   const ok = online === net.homes.length && answered === sent;
   writeFileSync(path.join(o.out, 'summary.json'), JSON.stringify({ online, homes: net.homes.length, pingsSent: sent, pingsAnswered: answered, ok }, null, 2) + '\n');
