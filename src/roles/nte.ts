@@ -14,10 +14,10 @@ import { authenticatorConfig } from '../proto/ppp-auth.js';
 import { ipcpConfig } from '../proto/ipcp.js';
 import { encodePppMessage, type Counters } from '../proto/ppp-common.js';
 import type { FsmConfig } from '../proto/ppp-fsm.js';
-import { RadiusClient, type RadiusClientConfig, type AccountingRecord } from '../proto/radius-client.js';
+import { RadiusClient, type RadiusClientConfig, type AccountingRecord, type AccessAuth } from '../proto/radius-client.js';
 import { DynamicAuthorizationServer, type DaeConfig, type SessionSelector } from '../proto/radius-dae.js';
 import { AcctStatusType, AcctTerminateCause, ErrorCause } from '../wire/radius-dictionary.js';
-import { CdnResult } from '../wire/l2tp.js';
+import { CdnResult, L2TP_PORT } from '../wire/l2tp.js';
 import { PppProtocol } from '../wire/ppp.js';
 import { u16, textBytes, bytesText, ipv4ToString, ipv4FromString } from '../wire/bytes.js';
 import { Router } from './router.js';
@@ -26,7 +26,6 @@ import { TimerQueue } from './timer-queue.js';
 import { proxyValuesFrom } from './proxy.js';
 import type { UdpEndpoint } from './sse.js';
 
-export const L2TP_PORT = 1701;
 export const DAE_PORT = 3799;
 /** The RADIUS client's source ports: socket i uses RADIUS_SOURCE_PORT + i. */
 export const RADIUS_SOURCE_PORT = 50000;
@@ -387,21 +386,17 @@ export class Nte {
     const hl = this.l2tp.dataHeaderLengthFor(s.call);
     const need = hl + 4; // L2TP header, FF 03, protocol 0x0021
     let buf: Uint8Array;
-    let start: number;
-    if (packet.byteOffset >= need) {
-      buf = new Uint8Array(packet.buffer, packet.byteOffset - need, need + packet.length);
-      start = 0;
-    } else {
+    if (packet.byteOffset >= need) buf = new Uint8Array(packet.buffer, packet.byteOffset - need, need + packet.length);
+    else {
       this.count('data.copied-for-headroom');
       buf = new Uint8Array(need + packet.length);
       buf.set(packet, need);
-      start = 0;
     }
     buf[hl] = 0xff;
     buf[hl + 1] = 0x03;
     buf[hl + 2] = 0x00;
     buf[hl + 3] = 0x21;
-    if (this.l2tp.writeDataHeaderFor(s.call, buf, start, packet.length + 4) < 0) return this.count('data.drop.call-gone');
+    if (this.l2tp.writeDataHeaderFor(s.call, buf, 0, packet.length + 4) < 0) return this.count('data.drop.call-gone');
     s.outOctets += packet.length;
     s.outPackets++;
     const peer = this.l2tp.tunnelPeer(s.tunnelId);
@@ -422,22 +417,10 @@ export class Nte {
       busy = true;
       switch (e.type) {
         case 'chap-response':
-          s.user = bytesText(e.name);
-          s.state = 'radius';
-          s.radiusToken = this.radius.accessRequest(
-            { userName: s.user, auth: { type: 'chap', id: e.identifier, challenge: e.challenge, response: e.response }, nasPort: s.call, nasPortId: `${s.tunnelId}/${s.sessionId}`, ...this.callingIds(s), serviceType: 2, framedProtocol: 1 },
-            now,
-          );
-          this.byToken.set(s.radiusToken, s);
+          this.askRadius(s, bytesText(e.name), { type: 'chap', id: e.identifier, challenge: e.challenge, response: e.response }, now);
           break;
         case 'pap-request':
-          s.user = bytesText(e.peerId);
-          s.state = 'radius';
-          s.radiusToken = this.radius.accessRequest(
-            { userName: s.user, auth: { type: 'pap', password: e.password }, nasPort: s.call, nasPortId: `${s.tunnelId}/${s.sessionId}`, ...this.callingIds(s), serviceType: 2, framedProtocol: 1 },
-            now,
-          );
-          this.byToken.set(s.radiusToken, s);
+          this.askRadius(s, bytesText(e.peerId), { type: 'pap', password: e.password }, now);
           break;
         case 'ipcp-up':
           this.online(s, now);
@@ -454,6 +437,15 @@ export class Nte {
       }
     }
     return busy;
+  }
+
+  /** The peer's credentials (proxied or in-band) go to RADIUS; the answer decides in radiusEvent. */
+  private askRadius(s: NteSession, user: string, auth: AccessAuth, now: number): void {
+    s.user = user;
+    s.state = 'radius';
+    // Service-Type Framed-User (2), Framed-Protocol PPP (1).
+    s.radiusToken = this.radius.accessRequest({ userName: user, auth, nasPort: s.call, nasPortId: `${s.tunnelId}/${s.sessionId}`, ...this.callingIds(s), serviceType: 2, framedProtocol: 1 }, now);
+    this.byToken.set(s.radiusToken, s);
   }
 
   private callingIds(s: NteSession): { callingStationId?: string; calledStationId?: string } {

@@ -11,11 +11,10 @@
 import { PppoeAc, type AcSession, type PppoeAcConfig } from '../proto/pppoe-ac.js';
 import { PppLink, pppLinkConfig, type PppLinkConfig } from '../proto/ppp-link.js';
 import { authenticatorConfig } from '../proto/ppp-auth.js';
-import type { Counters, PppMessage } from '../proto/ppp-common.js';
-import { emitPppMessage, pppMessageLength } from '../proto/ppp-common.js';
+import type { Counters } from '../proto/ppp-common.js';
 import type { FsmConfig } from '../proto/ppp-fsm.js';
 import { L2tpNode, encodeTransmit, type L2tpConfig } from '../proto/l2tp.js';
-import { CdnResult } from '../wire/l2tp.js';
+import { CdnResult, L2TP_PORT } from '../wire/l2tp.js';
 import { Host } from './host.js';
 import { u16, textBytes, bytesText, macToString } from '../wire/bytes.js';
 import { EtherType, emitEthernetHeader, ETHERNET_HEADER_LENGTH, macEquals, isGroupMac } from '../wire/ethernet.js';
@@ -101,8 +100,6 @@ export interface SsePort {
   readonly port: 'access' | 'carrier';
   readonly frame: Uint8Array;
 }
-
-export const L2TP_PORT = 1701;
 
 export class Sse {
   readonly ac: PppoeAc;
@@ -479,13 +476,5 @@ export class Sse {
   private forget(s: SseSession): void {
     this.linkTimers.remove(s);
     this.dirty.delete(s);
-  }
-
-  /** PPP control message as a PPPoE frame (for tests). */
-  static frameLength(m: PppMessage): number {
-    return PPPOE_SESSION_HEADROOM + pppMessageLength(m);
-  }
-  static emit(m: PppMessage, buf: Uint8Array): number {
-    return emitPppMessage(m, buf, PPPOE_SESSION_HEADROOM);
   }
 }
