@@ -17,7 +17,7 @@
  * sockets' buffers on the way.
  */
 import { Home, type HomeEvent } from '../roles/home.js';
-import { TimerQueue } from '../roles/timer-queue.js';
+import { TimerQueue } from '../proto/timer-queue.js';
 import { labMac } from '../roles/framing.js';
 import { pppoeClientConfig } from '../proto/pppoe-client.js';
 import type { Counters } from '../proto/ppp-common.js';

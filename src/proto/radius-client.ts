@@ -11,6 +11,7 @@
  * Outputs are signed datagrams (`bytes`, with the packet value beside them), because the
  * authenticators are computed over the exact encoding and need the secret.
  */
+import { TimerQueue } from './timer-queue.js';
 import { randomBytes } from 'node:crypto';
 import { fromHex, hex, textBytes, u16 } from '../wire/bytes.js';
 import {
@@ -261,11 +262,6 @@ interface Txn {
   done: boolean;
 }
 
-interface HeapEntry {
-  at: number;
-  token: number;
-}
-
 const IDS = 256;
 
 export class RadiusClient {
@@ -299,7 +295,8 @@ export class RadiusClient {
   private readonly idsUsed: number[] = [];
   private readonly idCursor: number[] = [];
   private readonly txns = new Map<number, Txn>();
-  private readonly heap: HeapEntry[] = [];
+  /** Each transaction's retransmission deadline. */
+  private readonly deadlines = new TimerQueue<Txn>();
   private nextToken = 1;
   private readonly transmits: RadiusTransmit[] = [];
   private readonly events: RadiusClientEvent[] = [];
@@ -452,12 +449,7 @@ export class RadiusClient {
   }
 
   handleTimeout(now: number): void {
-    while (this.heap.length && this.heap[0]!.at <= now) {
-      const e = this.heapPop()!;
-      const txn = this.txns.get(e.token);
-      if (!txn || txn.done || txn.deadline !== e.at) continue;
-      this.onTimeout(txn, now);
-    }
+    for (const txn of this.deadlines.due(now)) if (!txn.done) this.onTimeout(txn, now);
     this.startWaiting(now);
     this.pumpAccounting(now);
   }
@@ -471,13 +463,7 @@ export class RadiusClient {
   }
 
   nextTimeout(): number | undefined {
-    while (this.heap.length) {
-      const e = this.heap[0]!;
-      const txn = this.txns.get(e.token);
-      if (txn && !txn.done && txn.deadline === e.at) break;
-      this.heapPop();
-    }
-    let t = this.heap[0]?.at;
+    let t = this.deadlines.peek();
     if (this.acctHoldUntil > 0 && (this.acctMem.length > 0 || this.spool.length > 0)) t = t === undefined ? this.acctHoldUntil : Math.min(t, this.acctHoldUntil);
     return t;
   }
@@ -535,7 +521,7 @@ export class RadiusClient {
     const jitter = 0.9 + (this.random(1)[0]! / 255) * 0.2;
     txn.deadline = now + Math.round(txn.rto * jitter);
     txn.rto = Math.min(txn.rto * 2, this.maxRto);
-    this.heapPush({ at: txn.deadline, token: txn.token });
+    this.deadlines.schedule(txn, txn.deadline);
   }
 
   private onTimeout(txn: Txn, now: number): void {
@@ -570,6 +556,7 @@ export class RadiusClient {
 
   private finish(txn: Txn): void {
     txn.done = true;
+    this.deadlines.remove(txn);
     for (const a of txn.attempts) {
       this.slots.delete(a.slot);
       this.freeSlot(a.slot);
@@ -728,38 +715,4 @@ export class RadiusClient {
     return this.idsUsed.some((n) => n < IDS);
   }
 
-  // ---- a small min-heap of deadlines --------------------------------------------------
-
-  private heapPush(e: HeapEntry): void {
-    const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (h[p]!.at <= h[i]!.at) break;
-      [h[p], h[i]] = [h[i]!, h[p]!];
-      i = p;
-    }
-  }
-
-  private heapPop(): HeapEntry | undefined {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop();
-    if (h.length && last) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && h[l]!.at < h[m]!.at) m = l;
-        if (r < h.length && h[r]!.at < h[m]!.at) m = r;
-        if (m === i) break;
-        [h[m], h[i]] = [h[i]!, h[m]!];
-        i = m;
-      }
-    }
-    return top;
-  }
 }

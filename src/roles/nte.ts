@@ -22,7 +22,7 @@ import { PppProtocol } from '../wire/ppp.js';
 import { u16, textBytes, bytesText, ipv4ToString, ipv4FromString } from '../wire/bytes.js';
 import { Router } from './router.js';
 import { Host } from './host.js';
-import { TimerQueue } from './timer-queue.js';
+import { TimerQueue } from '../proto/timer-queue.js';
 import { proxyValuesFrom } from './proxy.js';
 import type { UdpEndpoint } from './sse.js';
 

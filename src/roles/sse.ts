@@ -21,7 +21,7 @@ import { EtherType, emitEthernetHeader, ETHERNET_HEADER_LENGTH, macEquals, isGro
 import { PPPOE_HEADER_LENGTH, writeSessionHeader } from '../wire/pppoe.js';
 import { pppoeDiscoveryFrame, pppoeSessionFrame, PPPOE_SESSION_HEADROOM } from './framing.js';
 import { proxyAvpValues } from './proxy.js';
-import { TimerQueue } from './timer-queue.js';
+import { TimerQueue } from '../proto/timer-queue.js';
 import { RadiusClient, type RadiusClientConfig } from '../proto/radius-client.js';
 import { TunnelType, TunnelMediumType } from '../wire/radius-dictionary.js';
 import { ipv4FromString, ipv4ToString } from '../wire/bytes.js';
