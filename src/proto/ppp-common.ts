@@ -7,6 +7,7 @@ import { lcpPacket, ipcpPacket, PppProtocol, type LcpPacket, type IpcpPacket } f
 import { chapPacket, type ChapPacket } from '../wire/chap.js';
 import { papPacket, type PapPacket } from '../wire/pap.js';
 import { setU16 } from '../wire/bytes.js';
+import type { Parsed } from '../wire/result.js';
 
 /** One PPP control message to send: its protocol and the packet value. */
 export type PppMessage =
@@ -83,4 +84,12 @@ export type Counters = Record<string, number>;
 
 export function count(c: Counters, reason: string): void {
   c[reason] = (c[reason] ?? 0) + 1;
+}
+
+/** Decodes wire input; a bad one is counted as `drop.<error code>` and gives undefined. */
+export function parseOrCount<T>(codec: { parse(b: Uint8Array): Parsed<T> }, bytes: Uint8Array, c: Counters): T | undefined {
+  const r = codec.parse(bytes);
+  if (r.ok) return r.value;
+  count(c, `drop.${r.error.code}`);
+  return undefined;
 }

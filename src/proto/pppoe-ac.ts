@@ -8,7 +8,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { pppoeDiscovery, PppoeCode, PppoeTagType, pppMaxPayloadTag, type PppoeDiscovery, type PppoeTag } from '../wire/pppoe.js';
 import { bytesEqual, textBytes, u16, u32 } from '../wire/bytes.js';
-import { count, type Counters } from './ppp-common.js';
+import { count, parseOrCount, type Counters } from './ppp-common.js';
 
 export interface PppoeAcConfig {
   /** AC-Name in every PADO (RFC 2516 §5.2). */
@@ -177,12 +177,8 @@ export class PppoeAc {
 
   /** A discovery frame's PPPoE part (after the Ethernet header). Bad frames are counted by their error code. */
   handleFrame(src: Uint8Array, bytes: Uint8Array, now: number): void {
-    const r = pppoeDiscovery.parse(bytes);
-    if (!r.ok) {
-      count(this.counters, `drop.${r.error.code}`);
-      return;
-    }
-    this.handle(src, r.value, now);
+    const p = parseOrCount(pppoeDiscovery, bytes, this.counters);
+    if (p) this.handle(src, p, now);
   }
 
   handle(src: Uint8Array, p: PppoeDiscovery, now: number): void {

@@ -5,7 +5,7 @@
  */
 import { pppoeDiscovery, PppoeCode, PppoeTagType, pppMaxPayloadTag, type PppoeDiscovery, type PppoeTag } from '../wire/pppoe.js';
 import { bytesEqual, textBytes, u16 } from '../wire/bytes.js';
-import { count, cryptoRandom, type Counters, type RandomBytes } from './ppp-common.js';
+import { count, cryptoRandom, parseOrCount, type Counters, type RandomBytes } from './ppp-common.js';
 import { macKey, macFromKey } from './pppoe-ac.js';
 
 export interface PppoeClientConfig {
@@ -142,12 +142,8 @@ export class PppoeClient {
 
   /** A discovery frame's PPPoE part from `src`. Bad frames are counted by their error code. */
   handleFrame(src: Uint8Array, bytes: Uint8Array, now: number): void {
-    const r = pppoeDiscovery.parse(bytes);
-    if (!r.ok) {
-      count(this.counters, `drop.${r.error.code}`);
-      return;
-    }
-    this.handle(src, r.value, now);
+    const p = parseOrCount(pppoeDiscovery, bytes, this.counters);
+    if (p) this.handle(src, p, now);
   }
 
   handle(src: Uint8Array, p: PppoeDiscovery, now: number): void {
