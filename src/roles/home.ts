@@ -10,7 +10,7 @@ import { ipcpConfig } from '../proto/ipcp.js';
 import type { Counters } from '../proto/ppp-common.js';
 import type { FsmConfig } from '../proto/ppp-fsm.js';
 import { Host, type HostEvent } from './host.js';
-import { u16, bytesText } from '../wire/bytes.js';
+import { u16 } from '../wire/bytes.js';
 import { EtherType, macEquals, isGroupMac, ETHERNET_HEADER_LENGTH } from '../wire/ethernet.js';
 import { PPPOE_HEADER_LENGTH } from '../wire/pppoe.js';
 import { PppProtocol } from '../wire/ppp.js';
@@ -32,7 +32,7 @@ export interface HomeConfig {
 export type HomeEvent =
   | { readonly type: 'pppoe-up'; readonly sessionId: number }
   | { readonly type: 'online'; readonly sessionId: number; readonly address: number; readonly peer: number; readonly dns: number[] }
-  | { readonly type: 'auth-failed'; readonly reason: string; readonly message: string }
+  | { readonly type: 'auth-failed'; readonly reason: string }
   | { readonly type: 'offline'; readonly reason: string }
   | { readonly type: 'discovery-failed'; readonly reason: string }
   | ({ readonly type: 'ip' } & { readonly event: HostEvent });
@@ -45,7 +45,6 @@ export class Home {
   dns: number[] = [];
   private tx: Uint8Array[] | undefined;
   private events: HomeEvent[] | undefined;
-  private online = false;
   private offlineReported = false;
   private lastNow = 0;
 
@@ -71,8 +70,9 @@ export class Home {
     return this.client.sessionId;
   }
 
+  /** Online while IPCP is up: the IP stack exists exactly then. */
   get isOnline(): boolean {
-    return this.online;
+    return this.host !== undefined;
   }
 
   /** Starts PPPoE discovery. */
@@ -195,12 +195,11 @@ export class Home {
             this.address = n.localAddress;
             this.dns = [n.primaryDns, n.secondaryDns].filter((x): x is number => x !== undefined && x !== 0);
             this.host = new Host({ name: this.cfg.name, kind: 'p2p', address: n.localAddress, gateway: n.peerAddress, mtu: this.cfg.mru ?? 1454 }, now);
-            this.online = true;
             this.emit({ type: 'online', sessionId: this.client.sessionId, address: n.localAddress, peer: n.peerAddress, dns: this.dns });
             break;
           }
           case 'auth-failed':
-            if (e.side === 'peer') this.emit({ type: 'auth-failed', reason: e.reason, message: e.reason });
+            if (e.side === 'peer') this.emit({ type: 'auth-failed', reason: e.reason });
             break;
           case 'finished':
             // LCP is down for good: the PPPoE session is no longer needed (RFC 2516 §5.5).
@@ -230,12 +229,6 @@ export class Home {
     if (this.offlineReported) return;
     this.offlineReported = true;
     this.emit({ type: 'offline', reason });
-    this.online = false;
     this.host = undefined;
-  }
-
-  /** For messages: the CHAP/PAP failure text is not kept by the peer; the reason is. */
-  static text(b: Uint8Array): string {
-    return bytesText(b);
   }
 }
