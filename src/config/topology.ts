@@ -4,7 +4,7 @@
  * Validated with a schema; an error names the path of the bad field, and nothing starts.
  */
 import { readFileSync } from 'node:fs';
-import { parseYamlConfig } from '../util/yaml-config.js';
+import { parseYamlConfig } from './yaml-config.js';
 import { z } from 'zod';
 
 const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, 'an IPv4 address like 192.0.2.1');
