@@ -19,7 +19,7 @@ import { Host } from './host.js';
 import { u16, textBytes, bytesText, macToString } from '../wire/bytes.js';
 import { EtherType, emitEthernetHeader, ETHERNET_HEADER_LENGTH, macEquals, isGroupMac } from '../wire/ethernet.js';
 import { PPPOE_HEADER_LENGTH, writeSessionHeader } from '../wire/pppoe.js';
-import { pppoeDiscoveryFrame, pppoeSessionFrame, PPPOE_SESSION_HEADROOM } from './framing.js';
+import { pppoeDiscoveryFrame, pppoeSessionFrame, pppoeToL2tp, l2tpToPppoe } from './framing.js';
 import { proxyAvpValues } from './proxy.js';
 import { TimerQueue } from '../proto/timer-queue.js';
 import { RadiusClient, type RadiusClientConfig } from '../proto/radius-client.js';
@@ -217,15 +217,10 @@ export class Sse implements Box<SsePortName, SseEvent> {
     if (len < 2 || o + PPPOE_HEADER_LENGTH + len > frame.length) return this.count('access.drop.bad-length');
     const ppp = o + PPPOE_HEADER_LENGTH;
     if (s.state === 'relaying') {
-      // In place: [Eth 14][PPPoE 6][PPP...] → [L2TP header][FF 03][PPP...] inside the same bytes.
-      const ffAt = ppp - 2;
-      const hl = this.l2tp.dataHeaderLengthFor(s.call!);
-      const start = ffAt - hl;
-      frame[ffAt] = 0xff;
-      frame[ffAt + 1] = 0x03;
-      if (this.l2tp.writeDataHeaderFor(s.call!, frame, start, len + 2) < 0) return this.count('relay.drop.call-gone');
+      const m = s.call === undefined || !s.lns ? undefined : pppoeToL2tp(this.l2tp, s.call, frame, ppp, len);
+      if (!m) return this.count('relay.drop.call-gone');
       this.count('relay.up');
-      this.carrier.sendUdp(s.lns!.address, L2TP_PORT, s.lns!.port, frame.subarray(start, ppp + len), now);
+      this.carrier.sendUdp(s.lns!.address, L2TP_PORT, s.lns!.port, m, now);
       return;
     }
     if (s.state !== 'lcp') return this.count(`access.drop.frame-while-${s.state}`);
@@ -400,7 +395,7 @@ export class Sse implements Box<SsePortName, SseEvent> {
     }
     const lns = e.reply.tunnels
       .filter((t) => (t.type ?? TunnelType.L2TP) === TunnelType.L2TP && (t.mediumType ?? TunnelMediumType.IPV4) === TunnelMediumType.IPV4 && t.serverEndpoint && /^\d+\.\d+\.\d+\.\d+$/.test(t.serverEndpoint))
-      .map((t): LnsEntry => ({ name: t.assignmentId ?? t.serverEndpoint!, address: ipv4FromString(t.serverEndpoint!), port: 1701, ...(t.password ? { secret: t.password } : {}) }));
+      .map((t): LnsEntry => ({ name: t.assignmentId ?? t.serverEndpoint!, address: ipv4FromString(t.serverEndpoint!), port: L2TP_PORT, ...(t.password ? { secret: t.password } : {}) }));
     if (!lns.length) return this.refuse(s, domain, now);
     this.count('route.radius-accept');
     s.candidates = lns.slice(1);
@@ -469,12 +464,8 @@ export class Sse implements Box<SsePortName, SseEvent> {
 
   /** L2TP data → PPPoE session frame, written in place in front of the PPP frame. */
   private relayDown(s: SseSession, ppp: Uint8Array): void {
-    let p = ppp;
-    if (p.length >= 2 && p[0] === 0xff && p[1] === 0x03) p = p.subarray(2);
-    if (p.byteOffset < PPPOE_SESSION_HEADROOM) return this.count('relay.drop.no-headroom');
-    const frame = new Uint8Array(p.buffer, p.byteOffset - PPPOE_SESSION_HEADROOM, PPPOE_SESSION_HEADROOM + p.length);
-    emitEthernetHeader(s.ac.mac, this.cfg.accessMac, [], EtherType.PPPOE_SESSION, frame, 0);
-    writeSessionHeader(frame, ETHERNET_HEADER_LENGTH, s.ac.id, p.length);
+    const frame = l2tpToPppoe(ppp, s.ac.mac, this.cfg.accessMac, s.ac.id);
+    if (!frame) return this.count('relay.drop.no-headroom');
     this.count('relay.down');
     this.tx.push({ port: 'access', frame });
   }

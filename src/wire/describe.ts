@@ -12,7 +12,7 @@ import { parseIpv4, IpProtocol } from './ipv4.js';
 import { parseUdp } from './udp.js';
 import { parseIcmp, IcmpType } from './icmp.js';
 import { parseArp, ArpOp } from './arp.js';
-import { l2tp, controlMessageType, messageTypeName } from './l2tp.js';
+import { l2tp, controlMessageType, messageTypeName, L2TP_PORT } from './l2tp.js';
 import { radiusPacket, codeName } from './radius.js';
 import { ipv4ToString, macToString, bytesText } from './bytes.js';
 
@@ -103,7 +103,7 @@ function describeIpv4(b: Uint8Array): Described {
     const u = parseUdp(p.payload);
     if (!u.ok) return { protocol: 'UDP', label: '[Malformed Packet]' };
     const { srcPort, dstPort, payload } = u.value;
-    if (srcPort === 1701 || dstPort === 1701) return describeL2tp(payload);
+    if (srcPort === L2TP_PORT || dstPort === L2TP_PORT) return describeL2tp(payload);
     const radiusPorts = [1812, 1813, 3799];
     if (radiusPorts.includes(srcPort) || radiusPorts.includes(dstPort)) {
       const r = radiusPacket.parse(payload);
