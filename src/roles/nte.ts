@@ -288,7 +288,7 @@ export class Nte implements Box<NtePortName, NteEvent> {
         this.radiusEvent(e, now);
       }
       for (let t = this.radius.pollTransmit(); t; t = this.radius.pollTransmit()) {
-        this.mgmt.sendUdp(ipv4FromString(t.address), RADIUS_SOURCE_PORT + t.socket, t.port, t.bytes, now);
+        this.mgmt.sendUdp(t.address, RADIUS_SOURCE_PORT + t.socket, t.port, t.bytes, now);
         busy = true;
       }
       if (this.dae) {
@@ -297,7 +297,7 @@ export class Nte implements Box<NtePortName, NteEvent> {
           this.daeEvent(e, now);
         }
         for (let t = this.dae.pollTransmit(); t; t = this.dae.pollTransmit()) {
-          this.mgmt.sendUdp(ipv4FromString(t.address), DAE_PORT, t.port, t.bytes, now);
+          this.mgmt.sendUdp(t.address, DAE_PORT, t.port, t.bytes, now);
           busy = true;
         }
       }
@@ -319,8 +319,8 @@ export class Nte implements Box<NtePortName, NteEvent> {
       for (let e = this.mgmt.pollEvent(); e; e = this.mgmt.pollEvent()) {
         busy = true;
         if (e.kind !== 'udp') continue;
-        if (e.dstPort === DAE_PORT) this.dae?.handle({ address: ipv4ToString(e.from), port: e.srcPort, bytes: e.payload }, now);
-        else this.radius.handle({ socket: e.dstPort - RADIUS_SOURCE_PORT, address: ipv4ToString(e.from), port: e.srcPort, bytes: e.payload }, now);
+        if (e.dstPort === DAE_PORT) this.dae?.handle({ address: e.from, port: e.srcPort, bytes: e.payload }, now);
+        else this.radius.handle({ socket: e.dstPort - RADIUS_SOURCE_PORT, address: e.from, port: e.srcPort, bytes: e.payload }, now);
       }
     }
   }

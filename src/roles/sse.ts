@@ -305,7 +305,7 @@ export class Sse implements Box<SsePortName, SseEvent> {
       const r = this.radius;
       if (r) {
         for (let t = r.pollTransmit(); t; t = r.pollTransmit()) {
-          this.carrier.sendUdp(ipv4FromString(t.address), CARRIER_RADIUS_PORT + t.socket, t.port, t.bytes, now);
+          this.carrier.sendUdp(t.address, CARRIER_RADIUS_PORT + t.socket, t.port, t.bytes, now);
           busy = true;
         }
         for (let e = r.pollEvent(); e; e = r.pollEvent()) {
@@ -317,7 +317,7 @@ export class Sse implements Box<SsePortName, SseEvent> {
         busy = true;
         if (e.kind === 'udp' && e.dstPort === L2TP_PORT) this.l2tp.handle({ address: e.from, port: e.srcPort }, e.payload, now);
         else if (e.kind === 'udp' && r && e.dstPort >= CARRIER_RADIUS_PORT && e.dstPort < CARRIER_RADIUS_PORT + 256) {
-          r.handle({ socket: e.dstPort - CARRIER_RADIUS_PORT, address: ipv4ToString(e.from), port: e.srcPort, bytes: e.payload }, now);
+          r.handle({ socket: e.dstPort - CARRIER_RADIUS_PORT, address: e.from, port: e.srcPort, bytes: e.payload }, now);
         } else this.count(`carrier.ignored.${e.kind}`);
       }
     }
