@@ -3,8 +3,7 @@
  * impairments, the ISPs (domain, LNS, RADIUS, pools, DNS, LCP policy) and the users.
  * Validated with a schema; an error names the path of the bad field, and nothing starts.
  */
-import { readFileSync } from 'node:fs';
-import { parseYamlConfig } from './yaml-config.js';
+import { parseYamlConfig, readConfigText } from './yaml-config.js';
 import { z } from 'zod';
 
 const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, 'an IPv4 address like 192.0.2.1');
@@ -178,11 +177,7 @@ export function parseTopology(text: string, file = '<topology>'): Topology {
 }
 
 export function loadTopology(file: string): Topology {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new TopologyError(file, [`cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
-  }
-  return parseTopology(text, file);
+  const r = readConfigText(file);
+  if (!r.ok) throw new TopologyError(file, [r.problem]);
+  return parseTopology(r.text, file);
 }

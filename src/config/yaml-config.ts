@@ -4,6 +4,7 @@
  * (`isps[1].lns.address: an IPv4 address like 192.0.2.1`). Values are never echoed, so a
  * secret in a bad field does not reach the message.
  */
+import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 
@@ -20,4 +21,13 @@ export function parseYamlConfig<S extends z.ZodType>(text: string, schema: S): {
   const r = schema.safeParse(doc.toJS());
   if (!r.success) return { ok: false, problems: r.error.issues.map((i) => `${pathString(i.path)}: ${/received undefined$/.test(i.message) ? 'required, missing' : i.message}`) };
   return { ok: true, value: r.data };
+}
+
+/** A config file's text, or the problem of reading it (`cannot read: ENOENT`) for the caller's error. */
+export function readConfigText(file: string): { ok: true; text: string } | { ok: false; problem: string } {
+  try {
+    return { ok: true, text: readFileSync(file, 'utf8') };
+  } catch (e) {
+    return { ok: false, problem: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+  }
 }

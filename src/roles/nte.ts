@@ -19,11 +19,10 @@ import { DynamicAuthorizationServer, type DaeConfig, type SessionSelector } from
 import { AcctStatusType, AcctTerminateCause, ErrorCause } from '../wire/radius-dictionary.js';
 import { CdnResult, L2TP_PORT } from '../wire/l2tp.js';
 import { PppProtocol } from '../wire/ppp.js';
-import { u16, textBytes, bytesText, ipv4ToString, ipv4FromString } from '../wire/bytes.js';
+import { u16, textBytes, bytesText, ipv4ToString } from '../wire/bytes.js';
 import { Router } from './router.js';
-import { Outbox } from '../proto/outbox.js';
 import { earliest } from '../proto/timers.js';
-import type { Box, Transmit, View } from './box.js';
+import { BoxOutput, type Box, type Transmit, type View } from './box.js';
 import { Host } from './host.js';
 import { TimerQueue } from '../proto/timer-queue.js';
 import { proxyValuesFrom } from './proxy.js';
@@ -110,7 +109,7 @@ export type NtePortName = 'carrier' | 'radius' | 'core';
 export const NTE_PORTS: readonly NtePortName[] = ['carrier', 'radius', 'core'];
 export type NtePort = Transmit<NtePortName>;
 
-export class Nte implements Box<NtePortName, NteEvent> {
+export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePortName, NteEvent> {
   readonly kind = 'nte';
   readonly ports = NTE_PORTS;
   readonly l2tp: L2tpNode<UdpEndpoint>;
@@ -130,10 +129,9 @@ export class Nte implements Box<NtePortName, NteEvent> {
   private readonly poolUsed = new Set<number>();
   private poolNext: number;
   private acctSeq = 0;
-  private readonly tx = new Outbox<NtePort>(1 << 20);
-  private readonly events = new Outbox<NteEvent>(1 << 20);
 
   constructor(readonly cfg: NteConfig, now: number) {
+    super(1 << 20);
     this.l2tp = new L2tpNode<UdpEndpoint>({
       role: 'lns',
       hostName: cfg.hostName,
@@ -181,7 +179,7 @@ export class Nte implements Box<NtePortName, NteEvent> {
       case 'interfaces':
         return { router: this.router.showInterfaces() };
       case 'counters':
-        return { nte: this.counters, l2tp: this.l2tp.counters, router: this.router.showCounters(), radius: this.radius.counters, radiusBacklog: this.radius.accountingBacklog, outbox: { refused: this.tx.refused + this.events.refused } };
+        return { nte: this.counters, l2tp: this.l2tp.counters, router: this.router.showCounters(), radius: this.radius.counters, radiusBacklog: this.radius.accountingBacklog, outbox: { refused: this.outputRefused } };
       default:
         return undefined;
     }
@@ -250,14 +248,6 @@ export class Nte implements Box<NtePortName, NteEvent> {
 
   nextTimeout(): number | undefined {
     return earliest(this.l2tp.nextTimeout(), this.radius.nextTimeout(), this.dae?.nextTimeout(), this.carrier.nextTimeout(), this.mgmt.nextTimeout(), this.router.nextTimeout(), this.timers.peek());
-  }
-
-  pollTransmit(): NtePort | undefined {
-    return this.tx.shift();
-  }
-
-  pollEvent(): NteEvent | undefined {
-    return this.events.shift();
   }
 
   private pump(now: number): void {

@@ -17,18 +17,17 @@ import { L2tpNode, encodeTransmit, type L2tpConfig } from '../proto/l2tp.js';
 import { CdnResult, L2TP_PORT } from '../wire/l2tp.js';
 import { Host } from './host.js';
 import { u16, textBytes, bytesText, macToString } from '../wire/bytes.js';
-import { EtherType, emitEthernetHeader, ETHERNET_HEADER_LENGTH, macEquals, isGroupMac } from '../wire/ethernet.js';
-import { PPPOE_HEADER_LENGTH, writeSessionHeader } from '../wire/pppoe.js';
+import { EtherType, ETHERNET_HEADER_LENGTH, macEquals, isGroupMac } from '../wire/ethernet.js';
+import { PPPOE_HEADER_LENGTH } from '../wire/pppoe.js';
 import { pppoeDiscoveryFrame, pppoeSessionFrame, pppoeToL2tp, l2tpToPppoe } from './framing.js';
 import { proxyAvpValues } from './proxy.js';
 import { TimerQueue } from '../proto/timer-queue.js';
 import { RadiusClient, type RadiusClientConfig } from '../proto/radius-client.js';
 import { TunnelType, TunnelMediumType } from '../wire/radius-dictionary.js';
-import { ipv4FromString, ipv4ToString } from '../wire/bytes.js';
+import { ipv4FromString } from '../wire/bytes.js';
 import type { ProxyValues } from '../proto/ppp-link.js';
-import { Outbox } from '../proto/outbox.js';
 import { earliest } from '../proto/timers.js';
-import type { Box, Transmit, View } from './box.js';
+import { BoxOutput, type Box, type Transmit, type View } from './box.js';
 
 /** Where a domain's LNS is. */
 export interface LnsEntry {
@@ -106,7 +105,7 @@ export type SsePort = Transmit<SsePortName>;
 export type SsePortName = 'access' | 'carrier';
 export const SSE_PORTS: readonly SsePortName[] = ['access', 'carrier'];
 
-export class Sse implements Box<SsePortName, SseEvent> {
+export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePortName, SseEvent> {
   readonly ac: PppoeAc<SseSession>;
   readonly l2tp: L2tpNode<UdpEndpoint>;
   readonly carrier: Host;
@@ -117,14 +116,13 @@ export class Sse implements Box<SsePortName, SseEvent> {
   private readonly byCall = new Map<number, SseSession>();
   readonly kind = 'sse';
   readonly ports = SSE_PORTS;
-  private readonly tx = new Outbox<SsePort>(1 << 20);
-  private readonly events = new Outbox<SseEvent>(1 << 20);
   /** Sessions whose PPP link (before hand-off) has output or events to look at. */
   private readonly dirty = new Set<SseSession>();
   private readonly linkTimers = new TimerQueue<SseSession>();
   private readonly states: Record<SessionState, number> = { lcp: 0, lookup: 0, opening: 0, relaying: 0, closing: 0 };
 
   constructor(readonly cfg: SseConfig, now: number) {
+    super(1 << 20);
     this.ac = new PppoeAc<SseSession>(cfg.ac);
     this.linkConfig = pppLinkConfig({
       lcp: { mru: cfg.mru, authenticate: ['chap-md5'], authenticateWith: [], recordConfReqs: true, echoIntervalMs: cfg.echoIntervalMs ?? 0, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) },
@@ -160,7 +158,7 @@ export class Sse implements Box<SsePortName, SseEvent> {
       case 'arp':
         return { carrier: this.carrier.showArp(now) };
       case 'counters':
-        return { sse: this.counters, l2tp: this.l2tp.counters, carrier: this.carrier.counters, ...(this.radius ? { radius: this.radius.counters } : {}), outbox: { refused: this.tx.refused + this.events.refused } };
+        return { sse: this.counters, l2tp: this.l2tp.counters, carrier: this.carrier.counters, ...(this.radius ? { radius: this.radius.counters } : {}), outbox: { refused: this.outputRefused } };
       default:
         return undefined;
     }
@@ -251,14 +249,6 @@ export class Sse implements Box<SsePortName, SseEvent> {
 
   nextTimeout(): number | undefined {
     return earliest(this.l2tp.nextTimeout(), this.ac.nextTimeout(), this.carrier.nextTimeout(), this.radius?.nextTimeout(), this.linkTimers.peek());
-  }
-
-  pollTransmit(): SsePort | undefined {
-    return this.tx.shift();
-  }
-
-  pollEvent(): SseEvent | undefined {
-    return this.events.shift();
   }
 
   private pump(now: number): void {

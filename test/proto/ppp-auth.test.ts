@@ -157,7 +157,6 @@ test('LAC → LNS: the sse challenges, hands off with proxy LCP (AVPs 26–28) a
 });
 
 test('the nte renegotiates when the proxied LCP is not acceptable (PAP proxied, CHAP required)', () => {
-  const clock = new VirtualClock();
   const lns = new PppLink(nte());
   const sent = encode(lcpPacket, { kind: 'conf-req', identifier: 1, options: [{ kind: 'mru', mru: 1454 }, { kind: 'auth', protocol: PppProtocol.PAP }, { kind: 'magic', magic: 7 }] }).subarray(4);
   const rcvd = encode(lcpPacket, { kind: 'conf-req', identifier: 1, options: [{ kind: 'mru', mru: 1454 }, { kind: 'magic', magic: 9 }] }).subarray(4);
