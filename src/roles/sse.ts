@@ -33,7 +33,7 @@ import { Outbox } from '../proto/outbox.js';
 import { earliest } from '../proto/timers.js';
 import type { Box, Transmit, View } from './box.js';
 import type { PppMessage } from '../proto/ppp-common.js';
-import { PppProtocol } from '../wire/ppp.js';
+import { PppProtocol, lcpPacket } from '../wire/ppp.js';
 
 /** Where a domain's LNS is. */
 export interface LnsEntry {
@@ -245,6 +245,16 @@ export class Sse implements Box<SsePortName, SseEvent> {
       this.count('relay.up');
       this.carrier.sendUdp(s.lns!.address, L2TP_PORT, s.lns!.port, m, now);
       return;
+    }
+    if ((s.state === 'lookup' || s.state === 'opening') && s.link && u16(frame, ppp) === PppProtocol.LCP) {
+      // LCP is still ours until the LNS takes the call: answer the home's keepalive while it
+      // waits (an LNS lookup, a failover), or pppd's lcp-echo-failure ends a link about to come up.
+      const r = lcpPacket.parse(frame.subarray(ppp + 2, ppp + len));
+      if (r.ok && r.value.kind === 'echo-req') {
+        s.link.lcp.input(r.value, now);
+        this.dirty.add(s);
+        return this.count('lcp.echo-answered-while-waiting');
+      }
     }
     if (s.state !== 'lcp') return this.count(`access.drop.frame-while-${s.state}`);
     s.link!.handleFrame(u16(frame, ppp), frame.subarray(ppp + 2, ppp + len), now);

@@ -4,7 +4,8 @@
  * address nobody answers; the sse gives up a tunnel that has not come up after its own
  * connect timeout (sse.lnsConnectTimeout, default 4 s), not after the RFC 2661 §5.8
  * retransmission budget (5 tries, about 31 s, longer than the homes' 30 s of CHAP/PAP
- * patience), and every home, CHAP and PAP, comes up through preference 2.
+ * patience), and every home, CHAP and PAP, comes up through preference 2, its LCP keepalive
+ * answered by the sse meanwhile.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +18,7 @@ import { VirtualClock } from '../../src/sim/clock.js';
 const DEAD_A = '192.0.2.99';
 const DEAD_B = '192.0.2.98';
 
-function net(edit: (t: Record<string, any>) => void = () => {}) {
+function net(edit: (t: Record<string, any>) => void = () => {}, homeEchoIntervalMs?: number) {
   const raw = parse(readFileSync('topologies/default.yaml', 'utf8'));
   raw.sse.lnsLookup = 'radius';
   // Preference 1 is preferred over the real LNS's default 10: the carrier RADIUS lists the dead one first.
@@ -26,7 +27,7 @@ function net(edit: (t: Record<string, any>) => void = () => {}) {
   edit(raw);
   const t = topologySchema.parse(raw);
   const clock = new VirtualClock(Date.UTC(2026, 0, 1));
-  const n = new Network(t, { clock });
+  const n = new Network(t, { clock, ...(homeEchoIntervalMs ? { homeEchoIntervalMs } : {}) });
   const events: NetEvent[] = [];
   n.onEvent((e) => events.push(e));
   return { n, t, clock, events };
@@ -42,7 +43,7 @@ test('default settings: the preferred LNS is dead; every home (CHAP and PAP) com
       raw.isps[0].users.push({ name: `u${i}@isp-a.example`, password: `pw${i}` });
       raw.homes.push({ name: `h${i}`, user: `u${i}@isp-a.example`, password: `pw${i}`, auth: i % 2 ? 'pap' : 'chap' });
     }
-  });
+  }, 1000); // LCP echo every second, three unanswered end the link (a short pppd lcp-echo-interval)
   assert.equal(t.sse.lnsConnectTimeout, 4);
   const t0 = clock.now();
   n.homes.forEach((h, i) => clock.setTimer(t0 + (i < 9 ? 0 : (i - 8) * 1500), () => n.act(h.cfg.name, (now) => h.start(now))));
@@ -62,6 +63,8 @@ test('default settings: the preferred LNS is dead; every home (CHAP and PAP) com
   for (let i = 0; i < 9; i++) assert.ok(upAt.get(n.homes[i]!.cfg.name)! >= 4000 && upAt.get(n.homes[i]!.cfg.name)! < 6000, `${n.homes[i]!.cfg.name}: ${upAt.get(n.homes[i]!.cfg.name)} ms`);
   // The homes waited: no CHAP Failure / PAP Nak, and their repeated Responses / Requests (3 s) went unanswered meanwhile.
   assert.ok((n.sse.counters['access.drop.frame-while-opening'] ?? 0) > 0, 'the homes\' repeats while the sse was opening were dropped');
+  // …but their LCP keepalive was answered by the sse, which still owns LCP until the LNS takes the call.
+  assert.ok((n.sse.counters['lcp.echo-answered-while-waiting'] ?? 0) >= n.homes.length * 3, `echoes answered: ${n.sse.counters['lcp.echo-answered-while-waiting']}`);
 });
 
 test('sse.lnsConnectTimeout sets how long the sse waits; two dead LNS in a row are passed over one after the other', () => {
