@@ -125,3 +125,21 @@ test('an unknown domain with PAP: the sse answers the Authenticate-Request with 
     assert.ok(events.some((e) => e.kind === 'sse' && e.event.type === 'no-lns'), lookup);
   }
 });
+
+test('hideAvps: the password travels hidden (RFC 2661 §4.3) and is revealed by the LNS with the tunnel secret', () => {
+  const { n, clock } = net((t) => {
+    t.sse.hideAvps = true;
+    t.homes = [{ name: 'home1', user: 'alice@isp-a.example', password: 'secret', auth: 'pap' }];
+  });
+  clock.runUntilTrue(() => n.homes[0]!.isOnline, clock.now() + 30_000);
+  assert.deepEqual(online(n), [true]);
+  assert.equal(n.isps[0]!.nte.counters['proxy.accepted'], 1);
+  const [iccn] = iccnsTo(n, '192.0.2.1');
+  assert.ok(iccn);
+  // Without the secret the proxy authentication AVPs are ciphertext: no password on the wire.
+  assert.equal(findAvp(iccn.avps, 'proxyAuthenResponse'), undefined);
+  const concealed = iccn.avps.filter((a) => a.kind === 'concealed').map((a) => (a as { type: number }).type);
+  for (const type of [29, 30, 32, 33]) assert.ok(concealed.includes(type), `AVP ${type} hidden`);
+  const raw = parseCapture(n.captures.get('carrier')!.bytes());
+  assert.ok(raw.ok && !raw.value.packets.some((p) => Buffer.from(p.data).includes('secret')), 'the password is in no frame in the clear');
+});
