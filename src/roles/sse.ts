@@ -471,9 +471,13 @@ export class Sse implements Box<SsePortName, SseEvent> {
   private connectTimeout(s: SseSession, now: number): void {
     if (s.retired || s.state !== 'opening' || s.call === undefined || s.connectAt === undefined || now < s.connectAt) return;
     s.connectAt = undefined;
-    if (this.l2tp.sessionInfo(s.call)?.state !== 'wait-tunnel') return; // the tunnel came up: the call's own budget now
+    const info = this.l2tp.sessionInfo(s.call);
+    if (info?.state !== 'wait-tunnel') return; // the tunnel came up: the call's own budget now
     this.count('route.connect-timeout');
     this.l2tp.closeSession(s.call, now, { result: CdnResult.ADMINISTRATIVE, message: 'LNS did not answer in time' });
+    // No call waits on that tunnel any more: stop the attempt (StopCCN), so a late SCCRP does not
+    // leave an empty tunnel up, and the next call to that LNS starts a fresh one.
+    if (this.l2tp.tunnelInfo().find((t) => t.tunnelId === info.tunnelId)?.sessions === 0) this.l2tp.closeTunnel(info.tunnelId, now);
   }
 
   private l2tpEvent(e: NonNullable<ReturnType<L2tpNode<UdpEndpoint>['pollEvent']>>, now: number): void {

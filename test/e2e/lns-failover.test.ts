@@ -61,6 +61,10 @@ test('default settings: the preferred LNS is dead; every home (CHAP and PAP) com
   // 4 s connect timeout + tunnel + call + LCP/auth/IPCP at the LNS, for the latest starter (12 s) too.
   assert.ok(worst < 12_000 + 6_000, `slowest home online after ${worst} ms`);
   for (let i = 0; i < 9; i++) assert.ok(upAt.get(n.homes[i]!.cfg.name)! >= 4000 && upAt.get(n.homes[i]!.cfg.name)! < 6000, `${n.homes[i]!.cfg.name}: ${upAt.get(n.homes[i]!.cfg.name)} ms`);
+  // The attempts on the dead LNS were stopped once no call waited on them: only the two live tunnels are left.
+  const live = n.sse.l2tp.tunnelInfo().filter((x) => x.state !== 'closing');
+  assert.deepEqual(live.map((x) => [x.state, x.peerHostName]).sort(), [['established', 'nte-a.isp-a.example'], ['established', 'nte-b.isp-b.example']]);
+  assert.ok(events.filter((e) => e.kind === 'sse' && e.event.type === 'tunnel-down').length >= 2, 'the dead attempts (one per ISP at least) ended');
   // The homes waited: no CHAP Failure / PAP Nak, and their repeated Responses / Requests (3 s) went unanswered meanwhile.
   assert.ok((n.sse.counters['access.drop.frame-while-opening'] ?? 0) > 0, 'the homes\' repeats while the sse was opening were dropped');
   // …but their LCP keepalive was answered by the sse, which still owns LCP until the LNS takes the call.
