@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { Network, type NetEvent } from '../../src/sim/network.js';
-import { topologySchema } from '../../src/sim/topology.js';
+import { topologySchema } from '../../src/config/topology.js';
 import { VirtualClock } from '../../src/sim/clock.js';
 
 const DEAD_A = '192.0.2.99';
