@@ -5,8 +5,9 @@
  * finds the LNS from the domain after '@', opens (or reuses) a tunnel, sends ICRQ / ICCN with
  * the proxy LCP (26–28) and proxy authentication (29–33, type CHAP or PAP) AVPs, and
  * from then on relays every PPP frame both ways unchanged. A tunnel that does not come up
- * within its connect timeout is left for the next LNS by preference, the home kept waiting. The relay rewrites headers in
- * place: PPPoE session header ⇄ L2TP data header in the bytes it was given.
+ * within its connect timeout is left for the next LNS by preference, the home kept waiting.
+ * The relay rewrites headers in place: PPPoE session header ⇄ L2TP data header in the bytes
+ * it was given.
  * Sans-IO: `handleFrame(port, frame, now)` for the 'access' (PPPoE) and 'carrier' (IPv4,
  * UDP 1701) ports; `pollTransmit()` gives {port, frame}.
  */
@@ -383,7 +384,8 @@ export class Sse implements Box<SsePortName, SseEvent> {
     const at = user.lastIndexOf('@');
     const domain = at >= 0 ? user.slice(at + 1).toLowerCase() : '';
     if (this.radius && domain) {
-      // The carrier RADIUS decides; the CHAP values go along so a RADIUS that wants to can check them.
+      // The carrier RADIUS decides; the CHAP values (or the PAP password, hidden as RFC 2865
+      // §5.2 User-Password) go along so a RADIUS that wants to can check them.
       s.proxy = s.link!.handOff();
       this.setState(s, 'lookup');
       const { chap, pap } = s.proxy;
