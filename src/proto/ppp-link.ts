@@ -382,8 +382,9 @@ export class PppLink implements LcpSink, AuthSink {
         this.emit(e);
         break;
       case 'pap-request':
-        // Copied: the LAC hands these bytes on after the frame they came in is gone.
-        this.papSeen = { identifier: e.identifier, peerId: e.peerId.slice(), password: e.password.slice() };
+        // Kept only by a LAC (the link that records for proxy LCP), which hands it on after the
+        // frame it came in is gone: copied. Nobody else holds the password past the decision.
+        if (this.cfg.lcp.recordConfReqs) this.papSeen = { identifier: e.identifier, peerId: e.peerId.slice(), password: e.password.slice() };
         this.emit(e);
         break;
       case 'auth-success':
