@@ -115,6 +115,14 @@ export const topologySchema = z.strictObject({
      * recommends 5, about 30 s with backoff). Fewer fail over to the next LNS sooner.
      */
     l2tpMaxRetries: z.number().int().min(1).max(20).default(5),
+    /**
+     * Seconds a call waits for a tunnel that has not come up before the sse tries the next
+     * LNS by Tunnel-Preference (only when there is one). Separate from l2tpMaxRetries, which
+     * is the budget of an established tunnel; well inside a home's 30 s of patience.
+     */
+    lnsConnectTimeout: z.number().min(0.5).max(60).default(4),
+    /** Authentication the sse asks homes for, in order; a home's Nak towards a later one is taken. */
+    auth: z.array(z.enum(['chap-md5', 'pap'])).min(1).default(['chap-md5', 'pap']),
     interfaces: interfacesSchema,
   }),
   isps: z.array(ispSchema).min(1),
