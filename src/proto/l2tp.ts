@@ -82,6 +82,8 @@ export interface TunnelCounters {
   active: number;
   /** LNS: tunnels between SCCRQ and the SCCCN that proves the peer, now. */
   halfOpen: number;
+  /** The most tunnels (any state) held at one moment since start. */
+  peak: number;
 }
 
 export interface SessionCounters {
@@ -316,7 +318,7 @@ export function sessionKey(tunnelId: number, sessionId: number): number {
 export class L2tpNode<E> {
   readonly counters: L2tpCounters = {
     datagramsIn: 0,
-    tunnels: { opened: 0, established: 0, closed: 0, refused: 0, active: 0, halfOpen: 0 },
+    tunnels: { opened: 0, established: 0, closed: 0, refused: 0, active: 0, halfOpen: 0, peak: 0 },
     sessions: { opened: 0, established: 0, closed: 0, refused: 0, active: 0, dataIn: 0, dataOut: 0 },
     drops: {},
     teardowns: {},
@@ -572,7 +574,7 @@ export class L2tpNode<E> {
     this.tunnels.set(localId, t);
     this.byKey.set(key, t);
     this.counters.tunnels.opened++;
-    this.counters.tunnels.active++;
+    if (++this.counters.tunnels.active > this.counters.tunnels.peak) this.counters.tunnels.peak = this.counters.tunnels.active;
     return t;
   }
 

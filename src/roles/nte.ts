@@ -139,6 +139,7 @@ export class Nte implements Box<NtePortName, NteEvent> {
       hostName: cfg.hostName,
       vendorName: 'pseudonet',
       endpointKey: (e) => `${e.address}:${e.port}`,
+      sourceKey: (e) => String(e.address), // per-source admission limits: a flooder varies the port
       authorize: (host) => {
         const secret = cfg.lacs.get(host);
         return secret ? { secret } : undefined;

@@ -415,6 +415,12 @@ export class Sse implements Box<SsePortName, SseEvent> {
       },
       now,
     );
+    if (s.call < 0) {
+      // No tunnel or session id free towards that LNS (counted in l2tp.counters.refusals).
+      s.call = undefined;
+      this.count('l2tp.call-refused');
+      return this.end(s, 'L2TP: no tunnel or session id free', now, false);
+    }
     this.byCall.set(s.call, s);
   }
 
