@@ -31,7 +31,7 @@ const LNS_CORE = '10.255.0.2'; // the nte's core address: a ping there crosses s
 const SSE_HOST = 'sse.carrier.example';
 const ATTACKERS = Array.from({ length: 8 }, (_, i) => `192.0.2.${64 + i}`);
 const FLOOD = 100_000;
-const RATE = 20_000;
+const RATE = Number(process.env.L2TP_FLOOD_RATE ?? 20_000);
 const ns = (k: string): string => `l2tp-${k}${lab.tag}`;
 let nte: Proc, sse: Proc, homesA: Proc;
 
