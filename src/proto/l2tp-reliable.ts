@@ -68,10 +68,12 @@ export interface ReliableCounters {
   timeouts: number;
   /** `send` called with the queue at `maxQueue`: the message was not queued. */
   queueFull: number;
+  /** The oldest message resent after three duplicate ZLB acknowledgements, before its timer ran out. */
+  fastRetransmits: number;
 }
 
 export function emptyReliableCounters(): ReliableCounters {
-  return { sent: 0, retransmitted: 0, zlbSent: 0, received: 0, delivered: 0, duplicates: 0, outOfOrder: 0, outsideWindow: 0, staleAcks: 0, timeouts: 0, queueFull: 0 };
+  return { sent: 0, retransmitted: 0, zlbSent: 0, received: 0, delivered: 0, duplicates: 0, outOfOrder: 0, outsideWindow: 0, staleAcks: 0, timeouts: 0, queueFull: 0, fastRetransmits: 0 };
 }
 
 interface Pending {
@@ -106,6 +108,9 @@ export class ReliableControl {
   private rto: number;
   private retries = 0;
   private rtxAt: number | undefined;
+  /** ZLBs acknowledging nothing new while messages are outstanding; the oldest to resend once. */
+  private dupAcks = 0;
+  private resendOldest = false;
 
   // Receiver: next Ns expected, out-of-order queue, acknowledgement owed.
   private nr = 0;
@@ -165,6 +170,7 @@ export class ReliableControl {
 
   /** Drops everything not yet acknowledged (the peer sent StopCCN); acknowledgements still go out. */
   abandon(): void {
+    this.resendOldest = false;
     this.queue = [];
     this.head = 0;
     this.inWindow = 0;
@@ -204,7 +210,7 @@ export class ReliableControl {
   receive(m: ControlMessage, now: number): ControlMessage[] {
     this.now = now;
     this.counters.received++;
-    this.ack(m.nr, now);
+    this.ack(m.nr, now, m.avps.length === 0);
     if (m.avps.length === 0) return [];
     const d = seqDiff(m.ns, this.nr);
     if (d < 0) {
@@ -238,11 +244,23 @@ export class ReliableControl {
     return out;
   }
 
-  private ack(nr: number, now: number): void {
+  private ack(nr: number, now: number, zlb: boolean): void {
     // Only numbers inside the window are compared: una = nsNext − inWindow, inWindow ≤ MAX_SEND_WINDOW.
     const una = (this.nsNext - this.inWindow) & 0xffff;
     const acked = seqDiff(nr, una);
+    if (acked === 0 && zlb && this.inWindow > 0 && !this.passive && ++this.dupAcks === 3) {
+      // The peer acknowledges at once what arrives out of order (§5.8): three such ZLBs naming
+      // our oldest message mean it was lost while later ones arrived. Resend it now rather than
+      // stall the window for a whole RTO (TCP's fast retransmit; Appendix A's window halves).
+      this.counters.fastRetransmits++;
+      this.resendOldest = true;
+      this.ssthresh = Math.max(1, this.cwnd >> 1);
+      this.cwnd = this.ssthresh;
+      this.caAcked = 0;
+    }
     if (acked <= 0) return;
+    this.dupAcks = 0;
+    this.resendOldest = false;
     if (acked > this.inWindow) {
       // Acknowledges something we never sent: ignore the acknowledgement, keep the message.
       this.counters.staleAcks++;
@@ -280,6 +298,13 @@ export class ReliableControl {
    */
   poll(now: number): ControlMessage | undefined {
     if (now > this.now) this.now = now;
+    if (this.resendOldest && this.inWindow > 0) {
+      this.resendOldest = false;
+      const p = this.queue[this.head]!;
+      this.counters.retransmitted++;
+      this.armTimer();
+      return this.header((this.nsNext - this.inWindow) & 0xffff, p.sessionId, p.avps);
+    }
     if (this.sendIdx < this.sendWindow) {
       if (this.sendIdx < this.inWindow) {
         const p = this.queue[this.head + this.sendIdx]!;
@@ -334,6 +359,8 @@ export class ReliableControl {
       this.cwnd = 1;
       this.caAcked = 0;
       this.sendIdx = 0;
+      this.resendOldest = false;
+      this.dupAcks = 0;
       this.rto = Math.min(this.rto * 2, this.cfg.rtoCap);
       this.rtxAt = now + this.rto;
     }
@@ -348,7 +375,7 @@ export class ReliableControl {
 
   /** True when poll() would return something right now. */
   get wantsToSend(): boolean {
-    const data = this.sendIdx < this.sendWindow && (this.sendIdx < this.inWindow || this.inWindow < this.length);
+    const data = (this.resendOldest && this.inWindow > 0) || (this.sendIdx < this.sendWindow && (this.sendIdx < this.inWindow || this.inWindow < this.length));
     return data || this.ackNow || (this.ackDue !== undefined && this.nrSent !== this.nr && this.ackDue <= this.now);
   }
 }

@@ -130,3 +130,47 @@ test('the reliable queue: bounded with back-pressure, Ns given on entering the w
   assert.equal(small.outstanding, 1);
   assert.equal(small.nextNs, 1);
 });
+
+test('fast retransmit: three ZLBs naming our oldest message (the peer got later ones) resend it before the RTO, once', () => {
+  const tx = new ReliableControl(DEFAULT_RELIABLE);
+  const rx = new ReliableControl(DEFAULT_RELIABLE);
+  tx.setPeerWindow(8);
+  // Open the congestion window to 8 first.
+  const hello = [avp('messageType', { messageType: MessageType.HELLO })];
+  let now = T0;
+  for (let round = 0; round < 30 && !(tx.congestionWindow === 8 && tx.outstanding === 0); round++) {
+    if (tx.outstanding === 0) for (let i = 0; i < 8; i++) tx.send(0, hello);
+    for (let m = tx.poll(now); m && m.avps.length; m = tx.poll(now)) rx.receive(m, now);
+    rx.handleTimeout(now + 200);
+    tx.receive(rx.poll(now + 200)!, now + 200);
+    now += 1000;
+  }
+  assert.equal(tx.congestionWindow, 8);
+  for (let i = 0; i < 5; i++) tx.send(0, hello);
+  const flight: ControlMessage[] = [];
+  for (let m = tx.poll(now); m && m.avps.length; m = tx.poll(now)) flight.push(m);
+  assert.equal(flight.length, 5);
+  // The first is lost; the peer acknowledges each later one at once with a ZLB naming it.
+  const zlbs: ControlMessage[] = [];
+  for (const m of flight.slice(1)) {
+    assert.deepEqual(rx.receive(m, now + 5), []);
+    zlbs.push(rx.poll(now + 5)!);
+  }
+  assert.ok(zlbs.every((z) => z.avps.length === 0 && z.nr === flight[0]!.ns));
+  tx.receive(zlbs[0]!, now + 10);
+  tx.receive(zlbs[1]!, now + 10);
+  assert.equal(tx.poll(now + 10), undefined, 'two duplicate acknowledgements: not yet');
+  tx.receive(zlbs[2]!, now + 10);
+  const again = tx.poll(now + 10)!;
+  assert.deepEqual([again.ns, again.avps.length], [flight[0]!.ns, 1], 'the third: the oldest goes again, 990 ms before its RTO');
+  assert.equal(tx.poll(now + 10), undefined, 'only that one');
+  tx.receive(zlbs[3]!, now + 10);
+  assert.equal(tx.poll(now + 10), undefined, 'a fourth does not resend it again');
+  assert.equal(tx.counters.fastRetransmits, 1);
+  // The peer now delivers all five and acknowledges them together.
+  assert.equal(rx.receive(again, now + 15).length, 5);
+  rx.handleTimeout(now + 200);
+  tx.receive(rx.poll(now + 200)!, now + 200);
+  assert.equal(tx.outstanding, 0);
+  assert.equal(tx.counters.timeouts, 0);
+});
