@@ -156,6 +156,13 @@ export interface AdmissionConfig {
   readonly pendingCalls: number;
   /** Control messages per tunnel held while the reliable queue is full (ICCN, CDN, ...); beyond it the tunnel is stopped. */
   readonly backlog: number;
+  /**
+   * A call still waiting for its ICRP (LAC) or ICCN (LNS) this long after its ICRQ is ended with a
+   * CDN, ms (`call-setup-timeout`): a peer that never answers cannot hold the pending slots for ever.
+   * Default four full retransmission cycles (124 s at §5.8's defaults): on a very lossy tunnel a
+   * legitimate answer can wait behind a window of others, each taking up to one cycle.
+   */
+  readonly callSetupTimeout: number;
 }
 
 /** What an LNS knows about an LAC it accepts. */
@@ -195,7 +202,7 @@ export interface L2tpConfig<E> {
   readonly sourceKey?: (e: E) => string;
 }
 
-export const DEFAULT_ADMISSION: Omit<AdmissionConfig, 'halfOpenTimeout'> = {
+export const DEFAULT_ADMISSION: Omit<AdmissionConfig, 'halfOpenTimeout' | 'callSetupTimeout'> = {
   halfOpenMax: 256, halfOpenPerSource: 16, answerRate: 10, answerBurst: 20, refusalRate: 200, refusalBurst: 200, sources: 4096,
   halfOpenCalls: 1024, pendingCalls: 128, backlog: 0x20000,
 };
@@ -257,6 +264,8 @@ interface Tunnel<E> {
   readonly waiting: Fifo<Session>;
   /** LAC: sessions in wait-reply; LNS: sessions in wait-connect. */
   pendingCalls: number;
+  /** Those calls with their setup deadlines, oldest first (one timeout for all, so FIFO is deadline order). */
+  readonly setupDeadlines: Fifo<{ s: Session; at: number }>;
 }
 
 /** A FIFO with O(1) shift (an Array's shift is O(n), and a backlog can hold tens of thousands). */
@@ -282,6 +291,9 @@ class Fifo<T> {
   clear(): void {
     this.items = [];
     this.head = 0;
+  }
+  peek(): T | undefined {
+    return this.items[this.head];
   }
 }
 
@@ -351,7 +363,7 @@ export class L2tpNode<E> {
     this.random = config.random ?? ((n) => new Uint8Array(randomBytes(n)));
     this.keyOf = config.endpointKey ?? ((e) => String(e));
     this.sourceOf = config.sourceKey ?? this.keyOf;
-    this.adm = { ...DEFAULT_ADMISSION, halfOpenTimeout: fullRetransmitCycle(this.rel), ...config.admission };
+    this.adm = { ...DEFAULT_ADMISSION, halfOpenTimeout: fullRetransmitCycle(this.rel), callSetupTimeout: 4 * fullRetransmitCycle(this.rel), ...config.admission };
     this.refusalBucket = { tokens: this.adm.refusalBurst, at: 0 };
   }
 
@@ -391,6 +403,7 @@ export class L2tpNode<E> {
         this.sendControl(t, 0, [avp('messageType', { messageType: MessageType.HELLO })]);
         t.helloAt = now + this.helloInterval;
       }
+      if (this.expireCallSetups(t, now)) this.placeWaitingCalls(t);
       if (t.idleAt !== undefined && now >= t.idleAt) {
         t.idleAt = undefined;
         if (t.sessions.size === 0 && t.state === 'established') this.stopTunnel(t, { result: StopCcnResult.GENERAL_CLEAR }, 'idle');
@@ -410,6 +423,7 @@ export class L2tpNode<E> {
       min(t.halfOpenUntil);
       if (t.state === 'established') min(t.helloAt);
       min(t.idleAt);
+      min(this.nextCallSetupDeadline(t));
     }
     return next;
   }
@@ -569,7 +583,7 @@ export class L2tpNode<E> {
       cc: new ReliableControl(this.rel), secret, ourChallenge: undefined, peerHostName: '',
       sessions: new Map(), lastHeard: this.now, helloAt: undefined, holdUntil: undefined, idleAt: undefined,
       codec: secret ? l2tpWithSecret(secret) : l2tp,
-      halfOpenUntil: undefined, source: this.sourceOf(peer), backlog: new Fifo(), waiting: new Fifo(), pendingCalls: 0,
+      halfOpenUntil: undefined, source: this.sourceOf(peer), backlog: new Fifo(), waiting: new Fifo(), pendingCalls: 0, setupDeadlines: new Fifo(),
     };
     this.tunnels.set(localId, t);
     this.byKey.set(key, t);
@@ -728,6 +742,30 @@ export class L2tpNode<E> {
     // Acknowledgements may have made room: held messages first, then waiting calls.
     this.flushBacklog(t);
     if (t.state === 'established') this.placeWaitingCalls(t);
+  }
+
+  /** The front of the deadline FIFO, skipping calls that have come up or ended meanwhile. */
+  private nextCallSetupDeadline(t: Tunnel<E>): number | undefined {
+    for (let d = t.setupDeadlines.peek(); d; d = t.setupDeadlines.peek()) {
+      if (t.sessions.get(d.s.localId) === d.s && (d.s.state === 'wait-reply' || d.s.state === 'wait-connect')) return d.at;
+      t.setupDeadlines.shift();
+    }
+    return undefined;
+  }
+
+  /** Ends the calls whose setup took too long; returns whether any did. */
+  private expireCallSetups(t: Tunnel<E>, now: number): boolean {
+    if (t.state !== 'established') return false;
+    let any = false;
+    for (let at = this.nextCallSetupDeadline(t); at !== undefined && at <= now; at = this.nextCallSetupDeadline(t)) {
+      const { s } = t.setupDeadlines.shift()!;
+      const result = { result: CdnResult.GENERAL_ERROR, error: GeneralError.NO_ERROR, message: s.state === 'wait-reply' ? 'no ICRP' : 'no ICCN' };
+      this.refuse('call-setup-timeout');
+      this.sendCdn(t, s.peerId, s.localId, result);
+      this.endSession(t, s, 'call-setup-timeout', result, undefined);
+      any = true;
+    }
+    return any;
   }
 
   private flushBacklog(t: Tunnel<E>): void {
@@ -951,6 +989,7 @@ export class L2tpNode<E> {
   private sendIcrq(t: Tunnel<E>, s: Session): void {
     s.state = 'wait-reply';
     t.pendingCalls++;
+    t.setupDeadlines.push({ s, at: this.now + this.adm.callSetupTimeout });
     const c = s.call;
     this.callSerial = (this.callSerial + 1) >>> 0;
     const avps: Avp[] = [
@@ -1019,6 +1058,7 @@ export class L2tpNode<E> {
     s.peerId = assigned.id;
     s.state = 'wait-connect';
     t.pendingCalls++;
+    t.setupDeadlines.push({ s, at: this.now + this.adm.callSetupTimeout });
     this.counters.sessions.opened++;
     t.idleAt = undefined;
     this.sendControl(t, s.peerId, [avp('messageType', { messageType: MessageType.ICRP }), avp('assignedSessionId', { id: s.localId })]);

@@ -241,6 +241,47 @@ test('an ICRQ flood inside an established tunnel: at most the half-open-call cap
   assert.deepEqual(ups, [1]);
   send(0, [avp('messageType', { messageType: MessageType.ICRQ }), avp('assignedSessionId', { id: 5000 }), avp('callSerialNumber', { serial: 5000 })]);
   assert.ok(take().some((m) => controlMessageType(m) === MessageType.ICRP && m.sessionId === 5000));
+  // Calls that never send their ICCN do not hold their slots for ever: four retransmission cycles later, CDN.
+  node.handleTimeout(T0 + 4 * DEFAULT_ADMISSION_TIMEOUT() + 1);
+  let timedOut: ControlMessage[] = [];
+  for (let k = 0; k < 200 && node.tunnelInfo()[0]!.outstanding + timedOut.length < 100 + 1000; k++) {
+    timedOut = timedOut.concat(take().filter((m) => controlMessageType(m) === MessageType.CDN));
+    if (timedOut.length >= 100) break;
+    send(0, [avp('messageType', { messageType: MessageType.HELLO })]);
+  }
+  assert.equal(timedOut.length, 100, '99 flood calls + call 5000, none with an ICCN');
+  assert.ok(timedOut.every((m) => findAvp(m.avps, 'resultCode')?.message === 'no ICCN'));
+  assert.equal(node.counters.refusals['call-setup-timeout'], 100);
+  assert.equal(node.tunnelInfo()[0]!.sessions, 1, 'only the call that came up');
+});
+
+test('an LAC whose calls get no ICRP: 124 s later each ends with a CDN and the waiting calls go out', () => {
+  const lac = new L2tpNode<string>({ role: 'lac', hostName: 'sse-1', admission: { pendingCalls: 2 } });
+  const keys = [0, 1, 2].map(() => lac.openSession({ lns: 'lns' }, T0));
+  const take = (): ControlMessage[] => { const out: ControlMessage[] = []; for (let t = lac.pollTransmit(); t; t = lac.pollTransmit()) out.push(t.message as ControlMessage); return out; };
+  const [rq] = take();
+  const lacTunnel = findAvp(rq!.avps, 'assignedTunnelId')!.id;
+  lac.handle('lns', encode(l2tp, { kind: 'control', tunnelId: lacTunnel, sessionId: 0, ns: 0, nr: 1, avps: [
+    avp('messageType', { messageType: MessageType.SCCRP }), avp('protocolVersion', { version: 1, revision: 0 }), avp('framingCapabilities', { bits: 3 }),
+    avp('hostName', { name: 'nte-a' }), avp('assignedTunnelId', { id: 0x99 }), avp('receiveWindowSize', { size: 16 }),
+  ] }), T0 + 1);
+  const zlb = (nr: number, at: number): void => lac.handle('lns', encode(l2tp, { kind: 'control', tunnelId: lacTunnel, sessionId: 0, ns: 1, nr, avps: [] }), at);
+  const out = take();
+  zlb(3, T0 + 2); // the congestion window is 2 so far
+  out.push(...take());
+  assert.deepEqual(out.map((m) => controlMessageType(m)), [MessageType.SCCCN, MessageType.ICRQ, MessageType.ICRQ], 'two ICRQs: pendingCalls 2, the third call waits');
+  assert.equal(lac.tunnelInfo()[0]!.callsWaiting, 1);
+  // The LNS acknowledges everything and never answers the calls.
+  zlb(4, T0 + 3);
+  assert.deepEqual(take(), []);
+  lac.handleTimeout(T0 + 1 + 4 * DEFAULT_ADMISSION_TIMEOUT());
+  const after = take().filter((m) => controlMessageType(m) !== MessageType.HELLO); // 60 s of silence: a HELLO too
+  assert.deepEqual(after.map((m) => controlMessageType(m)), [MessageType.CDN, MessageType.CDN, MessageType.ICRQ], 'two CDNs, then the waiting call\'s ICRQ');
+  assert.ok(after.slice(0, 2).every((m) => findAvp(m.avps, 'resultCode')?.message === 'no ICRP'));
+  const downs: [number, string][] = [];
+  for (let e = lac.pollEvent(); e; e = lac.pollEvent()) if (e.type === 'session-down') downs.push([e.session, e.reason]);
+  assert.deepEqual(downs, [[keys[0]!, 'call-setup-timeout'], [keys[1]!, 'call-setup-timeout']]);
+  assert.equal(lac.counters.refusals['call-setup-timeout'], 2);
 });
 
 test('id exhaustion is a counted refusal, never a throw: 65,535 sessions fill a tunnel, 65,535 tunnels fill the node', () => {
