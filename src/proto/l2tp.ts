@@ -643,9 +643,9 @@ export class L2tpNode<E> {
     const source = this.sourceOf(from);
     const policy = this.config.role === 'lns' ? (this.config.authorize ? this.config.authorize(hostName.name, from) : {}) : undefined;
     if (!policy) {
-      return this.refuseStateless(from, source, assigned0.id, m0, { result: StopCcnResult.NOT_AUTHORIZED, error: 0, message: 'unknown peer' }, 'sccrq-not-authorized');
+      return this.refuseStateless(from, source, assigned0.id, 0, (m0.ns + 1) & 0xffff, { result: StopCcnResult.NOT_AUTHORIZED, error: 0, message: 'unknown peer' }, 'sccrq-not-authorized');
     }
-    if (assigned0.id === 0) return this.refuseStateless(from, source, 0, m0, { result: StopCcnResult.GENERAL_ERROR, error: GeneralError.BAD_VALUE, message: 'assigned tunnel id 0' }, 'bad-sccrq');
+    if (assigned0.id === 0) return this.refuseStateless(from, source, 0, 0, (m0.ns + 1) & 0xffff, { result: StopCcnResult.GENERAL_ERROR, error: GeneralError.BAD_VALUE, message: 'assigned tunnel id 0' }, 'bad-sccrq');
     let m = m0;
     if (policy.secret && m.avps.some((a) => a.kind === 'concealed')) {
       const r = l2tpWithSecret(policy.secret).parse(raw);
@@ -659,7 +659,7 @@ export class L2tpNode<E> {
     if (this.halfOpen.size >= this.adm.halfOpenMax) this.dropHalfOpen(this.halfOpen.values().next().value!, 'half-open-evicted');
     if (this.halfOpen.size >= this.adm.halfOpenMax) return this.refuse('half-open-full'); // halfOpenMax 0: accept nobody
     const t = this.newTunnel(from, key, false, policy.secret);
-    if (!t) return this.refuseStateless(from, source, assigned0.id, m0, { result: StopCcnResult.GENERAL_ERROR, error: GeneralError.NO_RESOURCES, message: 'no tunnel id free' }, 'tunnel-ids-exhausted-answered');
+    if (!t) return; // counted as tunnel-ids-exhausted; no StopCCN either, it would need a free id
     t.cc.peerTunnelId = assigned0.id;
     t.peerHostName = hostName.name;
     t.cc.passive = true;
@@ -692,7 +692,7 @@ export class L2tpNode<E> {
    * queued, never retransmitted (§5.7's hold is for peers we know). Rate-limited per source and
    * overall, so a flood with spoofed sources does not make us a reflector.
    */
-  private refuseStateless(to: E, source: string, peerTunnelId: number, m: ControlMessage, result: ResultCode, reason: string, ns = 0, nr = (m.ns + 1) & 0xffff): void {
+  private refuseStateless(to: E, source: string, peerTunnelId: number, ns: number, nr: number, result: ResultCode, reason: string): void {
     this.refuse(reason);
     this.counters.tunnels.refused++;
     if (!this.answerAllowed(source) || !takeToken(this.refusalBucket, this.now, this.adm.refusalRate, this.adm.refusalBurst)) return this.refuse('stopccn-rate-limited');
@@ -913,20 +913,22 @@ export class L2tpNode<E> {
   }
 
   private refuseTunnel(t: Tunnel<E>, result: ResultCode, reason: string): void {
-    if (t.halfOpenUntil !== undefined) {
-      // Not authenticated: one StopCCN acknowledging what it sent, and the state goes now.
-      const ns = t.cc.nextNs;
-      const nr = t.cc.expectedNs;
-      this.dropHalfOpen(t, 'half-open-refused');
-      const m: ControlMessage = { kind: 'control', tunnelId: t.cc.peerTunnelId, sessionId: 0, ns: 0, nr: 0, avps: [] };
-      return this.refuseStateless(t.peer, t.source, t.cc.peerTunnelId, m, result, reason, ns, nr);
-    }
-    if (t.state !== 'established') this.counters.tunnels.refused++;
+    if (t.state !== 'established' && t.halfOpenUntil === undefined) this.counters.tunnels.refused++;
     this.stopTunnel(t, result, reason);
   }
 
-  /** Send StopCCN, end every session, hold the tunnel to acknowledge retransmissions (§5.7). */
+  /**
+   * Send StopCCN, end every session, hold the tunnel to acknowledge retransmissions (§5.7). A
+   * half-open tunnel (never authenticated) instead gets one stateless StopCCN, acknowledging what
+   * the peer sent, and is forgotten at once.
+   */
   private stopTunnel(t: Tunnel<E>, result: ResultCode, reason: string): void {
+    if (t.halfOpenUntil !== undefined) {
+      const [ns, nr] = [t.cc.nextNs, t.cc.expectedNs];
+      this.leaveHalfOpen(t);
+      this.forget(t);
+      return this.refuseStateless(t.peer, t.source, t.cc.peerTunnelId, ns, nr, result, reason);
+    }
     if (t.state === 'closing') return;
     // What never went out need not: the StopCCN goes next, not behind a mass of ICRQs or CDNs.
     t.backlog.clear();
