@@ -136,6 +136,7 @@ export class Sse implements Box<SsePortName, SseEvent> {
       hostName: cfg.hostName,
       vendorName: 'pseudonet',
       endpointKey: (e) => `${e.address}:${e.port}`,
+      sourceKey: (e) => String(e.address), // per-source limits on what we answer strangers' SCCRQs
       idleTunnelTimeout: 10_000,
       ...cfg.l2tp,
     });
