@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VirtualClock } from '../../src/sim/clock.js';
-import { Segment } from '../../src/io/link.js';
+import { Segment } from '../../src/sim/link.js';
 import { L2tpNode } from '../../src/proto/l2tp.js';
 import { DEFAULT_RELIABLE, ReliableControl } from '../../src/proto/l2tp-reliable.js';
 import { avp, MessageType, type ControlMessage } from '../../src/wire/l2tp.js';
