@@ -137,6 +137,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
       hostName: cfg.hostName,
       vendorName: 'pseudonet',
       endpointKey: (e) => `${e.address}:${e.port}`,
+      sourceKey: (e) => String(e.address), // per-source admission limits: a flooder varies the port
       authorize: (host) => {
         const secret = cfg.lacs.get(host);
         return secret ? { secret } : undefined;

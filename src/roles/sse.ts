@@ -158,6 +158,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
       hostName: cfg.hostName,
       vendorName: 'pseudonet',
       endpointKey: (e) => `${e.address}:${e.port}`,
+      sourceKey: (e) => String(e.address), // per-source limits on what we answer strangers' SCCRQs
       idleTunnelTimeout: 10_000,
       ...cfg.l2tp,
     });
@@ -447,6 +448,12 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
       },
       now,
     );
+    if (s.call < 0) {
+      // No tunnel or session id free towards that LNS (counted in l2tp.counters.refusals).
+      s.call = undefined;
+      this.count('l2tp.call-refused');
+      return this.end(s, 'L2TP: no tunnel or session id free', now, false);
+    }
     this.byCall.set(s.call, s);
     // A next LNS to try: do not spend the whole retransmission budget on a silent one.
     const waiting = this.l2tp.sessionInfo(s.call)?.state === 'wait-tunnel';
