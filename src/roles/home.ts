@@ -12,7 +12,7 @@ import type { FsmConfig } from '../proto/ppp-fsm.js';
 import { Host, type HostEvent } from './host.js';
 import { u16 } from '../wire/bytes.js';
 import { EtherType, macEquals, isGroupMac, ETHERNET_HEADER_LENGTH } from '../wire/ethernet.js';
-import { PPPOE_HEADER_LENGTH, sessionFrameProblem } from '../wire/pppoe.js';
+import { PPPOE_HEADER_LENGTH, discoveryDestinationProblem, sessionFrameProblem } from '../wire/pppoe.js';
 import { PppProtocol } from '../wire/ppp.js';
 import { pppoeDiscoveryFrame, pppoeIpv4Frame, pppoeSessionFrame } from './framing.js';
 import { ipv4ToString } from '../wire/bytes.js';
@@ -135,6 +135,8 @@ export class Home implements Box<HomePortName, HomeEvent> {
     const type = u16(frame, 12);
     const src = frame.subarray(6, 12);
     if (type === EtherType.PPPOE_DISCOVERY) {
+      const problem = discoveryDestinationProblem(frame, ETHERNET_HEADER_LENGTH);
+      if (problem) return this.drop(`discovery.${problem}`);
       this.client.handleFrame(src, frame.subarray(ETHERNET_HEADER_LENGTH), now);
     } else if (type === EtherType.PPPOE_SESSION) {
       const o = ETHERNET_HEADER_LENGTH;

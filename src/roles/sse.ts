@@ -20,7 +20,7 @@ import { AVP_MAX_VALUE_LENGTH, CdnResult, L2TP_PORT } from '../wire/l2tp.js';
 import { Host } from './host.js';
 import { u16, textBytes, bytesText, macToString } from '../wire/bytes.js';
 import { EtherType, emitEthernetHeader, ETHERNET_HEADER_LENGTH, macEquals, isGroupMac } from '../wire/ethernet.js';
-import { PPPOE_HEADER_LENGTH, sessionFrameProblem, writeSessionHeader } from '../wire/pppoe.js';
+import { PPPOE_HEADER_LENGTH, discoveryDestinationProblem, sessionFrameProblem, writeSessionHeader } from '../wire/pppoe.js';
 import { pppoeDiscoveryFrame, pppoeSessionFrame, pppoeToL2tp, l2tpToPppoe } from './framing.js';
 import { proxyAvpValues } from './proxy.js';
 import { TimerQueue } from '../proto/timer-queue.js';
@@ -224,6 +224,8 @@ export class Sse implements Box<SsePortName, SseEvent> {
     const type = u16(frame, 12);
     const src = frame.subarray(6, 12);
     if (type === EtherType.PPPOE_DISCOVERY) {
+      const problem = discoveryDestinationProblem(frame, ETHERNET_HEADER_LENGTH);
+      if (problem) return this.count(`access.drop.discovery.${problem}`);
       this.ac.handleFrame(src, frame.subarray(ETHERNET_HEADER_LENGTH), now);
       return;
     }

@@ -194,6 +194,16 @@ export function sessionFrameProblem(frame: Uint8Array, offset: number): string |
   return undefined;
 }
 
+/**
+ * RFC 2516 §5: only a PADI is sent to the broadcast address; PADO, PADR, PADS and PADT go to
+ * the peer's unicast address. 'pppoe.group-destination' for any other discovery packet sent
+ * to a group address, else undefined (the rest is `pppoeDiscovery.parse`'s job).
+ */
+export function discoveryDestinationProblem(frame: Uint8Array, offset: number): string | undefined {
+  if (frame.length <= offset + F.CODE || (frame[0]! & 1) === 0) return undefined;
+  return frame[offset + F.CODE] === PppoeCode.PADI ? undefined : 'pppoe.group-destination';
+}
+
 /** Writes a session header (CODE 0) at `offset` for a payload of `payloadLength` that follows it. */
 export function writeSessionHeader(buf: Uint8Array, offset: number, sessionId: number, payloadLength: number): void {
   buf[offset + F.VER_TYPE] = VER_TYPE;

@@ -98,6 +98,12 @@ test('PPPoE session frames: VER/TYPE, CODE, group destination and LENGTH are che
   const short = sse.counters['access.drop.short'] ?? 0;
   inject(good.slice(0, 17));
   assert.equal(sse.counters['access.drop.short'], short + 1, 'shorter than Ethernet + PPPoE headers');
+  // RFC 2516 §5.5: a PADT goes to a unicast address; one broadcast "from" home1 ends nothing.
+  const h1 = n.homes[0]!;
+  const padt = frame(BROADCAST, h1.cfg.mac, 0x8863, pppoe(0x11, 0xa7, h1.sessionId, new Uint8Array(0)));
+  inject(padt);
+  assert.equal(sse.counters['access.drop.discovery.pppoe.group-destination'], 1);
+  assert.equal(sse.ac.sessionCount, 3, 'no session ended');
   // The same frame unchanged is relayed: the checks refuse only what the RFC refuses.
   const before = relayed();
   inject(new Uint8Array(good));
@@ -118,6 +124,10 @@ test('the home checks the PPPoE session header too (and counts by reason)', () =
     ['pppoe.group-destination', (() => { const f = base(); f.set(BROADCAST, 0); return f; })()],
     ['pppoe.length-exceeds-frame', frame(h.cfg.mac, ac, 0x8864, pppoe(0x11, 0, h.sessionId, lcpEcho, 400))],
   ];
+  // RFC 2516 §5.5: a PADT to a group address is not one the home acts on.
+  n.act(h.cfg.name, (now) => h.handleFrame(frame(BROADCAST, ac, 0x8863, pppoe(0x11, 0xa7, h.sessionId, new Uint8Array(0))), now));
+  assert.equal(n.homeCounters['home.drop.discovery.pppoe.group-destination'], 1);
+  assert.ok(h.isOnline, 'still online');
   let echoReplies = 0;
   n.segments.get('access')!.observe((f, from) => {
     if (from === h.cfg.name && u16(f, 12) === 0x8864 && u16(f, 20) === 0xc021 && f[22] === 10) echoReplies++;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   pppoeDiscovery, pppoeSession, PppoeSessionView, PppoeCode, PppoeTagType, tag, findTag, tagText, pppMaxPayload,
-  pppMaxPayloadTag, errorTag, writeSessionHeader, sessionFrameProblem, type PppoeDiscovery, type PppoeTag,
+  pppMaxPayloadTag, errorTag, writeSessionHeader, sessionFrameProblem, discoveryDestinationProblem, type PppoeDiscovery, type PppoeTag,
 } from '../../src/wire/pppoe.js';
 import { encode } from '../../src/wire/result.js';
 import { fromHex, hex } from '../../src/wire/bytes.js';
@@ -176,4 +176,15 @@ test('sessionFrameProblem: RFC 2516 §4 VER/TYPE 0x11, §6 CODE 0x00 and a unica
     const r = sessionFrameProblem(b, 14);
     return r === undefined || r.startsWith('pppoe.');
   }));
+});
+
+test('discoveryDestinationProblem: only a PADI may go to a group address (RFC 2516 §5.1-5.5)', () => {
+  const at = (dst: string, code: number) => fromHex(`${dst} 020000000002 8863 11 ${code.toString(16).padStart(2, '0')} 0000 0000`);
+  assert.equal(discoveryDestinationProblem(at('ffffffffffff', 0x09), 14), undefined, 'PADI broadcast');
+  for (const code of [0x07, 0x19, 0x65, 0xa7]) {
+    assert.equal(discoveryDestinationProblem(at('ffffffffffff', code), 14), 'pppoe.group-destination', code.toString(16));
+    assert.equal(discoveryDestinationProblem(at('01005e000001', code), 14), 'pppoe.group-destination', `${code.toString(16)} multicast`);
+    assert.equal(discoveryDestinationProblem(at('020000000001', code), 14), undefined, `${code.toString(16)} unicast`);
+  }
+  assert.equal(discoveryDestinationProblem(fromHex('ffffffffffff'), 14), undefined, 'too short to judge: the parser counts it');
 });
