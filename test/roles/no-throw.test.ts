@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { Network, type NetEvent } from '../../src/sim/network.js';
-import { topologySchema } from '../../src/sim/topology.js';
+import { topologySchema } from '../../src/config/topology.js';
 import { VirtualClock } from '../../src/sim/clock.js';
 import { Host } from '../../src/roles/host.js';
 import { L2tpNode, encodeTransmit, type L2tpEvent, type OpenSessionRequest } from '../../src/proto/l2tp.js';
