@@ -12,7 +12,7 @@ import type { FsmConfig } from '../proto/ppp-fsm.js';
 import { Host, type HostEvent } from './host.js';
 import { u16, ipv4ToString } from '../wire/bytes.js';
 import { EtherType, macEquals, isGroupMac, ETHERNET_HEADER_LENGTH } from '../wire/ethernet.js';
-import { PPPOE_HEADER_LENGTH } from '../wire/pppoe.js';
+import { PPPOE_HEADER_LENGTH, discoveryDestinationProblem, sessionFrameProblem } from '../wire/pppoe.js';
 import { PppProtocol } from '../wire/ppp.js';
 import { pppoeDiscoveryFrame, pppoeIpv4Frame, pppoeSessionFrame } from './framing.js';
 import { earliest } from '../proto/timers.js';
@@ -129,21 +129,29 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
     const type = u16(frame, 12);
     const src = frame.subarray(6, 12);
     if (type === EtherType.PPPOE_DISCOVERY) {
+      const problem = discoveryDestinationProblem(frame, ETHERNET_HEADER_LENGTH);
+      if (problem) return this.drop(`discovery.${problem}`);
       this.client.handleFrame(src, frame.subarray(ETHERNET_HEADER_LENGTH), now);
     } else if (type === EtherType.PPPOE_SESSION) {
       const o = ETHERNET_HEADER_LENGTH;
-      if (frame.length < o + PPPOE_HEADER_LENGTH + 2 || this.client.state !== 'session') return;
-      if (u16(frame, o + 2) !== this.client.sessionId || !this.client.ac || !macEquals(frame, 6, this.client.ac)) {
-        this.counters['home.drop.foreign-session'] = (this.counters['home.drop.foreign-session'] ?? 0) + 1;
-        return;
-      }
-      const len = Math.min(u16(frame, o + 4), frame.length - o - PPPOE_HEADER_LENGTH);
+      // RFC 2516 §4/§6: VER/TYPE 0x11, CODE 0, unicast destination, LENGTH within the frame.
+      const problem = sessionFrameProblem(frame, o);
+      if (problem) return this.drop(problem);
+      if (this.client.state !== 'session') return this.drop('not-in-session');
+      if (u16(frame, o + 2) !== this.client.sessionId || !this.client.ac || !macEquals(frame, 6, this.client.ac)) return this.drop('foreign-session');
+      const len = u16(frame, o + 4);
       const ppp = frame.subarray(o + PPPOE_HEADER_LENGTH, o + PPPOE_HEADER_LENGTH + len);
       const protocol = u16(ppp, 0);
       const info = ppp.subarray(2);
       if (!this.link.handleFrame(protocol, info, now) && protocol === PppProtocol.IPV4) this.host?.handle(0, info, now);
     }
     this.pump(now);
+  }
+
+  /** Counted by reason in the counters every home shares. */
+  private drop(reason: string): void {
+    const k = `home.drop.${reason}`;
+    this.counters[k] = (this.counters[k] ?? 0) + 1;
   }
 
   handleTimeout(now: number): void {

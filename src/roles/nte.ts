@@ -14,7 +14,8 @@ import { authenticatorConfig } from '../proto/ppp-auth.js';
 import { ipcpConfig } from '../proto/ipcp.js';
 import { encodePppMessage, type Counters } from '../proto/ppp-common.js';
 import type { FsmConfig } from '../proto/ppp-fsm.js';
-import { RadiusClient, type RadiusClientConfig, type AccountingRecord, type AccessAuth } from '../proto/radius-client.js';
+import { RadiusClient, accessRequestProblem, type RadiusClientConfig, type AccountingRecord, type AccessAuth, type AccessRequestInput } from '../proto/radius-client.js';
+import { MAX_VALUE_LENGTH } from '../wire/radius.js';
 import { DynamicAuthorizationServer, type DaeConfig, type SessionSelector } from '../proto/radius-dae.js';
 import { AcctStatusType, AcctTerminateCause, ErrorCause } from '../wire/radius-dictionary.js';
 import { CdnResult, L2TP_PORT } from '../wire/l2tp.js';
@@ -447,16 +448,34 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   /** The peer's credentials (proxied or in-band) go to RADIUS; the answer decides in radiusEvent. */
   private askRadius(s: NteSession, user: string, auth: AccessAuth, now: number): void {
     s.user = user;
-    s.state = 'radius';
     // Service-Type Framed-User (2), Framed-Protocol PPP (1).
-    s.radiusToken = this.radius.accessRequest({ userName: user, auth, nasPort: s.call, nasPortId: `${s.tunnelId}/${s.sessionId}`, ...this.callingIds(s), serviceType: 2, framedProtocol: 1 }, now);
+    const req: AccessRequestInput = { userName: user, auth, nasPort: s.call, nasPortId: `${s.tunnelId}/${s.sessionId}`, ...this.callingIds(s), serviceType: 2, framedProtocol: 1 };
+    // The name, password and challenge are the subscriber's (or the LAC's proxy AVPs): one
+    // that no RADIUS attribute can hold is refused in-band (CHAP Failure / PAP Nak).
+    const problem = accessRequestProblem(req);
+    if (problem) {
+      this.count(`radius.refused.${problem}`);
+      this.events.push({ type: 'auth-rejected', user, reason: problem });
+      s.state = 'auth';
+      s.link.authDecision(false, now, textBytes('Authentication failed'));
+      this.dirty.add(s);
+      return;
+    }
+    s.state = 'radius';
+    s.radiusToken = this.radius.accessRequest(req, now);
     this.byToken.set(s.radiusToken, s);
   }
 
+  /** Calling / Called Number AVPs (the LAC's text) as station ids; one a RADIUS attribute cannot hold is left out. */
   private callingIds(s: NteSession): { callingStationId?: string; calledStationId?: string } {
     const out: { callingStationId?: string; calledStationId?: string } = {};
-    if (s.info.callingNumber !== undefined) out.callingStationId = s.info.callingNumber;
-    if (s.info.calledNumber !== undefined) out.calledStationId = s.info.calledNumber;
+    const fits = (v: string) => {
+      if (textBytes(v).length <= MAX_VALUE_LENGTH) return true;
+      this.count('radius.station-id-omitted');
+      return false;
+    };
+    if (s.info.callingNumber !== undefined && fits(s.info.callingNumber)) out.callingStationId = s.info.callingNumber;
+    if (s.info.calledNumber !== undefined && fits(s.info.calledNumber)) out.calledStationId = s.info.calledNumber;
     return out;
   }
 

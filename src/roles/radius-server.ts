@@ -9,7 +9,7 @@
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { bytesText, ipv4FromString, ipv4ToString, textBytes, u16, u32 } from '../wire/bytes.js';
 import {
-  A, F as RF, HEADER_LENGTH, RadiusCode, ServiceType, FramedProtocol, decodeAttribute, getAttr, intAttr, ipv4Attr, isVendorSpecific, radiusPacket,
+  A, F as RF, HEADER_LENGTH, RadiusCode, ServiceType, FramedProtocol, decodeAttribute, emitProblem, getAttr, intAttr, ipv4Attr, isVendorSpecific, radiusPacket,
   type RadiusAttribute, type RadiusPacket, type DecodedValue,
 } from '../wire/radius.js';
 import {
@@ -58,7 +58,8 @@ export type RadiusServerDrop =
   | 'bad-authenticator'
   | 'bad-message-authenticator'
   | 'missing-message-authenticator'
-  | 'no-credentials';
+  | 'no-credentials'
+  | 'response-too-large';
 
 interface Client {
   readonly name: string;
@@ -158,7 +159,7 @@ export class RadiusServer {
     poolExhausted: 0,
     dropped: {
       'unknown-client': 0, short: 0, malformed: 0, 'wrong-service': 0, 'bad-authenticator': 0, 'bad-message-authenticator': 0,
-      'missing-message-authenticator': 0, 'no-credentials': 0,
+      'missing-message-authenticator': 0, 'no-credentials': 0, 'response-too-large': 0,
     } as Record<RadiusServerDrop, number>,
   };
 
@@ -198,6 +199,18 @@ export class RadiusServer {
       const [first, last] = poolBounds(spec);
       this.pools.set(name, { first, last, next: first, free: [], leases: new Map(), byAddress: new Map() });
     }
+    // An answer that cannot be encoded would throw on the first request that asks for it:
+    // the configuration is refused here, at start, instead (long UTF-8 text, many tunnels).
+    for (const [who, p] of [...this.realmProfiles.entries(), ...this.userProfiles.entries()]) {
+      const attrs = [messageAuthenticatorAttr(), ...p.attributes, ipv4Attr(A.FRAMED_IP_ADDRESS, 0), ipv4Attr(A.FRAMED_IP_NETMASK, 0)];
+      try {
+        attrs.push(...tunnelAttributes(p.tunnels, 'x', new Uint8Array(16), () => 0));
+      } catch (e) {
+        throw new RangeError(`RADIUS answer for "${who}": ${(e as Error).message}`);
+      }
+      const problem = emitProblem({ code: RadiusCode.ACCESS_ACCEPT, identifier: 0, authenticator: new Uint8Array(16), attributes: attrs });
+      if (problem) throw new RangeError(`RADIUS answer for "${who}" cannot be encoded (${problem}): shorten its texts or give fewer tunnels`);
+    }
   }
 
   // ---- sans-IO plumbing ---------------------------------------------------------------
@@ -227,6 +240,8 @@ export class RadiusServer {
     else if (code === RadiusCode.STATUS_SERVER) response = this.statusServer(bytes, client, d.service);
     else return void this.drop('wrong-service');
     if (!response) return;
+    // Checked at construction for every profile; kept so that no answer can ever throw here.
+    if (emitProblem(response)) return void this.drop('response-too-large');
     const out = new Uint8Array(radiusPacket.encodedLength(response));
     radiusPacket.emit(response, out, 0);
     const requestAuthenticator = bytes.subarray(RF.AUTHENTICATOR, RF.ATTRIBUTES);

@@ -10,6 +10,8 @@
  * it was given.
  * Sans-IO: `handleFrame(port, frame, now)` for the 'access' (PPPoE) and 'carrier' (IPv4,
  * UDP 1701) ports; `pollTransmit()` gives {port, frame}.
+ * Before hand-off a session is bounded: the AC caps how many are being set up, each has a
+ * deadline and a frame budget; a hostile carrier RADIUS answer costs one CHAP Failure.
  */
 import { PppoeAc, type AcSession, type PppoeAcConfig } from '../proto/pppoe-ac.js';
 import { PppLink, pppLinkConfig, type PppLinkConfig } from '../proto/ppp-link.js';
@@ -18,17 +20,17 @@ import type { Counters } from '../proto/ppp-common.js';
 import type { FsmConfig } from '../proto/ppp-fsm.js';
 import type { AuthProtocol } from '../proto/lcp.js';
 import { L2tpNode, encodeTransmit, type L2tpConfig } from '../proto/l2tp.js';
-import { CdnResult, L2TP_PORT } from '../wire/l2tp.js';
+import { AVP_MAX_VALUE_LENGTH, CdnResult, L2TP_PORT } from '../wire/l2tp.js';
 import { Host } from './host.js';
 import { u16, textBytes, bytesText, macToString } from '../wire/bytes.js';
 import { EtherType, ETHERNET_HEADER_LENGTH, macEquals, isGroupMac } from '../wire/ethernet.js';
-import { PPPOE_HEADER_LENGTH } from '../wire/pppoe.js';
+import { PPPOE_HEADER_LENGTH, discoveryDestinationProblem, sessionFrameProblem } from '../wire/pppoe.js';
 import { pppoeDiscoveryFrame, pppoeSessionFrame, pppoeToL2tp, l2tpToPppoe } from './framing.js';
 import { proxyAvpValues } from './proxy.js';
 import { TimerQueue } from '../proto/timer-queue.js';
-import { RadiusClient, type RadiusClientConfig } from '../proto/radius-client.js';
-import { TunnelType, TunnelMediumType } from '../wire/radius-dictionary.js';
-import { ipv4FromString } from '../wire/bytes.js';
+import { RadiusClient, accessRequestProblem, type RadiusClientConfig, type AccessRequestInput } from '../proto/radius-client.js';
+import { l2tpCandidates } from '../proto/radius-attributes.js';
+import { MAX_VALUE_LENGTH } from '../wire/radius.js';
 import type { ProxyValues } from '../proto/ppp-link.js';
 import { earliest } from '../proto/timers.js';
 import { BoxOutput, type Box, type Transmit, type View } from './box.js';
@@ -83,10 +85,21 @@ export interface SseConfig {
    * tunnel's messages keep the retransmission budget of `l2tp.reliable`. Default 4000.
    */
   readonly connectTimeoutMs?: number;
+  /**
+   * A session not relaying this long after its PADS is ended (default 60 s): LCP, CHAP, the
+   * lookup and the call must all fit, so a peer cannot keep one half-open forever.
+   */
+  readonly handoffTimeoutMs?: number;
+  /** Sessions not yet relaying at most (default 16,384); a PADR beyond is refused with AC-System-Error. */
+  readonly maxPendingSessions?: number;
+  /** PPP frames a session may send before hand-off (default 256; a real home needs a dozen or two). */
+  readonly maxFramesBeforeHandoff?: number;
 }
 
 export const DEFAULT_SSE_AUTH: readonly AuthProtocol[] = ['chap-md5', 'pap'];
 export const DEFAULT_CONNECT_TIMEOUT_MS = 4000;
+/** Usable tunnels of a carrier RADIUS answer that are tried, best preference first; the rest are counted and ignored. */
+export const MAX_LNS_CANDIDATES = 8;
 
 /** The carrier RADIUS client's source ports: socket i uses CARRIER_RADIUS_PORT + i. */
 export const CARRIER_RADIUS_PORT = 51000;
@@ -114,6 +127,10 @@ export interface SseSession {
   retired?: boolean;
   /** When the call came up (relaying since). */
   since?: number;
+  /** When the session is ended unless it relays by then. */
+  deadline: number;
+  /** PPP frames taken before hand-off. */
+  frames: number;
 }
 
 export type SseEvent =
@@ -147,7 +164,8 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
 
   constructor(readonly cfg: SseConfig, now: number) {
     super(1 << 20);
-    this.ac = new PppoeAc<SseSession>(cfg.ac);
+    // Each session being set up holds a PPP link: a PADR flood with valid cookies stops at this many.
+    this.ac = new PppoeAc<SseSession>({ ...cfg.ac, maxPending: Math.min(cfg.ac.maxPending, cfg.maxPendingSessions ?? 16_384) });
     this.linkConfig = pppLinkConfig({
       lcp: { mru: cfg.mru, authenticate: cfg.auth ?? DEFAULT_SSE_AUTH, authenticateWith: [], recordConfReqs: true, echoIntervalMs: cfg.echoIntervalMs ?? 0, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) },
       authenticator: authenticatorConfig({ name: cfg.hostName, verify: 'external' }),
@@ -227,17 +245,21 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     const type = u16(frame, 12);
     const src = frame.subarray(6, 12);
     if (type === EtherType.PPPOE_DISCOVERY) {
+      const problem = discoveryDestinationProblem(frame, ETHERNET_HEADER_LENGTH);
+      if (problem) return this.count(`access.drop.discovery.${problem}`);
       this.ac.handleFrame(src, frame.subarray(ETHERNET_HEADER_LENGTH), now);
       return;
     }
     if (type !== EtherType.PPPOE_SESSION) return this.count('access.drop.ethertype');
     const o = ETHERNET_HEADER_LENGTH;
+    // RFC 2516 §4/§6: VER/TYPE 0x11, CODE 0, unicast destination, LENGTH within the frame.
+    const problem = sessionFrameProblem(frame, o);
+    if (problem) return this.count(`access.drop.${problem}`);
     const ac = this.ac.sessionFor(src, u16(frame, o + 2));
     if (!ac) return this.count('access.drop.unknown-session');
     const s = ac.user;
     if (!s) return this.count('access.drop.unknown-session');
     const len = u16(frame, o + 4);
-    if (len < 2 || o + PPPOE_HEADER_LENGTH + len > frame.length) return this.count('access.drop.bad-length');
     const ppp = o + PPPOE_HEADER_LENGTH;
     if (s.state === 'relaying') {
       const m = s.call === undefined || !s.lns ? undefined : pppoeToL2tp(this.l2tp, s.call, frame, ppp, len);
@@ -257,6 +279,12 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
       }
     }
     if (s.state !== 'lcp') return this.count(`access.drop.frame-while-${s.state}`);
+    // A flood of Configure-Requests or CHAP Responses on one session ends that session, nothing else.
+    if (++s.frames > (this.cfg.maxFramesBeforeHandoff ?? 256)) {
+      this.count('access.refused.frame-budget');
+      this.end(s, 'Too many PPP frames before hand-off', now, false);
+      return;
+    }
     s.link!.handleFrame(u16(frame, ppp), frame.subarray(ppp + 2, ppp + len), now);
     this.dirty.add(s);
   }
@@ -273,6 +301,12 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
   handleTimeout(now: number): void {
     this.ac.handleTimeout(now);
     for (const s of this.linkTimers.due(now)) {
+      if (s.retired) continue;
+      if (s.state !== 'relaying' && now >= s.deadline) {
+        this.count('session.handoff-timeout');
+        this.end(s, 'No hand-off in time', now, true);
+        continue;
+      }
       s.link?.handleTimeout(now);
       this.dirty.add(s);
     }
@@ -298,7 +332,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
         busy = true;
         if (e.type === 'session-up') {
           const link = new PppLink(this.linkConfig);
-          const s: SseSession = { ac: e.session, link, state: 'lcp' };
+          const s: SseSession = { ac: e.session, link, state: 'lcp', deadline: now + (this.cfg.handoffTimeoutMs ?? 60_000), frames: 0 };
           this.states.lcp++;
           e.session.user = s;
           link.start(now);
@@ -313,7 +347,10 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
         this.dirty.clear();
         for (const s of list) {
           busy = this.serviceLink(s, now) || busy;
-          this.linkTimers.schedule(s, s.state === 'lcp' || s.state === 'closing' ? s.link?.nextTimeout() : undefined);
+          if (s.retired) continue;
+          const link = s.state === 'lcp' || s.state === 'closing' ? s.link?.nextTimeout() : undefined;
+          const deadline = s.state === 'relaying' ? undefined : s.deadline;
+          this.linkTimers.schedule(s, link === undefined ? deadline : deadline === undefined ? link : Math.min(link, deadline));
         }
       }
       for (let t = this.l2tp.pollTransmit(); t; t = this.l2tp.pollTransmit()) {
@@ -360,8 +397,8 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     }
     for (let e = link.pollEvent(); e; e = link.pollEvent()) {
       busy = true;
-      if (e.type === 'chap-response') this.route(s, bytesText(e.name), now);
-      else if (e.type === 'pap-request') this.route(s, bytesText(e.peerId), now);
+      if (e.type === 'chap-response') this.route(s, e.name, now);
+      else if (e.type === 'pap-request') this.route(s, e.peerId, now);
       else if (e.type === 'finished') {
         if (s.state !== 'relaying') this.retire(s, s.failure ?? e.reason);
       }
@@ -370,20 +407,29 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
   }
 
   /** The CHAP Response or PAP Authenticate-Request arrived: find the LNS of the user's domain and hand the session over. */
-  private route(s: SseSession, user: string, now: number): void {
+  private route(s: SseSession, name: Uint8Array, now: number): void {
+    const user = bytesText(name);
     s.user = user;
     const at = user.lastIndexOf('@');
     const domain = at >= 0 ? user.slice(at + 1).toLowerCase() : '';
+    // RFC 2865 §5.1: a User-Name holds 253 octets; the LNS sends it to its RADIUS too.
+    if (name.length > MAX_VALUE_LENGTH) {
+      this.count('route.refused.user-name-too-long');
+      return this.refuse(s, domain, now, 'User name too long');
+    }
     if (this.radius && domain) {
       // The carrier RADIUS decides; the CHAP values (or the PAP password, hidden as RFC 2865
       // §5.2 User-Password) go along so a RADIUS that wants to can check them.
+      const { chap, pap } = s.link!.proxyValues();
+      const req: AccessRequestInput = { userName: user, auth: chap ? { type: 'chap', id: chap.identifier, challenge: chap.challenge, response: chap.response } : { type: 'pap', password: pap?.password ?? '' }, callingStationId: macToString(s.ac.mac), nasPortId: `${this.cfg.ac.acName}/${s.ac.id}` };
+      const problem = accessRequestProblem(req);
+      if (problem) {
+        this.count(`route.refused.${problem}`);
+        return this.refuse(s, domain, now, 'User name too long');
+      }
       s.proxy = s.link!.handOff();
       this.setState(s, 'lookup');
-      const { chap, pap } = s.proxy;
-      s.radiusToken = this.radius.accessRequest(
-        { userName: user, auth: chap ? { type: 'chap', id: chap.identifier, challenge: chap.challenge, response: chap.response } : { type: 'pap', password: pap?.password ?? '' }, callingStationId: macToString(s.ac.mac), nasPortId: `${this.cfg.ac.acName}/${s.ac.id}` },
-        now,
-      );
+      s.radiusToken = this.radius.accessRequest(req, now);
       this.byToken.set(s.radiusToken, s);
       return;
     }
@@ -393,11 +439,11 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     this.open(s, lns, now);
   }
 
-  /** No LNS for the domain: CHAP Failure (PAP Authenticate-Nak) with the reason, then LCP Terminate and PADT. */
-  private refuse(s: SseSession, domain: string, now: number): void {
+  /** No LNS for the domain (or no usable one, `why`): CHAP Failure (PAP Authenticate-Nak) with the reason, then LCP Terminate and PADT. */
+  private refuse(s: SseSession, domain: string, now: number, why?: string): void {
     this.count('route.no-lns');
     this.events.push({ type: 'no-lns', pppoeSessionId: s.ac.id, user: s.user ?? '', domain });
-    s.failure = domain ? `No ISP serves the domain "${domain}"` : 'User name has no @domain';
+    s.failure = why ?? (domain ? `No ISP serves the domain "${domain}"` : 'User name has no @domain');
     if (s.state === 'lookup') {
       // The link was handed off for the lookup: answer the home directly and end the session.
       const message = textBytes(s.failure);
@@ -426,19 +472,36 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
       this.count(e.type === 'access-timeout' ? 'route.radius-timeout' : 'route.radius-reject');
       return this.refuse(s, domain, now);
     }
-    const lns = e.reply.tunnels
-      .filter((t) => (t.type ?? TunnelType.L2TP) === TunnelType.L2TP && (t.mediumType ?? TunnelMediumType.IPV4) === TunnelMediumType.IPV4 && t.serverEndpoint && /^\d+\.\d+\.\d+\.\d+$/.test(t.serverEndpoint))
-      .map((t): LnsEntry => ({ name: t.assignmentId ?? t.serverEndpoint!, address: ipv4FromString(t.serverEndpoint!), port: L2TP_PORT, ...(t.password ? { secret: t.password } : {}) }));
-    if (!lns.length) return this.refuse(s, domain, now);
+    // The answer is a peer's: every tunnel is checked (RFC 2868), the bad ones counted by reason.
+    const pick = l2tpCandidates(e.reply.tunnels, MAX_LNS_CANDIDATES);
+    for (const [why, n] of Object.entries(pick.refused)) this.counters[`route.tunnel-refused.${why}`] = (this.counters[`route.tunnel-refused.${why}`] ?? 0) + n;
+    if (pick.overCap) this.counters['route.tunnel-over-cap'] = (this.counters['route.tunnel-over-cap'] ?? 0) + pick.overCap;
+    const lns = pick.candidates.map((c): LnsEntry => ({ name: c.name.length > 64 ? c.name.slice(0, 64) : c.name, address: c.address, port: L2TP_PORT, ...(c.secret ? { secret: c.secret } : {}) }));
+    if (!lns.length) {
+      this.count('route.radius-no-usable-tunnel');
+      return this.refuse(s, domain, now, `No usable tunnel for the domain "${domain}"`);
+    }
     this.count('route.radius-accept');
     s.candidates = lns.slice(1);
     this.open(s, lns[0]!, now);
   }
 
+  /**
+   * The recorded Configure-Requests go into AVPs 26-28 as the home sent them: one longer
+   * than an AVP holds (RFC 2661 §4.1) cannot be proxied, so LCP is left to the LNS to
+   * renegotiate (§4.4.5 makes the proxy AVPs optional).
+   */
+  private fitProxy(p: ProxyValues): ProxyValues {
+    const long = (b: Uint8Array | undefined) => b !== undefined && b.length > AVP_MAX_VALUE_LENGTH;
+    if (!long(p.initialReceivedConfReq) && !long(p.lastSentConfReq) && !long(p.lastReceivedConfReq)) return p;
+    this.count('proxy.lcp-too-long');
+    return p.chap ? { chap: p.chap } : {};
+  }
+
   /** Opens (or reuses) the tunnel to `lns` and places the call with the proxy AVPs. */
   private open(s: SseSession, lns: LnsEntry, now: number): void {
     s.lns = lns;
-    const proxy = this.cfg.proxyAvps === false ? {} : proxyAvpValues(s.proxy ?? {});
+    const proxy = this.cfg.proxyAvps === false ? {} : proxyAvpValues(this.fitProxy(s.proxy ?? {}));
     this.setState(s, 'opening');
     s.call = this.l2tp.openSession(
       {
@@ -485,6 +548,8 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
         const s = this.byCall.get(e.session);
         if (!s) return;
         this.setState(s, 'relaying');
+        this.ac.established(s.ac);
+        this.linkTimers.remove(s);
         // From here every frame is relayed: the PPP link and the hand-off values are no longer needed.
         s.link = undefined;
         s.proxy = undefined;
