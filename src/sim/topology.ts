@@ -183,8 +183,18 @@ function semanticProblems(t: Topology): string[] {
     ...(t.sse.lnsLookup === 'radius' ? [['sse.carrierRadiusAddress', t.sse.carrierRadiusAddress] as [string, string]] : []),
     ...t.isps.map((x, i): [string, string] => [`isps[${i}].lns.address`, x.lns.address]),
   ];
+  // The links the derivation builds: carrier and core /24 around the sse and the router, the
+  // server's subnet, one RADIUS /24 per ISP (172.16.i.0/24). A subscriber address on one of
+  // them would be routed to the link instead of to its LNS.
+  const links: [string, [number, number]][] = [
+    ['the carrier link (sse.address/24)', prefixRange(`${t.sse.address}/24`)],
+    ['the core link (router.ispSide/24)', prefixRange(`${t.router.ispSide}/24`)],
+    [`the server's subnet (server.address/${t.server.prefix})`, prefixRange(`${t.server.address}/${t.server.prefix}`)],
+    ...t.isps.map((x, i): [string, [number, number]] => [`the RADIUS link of ${x.name} (172.16.${i}.0/24)`, prefixRange(`172.16.${i}.0/24`)]),
+  ];
   t.isps.forEach((isp, i) => {
     const at = `isps[${i}]`;
+    for (const [what, r] of links) if (pools[i]![0] <= r[1] && r[0] <= pools[i]![1]) out.push(`${at}.pool: ${isp.pool} overlaps ${what}`);
     const prev = domains.get(isp.domain);
     if (prev !== undefined) out.push(`${at}.domain: "${isp.domain}" is already the domain of isps[${prev}]`);
     domains.set(isp.domain, i);
@@ -223,6 +233,7 @@ function semanticProblems(t: Topology): string[] {
       const own = pools[i]!;
       if (len <= 30 && (a === own[0] || a === own[1])) out.push(`${up}.ip: ${u.ip} is the ${a === own[0] ? 'network' : 'broadcast'} address of ${isp.pool}`);
       for (const [p, b] of boxAddresses) if (b === u.ip) out.push(`${up}.ip: ${u.ip} is already ${p}`);
+      for (const [what, r] of links) if (inRange(a, r)) out.push(`${up}.ip: ${u.ip} is on ${what}`);
     });
   });
   // The server's subnet: its gateway must be on it, and be the router.

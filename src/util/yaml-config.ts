@@ -28,7 +28,10 @@ export function parseYamlConfig<S extends z.ZodType>(text: string, schema: S): {
   let js: unknown;
   try {
     const doc = parseDocument(text, { prettyErrors: true });
-    if (doc.errors.length) return { ok: false, problems: doc.errors.map((e) => e.message.split('\n')[0]!) };
+    if (doc.errors.length) {
+      // The parser catches its own stack overflow and reports it as a syntax error.
+      return { ok: false, problems: doc.errors.map((e) => (/call stack/i.test(e.message) ? '(top level): the document is nested too deeply' : e.message.split('\n')[0]!)) };
+    }
     js = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
     // yaml throws for resource exhaustion (alias expansion) and stack depth: refuse, no trace.
