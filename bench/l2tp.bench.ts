@@ -1,5 +1,6 @@
 /** L2TP codec and data-path benchmarks (bench/run.ts). Names start with "l2tp". */
-import { l2tp, l2tpWithSecret, writeDataHeader, L2tpDataView, pppoeToL2tp, l2tpToPppoe, dataHeaderLength } from '../src/wire/l2tp.js';
+import { l2tp, l2tpWithSecret, writeDataHeader, L2tpDataView, dataHeaderLength } from '../src/wire/l2tp.js';
+import { pppoeToL2tp, l2tpToPppoe } from '../src/roles/framing.js';
 import { encode } from '../src/wire/result.js';
 import { everyMessage, SAMPLE_SECRET } from '../test/helpers/l2tp-samples.js';
 import { L2tpNode, encodeTransmit } from '../src/proto/l2tp.js';
@@ -33,23 +34,33 @@ function dataPath(n: number): BenchEntry[] {
   const decBuf = frameBuffer(n, hdr);
   writeDataHeader(decBuf, 0, 0x3b7f, 0x9050, decBuf.length);
   const view = new L2tpDataView();
-  // PPPoE session frame: 14 Ethernet + 6 PPPoE + PPP (protocol onwards, n-2 octets), 2 octets headroom in front.
-  const swap = new Uint8Array(2 + 14 + 6 + n - 2);
-  const pppoe = 2 + 14;
-  swap.set([0x11, 0x00, 0x00, 0x07, (n - 2) >> 8, (n - 2) & 0xff, 0x00, 0x21], pppoe);
   return [
     { name: `l2tp data encapsulate ${n}B (header into headroom)`, fn: () => { sink += writeDataHeader(enc, 0, 0x3b7f, 0x9050, enc.length); } },
     { name: `l2tp data decapsulate ${n}B (reused view)`, fn: () => { if (view.parse(decBuf)) sink += view.payloadLength; } },
-    {
-      name: `l2tp PPPoE⇄L2TP header swap in place ${n}B`,
-      ops: 2,
-      fn: () => {
-        const s = pppoeToL2tp(swap, pppoe, 0x3b7f, 0x9050);
-        view.parse(swap, s, swap.length - s);
-        sink += l2tpToPppoe(swap, view, 7);
-      },
-    },
   ];
+}
+
+/** The relay's rewrite (the sse's, src/roles/framing.ts) on an established call: PPPoE → L2TP and back, in place. */
+function relaySwap(n: number): BenchEntry {
+  const { lac } = controlRun(1, 1);
+  const tunnelKey = lac.tunnelInfo()[0]!.tunnelId * 0x10000;
+  let key = -1;
+  for (let sid = 1; sid <= 0xffff && key < 0; sid++) if (lac.sessionInfo(tunnelKey + sid)) key = tunnelKey + sid;
+  // [2 headroom][Eth 14][PPPoE 6][PPP: protocol onwards, n-2 octets]
+  const swap = new Uint8Array(2 + 14 + 6 + n - 2);
+  const home = Uint8Array.of(2, 0x10, 0, 0, 0, 1);
+  const ac = Uint8Array.of(2, 0x20, 0, 0, 0, 1);
+  swap.set([0x11, 0x00, 0x00, 0x07, (n - 2) >> 8, (n - 2) & 0xff, 0x00, 0x21], 2 + 14);
+  const view = new L2tpDataView();
+  return {
+    name: `l2tp PPPoE⇄L2TP header swap in place ${n}B (the sse's relay)`,
+    ops: 2,
+    fn: () => {
+      const m = pppoeToL2tp(lac, key, swap, 2 + 14 + 6, n - 2)!;
+      view.parse(swap, m.byteOffset, m.length);
+      sink += l2tpToPppoe(swap.subarray(view.payloadOffset, view.payloadOffset + view.payloadLength), home, ac, 7)!.length;
+    },
+  };
 }
 
 /**
@@ -117,4 +128,6 @@ export default [
   { name: 'l2tp emit ICCN with 5 hidden AVPs (secret)', fn: () => { sink += withSecret.emit(hiddenIccn, out, 0); } },
   ...dataPath(64),
   ...dataPath(1400),
+  relaySwap(64),
+  relaySwap(1400),
 ] satisfies BenchEntry[];

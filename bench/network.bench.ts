@@ -5,8 +5,8 @@
  */
 import type { BenchEntry } from './bench.js';
 import { Network } from '../src/sim/network.js';
-import { loadTopology } from '../src/sim/topology.js';
-import { withHomes } from '../src/sim/load.js';
+import { loadTopology } from '../src/config/topology.js';
+import { withHomes } from '../src/config/generate.js';
 import { VirtualClock } from '../src/sim/clock.js';
 import { ipv4FromString } from '../src/wire/bytes.js';
 

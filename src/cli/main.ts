@@ -1,14 +1,14 @@
 /** The pseudonet command line. */
 import { Command } from 'commander';
 import { registerValidate, topologyOrExit } from './validate.js';
-import { loadTopology } from '../sim/topology.js';
+import { loadTopology } from '../config/topology.js';
 import { runDemo } from '../sim/demo.js';
 import { fileURLToPath } from 'node:url';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createLogger } from '../sim/log.js';
 import { networkRegistry } from '../sim/metrics.js';
-import { parseDuration, runTopology } from '../sim/run.js';
+import { parseDuration, runTopology } from './run.js';
 
 const DEFAULT_TOPOLOGY = fileURLToPath(new URL('../../topologies/default.yaml', import.meta.url));
 import { registerRadius } from './radius.js';

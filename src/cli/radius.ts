@@ -4,7 +4,7 @@
  * when it listens (with the actual ports, so 0 works) and one per decision; never a secret.
  */
 import type { Command } from 'commander';
-import { loadRadiusServerConfig, RadiusConfigError } from '../roles/radius-server-config.js';
+import { loadRadiusServerConfig, RadiusConfigError } from '../config/radius-file.js';
 import { startRadiusServer } from '../io/radius-server.js';
 
 function port(v: string): number {

@@ -9,10 +9,10 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { unlinkSync } from 'node:fs';
-import { loadTopology } from '../sim/topology.js';
-import { Box, type RunningBox } from '../io/box.js';
+import { loadTopology } from '../config/topology.js';
+import { BoxProcess, type RunningBox } from '../io/box.js';
 import { HomesBox, HOMES_BOX } from '../io/homes.js';
-import { withHomes } from '../sim/load.js';
+import { withHomes } from '../config/generate.js';
 import { startControl, controlRequest, defaultControlPath, toJson } from '../io/control.js';
 
 function int(v: string): number {
@@ -62,7 +62,7 @@ export function registerReal(program: Command): void {
               else onEvent?.(e);
             },
           });
-        } else box = new Box(topology, o.box, { autoStart: o.start, ...(onEvent ? { onEvent } : {}) });
+        } else box = new BoxProcess(topology, o.box, { autoStart: o.start, ...(onEvent ? { onEvent } : {}) });
       } catch (e) {
         console.error(`pseudonet up: ${(e as Error).message}`);
         process.exitCode = 2;

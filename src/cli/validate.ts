@@ -1,6 +1,6 @@
 /** `pseudonet validate FILE`: checks a topology and prints what it describes, or every problem with its path. */
 import type { Command } from 'commander';
-import { loadTopology, TopologyError, type Topology } from '../sim/topology.js';
+import { loadTopology, TopologyError, type Topology } from '../config/topology.js';
 
 /** Loads a topology for a command; on a bad one prints every problem and sets exit status 2. */
 export function topologyOrExit(file: string): Topology | undefined {

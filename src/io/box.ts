@@ -7,21 +7,13 @@
  * `nextTimeout()` (the `kick` pattern). `show()` answers the control endpoint;
  * `shutdown()` tears sessions down the way the protocols want before the process exits.
  */
-import { addPoolRoutes, ispPlan, ispRadiusConfig, nteConfig, sseConfig } from '../sim/derive.js';
-import { RadiusBox } from '../roles/radius-box.js';
-import { WallClock, type Clock, type TimerId } from '../sim/clock.js';
-import { Segment } from './link.js';
+import { Driver, VIEWS, type Box, type BoxKind, type Clock, type View } from '../roles/box.js';
+import type { RadiusBox } from '../roles/radius-box.js';
+import { build, locate, type AnyBox } from '../config/assemble.js';
+import type { Topology } from '../config/topology.js';
+import { macToString } from '../wire/bytes.js';
+import { WallClock } from './wall-clock.js';
 import { AfPacket } from './afpacket.js';
-import type { Topology } from '../sim/topology.js';
-import { ipv4FromString, ipv4ToString, textBytes, macToString } from '../wire/bytes.js';
-import { Home } from '../roles/home.js';
-import { Sse } from '../roles/sse.js';
-import { Nte } from '../roles/nte.js';
-import { Router } from '../roles/router.js';
-import { Host } from '../roles/host.js';
-import { RadiusServer } from '../roles/radius-server.js';
-import { pppoeClientConfig } from '../proto/pppoe-client.js';
-import { labMac } from '../roles/framing.js';
 
 /** An Ethernet port the box sends on (an AF_PACKET attachment, or an in-memory link in tests). */
 export interface EtherPort {
@@ -36,16 +28,6 @@ export interface EtherPort {
 export type PortOpener = (ifname: string, onFrame: (f: Uint8Array) => void, onBatch: () => void) => EtherPort;
 
 export const openAfPacket: PortOpener = (ifname, onFrame, onBatch) => new AfPacket(ifname, onFrame, {}, onBatch);
-
-export type BoxKind = 'sse' | 'nte' | 'router' | 'home' | 'server';
-
-export const BOX_PORTS: Record<BoxKind, readonly string[]> = {
-  sse: ['access', 'carrier'],
-  nte: ['carrier', 'radius', 'core'],
-  router: ['core', 'server'],
-  home: ['access'],
-  server: ['server'],
-};
 
 export interface BoxEvent {
   readonly box: string;
@@ -63,65 +45,6 @@ export interface BoxOptions {
   readonly autoStart?: boolean;
 }
 
-/** Where a box is in the topology and which interfaces it runs on. */
-export function locateBox(t: Topology, name: string): { kind: BoxKind; interfaces: Record<string, string>; isp?: number; home?: number } {
-  const pick = (kind: BoxKind, ifs: Record<string, string> | undefined, extra: { isp?: number; home?: number } = {}): { kind: BoxKind; interfaces: Record<string, string>; isp?: number; home?: number } => {
-    const interfaces = ifs ?? {};
-    for (const p of Object.keys(interfaces)) if (!BOX_PORTS[kind].includes(p)) throw new Error(`box ${name}: no port "${p}" on a ${kind} (ports: ${BOX_PORTS[kind].join(', ')})`);
-    return { kind, interfaces, ...extra };
-  };
-  if (t.sse.name === name) return pick('sse', t.sse.interfaces);
-  if (t.router.name === name) return pick('router', t.router.interfaces);
-  if (t.server.name === name) return pick('server', t.server.interfaces);
-  const i = t.isps.findIndex((x) => x.lns.name === name);
-  if (i >= 0) return pick('nte', t.isps[i]!.lns.interfaces, { isp: i });
-  const h = t.homes.findIndex((x) => x.name === name);
-  if (h >= 0) return pick('home', t.homes[h]!.interfaces, { home: h });
-  const names = [t.sse.name, ...t.isps.map((x) => x.lns.name), t.router.name, t.server.name, ...t.homes.map((x) => x.name)];
-  throw new Error(`no box named "${name}" in the topology (boxes: ${names.join(', ')})`);
-}
-
-export interface Driven {
-  handleTimeout(now: number): void;
-  nextTimeout(): number | undefined;
-  drain(): void;
-}
-
-/** The kick pattern on a clock: after input, drain, then keep one timer at the next timeout. */
-export class Driver {
-  private timer: TimerId | undefined;
-  private timerAt: number | undefined;
-  stopped = false;
-  constructor(
-    private readonly clock: Clock,
-    private readonly d: Driven,
-  ) {}
-
-  kick(): void {
-    if (this.stopped) return;
-    this.d.drain();
-    const t = this.d.nextTimeout();
-    if (t === this.timerAt) return;
-    if (this.timer !== undefined) this.clock.cancel(this.timer);
-    this.timer = undefined;
-    this.timerAt = t;
-    if (t === undefined) return;
-    this.timer = this.clock.setTimer(t, () => {
-      this.timer = undefined;
-      this.timerAt = undefined;
-      this.d.handleTimeout(this.clock.now());
-      this.kick();
-    });
-  }
-
-  stop(): void {
-    this.stopped = true;
-    if (this.timer !== undefined) this.clock.cancel(this.timer);
-    this.timer = undefined;
-    this.timerAt = undefined;
-  }
-}
-
 /**
  * What `pseudonet up` runs and the control endpoint asks: a `Box` (one box of the topology)
  * or the home emulator (`HomesBox`, src/io/homes.ts).
@@ -136,182 +59,80 @@ export interface RunningBox {
   close(): void;
 }
 
-interface SseSessionView { pppoeSessionId: number; mac: string; user: string; lns: string; tunnelId: number; sessionId: number; peerTunnelId: number; peerSessionId: number; since: number }
-
-export class Box implements RunningBox {
+export class BoxProcess implements RunningBox {
   readonly name: string;
   readonly kind: BoxKind;
   readonly clock: Clock;
   readonly ports = new Map<string, EtherPort>();
   readonly interfaces: Record<string, string>;
-  home: Home | undefined;
-  sse: Sse | undefined;
-  nte: Nte | undefined;
-  router: Router | undefined;
-  server: Host | undefined;
+  /** The box this process runs (built by the one assembler). */
+  readonly box: AnyBox;
   /** The embedded RADIUS of an nte whose `radius` port is not on a real interface. */
-  radius: RadiusServer | undefined;
+  readonly radius: RadiusBox | undefined;
   /** What happened, for `show events` (the last 1,000). */
   readonly events: BoxEvent[] = [];
-  private readonly sseSessions = new Map<number, SseSessionView>();
-  private readonly drivers: Driver[] = [];
-  private driver!: Driver;
+  private readonly drivers: Driver<string, unknown>[] = [];
+  private readonly driver: Driver<string, unknown>;
   private readonly pings = new Map<number, (rtt: number | undefined) => void>();
   private pingSeq = 0;
   private readonly opts: BoxOptions;
 
   constructor(readonly topology: Topology, name: string, opts: BoxOptions = {}) {
     const t = topology;
-    const where = locateBox(t, name);
+    const site = locate(t, name);
+    if (site.kind !== 'sse' && site.kind !== 'nte' && site.kind !== 'router' && site.kind !== 'server' && site.kind !== 'home') throw new Error(`box ${name}: a ${site.kind} runs inside its LNS or sse process, not on its own`);
     this.name = name;
-    this.kind = where.kind;
-    this.interfaces = where.interfaces;
+    this.kind = site.kind;
+    this.interfaces = { ...site.interfaces };
     this.opts = opts;
     const clock = (this.clock = opts.clock ?? new WallClock());
     const open = opts.open ?? openAfPacket;
-    const now = clock.now();
-    const missing = BOX_PORTS[this.kind].filter((p) => !this.interfaces[p] && !(this.kind === 'nte' && p === 'radius' && t.isps[where.isp!]!.radius === 'embedded'));
+    const embeddedRadius = site.kind === 'nte' && t.isps[site.isp!]!.radius === 'embedded' && !this.interfaces['radius'];
+    const missing = Object.keys(site.links).filter((p) => !this.interfaces[p] && !(p === 'radius' && embeddedRadius));
     if (missing.length) throw new Error(`box ${name}: give an interface for port${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (topology: interfaces: { ${missing.map((p) => `${p}: IFNAME`).join(', ')} })`);
 
-    // Open every attachment first (an error leaves nothing open), then build the role with their MACs.
-    let deliver: (port: string, f: Uint8Array) => void = () => {};
+    // Open every attachment first (an error leaves nothing open), then build the box with their MACs.
+    let driver: Driver<string, unknown> | undefined;
     try {
       for (const [port, ifname] of Object.entries(this.interfaces)) {
-        this.ports.set(port, open(ifname, (f) => deliver(port, f), () => this.driver.kick()));
+        this.ports.set(port, open(ifname, (f) => driver?.receive(port, f), () => driver?.kick()));
       }
     } catch (e) {
       for (const p of this.ports.values()) p.close();
       throw e;
     }
-    const mac = (port: string): Uint8Array => this.ports.get(port)?.mac ?? labMac(0x31, (where.isp ?? 0) + 1);
-    const send = (port: string, f: Uint8Array): void => this.ports.get(port)?.send(f);
-    const emit = (kind: string, event: unknown): void => this.emit(kind, event);
-
-    const coreAddr = ipv4FromString(t.router.ispSide);
-    switch (this.kind) {
-      case 'home': {
-        const h = t.homes[where.home!]!;
-        const home = (this.home = new Home({ name, mac: mac('access'), user: h.user, password: h.password, auth: h.auth, mru: t.sse.mru }, pppoeClientConfig({})));
-        deliver = (_p, f) => home.handleFrame(f, clock.now());
-        this.driver = this.drive({
-          handleTimeout: (n) => home.handleTimeout(n),
-          nextTimeout: () => home.nextTimeout(),
-          drain: () => {
-            for (let f = home.pollTransmit(); f; f = home.pollTransmit()) send('access', f);
-            for (let e = home.pollEvent(); e; e = home.pollEvent()) {
-              if (e.type === 'ip' && e.event.kind === 'echo-reply') this.pings.get(e.event.sequence)?.(e.event.rtt);
-              emit('home', e);
-            }
-          },
-        });
-        if (opts.autoStart ?? true) this.act((n) => home.start(n));
-        break;
-      }
-      case 'sse': {
-        const sse = (this.sse = new Sse({ ...sseConfig(t, { access: mac('access'), carrier: mac('carrier') }), name }, now));
-        deliver = (p, f) => sse.handleFrame(p as 'access' | 'carrier', f, clock.now());
-        this.driver = this.drive({
-          handleTimeout: (n) => sse.handleTimeout(n),
-          nextTimeout: () => sse.nextTimeout(),
-          drain: () => {
-            for (let x = sse.pollTransmit(); x; x = sse.pollTransmit()) send(x.port, x.frame);
-            for (let e = sse.pollEvent(); e; e = sse.pollEvent()) {
-              if (e.type === 'relaying') this.sseSessions.set(e.pppoeSessionId, { ...e, since: clock.now() });
-              else if (e.type === 'session-ended') this.sseSessions.delete(e.pppoeSessionId);
-              emit('sse', e);
-            }
-          },
-        });
-        break;
-      }
-      case 'router': {
-        const router = (this.router = new Router());
-        const rCore = router.addInterface({ kind: 'ethernet', name: 'core', mac: mac('core'), address: coreAddr, prefixLength: 24 }, now);
-        const rServer = router.addInterface({ kind: 'ethernet', name: 'server', mac: mac('server'), address: ipv4FromString(t.router.serverSide), prefixLength: t.server.prefix }, now);
-        addPoolRoutes(router, t);
-        const byIf = new Map([[rCore, 'core'], [rServer, 'server']]);
-        deliver = (p, f) => router.handle(p === 'core' ? rCore : rServer, f, clock.now());
-        this.driver = this.drive({
-          handleTimeout: (n) => router.handleTimeout(n),
-          nextTimeout: () => router.nextTimeout(),
-          drain: () => {
-            for (let x = router.pollTransmit(); x; x = router.pollTransmit()) send(byIf.get(x.ifIndex)!, x.frame);
-          },
-        });
-        break;
-      }
-      case 'server': {
-        const server = (this.server = new Host({ name, mac: mac('server'), address: ipv4FromString(t.server.address), prefixLength: t.server.prefix, gateway: ipv4FromString(t.server.gateway), udpEchoPorts: [7] }, now));
-        deliver = (_p, f) => server.handle(0, f, clock.now());
-        this.driver = this.drive({
-          handleTimeout: (n) => server.handleTimeout(n),
-          nextTimeout: () => server.nextTimeout(),
-          drain: () => {
-            for (let x = server.pollTransmit(); x; x = server.pollTransmit()) send('server', x.frame);
-            for (let e = server.pollEvent(); e; e = server.pollEvent()) {
-              if (e.kind === 'echo-reply') this.pings.get(e.sequence)?.(e.rtt);
-              emit('server', e);
-            }
-          },
-        });
-        break;
-      }
-      case 'nte': {
-        const i = where.isp!;
-        const isp = t.isps[i]!;
-        // A real RADIUS server is talked to at its own address and ports; the embedded one runs in this process.
-        const external = typeof isp.radius === 'string' ? undefined : isp.radius;
-        const plan = ispPlan(t, i);
-        const radius = external ? { address: external.address, authPort: external.authPort, acctPort: external.acctPort } : { address: ipv4ToString(plan.radiusServer) };
-        const nte = (this.nte = new Nte({ ...nteConfig(t, i, { carrier: mac('carrier'), radius: mac('radius'), core: mac('core') }, radius), name }, now));
-        deliver = (p, f) => nte.handleFrame(p as 'carrier' | 'radius' | 'core', f, clock.now());
-        let radiusLink: ((f: Uint8Array) => void) | undefined;
-        this.driver = this.drive({
-          handleTimeout: (n) => nte.handleTimeout(n),
-          nextTimeout: () => nte.nextTimeout(),
-          drain: () => {
-            for (let x = nte.pollTransmit(); x; x = nte.pollTransmit()) {
-              if (x.port === 'radius' && radiusLink) radiusLink(x.frame);
-              else send(x.port, x.frame);
-            }
-            for (let e = nte.pollEvent(); e; e = nte.pollEvent()) emit('nte', e);
-          },
-        });
-        if (!this.ports.has('radius')) radiusLink = this.embeddedRadius(t, i, name, (f) => { nte.handleFrame('radius', f, clock.now()); this.driver.kick(); });
-        break;
-      }
+    this.box = build(t, site, { now: clock.now(), mac: (port) => this.ports.get(port)?.mac, externalRadius: 'direct' });
+    driver = this.driver = this.drive(this.box);
+    for (const [port, p] of this.ports) driver.attach(port, p);
+    if (embeddedRadius) {
+      // The ISP's embedded RADIUS runs in this process, wired straight to the nte's radius port.
+      const rsite = locate(t, `${t.isps[site.isp!]!.name}-radius`);
+      const radius = (this.radius = build(t, rsite, { now: clock.now() }) as RadiusBox);
+      const rd = this.drive(radius);
+      const nte = driver;
+      // Delivered on the next clock turn, never inside the sender's own drain.
+      nte.attach('radius', { send: (f) => clock.setTimer(clock.now(), () => rd.input('radius', f)) });
+      rd.attach('radius', { send: (f) => clock.setTimer(clock.now(), () => nte.input('radius', f)) });
+      rd.kick();
     }
-    this.driver.kick();
+    if (this.box.kind === 'home' && (opts.autoStart ?? true)) {
+      const home = this.box;
+      this.act((n) => home.start(n));
+    }
+    driver.kick();
   }
 
-  /** The ISP's embedded RADIUS server, in this process, on an in-memory link to the nte's `radius` port. */
-  private embeddedRadius(t: Topology, i: number, nteName: string, toNte: (f: Uint8Array) => void): (f: Uint8Array) => void {
-    const clock = this.clock;
-    const isp = t.isps[i]!;
-    const seg = new Segment(`radius-${isp.name}`, clock, {});
-    const box = new RadiusBox(`${isp.name}-radius`, labMac(0x40, i + 1), ispPlan(t, i).radiusServer, ispRadiusConfig(t, i), clock.now());
-    this.radius = box.server;
-    const d = this.drive({
-      handleTimeout: (n) => box.handleTimeout(n),
-      nextTimeout: () => box.nextTimeout(),
-      drain: () => {
-        for (let f = box.pollTransmit(); f; f = box.pollTransmit()) port.send(f);
-        for (let e = box.pollEvent(); e; e = box.pollEvent()) this.emit('radius', e);
-      },
-    });
-    const port = seg.attach('radius', (f) => {
-      box.handleFrame(f, clock.now());
-      d.kick();
-    });
-    const nteSide = seg.attach(nteName, (f) => toNte(f));
-    d.kick();
-    return (f) => nteSide.send(f);
+  private drive(box: AnyBox): Driver<string, unknown> {
+    const d = new Driver<string, unknown>(this.clock, box as Box<string, unknown>, (e) => this.boxEvent(box, e));
+    this.drivers.push(d);
+    return d;
   }
 
-  private drive(d: Driven): Driver {
-    const x = new Driver(this.clock, d);
-    this.drivers.push(x);
-    return x;
+  private boxEvent(box: AnyBox, e: unknown): void {
+    const ev = e as { type?: string; kind?: string; event?: { kind?: string; sequence?: number; rtt?: number }; sequence?: number; rtt?: number };
+    if (box.kind === 'home' && ev.type === 'ip' && ev.event?.kind === 'echo-reply') this.pings.get(ev.event.sequence!)?.(ev.event.rtt);
+    if (box.kind === 'server' && ev.kind === 'echo-reply') this.pings.get(ev.sequence!)?.(ev.rtt);
+    this.emit(box.kind, e);
   }
 
   private emit(kind: string, event: unknown): void {
@@ -321,15 +142,15 @@ export class Box implements RunningBox {
     this.opts.onEvent?.(e);
   }
 
-  /** Runs `f` on the role, then moves its output (commands from outside). */
+  /** Runs `f` on the box, then moves its output (commands from outside). */
   act(f: (now: number) => void): void {
-    f(this.clock.now());
-    this.driver.kick();
+    this.driver.act(f);
   }
 
   /** ICMP echo from a home or server box; resolves with the RTT (ms) or undefined after `timeoutMs`. */
   ping(dst: number, timeoutMs = 1000, size = 56): Promise<number | undefined> {
     const seq = (this.pingSeq = (this.pingSeq + 1) & 0xffff);
+    const box = this.box;
     return new Promise((resolve) => {
       const done = (rtt: number | undefined): void => {
         clearTimeout(timer);
@@ -338,51 +159,30 @@ export class Box implements RunningBox {
       };
       const timer = setTimeout(() => done(undefined), timeoutMs);
       this.pings.set(seq, done);
-      if (this.home) {
-        if (!this.home.isOnline) return done(undefined);
-        this.act((n) => this.home!.ping(dst, seq, n, size));
-      } else if (this.server) this.act((n) => this.server!.ping(dst, { sequence: seq, size }, n));
+      if (box.kind === 'home') {
+        if (!box.isOnline) return done(undefined);
+        this.act((n) => box.ping(dst, seq, n, size));
+      } else if (box.kind === 'server') this.act((n) => box.ping(dst, seq, n, size));
       else done(undefined);
     });
   }
 
-  /** What the control endpoint answers: sessions, tunnels, routes, arp, counters, interfaces, events. */
+  /** What the control endpoint answers: the box's views, plus the ports, the box and its events. */
   show(what: string): unknown {
     const now = this.clock.now();
     const ports = Object.fromEntries([...this.ports].map(([p, x]) => [p, { interface: this.interfaces[p], mac: macToString(x.mac), ...(x.counters ? { counters: x.counters } : {}), ...(x.kernelStats ? { kernel: x.kernelStats() } : {}) }]));
     switch (what) {
       case 'box':
         return { name: this.name, kind: this.kind, interfaces: this.interfaces, ports };
-      case 'interfaces':
-        return { ports, ...(this.router ? { router: this.router.showInterfaces() } : {}), ...(this.nte ? { router: this.nte.router.showInterfaces() } : {}) };
-      case 'sessions':
-        if (this.home) return [{ state: this.home.client.state, online: this.home.isOnline, sessionId: this.home.sessionId, address: this.home.address ? ipv4ToString(this.home.address) : undefined, dns: this.home.dns.map(ipv4ToString) }];
-        if (this.sse) return { byState: this.sse.sessionsByState(), relaying: [...this.sseSessions.values()] };
-        if (this.nte) return this.nte.listSessions();
-        return [];
-      case 'tunnels':
-        return this.sse ? this.sse.l2tp.tunnelInfo() : this.nte ? this.nte.l2tp.tunnelInfo() : [];
-      case 'routes':
-        return this.router ? this.router.showRoutes() : this.nte ? this.nte.router.showRoutes() : [];
-      case 'arp':
-        if (this.router) return this.router.showArp(now);
-        if (this.nte) return { core: this.nte.router.showArp(now), carrier: this.nte.carrier.showArp(now), radius: this.nte.mgmt.showArp(now) };
-        if (this.sse) return { carrier: this.sse.carrier.showArp(now) };
-        if (this.server) return this.server.showArp(now);
-        return [];
-      case 'counters':
-        return {
-          ports,
-          ...(this.router ? { router: this.router.showCounters() } : {}),
-          ...(this.sse ? { sse: this.sse.counters, l2tp: this.sse.l2tp.counters, carrier: this.sse.carrier.counters } : {}),
-          ...(this.nte ? { nte: this.nte.counters, l2tp: this.nte.l2tp.counters, router: this.nte.router.showCounters(), radiusBacklog: this.nte.radius.accountingBacklog } : {}),
-          ...(this.home ? { home: this.home.counters, host: this.home.host?.counters } : {}),
-          ...(this.server ? { server: this.server.counters } : {}),
-        };
       case 'events':
         return this.events.slice(-200);
+      case 'interfaces':
+        return { ports, ...((this.box.show('interfaces', now) as object | undefined) ?? {}) };
+      case 'counters':
+        return { ports, ...((this.box.show('counters', now) as object | undefined) ?? {}) };
       default:
-        throw new Error(`unknown "${what}" (sessions, tunnels, routes, arp, counters, interfaces, events, box)`);
+        if (!(VIEWS as readonly string[]).includes(what)) throw new Error(`unknown "${what}" (${[...VIEWS, 'events', 'box'].join(', ')})`);
+        return this.box.show(what as View, now) ?? [];
     }
   }
 
@@ -402,27 +202,23 @@ export class Box implements RunningBox {
       return true;
     };
     let clean = true;
-    if (this.home) {
-      const home = this.home;
-      if (home.client.state === 'session') {
-        this.act((n) => home.disconnect(n));
-        clean = await until(() => home.client.state !== 'session');
-        if (!clean) this.act((n) => home.padt(n, 'shutting down'));
-      }
+    const box = this.box;
+    if (box.kind === 'home' && box.client.state === 'session') {
+      this.act((n) => box.disconnect(n));
+      clean = await until(() => box.client.state !== 'session');
+      if (!clean) this.act((n) => box.padt(n, 'shutting down'));
     }
-    if (this.sse) {
-      const sse = this.sse;
-      for (const id of [...this.sseSessions.keys()]) this.act((n) => sse.disconnect(id, n, 'LAC shutting down'));
+    if (box.kind === 'sse') {
+      for (const s of box.relaying()) this.act((n) => box.disconnect(s.pppoeSessionId, n, 'LAC shutting down'));
       // Let the CDNs be acknowledged, then stop the tunnels.
-      await until(() => sse.l2tp.tunnelInfo().every((t) => t.outstanding === 0));
-      for (const t of sse.l2tp.tunnelInfo()) this.act((n) => sse.l2tp.closeTunnel(t.tunnelId, n));
+      await until(() => box.l2tp.tunnelInfo().every((t) => t.outstanding === 0));
+      for (const t of box.l2tp.tunnelInfo()) this.act((n) => box.l2tp.closeTunnel(t.tunnelId, n));
       this.act(() => {});
-      clean = (await until(() => sse.l2tp.tunnelInfo().every((t) => t.state === 'closing' && t.outstanding === 0))) && clean;
+      clean = (await until(() => box.l2tp.tunnelInfo().every((t) => t.state === 'closing' && t.outstanding === 0))) && clean;
     }
-    if (this.nte) {
-      const nte = this.nte;
-      this.act((n) => nte.stopAll(n));
-      clean = (await until(() => nte.sessionCount === 0 && nte.radius.accountingBacklog === 0 && nte.l2tp.tunnelInfo().every((t) => t.state === 'closing' && t.outstanding === 0))) && clean;
+    if (box.kind === 'nte') {
+      this.act((n) => box.stopAll(n));
+      clean = (await until(() => box.sessionCount === 0 && box.radius.accountingBacklog === 0 && box.l2tp.tunnelInfo().every((t) => t.state === 'closing' && t.outstanding === 0))) && clean;
     }
     // The last frames leave with the microtask flush of each port.
     await new Promise((r) => setImmediate(r));

@@ -16,21 +16,23 @@
  * most `rate` new PADIs per second (0 = no limit), so a burst does not overflow the
  * sockets' buffers on the way.
  */
-import { Home, type HomeEvent } from '../roles/home.js';
+import type { Home, HomeEvent } from '../roles/home.js';
 import { TimerQueue } from '../proto/timer-queue.js';
-import { labMac } from '../roles/framing.js';
 import { pppoeClientConfig } from '../proto/pppoe-client.js';
 import type { Counters } from '../proto/ppp-common.js';
-import { WallClock, type Clock, type TimerId } from '../sim/clock.js';
-import type { Topology } from '../sim/topology.js';
-import { Driver, openAfPacket, type BoxEvent, type EtherPort, type PortOpener, type RunningBox } from './box.js';
+import { Outbox } from '../proto/outbox.js';
+import { Driver, type Clock, type TimerId, type Transmit } from '../roles/box.js';
+import { WallClock } from './wall-clock.js';
+import type { Topology } from '../config/topology.js';
+import { assembleHome, homeMac, sites } from '../config/assemble.js';
+import { openAfPacket, type BoxEvent, type EtherPort, type PortOpener, type RunningBox } from './box.js';
 import { ETHERNET_HEADER_LENGTH } from '../wire/ethernet.js';
 import { ipv4ToString, macToString, u32 } from '../wire/bytes.js';
 
 /** The name `pseudonet up --box` knows the emulator by. */
 export const HOMES_BOX = 'homes';
-/** Role byte of home MACs (02:10:...), as in src/sim/network.ts. */
-export const HOME_MAC_ROLE = 0x10;
+/** Role byte of home MACs (02:10:...), as src/config/assemble.ts gives them. */
+const HOME_MAC_ROLE = homeMac(0)[1]!;
 
 export interface HomesOptions {
   readonly clock?: Clock;
@@ -110,7 +112,8 @@ export class HomesBox implements RunningBox {
   private readonly byIndex = new Map<number, Member>();
   private readonly timers = new TimerQueue<Member>();
   private readonly dirty = new Set<Member>();
-  private readonly driver: Driver;
+  private readonly driver: Driver<'access', never>;
+  private readonly out = new Outbox<Transmit<'access'>>(1 << 20);
   private readonly port: EtherPort;
   private readonly opts: HomesOptions;
   private readonly window: number;
@@ -129,7 +132,7 @@ export class HomesBox implements RunningBox {
     this.opts = opts;
     const clock = (this.clock = opts.clock ?? new WallClock());
     const t = topology;
-    for (const b of [t.sse.name, t.router.name, t.server.name, ...t.isps.map((x) => x.lns.name), ...t.homes.map((x) => x.name)]) {
+    for (const b of sites(t).map((x) => x.name)) {
       if (b === HOMES_BOX) throw new Error(`the topology has a box named "${HOMES_BOX}": that name is the home emulator's (rename the box)`);
     }
     const first = opts.first ?? 1;
@@ -151,18 +154,30 @@ export class HomesBox implements RunningBox {
     this.summary = { homes: selected.length, started: 0, inSetup: 0, online: 0, failed: 0, ended: 0 };
 
     const open = opts.open ?? openAfPacket;
-    this.port = open(access, (f) => this.frame(f), () => this.driver.kick());
+    this.port = open(access, (f) => this.driver.receive('access', f), () => this.driver.kick());
     this.ports.set('access', this.port);
     const pppoe = pppoeClientConfig({});
     const echo = opts.echoIntervalMs ?? 30_000;
     selected.forEach((h, k) => {
       const index = first + k;
-      const home = new Home({ name: h.name, mac: labMac(HOME_MAC_ROLE, index), user: h.user, password: h.password, auth: h.auth, mru: t.sse.mru, echoIntervalMs: echo }, pppoe, this.counters);
+      const home = assembleHome(t, h, homeMac(index), { homeEchoIntervalMs: echo, homeCounters: this.counters, pppoe });
       const m: Member = { home, name: h.name, index, phase: 'idle', inflight: 0, lastSent: 0, floodSeq: 0 };
       this.members.push(m);
       this.byIndex.set(index, m);
     });
-    this.driver = new Driver(clock, { handleTimeout: (n) => this.handleTimeout(n), nextTimeout: () => this.nextTimeout(), drain: () => this.drain() });
+    // The emulator is one box on one port: frames in go to the home their MAC names; out, every home's.
+    this.driver = new Driver<'access', never>(clock, {
+      name: HOMES_BOX,
+      kind: 'homes',
+      ports: ['access'],
+      handleFrame: (_p, f) => this.frame(f),
+      handleTimeout: (n) => this.handleTimeout(n),
+      nextTimeout: () => this.nextTimeout(),
+      pollTransmit: () => this.out.shift() ?? (this.drain(), this.out.shift()),
+      pollEvent: () => undefined,
+      show: () => undefined,
+    });
+    this.driver.attach('access', this.port);
     if (opts.autoStart ?? true) this.dial();
     this.driver.kick();
   }
@@ -189,7 +204,7 @@ export class HomesBox implements RunningBox {
       return;
     }
     this.rx.toHome++;
-    m.home.handleFrame(f, this.clock.now());
+    m.home.handleFrame('access', f, this.clock.now());
     this.dirty.add(m);
   }
 
@@ -236,7 +251,7 @@ export class HomesBox implements RunningBox {
       this.dirty.clear();
       for (const m of list) {
         const h = m.home;
-        for (let f = h.pollTransmit(); f; f = h.pollTransmit()) this.port.send(f);
+        for (let x = h.pollTransmit(); x; x = h.pollTransmit()) this.out.push(x);
         for (let e = h.pollEvent(); e; e = h.pollEvent()) this.homeEvent(m, e, now);
         this.timers.schedule(m, h.nextTimeout());
       }

@@ -60,13 +60,13 @@ function unpackBytes(s: string): Uint8Array {
   return b;
 }
 
-/** A live session. The role hangs its PPP link on `user`. */
-export class AcSession {
+/** A live session. The role hangs its own session state on `user` (typed by the role). */
+export class AcSession<U = unknown> {
   /** Frames were seen on the session: a repeated PADR no longer re-sends PADS. */
   seen = false;
   /** Next session of the same client MAC (a short chain per MAC). */
-  nextSameMac: AcSession | undefined;
-  user: unknown;
+  nextSameMac: AcSession<U> | undefined;
+  user: U | undefined;
   private readonly service: string;
   private readonly uniq: string | undefined;
   private readonly relay: string | undefined;
@@ -105,9 +105,9 @@ export class AcSession {
   }
 }
 
-export type AcEvent =
-  | { readonly type: 'session-up'; readonly session: AcSession }
-  | { readonly type: 'session-down'; readonly session: AcSession; readonly reason: 'padt' };
+export type AcEvent<U = unknown> =
+  | { readonly type: 'session-up'; readonly session: AcSession<U> }
+  | { readonly type: 'session-down'; readonly session: AcSession<U>; readonly reason: 'padt' };
 
 export function macKey(b: Uint8Array, o = 0): number {
   return u16(b, o) * 0x100000000 + u32(b, o + 2);
@@ -128,15 +128,15 @@ export function macFromKey(k: number): Uint8Array {
 
 const COOKIE_LENGTH = 20; // 4 octets of bucket + 16 of HMAC-SHA256
 
-export class PppoeAc {
+export class PppoeAc<U = unknown> {
   /** Counters by reason: PADI/PADR in, PADO/PADS out, drops. */
   readonly counters: Counters = {};
-  private readonly sessions: (AcSession | undefined)[] = [];
-  private readonly byMac = new Map<number, AcSession>();
+  private readonly sessions: (AcSession<U> | undefined)[] = [];
+  private readonly byMac = new Map<number, AcSession<U>>();
   private live = 0;
   private cursor = 0;
   private tx: AcTransmit[] = [];
-  private events: AcEvent[] = [];
+  private events: AcEvent<U>[] = [];
   private readonly acNameTag: PppoeTag;
   private readonly offered: PppoeTag[];
   private readonly services: Uint8Array[];
@@ -157,7 +157,7 @@ export class PppoeAc {
     return { sessions: this.live, macs: this.byMac.size, queued: this.tx.length + this.events.length };
   }
 
-  session(id: number): AcSession | undefined {
+  session(id: number): AcSession<U> | undefined {
     return this.sessions[id];
   }
 
@@ -165,7 +165,7 @@ export class PppoeAc {
    * The session of a 0x8864 frame, checked against its source MAC (at `srcOffset` of `src`,
    * so a caller can pass the whole Ethernet frame and offset 6); undefined (and counted) when unknown.
    */
-  sessionFor(src: Uint8Array, sessionId: number, srcOffset = 0): AcSession | undefined {
+  sessionFor(src: Uint8Array, sessionId: number, srcOffset = 0): AcSession<U> | undefined {
     const s = this.sessions[sessionId];
     if (!s || s.macKey !== macKey(src, srcOffset)) {
       count(this.counters, 'session.unknown-session');
@@ -204,7 +204,7 @@ export class PppoeAc {
     return this.tx.shift();
   }
 
-  pollEvent(): AcEvent | undefined {
+  pollEvent(): AcEvent<U> | undefined {
     return this.events.shift();
   }
 
@@ -215,7 +215,7 @@ export class PppoeAc {
   handleTimeout(_now: number): void {}
 
   /** Ends a session from our side: PADT to the client, id freed at once. */
-  terminate(s: AcSession, message?: string): void {
+  terminate(s: AcSession<U>, message?: string): void {
     if (this.sessions[s.id] !== s) return;
     const tags: PppoeTag[] = [];
     const relay = s.relaySessionId;
@@ -321,7 +321,7 @@ export class PppoeAc {
       count(this.counters, 'pads.no-free-id');
       return this.refuse(src, t, PppoeTagType.AC_SYSTEM_ERROR, 'no free session');
     }
-    const s = new AcSession(id, key, t.service, t.hostUniq, t.relay, this.agreedMaxPayload(t.maxPayload), cookieTag);
+    const s = new AcSession<U>(id, key, t.service, t.hostUniq, t.relay, this.agreedMaxPayload(t.maxPayload), cookieTag);
     this.sessions[id] = s;
     s.nextSameMac = this.byMac.get(key);
     this.byMac.set(key, s);
@@ -330,7 +330,7 @@ export class PppoeAc {
     this.events.push({ type: 'session-up', session: s });
   }
 
-  private sendPads(dst: Uint8Array, s: AcSession): void {
+  private sendPads(dst: Uint8Array, s: AcSession<U>): void {
     const tags: PppoeTag[] = [{ type: PppoeTagType.SERVICE_NAME, data: s.serviceName }];
     const hu = s.hostUniq;
     if (hu) tags.push({ type: PppoeTagType.HOST_UNIQ, data: hu });
@@ -370,10 +370,10 @@ export class PppoeAc {
     return 0;
   }
 
-  private release(s: AcSession): void {
+  private release(s: AcSession<U>): void {
     this.sessions[s.id] = undefined;
     this.live--;
-    let prev: AcSession | undefined;
+    let prev: AcSession<U> | undefined;
     for (let x = this.byMac.get(s.macKey); x; prev = x, x = x.nextSameMac) {
       if (x !== s) continue;
       if (prev) prev.nextSameMac = x.nextSameMac;

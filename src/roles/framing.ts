@@ -1,8 +1,9 @@
 /**
  * Frame building shared by the roles: PPP messages into PPPoE session frames and PPPoE
- * discovery packets into Ethernet frames. Control-plane only (each builds one fresh
- * buffer); the data path rewrites headers in place instead (src/wire/l2tp.ts).
+ * discovery packets into Ethernet frames (control plane: each builds one fresh buffer), and
+ * the relay's data path, which copies nothing: the PPPoE ⇄ L2TP rewrite in place.
  */
+import type { L2tpNode } from '../proto/l2tp.js';
 import { emitEthernetHeader, EtherType, ETHERNET_HEADER_LENGTH } from '../wire/ethernet.js';
 import { pppoeDiscovery, writeSessionHeader, PPPOE_HEADER_LENGTH, type PppoeDiscovery } from '../wire/pppoe.js';
 import { encodePppMessage, type PppMessage } from '../proto/ppp-common.js';
@@ -39,4 +40,37 @@ export function pppoeIpv4Frame(dst: Uint8Array, src: Uint8Array, sessionId: numb
 /** Locally administered unicast MACs from a role number and an index: 02:RR:II:II:II:II. */
 export function labMac(role: number, index: number): Uint8Array {
   return new Uint8Array([0x02, role & 0xff, (index >>> 24) & 0xff, (index >>> 16) & 0xff, (index >>> 8) & 0xff, index & 0xff]);
+}
+
+/**
+ * The relay, PPPoE → L2TP, in place: `[Eth 14][PPPoE 6][PPP len]` becomes
+ * `[L2TP data header][FF 03][PPP]` inside the same bytes (the header the call needs: the peer's
+ * tunnel and session ids, Ns when the LNS asked for sequencing; FF 03 because PPPoE omits HDLC
+ * address and control, RFC 2516 §7). `ppp` is the offset of the PPP protocol field. Returns the
+ * L2TP message (a subarray of `frame`), or undefined when the call cannot carry data.
+ */
+export function pppoeToL2tp<E>(l2tp: L2tpNode<E>, call: number, frame: Uint8Array, ppp: number, len: number): Uint8Array | undefined {
+  const ffAt = ppp - 2;
+  const start = ffAt - l2tp.dataHeaderLengthFor(call);
+  if (start < 0) return undefined;
+  frame[ffAt] = 0xff;
+  frame[ffAt + 1] = 0x03;
+  if (l2tp.writeDataHeaderFor(call, frame, start, len + 2) < 0) return undefined;
+  return frame.subarray(start, ppp + len);
+}
+
+/**
+ * The relay, L2TP → PPPoE, in place: the PPP frame of an L2TP data message (FF 03 dropped when
+ * present: a peer that negotiated ACFC omits it) gets its Ethernet and PPPoE session headers
+ * written into the headroom before it (the L2TP, UDP and IP headers it arrived with). Undefined
+ * when there is not enough headroom.
+ */
+export function l2tpToPppoe(ppp: Uint8Array, dst: Uint8Array, src: Uint8Array, sessionId: number): Uint8Array | undefined {
+  let p = ppp;
+  if (p.length >= 2 && p[0] === 0xff && p[1] === 0x03) p = p.subarray(2);
+  if (p.byteOffset < PPPOE_SESSION_HEADROOM) return undefined;
+  const frame = new Uint8Array(p.buffer, p.byteOffset - PPPOE_SESSION_HEADROOM, PPPOE_SESSION_HEADROOM + p.length);
+  emitEthernetHeader(dst, src, [], EtherType.PPPOE_SESSION, frame, 0);
+  writeSessionHeader(frame, ETHERNET_HEADER_LENGTH, sessionId, p.length);
+  return frame;
 }

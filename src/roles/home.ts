@@ -15,6 +15,10 @@ import { EtherType, macEquals, isGroupMac, ETHERNET_HEADER_LENGTH } from '../wir
 import { PPPOE_HEADER_LENGTH } from '../wire/pppoe.js';
 import { PppProtocol } from '../wire/ppp.js';
 import { pppoeDiscoveryFrame, pppoeIpv4Frame, pppoeSessionFrame } from './framing.js';
+import { ipv4ToString } from '../wire/bytes.js';
+import { Outbox } from '../proto/outbox.js';
+import { earliest } from '../proto/timers.js';
+import type { Box, Transmit, View } from './box.js';
 
 export interface HomeConfig {
   readonly name: string;
@@ -37,14 +41,19 @@ export type HomeEvent =
   | { readonly type: 'discovery-failed'; readonly reason: string }
   | ({ readonly type: 'ip' } & { readonly event: HostEvent });
 
-export class Home {
+export type HomePortName = 'access';
+export const HOME_PORTS: readonly HomePortName[] = ['access'];
+
+export class Home implements Box<HomePortName, HomeEvent> {
+  readonly kind = 'home';
+  readonly ports = HOME_PORTS;
   readonly client: PppoeClient;
   readonly link: PppLink;
   host: Host | undefined;
   address = 0;
   dns: number[] = [];
-  private tx: Uint8Array[] | undefined;
-  private events: HomeEvent[] | undefined;
+  private readonly tx = new Outbox<Transmit<HomePortName>>(1024);
+  private readonly events = new Outbox<HomeEvent>(1024);
   private offlineReported = false;
   private lastNow = 0;
 
@@ -64,6 +73,23 @@ export class Home {
         counters,
       }),
     );
+  }
+
+  get name(): string {
+    return this.cfg.name;
+  }
+
+  show(view: View, now: number): unknown {
+    switch (view) {
+      case 'sessions':
+        return [{ state: this.client.state, online: this.isOnline, sessionId: this.sessionId, address: this.address ? ipv4ToString(this.address) : undefined, dns: this.dns.map(ipv4ToString) }];
+      case 'arp':
+        return this.host?.showArp(now) ?? [];
+      case 'counters':
+        return { home: this.counters, ...(this.host ? { host: this.host.counters } : {}) };
+      default:
+        return undefined;
+    }
   }
 
   get sessionId(): number {
@@ -102,7 +128,7 @@ export class Home {
     return true;
   }
 
-  handleFrame(frame: Uint8Array, now: number): void {
+  handleFrame(_port: HomePortName, frame: Uint8Array, now: number): void {
     this.lastNow = now;
     if (frame.length < ETHERNET_HEADER_LENGTH) return;
     if (!macEquals(frame, 0, this.cfg.mac) && !isGroupMac(frame, 0)) return;
@@ -135,34 +161,23 @@ export class Home {
   }
 
   nextTimeout(): number | undefined {
-    let t = this.client.nextTimeout();
-    const l = this.link.nextTimeout();
-    if (l !== undefined && (t === undefined || l < t)) t = l;
-    const h = this.host?.nextTimeout();
-    if (h !== undefined && (t === undefined || h < t)) t = h;
-    return t;
+    return earliest(this.client.nextTimeout(), this.link.nextTimeout(), this.host?.nextTimeout());
   }
 
-  pollTransmit(): Uint8Array | undefined {
-    const q = this.tx;
-    const f = q?.shift();
-    if (q && q.length === 0) this.tx = undefined;
-    return f;
+  pollTransmit(): Transmit<HomePortName> | undefined {
+    return this.tx.shift();
   }
 
   pollEvent(): HomeEvent | undefined {
-    const q = this.events;
-    const e = q?.shift();
-    if (q && q.length === 0) this.events = undefined;
-    return e;
+    return this.events.shift();
   }
 
   private send(frame: Uint8Array): void {
-    (this.tx ??= []).push(frame);
+    this.tx.push({ port: 'access', frame });
   }
 
   private emit(e: HomeEvent): void {
-    (this.events ??= []).push(e);
+    this.events.push(e);
   }
 
   /** Moves outputs and events between the parts until nothing is left to do. */

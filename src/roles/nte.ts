@@ -22,6 +22,9 @@ import { CdnResult, L2TP_PORT } from '../wire/l2tp.js';
 import { PppProtocol } from '../wire/ppp.js';
 import { u16, textBytes, bytesText, ipv4ToString, ipv4FromString } from '../wire/bytes.js';
 import { Router } from './router.js';
+import { Outbox } from '../proto/outbox.js';
+import { earliest } from '../proto/timers.js';
+import type { Box, Transmit, View } from './box.js';
 import { Host } from './host.js';
 import { TimerQueue } from '../proto/timer-queue.js';
 import { proxyValuesFrom } from './proxy.js';
@@ -110,12 +113,13 @@ export type NteEvent =
   | { readonly type: 'accounting'; readonly record: AccountingRecord; readonly server: string }
   | { readonly type: 'warning'; readonly message: string };
 
-export interface NtePort {
-  readonly port: 'carrier' | 'radius' | 'core';
-  readonly frame: Uint8Array;
-}
+export type NtePortName = 'carrier' | 'radius' | 'core';
+export const NTE_PORTS: readonly NtePortName[] = ['carrier', 'radius', 'core'];
+export type NtePort = Transmit<NtePortName>;
 
-export class Nte {
+export class Nte implements Box<NtePortName, NteEvent> {
+  readonly kind = 'nte';
+  readonly ports = NTE_PORTS;
   readonly l2tp: L2tpNode<UdpEndpoint>;
   readonly carrier: Host;
   readonly mgmt: Host;
@@ -133,8 +137,8 @@ export class Nte {
   private readonly poolUsed = new Set<number>();
   private poolNext: number;
   private acctSeq = 0;
-  private tx: NtePort[] = [];
-  private events: NteEvent[] = [];
+  private readonly tx = new Outbox<NtePort>(1 << 20);
+  private readonly events = new Outbox<NteEvent>(1 << 20);
 
   constructor(readonly cfg: NteConfig, now: number) {
     this.l2tp = new L2tpNode<UdpEndpoint>({
@@ -167,6 +171,29 @@ export class Nte {
     });
   }
 
+  get name(): string {
+    return this.cfg.name;
+  }
+
+  show(view: View, now: number): unknown {
+    switch (view) {
+      case 'sessions':
+        return this.listSessions();
+      case 'tunnels':
+        return this.l2tp.tunnelInfo();
+      case 'routes':
+        return this.router.showRoutes();
+      case 'arp':
+        return { core: this.router.showArp(now), carrier: this.carrier.showArp(now), radius: this.mgmt.showArp(now) };
+      case 'interfaces':
+        return { router: this.router.showInterfaces() };
+      case 'counters':
+        return { nte: this.counters, l2tp: this.l2tp.counters, router: this.router.showCounters(), radius: this.radius.counters, radiusBacklog: this.radius.accountingBacklog, outbox: { refused: this.tx.refused + this.events.refused } };
+      default:
+        return undefined;
+    }
+  }
+
   private count(k: string): void {
     this.counters[k] = (this.counters[k] ?? 0) + 1;
   }
@@ -188,7 +215,7 @@ export class Nte {
     return this.sessions.size;
   }
 
-  handleFrame(port: 'carrier' | 'radius' | 'core', frame: Uint8Array, now: number): void {
+  handleFrame(port: NtePortName, frame: Uint8Array, now: number): void {
     if (port === 'carrier') this.carrier.handle(0, frame, now);
     else if (port === 'radius') this.mgmt.handle(0, frame, now);
     else this.router.handle(this.coreIf, frame, now);
@@ -230,18 +257,7 @@ export class Nte {
   }
 
   nextTimeout(): number | undefined {
-    let t: number | undefined;
-    const min = (x: number | undefined): void => {
-      if (x !== undefined && (t === undefined || x < t)) t = x;
-    };
-    min(this.l2tp.nextTimeout());
-    min(this.radius.nextTimeout());
-    min(this.dae?.nextTimeout());
-    min(this.carrier.nextTimeout());
-    min(this.mgmt.nextTimeout());
-    min(this.router.nextTimeout());
-    min(this.timers.peek());
-    return t;
+    return earliest(this.l2tp.nextTimeout(), this.radius.nextTimeout(), this.dae?.nextTimeout(), this.carrier.nextTimeout(), this.mgmt.nextTimeout(), this.router.nextTimeout(), this.timers.peek());
   }
 
   pollTransmit(): NtePort | undefined {
@@ -268,11 +284,7 @@ export class Nte {
             this.timers.remove(s);
             continue;
           }
-          let t = s.link.nextTimeout();
-          if (s.nextInterimAt !== undefined && (t === undefined || s.nextInterimAt < t)) t = s.nextInterimAt;
-          const limit = this.sessionLimitAt(s);
-          if (limit !== undefined && (t === undefined || limit < t)) t = limit;
-          this.timers.schedule(s, t);
+          this.timers.schedule(s, earliest(s.link.nextTimeout(), s.nextInterimAt, this.sessionLimitAt(s)));
         }
       }
       for (let t = this.l2tp.pollTransmit(); t; t = this.l2tp.pollTransmit()) {

@@ -9,23 +9,30 @@ import type { RadiusServerConfig } from './radius-server-config.js';
 import { ipv4FromString, ipv4ToString } from '../wire/bytes.js';
 
 import { DAE_PORT } from './nte.js';
+import { Outbox } from '../proto/outbox.js';
+import { earliest } from '../proto/timers.js';
+import type { Box, Transmit, View } from './box.js';
 
 export type RadiusBoxEvent = RadiusServerEvent | { readonly type: 'dae-reply'; readonly code: number; readonly identifier: number };
 
-export class RadiusBox {
+export class RadiusBox<P extends string = string> implements Box<P, RadiusBoxEvent> {
+  readonly kind = 'radius';
+  readonly ports: readonly P[];
   readonly server: RadiusServer;
   readonly host: Host;
-  private readonly tx: Uint8Array[] = [];
-  private readonly events: RadiusBoxEvent[] = [];
+  private readonly tx = new Outbox<Transmit<P>>(1 << 16);
+  private readonly events = new Outbox<RadiusBoxEvent>(1 << 16);
 
-  constructor(name: string, mac: Uint8Array, address: number, cfg: RadiusServerConfig, now: number) {
+  /** The server on its one port `port` (the ISP's `radius` link, or the carrier link for the carrier RADIUS). */
+  constructor(readonly name: string, readonly port: P, mac: Uint8Array, address: number, cfg: RadiusServerConfig, now: number) {
+    this.ports = [port];
     this.server = new RadiusServer(cfg, { logAuth: true });
     this.host = new Host({ name, mac, address, prefixLength: 24 }, now);
     this.host.listenUdp(1812);
     this.host.listenUdp(1813);
   }
 
-  handleFrame(frame: Uint8Array, now: number): void {
+  handleFrame(_port: P, frame: Uint8Array, now: number): void {
     this.host.handle(0, frame, now);
     this.pump(now);
   }
@@ -37,9 +44,13 @@ export class RadiusBox {
   }
 
   nextTimeout(): number | undefined {
-    const a = this.server.nextTimeout();
-    const b = this.host.nextTimeout();
-    return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+    return earliest(this.server.nextTimeout(), this.host.nextTimeout());
+  }
+
+  show(view: View, now: number): unknown {
+    if (view === 'arp') return this.host.showArp(now);
+    if (view === 'counters') return { host: this.host.counters, server: this.server.counters };
+    return undefined;
   }
 
   /** Sends an RFC 5176 request (already signed) to a NAS from UDP 3799. */
@@ -49,7 +60,7 @@ export class RadiusBox {
     this.pump(now);
   }
 
-  pollTransmit(): Uint8Array | undefined {
+  pollTransmit(): Transmit<P> | undefined {
     return this.tx.shift();
   }
 
@@ -74,7 +85,7 @@ export class RadiusBox {
       for (let e = server.pollEvent(); e; e = server.pollEvent()) this.events.push(e);
       for (let x = host.pollTransmit(); x; x = host.pollTransmit()) {
         busy = true;
-        this.tx.push(x.frame);
+        this.tx.push({ port: this.port, frame: x.frame });
       }
     }
   }

@@ -1,12 +1,9 @@
 /**
- * The embedded RADIUS server's YAML: clients (address/prefix + secret), users, address
- * pools, realms (domain → tagged tunnels, RFC 2868), accounting output. Validated with a
- * schema; an error names the path of the bad field and nothing starts. Secrets never
- * appear in an error message.
+ * The embedded RADIUS server's configuration: clients (address/prefix + secret), users,
+ * address pools, realms (domain → tagged tunnels, RFC 2868), accounting output, as a schema
+ * and the checks the schema cannot express. Reading it from YAML is src/config/radius-file.ts.
+ * Secrets never appear in a problem message.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parseYamlConfig } from '../util/yaml-config.js';
 import { z } from 'zod';
 import { ipv4FromString } from '../wire/bytes.js';
 import { TunnelMediumType, TunnelType } from '../wire/radius.js';
@@ -127,15 +124,6 @@ export type RadiusServerUser = z.infer<typeof userSchema>;
 export type RadiusServerRealm = z.infer<typeof realmSchema>;
 export type RadiusServerTunnel = z.infer<typeof tunnelSchema>;
 
-export class RadiusConfigError extends Error {
-  constructor(
-    readonly file: string,
-    readonly problems: string[],
-  ) {
-    super(`${file}: invalid RADIUS server configuration\n${problems.map((p) => `  ${p}`).join('\n')}`);
-  }
-}
-
 /** First and last address (inclusive) of a pool given as a prefix or a range. */
 export function poolBounds(spec: string): [number, number] {
   const m = /^(.+?)\s*-\s*(.+)$/.exec(spec);
@@ -174,7 +162,8 @@ export function tunnelMediumNumber(m: RadiusServerTunnel['medium']): number {
   return typeof m === 'number' ? m : m === 'IPv4' ? TunnelMediumType.IPV4 : TunnelMediumType.IPV6;
 }
 
-function semanticProblems(c: RadiusServerConfig): string[] {
+/** What the schema cannot say: names used twice, references to pools that do not exist, empty ranges. */
+export function semanticProblems(c: RadiusServerConfig): string[] {
   const out: string[] = [];
   const users = new Map<string, number>();
   c.users.forEach((u, i) => {
@@ -203,27 +192,4 @@ function semanticProblems(c: RadiusServerConfig): string[] {
     });
   }
   return out;
-}
-
-/** Parses and validates the YAML text. Throws RadiusConfigError listing every problem with its path. */
-export function parseRadiusServerConfig(text: string, file = '<radius config>'): RadiusServerConfig {
-  const r = parseYamlConfig(text, radiusServerConfigSchema);
-  if (!r.ok) throw new RadiusConfigError(file, r.problems);
-  const sem = semanticProblems(r.value);
-  if (sem.length) throw new RadiusConfigError(file, sem);
-  const cfg = r.value;
-  if (cfg.accounting.file !== undefined && file !== '<radius config>' && !path.isAbsolute(cfg.accounting.file)) {
-    return { ...cfg, accounting: { ...cfg.accounting, file: path.resolve(path.dirname(file), cfg.accounting.file) } };
-  }
-  return cfg;
-}
-
-export function loadRadiusServerConfig(file: string): RadiusServerConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new RadiusConfigError(file, [`cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
-  }
-  return parseRadiusServerConfig(text, file);
 }

@@ -19,13 +19,16 @@ import { Host } from './host.js';
 import { u16, textBytes, bytesText, macToString } from '../wire/bytes.js';
 import { EtherType, emitEthernetHeader, ETHERNET_HEADER_LENGTH, macEquals, isGroupMac } from '../wire/ethernet.js';
 import { PPPOE_HEADER_LENGTH, writeSessionHeader } from '../wire/pppoe.js';
-import { pppoeDiscoveryFrame, pppoeSessionFrame, PPPOE_SESSION_HEADROOM } from './framing.js';
+import { pppoeDiscoveryFrame, pppoeSessionFrame, pppoeToL2tp, l2tpToPppoe } from './framing.js';
 import { proxyAvpValues } from './proxy.js';
 import { TimerQueue } from '../proto/timer-queue.js';
 import { RadiusClient, type RadiusClientConfig } from '../proto/radius-client.js';
 import { TunnelType, TunnelMediumType } from '../wire/radius-dictionary.js';
 import { ipv4FromString, ipv4ToString } from '../wire/bytes.js';
 import type { ProxyValues } from '../proto/ppp-link.js';
+import { Outbox } from '../proto/outbox.js';
+import { earliest } from '../proto/timers.js';
+import type { Box, Transmit, View } from './box.js';
 
 /** Where a domain's LNS is. */
 export interface LnsEntry {
@@ -72,7 +75,7 @@ export const CARRIER_RADIUS_PORT = 51000;
 type SessionState = 'lcp' | 'lookup' | 'opening' | 'relaying' | 'closing';
 
 export interface SseSession {
-  readonly ac: AcSession;
+  readonly ac: AcSession<SseSession>;
   /** The PPP link until the call is up; then released (frames are relayed, not terminated). */
   link: PppLink | undefined;
   state: SessionState;
@@ -88,6 +91,8 @@ export interface SseSession {
   /** Why the sse refused the session (sent in the PADT's Generic-Error). */
   failure?: string;
   retired?: boolean;
+  /** When the call came up (relaying since). */
+  since?: number;
 }
 
 export type SseEvent =
@@ -96,13 +101,13 @@ export type SseEvent =
   | { readonly type: 'session-ended'; readonly pppoeSessionId: number; readonly user?: string; readonly reason: string }
   | { readonly type: 'tunnel-down'; readonly tunnelId: number; readonly reason: string };
 
-export interface SsePort {
-  readonly port: 'access' | 'carrier';
-  readonly frame: Uint8Array;
-}
+export type SsePort = Transmit<SsePortName>;
 
-export class Sse {
-  readonly ac: PppoeAc;
+export type SsePortName = 'access' | 'carrier';
+export const SSE_PORTS: readonly SsePortName[] = ['access', 'carrier'];
+
+export class Sse implements Box<SsePortName, SseEvent> {
+  readonly ac: PppoeAc<SseSession>;
   readonly l2tp: L2tpNode<UdpEndpoint>;
   readonly carrier: Host;
   readonly radius: RadiusClient | undefined;
@@ -110,15 +115,17 @@ export class Sse {
   private readonly byToken = new Map<number, SseSession>();
   private readonly linkConfig: PppLinkConfig;
   private readonly byCall = new Map<number, SseSession>();
-  private tx: SsePort[] = [];
-  private events: SseEvent[] = [];
+  readonly kind = 'sse';
+  readonly ports = SSE_PORTS;
+  private readonly tx = new Outbox<SsePort>(1 << 20);
+  private readonly events = new Outbox<SseEvent>(1 << 20);
   /** Sessions whose PPP link (before hand-off) has output or events to look at. */
   private readonly dirty = new Set<SseSession>();
   private readonly linkTimers = new TimerQueue<SseSession>();
   private readonly states: Record<SessionState, number> = { lcp: 0, lookup: 0, opening: 0, relaying: 0, closing: 0 };
 
   constructor(readonly cfg: SseConfig, now: number) {
-    this.ac = new PppoeAc(cfg.ac);
+    this.ac = new PppoeAc<SseSession>(cfg.ac);
     this.linkConfig = pppLinkConfig({
       lcp: { mru: cfg.mru, authenticate: ['chap-md5'], authenticateWith: [], recordConfReqs: true, echoIntervalMs: cfg.echoIntervalMs ?? 0, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) },
       authenticator: authenticatorConfig({ name: cfg.hostName, verify: 'external' }),
@@ -140,6 +147,36 @@ export class Sse {
     }
   }
 
+  get name(): string {
+    return this.cfg.name;
+  }
+
+  show(view: View, now: number): unknown {
+    switch (view) {
+      case 'sessions':
+        return { byState: this.sessionsByState(), relaying: this.relaying() };
+      case 'tunnels':
+        return this.l2tp.tunnelInfo();
+      case 'arp':
+        return { carrier: this.carrier.showArp(now) };
+      case 'counters':
+        return { sse: this.counters, l2tp: this.l2tp.counters, carrier: this.carrier.counters, ...(this.radius ? { radius: this.radius.counters } : {}), outbox: { refused: this.tx.refused + this.events.refused } };
+      default:
+        return undefined;
+    }
+  }
+
+  /** The relayed calls: PPPoE session ⇄ L2TP call, both sides' ids. */
+  relaying(): { pppoeSessionId: number; mac: string; user: string; lns: string; tunnelId: number; sessionId: number; peerTunnelId: number; peerSessionId: number; since: number }[] {
+    const out = [];
+    for (const s of this.byCall.values()) {
+      if (s.state !== 'relaying' || s.call === undefined) continue;
+      const info = this.l2tp.sessionInfo(s.call);
+      out.push({ pppoeSessionId: s.ac.id, mac: macToString(s.ac.mac), user: s.user ?? '', lns: s.lns?.name ?? '', tunnelId: info?.tunnelId ?? 0, sessionId: info?.sessionId ?? 0, peerTunnelId: info?.peerTunnelId ?? 0, peerSessionId: info?.peerSessionId ?? 0, since: s.since ?? 0 });
+    }
+    return out;
+  }
+
   private count(k: string): void {
     this.counters[k] = (this.counters[k] ?? 0) + 1;
   }
@@ -155,7 +192,7 @@ export class Sse {
     this.states[st]++;
   }
 
-  handleFrame(port: 'access' | 'carrier', frame: Uint8Array, now: number): void {
+  handleFrame(port: SsePortName, frame: Uint8Array, now: number): void {
     if (port === 'carrier') this.carrier.handle(0, frame, now);
     else this.access(frame, now);
     this.pump(now);
@@ -174,20 +211,16 @@ export class Sse {
     const o = ETHERNET_HEADER_LENGTH;
     const ac = this.ac.sessionFor(src, u16(frame, o + 2));
     if (!ac) return this.count('access.drop.unknown-session');
-    const s = ac.user as SseSession;
+    const s = ac.user;
+    if (!s) return this.count('access.drop.unknown-session');
     const len = u16(frame, o + 4);
     if (len < 2 || o + PPPOE_HEADER_LENGTH + len > frame.length) return this.count('access.drop.bad-length');
     const ppp = o + PPPOE_HEADER_LENGTH;
     if (s.state === 'relaying') {
-      // In place: [Eth 14][PPPoE 6][PPP...] → [L2TP header][FF 03][PPP...] inside the same bytes.
-      const ffAt = ppp - 2;
-      const hl = this.l2tp.dataHeaderLengthFor(s.call!);
-      const start = ffAt - hl;
-      frame[ffAt] = 0xff;
-      frame[ffAt + 1] = 0x03;
-      if (this.l2tp.writeDataHeaderFor(s.call!, frame, start, len + 2) < 0) return this.count('relay.drop.call-gone');
+      const m = s.call === undefined || !s.lns ? undefined : pppoeToL2tp(this.l2tp, s.call, frame, ppp, len);
+      if (!m) return this.count('relay.drop.call-gone');
       this.count('relay.up');
-      this.carrier.sendUdp(s.lns!.address, L2TP_PORT, s.lns!.port, frame.subarray(start, ppp + len), now);
+      this.carrier.sendUdp(s.lns!.address, L2TP_PORT, s.lns!.port, m, now);
       return;
     }
     if (s.state !== 'lcp') return this.count(`access.drop.frame-while-${s.state}`);
@@ -198,8 +231,8 @@ export class Sse {
   /** Ends a subscriber's session from the carrier side: CDN to the LNS, PADT to the home. */
   disconnect(pppoeSessionId: number, now: number, reason = 'Administrative disconnect'): boolean {
     const ac = this.ac.session(pppoeSessionId);
-    if (!ac) return false;
-    this.end(ac.user as SseSession, reason, now, true);
+    if (!ac?.user) return false;
+    this.end(ac.user, reason, now, true);
     this.pump(now);
     return true;
   }
@@ -217,15 +250,7 @@ export class Sse {
   }
 
   nextTimeout(): number | undefined {
-    let t = this.l2tp.nextTimeout();
-    const min = (x: number | undefined): void => {
-      if (x !== undefined && (t === undefined || x < t)) t = x;
-    };
-    min(this.ac.nextTimeout());
-    min(this.carrier.nextTimeout());
-    min(this.radius?.nextTimeout());
-    min(this.linkTimers.peek());
-    return t;
+    return earliest(this.l2tp.nextTimeout(), this.ac.nextTimeout(), this.carrier.nextTimeout(), this.radius?.nextTimeout(), this.linkTimers.peek());
   }
 
   pollTransmit(): SsePort | undefined {
@@ -254,7 +279,7 @@ export class Sse {
           this.dirty.add(s);
         } else {
           this.count('pppoe.padt-in');
-          this.end(e.session.user as SseSession, 'PADT from the home', now, false);
+          if (e.session.user) this.end(e.session.user, 'PADT from the home', now, false);
         }
       }
       if (this.dirty.size) {
@@ -370,7 +395,7 @@ export class Sse {
     }
     const lns = e.reply.tunnels
       .filter((t) => (t.type ?? TunnelType.L2TP) === TunnelType.L2TP && (t.mediumType ?? TunnelMediumType.IPV4) === TunnelMediumType.IPV4 && t.serverEndpoint && /^\d+\.\d+\.\d+\.\d+$/.test(t.serverEndpoint))
-      .map((t): LnsEntry => ({ name: t.assignmentId ?? t.serverEndpoint!, address: ipv4FromString(t.serverEndpoint!), port: 1701, ...(t.password ? { secret: t.password } : {}) }));
+      .map((t): LnsEntry => ({ name: t.assignmentId ?? t.serverEndpoint!, address: ipv4FromString(t.serverEndpoint!), port: L2TP_PORT, ...(t.password ? { secret: t.password } : {}) }));
     if (!lns.length) return this.refuse(s, domain, now);
     this.count('route.radius-accept');
     s.candidates = lns.slice(1);
@@ -403,9 +428,9 @@ export class Sse {
         s.link = undefined;
         s.proxy = undefined;
         s.candidates = undefined;
-        this.events.push({ type: 'relaying', pppoeSessionId: s.ac.id, mac: macToString(s.ac.mac), user: s.user!, lns: s.lns!.name, tunnelId: e.tunnelId, sessionId: e.sessionId, peerTunnelId: Math.floor(0), peerSessionId: e.peerSessionId });
-        const info = this.l2tp.sessionInfo(e.session);
-        if (info) (this.events[this.events.length - 1] as { peerTunnelId: number }).peerTunnelId = info.peerTunnelId;
+        s.since = now;
+        const peerTunnelId = this.l2tp.sessionInfo(e.session)?.peerTunnelId ?? 0;
+        this.events.push({ type: 'relaying', pppoeSessionId: s.ac.id, mac: macToString(s.ac.mac), user: s.user!, lns: s.lns!.name, tunnelId: e.tunnelId, sessionId: e.sessionId, peerTunnelId, peerSessionId: e.peerSessionId });
         return;
       }
       case 'session-down': {
@@ -439,12 +464,8 @@ export class Sse {
 
   /** L2TP data → PPPoE session frame, written in place in front of the PPP frame. */
   private relayDown(s: SseSession, ppp: Uint8Array): void {
-    let p = ppp;
-    if (p.length >= 2 && p[0] === 0xff && p[1] === 0x03) p = p.subarray(2);
-    if (p.byteOffset < PPPOE_SESSION_HEADROOM) return this.count('relay.drop.no-headroom');
-    const frame = new Uint8Array(p.buffer, p.byteOffset - PPPOE_SESSION_HEADROOM, PPPOE_SESSION_HEADROOM + p.length);
-    emitEthernetHeader(s.ac.mac, this.cfg.accessMac, [], EtherType.PPPOE_SESSION, frame, 0);
-    writeSessionHeader(frame, ETHERNET_HEADER_LENGTH, s.ac.id, p.length);
+    const frame = l2tpToPppoe(ppp, s.ac.mac, this.cfg.accessMac, s.ac.id);
+    if (!frame) return this.count('relay.drop.no-headroom');
     this.count('relay.down');
     this.tx.push({ port: 'access', frame });
   }

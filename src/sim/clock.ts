@@ -1,17 +1,12 @@
 /**
- * Clocks. Protocol machines never read time themselves; the driver gives them `now`
- * (milliseconds) from one of these. `VirtualClock` is a timer heap that runs hours of
- * protocol time in seconds; `WallClock` has the same interface over real timers.
+ * The virtual clock: a timer heap that runs hours of protocol time in seconds. Protocol
+ * machines never read time themselves; the driver gives them `now` (milliseconds) from a
+ * `Clock` (src/roles/box.ts) — this one, or the wall clock of src/io/wall-clock.ts.
  */
 
-export type TimerId = number;
+import type { Clock, TimerId } from '../roles/box.js';
 
-export interface Clock {
-  now(): number;
-  /** Calls `cb` at absolute time `at` (ms). Earlier-registered timers at the same time run first. */
-  setTimer(at: number, cb: () => void): TimerId;
-  cancel(id: TimerId): void;
-}
+export type { Clock, TimerId };
 
 interface Entry {
   at: number;
@@ -160,39 +155,5 @@ export class VirtualClock implements Clock {
       }
     }
     return top;
-  }
-}
-
-/** The wall clock: `now()` is `performance.timeOrigin + performance.now()` in ms. */
-export class WallClock implements Clock {
-  private timers = new Map<TimerId, NodeJS.Timeout>();
-  private nextId = 1;
-
-  now(): number {
-    return performance.timeOrigin + performance.now();
-  }
-
-  setTimer(at: number, cb: () => void): TimerId {
-    const id = this.nextId++;
-    const h = setTimeout(() => {
-      this.timers.delete(id);
-      cb();
-    }, Math.max(0, at - this.now()));
-    this.timers.set(id, h);
-    return id;
-  }
-
-  cancel(id: TimerId): void {
-    const h = this.timers.get(id);
-    if (h) {
-      clearTimeout(h);
-      this.timers.delete(id);
-    }
-  }
-
-  /** Cancels every timer (for shutdown). */
-  cancelAll(): void {
-    for (const h of this.timers.values()) clearTimeout(h);
-    this.timers.clear();
   }
 }

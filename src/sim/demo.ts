@@ -9,9 +9,9 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Network, type NetEvent } from './network.js';
-import type { Topology } from './topology.js';
+import type { Topology } from '../config/topology.js';
 import { VirtualClock } from './clock.js';
-import { describeFrame } from './describe.js';
+import { describeFrame } from '../wire/describe.js';
 import { toHtml, toMermaid, type SequenceMessage } from './sequence.js';
 import { ipv4ToString, ipv4FromString, macToString } from '../wire/bytes.js';
 import type { AccountingLine } from '../roles/radius-server.js';

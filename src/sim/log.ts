@@ -5,7 +5,7 @@
  */
 import { pino, type Logger } from 'pino';
 import type { Network } from './network.js';
-import { describeFrame } from './describe.js';
+import { describeFrame } from '../wire/describe.js';
 
 export function createLogger(verbose: boolean): Logger {
   return pino({ level: verbose ? 'debug' : 'warn', base: undefined, timestamp: false }, pino.destination(2));

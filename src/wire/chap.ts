@@ -3,7 +3,8 @@
  * computation (§4.1: MD5 over Identifier, secret, Challenge). Parsing never throws; values
  * and names are subarrays of the input; unknown codes are kept and re-emit exactly.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { md5Context } from './md5.js';
 import { u16, setU16 } from './bytes.js';
 import { fail, ok, type Codec } from './result.js';
 
@@ -91,12 +92,9 @@ export const chapPacket: Codec<ChapPacket> = {
 
 /** RFC 1994 §4.1 with MD5 (algorithm 5): MD5(Identifier || secret || Challenge), 16 octets. */
 export function chapMd5Response(identifier: number, secret: Uint8Array, challenge: Uint8Array): Uint8Array {
-  const h = createHash('md5');
-  h.update(ID_OCTET[identifier & 0xff]!);
-  h.update(secret);
-  h.update(challenge);
-  const d = h.digest();
-  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+  const out = new Uint8Array(16);
+  md5Context.reset().update(ID_OCTET[identifier & 0xff]!).update(secret).update(challenge).finish(out, 0);
+  return out;
 }
 
 const ID_OCTET: readonly Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));

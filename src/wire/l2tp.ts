@@ -5,10 +5,9 @@
  * Data messages parse to a view whose PPP payload is a subarray of the input; the data path
  * has allocation-free header writers, a reusable view, and the PPPoE-session ⇄ L2TP swap.
  */
-import { createHash } from 'node:crypto';
+import { md5Into } from './md5.js';
 import { u16, u32, setU16, setU32 } from './bytes.js';
 import { fail, ok, type Codec, type Parsed, type WireError } from './result.js';
-import { PPPOE_HEADER_LENGTH, writeSessionHeader } from './pppoe.js';
 
 /** UDP port of L2TP (§8.1). */
 export const L2TP_PORT = 1701;
@@ -488,9 +487,9 @@ export function controlMessageType(m: ControlMessage): number | undefined {
 export type Secret = Uint8Array;
 
 function md5(...parts: Uint8Array[]): Uint8Array {
-  const h = createHash('md5');
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
+  const out = new Uint8Array(16);
+  md5Into(parts, out);
+  return out;
 }
 
 /**
@@ -912,57 +911,4 @@ export class L2tpDataView {
     this.error = code;
     return false;
   }
-}
-
-/** RFC 2516 §4: PPPoE session header: VER/TYPE 0x11, CODE 0x00, SESSION_ID, LENGTH, then the PPP protocol. */
-export const PPPOE_SESSION_HEADER = PPPOE_HEADER_LENGTH;
-
-/**
- * In place: a PPPoE session payload at b[pppoe] (6-octet PPPoE header, then PPP protocol and
- * information) becomes an L2TP data message whose PPP frame starts with FF 03 (HDLC address and
- * control, which PPPoE omits, RFC 2516 §7). The L2TP header + FF 03 is 2 octets longer than the
- * PPPoE header (4 with the Length bit), so the caller leaves that much headroom before `pppoe`.
- * Returns the offset where the L2TP message now starts; its length is `pppoeLength + 2 + 6 (+2)`.
- */
-export function pppoeToL2tp(b: Uint8Array, pppoe: number, tunnelId: number, sessionId: number, withLength = false): number {
-  const pppLen = (b[pppoe + 4]! << 8) | b[pppoe + 5]!;
-  const start = pppoe - (withLength ? 4 : 2);
-  let p = start;
-  if (withLength) {
-    b[p] = 0x40;
-    b[p + 1] = 0x02;
-    const total = 8 + 2 + pppLen;
-    b[p + 2] = total >>> 8;
-    b[p + 3] = total & 0xff;
-    p += 4;
-  } else {
-    b[p] = 0x00;
-    b[p + 1] = 0x02;
-    p += 2;
-  }
-  b[p] = tunnelId >>> 8;
-  b[p + 1] = tunnelId & 0xff;
-  b[p + 2] = sessionId >>> 8;
-  b[p + 3] = sessionId & 0xff;
-  b[p + 4] = 0xff;
-  b[p + 5] = 0x03;
-  return start;
-}
-
-/**
- * In place: the inverse of `pppoeToL2tp`. `view` must hold the parsed L2TP data message in `b`.
- * Drops FF 03 when present (a peer that negotiated ACFC may omit it) and writes the PPPoE session
- * header right before the PPP protocol field. Returns the offset of the PPPoE header; the PPPoE
- * payload length is written into it (and is `b[ret+4..5]`).
- */
-export function l2tpToPppoe(b: Uint8Array, view: L2tpDataView, pppoeSessionId: number): number {
-  let p = view.payloadOffset;
-  let n = view.payloadLength;
-  if (n >= 2 && b[p] === 0xff && b[p + 1] === 0x03) {
-    p += 2;
-    n -= 2;
-  }
-  const start = p - PPPOE_SESSION_HEADER;
-  writeSessionHeader(b, start, pppoeSessionId, n);
-  return start;
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { Network, type NetEvent } from '../../src/sim/network.js';
-import { topologySchema } from '../../src/sim/topology.js';
+import { topologySchema } from '../../src/config/topology.js';
 import { VirtualClock } from '../../src/sim/clock.js';
 
 function net(edit: (t: Record<string, any>) => void) {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { runDemo } from '../../src/sim/demo.js';
-import { loadTopology } from '../../src/sim/topology.js';
+import { loadTopology } from '../../src/config/topology.js';
 import { tsharkProblems } from '../helpers/tshark.js';
 
 const out = mkdtempSync(path.join(tmpdir(), 'pseudonet-demo-'));

@@ -11,8 +11,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startFreeRadius, type FreeRadius } from '../helpers/freeradius.js';
-import { runTopology } from '../../src/sim/run.js';
-import { loadTopology, topologySchema } from '../../src/sim/topology.js';
+import { runTopology } from '../../src/cli/run.js';
+import { loadTopology, topologySchema } from '../../src/config/topology.js';
 
 let fr: FreeRadius | undefined;
 after(async () => {

@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Network } from '../../src/sim/network.js';
-import { loadTopology } from '../../src/sim/topology.js';
-import { withHomes } from '../../src/sim/load.js';
+import { loadTopology } from '../../src/config/topology.js';
+import { withHomes } from '../../src/config/generate.js';
 import { VirtualClock } from '../../src/sim/clock.js';
 
 test('10,000 homes come up and go down', () => {

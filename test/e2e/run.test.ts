@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { runTopology, parseDuration } from '../../src/sim/run.js';
-import { loadTopology } from '../../src/sim/topology.js';
+import { runTopology, parseDuration } from '../../src/cli/run.js';
+import { loadTopology } from '../../src/config/topology.js';
 
 test('durations parse, and a bad one is a clear error', () => {
   assert.equal(parseDuration('90'), 90_000);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { Network, type NetEvent } from '../../src/sim/network.js';
-import { topologySchema, type Topology } from '../../src/sim/topology.js';
+import { topologySchema, type Topology } from '../../src/config/topology.js';
 import { VirtualClock } from '../../src/sim/clock.js';
 import type { AccountingLine } from '../../src/roles/radius-server.js';
 

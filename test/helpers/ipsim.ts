@@ -6,7 +6,7 @@
  * router rewrites frames in place).
  */
 import { VirtualClock } from '../../src/sim/clock.js';
-import { Segment, type Impairments, type Port } from '../../src/io/link.js';
+import { Segment, type Impairments, type Port } from '../../src/sim/link.js';
 import { PcapngWriter, LinkType } from '../../src/wire/pcap.js';
 import { Router, type InterfaceConfig, type RouterOptions } from '../../src/roles/router.js';
 import { Host, type HostConfig, type HostEvent } from '../../src/roles/host.js';

@@ -3,7 +3,7 @@
  * keeps one timer at its nextTimeout(), and records its events. A stand-in for the generic
  * `Driven` adapter until src/proto/drive.ts exists.
  */
-import type { Clock, TimerId } from '../../src/sim/clock.js';
+import type { Clock, TimerId } from '../../src/roles/box.js';
 import { encodeTransmit, type L2tpEvent, type L2tpNode, type L2tpTransmit } from '../../src/proto/l2tp.js';
 
 export class L2tpDriver<E> {

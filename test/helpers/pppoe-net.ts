@@ -5,8 +5,8 @@
  * destination MAC, like a PON), which scales to 100,000 clients. Ethernet headers are
  * written and read with fixed offsets: this is glue, not a role.
  */
-import type { Clock, TimerId } from '../../src/sim/clock.js';
-import { mulberry32, type Impairments } from '../../src/io/link.js';
+import type { Clock, TimerId } from '../../src/roles/box.js';
+import { mulberry32, type Impairments } from '../../src/sim/link.js';
 import { u16, setU16 } from '../../src/wire/bytes.js';
 import { pppoeDiscovery, writeSessionHeader } from '../../src/wire/pppoe.js';
 import { encodePppMessage, type PppMessage } from '../../src/proto/ppp-common.js';

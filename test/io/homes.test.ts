@@ -5,14 +5,15 @@
  * a named home pings, a flood counts round trips, slices of the homes never overlap, and the
  * option errors say what to do. The real-interface runs are in test/real/ and bench/real.bench.ts.
  */
+import type { Nte } from '../../src/roles/nte.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VirtualClock } from '../../src/sim/clock.js';
-import { Segment } from '../../src/io/link.js';
-import { Box, type PortOpener } from '../../src/io/box.js';
+import { Segment } from '../../src/sim/link.js';
+import { BoxProcess, type PortOpener } from '../../src/io/box.js';
 import { HomesBox } from '../../src/io/homes.js';
-import { parseTopology, type Topology } from '../../src/sim/topology.js';
-import { withHomes } from '../../src/sim/load.js';
+import { parseTopology, type Topology } from '../../src/config/topology.js';
+import { withHomes } from '../../src/config/generate.js';
 import { labMac } from '../../src/roles/framing.js';
 import { ipv4FromString, macToString } from '../../src/wire/bytes.js';
 
@@ -49,8 +50,8 @@ function lab(): { clock: VirtualClock; open: (owner: number) => PortOpener; segs
 
 function up(t: Topology, o: { window?: number; first?: number; count?: number } = {}) {
   const { clock, open, segs } = lab();
-  const sse = new Box(t, 'sse', { clock, open: open(1) });
-  const nte = new Box(t, 'nte-a', { clock, open: open(2) });
+  const sse = new BoxProcess(t, 'sse', { clock, open: open(1) });
+  const nte = new BoxProcess(t, 'nte-a', { clock, open: open(2) });
   const done: unknown[] = [];
   const homes = new HomesBox(t, { clock, open: open(3), access: 'acc', ...o, onEvent: (e) => e.kind === 'homes' && done.push(e.event) });
   return { clock, sse, nte, homes, done, segs };
@@ -77,7 +78,7 @@ test('a thousand homes on one attachment: each its own MAC, all online, at most 
   assert.equal(list[999]!.mac, macToString(labMac(0x10, 1000)));
   assert.equal(list[41]!.user, 'user42@isp-a.example');
   assert.equal(new Set(list.map((h) => h.address)).size, 1000);
-  assert.equal(nte.nte!.sessionCount, 1000);
+  assert.equal((nte.box as Nte).sessionCount, 1000);
 });
 
 test('a named home pings the LNS; a flood counts round trips from every online home', async () => {
@@ -102,8 +103,8 @@ test('a named home pings the LNS; a flood counts round trips from every online h
 test('two emulators share a link with disjoint slices (--from/--count); option errors say what to do', () => {
   const t = withHomes(parseTopology(BASE), 5);
   const { clock, open, segs } = lab();
-  new Box(t, 'sse', { clock, open: open(1) });
-  new Box(t, 'nte-a', { clock, open: open(2) });
+  new BoxProcess(t, 'sse', { clock, open: open(1) });
+  new BoxProcess(t, 'nte-a', { clock, open: open(2) });
   const a = new HomesBox(t, { clock, open: open(3), access: 'acc', count: 3 });
   const b = new HomesBox(t, { clock, open: open(4), access: 'acc', first: 4 });
   clock.runUntil(clock.now() + 5000);

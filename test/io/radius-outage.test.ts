@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UdpRadiusClient, type UdpRadiusClientOptions } from '../../src/io/radius-client.js';
 import { startRadiusServer, type RunningRadiusServer } from '../../src/io/radius-server.js';
-import { parseRadiusServerConfig } from '../../src/roles/radius-server-config.js';
+import { parseRadiusServerConfig } from '../../src/config/radius-file.js';
 import { freeUdpPort } from '../helpers/freeradius.js';
 import { ipv4FromString } from '../../src/wire/bytes.js';
 import { AcctStatusType } from '../../src/wire/radius.js';

@@ -8,7 +8,7 @@
  */
 import dgram from 'node:dgram';
 import readline from 'node:readline';
-import { WallClock } from '../../src/sim/clock.js';
+import { WallClock } from '../../src/io/wall-clock.js';
 import { L2tpNode, type L2tpEvent } from '../../src/proto/l2tp.js';
 import { L2tpDriver } from '../helpers/l2tp-driver.js';
 import { textBytes, ipv4FromString, ipv4ToString } from '../../src/wire/bytes.js';

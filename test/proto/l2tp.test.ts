@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { VirtualClock } from '../../src/sim/clock.js';
-import { Segment } from '../../src/io/link.js';
+import { Segment } from '../../src/sim/link.js';
 import { L2tpNode, sessionKey, type L2tpConfig, type CallInfo, type L2tpEvent } from '../../src/proto/l2tp.js';
 import { seqDiff, seqLt, fullRetransmitCycle, DEFAULT_RELIABLE, ReliableControl } from '../../src/proto/l2tp-reliable.js';
 import {

@@ -18,7 +18,7 @@ import { chapPacket } from '../../src/wire/chap.js';
 import { fromHex, hex, ipv4FromString as ip, setU16, textBytes, u16 } from '../../src/wire/bytes.js';
 import { VirtualClock } from '../../src/sim/clock.js';
 import { encode } from '../../src/wire/result.js';
-import { Segment } from '../../src/io/link.js';
+import { Segment } from '../../src/sim/link.js';
 import { AcHost, ClientHost } from '../helpers/pppoe-net.js';
 import { pppoeClientConfig } from '../../src/proto/pppoe-client.js';
 import { peerConfig } from '../../src/proto/ppp-auth.js';

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VirtualClock } from '../../src/sim/clock.js';
-import { Segment, mulberry32 } from '../../src/io/link.js';
+import { Segment, mulberry32 } from '../../src/sim/link.js';
 import { pppoeAcConfig } from '../../src/proto/pppoe-ac.js';
 import { pppoeClientConfig } from '../../src/proto/pppoe-client.js';
 import { pppLinkConfig } from '../../src/proto/ppp-link.js';

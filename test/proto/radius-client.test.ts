@@ -6,13 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { VirtualClock } from '../../src/sim/clock.js';
-import { mulberry32 } from '../../src/io/link.js';
+import { mulberry32 } from '../../src/sim/link.js';
 import {
   RadiusClient, MemorySpool, recordFromJson, recordToJson, type RadiusClientConfig, type RadiusClientEvent, type RadiusTransmit,
 } from '../../src/proto/radius-client.js';
 import { DynamicAuthorizationServer, type DaeEvent } from '../../src/proto/radius-dae.js';
 import { RadiusServer, type RadiusServerEvent } from '../../src/roles/radius-server.js';
-import { parseRadiusServerConfig } from '../../src/roles/radius-server-config.js';
+import { parseRadiusServerConfig } from '../../src/config/radius-file.js';
 import { bytesText, ipv4FromString, ipv4ToString, setU16, textBytes } from '../../src/wire/bytes.js';
 import {
   A, AcctStatusType, RadiusCode, getAttr, getInt, intAttr, ipv4Attr, radiusPacket, textAttr, type RadiusPacket,

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { RadiusServer } from '../../src/roles/radius-server.js';
-import { parseRadiusServerConfig } from '../../src/roles/radius-server-config.js';
+import { parseRadiusServerConfig } from '../../src/config/radius-file.js';
 import { textBytes } from '../../src/wire/bytes.js';
 import { A, RadiusCode, intAttr, octetsAttr, radiusPacket, textAttr } from '../../src/wire/radius.js';
 import { hideUserPassword, messageAuthenticatorAttr, signPacket } from '../../src/wire/radius-crypto.js';

@@ -7,13 +7,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RadiusServer } from '../../src/roles/radius-server.js';
-import { parseRadiusServerConfig } from '../../src/roles/radius-server-config.js';
+import { parseRadiusServerConfig } from '../../src/config/radius-file.js';
 import { bytesText, ipv4FromString, ipv4ToString, textBytes } from '../../src/wire/bytes.js';
 import { A, RadiusCode, getAttr, getInt, intAttr, octetsAttr, radiusPacket, textAttr, type RadiusAttribute } from '../../src/wire/radius.js';
 import { hideUserPassword, messageAuthenticatorAttr, signPacket } from '../../src/wire/radius-crypto.js';
 import { encode } from '../../src/wire/result.js';
-import { ispRadiusConfig } from '../../src/sim/derive.js';
-import { loadTopology, topologySchema } from '../../src/sim/topology.js';
+import { ispRadiusConfig } from '../../src/config/derive.js';
+import { loadTopology, topologySchema } from '../../src/config/topology.js';
 
 const SECRET = 'testing123';
 const YAML = `

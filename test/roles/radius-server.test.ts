@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RadiusServer, type RadiusServerEvent } from '../../src/roles/radius-server.js';
-import { parseRadiusServerConfig, RadiusConfigError } from '../../src/roles/radius-server-config.js';
+import { parseRadiusServerConfig, RadiusConfigError } from '../../src/config/radius-file.js';
 import { bytesText, ipv4FromString, ipv4ToString, setU16, textBytes } from '../../src/wire/bytes.js';
 import { A, RadiusCode, getAttr, getInt, intAttr, octetsAttr, radiusPacket, textAttr, type RadiusAttribute } from '../../src/wire/radius.js';
 import {

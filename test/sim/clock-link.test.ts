@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VirtualClock } from '../../src/sim/clock.js';
-import { Segment } from '../../src/io/link.js';
+import { Segment } from '../../src/sim/link.js';
 import { PcapngWriter, parseCapture } from '../../src/wire/pcap.js';
 
 test('virtual clock runs timers in time order, FIFO at equal times, and skips cancelled ones', () => {

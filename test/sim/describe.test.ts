@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeFrame } from '../../src/sim/describe.js';
+import { describeFrame } from '../../src/wire/describe.js';
 import { loadCapture } from '../helpers/captures.js';
 import { tsharkSummary } from '../helpers/tshark.js';
 import path from 'node:path';

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Network } from '../../src/sim/network.js';
 import { VirtualClock } from '../../src/sim/clock.js';
-import { loadTopology, topologySchema } from '../../src/sim/topology.js';
+import { loadTopology, topologySchema } from '../../src/config/topology.js';
 import { ipv4FromString, ipv4ToString } from '../../src/wire/bytes.js';
 
 function network() {

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Network } from '../../src/sim/network.js';
 import { VirtualClock } from '../../src/sim/clock.js';
-import { loadTopology, topologySchema } from '../../src/sim/topology.js';
+import { loadTopology, topologySchema } from '../../src/config/topology.js';
 import { ipv4FromString } from '../../src/wire/bytes.js';
 
 test('sessionTimeout 20 s with interimInterval 5 s, idleTimeout 15 s, and neither: Stops with the right cause and time, Interim-Updates at 5, 10, 15 s', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { parseTopology, loadTopology, TopologyError } from '../../src/sim/topology.js';
+import { parseTopology, loadTopology, TopologyError } from '../../src/config/topology.js';
 
 test('the built-in default topology is valid: two ISPs, three homes', () => {
   const t = loadTopology('topologies/default.yaml');

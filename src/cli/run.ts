@@ -7,11 +7,13 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { Network } from './network.js';
-import { VirtualClock, WallClock } from './clock.js';
-import type { Topology } from './topology.js';
-import { logNetwork } from './log.js';
-import { networkRegistry } from './metrics.js';
+import { Network } from '../sim/network.js';
+import { VirtualClock } from '../sim/clock.js';
+import { WallClock } from '../io/wall-clock.js';
+import { relayOverUdp } from '../io/radius-relay-udp.js';
+import type { Topology } from '../config/topology.js';
+import { logNetwork } from '../sim/log.js';
+import { networkRegistry } from '../sim/metrics.js';
 import { ipv4FromString, ipv4ToString } from '../wire/bytes.js';
 
 export interface RunOptions {
@@ -35,7 +37,7 @@ export async function runTopology(topology: Topology, o: RunOptions): Promise<{ 
   const log = o.log ?? ((l: string) => console.log(l));
   const virtual = o.realtime ? undefined : new VirtualClock(Date.UTC(2026, 0, 1));
   const clock = virtual ?? new WallClock();
-  const net = new Network(topology, { clock, capture: true });
+  const net = new Network(topology, { clock, capture: true, ...(virtual ? {} : { relay: relayOverUdp }) });
   if (o.logger) logNetwork(net, o.logger);
   const wait = async (ms: number): Promise<void> => {
     if (virtual) virtual.runUntil(virtual.now() + ms);
@@ -67,8 +69,8 @@ export async function runTopology(topology: Topology, o: RunOptions): Promise<{ 
   await wait(5000);
   for (const b of net.isps) net.act(b.isp.lns.name, (now) => b.nte.stopAll(now));
   await wait(3000);
-  if (clock instanceof WallClock) clock.cancelAll();
   net.close();
+  if (clock instanceof WallClock) clock.cancelAll();
   net.writeFiles(o.out);
   writeFileSync(path.join(o.out, 'metrics.prom'), await networkRegistry(net).metrics());
   const ok = online === net.homes.length && answered === sent;

@@ -4,6 +4,7 @@
  * one-box-per-process runs (src/io/box.ts), so both build the same boxes.
  */
 import { ipv4FromString, ipv4ToString, textBytes } from '../wire/bytes.js';
+import { L2TP_PORT } from '../wire/l2tp.js';
 import { radiusServerConfigSchema, type RadiusServerConfig } from '../roles/radius-server-config.js';
 import { parseCidr, prefixMask } from '../wire/ipv4.js';
 import { pppoeAcConfig } from '../proto/pppoe-ac.js';
@@ -53,7 +54,7 @@ export function ispPlan(t: Topology, i: number): IspPlan {
 /** The sse: the static domain → LNS table, and the carrier RADIUS when the topology asks for it. */
 export function sseConfig(t: Topology, macs: { access: Uint8Array; carrier: Uint8Array }): SseConfig {
   const lns = new Map<string, LnsEntry>();
-  for (const isp of t.isps) lns.set(isp.domain.toLowerCase(), { name: isp.lns.name, address: ipv4FromString(isp.lns.address), port: 1701, secret: textBytes(isp.lns.tunnelSecret) });
+  for (const isp of t.isps) lns.set(isp.domain.toLowerCase(), { name: isp.lns.name, address: ipv4FromString(isp.lns.address), port: L2TP_PORT, secret: textBytes(isp.lns.tunnelSecret) });
   const real = typeof t.sse.carrierRadius === 'string' ? undefined : t.sse.carrierRadius;
   return {
     name: t.sse.name,

@@ -3,18 +3,18 @@
  * and logs: "PPPoED Active Discovery Initiation (PADI)", "PPP LCP Configuration Request",
  * "L2TP Control Message - ICCN", "RADIUS Access-Request id=3". Never throws.
  */
-import { parseEthernet, EtherType } from '../wire/ethernet.js';
-import { pppoeDiscovery, pppoeSession, findTag, tagText, PppoeTagType } from '../wire/pppoe.js';
-import { pppFrame, PppProtocol, CpCode } from '../wire/ppp.js';
-import { chapPacket } from '../wire/chap.js';
-import { papPacket } from '../wire/pap.js';
-import { parseIpv4, IpProtocol } from '../wire/ipv4.js';
-import { parseUdp } from '../wire/udp.js';
-import { parseIcmp, IcmpType } from '../wire/icmp.js';
-import { parseArp, ArpOp } from '../wire/arp.js';
-import { l2tp, controlMessageType, messageTypeName } from '../wire/l2tp.js';
-import { radiusPacket, codeName } from '../wire/radius.js';
-import { ipv4ToString, macToString, bytesText } from '../wire/bytes.js';
+import { parseEthernet, EtherType } from './ethernet.js';
+import { pppoeDiscovery, pppoeSession, findTag, tagText, PppoeTagType } from './pppoe.js';
+import { pppFrame, PppProtocol, CpCode } from './ppp.js';
+import { chapPacket } from './chap.js';
+import { papPacket } from './pap.js';
+import { parseIpv4, IpProtocol } from './ipv4.js';
+import { parseUdp } from './udp.js';
+import { parseIcmp, IcmpType } from './icmp.js';
+import { parseArp, ArpOp } from './arp.js';
+import { l2tp, controlMessageType, messageTypeName, L2TP_PORT } from './l2tp.js';
+import { radiusPacket, codeName } from './radius.js';
+import { ipv4ToString, macToString, bytesText } from './bytes.js';
 
 export interface Described {
   readonly protocol: string;
@@ -103,7 +103,7 @@ function describeIpv4(b: Uint8Array): Described {
     const u = parseUdp(p.payload);
     if (!u.ok) return { protocol: 'UDP', label: '[Malformed Packet]' };
     const { srcPort, dstPort, payload } = u.value;
-    if (srcPort === 1701 || dstPort === 1701) return describeL2tp(payload);
+    if (srcPort === L2TP_PORT || dstPort === L2TP_PORT) return describeL2tp(payload);
     const radiusPorts = [1812, 1813, 3799];
     if (radiusPorts.includes(srcPort) || radiusPorts.includes(dstPort)) {
       const r = radiusPacket.parse(payload);

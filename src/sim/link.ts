@@ -10,7 +10,7 @@
  * as on an OLT or a private VLAN) reach only the non-isolated ports, never each other.
  * A pcapng tap sees every frame once, as sent.
  */
-import type { Clock } from '../sim/clock.js';
+import type { Clock } from './clock.js';
 import type { PcapngWriter } from '../wire/pcap.js';
 
 export interface Impairments {

@@ -4,7 +4,7 @@
  * Validated with a schema; an error names the path of the bad field, and nothing starts.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { MAX_CONFIG_BYTES, parseYamlConfig } from '../util/yaml-config.js';
+import { MAX_CONFIG_BYTES, parseYamlConfig } from './yaml-config.js';
 import { z } from 'zod';
 import { ipv4FromString, ipv4ToString } from '../wire/bytes.js';
 import { parseCidr, prefixMask } from '../wire/ipv4.js';

@@ -1,0 +1,52 @@
+/**
+ * A bounded FIFO for what a machine has to send or report: O(1) `push` and `shift` on a
+ * ring that is allocated on first use and given back when it drains, so an idle machine
+ * holds no queue. A push beyond the bound is refused and counted, never thrown.
+ */
+export class Outbox<T> {
+  private ring: (T | undefined)[] | undefined;
+  private head = 0;
+  private size = 0;
+  /** Items refused because the queue was full. */
+  refused = 0;
+
+  constructor(readonly limit = 65_536) {}
+
+  get length(): number {
+    return this.size;
+  }
+
+  /** Queues `item`; false (and counted) when the queue already holds `limit` items. */
+  push(item: T): boolean {
+    if (this.size >= this.limit) {
+      this.refused++;
+      return false;
+    }
+    let r = this.ring;
+    if (!r) r = this.ring = new Array<T | undefined>(8);
+    else if (this.size === r.length) r = this.grow(r);
+    r[(this.head + this.size) & (r.length - 1)] = item;
+    this.size++;
+    return true;
+  }
+
+  shift(): T | undefined {
+    const r = this.ring;
+    if (!r || this.size === 0) return undefined;
+    const item = r[this.head];
+    r[this.head] = undefined;
+    this.head = (this.head + 1) & (r.length - 1);
+    if (--this.size === 0) {
+      this.head = 0;
+      if (r.length > 64) this.ring = undefined;
+    }
+    return item;
+  }
+
+  private grow(r: (T | undefined)[]): (T | undefined)[] {
+    const n = new Array<T | undefined>(r.length * 2);
+    for (let i = 0; i < this.size; i++) n[i] = r[(this.head + i) & (r.length - 1)];
+    this.head = 0;
+    return (this.ring = n);
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * The one shape of every box, and the one loop that drives it.
+ *
+ * A box (home, sse, nte, router, server, RADIUS) is a sans-IO machine in the quinn-proto
+ * style: frames in on a named port with `handleFrame(port, frame, now)`, time in with
+ * `handleTimeout(now)`, frames out with `pollTransmit() → {port, frame}`, events out with
+ * `pollEvent()`, its next deadline from `nextTimeout()`, and what `show` answers as values.
+ * A box never reads a clock, opens a socket or reads a file.
+ *
+ * `Driver` is the loop around one box. Its only parameters are a `Clock` (virtual or wall)
+ * and a `Link` per port (the in-memory switch, an AF_PACKET socket, a direct wire): after
+ * input it moves the box's output to the links and its events to the listener, then keeps
+ * exactly one timer armed at the box's next timeout. The in-process network and
+ * `pseudonet up` drive boxes with this same loop.
+ */
+
+export type TimerId = number;
+
+/** Time for a driver: milliseconds, and timers at absolute times. */
+export interface Clock {
+  now(): number;
+  /** Calls `cb` at absolute time `at` (ms). Earlier-registered timers at the same time run first. */
+  setTimer(at: number, cb: () => void): TimerId;
+  cancel(id: TimerId): void;
+}
+
+/** One frame a box wants sent, and on which of its ports. */
+export interface Transmit<P extends string = string> {
+  readonly port: P;
+  readonly frame: Uint8Array;
+}
+
+export type BoxKind = 'home' | 'sse' | 'nte' | 'router' | 'server' | 'radius' | 'radius-relay' | 'homes';
+
+/** The views every box answers (`pseudonet show`, the control socket). A box answers `undefined` for a view it has nothing for. */
+export type View = 'sessions' | 'tunnels' | 'routes' | 'arp' | 'counters' | 'interfaces';
+export const VIEWS: readonly View[] = ['sessions', 'tunnels', 'routes', 'arp', 'counters', 'interfaces'];
+
+export interface Box<P extends string = string, E = unknown> {
+  readonly name: string;
+  readonly kind: BoxKind;
+  readonly ports: readonly P[];
+  handleFrame(port: P, frame: Uint8Array, now: number): void;
+  handleTimeout(now: number): void;
+  /** Absolute ms of the next deadline, or undefined. */
+  nextTimeout(): number | undefined;
+  pollTransmit(): Transmit<P> | undefined;
+  pollEvent(): E | undefined;
+  /** A view as a plain value (JSON-able). */
+  show(view: View, now: number): unknown;
+}
+
+/** Where a port's frames go: a switch port, an AF_PACKET socket, another box. */
+export interface Link {
+  send(frame: Uint8Array): void;
+}
+
+/** The loop around one box: input, drain, one timer at the next timeout. */
+export class Driver<P extends string = string, E = unknown> {
+  private timer: TimerId | undefined;
+  private timerAt: number | undefined;
+  private readonly links = new Map<P, Link>();
+  private stopped = false;
+  /** Frames the box sent on a port with no link (counted, never thrown). */
+  unlinked = 0;
+
+  constructor(
+    readonly clock: Clock,
+    readonly box: Box<P, E>,
+    private readonly onEvent: (e: E, at: number) => void = () => {},
+  ) {}
+
+  attach(port: P, link: Link): void {
+    this.links.set(port, link);
+  }
+
+  /** A frame arrived on `port`: the box takes it, then its output moves. */
+  input(port: P, frame: Uint8Array): void {
+    if (this.stopped) return;
+    this.box.handleFrame(port, frame, this.clock.now());
+    this.kick();
+  }
+
+  /** A frame of a batch: the caller calls `kick()` once after the batch. */
+  receive(port: P, frame: Uint8Array): void {
+    if (!this.stopped) this.box.handleFrame(port, frame, this.clock.now());
+  }
+
+  /** Runs a command on the box (start, ping, disconnect...), then moves its output. */
+  act(f: (now: number) => void): void {
+    if (this.stopped) return;
+    f(this.clock.now());
+    this.kick();
+  }
+
+  /** Sends what the box has to send, reports its events, and keeps its timer at its next timeout. */
+  kick(): void {
+    if (this.stopped) return;
+    const box = this.box;
+    for (let x = box.pollTransmit(); x; x = box.pollTransmit()) {
+      const l = this.links.get(x.port);
+      if (l) l.send(x.frame);
+      else this.unlinked++;
+    }
+    for (let e = box.pollEvent(); e !== undefined; e = box.pollEvent()) this.onEvent(e, this.clock.now());
+    const t = box.nextTimeout();
+    if (t === this.timerAt) return;
+    if (this.timer !== undefined) this.clock.cancel(this.timer);
+    this.timer = undefined;
+    this.timerAt = t;
+    if (t === undefined) return;
+    this.timer = this.clock.setTimer(t, () => {
+      this.timer = undefined;
+      this.timerAt = undefined;
+      box.handleTimeout(this.clock.now());
+      this.kick();
+    });
+  }
+
+  /** Stops the loop: no more input, no timer. */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) this.clock.cancel(this.timer);
+    this.timer = undefined;
+    this.timerAt = undefined;
+  }
+}

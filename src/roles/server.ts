@@ -1,0 +1,54 @@
+/**
+ * The server behind the router as a box: one Ethernet port, a host IP stack that answers
+ * ping and UDP echo (RFC 862) and can ping others.
+ */
+import { Host, type HostConfig, type HostEvent } from './host.js';
+import type { Box, Transmit, View } from './box.js';
+
+export type ServerPortName = 'server';
+export const SERVER_PORTS: readonly ServerPortName[] = ['server'];
+
+export class ServerBox implements Box<ServerPortName, HostEvent> {
+  readonly kind = 'server';
+  readonly ports = SERVER_PORTS;
+  readonly host: Host;
+
+  constructor(config: HostConfig, now: number) {
+    this.host = new Host(config, now);
+  }
+
+  get name(): string {
+    return this.host.config.name;
+  }
+
+  handleFrame(_port: ServerPortName, frame: Uint8Array, now: number): void {
+    this.host.handle(0, frame, now);
+  }
+
+  handleTimeout(now: number): void {
+    this.host.handleTimeout(now);
+  }
+
+  nextTimeout(): number | undefined {
+    return this.host.nextTimeout();
+  }
+
+  pollTransmit(): Transmit<ServerPortName> | undefined {
+    const x = this.host.pollTransmit();
+    return x && { port: 'server', frame: x.frame };
+  }
+
+  pollEvent(): HostEvent | undefined {
+    return this.host.pollEvent();
+  }
+
+  ping(dst: number, sequence: number, now: number, size = 56): void {
+    this.host.ping(dst, { sequence, size }, now);
+  }
+
+  show(view: View, now: number): unknown {
+    if (view === 'arp') return this.host.showArp(now);
+    if (view === 'counters') return { server: this.host.counters };
+    return undefined;
+  }
+}
