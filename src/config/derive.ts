@@ -68,6 +68,8 @@ export function sseConfig(t: Topology, macs: { access: Uint8Array; carrier: Uint
     lns,
     proxyAvps: t.sse.proxyAvps,
     l2tp: { hideAvps: t.sse.hideAvps, reliable: { receiveWindow: t.sse.l2tpWindow, maxRetries: t.sse.l2tpMaxRetries } },
+    auth: t.sse.auth,
+    connectTimeoutMs: t.sse.lnsConnectTimeout * 1000,
     ...(t.sse.lnsLookup === 'radius'
       ? {
           carrierRadius: {

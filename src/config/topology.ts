@@ -3,8 +3,7 @@
  * impairments, the ISPs (domain, LNS, RADIUS, pools, DNS, LCP policy) and the users.
  * Validated with a schema; an error names the path of the bad field, and nothing starts.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { MAX_CONFIG_BYTES, parseYamlConfig } from './yaml-config.js';
+import { parseYamlConfig, readConfigText } from './yaml-config.js';
 import { z } from 'zod';
 import { ipv4FromString, ipv4ToString } from '../wire/bytes.js';
 import { parseCidr, prefixMask } from '../wire/ipv4.js';
@@ -124,6 +123,14 @@ export const topologySchema = z.strictObject({
      * recommends 5, about 30 s with backoff). Fewer fail over to the next LNS sooner.
      */
     l2tpMaxRetries: z.number().int().min(1).max(20).default(5),
+    /**
+     * Seconds a call waits for a tunnel that has not come up before the sse tries the next
+     * LNS by Tunnel-Preference (only when there is one). Separate from l2tpMaxRetries, which
+     * is the budget of an established tunnel; well inside a home's 30 s of patience.
+     */
+    lnsConnectTimeout: z.number().min(0.5).max(60).default(4),
+    /** Authentication the sse asks homes for, in order; a home's Nak towards a later one is taken. */
+    auth: z.array(z.enum(['chap-md5', 'pap'])).min(1).default(['chap-md5', 'pap']),
     interfaces: interfacesSchema,
   }),
   isps: z.array(ispSchema).min(1),
@@ -270,15 +277,7 @@ export function parseTopology(text: string, file = '<topology>'): Topology {
 }
 
 export function loadTopology(file: string): Topology {
-  let text: string;
-  try {
-    // Refused before it is read: a topology is a few kilobytes.
-    const size = statSync(file).size;
-    if (size > MAX_CONFIG_BYTES) throw new TopologyError(file, [`(top level): the file is ${size} bytes; a topology may have at most ${MAX_CONFIG_BYTES}`]);
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    if (e instanceof TopologyError) throw e;
-    throw new TopologyError(file, [`cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
-  }
-  return parseTopology(text, file);
+  const r = readConfigText(file);
+  if (!r.ok) throw new TopologyError(file, [r.problem]);
+  return parseTopology(r.text, file);
 }

@@ -5,6 +5,7 @@
  * secret in a bad field does not reach the message. Hostile documents (oversize, alias
  * bombs, deep nesting) are problems like any other, never a throw.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 
@@ -41,4 +42,16 @@ export function parseYamlConfig<S extends z.ZodType>(text: string, schema: S): {
   const r = schema.safeParse(js);
   if (!r.success) return { ok: false, problems: r.error.issues.map((i) => `${pathString(i.path)}: ${/received undefined$/.test(i.message) ? 'required, missing' : i.message}`) };
   return { ok: true, value: r.data };
+}
+
+/** A config file's text, or the problem of reading it (`cannot read: ENOENT`, too big) for the caller's error. */
+export function readConfigText(file: string): { ok: true; text: string } | { ok: false; problem: string } {
+  try {
+    // Refused before it is read: a configuration is a few kilobytes.
+    const size = statSync(file).size;
+    if (size > MAX_CONFIG_BYTES) return { ok: false, problem: `(top level): the file is ${size} bytes; at most ${MAX_CONFIG_BYTES} are read` };
+    return { ok: true, text: readFileSync(file, 'utf8') };
+  } catch (e) {
+    return { ok: false, problem: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+  }
 }

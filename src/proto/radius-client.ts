@@ -13,7 +13,7 @@
  */
 import { TimerQueue } from './timer-queue.js';
 import { randomBytes } from 'node:crypto';
-import { fromHex, hex, textBytes, u16 } from '../wire/bytes.js';
+import { fromHex, hex, textBytes, u16, ipv4FromString } from '../wire/bytes.js';
 import {
   A, AcctStatusType, FramedProtocol, NasPortType, RadiusCode, ServiceType, F as RF, HEADER_LENGTH, intAttr, ipv4Attr, octetsAttr, radiusPacket,
   textAttr, type RadiusAttribute, type RadiusPacket,
@@ -75,7 +75,8 @@ export interface RadiusClientConfig {
 export interface RadiusDatagram {
   /** Index of the client's source socket (0..maxSockets-1); the driver opens them lazily. */
   readonly socket: number;
-  readonly address: string;
+  /** IPv4 address as an unsigned 32-bit number (strings only at the edges). */
+  readonly address: number;
   readonly port: number;
   readonly bytes: Uint8Array;
 }
@@ -230,7 +231,7 @@ export interface RadiusClientCounters {
 
 interface ServerState {
   readonly name: string;
-  readonly address: string;
+  readonly address: number;
   readonly authPort: number;
   readonly acctPort: number;
   readonly secret: Secret;
@@ -314,7 +315,7 @@ export class RadiusClient {
     if (config.nasIpAddress === undefined && config.nasIdentifier === undefined) throw new Error('RadiusClient: NAS-IP-Address or NAS-Identifier (RFC 2865 §4.1)');
     this.servers = config.servers.map((s) => ({
       name: s.name ?? `${s.address}`,
-      address: s.address,
+      address: ipv4FromString(s.address),
       authPort: s.authPort ?? 1812,
       acctPort: s.acctPort ?? 1813,
       secret: s.secret,

@@ -10,15 +10,13 @@ import { ipcpConfig } from '../proto/ipcp.js';
 import type { Counters } from '../proto/ppp-common.js';
 import type { FsmConfig } from '../proto/ppp-fsm.js';
 import { Host, type HostEvent } from './host.js';
-import { u16 } from '../wire/bytes.js';
+import { u16, ipv4ToString } from '../wire/bytes.js';
 import { EtherType, macEquals, isGroupMac, ETHERNET_HEADER_LENGTH } from '../wire/ethernet.js';
 import { PPPOE_HEADER_LENGTH } from '../wire/pppoe.js';
 import { PppProtocol } from '../wire/ppp.js';
 import { pppoeDiscoveryFrame, pppoeIpv4Frame, pppoeSessionFrame } from './framing.js';
-import { ipv4ToString } from '../wire/bytes.js';
-import { Outbox } from '../proto/outbox.js';
 import { earliest } from '../proto/timers.js';
-import type { Box, Transmit, View } from './box.js';
+import { BoxOutput, type Box, type View } from './box.js';
 
 export interface HomeConfig {
   readonly name: string;
@@ -42,20 +40,16 @@ export type HomeEvent =
   | ({ readonly type: 'ip' } & { readonly event: HostEvent });
 
 export type HomePortName = 'access';
-export const HOME_PORTS: readonly HomePortName[] = ['access'];
 
-export class Home implements Box<HomePortName, HomeEvent> {
+export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<HomePortName, HomeEvent> {
   readonly kind = 'home';
-  readonly ports = HOME_PORTS;
+  readonly ports: readonly HomePortName[] = ['access'];
   readonly client: PppoeClient;
   readonly link: PppLink;
   host: Host | undefined;
   address = 0;
   dns: number[] = [];
-  private readonly tx = new Outbox<Transmit<HomePortName>>(1024);
-  private readonly events = new Outbox<HomeEvent>(1024);
   private offlineReported = false;
-  private lastNow = 0;
 
   constructor(
     readonly cfg: HomeConfig,
@@ -63,6 +57,7 @@ export class Home implements Box<HomePortName, HomeEvent> {
     /** Counters shared by every home (drops by reason, retransmits). */
     readonly counters: Counters = {},
   ) {
+    super(1024);
     this.client = new PppoeClient(pppoe, counters);
     const auth = cfg.auth === 'pap' ? 'pap' : 'chap-md5';
     this.link = new PppLink(
@@ -129,7 +124,6 @@ export class Home implements Box<HomePortName, HomeEvent> {
   }
 
   handleFrame(_port: HomePortName, frame: Uint8Array, now: number): void {
-    this.lastNow = now;
     if (frame.length < ETHERNET_HEADER_LENGTH) return;
     if (!macEquals(frame, 0, this.cfg.mac) && !isGroupMac(frame, 0)) return;
     const type = u16(frame, 12);
@@ -153,7 +147,6 @@ export class Home implements Box<HomePortName, HomeEvent> {
   }
 
   handleTimeout(now: number): void {
-    this.lastNow = now;
     this.client.handleTimeout(now);
     this.link.handleTimeout(now);
     this.host?.handleTimeout(now);
@@ -162,14 +155,6 @@ export class Home implements Box<HomePortName, HomeEvent> {
 
   nextTimeout(): number | undefined {
     return earliest(this.client.nextTimeout(), this.link.nextTimeout(), this.host?.nextTimeout());
-  }
-
-  pollTransmit(): Transmit<HomePortName> | undefined {
-    return this.tx.shift();
-  }
-
-  pollEvent(): HomeEvent | undefined {
-    return this.events.shift();
   }
 
   private send(frame: Uint8Array): void {

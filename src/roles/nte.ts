@@ -20,11 +20,10 @@ import { DynamicAuthorizationServer, type DaeConfig, type SessionSelector } from
 import { AcctStatusType, AcctTerminateCause, ErrorCause } from '../wire/radius-dictionary.js';
 import { CdnResult, L2TP_PORT } from '../wire/l2tp.js';
 import { PppProtocol } from '../wire/ppp.js';
-import { u16, textBytes, bytesText, ipv4ToString, ipv4FromString } from '../wire/bytes.js';
+import { u16, textBytes, bytesText, ipv4ToString } from '../wire/bytes.js';
 import { Router } from './router.js';
-import { Outbox } from '../proto/outbox.js';
 import { earliest } from '../proto/timers.js';
-import type { Box, Transmit, View } from './box.js';
+import { BoxOutput, type Box, type Transmit, type View } from './box.js';
 import { Host } from './host.js';
 import { TimerQueue } from '../proto/timer-queue.js';
 import { proxyValuesFrom } from './proxy.js';
@@ -117,7 +116,7 @@ export type NtePortName = 'carrier' | 'radius' | 'core';
 export const NTE_PORTS: readonly NtePortName[] = ['carrier', 'radius', 'core'];
 export type NtePort = Transmit<NtePortName>;
 
-export class Nte implements Box<NtePortName, NteEvent> {
+export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePortName, NteEvent> {
   readonly kind = 'nte';
   readonly ports = NTE_PORTS;
   readonly l2tp: L2tpNode<UdpEndpoint>;
@@ -137,15 +136,15 @@ export class Nte implements Box<NtePortName, NteEvent> {
   private readonly poolUsed = new Set<number>();
   private poolNext: number;
   private acctSeq = 0;
-  private readonly tx = new Outbox<NtePort>(1 << 20);
-  private readonly events = new Outbox<NteEvent>(1 << 20);
 
   constructor(readonly cfg: NteConfig, now: number) {
+    super(1 << 20);
     this.l2tp = new L2tpNode<UdpEndpoint>({
       role: 'lns',
       hostName: cfg.hostName,
       vendorName: 'pseudonet',
       endpointKey: (e) => `${e.address}:${e.port}`,
+      sourceKey: (e) => String(e.address), // per-source admission limits: a flooder varies the port
       authorize: (host) => {
         const secret = cfg.lacs.get(host);
         return secret ? { secret } : undefined;
@@ -188,7 +187,7 @@ export class Nte implements Box<NtePortName, NteEvent> {
       case 'interfaces':
         return { router: this.router.showInterfaces() };
       case 'counters':
-        return { nte: this.counters, l2tp: this.l2tp.counters, router: this.router.showCounters(), radius: this.radius.counters, radiusBacklog: this.radius.accountingBacklog, outbox: { refused: this.tx.refused + this.events.refused } };
+        return { nte: this.counters, l2tp: this.l2tp.counters, router: this.router.showCounters(), radius: this.radius.counters, radiusBacklog: this.radius.accountingBacklog, outbox: { refused: this.outputRefused } };
       default:
         return undefined;
     }
@@ -260,14 +259,6 @@ export class Nte implements Box<NtePortName, NteEvent> {
     return earliest(this.l2tp.nextTimeout(), this.radius.nextTimeout(), this.dae?.nextTimeout(), this.carrier.nextTimeout(), this.mgmt.nextTimeout(), this.router.nextTimeout(), this.timers.peek());
   }
 
-  pollTransmit(): NtePort | undefined {
-    return this.tx.shift();
-  }
-
-  pollEvent(): NteEvent | undefined {
-    return this.events.shift();
-  }
-
   private pump(now: number): void {
     for (let busy = true; busy; ) {
       busy = false;
@@ -296,7 +287,7 @@ export class Nte implements Box<NtePortName, NteEvent> {
         this.radiusEvent(e, now);
       }
       for (let t = this.radius.pollTransmit(); t; t = this.radius.pollTransmit()) {
-        this.mgmt.sendUdp(ipv4FromString(t.address), RADIUS_SOURCE_PORT + t.socket, t.port, t.bytes, now);
+        this.mgmt.sendUdp(t.address, RADIUS_SOURCE_PORT + t.socket, t.port, t.bytes, now);
         busy = true;
       }
       if (this.dae) {
@@ -305,7 +296,7 @@ export class Nte implements Box<NtePortName, NteEvent> {
           this.daeEvent(e, now);
         }
         for (let t = this.dae.pollTransmit(); t; t = this.dae.pollTransmit()) {
-          this.mgmt.sendUdp(ipv4FromString(t.address), DAE_PORT, t.port, t.bytes, now);
+          this.mgmt.sendUdp(t.address, DAE_PORT, t.port, t.bytes, now);
           busy = true;
         }
       }
@@ -327,8 +318,8 @@ export class Nte implements Box<NtePortName, NteEvent> {
       for (let e = this.mgmt.pollEvent(); e; e = this.mgmt.pollEvent()) {
         busy = true;
         if (e.kind !== 'udp') continue;
-        if (e.dstPort === DAE_PORT) this.dae?.handle({ address: ipv4ToString(e.from), port: e.srcPort, bytes: e.payload }, now);
-        else this.radius.handle({ socket: e.dstPort - RADIUS_SOURCE_PORT, address: ipv4ToString(e.from), port: e.srcPort, bytes: e.payload }, now);
+        if (e.dstPort === DAE_PORT) this.dae?.handle({ address: e.from, port: e.srcPort, bytes: e.payload }, now);
+        else this.radius.handle({ socket: e.dstPort - RADIUS_SOURCE_PORT, address: e.from, port: e.srcPort, bytes: e.payload }, now);
       }
     }
   }

@@ -1,10 +1,13 @@
 /**
  * The carrier's sse: PPPoE access concentrator + L2TP Access Concentrator (LAC).
- * It terminates PPPoE discovery and LCP, sends the CHAP Challenge, takes the Response
- * without checking it, finds the LNS from the domain after '@', opens (or reuses) a tunnel,
- * sends ICRQ / ICCN with the proxy LCP (26–28) and proxy authentication (29–33) AVPs, and
- * from then on relays every PPP frame both ways unchanged. The relay rewrites headers in
- * place: PPPoE session header ⇄ L2TP data header in the bytes it was given.
+ * It terminates PPPoE discovery and LCP, sends the CHAP Challenge (or, when the home Naks
+ * towards PAP, waits for its Authenticate-Request), takes the answer without checking it,
+ * finds the LNS from the domain after '@', opens (or reuses) a tunnel, sends ICRQ / ICCN with
+ * the proxy LCP (26–28) and proxy authentication (29–33, type CHAP or PAP) AVPs, and
+ * from then on relays every PPP frame both ways unchanged. A tunnel that does not come up
+ * within its connect timeout is left for the next LNS by preference, the home kept waiting.
+ * The relay rewrites headers in place: PPPoE session header ⇄ L2TP data header in the bytes
+ * it was given.
  * Sans-IO: `handleFrame(port, frame, now)` for the 'access' (PPPoE) and 'carrier' (IPv4,
  * UDP 1701) ports; `pollTransmit()` gives {port, frame}.
  */
@@ -13,22 +16,24 @@ import { PppLink, pppLinkConfig, type PppLinkConfig } from '../proto/ppp-link.js
 import { authenticatorConfig } from '../proto/ppp-auth.js';
 import type { Counters } from '../proto/ppp-common.js';
 import type { FsmConfig } from '../proto/ppp-fsm.js';
+import type { AuthProtocol } from '../proto/lcp.js';
 import { L2tpNode, encodeTransmit, type L2tpConfig } from '../proto/l2tp.js';
 import { CdnResult, L2TP_PORT } from '../wire/l2tp.js';
 import { Host } from './host.js';
 import { u16, textBytes, bytesText, macToString } from '../wire/bytes.js';
-import { EtherType, emitEthernetHeader, ETHERNET_HEADER_LENGTH, macEquals, isGroupMac } from '../wire/ethernet.js';
-import { PPPOE_HEADER_LENGTH, writeSessionHeader } from '../wire/pppoe.js';
+import { EtherType, ETHERNET_HEADER_LENGTH, macEquals, isGroupMac } from '../wire/ethernet.js';
+import { PPPOE_HEADER_LENGTH } from '../wire/pppoe.js';
 import { pppoeDiscoveryFrame, pppoeSessionFrame, pppoeToL2tp, l2tpToPppoe } from './framing.js';
 import { proxyAvpValues } from './proxy.js';
 import { TimerQueue } from '../proto/timer-queue.js';
 import { RadiusClient, type RadiusClientConfig } from '../proto/radius-client.js';
 import { TunnelType, TunnelMediumType } from '../wire/radius-dictionary.js';
-import { ipv4FromString, ipv4ToString } from '../wire/bytes.js';
+import { ipv4FromString } from '../wire/bytes.js';
 import type { ProxyValues } from '../proto/ppp-link.js';
-import { Outbox } from '../proto/outbox.js';
 import { earliest } from '../proto/timers.js';
-import type { Box, Transmit, View } from './box.js';
+import { BoxOutput, type Box, type Transmit, type View } from './box.js';
+import type { PppMessage } from '../proto/ppp-common.js';
+import { PppProtocol, lcpPacket } from '../wire/ppp.js';
 
 /** Where a domain's LNS is. */
 export interface LnsEntry {
@@ -67,7 +72,21 @@ export interface SseConfig {
   readonly carrierRadius?: RadiusClientConfig;
   /** Send the proxy LCP and proxy authentication AVPs in the ICCN (default true); without them the LNS negotiates itself. */
   readonly proxyAvps?: boolean;
+  /**
+   * Authentication protocols the sse asks the home for, in order (LCP Auth-Protocol; a Nak
+   * towards a later one is taken). Default ['chap-md5', 'pap'].
+   */
+  readonly auth?: readonly AuthProtocol[];
+  /**
+   * How long a call waits for a tunnel that has not come up (no SCCRP yet) before the sse
+   * tries the next LNS by preference, ms. Only with a next LNS to try; an established
+   * tunnel's messages keep the retransmission budget of `l2tp.reliable`. Default 4000.
+   */
+  readonly connectTimeoutMs?: number;
 }
+
+export const DEFAULT_SSE_AUTH: readonly AuthProtocol[] = ['chap-md5', 'pap'];
+export const DEFAULT_CONNECT_TIMEOUT_MS = 4000;
 
 /** The carrier RADIUS client's source ports: socket i uses CARRIER_RADIUS_PORT + i. */
 export const CARRIER_RADIUS_PORT = 51000;
@@ -87,6 +106,8 @@ export interface SseSession {
   proxy?: ProxyValues;
   /** LNS still to try, in preference order (carrier RADIUS). */
   candidates?: LnsEntry[];
+  /** When the call gives up a tunnel that has not come up and tries the next candidate. */
+  connectAt?: number | undefined;
   radiusToken?: number;
   /** Why the sse refused the session (sent in the PADT's Generic-Error). */
   failure?: string;
@@ -106,7 +127,7 @@ export type SsePort = Transmit<SsePortName>;
 export type SsePortName = 'access' | 'carrier';
 export const SSE_PORTS: readonly SsePortName[] = ['access', 'carrier'];
 
-export class Sse implements Box<SsePortName, SseEvent> {
+export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePortName, SseEvent> {
   readonly ac: PppoeAc<SseSession>;
   readonly l2tp: L2tpNode<UdpEndpoint>;
   readonly carrier: Host;
@@ -117,17 +138,18 @@ export class Sse implements Box<SsePortName, SseEvent> {
   private readonly byCall = new Map<number, SseSession>();
   readonly kind = 'sse';
   readonly ports = SSE_PORTS;
-  private readonly tx = new Outbox<SsePort>(1 << 20);
-  private readonly events = new Outbox<SseEvent>(1 << 20);
   /** Sessions whose PPP link (before hand-off) has output or events to look at. */
   private readonly dirty = new Set<SseSession>();
   private readonly linkTimers = new TimerQueue<SseSession>();
+  /** Calls waiting for a tunnel that has not come up, with a next LNS to try. */
+  private readonly connectTimers = new TimerQueue<SseSession>();
   private readonly states: Record<SessionState, number> = { lcp: 0, lookup: 0, opening: 0, relaying: 0, closing: 0 };
 
   constructor(readonly cfg: SseConfig, now: number) {
+    super(1 << 20);
     this.ac = new PppoeAc<SseSession>(cfg.ac);
     this.linkConfig = pppLinkConfig({
-      lcp: { mru: cfg.mru, authenticate: ['chap-md5'], authenticateWith: [], recordConfReqs: true, echoIntervalMs: cfg.echoIntervalMs ?? 0, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) },
+      lcp: { mru: cfg.mru, authenticate: cfg.auth ?? DEFAULT_SSE_AUTH, authenticateWith: [], recordConfReqs: true, echoIntervalMs: cfg.echoIntervalMs ?? 0, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) },
       authenticator: authenticatorConfig({ name: cfg.hostName, verify: 'external' }),
       counters: this.counters,
     });
@@ -136,6 +158,7 @@ export class Sse implements Box<SsePortName, SseEvent> {
       hostName: cfg.hostName,
       vendorName: 'pseudonet',
       endpointKey: (e) => `${e.address}:${e.port}`,
+      sourceKey: (e) => String(e.address), // per-source limits on what we answer strangers' SCCRQs
       idleTunnelTimeout: 10_000,
       ...cfg.l2tp,
     });
@@ -160,7 +183,7 @@ export class Sse implements Box<SsePortName, SseEvent> {
       case 'arp':
         return { carrier: this.carrier.showArp(now) };
       case 'counters':
-        return { sse: this.counters, l2tp: this.l2tp.counters, carrier: this.carrier.counters, ...(this.radius ? { radius: this.radius.counters } : {}), outbox: { refused: this.tx.refused + this.events.refused } };
+        return { sse: this.counters, l2tp: this.l2tp.counters, carrier: this.carrier.counters, ...(this.radius ? { radius: this.radius.counters } : {}), outbox: { refused: this.outputRefused } };
       default:
         return undefined;
     }
@@ -223,6 +246,16 @@ export class Sse implements Box<SsePortName, SseEvent> {
       this.carrier.sendUdp(s.lns!.address, L2TP_PORT, s.lns!.port, m, now);
       return;
     }
+    if ((s.state === 'lookup' || s.state === 'opening') && s.link && u16(frame, ppp) === PppProtocol.LCP) {
+      // LCP is still ours until the LNS takes the call: answer the home's keepalive while it
+      // waits (an LNS lookup, a failover), or pppd's lcp-echo-failure ends a link about to come up.
+      const r = lcpPacket.parse(frame.subarray(ppp + 2, ppp + len));
+      if (r.ok && r.value.kind === 'echo-req') {
+        s.link.lcp.input(r.value, now);
+        this.dirty.add(s);
+        return this.count('lcp.echo-answered-while-waiting');
+      }
+    }
     if (s.state !== 'lcp') return this.count(`access.drop.frame-while-${s.state}`);
     s.link!.handleFrame(u16(frame, ppp), frame.subarray(ppp + 2, ppp + len), now);
     this.dirty.add(s);
@@ -243,6 +276,7 @@ export class Sse implements Box<SsePortName, SseEvent> {
       s.link?.handleTimeout(now);
       this.dirty.add(s);
     }
+    for (const s of this.connectTimers.due(now)) this.connectTimeout(s, now);
     this.l2tp.handleTimeout(now);
     this.radius?.handleTimeout(now);
     this.carrier.handleTimeout(now);
@@ -250,15 +284,7 @@ export class Sse implements Box<SsePortName, SseEvent> {
   }
 
   nextTimeout(): number | undefined {
-    return earliest(this.l2tp.nextTimeout(), this.ac.nextTimeout(), this.carrier.nextTimeout(), this.radius?.nextTimeout(), this.linkTimers.peek());
-  }
-
-  pollTransmit(): SsePort | undefined {
-    return this.tx.shift();
-  }
-
-  pollEvent(): SseEvent | undefined {
-    return this.events.shift();
+    return earliest(this.l2tp.nextTimeout(), this.ac.nextTimeout(), this.carrier.nextTimeout(), this.radius?.nextTimeout(), this.linkTimers.peek(), this.connectTimers.peek());
   }
 
   private pump(now: number): void {
@@ -305,7 +331,7 @@ export class Sse implements Box<SsePortName, SseEvent> {
       const r = this.radius;
       if (r) {
         for (let t = r.pollTransmit(); t; t = r.pollTransmit()) {
-          this.carrier.sendUdp(ipv4FromString(t.address), CARRIER_RADIUS_PORT + t.socket, t.port, t.bytes, now);
+          this.carrier.sendUdp(t.address, CARRIER_RADIUS_PORT + t.socket, t.port, t.bytes, now);
           busy = true;
         }
         for (let e = r.pollEvent(); e; e = r.pollEvent()) {
@@ -317,7 +343,7 @@ export class Sse implements Box<SsePortName, SseEvent> {
         busy = true;
         if (e.kind === 'udp' && e.dstPort === L2TP_PORT) this.l2tp.handle({ address: e.from, port: e.srcPort }, e.payload, now);
         else if (e.kind === 'udp' && r && e.dstPort >= CARRIER_RADIUS_PORT && e.dstPort < CARRIER_RADIUS_PORT + 256) {
-          r.handle({ socket: e.dstPort - CARRIER_RADIUS_PORT, address: ipv4ToString(e.from), port: e.srcPort, bytes: e.payload }, now);
+          r.handle({ socket: e.dstPort - CARRIER_RADIUS_PORT, address: e.from, port: e.srcPort, bytes: e.payload }, now);
         } else this.count(`carrier.ignored.${e.kind}`);
       }
     }
@@ -335,6 +361,7 @@ export class Sse implements Box<SsePortName, SseEvent> {
     for (let e = link.pollEvent(); e; e = link.pollEvent()) {
       busy = true;
       if (e.type === 'chap-response') this.route(s, bytesText(e.name), now);
+      else if (e.type === 'pap-request') this.route(s, bytesText(e.peerId), now);
       else if (e.type === 'finished') {
         if (s.state !== 'relaying') this.retire(s, s.failure ?? e.reason);
       }
@@ -342,18 +369,19 @@ export class Sse implements Box<SsePortName, SseEvent> {
     return busy;
   }
 
-  /** The CHAP Response arrived: find the LNS of the user's domain and hand the session over. */
+  /** The CHAP Response or PAP Authenticate-Request arrived: find the LNS of the user's domain and hand the session over. */
   private route(s: SseSession, user: string, now: number): void {
     s.user = user;
     const at = user.lastIndexOf('@');
     const domain = at >= 0 ? user.slice(at + 1).toLowerCase() : '';
     if (this.radius && domain) {
-      // The carrier RADIUS decides; the CHAP values go along so a RADIUS that wants to can check them.
+      // The carrier RADIUS decides; the CHAP values (or the PAP password, hidden as RFC 2865
+      // §5.2 User-Password) go along so a RADIUS that wants to can check them.
       s.proxy = s.link!.handOff();
       this.setState(s, 'lookup');
-      const chap = s.proxy.chap;
+      const { chap, pap } = s.proxy;
       s.radiusToken = this.radius.accessRequest(
-        { userName: user, auth: chap ? { type: 'chap', id: chap.identifier, challenge: chap.challenge, response: chap.response } : { type: 'pap', password: '' }, callingStationId: macToString(s.ac.mac), nasPortId: `${this.cfg.ac.acName}/${s.ac.id}` },
+        { userName: user, auth: chap ? { type: 'chap', id: chap.identifier, challenge: chap.challenge, response: chap.response } : { type: 'pap', password: pap?.password ?? '' }, callingStationId: macToString(s.ac.mac), nasPortId: `${this.cfg.ac.acName}/${s.ac.id}` },
         now,
       );
       this.byToken.set(s.radiusToken, s);
@@ -365,14 +393,19 @@ export class Sse implements Box<SsePortName, SseEvent> {
     this.open(s, lns, now);
   }
 
-  /** No LNS for the domain: CHAP Failure with the reason, then LCP Terminate and PADT. */
+  /** No LNS for the domain: CHAP Failure (PAP Authenticate-Nak) with the reason, then LCP Terminate and PADT. */
   private refuse(s: SseSession, domain: string, now: number): void {
     this.count('route.no-lns');
     this.events.push({ type: 'no-lns', pppoeSessionId: s.ac.id, user: s.user ?? '', domain });
     s.failure = domain ? `No ISP serves the domain "${domain}"` : 'User name has no @domain';
     if (s.state === 'lookup') {
       // The link was handed off for the lookup: answer the home directly and end the session.
-      this.tx.push({ port: 'access', frame: pppoeSessionFrame(s.ac.mac, this.cfg.accessMac, s.ac.id, { protocol: 0xc223, packet: { kind: 'failure', identifier: s.proxy?.chap?.identifier ?? 0, message: textBytes(s.failure) } }) });
+      const message = textBytes(s.failure);
+      const pap = s.proxy?.pap;
+      const answer: PppMessage = pap
+        ? { protocol: PppProtocol.PAP, packet: { kind: 'auth-nak', identifier: pap.identifier, message } }
+        : { protocol: PppProtocol.CHAP, packet: { kind: 'failure', identifier: s.proxy?.chap?.identifier ?? 0, message } };
+      this.tx.push({ port: 'access', frame: pppoeSessionFrame(s.ac.mac, this.cfg.accessMac, s.ac.id, answer) });
       this.retire(s, s.failure);
       return;
     }
@@ -415,7 +448,35 @@ export class Sse implements Box<SsePortName, SseEvent> {
       },
       now,
     );
+    if (s.call < 0) {
+      // No tunnel or session id free towards that LNS (counted in l2tp.counters.refusals).
+      s.call = undefined;
+      this.count('l2tp.call-refused');
+      return this.end(s, 'L2TP: no tunnel or session id free', now, false);
+    }
     this.byCall.set(s.call, s);
+    // A next LNS to try: do not spend the whole retransmission budget on a silent one.
+    const waiting = this.l2tp.sessionInfo(s.call)?.state === 'wait-tunnel';
+    s.connectAt = waiting && s.candidates?.length ? now + (this.cfg.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) : undefined;
+    this.connectTimers.schedule(s, s.connectAt);
+  }
+
+  /**
+   * The connect timeout of a call whose tunnel has not come up: hang the call up (no CDN, the
+   * LNS never heard of it) and the session-down it causes places it on the next LNS. The home
+   * keeps waiting: it has not had a CHAP Success/Failure (PAP Ack/Nak) yet, and its repeated
+   * Responses (Authenticate-Requests) reach the LNS that takes the call.
+   */
+  private connectTimeout(s: SseSession, now: number): void {
+    if (s.retired || s.state !== 'opening' || s.call === undefined || s.connectAt === undefined || now < s.connectAt) return;
+    s.connectAt = undefined;
+    const info = this.l2tp.sessionInfo(s.call);
+    if (info?.state !== 'wait-tunnel') return; // the tunnel came up: the call's own budget now
+    this.count('route.connect-timeout');
+    this.l2tp.closeSession(s.call, now, { result: CdnResult.ADMINISTRATIVE, message: 'LNS did not answer in time' });
+    // No call waits on that tunnel any more: stop the attempt (StopCCN), so a late SCCRP does not
+    // leave an empty tunnel up, and the next call to that LNS starts a fresh one.
+    if (this.l2tp.tunnelInfo().find((t) => t.tunnelId === info.tunnelId)?.sessions === 0) this.l2tp.closeTunnel(info.tunnelId, now);
   }
 
   private l2tpEvent(e: NonNullable<ReturnType<L2tpNode<UdpEndpoint>['pollEvent']>>, now: number): void {
@@ -428,6 +489,8 @@ export class Sse implements Box<SsePortName, SseEvent> {
         s.link = undefined;
         s.proxy = undefined;
         s.candidates = undefined;
+        s.connectAt = undefined;
+        this.connectTimers.remove(s);
         s.since = now;
         const peerTunnelId = this.l2tp.sessionInfo(e.session)?.peerTunnelId ?? 0;
         this.events.push({ type: 'relaying', pppoeSessionId: s.ac.id, mac: macToString(s.ac.mac), user: s.user!, lns: s.lns!.name, tunnelId: e.tunnelId, sessionId: e.sessionId, peerTunnelId, peerSessionId: e.peerSessionId });
@@ -496,6 +559,7 @@ export class Sse implements Box<SsePortName, SseEvent> {
   /** A closed session leaves nothing behind: no timer, no pending work. */
   private forget(s: SseSession): void {
     this.linkTimers.remove(s);
+    this.connectTimers.remove(s);
     this.dirty.delete(s);
   }
 }

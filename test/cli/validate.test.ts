@@ -67,7 +67,7 @@ const cases: { name: string; text: string; path: string; says: RegExp }[] = [
     path: '(top level)',
     says: /alias/,
   },
-  { name: 'an oversize document', text: `${base}\n# ${'x'.repeat(1 << 20)}\n`, path: '(top level)', says: /bytes; a topology may have at most 1048576/ },
+  { name: 'an oversize document', text: `${base}\n# ${'x'.repeat(1 << 20)}\n`, path: '(top level)', says: /bytes; at most 1048576/ },
   { name: 'a document nested too deeply', text: `${'['.repeat(200_000)}${']'.repeat(200_000)}\n`, path: '(top level)', says: /./ },
 ];
 
