@@ -4,7 +4,8 @@
  * checks the proxied CHAP — or authenticates in-band itself — with RADIUS, gives the
  * address with IPCP (Framed-IP-Address from RADIUS, or the ISP's pool) and DNS, sends
  * accounting Start / Interim / Stop, puts a /32 per subscriber into its router (each
- * session is a point-to-point interface), and ends sessions on Disconnect-Request.
+ * session is a point-to-point interface), and ends sessions on Disconnect-Request and at
+ * the Session-Timeout and Idle-Timeout any RADIUS server gives (RFC 2865 §5.27, §5.28).
  * Sans-IO: ports 'carrier' (L2TP over UDP 1701), 'radius' (RADIUS client and RFC 5176
  * server) and 'core' (the router's uplink), all Ethernet frames.
  */
@@ -90,6 +91,12 @@ export interface NteSession {
   startedAt?: number;
   interimMs?: number;
   nextInterimAt?: number;
+  /** RFC 2865 §5.27 Session-Timeout, counted from IPCP up: the session ends at `endAt`. */
+  sessionTimeoutMs?: number;
+  endAt?: number;
+  /** RFC 2865 §5.28 Idle-Timeout: no IPv4 packet either way for this long ends the session. */
+  idleTimeoutMs?: number;
+  lastDataAt?: number;
   class?: Uint8Array[];
   inOctets: number;
   outOctets: number;
@@ -239,6 +246,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     this.router.handleTimeout(now);
     for (const s of this.timers.due(now)) {
       s.link.handleTimeout(now);
+      if (s.state === 'up' && this.sessionLimitReached(s, now)) continue;
       if (s.nextInterimAt !== undefined && s.nextInterimAt <= now && s.state === 'up') {
         this.account(s, AcctStatusType.INTERIM_UPDATE, now);
         s.nextInterimAt = now + s.interimMs!;
@@ -268,7 +276,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
             this.timers.remove(s);
             continue;
           }
-          this.timers.schedule(s, earliest(s.link.nextTimeout(), s.nextInterimAt));
+          this.timers.schedule(s, earliest(s.link.nextTimeout(), s.nextInterimAt, this.sessionLimitAt(s)));
         }
       }
       for (let t = this.l2tp.pollTransmit(); t; t = this.l2tp.pollTransmit()) {
@@ -379,6 +387,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
       if (protocol === PppProtocol.IPV4 && s.ifIndex !== undefined) {
         s.inOctets += info.length;
         s.inPackets++;
+        s.lastDataAt = now;
         this.router.handle(s.ifIndex, info, now);
       } else this.count('data.drop.not-routed');
     }
@@ -405,6 +414,9 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     if (this.l2tp.writeDataHeaderFor(s.call, buf, 0, packet.length + 4) < 0) return this.count('data.drop.call-gone');
     s.outOctets += packet.length;
     s.outPackets++;
+    // The idle timer is not moved here (that would cost a heap update per packet): when it
+    // fires early, sessionLimitReached sees this and it is scheduled again.
+    s.lastDataAt = now;
     const peer = this.l2tp.tunnelPeer(s.tunnelId);
     if (!peer) return this.count('data.drop.no-tunnel');
     this.carrier.sendUdp(peer.address, L2TP_PORT, peer.port, buf, now);
@@ -509,6 +521,9 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
         s.class = e.reply.class;
         const interim = e.reply.acctInterimInterval !== undefined ? e.reply.acctInterimInterval * 1000 : this.cfg.interimMs ?? 0;
         if (interim > 0) s.interimMs = interim;
+        // 0 would mean "end at once"; no server means that, so it is taken as no limit.
+        if (e.reply.sessionTimeout) s.sessionTimeoutMs = e.reply.sessionTimeout * 1000;
+        if (e.reply.idleTimeout) s.idleTimeoutMs = e.reply.idleTimeout * 1000;
         s.link.ipcp!.setPeerAddress(addr);
         s.state = 'network';
         s.link.authDecision(true, now);
@@ -583,9 +598,34 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     s.state = 'up';
     s.startedAt = now;
     if (s.interimMs) s.nextInterimAt = now + s.interimMs;
+    if (s.sessionTimeoutMs) s.endAt = now + s.sessionTimeoutMs;
+    s.lastDataAt = now;
     this.count('sessions.up');
     this.account(s, AcctStatusType.START, now);
     this.events.push({ type: 'online', user: s.user ?? '', address: addr, dns: s.dns ?? [], tunnelId: s.tunnelId, sessionId: s.sessionId, proxyTaken: s.proxyTaken, acctSessionId: s.acctSessionId });
+  }
+
+  /** The earlier of the session's Session-Timeout and Idle-Timeout deadlines. */
+  private sessionLimitAt(s: NteSession): number | undefined {
+    if (s.state !== 'up') return undefined;
+    const idleAt = s.idleTimeoutMs !== undefined && s.lastDataAt !== undefined ? s.lastDataAt + s.idleTimeoutMs : undefined;
+    if (s.endAt === undefined) return idleAt;
+    return idleAt === undefined ? s.endAt : Math.min(s.endAt, idleAt);
+  }
+
+  /** Ends the session when a limit has come: Acct-Terminate-Cause Session-Timeout or Idle-Timeout (RFC 2866 §5.10). */
+  private sessionLimitReached(s: NteSession, now: number): boolean {
+    if (s.endAt !== undefined && s.endAt <= now) {
+      this.count('sessions.session-timeout');
+      this.disconnect(s, now, AcctTerminateCause.SESSION_TIMEOUT, 'Session-Timeout');
+      return true;
+    }
+    if (s.idleTimeoutMs !== undefined && s.lastDataAt !== undefined && s.lastDataAt + s.idleTimeoutMs <= now) {
+      this.count('sessions.idle-timeout');
+      this.disconnect(s, now, AcctTerminateCause.IDLE_TIMEOUT, 'Idle-Timeout');
+      return true;
+    }
+    return false;
   }
 
   private account(s: NteSession, statusType: number, now: number, cause?: number): void {

@@ -210,27 +210,31 @@ test('a realm with two LNS: tagged Tunnel-* grouped by tag, Tunnel-Passwords dec
   ]);
 });
 
-test('pools: an address per user, kept on re-authentication, given back at Accounting-Stop, Reject when exhausted', () => {
+test('pools: an address per session (two logins of one user get two), kept on re-authentication on its port, given back at Accounting-Stop, Reject when exhausted', () => {
   const p = server();
   const c = client([p]);
   const net = new Net(c, [p]);
-  const yaml2 = SERVER_YAML.replace('  - name: bob@isp-a.example', '  - name: dave@isp-a.example\n    password: pw\n    pool: isp-a\n  - name: erin@isp-a.example\n    password: pw\n    pool: isp-a\n  - name: bob@isp-a.example');
+  const yaml2 = SERVER_YAML.replace('  - name: bob@isp-a.example', '  - name: dave@isp-a.example\n    password: pw\n    pool: isp-a\n  - name: bob@isp-a.example');
   p.core = new RadiusServer(parseRadiusServerConfig(yaml2));
-  for (const u of ['bob', 'bob', 'dave', 'erin']) c.accessRequest(pap(`${u}@isp-a.example`, u === 'bob' ? 'hunter2' : 'pw'), net.now());
+  // NAS-Port names the session (one session per port at a time).
+  const on = (u: string, nasPort: number) => ({ ...pap(`${u}@isp-a.example`, u === 'bob' ? 'hunter2' : 'pw'), nasPort });
+  for (const [u, port] of [['bob', 1], ['bob', 1], ['bob', 2], ['dave', 3]] as const) c.accessRequest(on(u, port), net.now());
   net.pump();
   net.run(100);
   const r = net.responses();
   assert.deepEqual(r.map((x) => x.accepted), [true, true, true, false], '/30 pool: two addresses');
-  assert.equal(r[0]!.reply.framedIpAddress, r[1]!.reply.framedIpAddress);
-  assert.equal(ipv4ToString(r[0]!.reply.framedIpAddress!), '198.51.100.129');
+  assert.equal(r[0]!.reply.framedIpAddress, r[1]!.reply.framedIpAddress, 'the same port again: its address');
+  assert.notEqual(r[2]!.reply.framedIpAddress, r[0]!.reply.framedIpAddress, 'bob\'s second login: an address of its own');
+  assert.deepEqual([r[0]!, r[2]!].map((x) => ipv4ToString(x.reply.framedIpAddress!)).sort(), ['198.51.100.129', '198.51.100.130']);
+  assert.match(r[3]!.reply.replyMessage ?? '', /No address available/);
   assert.equal(p.core.counters.poolExhausted, 1);
-  c.account({ statusType: AcctStatusType.STOP, sessionId: 's-bob', userName: 'bob@isp-a.example', framedIpAddress: r[0]!.reply.framedIpAddress! }, net.now());
+  c.account({ statusType: AcctStatusType.STOP, sessionId: 's-bob', userName: 'bob@isp-a.example', nasPort: 1, framedIpAddress: r[0]!.reply.framedIpAddress! }, net.now());
   net.pump();
   net.run(100);
-  c.accessRequest(pap('erin@isp-a.example', 'pw'), net.now());
+  c.accessRequest(on('dave', 3), net.now());
   net.pump();
   net.run(100);
-  assert.equal(ipv4ToString(net.responses()[4]!.reply.framedIpAddress!), '198.51.100.129', 'bob\'s address went to erin');
+  assert.equal(net.responses()[4]!.reply.framedIpAddress, r[0]!.reply.framedIpAddress, 'bob\'s first address went to dave');
 });
 
 // ---- identifiers, retransmission, failover ---------------------------------------------
