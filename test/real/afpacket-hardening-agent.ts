@@ -8,6 +8,8 @@
  *                       on B is not; then the process is left to exit by itself
  *   closetwice A B      native close() twice, around another socket's open; JS close twice
  *   nodev N             N opens of a missing interface: no descriptor left behind
+ *   faultopen ADDON IF N   N opens through ADDON (a build with native/afpacket/fault-inject.h,
+ *                       $FAIL_NAPI names the call that fails): error codes, descriptors
  *   udprecv IF N MS     print the first N IPv4/UDP frames received on IF as hex
  *   udpsend DST SPORT DPORT HEX...   one kernel UDP datagram per HEX payload (node:dgram)
  */
@@ -35,7 +37,6 @@ function sockets(): Set<string> {
   }
   return s;
 }
-const fdCount = (): number => readdirSync('/proc/self/fd').length;
 
 /** A test frame: EtherType 0x88b5 (local experimental), a 4-byte tag, a 4-byte sequence. */
 function frame(dst: Uint8Array, src: Uint8Array, tag: number, seq: number, size: number): Uint8Array {
@@ -99,7 +100,6 @@ if (mode === 'foreign') {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with node --expose-gc');
   const before = sockets();
-  const fdsBefore = fdCount();
   let got = 0;
   const kept = new AfPacket(args[1]!, (f) => (tagOf(f) === OWN ? got++ : 0));
   const keptSock = [...sockets()].find((s) => !before.has(s));
@@ -127,7 +127,7 @@ if (mode === 'foreign') {
   const keptOpen = keptSock !== undefined && sockets().has(keptSock);
   kept.close();
   await tick();
-  out({ ev: 'gc', lost, keptSock, lostClosed: lost !== undefined && !sockets().has(lost), collectedMs, keptOpen, keptReceived: got, fdsBefore, fdsAfter: fdCount() });
+  out({ ev: 'gc', lost, keptSock, lostClosed: lost !== undefined && !sockets().has(lost), collectedMs, keptOpen, keptReceived: got, leftover: [...sockets()].filter((x) => !before.has(x)).length });
   // Nothing is left open on purpose: the process must now exit by itself (a libuv handle
   // that was never closed would keep the loop, and so the process, alive).
 } else if (mode === 'closetwice') {
@@ -179,7 +179,7 @@ if (mode === 'foreign') {
   out({ ev: 'closetwice', aClosed: aSock !== undefined && !sockets().has(aSock), closes: errs, bOpen, bRecv, aRecv, aSetEvents, notHandle, js, leftover: [...sockets()].filter((s) => !s0.has(s)).length });
 } else if (mode === 'nodev') {
   const n = Number(args[0]);
-  const before = fdCount();
+  const before = sockets();
   const codes = new Set<string>();
   for (let i = 0; i < n; i++) {
     try {
@@ -189,7 +189,23 @@ if (mode === 'foreign') {
       codes.add((e as AfPacketError).code);
     }
   }
-  out({ ev: 'nodev', n, codes: [...codes], fdsBefore: before, fdsAfter: fdCount() });
+  out({ ev: 'nodev', n, codes: [...codes], leftover: [...sockets()].filter((x) => !before.has(x)).length });
+} else if (mode === 'faultopen') {
+  const n = createRequire(import.meta.url)(args[0]!) as { open(i: string, p: boolean, r: number, s: number, cb: () => void): { handle: unknown }; close(h: unknown): void };
+  const times = Number(args[2]);
+  const before = sockets();
+  const codes = new Set<string>();
+  for (let i = 0; i < times; i++) {
+    try {
+      n.close(n.open(args[1]!, true, 0, 0, () => {}).handle);
+      codes.add('opened');
+    } catch (e) {
+      codes.add((e as { code?: string }).code ?? (e as Error).message);
+    }
+  }
+  await sleep(20);
+  out({ ev: 'faultopen', fail: process.env.FAIL_NAPI ?? '', codes: [...codes], leftover: [...sockets()].filter((x) => !before.has(x)).length });
+  // A poll handle left open would keep the process alive: the test also waits for the exit.
 } else if (mode === 'udprecv') {
   const [ifname, want, ms] = [args[0]!, Number(args[1]), Number(args[2])];
   const frames: string[] = [];
