@@ -212,7 +212,17 @@ export class AfPacket {
       const base = this.txHead;
       const count = this.txq.length - base;
       // Every frame in [base, base + consumed) went out or was refused: none is offered again.
-      const consumed = this.n.send(this.h, this.txq, base, count, rep);
+      let consumed: number;
+      try {
+        consumed = this.n.send(this.h, this.txq, base, count, rep);
+      } catch (e) {
+        // The addon throws only before its first sendmmsg (bad arguments): nothing went. Drop
+        // the first frame so the queue moves on, and say why.
+        this.lastError = e as Error;
+        c.txDropped.refused++;
+        this.txq[this.txHead++] = undefined as unknown as Uint8Array;
+        continue;
+      }
       c.txBatches++;
       let r = 0;
       const refusals = rep[0]!;
