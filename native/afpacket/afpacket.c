@@ -170,8 +170,13 @@ static void on_poll(uv_poll_t *h, int status, int events) {
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
   napi_value cb = NULL, recv, argv[1];
-  /* Weak: NULL once the JS side is collected (its finalizer closes us right after). */
-  if (napi_get_reference_value(env, s->cb, &cb) != napi_ok || cb == NULL) { napi_close_handle_scope(env, scope); return; }
+  /* Weak: NULL once the JS side is collected; its finalizer closes us soon. Until then stop
+   * polling, or a level-triggered readable socket would call us in a busy loop. */
+  if (napi_get_reference_value(env, s->cb, &cb) != napi_ok || cb == NULL) {
+    if (s->polling) { uv_poll_stop(&s->poll); s->polling = 0; }
+    napi_close_handle_scope(env, scope);
+    return;
+  }
   napi_get_global(env, &recv);
   int ev = 0;
   if (status < 0) ev = 4; /* error: the JS side reads the error from the next call */
