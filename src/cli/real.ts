@@ -27,7 +27,7 @@ export function registerReal(program: Command): void {
     .description('run one box of a topology on real interfaces (needs CAP_NET_RAW), until SIGINT / SIGTERM')
     .argument('<file>', 'topology YAML (the box\'s `interfaces: {port: ifname}` name its links)')
     .requiredOption('--box <name>', `which box: the sse, an LNS (nte), the router, the server, a home, or "${HOMES_BOX}" (the home emulator: every home in this process)`)
-    .option('--control <path>', 'control socket (default: $TMPDIR/pseudonet-<box>.sock)')
+    .option('--control <path>', 'control socket (default: <box>.sock in /run/pseudonet as root, else in $XDG_RUNTIME_DIR/pseudonet; a private 0700 directory)')
     .option('--no-start', 'a home waits instead of dialling at once')
     .option('--quiet', 'no event lines on stdout (the emulator still prints its setup-done line)')
     .option('--homes <n>', 'replace the topology\'s homes and users with N generated ones (user<k>@<domain>, as the in-process load does); give the same N to the emulator and the LNS boxes', int)
@@ -71,7 +71,8 @@ export function registerReal(program: Command): void {
       const control = o.control ?? defaultControlPath(o.box);
       let server;
       try {
-        server = await startControl(box, control);
+        // The default directory is made (or checked) private; an explicit path's directory is the caller's.
+        server = await startControl(box, control, { privateDir: o.control === undefined });
       } catch (e) {
         box.close();
         console.error(`pseudonet up: ${(e as Error).message}`);
@@ -106,7 +107,7 @@ export function registerReal(program: Command): void {
     .command('show')
     .description('ask a running box (pseudonet up): sessions | tunnels | routes | arp | counters | interfaces | events | box')
     .argument('<what>')
-    .option('--box <name>', 'the box (its default control socket)')
+    .option('--box <name>', 'the box (its default control socket, as `up` chose it)')
     .option('--control <path>', 'control socket')
     .action(async (what: string, o: { box?: string; control?: string }) => {
       try {
@@ -121,7 +122,7 @@ export function registerReal(program: Command): void {
     .command('ping')
     .description('ICMP echo from a running home or server box (pseudonet up)')
     .argument('<address>')
-    .option('--box <name>', 'the box (its default control socket)')
+    .option('--box <name>', 'the box (its default control socket, as `up` chose it)')
     .option('--control <path>', 'control socket')
     .option('-c, --count <n>', 'echo requests', '3')
     .option('--from <home>', `${HOMES_BOX}: which home pings (default: the first online one)`)
