@@ -14,6 +14,7 @@ import path from 'node:path';
 import type { RunningBox } from './box.js';
 import { HomesBox } from './homes.js';
 import { ipv4FromString } from '../wire/bytes.js';
+import type { ApiHandler } from './api.js';
 
 export function defaultControlPath(box: string): string {
   return path.join(tmpdir(), `pseudonet-${box}.sock`);
@@ -35,12 +36,14 @@ async function inUse(p: string): Promise<boolean> {
   });
 }
 
-export async function startControl(box: RunningBox, socketPath: string): Promise<http.Server> {
+/** The control socket; with `api`, it also answers the HTTP API's paths (/api/..., /metrics, /) with the same handlers as `--http`. */
+export async function startControl(box: RunningBox, socketPath: string, api?: ApiHandler): Promise<http.Server> {
   if (existsSync(socketPath)) {
     if (await inUse(socketPath)) throw new Error(`control socket ${socketPath} is in use: is box ${box.name} already running? (pseudonet show box --control ${socketPath})`);
     unlinkSync(socketPath); // left by a process that died
   }
   const server = http.createServer((req, res) => {
+    if (api?.(req, res)) return;
     const url = new URL(req.url ?? '/', 'http://box');
     const reply = (status: number, body: unknown): void => {
       res.writeHead(status, { 'content-type': 'application/json' });
