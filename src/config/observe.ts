@@ -16,7 +16,7 @@ import { parseEthernet, EtherType } from '../wire/ethernet.js';
 import { parseIpv4, IpProtocol } from '../wire/ipv4.js';
 import { parseUdp } from '../wire/udp.js';
 import { l2tp, L2TP_PORT, findAvp, controlMessageType, MessageType } from '../wire/l2tp.js';
-import { radiusPacket, getText, A, RadiusCode } from '../wire/radius.js';
+import { radiusPacket, getText, getInt, A, RadiusCode, AcctStatusType } from '../wire/radius.js';
 import { pppoeDiscovery, PppoeCode } from '../wire/pppoe.js';
 import { ipv4FromString, ipv4ToString, macToString } from '../wire/bytes.js';
 import type { Topology } from './topology.js';
@@ -91,6 +91,8 @@ export class FrameObserver {
   /** RADIUS request key → {home, at}. */
   private readonly radius = new Map<string, { home: HomeLadder | undefined; at: number; server: string }>();
   private readonly cap: number;
+  /** What the ladder adds to Wireshark's Info column for the frame being looked at (Acct-Status-Type). */
+  private note = '';
 
   constructor(readonly topology: Topology, private readonly opts: ObserverOptions = {}) {
     this.cap = opts.cap ?? 2000;
@@ -113,6 +115,7 @@ export class FrameObserver {
   /** One frame as sent on `link` by `from` to `to`. */
   frame(link: string, frame: Uint8Array, from: string, to: string, at: number): void {
     this.counters.frames++;
+    this.note = '';
     const e = parseEthernet(frame);
     if (!e.ok || e.value.ethertype === EtherType.ARP) return;
     const owners = this.owners(e.value.ethertype, e.value.src, e.value.dst, e.value.payload, at);
@@ -124,7 +127,7 @@ export class FrameObserver {
     const d = describeFrame(frame);
     for (const h of owners) {
       h.n++;
-      h.messages.push({ n: h.n, at, link, from, to, protocol: d.protocol, label: d.label });
+      h.messages.push({ n: h.n, at, link, from, to, protocol: d.protocol, label: d.label + this.note });
       // Trim in steps, so that the cost of a cut is spread over many messages.
       if (h.messages.length > this.cap + (this.cap >> 3)) {
         const drop = h.messages.length - this.cap;
@@ -226,6 +229,12 @@ export class FrameObserver {
     const p = r.value;
     const request = p.code === RadiusCode.ACCESS_REQUEST || p.code === RadiusCode.ACCOUNTING_REQUEST || p.code === RadiusCode.DISCONNECT_REQUEST || p.code === RadiusCode.COA_REQUEST;
     if (request) {
+      if (p.code === RadiusCode.ACCOUNTING_REQUEST) {
+        const st = getInt(p, A.ACCT_STATUS_TYPE);
+        const name = Object.entries(AcctStatusType).find(([, v]) => v === st)?.[0];
+        // Wireshark's detail pane: "Acct-Status-Type: Start(1)".
+        if (st !== undefined) this.note = ` (Acct-Status-Type ${name ? name.charAt(0) + name.slice(1).toLowerCase().replace(/_(.)/g, (_m, c: string) => `-${c.toUpperCase()}`) : st})`;
+      }
       const user = getText(p, A.USER_NAME);
       const h = user === undefined ? undefined : this.byUser.get(user);
       const k = `${src}:${srcPort}>${dst}:${dstPort}#${p.identifier}`;

@@ -115,7 +115,7 @@ test('GET /api/sessions/HOME/sequence: the ladder across every box, PADI to Acco
     /^sse>nte-a L2TP Control Message - ICCN/,
     /^nte-a>isp-a-radius RADIUS Access-Request/,
     /PPP IPCP Configuration Ack/,
-    /^nte-a>isp-a-radius RADIUS Accounting-Request/,
+    /^nte-a>isp-a-radius RADIUS Accounting-Request id=\d+ \(Acct-Status-Type Start\)$/,
   ];
   let prev = -1;
   for (const re of order) {

@@ -38,10 +38,10 @@ function drawTopology(topo) {
   const key = topo.boxes.map((b) => b.name + Object.values(b.ports).join()).join('|');
   if (key !== layoutKey) {
     const g = new dagre.graphlib.Graph();
-    g.setGraph({ rankdir: 'LR', nodesep: 18, ranksep: 40, marginx: 10, marginy: 10 });
+    g.setGraph({ rankdir: 'LR', nodesep: 14, ranksep: 36, marginx: 10, marginy: 10 });
     g.setDefaultEdgeLabel(() => ({}));
-    for (const b of topo.boxes) g.setNode(`box:${b.name}`, { width: 110, height: 42 });
-    for (const l of topo.links) g.setNode(`link:${l.name}`, { width: 100, height: 36 });
+    for (const b of topo.boxes) g.setNode(`box:${b.name}`, { width: 150, height: 44 });
+    for (const l of topo.links) g.setNode(`link:${l.name}`, { width: 120, height: 40 });
     for (const b of topo.boxes) {
       for (const link of new Set(Object.values(b.ports))) {
         // Homes to the left of the access link, everything else flows away from the subscribers.
@@ -72,6 +72,8 @@ function drawTopology(topo) {
   }
   const svg = $('#topology');
   svg.setAttribute('viewBox', `0 0 ${g.graph().width} ${g.graph().height}`);
+  svg.setAttribute('width', g.graph().width);
+  svg.setAttribute('height', g.graph().height);
   svg.innerHTML = parts.join('');
 
   $('#boxes tbody').innerHTML = topo.boxes.filter((b) => b.kind !== 'home').map((b) => `<tr data-box="${esc(b.name)}"><td>${esc(b.name)}</td><td>${esc(b.kind)}</td><td class="state state-${esc(b.state)}">${esc(b.state)}</td><td>${b.sessions}</td><td>${topo.scope === 'network' ? (b.state === 'stopped' ? `<button class="start">start</button>` : `<button class="stop">stop</button>`) : ''}</td></tr>`).join('');
@@ -156,7 +158,7 @@ function drawLadder(user) {
   const colW = 170;
   const rowH = 22;
   const top = 50;
-  const width = Math.max(600, cols.length * colW + 40);
+  const width = Math.max(600, cols.length * colW + 300); // room for the labels of arrows to the last column
   const height = top + ladder.messages.length * rowH + 20;
   const x = (p) => 20 + colW / 2 + cols.indexOf(p) * colW;
   const parts = [];
