@@ -107,6 +107,13 @@ export class FrameObserver {
     });
   }
 
+  /** A home's frames carry `mac` (a home box on a real interface sends with the interface's own MAC, not its lab MAC). */
+  setHomeMac(home: string, mac: string): void {
+    const h = this.homes.get(home);
+    if (!h || this.byMac.get(mac) === h) return;
+    this.byMac.set(mac, h);
+  }
+
   /** Home names this observer keeps ladders for. */
   homeNames(): string[] {
     return [...this.homes.keys()];

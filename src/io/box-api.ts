@@ -36,11 +36,14 @@ export class BoxApi {
   private readonly homeByUser: Map<string, string>;
   private readonly homeByMac = new Map<string, string>();
   private readonly since = new Map<string, number>();
+  private readonly isHome: boolean;
+  private homeMacKnown = false;
 
   constructor(readonly topology: Topology, readonly name: string) {
     for (const s of sites(topology)) for (const m of Object.values(s.macs)) this.macOwner.set(macToString(m), s.name);
     topology.homes.forEach((h, k) => this.homeByMac.set(macToString(homeMac(k + 1)), h.name));
     this.homeByUser = new Map(topology.homes.map((h) => [h.user, h.name]));
+    this.isHome = topology.homes.some((h) => h.name === name);
     this.exporter = new Exporter({
       boxCounters: () => this.boxCounters(),
       sessionsByState: () => this.sessionsByState(),
@@ -55,6 +58,11 @@ export class BoxApi {
   /** The box's frame tap: every frame crossing it goes to the ladders. */
   readonly tap = (port: string, frame: Uint8Array, dir: 'in' | 'out', at: number): void => {
     if (frame.length < 12) return;
+    // A home box sends with its interface's MAC: the first frame it sends says which.
+    if (this.isHome && !this.homeMacKnown && dir === 'out') {
+      this.homeMacKnown = true;
+      this.observer.setHomeMac(this.name, macToString(frame.subarray(6, 12)));
+    }
     const peerMac = macToString(frame.subarray(dir === 'in' ? 6 : 0, dir === 'in' ? 12 : 6));
     // The emulator's side of a frame is the home its MAC names.
     const self = this.name === 'homes' ? (this.homeByMac.get(macToString(frame.subarray(dir === 'in' ? 0 : 6, dir === 'in' ? 6 : 12))) ?? 'homes') : this.name;
