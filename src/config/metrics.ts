@@ -81,8 +81,14 @@ export class Exporter {
     if (Number.isFinite(seconds) && seconds >= 0) this.setup.observe(seconds);
   }
 
+  /** Distinct `server` labels; the frames they come from are a peer's, so their number is capped. */
+  private readonly servers = new Set<string>();
+
   observeRadiusRtt(server: string, seconds: number): void {
-    if (Number.isFinite(seconds) && seconds >= 0) this.rtt.observe({ server }, seconds);
+    if (!Number.isFinite(seconds) || seconds < 0) return;
+    if (!this.servers.has(server) && this.servers.size >= 64) server = 'other';
+    else this.servers.add(server);
+    this.rtt.observe({ server }, seconds);
   }
 
   readonly contentType = 'text/plain; version=0.0.4; charset=utf-8';

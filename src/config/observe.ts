@@ -76,11 +76,21 @@ export interface ObserverOptions {
   readonly onRadiusRtt?: (server: string, seconds: number) => void;
 }
 
-/** At most this many RADIUS requests and L2TP calls waiting for their answer. */
+/** At most this many RADIUS requests and L2TP calls waiting for their answer (a lost one would otherwise stay forever). */
 const PENDING_CAP = 4096;
+/** How long after its PADI a home counts as being set up (for a tunnel's own messages). */
+const SETUP_WINDOW_MS = 60_000;
+
+function evictOldest(m: Map<unknown, unknown>, cap: number, c: { pendingEvicted: number }): void {
+  while (m.size >= cap) {
+    m.delete(m.keys().next().value);
+    c.pendingEvicted++;
+  }
+}
 
 export class FrameObserver {
-  readonly counters = { frames: 0, attributed: 0, unattributed: 0, pendingRefused: 0, cut: 0 };
+  /** `pendingEvicted`: requests and calls forgotten unanswered to make room (the oldest go first). */
+  readonly counters = { frames: 0, attributed: 0, unattributed: 0, pendingEvicted: 0, cut: 0 };
   private readonly homes = new Map<string, HomeLadder>();
   private readonly byMac = new Map<string, HomeLadder>();
   private readonly byUser = new Map<string, HomeLadder>();
@@ -167,9 +177,13 @@ export class FrameObserver {
     return { home: h.name, user: h.user, participants, messages, cut: h.cut, last: h.n };
   }
 
-  private inSetupToward(address: number): HomeLadder[] {
+  /**
+   * Homes whose setup toward `address` started less than a minute ago (a box that sees no
+   * home's IPCP come up — an sse or LNS of `pseudonet up` — would otherwise keep them in setup).
+   */
+  private inSetupToward(address: number, at: number): HomeLadder[] {
     const out: HomeLadder[] = [];
-    for (const h of this.homes.values()) if (h.setupStart !== undefined && h.lnsAddresses.has(address)) out.push(h);
+    for (const h of this.homes.values()) if (h.setupStart !== undefined && at - h.setupStart < SETUP_WINDOW_MS && h.lnsAddresses.has(address)) out.push(h);
     return out;
   }
 
@@ -177,7 +191,7 @@ export class FrameObserver {
     if (ethertype === EtherType.PPPOE_DISCOVERY || ethertype === EtherType.PPPOE_SESSION) {
       const h = this.byMac.get(macToString(src)) ?? this.byMac.get(macToString(dst));
       if (!h) return [];
-      if (ethertype === EtherType.PPPOE_DISCOVERY && h.setupStart === undefined) {
+      if (ethertype === EtherType.PPPOE_DISCOVERY && (h.setupStart === undefined || at - h.setupStart >= SETUP_WINDOW_MS)) {
         const d = pppoeDiscovery.parse(payload);
         if (d.ok && d.value.code === PppoeCode.PADI) h.setupStart = at;
       }
@@ -189,11 +203,11 @@ export class FrameObserver {
     const u = parseUdp(ip.value.payload);
     if (!u.ok) return [];
     const { srcPort, dstPort } = u.value;
-    if (srcPort === L2TP_PORT || dstPort === L2TP_PORT) return this.l2tpOwners(u.value.payload, ip.value.src, ip.value.dst);
+    if (srcPort === L2TP_PORT || dstPort === L2TP_PORT) return this.l2tpOwners(u.value.payload, ip.value.src, ip.value.dst, at);
     return this.radiusOwners(u.value.payload, ip.value.src, srcPort, ip.value.dst, dstPort, at);
   }
 
-  private l2tpOwners(b: Uint8Array, src: number, dst: number): HomeLadder[] {
+  private l2tpOwners(b: Uint8Array, src: number, dst: number, at: number): HomeLadder[] {
     const m = l2tp.parse(b);
     if (!m.ok) return [];
     const v = m.value;
@@ -208,8 +222,8 @@ export class FrameObserver {
       const sid = findAvp(v.avps, 'assignedSessionId')?.id;
       const h = mac === undefined ? undefined : this.byMac.get(mac.toLowerCase());
       if (h && sid !== undefined) {
-        if (this.icrq.size >= PENDING_CAP) this.counters.pendingRefused++;
-        else this.icrq.set(sid, { home: h, lnsTunnel: v.tunnelId });
+        evictOldest(this.icrq, PENDING_CAP, this.counters);
+        this.icrq.set(sid, { home: h, lnsTunnel: v.tunnelId });
         return [h];
       }
     }
@@ -220,14 +234,14 @@ export class FrameObserver {
         this.icrq.delete(v.sessionId);
         this.calls.set(key, p.home);
         if (lnsSid !== undefined) this.calls.set(p.lnsTunnel * 0x10000 + lnsSid, p.home);
-        if (this.calls.size > PENDING_CAP * 4) this.calls.delete(this.calls.keys().next().value!);
+        evictOldest(this.calls, PENDING_CAP * 4, this.counters);
         return [p.home];
       }
     }
     if (v.sessionId !== 0) return [];
     // A tunnel's own messages belong to every session being set up through it.
-    const a = this.inSetupToward(dst);
-    return a.length ? a : this.inSetupToward(src);
+    const a = this.inSetupToward(dst, at);
+    return a.length ? a : this.inSetupToward(src, at);
   }
 
   private radiusOwners(b: Uint8Array, src: number, srcPort: number, dst: number, dstPort: number, at: number): HomeLadder[] {
@@ -245,8 +259,8 @@ export class FrameObserver {
       const user = getText(p, A.USER_NAME);
       const h = user === undefined ? undefined : this.byUser.get(user);
       const k = `${src}:${srcPort}>${dst}:${dstPort}#${p.identifier}`;
-      if (this.radius.size >= PENDING_CAP) this.counters.pendingRefused++;
-      else this.radius.set(k, { home: h, at, server: `${ipv4ToString(dst)}:${dstPort}` });
+      evictOldest(this.radius, PENDING_CAP, this.counters);
+      this.radius.set(k, { home: h, at, server: `${ipv4ToString(dst)}:${dstPort}` });
       return h ? [h] : [];
     }
     const k = `${dst}:${dstPort}>${src}:${srcPort}#${p.identifier}`;

@@ -260,3 +260,20 @@ test('GET / serves the page and the vendored graph-layout library; /api lists th
   const list = (await get('/api')).body.endpoints as string[];
   assert.ok(list.includes('POST /api/boxes/BOX/stop'));
 });
+
+test('a ladder is bounded: it keeps its last messages and counts the ones it cut', () => {
+  const clock2 = new VirtualClock(Date.UTC(2026, 0, 1));
+  const net2 = new Network(t, { clock: clock2 });
+  const api2 = new NetworkApi(net2, { ladderCap: 16 });
+  for (const h of net2.homes) net2.act(h.cfg.name, (now) => h.start(now));
+  clock2.runUntil(clock2.now() + 10_000);
+  for (let k = 1; k <= 20; k++) net2.act('home1', (now) => net2.homes[0]!.ping(0xcb00710a, k, now));
+  clock2.runUntil(clock2.now() + 2000);
+  const v = api2.sequence('home1', 0)!;
+  net2.close();
+  // 20 echo requests and replies cross 2 links each way: well over 16 messages on top of the setup's.
+  assert.ok(v.last > 16 + 80, `last ${v.last}`);
+  assert.ok(v.messages.length >= 16 && v.messages.length <= 18, `kept ${v.messages.length}`);
+  assert.equal(v.cut + v.messages.length, v.last, 'every message is either kept or counted as cut');
+  assert.equal(v.messages.at(-1)!.n, v.last);
+});
