@@ -172,6 +172,7 @@ export class NetworkApi {
 
   private box(name: string): void {
     if (!this.net.drivers.has(name)) throw new ApiError(404, `box: no box named "${name}" (boxes: ${[...this.net.drivers.keys()].join(', ')})`, 'box');
+    if (this.net.homes.some((h) => h.cfg.name === name)) throw new ApiError(409, `box: ${name} is a home: POST /api/homes/${name}/down or /up`, 'box');
   }
 
   boxStop(box: string): void {

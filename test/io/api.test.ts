@@ -229,6 +229,7 @@ test('4xx: each bad request names its field', async () => {
     ['body not JSON', post('/api/links/access/impair', undefined, '{loss:'), 400, 'body'],
     ['body too big', post('/api/links/access/impair', undefined, JSON.stringify({ loss: 0, pad: 'x'.repeat(20_000) })), 413, 'body'],
     ['unknown box', post('/api/boxes/nte-z/stop'), 404, 'box'],
+    ['a home is not stopped as a box', post('/api/boxes/home1/stop'), 409, 'box'],
     ['unknown action', post('/api/boxes/sse/reboot'), 404, 'path'],
     ['disconnect unknown home', post('/api/sessions/nobody/disconnect'), 404, 'home'],
     ['ladder of unknown home', get('/api/sessions/nobody/sequence'), 404, 'home'],
@@ -246,6 +247,26 @@ test('4xx: each bad request names its field', async () => {
   }
   // The network is as it was: no bad request changed anything.
   assert.deepEqual(net.segments.get('access')!.impairments.loss, undefined);
+});
+
+test('at most 32 event streams at once: the next is refused with 503, and one closing makes room', async () => {
+  const ctls: AbortController[] = [];
+  try {
+    for (let i = 0; i < 32; i++) {
+      const c = new AbortController();
+      ctls.push(c);
+      assert.equal((await fetch(`${base}/api/events`, { signal: c.signal })).status, 200);
+    }
+    const refused = await fetch(`${base}/api/events`);
+    assert.equal(refused.status, 503);
+    ctls.pop()!.abort();
+    await new Promise((r) => setTimeout(r, 100));
+    const c = new AbortController();
+    ctls.push(c);
+    assert.equal((await fetch(`${base}/api/events`, { signal: c.signal })).status, 200);
+  } finally {
+    for (const c of ctls) c.abort();
+  }
 });
 
 test('GET / serves the page and the vendored graph-layout library; /api lists the endpoints', async () => {
