@@ -183,16 +183,22 @@ export function apiHandler(target: ApiTarget): ApiHandler {
       if (extra !== undefined) throw new ApiError(404, `path: no ${pathname} (GET /api lists the endpoints)`, 'path');
       if (rawName === undefined) {
         only('GET');
-        switch (what) {
-          case 'sessions': return void send(res, 200, target.sessions()), true;
-          case 'tunnels': return void send(res, 200, target.tunnels()), true;
-          case 'routes': return void send(res, 200, target.routes()), true;
-          case 'arp': return void send(res, 200, target.arp()), true;
-          case 'counters': return void send(res, 200, { ...(target.counters() as object), api: counters }), true;
-          case 'boxes': return void send(res, 200, target.boxes()), true;
-          case 'events': return events(req, res), true;
-          default: throw new ApiError(404, `path: no /api/${what} (GET /api lists the endpoints)`, 'path');
+        if (what === 'events') {
+          events(req, res);
+          return true;
         }
+        const views: Record<string, () => unknown> = {
+          sessions: () => target.sessions(),
+          tunnels: () => target.tunnels(),
+          routes: () => target.routes(),
+          arp: () => target.arp(),
+          counters: () => ({ ...(target.counters() as object), api: counters }),
+          boxes: () => target.boxes(),
+        };
+        const view = what !== undefined && Object.hasOwn(views, what) ? views[what] : undefined;
+        if (!view) throw new ApiError(404, `path: no /api/${what} (GET /api lists the endpoints)`, 'path');
+        send(res, 200, view());
+        return true;
       }
       if (action === undefined || action === '') throw new ApiError(404, `path: no ${pathname} (GET /api lists the endpoints)`, 'path');
       if (what === 'sessions' && action === 'sequence') {
@@ -212,8 +218,9 @@ export function apiHandler(target: ApiTarget): ApiHandler {
         boxes: { stop: (n) => target.boxStop(n), start: (n) => target.boxStart(n) },
         sessions: { disconnect: (n) => target.disconnect(n) },
       };
-      const group = what === undefined ? undefined : actions[what];
-      const f = group?.[action];
+      // Own keys only: "constructor" or "__proto__" in a path is no action.
+      const group = what !== undefined && Object.hasOwn(actions, what) ? actions[what] : undefined;
+      const f = group && Object.hasOwn(group, action) ? group[action] : undefined;
       if (!f) throw new ApiError(404, `path: no POST ${pathname} (GET /api lists the endpoints)`, 'path');
       const field = { homes: 'home', links: 'link', boxes: 'box', sessions: 'home' }[what as 'homes'];
       const name = param(field, rawName);

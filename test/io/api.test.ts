@@ -237,6 +237,8 @@ test('4xx: each bad request names its field', async () => {
     ['GET on an action', get('/api/homes/home1/down'), 405, 'method'],
     ['POST on a view', post('/api/sessions'), 405, 'method'],
     ['unknown view', get('/api/nothing'), 404, 'path'],
+    ['an Object key is no view', get('/api/constructor'), 404, 'path'],
+    ['an Object key is no action', post('/api/homes/home1/constructor'), 404, 'path'],
     ['URL too long', get(`/api/sessions?x=${'a'.repeat(3000)}`), 414, 'url'],
   ];
   for (const [what, p, status, field] of cases) {
