@@ -1,6 +1,6 @@
 /**
  * The in-process network as a Prometheus source for the one exporter (src/config/metrics.ts):
- * every box's counters (the homes' shared counters once, as box "homes"), sessions and
+ * every box's counters (the homes' counters summed, as box "homes"), sessions and
  * tunnels by state, and every in-memory link's frames. Read at scrape time.
  */
 import type { Registry } from 'prom-client';
@@ -16,14 +16,24 @@ function byState(box: string, rows: unknown): { box: string; state: string; valu
   return [...counts].map(([state, value]) => ({ box, state, value }));
 }
 
+/** Adds every numeric leaf of `o` into `into` (same shape). */
+function addInto(into: Record<string, unknown>, o: object): void {
+  for (const [k, v] of Object.entries(o)) {
+    if (typeof v === 'number') into[k] = ((into[k] as number | undefined) ?? 0) + v;
+    else if (v && typeof v === 'object') addInto((into[k] ??= {}) as Record<string, unknown>, v);
+  }
+}
+
 export function networkMetricsSource(net: Network): MetricsSource {
   const running = (): [string, { box: { kind: string; show(v: 'counters' | 'sessions' | 'tunnels', now: number): unknown } }][] =>
     [...net.drivers].filter(([name]) => !net.stopped.has(name)) as never;
   return {
     *boxCounters() {
       const now = net.clock.now();
-      yield { box: 'homes', counters: { home: net.homeCounters } };
-      for (const h of net.homes) if (h.host) yield { box: h.cfg.name, counters: { host: h.host.counters } };
+      // Homes by the thousand: one series per counter for all of them (a label per home would be thousands of series).
+      const host: Record<string, unknown> = {};
+      for (const h of net.homes) if (h.host) addInto(host, h.host.counters);
+      yield { box: 'homes', counters: { home: net.homeCounters, host } };
       for (const [box, d] of running()) if (d.box.kind !== 'home') yield { box, counters: d.box.show('counters', now) };
     },
     *sessionsByState() {
