@@ -35,6 +35,12 @@ function drawTopology(topo) {
     fps.set(l.name, dt > 0 && lastSent.has(l.name) ? Math.max(0, (sent - lastSent.get(l.name)) / dt) : 0);
     lastSent.set(l.name, sent);
   }
+  // Many homes are one node: a graph of thousands of boxes says nothing and lays out slowly.
+  const homes = topo.boxes.filter((b) => b.kind === 'home');
+  if (homes.length > 12) {
+    const online = homes.filter((b) => b.state === 'online').length;
+    topo = { ...topo, boxes: [...topo.boxes.filter((b) => b.kind !== 'home'), { name: `${homes.length} homes`, kind: 'home', state: `${online} online`, ports: { access: 'access' }, sessions: online }] };
+  }
   const key = topo.boxes.map((b) => b.name + Object.values(b.ports).join()).join('|');
   if (key !== layoutKey) {
     const g = new dagre.graphlib.Graph();
@@ -109,7 +115,10 @@ function stateClass(s) {
 
 function drawSessions() {
   const f = $('#filter').value.trim().toLowerCase();
-  const rows = sessions.filter((s) => !f || [s.home, s.user, s.state, s.ip, s.lns].some((x) => String(x ?? '').toLowerCase().includes(f)));
+  const all = sessions.filter((s) => !f || [s.home, s.user, s.state, s.ip, s.lns].some((x) => String(x ?? '').toLowerCase().includes(f)));
+  // A table of thousands of rows redrawn every second would be the page's whole work: the first 500, and a count.
+  const rows = all.slice(0, 500);
+  $('#sessions-count').textContent = `${all.length} of ${sessions.length} sessions${all.length > rows.length ? `, the first ${rows.length} shown` : ''}; ${sessions.filter((s) => s.state === 'online').length} online`;
   $('#sessions tbody').innerHTML = rows.map((s) => `<tr data-home="${esc(s.home)}" class="${stateClass(s.state)}${s.home === selected ? ' selected' : ''}">
     <td>${esc(s.home)}</td><td>${esc(s.user)}</td><td class="state">${esc(s.state)}</td><td>${esc(s.ip ?? '')}</td><td>${esc(s.lns ?? '')}</td>
     <td>${s.pppoeSessionId ?? ''}</td><td>${s.tunnelId ?? ''}${s.sessionId !== null ? `/${s.sessionId}` : ''}</td><td>${esc(s.since ? s.since.slice(11, 19) : '')}</td>
