@@ -160,7 +160,18 @@ export class HomesBox implements RunningBox {
     const open = opts.open ?? openAfPacket;
     const tap = opts.onFrame;
     const port = open(access, tap ? (f) => (tap('access', f, 'in', clock.now()), this.driver.receive('access', f)) : (f) => this.driver.receive('access', f), () => this.driver.kick());
-    this.port = tap ? { ...port, mac: port.mac, send: (f) => (tap('access', f, 'out', clock.now()), port.send(f)), close: () => port.close() } : port;
+    this.port = tap
+      ? {
+          mac: port.mac,
+          send: (f) => (tap('access', f, 'out', clock.now()), port.send(f)),
+          close: () => port.close(),
+          // The attachment's own counters and kernel statistics, read through (an AfPacket keeps them on itself).
+          get counters() {
+            return port.counters;
+          },
+          ...(port.kernelStats ? { kernelStats: () => port.kernelStats!() } : {}),
+        }
+      : port;
     this.ports.set('access', this.port);
     const pppoe = pppoeClientConfig({});
     const echo = opts.echoIntervalMs ?? 30_000;
