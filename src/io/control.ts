@@ -18,6 +18,7 @@ import path from 'node:path';
 import type { RunningBox } from './box.js';
 import { HomesBox } from './homes.js';
 import { ipv4FromString } from '../wire/bytes.js';
+import type { ApiHandler } from './api.js';
 
 /** An IPv4 datagram is at most 65,535 bytes (RFC 791), its header at least 20, an echo header 8 (RFC 792). */
 const ICMP_ECHO_MAX_DATA = 65_535 - 20 - 8;
@@ -160,8 +161,11 @@ export interface ControlServer extends http.Server {
 export interface ControlOptions {
   /** Create the socket's directory as a private (0700) one, or check it is (the default path). */
   readonly privateDir?: boolean;
+  /** Also answer the HTTP API's paths (/api/..., /metrics, /) with the same handlers as `--http`. */
+  readonly api?: ApiHandler;
 }
 
+/** The control socket; with `o.api`, the HTTP API on it too (one set of handlers, two listeners). */
 export async function startControl(box: RunningBox, socketPath: string, o: ControlOptions = {}): Promise<ControlServer> {
   if (Buffer.byteLength(socketPath) > UNIX_PATH_MAX) throw new Error(`control socket path ${socketPath} is ${Buffer.byteLength(socketPath)} bytes; a Unix socket path holds at most ${UNIX_PATH_MAX}: give a shorter one with --control PATH`);
   if (o.privateDir) ensurePrivateDir(path.dirname(socketPath));
@@ -174,6 +178,7 @@ export async function startControl(box: RunningBox, socketPath: string, o: Contr
   const counters: ControlCounters = { requests: 0, refused: { headersTooLarge: 0, bodyTooLarge: 0, badRequest: 0, method: 0, badParameter: 0, connections: 0 } };
   const server = http.createServer({ maxHeaderSize: L.maxRequestBytes, requestTimeout: L.requestTimeoutMs, headersTimeout: L.requestTimeoutMs }, (req, res) => {
     counters.requests++;
+    if (o.api?.(req, res)) return;
     const reply = (status: number, body: unknown): void => {
       if (res.headersSent || res.destroyed) return;
       const text = toJson(body) + '\n';

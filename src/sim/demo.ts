@@ -46,6 +46,8 @@ export interface DemoOptions {
   readonly pings?: number;
   /** pino logger: with debug enabled, every frame on every link. */
   readonly logger?: Logger;
+  /** Called with the network before any frame moves (to observe it: the HTTP API, metrics). */
+  readonly onNetwork?: (net: Network) => void;
 }
 
 const EPOCH = Date.UTC(2026, 0, 1);
@@ -55,6 +57,7 @@ export function runDemo(topology: Topology, opts: DemoOptions): DemoResult {
   const clock = new VirtualClock(EPOCH);
   const net = new Network(topology, { clock, capture: true });
   if (opts.logger) logNetwork(net, opts.logger);
+  opts.onNetwork?.(net);
   const t = (at: number): string => `${((at - EPOCH) / 1000).toFixed(3).padStart(8)}s`;
   const problems: string[] = [];
   const accounting = net.accounting;
