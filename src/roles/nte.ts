@@ -592,6 +592,9 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   }
 
   private online(s: NteSession, now: number): void {
+    // IPCP renegotiated inside a live session (a Configure-Request in Opened, RFC 1661 §4.1):
+    // the address is ours to give and stays the same, so the interface and the accounting do too.
+    if (s.state === 'up') return this.count('ipcp.renegotiated');
     const addr = s.address!;
     s.ifIndex = this.router.addInterface({ kind: 'p2p', name: `l2tp-${s.tunnelId}-${s.sessionId}`, peer: addr, mtu: this.cfg.mru, mssClamp: true }, now);
     this.byIf.set(s.ifIndex, s);
