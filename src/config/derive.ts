@@ -59,6 +59,7 @@ export function sseConfig(t: Topology, macs: { access: Uint8Array; carrier: Uint
   return {
     name: t.sse.name,
     accessMac: macs.access,
+    accessPorts: t.sse.accessPorts,
     carrierMac: macs.carrier,
     carrierAddress: ipv4FromString(t.sse.address),
     carrierPrefixLength: LINK_PREFIX,

@@ -18,7 +18,7 @@ const name = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'a box name: lower case 
  * interface name. Ports: sse access/carrier; lns carrier/radius/core; router core/server;
  * home access; server server. The simulation ignores it.
  */
-export const interfacesSchema = z.record(z.string().regex(/^[a-z]+$/), z.string().regex(/^[^\s/]{1,15}$/, 'a Linux interface name (1..15 characters)')).optional();
+export const interfacesSchema = z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a port name like access, access-2 or carrier'), z.string().regex(/^[^\s/]{1,15}$/, 'a Linux interface name (1..15 characters)')).optional();
 
 export const impairmentsSchema = z.strictObject({
   loss: z.number().min(0).max(1).optional(),
@@ -92,6 +92,8 @@ export const homeSchema = z.strictObject({
   user: z.string().regex(/^[^@\s]+@[^@\s]+$/, 'a user name like alice@isp-a.example'),
   password: z.string().min(1),
   auth: z.enum(['chap', 'pap']).default('chap'),
+  /** Which of the sse's access ports the home is on (default the first). */
+  access: z.string().optional(),
   interfaces: interfacesSchema,
 });
 
@@ -131,6 +133,11 @@ export const topologySchema = z.strictObject({
     lnsConnectTimeout: z.number().min(0.5).max(60).default(4),
     /** Authentication the sse asks homes for, in order; a home's Nak towards a later one is taken. */
     auth: z.array(z.enum(['chap-md5', 'pap'])).min(1).default(['chap-md5', 'pap']),
+    /**
+     * The access ports (links, or S-VLANs on a real box), each its own PPPoE AC with its own
+     * session-id space: 65,534 sessions each (RFC 2516). Default one, `access`.
+     */
+    accessPorts: z.array(z.string().regex(/^access(-[0-9]{1,5})?$/, 'an access port name: access or access-N')).min(1).max(1024).default(['access']),
     interfaces: interfacesSchema,
   }),
   isps: z.array(ispSchema).min(1),
@@ -262,7 +269,15 @@ function semanticProblems(t: Topology): string[] {
     if (names.has(n)) out.push(`${p}: the box name "${n}" is used twice`);
     names.add(n);
   }
-  const validLinks = new Set(['access', 'carrier', 'core', 'server', ...t.isps.map((x) => `radius-${x.name}`)]);
+  const ports = new Set<string>();
+  t.sse.accessPorts.forEach((p, i) => {
+    if (ports.has(p)) out.push(`sse.accessPorts[${i}]: "${p}" is listed twice`);
+    ports.add(p);
+  });
+  t.homes.forEach((h, i) => {
+    if (h.access !== undefined && !ports.has(h.access)) out.push(`homes[${i}].access: the sse has no access port "${h.access}" (sse.accessPorts: ${[...ports].join(', ')})`);
+  });
+  const validLinks = new Set([...t.sse.accessPorts, 'carrier', 'core', 'server', ...t.isps.map((x) => `radius-${x.name}`)]);
   for (const k of Object.keys(t.links)) if (!validLinks.has(k)) out.push(`links.${k}: no such link (links are ${[...validLinks].join(', ')})`);
   return out;
 }

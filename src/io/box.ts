@@ -267,7 +267,7 @@ export class BoxProcess implements RunningBox {
       if (!clean) this.act((n) => box.padt(n, 'shutting down'));
     }
     if (box.kind === 'sse') {
-      for (const s of box.relaying()) this.act((n) => box.disconnect(s.pppoeSessionId, n, 'LAC shutting down'));
+      for (const s of box.relaying()) this.act((n) => box.disconnect(s.pppoeSessionId, n, 'LAC shutting down', s.port));
       // Let the CDNs be acknowledged, then stop the tunnels.
       await until(() => box.l2tp.tunnelInfo().every((t) => t.outstanding === 0));
       for (const t of box.l2tp.tunnelInfo()) this.act((n) => box.l2tp.closeTunnel(t.tunnelId, n));

@@ -8,7 +8,8 @@
  * within its connect timeout is left for the next LNS by preference, the home kept waiting.
  * The relay rewrites headers in place: PPPoE session header ⇄ L2TP data header in the bytes
  * it was given.
- * Sans-IO: `handleFrame(port, frame, now)` for the 'access' (PPPoE) and 'carrier' (IPv4,
+ * Sans-IO: `handleFrame(port, frame, now)` for the access ports (PPPoE; `access` unless the
+ * topology lists several, each its own AC and session-id space) and 'carrier' (IPv4,
  * UDP 1701) ports; `pollTransmit()` gives {port, frame}.
  * Before hand-off a session is bounded: the AC caps how many are being set up, each has a
  * deadline and a frame budget; a hostile carrier RADIUS answer costs one CHAP Failure.
@@ -55,6 +56,11 @@ export interface SseConfig {
   readonly name: string;
   /** MAC on the access side (PPPoE) and on the carrier side. */
   readonly accessMac: Uint8Array;
+  /**
+   * The access ports (default ['access']): each its own PPPoE AC with its own session-id space
+   * (RFC 2516 allows 65,534 per AC MAC and link), so one sse holds more than 65,534 sessions.
+   */
+  readonly accessPorts?: readonly string[];
   readonly carrierMac: Uint8Array;
   readonly carrierAddress: number;
   readonly carrierPrefixLength: number;
@@ -108,6 +114,8 @@ type SessionState = 'lcp' | 'lookup' | 'opening' | 'relaying' | 'closing';
 
 export interface SseSession {
   readonly ac: AcSession<SseSession>;
+  /** The access port the home is on (whose AC owns `ac`). */
+  readonly port: string;
   /** The PPP link until the call is up; then released (frames are relayed, not terminated). */
   link: PppLink | undefined;
   state: SessionState;
@@ -134,17 +142,18 @@ export interface SseSession {
 }
 
 export type SseEvent =
-  | { readonly type: 'relaying'; readonly pppoeSessionId: number; readonly mac: string; readonly user: string; readonly lns: string; readonly tunnelId: number; readonly sessionId: number; readonly peerTunnelId: number; readonly peerSessionId: number }
+  | { readonly type: 'relaying'; readonly port: string; readonly pppoeSessionId: number; readonly mac: string; readonly user: string; readonly lns: string; readonly tunnelId: number; readonly sessionId: number; readonly peerTunnelId: number; readonly peerSessionId: number }
   | { readonly type: 'no-lns'; readonly pppoeSessionId: number; readonly user: string; readonly domain: string }
   | { readonly type: 'session-ended'; readonly pppoeSessionId: number; readonly user?: string; readonly reason: string }
   | { readonly type: 'tunnel-down'; readonly tunnelId: number; readonly reason: string };
 
 export type SsePort = Transmit<SsePortName>;
 
-export type SsePortName = 'access' | 'carrier';
-export const SSE_PORTS: readonly SsePortName[] = ['access', 'carrier'];
+/** `carrier`, or one of the access ports (`access`, `access-2`...). */
+export type SsePortName = string;
 
 export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePortName, SseEvent> {
+  /** The first access port's AC (the only one in most topologies). */
   readonly ac: PppoeAc<SseSession>;
   readonly l2tp: L2tpNode<UdpEndpoint>;
   readonly carrier: Host;
@@ -154,7 +163,9 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
   private readonly linkConfig: PppLinkConfig;
   private readonly byCall = new Map<number, SseSession>();
   readonly kind = 'sse';
-  readonly ports = SSE_PORTS;
+  readonly ports: readonly SsePortName[];
+  /** The PPPoE AC of each access port, in port order. */
+  readonly acs = new Map<string, PppoeAc<SseSession>>();
   /** Sessions whose PPP link (before hand-off) has output or events to look at. */
   private readonly dirty = new Set<SseSession>();
   private readonly linkTimers = new TimerQueue<SseSession>();
@@ -164,8 +175,11 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
 
   constructor(readonly cfg: SseConfig, now: number) {
     super(1 << 20);
-    // Each session being set up holds a PPP link: a PADR flood with valid cookies stops at this many.
-    this.ac = new PppoeAc<SseSession>({ ...cfg.ac, maxPending: Math.min(cfg.ac.maxPending, cfg.maxPendingSessions ?? 16_384) });
+    // Each session being set up holds a PPP link: a PADR flood with valid cookies stops at this many (per port).
+    const access = cfg.accessPorts?.length ? cfg.accessPorts : ['access'];
+    for (const p of access) this.acs.set(p, new PppoeAc<SseSession>({ ...cfg.ac, maxPending: Math.min(cfg.ac.maxPending, cfg.maxPendingSessions ?? 16_384) }));
+    this.ports = [...access, 'carrier'];
+    this.ac = this.acs.get(access[0]!)!;
     this.linkConfig = pppLinkConfig({
       lcp: { mru: cfg.mru, authenticate: cfg.auth ?? DEFAULT_SSE_AUTH, authenticateWith: [], recordConfReqs: true, echoIntervalMs: cfg.echoIntervalMs ?? 0, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) },
       authenticator: authenticatorConfig({ name: cfg.hostName, verify: 'external' }),
@@ -208,14 +222,19 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
   }
 
   /** The relayed calls: PPPoE session ⇄ L2TP call, both sides' ids. */
-  relaying(): { pppoeSessionId: number; mac: string; user: string; lns: string; tunnelId: number; sessionId: number; peerTunnelId: number; peerSessionId: number; since: number }[] {
+  relaying(): { port: string; pppoeSessionId: number; mac: string; user: string; lns: string; tunnelId: number; sessionId: number; peerTunnelId: number; peerSessionId: number; since: number }[] {
     const out = [];
     for (const s of this.byCall.values()) {
       if (s.state !== 'relaying' || s.call === undefined) continue;
       const info = this.l2tp.sessionInfo(s.call);
-      out.push({ pppoeSessionId: s.ac.id, mac: macToString(s.ac.mac), user: s.user ?? '', lns: s.lns?.name ?? '', tunnelId: info?.tunnelId ?? 0, sessionId: info?.sessionId ?? 0, peerTunnelId: info?.peerTunnelId ?? 0, peerSessionId: info?.peerSessionId ?? 0, since: s.since ?? 0 });
+      out.push({ port: s.port, pppoeSessionId: s.ac.id, mac: macToString(s.ac.mac), user: s.user ?? '', lns: s.lns?.name ?? '', tunnelId: info?.tunnelId ?? 0, sessionId: info?.sessionId ?? 0, peerTunnelId: info?.peerTunnelId ?? 0, peerSessionId: info?.peerSessionId ?? 0, since: s.since ?? 0 });
     }
     return out;
+  }
+
+  /** `AC/ID` on the first access port, `AC/PORT/ID` on the others (ids repeat across ports). */
+  private nasPortId(s: SseSession): string {
+    return s.port === this.ports[0] ? `${this.cfg.ac.acName}/${s.ac.id}` : `${this.cfg.ac.acName}/${s.port}/${s.ac.id}`;
   }
 
   private count(k: string): void {
@@ -235,11 +254,15 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
 
   handleFrame(port: SsePortName, frame: Uint8Array, now: number): void {
     if (port === 'carrier') this.carrier.handle(0, frame, now);
-    else this.access(frame, now);
+    else {
+      const ac = this.acs.get(port);
+      if (ac) this.access(port, ac, frame, now);
+      else this.count('access.drop.no-such-port');
+    }
     this.pump(now);
   }
 
-  private access(frame: Uint8Array, now: number): void {
+  private access(port: string, acOfPort: PppoeAc<SseSession>, frame: Uint8Array, now: number): void {
     if (frame.length < ETHERNET_HEADER_LENGTH + PPPOE_HEADER_LENGTH) return this.count('access.drop.short');
     if (!macEquals(frame, 0, this.cfg.accessMac) && !isGroupMac(frame, 0)) return this.count('access.drop.other-mac');
     const type = u16(frame, 12);
@@ -247,7 +270,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     if (type === EtherType.PPPOE_DISCOVERY) {
       const problem = discoveryDestinationProblem(frame, ETHERNET_HEADER_LENGTH);
       if (problem) return this.count(`access.drop.discovery.${problem}`);
-      this.ac.handleFrame(src, frame.subarray(ETHERNET_HEADER_LENGTH), now);
+      acOfPort.handleFrame(src, frame.subarray(ETHERNET_HEADER_LENGTH), now);
       return;
     }
     if (type !== EtherType.PPPOE_SESSION) return this.count('access.drop.ethertype');
@@ -255,7 +278,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     // RFC 2516 §4/§6: VER/TYPE 0x11, CODE 0, unicast destination, LENGTH within the frame.
     const problem = sessionFrameProblem(frame, o);
     if (problem) return this.count(`access.drop.${problem}`);
-    const ac = this.ac.sessionFor(src, u16(frame, o + 2));
+    const ac = acOfPort.sessionFor(src, u16(frame, o + 2));
     if (!ac) return this.count('access.drop.unknown-session');
     const s = ac.user;
     if (!s) return this.count('access.drop.unknown-session');
@@ -290,8 +313,8 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
   }
 
   /** Ends a subscriber's session from the carrier side: CDN to the LNS, PADT to the home. */
-  disconnect(pppoeSessionId: number, now: number, reason = 'Administrative disconnect'): boolean {
-    const ac = this.ac.session(pppoeSessionId);
+  disconnect(pppoeSessionId: number, now: number, reason = 'Administrative disconnect', port = this.ports[0]!): boolean {
+    const ac = this.acs.get(port)?.session(pppoeSessionId);
     if (!ac?.user) return false;
     this.end(ac.user, reason, now, true);
     this.pump(now);
@@ -299,7 +322,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
   }
 
   handleTimeout(now: number): void {
-    this.ac.handleTimeout(now);
+    for (const ac of this.acs.values()) ac.handleTimeout(now);
     for (const s of this.linkTimers.due(now)) {
       if (s.retired) continue;
       if (s.state !== 'relaying' && now >= s.deadline) {
@@ -318,30 +341,15 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
   }
 
   nextTimeout(): number | undefined {
-    return earliest(this.l2tp.nextTimeout(), this.ac.nextTimeout(), this.carrier.nextTimeout(), this.radius?.nextTimeout(), this.linkTimers.peek(), this.connectTimers.peek());
+    let acs: number | undefined;
+    for (const ac of this.acs.values()) acs = earliest(acs, ac.nextTimeout());
+    return earliest(this.l2tp.nextTimeout(), acs, this.carrier.nextTimeout(), this.radius?.nextTimeout(), this.linkTimers.peek(), this.connectTimers.peek());
   }
 
   private pump(now: number): void {
     for (let busy = true; busy; ) {
       busy = false;
-      for (let t = this.ac.pollTransmit(); t; t = this.ac.pollTransmit()) {
-        this.tx.push({ port: 'access', frame: pppoeDiscoveryFrame(t.dst, this.cfg.accessMac, t.packet) });
-        busy = true;
-      }
-      for (let e = this.ac.pollEvent(); e; e = this.ac.pollEvent()) {
-        busy = true;
-        if (e.type === 'session-up') {
-          const link = new PppLink(this.linkConfig);
-          const s: SseSession = { ac: e.session, link, state: 'lcp', deadline: now + (this.cfg.handoffTimeoutMs ?? 60_000), frames: 0 };
-          this.states.lcp++;
-          e.session.user = s;
-          link.start(now);
-          this.dirty.add(s);
-        } else {
-          this.count('pppoe.padt-in');
-          if (e.session.user) this.end(e.session.user, 'PADT from the home', now, false);
-        }
-      }
+      for (const [port, ac] of this.acs) busy = this.pumpAc(port, ac, now) || busy;
       if (this.dirty.size) {
         const list = [...this.dirty];
         this.dirty.clear();
@@ -392,7 +400,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     const link = s.link;
     if (!link) return false;
     for (let m = link.pollTransmit(); m; m = link.pollTransmit()) {
-      this.tx.push({ port: 'access', frame: pppoeSessionFrame(s.ac.mac, this.cfg.accessMac, s.ac.id, m) });
+      this.tx.push({ port: s.port, frame: pppoeSessionFrame(s.ac.mac, this.cfg.accessMac, s.ac.id, m) });
       busy = true;
     }
     for (let e = link.pollEvent(); e; e = link.pollEvent()) {
@@ -421,7 +429,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
       // The carrier RADIUS decides; the CHAP values (or the PAP password, hidden as RFC 2865
       // §5.2 User-Password) go along so a RADIUS that wants to can check them.
       const { chap, pap } = s.link!.proxyValues();
-      const req: AccessRequestInput = { userName: user, auth: chap ? { type: 'chap', id: chap.identifier, challenge: chap.challenge, response: chap.response } : { type: 'pap', password: pap?.password ?? '' }, callingStationId: macToString(s.ac.mac), nasPortId: `${this.cfg.ac.acName}/${s.ac.id}` };
+      const req: AccessRequestInput = { userName: user, auth: chap ? { type: 'chap', id: chap.identifier, challenge: chap.challenge, response: chap.response } : { type: 'pap', password: pap?.password ?? '' }, callingStationId: macToString(s.ac.mac), nasPortId: this.nasPortId(s) };
       const problem = accessRequestProblem(req);
       if (problem) {
         this.count(`route.refused.${problem}`);
@@ -451,7 +459,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
       const answer: PppMessage = pap
         ? { protocol: PppProtocol.PAP, packet: { kind: 'auth-nak', identifier: pap.identifier, message } }
         : { protocol: PppProtocol.CHAP, packet: { kind: 'failure', identifier: s.proxy?.chap?.identifier ?? 0, message } };
-      this.tx.push({ port: 'access', frame: pppoeSessionFrame(s.ac.mac, this.cfg.accessMac, s.ac.id, answer) });
+      this.tx.push({ port: s.port, frame: pppoeSessionFrame(s.ac.mac, this.cfg.accessMac, s.ac.id, answer) });
       this.retire(s, s.failure);
       return;
     }
@@ -548,7 +556,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
         const s = this.byCall.get(e.session);
         if (!s) return;
         this.setState(s, 'relaying');
-        this.ac.established(s.ac);
+        this.acs.get(s.port)!.established(s.ac);
         this.linkTimers.remove(s);
         // From here every frame is relayed: the PPP link and the hand-off values are no longer needed.
         s.link = undefined;
@@ -558,7 +566,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
         this.connectTimers.remove(s);
         s.since = now;
         const peerTunnelId = this.l2tp.sessionInfo(e.session)?.peerTunnelId ?? 0;
-        this.events.push({ type: 'relaying', pppoeSessionId: s.ac.id, mac: macToString(s.ac.mac), user: s.user!, lns: s.lns!.name, tunnelId: e.tunnelId, sessionId: e.sessionId, peerTunnelId, peerSessionId: e.peerSessionId });
+        this.events.push({ type: 'relaying', port: s.port, pppoeSessionId: s.ac.id, mac: macToString(s.ac.mac), user: s.user!, lns: s.lns!.name, tunnelId: e.tunnelId, sessionId: e.sessionId, peerTunnelId, peerSessionId: e.peerSessionId });
         return;
       }
       case 'session-down': {
@@ -595,7 +603,31 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     const frame = l2tpToPppoe(ppp, s.ac.mac, this.cfg.accessMac, s.ac.id);
     if (!frame) return this.count('relay.drop.no-headroom');
     this.count('relay.down');
-    this.tx.push({ port: 'access', frame });
+    this.tx.push({ port: s.port, frame });
+  }
+
+  /** One access port's AC: its discovery frames out, its sessions up and down. */
+  private pumpAc(port: string, ac: PppoeAc<SseSession>, now: number): boolean {
+    let busy = false;
+    for (let t = ac.pollTransmit(); t; t = ac.pollTransmit()) {
+      this.tx.push({ port, frame: pppoeDiscoveryFrame(t.dst, this.cfg.accessMac, t.packet) });
+      busy = true;
+    }
+    for (let e = ac.pollEvent(); e; e = ac.pollEvent()) {
+      busy = true;
+      if (e.type === 'session-up') {
+        const link = new PppLink(this.linkConfig);
+        const s: SseSession = { ac: e.session, port, link, state: 'lcp', deadline: now + (this.cfg.handoffTimeoutMs ?? 60_000), frames: 0 };
+        this.states.lcp++;
+        e.session.user = s;
+        link.start(now);
+        this.dirty.add(s);
+      } else {
+        this.count('pppoe.padt-in');
+        if (e.session.user) this.end(e.session.user, 'PADT from the home', now, false);
+      }
+    }
+    return busy;
   }
 
   /** Ends a session once: CDN when a call exists (and `cdn`), PADT to the home. */
@@ -617,7 +649,8 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     s.retired = true;
     this.states[s.state]--;
     this.forget(s);
-    if (this.ac.session(s.ac.id) === s.ac) this.ac.terminate(s.ac, reason);
+    const ac = this.acs.get(s.port)!;
+    if (ac.session(s.ac.id) === s.ac) ac.terminate(s.ac, reason);
     this.events.push(s.user === undefined ? { type: 'session-ended', pppoeSessionId: s.ac.id, reason } : { type: 'session-ended', pppoeSessionId: s.ac.id, user: s.user, reason });
   }
 

@@ -104,8 +104,9 @@ export function runDemo(topology: Topology, opts: DemoOptions): DemoResult {
       const d = describeFrame(frame);
       if (d.protocol === 'ARP') return;
       const toMac = macToString(frame.subarray(0, 6));
-      let to = net.macOwner.get(toMac) ?? (name === 'access' ? topology.sse.name : 'broadcast');
-      if (name === 'access' && from !== first && to !== first) return;
+      const accessLink = topology.sse.accessPorts.includes(name);
+      let to = net.macOwner.get(toMac) ?? (accessLink ? topology.sse.name : 'broadcast');
+      if (accessLink && from !== first && to !== first) return;
       seq.push({ at: at - EPOCH, from, to, label: d.label, protocol: d.protocol });
       participants.add(from).add(to);
     });

@@ -27,9 +27,10 @@ export class NetworkApi {
       onRadiusRtt: (server, s) => this.exporter.observeRadiusRtt(server, s),
     });
     const sse = net.topology.sse.name;
+    const access = new Set(net.topology.sse.accessPorts);
     for (const [name, s] of net.segments) {
       s.observe((frame, from, at) => {
-        const to = frame.length >= 6 ? (net.macOwner.get(macToString(frame.subarray(0, 6))) ?? (name === 'access' ? sse : 'broadcast')) : 'broadcast';
+        const to = frame.length >= 6 ? (net.macOwner.get(macToString(frame.subarray(0, 6))) ?? (access.has(name) ? sse : 'broadcast')) : 'broadcast';
         this.observer.frame(name, frame, from, to, at);
       });
     }
