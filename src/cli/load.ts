@@ -62,10 +62,10 @@ class Progress {
 
   constructor(private readonly enabled: boolean, private readonly total: number) {}
 
-  draw(tr: SetupTracker, label: string): void {
+  draw(tr: SetupTracker, label: string, force = false): void {
     if (!this.enabled) return;
     const t = performance.now();
-    if (t - this.last < 100) return;
+    if (!force && t - this.last < 100) return;
     this.last = t;
     const width = 30;
     const done = tr.online + (tr.started - tr.online - tr.inSetup);
@@ -195,6 +195,7 @@ export function runLoadVirtual(base: Topology, o: LoadOptions): LoadResult {
     clock.runUntil(Math.min(deadline, clock.now() + 20));
     progress.draw(tr, 'setup');
   }
+  progress.draw(tr, 'setup', true);
   progress.end();
   tr.settle('still in setup at the deadline');
   const cpu = process.cpuUsage(cpu0);
@@ -318,6 +319,7 @@ export async function runLoadRealtime(base: Topology, o: LoadOptions): Promise<L
   const timeout = new Promise<void>((r) => setTimeout(r, o.timeoutMs ?? 120_000 + (o.rate > 0 ? (N * 1000) / o.rate : 0)).unref());
   await Promise.race([done, timeout]);
   clearInterval(tick);
+  progress.draw(tr, 'setup', true);
   progress.end();
   tr.settle('still in setup at the deadline');
   const cpu = process.cpuUsage(cpu0);
@@ -406,13 +408,13 @@ export function registerLoad(program: Command): void {
     .argument('<file>', 'topology YAML (its homes are replaced by N generated ones)')
     .requiredOption('--homes <n>', 'how many homes', count)
     .option('--rate <r>', 'new setups per second (0 = all at once)', rate, 0)
-    .option('--window <w>', 'homes in setup at once at most (0 = no limit)', count, 10_000)
+    .option('--window <w>', 'homes in setup at once at most (0 = no limit; default 10000 on the virtual clock, 256 with --realtime as pseudonet up --box homes)', count)
     .option('--out <dir>', 'output directory', 'out')
     .option('--realtime', 'the home emulator on a real interface (--access) against sse and nte processes of their own (pseudonet up)')
     .option('--access <ifname>', 'with --realtime: the interface the homes are on')
     .option('--pid <name=pid>', 'with --realtime: also account the CPU of this process (repeatable: --pid sse=123 --pid nte-a=456)', pid)
     .option('--timeout <s>', 'give up on homes still in setup after this many seconds (default 120 + homes/rate)', Number)
-    .action(async (file: string, o: { homes: number; rate: number; window: number; out: string; realtime?: boolean; access?: string; pid?: Record<string, number>; timeout?: number }) => {
+    .action(async (file: string, o: { homes: number; rate: number; window?: number; out: string; realtime?: boolean; access?: string; pid?: Record<string, number>; timeout?: number }) => {
       if (o.homes < 1) {
         console.error('--homes must be at least 1');
         process.exitCode = 2;
@@ -427,10 +429,11 @@ export function registerLoad(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      const opts: LoadOptions = { homes: o.homes, rate: o.rate, window: o.window, out: o.out, progress: process.stderr.isTTY === true, ...(o.timeout !== undefined ? { timeoutMs: o.timeout * 1000 } : {}), ...(o.access ? { access: o.access } : {}), ...(o.pid ? { pids: o.pid } : {}) };
+      const window = o.window ?? (o.realtime ? 256 : 10_000);
+      const opts: LoadOptions = { homes: o.homes, rate: o.rate, window, out: o.out, progress: process.stderr.isTTY === true, ...(o.timeout !== undefined ? { timeoutMs: o.timeout * 1000 } : {}), ...(o.access ? { access: o.access } : {}), ...(o.pid ? { pids: o.pid } : {}) };
       const { report, tracker } = o.realtime ? await runLoadRealtime(base, opts) : runLoadVirtual(base, opts);
       const files = writeLoadReport(o.out, report, tracker);
-      console.log(`${report.online}/${report.homes} online, ${report.setupsPerSecond.toFixed(0)} setups/s (crypto floor ${report.cryptoFloorSetupsPerSecond.toFixed(0)}/s), setup p99 ${report.setupMs.p99} ms; ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
+      console.log(`${report.online}/${report.homes} online, ${report.setupsPerSecond.toFixed(0)} setups/s (crypto floor ${report.cryptoFloorSetupsPerSecond.toFixed(0)}/s), setup p99 ${report.setupMs.p99} ms; ${files.map((f) => (path.relative(process.cwd(), f).startsWith('..') ? f : path.relative(process.cwd(), f))).join(', ')}`);
       process.exitCode = report.online === report.homes ? 0 : 1;
     });
 }
