@@ -428,8 +428,11 @@ export const dhcpv6: Codec<Dhcpv6Message> = {
   },
 };
 
+/** The option value whose kind is `K` (client-id and server-id share one shape). */
+export type Dhcpv6OptionOf<K extends Dhcpv6Option['kind']> = Dhcpv6Option extends infer O ? (O extends { readonly kind: infer OK } ? (K extends OK ? O : never) : never) : never;
+
 /** The first option of `kind` in a list (not searching nested ones). */
-export function findOption<K extends Dhcpv6Option['kind']>(opts: readonly Dhcpv6Option[], kind: K): Extract<Dhcpv6Option, { kind: K }> | undefined {
-  for (const o of opts) if (o.kind === kind) return o as Extract<Dhcpv6Option, { kind: K }>;
+export function findOption<K extends Dhcpv6Option['kind']>(opts: readonly Dhcpv6Option[], kind: K): Dhcpv6OptionOf<K> | undefined {
+  for (const o of opts) if (o.kind === kind) return o as Dhcpv6OptionOf<K>;
   return undefined;
 }
