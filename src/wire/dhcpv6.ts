@@ -220,33 +220,36 @@ export function duidLl(mac: Uint8Array): Duid {
 
 // ---- options ------------------------------------------------------------------------
 
+function rawOption(code: number, b: Uint8Array, s: number, e: number): Parsed<Dhcpv6Option> {
+  return ok({ kind: 'raw', code, data: b.subarray(s, e) });
+}
+
+// No closures in here: this runs once per option, and a closure per call costs more than the parse.
 function parseOption(code: number, b: Uint8Array, s: number, e: number, depth: number): Parsed<Dhcpv6Option> {
   const n = e - s;
-  const raw = (): Parsed<Dhcpv6Option> => ok({ kind: 'raw', code, data: b.subarray(s, e) });
-  const nested = (at: number): Parsed<Dhcpv6Option[]> => parseOptionList(b, at, e, depth + 1);
   switch (code) {
     case Dhcpv6OptionCode.CLIENTID:
     case Dhcpv6OptionCode.SERVERID: {
       const duid = parseDuid(b.subarray(s, e));
-      if (!duid) return raw();
+      if (!duid) return rawOption(code, b, s, e);
       return ok({ kind: code === Dhcpv6OptionCode.CLIENTID ? 'client-id' : 'server-id', duid });
     }
     case Dhcpv6OptionCode.IA_NA:
     case Dhcpv6OptionCode.IA_PD: {
-      if (n < IA.OPTIONS) return raw();
-      const opts = nested(s + IA.OPTIONS);
+      if (n < IA.OPTIONS) return rawOption(code, b, s, e);
+      const opts = parseOptionList(b, s + IA.OPTIONS, e, depth + 1);
       if (!opts.ok) return opts;
       return ok({ kind: code === Dhcpv6OptionCode.IA_NA ? 'ia-na' : 'ia-pd', iaid: u32(b, s + IA.IAID), t1: u32(b, s + IA.T1), t2: u32(b, s + IA.T2), options: opts.value });
     }
     case Dhcpv6OptionCode.IAADDR: {
-      if (n < IAADDR.OPTIONS) return raw();
-      const opts = nested(s + IAADDR.OPTIONS);
+      if (n < IAADDR.OPTIONS) return rawOption(code, b, s, e);
+      const opts = parseOptionList(b, s + IAADDR.OPTIONS, e, depth + 1);
       if (!opts.ok) return opts;
       return ok({ kind: 'ia-address', address: b.subarray(s, s + 16), preferredLifetime: u32(b, s + IAADDR.PREFERRED), validLifetime: u32(b, s + IAADDR.VALID), options: opts.value });
     }
     case Dhcpv6OptionCode.IAPREFIX: {
-      if (n < IAPREFIX.OPTIONS) return raw();
-      const opts = nested(s + IAPREFIX.OPTIONS);
+      if (n < IAPREFIX.OPTIONS) return rawOption(code, b, s, e);
+      const opts = parseOptionList(b, s + IAPREFIX.OPTIONS, e, depth + 1);
       if (!opts.ok) return opts;
       return ok({
         kind: 'ia-prefix', preferredLifetime: u32(b, s + IAPREFIX.PREFERRED), validLifetime: u32(b, s + IAPREFIX.VALID),
@@ -254,27 +257,27 @@ function parseOption(code: number, b: Uint8Array, s: number, e: number, depth: n
       });
     }
     case Dhcpv6OptionCode.ORO: {
-      if (n % 2 !== 0) return raw();
+      if (n % 2 !== 0) return rawOption(code, b, s, e);
       const codes: number[] = [];
       for (let p = s; p < e; p += 2) codes.push(u16(b, p));
       return ok({ kind: 'oro', codes });
     }
     case Dhcpv6OptionCode.PREFERENCE:
-      return n === 1 ? ok({ kind: 'preference', value: b[s]! }) : raw();
+      return n === 1 ? ok({ kind: 'preference', value: b[s]! }) : rawOption(code, b, s, e);
     case Dhcpv6OptionCode.ELAPSED_TIME:
-      return n === 2 ? ok({ kind: 'elapsed-time', value: u16(b, s) }) : raw();
+      return n === 2 ? ok({ kind: 'elapsed-time', value: u16(b, s) }) : rawOption(code, b, s, e);
     case Dhcpv6OptionCode.STATUS_CODE:
-      return n >= 2 ? ok({ kind: 'status', status: u16(b, s), message: b.subarray(s + 2, e) }) : raw();
+      return n >= 2 ? ok({ kind: 'status', status: u16(b, s), message: b.subarray(s + 2, e) }) : rawOption(code, b, s, e);
     case Dhcpv6OptionCode.RAPID_COMMIT:
-      return n === 0 ? ok({ kind: 'rapid-commit' }) : raw();
+      return n === 0 ? ok({ kind: 'rapid-commit' }) : rawOption(code, b, s, e);
     case Dhcpv6OptionCode.DNS_SERVERS: {
-      if (n % 16 !== 0) return raw();
+      if (n % 16 !== 0) return rawOption(code, b, s, e);
       const servers: Uint8Array[] = [];
       for (let p = s; p < e; p += 16) servers.push(b.subarray(p, p + 16));
       return ok({ kind: 'dns-servers', servers });
     }
     default:
-      return raw();
+      return rawOption(code, b, s, e);
   }
 }
 
