@@ -158,6 +158,11 @@ export class Ipv6cp extends ControlProtocol<Ipv6cpOption> {
     return { kind: 'interface-id', id };
   }
 
+  /** Each Configure-Request is judged afresh: the identifier Acked is that of the latest one. */
+  protected override peerReset(): void {
+    this.hisIdentifier = undefined;
+  }
+
   protected override layerAction(action: LayerAction, now: number): void {
     if (action === 'tls') this.nakedMissing = false;
     super.layerAction(action, now);

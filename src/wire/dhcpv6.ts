@@ -29,6 +29,17 @@ export const Dhcpv6MessageType = {
   INFORMATION_REQUEST: 11,
   RELAY_FORW: 12,
   RELAY_REPL: 13,
+  /** RFC 5007 / RFC 5460 (bulk leasequery): kept opaque. */
+  LEASEQUERY: 14,
+  LEASEQUERY_REPLY: 15,
+  LEASEQUERY_DONE: 16,
+  LEASEQUERY_DATA: 17,
+  /** RFC 6977: kept opaque. */
+  RECONFIGURE_REQUEST: 18,
+  RECONFIGURE_REPLY: 19,
+  /** RFC 7341 (DHCPv4 over DHCPv6): kept opaque. */
+  DHCPV4_QUERY: 20,
+  DHCPV4_RESPONSE: 21,
 } as const;
 
 /** Option codes (§21, RFC 3646, IANA "DHCPv6 Option Codes"). Unknown values are kept. */

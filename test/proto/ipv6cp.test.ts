@@ -275,6 +275,12 @@ test('RFC 5072 §4.1: a peer that leaves the option out gets one Nak appending i
   // "If the next Configure-Request does not include this option the peer MUST NOT send another Configure-Nak with this option included."
   feed(m.cp, '01210004');
   assert.deepEqual(m.out(), ['8057' + '02210004']);
+  // The identifier Acked is that of the latest request: one without the option leaves none.
+  feed(m.cp, '0122000e010a759397b329ab2448');
+  assert.equal(hex(m.cp.negotiated().peerIdentifier!), '759397b329ab2448');
+  m.out();
+  feed(m.cp, '01230004');
+  assert.equal(m.cp.negotiated().peerIdentifier, undefined);
   // Without requirePeerIdentifier an empty request is simply Acked.
   const n = machine('0000000000000001');
   n.out();
