@@ -22,6 +22,14 @@ const ETH = 14;
 /** RFC 862 echo on port 7 unless configured otherwise (shared: it is never modified). */
 const DEFAULT_ECHO_PORTS: ReadonlySet<number> = new Set([7]);
 
+/**
+ * The ARP queue of an infrastructure link (the sse's and the LNS's carrier and RADIUS sides):
+ * a handful of next hops and bursts of thousands of sessions (a mass dial is one RADIUS
+ * request per home toward one server), so packets may wait by the thousand while the first
+ * resolution runs — bounded still, and counted beyond (`drops.arpQueueFull`).
+ */
+export const INFRA_ARP = { queuePerHop: 4096, queueGlobal: 16_384 } as const;
+
 export interface HostConfig {
   readonly name: string;
   /** Default 'ethernet'. */

@@ -25,7 +25,7 @@ import { u16, textBytes, bytesText, ipv4ToString } from '../wire/bytes.js';
 import { Router } from './router.js';
 import { earliest } from '../proto/timers.js';
 import { BoxOutput, type Box, type Transmit, type View } from './box.js';
-import { Host } from './host.js';
+import { Host, INFRA_ARP } from './host.js';
 import { TimerQueue } from '../proto/timer-queue.js';
 import { proxyValuesFrom } from './proxy.js';
 import type { UdpEndpoint } from './sse.js';
@@ -152,9 +152,9 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
       },
       ...cfg.l2tp,
     });
-    this.carrier = new Host({ name: `${cfg.name}-carrier`, mac: cfg.carrierMac, address: cfg.carrierAddress, prefixLength: cfg.carrierPrefixLength }, now);
+    this.carrier = new Host({ name: `${cfg.name}-carrier`, mac: cfg.carrierMac, address: cfg.carrierAddress, prefixLength: cfg.carrierPrefixLength, arp: INFRA_ARP }, now);
     this.carrier.listenUdp(L2TP_PORT);
-    this.mgmt = new Host({ name: `${cfg.name}-radius`, mac: cfg.radiusMac, address: cfg.radiusAddress, prefixLength: cfg.radiusPrefixLength }, now);
+    this.mgmt = new Host({ name: `${cfg.name}-radius`, mac: cfg.radiusMac, address: cfg.radiusAddress, prefixLength: cfg.radiusPrefixLength, arp: INFRA_ARP }, now);
     for (let i = 0; i < (cfg.radius.maxSockets ?? 4); i++) this.mgmt.listenUdp(RADIUS_SOURCE_PORT + i);
     this.mgmt.listenUdp(DAE_PORT);
     this.router = new Router();

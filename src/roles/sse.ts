@@ -22,7 +22,7 @@ import type { FsmConfig } from '../proto/ppp-fsm.js';
 import type { AuthProtocol } from '../proto/lcp.js';
 import { L2tpNode, encodeTransmit, type L2tpConfig } from '../proto/l2tp.js';
 import { AVP_MAX_VALUE_LENGTH, CdnResult, L2TP_PORT } from '../wire/l2tp.js';
-import { Host } from './host.js';
+import { Host, INFRA_ARP } from './host.js';
 import { u16, textBytes, bytesText, macToString } from '../wire/bytes.js';
 import { EtherType, ETHERNET_HEADER_LENGTH, macEquals, isGroupMac } from '../wire/ethernet.js';
 import { PPPOE_HEADER_LENGTH, discoveryDestinationProblem, sessionFrameProblem } from '../wire/pppoe.js';
@@ -194,7 +194,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
       idleTunnelTimeout: 10_000,
       ...cfg.l2tp,
     });
-    this.carrier = new Host({ name: `${cfg.name}-carrier`, mac: cfg.carrierMac, address: cfg.carrierAddress, prefixLength: cfg.carrierPrefixLength }, now);
+    this.carrier = new Host({ name: `${cfg.name}-carrier`, mac: cfg.carrierMac, address: cfg.carrierAddress, prefixLength: cfg.carrierPrefixLength, arp: INFRA_ARP }, now);
     this.carrier.listenUdp(L2TP_PORT);
     if (cfg.carrierRadius) {
       this.radius = new RadiusClient(cfg.carrierRadius);
