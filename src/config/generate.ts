@@ -2,7 +2,7 @@
  * Load topologies: the default network with N homes spread over the ISPs, each ISP with a
  * pool large enough (a /14 per ISP out of 10.0.0.0/8) and one RADIUS user per home.
  */
-import type { Topology } from './topology.js';
+import { REDIAL_DEFAULTS, type Topology } from './topology.js';
 
 export function withHomes(base: Topology, n: number, password = 'load-secret'): Topology {
   const isps = base.isps.map((isp, i) => ({
@@ -16,7 +16,7 @@ export function withHomes(base: Topology, n: number, password = 'load-secret'): 
     const isp = isps[k % isps.length]!;
     const user = `user${k + 1}@${isp.domain}`;
     isp.users.push({ name: user, password });
-    homes.push({ name: `h${k + 1}`, user, password, auth: 'chap' });
+    homes.push({ name: `h${k + 1}`, user, password, auth: 'chap', redial: { ...REDIAL_DEFAULTS } });
   }
   return { ...base, isps, homes };
 }

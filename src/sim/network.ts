@@ -18,7 +18,7 @@ import { VirtualClock } from './clock.js';
 import { Segment } from './link.js';
 import { PcapngWriter, LinkType } from '../wire/pcap.js';
 import { macToString } from '../wire/bytes.js';
-import type { Topology, Isp } from '../config/topology.js';
+import type { Topology, Isp, Redial } from '../config/topology.js';
 import { Driver, type Box, type Clock } from '../roles/box.js';
 import type { Home, HomeEvent } from '../roles/home.js';
 import type { Sse, SseEvent } from '../roles/sse.js';
@@ -107,7 +107,7 @@ export class Network {
     });
   }
 
-  private newHome(name: string, h: { user: string; password: string; auth: 'chap' | 'pap' }, index: number): Home {
+  private newHome(name: string, h: { user: string; password: string; auth: 'chap' | 'pap'; redial?: Redial }, index: number): Home {
     const home = assembleHome(this.topology, { name, ...h }, homeMac(index), { homeEchoIntervalMs: this.options.homeEchoIntervalMs ?? 30_000, homeCounters: this.homeCounters, pppoe: this.pppoe });
     this.homes.push(home);
     return home;
