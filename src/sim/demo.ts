@@ -50,7 +50,9 @@ export interface DemoOptions {
 
 const EPOCH = Date.UTC(2026, 0, 1);
 
-export function runDemo(topology: Topology, opts: DemoOptions): DemoResult {
+export function runDemo(topo: Topology, opts: DemoOptions): DemoResult {
+  // The demo shows each teardown direction once and checks nothing is left: its homes stay down (no redial).
+  const topology: Topology = { ...topo, homes: topo.homes.map((h) => ({ ...h, redial: false })) };
   const log = opts.log ?? ((l: string) => console.log(l));
   const clock = new VirtualClock(EPOCH);
   const net = new Network(topology, { clock, capture: true });
