@@ -156,7 +156,9 @@ export class Segment {
     const copies = imp.duplicate && this.random() < imp.duplicate ? 2 : 1;
     if (copies === 2) this.counters.duplicated++;
     for (let c = 0; c < copies; c++) {
-      let f = frame;
+      // A duplicate is a copy (smoltcp's FaultInjector): a receiver owns a unicast frame and may
+      // rewrite it in place, which must not change what the second delivery carries.
+      let f = c === 0 ? frame : new Uint8Array(frame);
       if (imp.corrupt && this.random() < imp.corrupt && f.length) {
         f = new Uint8Array(frame);
         f[Math.floor(this.random() * f.length)]! ^= 1 << Math.floor(this.random() * 8);
