@@ -13,8 +13,11 @@ import { PppLink, pppLinkConfig, type PppLinkConfig } from '../proto/ppp-link.js
 import { authenticatorConfig } from '../proto/ppp-auth.js';
 import type { Counters } from '../proto/ppp-common.js';
 import type { FsmConfig } from '../proto/ppp-fsm.js';
-import { L2tpNode, encodeTransmit, type L2tpConfig } from '../proto/l2tp.js';
-import { CdnResult, L2TP_PORT } from '../wire/l2tp.js';
+import { L2tpNode, encodeTransmit, type L2tpConfig, type Q931Cause } from '../proto/l2tp.js';
+import { CdnResult, L2TP_PORT, Q931_NORMAL_CLEARING, Q931_DISCONNECT } from '../wire/l2tp.js';
+
+/** The home hung up (PADT): Q.931 cause 16 "normal call clearing" in a DISCONNECT, as an ISDN LAC reports a user who cleared. */
+const USER_CLEARED: Q931Cause = { cause: Q931_NORMAL_CLEARING, msg: Q931_DISCONNECT, advisory: 'PADT from the home' };
 import { Host } from './host.js';
 import { u16, textBytes, bytesText, macToString } from '../wire/bytes.js';
 import { EtherType, emitEthernetHeader, ETHERNET_HEADER_LENGTH, macEquals, isGroupMac } from '../wire/ethernet.js';
@@ -279,7 +282,7 @@ export class Sse implements Box<SsePortName, SseEvent> {
           this.dirty.add(s);
         } else {
           this.count('pppoe.padt-in');
-          if (e.session.user) this.end(e.session.user, 'PADT from the home', now, false);
+          if (e.session.user) this.end(e.session.user, 'PADT from the home', now, false, USER_CLEARED);
         }
       }
       if (this.dirty.size) {
@@ -470,14 +473,18 @@ export class Sse implements Box<SsePortName, SseEvent> {
     this.tx.push({ port: 'access', frame });
   }
 
-  /** Ends a session once: CDN when a call exists (and `cdn`), PADT to the home. */
-  private end(s: SseSession, reason: string, now: number, cdn: boolean): void {
+  /**
+   * Ends a session once: CDN when a call exists, PADT to the home. The CDN says why, so the
+   * LNS can account it (RFC 2866 §5.10): Result 3 (administrative, `cdn`) for our own
+   * disconnect, Result 1 with a Q.931 cause when the home cleared the call (`cause`), else Result 1.
+   */
+  private end(s: SseSession, reason: string, now: number, cdn: boolean, cause?: Q931Cause): void {
     if (s.radiusToken !== undefined) this.byToken.delete(s.radiusToken);
     if (s.call !== undefined) {
       const call = s.call;
       s.call = undefined;
       this.byCall.delete(call);
-      this.l2tp.closeSession(call, now, { result: cdn ? CdnResult.ADMINISTRATIVE : CdnResult.LOST_CARRIER, message: reason });
+      this.l2tp.closeSession(call, now, { result: cdn ? CdnResult.ADMINISTRATIVE : CdnResult.LOST_CARRIER, message: reason }, cause);
     }
     s.link?.lowerDown(now, reason);
     this.retire(s, reason);
