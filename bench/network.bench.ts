@@ -33,7 +33,6 @@ function bringUp(n: number): { net: Network; clock: VirtualClock; setupsPerSecon
   clock.runUntilTrue(() => online === n, clock.now() + 600_000);
   const dt = (performance.now() - t0) / 1000;
   if (online !== n) throw new Error(`${online}/${n} online`);
-  net.events.length = 0; // the event log is the bench's, not the network's state
   const after = heap();
   return { net, clock, setupsPerSecond: n / dt, bytesPerSession: (after - before) / n };
 }

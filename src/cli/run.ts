@@ -1,13 +1,16 @@
 /**
  * `pseudonet run FILE`: brings a topology up, keeps it running for a while with every home
- * pinging the server every 10 s, then takes it down and writes the captures, accounting,
- * metrics and a summary. On the virtual clock by default; `--realtime` runs the same
- * network on the wall clock (still in one process, on in-memory links).
+ * pinging the server every 10 s, then takes it down. Events, accounting and one capture per
+ * link stream into the output directory as they happen (nothing grows in memory with the
+ * run's length); metrics and a summary are written at the end. On the virtual clock by
+ * default; `--realtime` runs the same network on the wall clock (still in one process, on
+ * in-memory links).
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { Network } from '../sim/network.js';
+import { openRunFiles } from '../sim/stream.js';
 import { VirtualClock } from '../sim/clock.js';
 import { WallClock } from '../io/wall-clock.js';
 import { relayOverUdp } from '../io/radius-relay-udp.js';
@@ -23,6 +26,8 @@ export interface RunOptions {
   readonly logger?: Logger;
   readonly log?: (line: string) => void;
   readonly pingIntervalMs?: number;
+  /** Write a pcapng per link (default true). */
+  readonly capture?: boolean;
 }
 
 /** "90", "90s", "5m", "1h", "250ms" → milliseconds. */
@@ -37,7 +42,8 @@ export async function runTopology(topology: Topology, o: RunOptions): Promise<{ 
   const log = o.log ?? ((l: string) => console.log(l));
   const virtual = o.realtime ? undefined : new VirtualClock(Date.UTC(2026, 0, 1));
   const clock = virtual ?? new WallClock();
-  const net = new Network(topology, { clock, capture: true, ...(virtual ? {} : { relay: relayOverUdp }) });
+  const files = openRunFiles(o.out, { capture: o.capture ?? true });
+  const net = new Network(topology, { clock, sinks: files.sinks, ...(virtual ? {} : { relay: relayOverUdp }) });
   if (o.logger) logNetwork(net, o.logger);
   const wait = async (ms: number): Promise<void> => {
     if (virtual) virtual.runUntil(virtual.now() + ms);
@@ -71,7 +77,7 @@ export async function runTopology(topology: Topology, o: RunOptions): Promise<{ 
   await wait(3000);
   net.close();
   if (clock instanceof WallClock) clock.cancelAll();
-  net.writeFiles(o.out);
+  files.close();
   writeFileSync(path.join(o.out, 'metrics.prom'), await networkRegistry(net).metrics());
   const ok = online === net.homes.length && answered === sent;
   writeFileSync(path.join(o.out, 'summary.json'), JSON.stringify({ online, homes: net.homes.length, pingsSent: sent, pingsAnswered: answered, ok }, null, 2) + '\n');

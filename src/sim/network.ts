@@ -11,10 +11,12 @@
  * LNS), `radius-<isp>` (an LNS and its RADIUS server), `core` (every LNS and the router),
  * `server`. A real RADIUS server in place of an embedded one is a relay box whose datagrams
  * the caller carries (`relay` option; src/io/radius-relay-udp.ts does it over UDP).
+ * Nothing the network produces over time is kept: events, accounting records and frames go
+ * to the caller's sinks as they happen (src/sim/stream.ts writes them to files); `events`
+ * and `accounting` hold only the last `keep` of each, for tests.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { VirtualClock } from './clock.js';
+import { Recent, type NetworkSinks } from './stream.js';
 import { Segment } from './link.js';
 import { PcapngWriter, LinkType } from '../wire/pcap.js';
 import { macToString } from '../wire/bytes.js';
@@ -41,8 +43,12 @@ import { encode } from '../wire/result.js';
 
 export interface NetworkOptions {
   readonly clock?: Clock;
-  /** Record every link into a pcapng writer per link. */
+  /** Record every link into an in-memory pcapng writer per link (`captures`; for short runs and tests). */
   readonly capture?: boolean;
+  /** Where events, accounting records and captured frames go as they happen. */
+  readonly sinks?: NetworkSinks<NetEvent>;
+  /** How many of the latest events and accounting records `events` / `accounting` keep (default 0). */
+  readonly keep?: number;
   /** Home-side PPP timers (ms); defaults are pppd's. */
   readonly homeEchoIntervalMs?: number;
   /** How relay boxes reach a real RADIUS server (needed when the topology names one). */
@@ -74,9 +80,10 @@ export class Network {
   readonly isps: IspBoxes[] = [];
   readonly router: Router;
   readonly server: Host;
-  readonly events: NetEvent[] = [];
-  /** Every accounting record the embedded RADIUS servers logged, in order (a real server keeps its own). */
-  readonly accounting: AccountingLine[] = [];
+  /** The last `keep` events (a bounded ring; the full stream goes to `sinks.events`). */
+  readonly events: Recent<NetEvent>;
+  /** The last `keep` accounting records the embedded RADIUS servers logged (a real server keeps its own). */
+  readonly accounting: Recent<AccountingLine>;
   /** Box name by MAC (for diagrams). */
   readonly macOwner = new Map<string, string>();
   /** Every box by name, with its driver. */
@@ -91,6 +98,8 @@ export class Network {
   ) {
     const t = topology;
     this.clock = options.clock ?? new VirtualClock(Date.UTC(2026, 0, 1));
+    this.events = new Recent(options.keep ?? 0);
+    this.accounting = new Recent(options.keep ?? 0);
     const now = this.clock.now();
     const boxes = new Map<string, AnyBox>();
     for (const site of sites(t)) {
@@ -141,7 +150,9 @@ export class Network {
       const t = this.topology;
       s = new Segment(name, this.clock, { ...(t.links[name] ?? {}), seed: t.seed * 1000 + this.segments.size });
       this.segments.set(name, s);
-      if (this.options.capture) {
+      const sink = this.options.sinks?.capture?.(name);
+      if (sink) s.tap(sink.writer, sink.interfaceId);
+      else if (this.options.capture) {
         const w = new PcapngWriter();
         s.tap(w, w.addInterface(LinkType.ETHERNET, name));
         this.captures.set(name, w);
@@ -154,20 +165,6 @@ export class Network {
     if (box.kind === 'radius-relay') return this.relays.get(box.name)?.send(event as RelayDatagram);
     if (box.kind === 'router') return;
     this.emit({ box: box.name, at, kind: box.kind, event } as NetEvent);
-  }
-
-  /** Writes one `LINK.pcapng` per link and `accounting.jsonl` into `dir`; returns the paths. */
-  writeFiles(dir: string): string[] {
-    mkdirSync(dir, { recursive: true });
-    const files: string[] = [];
-    const write = (name: string, data: string | Uint8Array): void => {
-      const p = path.join(dir, name);
-      writeFileSync(p, data);
-      files.push(p);
-    };
-    for (const [name, w] of this.captures) write(`${name}.pcapng`, w.bytes());
-    write('accounting.jsonl', this.accounting.map((a) => JSON.stringify(a) + '\n').join(''));
-    return files;
   }
 
   /** Stops every driver and the relays' carriers. */
@@ -202,8 +199,13 @@ export class Network {
   }
 
   private emit(e: NetEvent): void {
-    if (e.kind === 'radius' && e.event.type === 'accounting') this.accounting.push(e.event.line);
+    const sinks = this.options.sinks;
+    if (e.kind === 'radius' && e.event.type === 'accounting') {
+      this.accounting.push(e.event.line);
+      sinks?.accounting?.(e.event.line);
+    }
     this.events.push(e);
+    sinks?.events?.(e);
     for (const l of this.listeners) l(e);
   }
 }
