@@ -109,6 +109,18 @@ export class Recent<T> implements Iterable<T> {
     return this.toArray().filter(f);
   }
 
+  find(f: (x: T) => boolean): T | undefined {
+    return this.toArray().find(f);
+  }
+
+  some(f: (x: T) => boolean): boolean {
+    return this.toArray().some(f);
+  }
+
+  map<U>(f: (x: T) => U): U[] {
+    return this.toArray().map(f);
+  }
+
   clear(): void {
     this.items.length = 0;
     this.head = 0;
