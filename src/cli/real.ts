@@ -8,7 +8,9 @@
  * `pseudonet show WHAT --box NAME` and `pseudonet ping ADDR --box NAME` ask a running box.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { unlinkSync } from 'node:fs';
+import { mkdirSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { loadTopology } from '../config/topology.js';
 import { BoxProcess, type RunningBox } from '../io/box.js';
 import { HomesBox, HOMES_BOX } from '../io/homes.js';
@@ -29,6 +31,7 @@ export function registerReal(program: Command): void {
     .requiredOption('--box <name>', `which box: the sse, an LNS (nte), the router, the server, a home, or "${HOMES_BOX}" (the home emulator: every home in this process)`)
     .option('--control <path>', 'control socket (default: $TMPDIR/pseudonet-<box>.sock)')
     .option('--no-start', 'a home waits instead of dialling at once')
+    .option('--state-dir <dir>', 'an LNS keeps its write-ahead accounting spool here, accounting.spool (default: $TMPDIR/pseudonet-<box>.state); a restart sends what a killed process left')
     .option('--quiet', 'no event lines on stdout (the emulator still prints its setup-done line)')
     .option('--homes <n>', 'replace the topology\'s homes and users with N generated ones (user<k>@<domain>, as the in-process load does); give the same N to the emulator and the LNS boxes', int)
     .option('--access <ifname>', `${HOMES_BOX}: the interface every home is on (default: the homes' common interfaces.access)`)
@@ -37,7 +40,7 @@ export function registerReal(program: Command): void {
     .option('--window <n>', `${HOMES_BOX}: homes in setup at once (0 = no limit)`, int, 256)
     .option('--rate <n>', `${HOMES_BOX}: new setups per second (0 = no limit)`, int, 0)
     .option('--echo-interval <s>', `${HOMES_BOX}: each home's LCP echo interval in seconds (0 = off)`, Number, 30)
-    .action(async (file: string, o: { box: string; control?: string; start: boolean; quiet?: boolean; homes?: number; access?: string; from?: number; count?: number; window: number; rate: number; echoInterval: number }) => {
+    .action(async (file: string, o: { box: string; control?: string; stateDir?: string; start: boolean; quiet?: boolean; homes?: number; access?: string; from?: number; count?: number; window: number; rate: number; echoInterval: number }) => {
       const out = (v: unknown): void => void process.stdout.write(toJson(v) + '\n');
       let box: RunningBox;
       try {
@@ -62,7 +65,14 @@ export function registerReal(program: Command): void {
               else onEvent?.(e);
             },
           });
-        } else box = new BoxProcess(topology, o.box, { autoStart: o.start, ...(onEvent ? { onEvent } : {}) });
+        } else {
+          const stateDir = o.stateDir ?? path.join(tmpdir(), `pseudonet-${o.box}.state`);
+          const spool = (): string => {
+            mkdirSync(stateDir, { recursive: true });
+            return path.join(stateDir, 'accounting.spool');
+          };
+          box = new BoxProcess(topology, o.box, { autoStart: o.start, accountingSpool: spool, ...(onEvent ? { onEvent } : {}) });
+        }
       } catch (e) {
         console.error(`pseudonet up: ${(e as Error).message}`);
         process.exitCode = 2;

@@ -11,6 +11,8 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { Network } from '../sim/network.js';
 import { openRunFiles } from '../sim/stream.js';
+import { FileSpool } from '../io/radius-spool.js';
+import { mkdirSync } from 'node:fs';
 import { VirtualClock } from '../sim/clock.js';
 import { WallClock } from '../io/wall-clock.js';
 import { relayOverUdp } from '../io/radius-relay-udp.js';
@@ -28,6 +30,8 @@ export interface RunOptions {
   readonly pingIntervalMs?: number;
   /** Write a pcapng per link (default true). */
   readonly capture?: boolean;
+  /** Where each LNS keeps its write-ahead accounting spool, `NAME.acct-spool` (default: `out`). */
+  readonly spoolDir?: string;
 }
 
 /** "90", "90s", "5m", "1h", "250ms" → milliseconds. */
@@ -43,7 +47,16 @@ export async function runTopology(topology: Topology, o: RunOptions): Promise<{ 
   const virtual = o.realtime ? undefined : new VirtualClock(Date.UTC(2026, 0, 1));
   const clock = virtual ?? new WallClock();
   const files = openRunFiles(o.out, { capture: o.capture ?? true });
-  const net = new Network(topology, { clock, sinks: files.sinks, ...(virtual ? {} : { relay: relayOverUdp }) });
+  // Every LNS writes its accounting ahead to a file; on the virtual clock durability is moot (no fsync, commits by size and per event).
+  const spoolDir = o.spoolDir ?? o.out;
+  mkdirSync(spoolDir, { recursive: true });
+  const spools: FileSpool[] = [];
+  const accountingSpool = (nte: string): FileSpool => {
+    const s = new FileSpool(path.join(spoolDir, `${nte}.acct-spool`), virtual ? { fsync: false, commitPerTurn: false } : {});
+    spools.push(s);
+    return s;
+  };
+  const net = new Network(topology, { clock, sinks: files.sinks, accountingSpool, ...(virtual ? {} : { relay: relayOverUdp }) });
   if (o.logger) logNetwork(net, o.logger);
   const wait = async (ms: number): Promise<void> => {
     if (virtual) virtual.runUntil(virtual.now() + ms);
@@ -78,6 +91,7 @@ export async function runTopology(topology: Topology, o: RunOptions): Promise<{ 
   net.close();
   if (clock instanceof WallClock) clock.cancelAll();
   files.close();
+  for (const s of spools) s.close();
   writeFileSync(path.join(o.out, 'metrics.prom'), await networkRegistry(net).metrics());
   const ok = online === net.homes.length && answered === sent;
   writeFileSync(path.join(o.out, 'summary.json'), JSON.stringify({ online, homes: net.homes.length, pingsSent: sent, pingsAnswered: answered, ok }, null, 2) + '\n');

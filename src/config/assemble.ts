@@ -18,6 +18,7 @@ import { ServerBox } from '../roles/server.js';
 import { RadiusBox } from '../roles/radius-box.js';
 import { RadiusRelay } from '../roles/radius-relay.js';
 import type { Counters } from '../proto/ppp-common.js';
+import type { AccountingJournal, AccountingSpool } from '../proto/radius-client.js';
 import { LINK_PREFIX, addPoolRoutes, carrierRadiusConfig, ispPlan, ispRadiusConfig, nteConfig, sseConfig } from './derive.js';
 import { REDIAL_DEFAULTS, type Redial, type Topology } from './topology.js';
 
@@ -99,6 +100,8 @@ export interface AssembleOptions {
   /** Counters shared by many homes (the load generator, the home emulator). */
   readonly homeCounters?: Counters;
   readonly pppoe?: PppoeClientConfig;
+  /** An LNS's write-ahead accounting spool (src/io/radius-spool.ts `FileSpool`): its journal and its overflow. */
+  readonly accountingSpool?: (box: string) => (AccountingJournal & AccountingSpool) | undefined;
 }
 
 /** Builds box `name` of topology `t`. */
@@ -125,7 +128,9 @@ export function build(t: Topology, site: Site, o: AssembleOptions): AnyBox {
       const isp = t.isps[i]!;
       const external = typeof isp.radius === 'string' ? undefined : isp.radius;
       const radius = external && o.externalRadius === 'direct' ? { address: external.address, authPort: external.authPort, acctPort: external.acctPort } : { address: ipv4ToString(ispPlan(t, i).radiusServer) };
-      return new Nte(nteConfig(t, i, { carrier: mac('carrier'), radius: mac('radius'), core: mac('core') }, radius), now);
+      const cfg = nteConfig(t, i, { carrier: mac('carrier'), radius: mac('radius'), core: mac('core') }, radius);
+      const spool = o.accountingSpool?.(site.name);
+      return new Nte(spool ? { ...cfg, radius: { ...cfg.radius, spool, journal: spool } } : cfg, now);
     }
     case 'radius':
     case 'radius-relay': {

@@ -14,6 +14,7 @@ import type { Topology } from '../config/topology.js';
 import { macToString } from '../wire/bytes.js';
 import { WallClock } from './wall-clock.js';
 import { AfPacket } from './afpacket.js';
+import { FileSpool } from './radius-spool.js';
 
 /** An Ethernet port the box sends on (an AF_PACKET attachment, or an in-memory link in tests). */
 export interface EtherPort {
@@ -43,6 +44,12 @@ export interface BoxOptions {
   readonly onEvent?: (e: BoxEvent) => void;
   /** A home starts PPPoE discovery at once (default true). */
   readonly autoStart?: boolean;
+  /**
+   * An nte writes its accounting ahead to this file (src/io/radius-spool.ts): a record is
+   * committed before the event that reports it leaves the process, and leaves the file when
+   * the server acknowledged it; a restart sends what a killed process left. Asked only for an nte.
+   */
+  readonly accountingSpool?: () => string;
 }
 
 /**
@@ -76,6 +83,8 @@ export class BoxProcess implements RunningBox {
   private readonly pings = new Map<number, (rtt: number | undefined) => void>();
   private pingSeq = 0;
   private readonly opts: BoxOptions;
+  /** The nte's write-ahead accounting spool. */
+  readonly spool: FileSpool | undefined;
 
   constructor(readonly topology: Topology, name: string, opts: BoxOptions = {}) {
     const t = topology;
@@ -101,7 +110,9 @@ export class BoxProcess implements RunningBox {
       for (const p of this.ports.values()) p.close();
       throw e;
     }
-    this.box = build(t, site, { now: clock.now(), mac: (port) => this.ports.get(port)?.mac, externalRadius: 'direct' });
+    this.spool = site.kind === 'nte' && opts.accountingSpool ? new FileSpool(opts.accountingSpool()) : undefined;
+    const spool = this.spool;
+    this.box = build(t, site, { now: clock.now(), mac: (port) => this.ports.get(port)?.mac, externalRadius: 'direct', ...(spool ? { accountingSpool: () => spool } : {}) });
     driver = this.driver = this.drive(this.box);
     for (const [port, p] of this.ports) driver.attach(port, p);
     if (embeddedRadius) {
@@ -136,6 +147,8 @@ export class BoxProcess implements RunningBox {
   }
 
   private emit(kind: string, event: unknown): void {
+    // Write-ahead: the accounting behind what this event reports is on disk before it leaves.
+    this.spool?.commit();
     const e: BoxEvent = { box: this.name, at: this.clock.now(), kind, event };
     this.events.push(e);
     if (this.events.length > 1000) this.events.splice(0, this.events.length - 1000);
@@ -228,6 +241,7 @@ export class BoxProcess implements RunningBox {
 
   close(): void {
     for (const d of this.drivers) d.stop();
+    this.spool?.close();
     for (const p of this.ports.values()) p.close();
     if (this.clock instanceof WallClock) this.clock.cancelAll();
   }

@@ -373,7 +373,11 @@ export class RadiusClient {
       if (r.seq >= this.acctSeq) this.acctSeq = r.seq + 1;
     }
     this.counters.acctReplayed = left.length;
+    this.replayDue = left.length > 0;
   }
+
+  /** Records were left by an earlier process: the first timeout (at once) starts sending them. */
+  private replayDue = false;
 
   private readonly journal: AccountingJournal | undefined;
 
@@ -480,6 +484,7 @@ export class RadiusClient {
   }
 
   handleTimeout(now: number): void {
+    this.replayDue = false;
     for (const txn of this.deadlines.due(now)) if (!txn.done) this.onTimeout(txn, now);
     this.startWaiting(now);
     this.pumpAccounting(now);
@@ -494,6 +499,7 @@ export class RadiusClient {
   }
 
   nextTimeout(): number | undefined {
+    if (this.replayDue) return 0;
     let t = this.deadlines.peek();
     if (this.acctHoldUntil > 0 && (this.acctMem.length > 0 || this.spool.length > 0)) t = t === undefined ? this.acctHoldUntil : Math.min(t, this.acctHoldUntil);
     return t;

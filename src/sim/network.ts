@@ -34,6 +34,7 @@ import type { RadiusBox, RadiusBoxEvent } from '../roles/radius-box.js';
 import type { RadiusRelay, RelayCarrier, RelayDatagram, RelayLink } from '../roles/radius-relay.js';
 import { pppoeClientConfig } from '../proto/pppoe-client.js';
 import type { Counters } from '../proto/ppp-common.js';
+import type { AccountingJournal, AccountingSpool } from '../proto/radius-client.js';
 import { ispPlan, type IspPlan } from '../config/derive.js';
 import { assembleHome, build, homeMac, sites, type AnyBox, type Site } from '../config/assemble.js';
 import { radiusPacket, textAttr, ipv4Attr, RadiusCode, A } from '../wire/radius.js';
@@ -49,11 +50,20 @@ export interface NetworkOptions {
   readonly sinks?: NetworkSinks<NetEvent>;
   /** How many of the latest events and accounting records `events` / `accounting` keep (default 0). */
   readonly keep?: number;
+  /**
+   * An LNS's write-ahead accounting spool (a file: src/io/radius-spool.ts, opened by the
+   * caller). It is committed before any event leaves the network, so what an event reports
+   * is on disk.
+   */
+  readonly accountingSpool?: (nte: string) => NetworkSpool | undefined;
   /** Home-side PPP timers (ms); defaults are pppd's. */
   readonly homeEchoIntervalMs?: number;
   /** How relay boxes reach a real RADIUS server (needed when the topology names one). */
   readonly relay?: RelayCarrier;
 }
+
+/** A write-ahead accounting spool as the network uses it. */
+export type NetworkSpool = AccountingJournal & AccountingSpool & { commit(): void };
 
 export type NetEvent =
   | { readonly box: string; readonly at: number; readonly kind: 'home'; readonly event: HomeEvent }
@@ -91,6 +101,7 @@ export class Network {
   private readonly listeners: ((e: NetEvent) => void)[] = [];
   private readonly relays = new Map<string, RelayLink>();
   private readonly pppoe = pppoeClientConfig({});
+  private readonly spools: NetworkSpool[] = [];
 
   constructor(
     readonly topology: Topology,
@@ -103,7 +114,7 @@ export class Network {
     const now = this.clock.now();
     const boxes = new Map<string, AnyBox>();
     for (const site of sites(t)) {
-      const box = site.kind === 'home' ? this.newHome(site.name, t.homes[site.home! - 1]!, site.home!) : build(t, site, { now });
+      const box = site.kind === 'home' ? this.newHome(site.name, t.homes[site.home! - 1]!, site.home!) : build(t, site, { now, accountingSpool: (n) => this.spool(n) });
       boxes.set(site.name, box);
       this.place(site, box);
     }
@@ -114,6 +125,12 @@ export class Network {
       const rb = boxes.get(`${isp.name}-radius`);
       this.isps.push({ isp, nte: boxes.get(isp.lns.name) as Nte, radiusBox: rb?.kind === 'radius' ? (rb as RadiusBox) : undefined, addresses: ispPlan(t, i) });
     });
+  }
+
+  private spool(nte: string): NetworkSpool | undefined {
+    const s = this.options.accountingSpool?.(nte);
+    if (s) this.spools.push(s);
+    return s;
   }
 
   private newHome(name: string, h: { user: string; password: string; auth: 'chap' | 'pap'; redial?: Redial }, index: number): Home {
@@ -199,6 +216,8 @@ export class Network {
   }
 
   private emit(e: NetEvent): void {
+    // Write-ahead: the accounting behind what this event reports reaches the disk first.
+    for (const s of this.spools) s.commit();
     const sinks = this.options.sinks;
     if (e.kind === 'radius' && e.event.type === 'accounting') {
       this.accounting.push(e.event.line);
