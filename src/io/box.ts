@@ -66,6 +66,9 @@ export interface RunningBox {
   close(): void;
 }
 
+/** How long an sse or nte keeps answering its peers after its own shutdown is done (ms). */
+export const LINGER_MS = 1500;
+
 export class BoxProcess implements RunningBox {
   readonly name: string;
   readonly kind: BoxKind;
@@ -207,9 +210,9 @@ export class BoxProcess implements RunningBox {
    */
   async shutdown(timeoutMs = 5000): Promise<{ clean: boolean }> {
     const deadline = this.clock.now() + timeoutMs;
-    const until = async (done: () => boolean): Promise<boolean> => {
+    const until = async (done: () => boolean, by = deadline): Promise<boolean> => {
       while (!done()) {
-        if (this.clock.now() >= deadline) return false;
+        if (this.clock.now() >= by) return false;
         await new Promise((r) => setTimeout(r, 20));
       }
       return true;
@@ -222,16 +225,25 @@ export class BoxProcess implements RunningBox {
       if (!clean) this.act((n) => box.padt(n, 'shutting down'));
     }
     if (box.kind === 'sse') {
+      // No new sessions (homes redial after our PADT), then a CDN per call and a PADT per session.
+      box.drain();
       for (const s of box.relaying()) this.act((n) => box.disconnect(s.pppoeSessionId, n, 'LAC shutting down'));
-      // Let the CDNs be acknowledged, then stop the tunnels.
-      await until(() => box.l2tp.tunnelInfo().every((t) => t.outstanding === 0));
-      for (const t of box.l2tp.tunnelInfo()) this.act((n) => box.l2tp.closeTunnel(t.tunnelId, n));
-      this.act(() => {});
+      // Let the CDNs be acknowledged for at most half the time, then stop every tunnel (StopCCN
+      // ends what is left, RFC 2661 §5.7) and wait for the LNS to acknowledge it.
+      const half = this.clock.now() + timeoutMs / 2;
+      await until(() => this.clock.now() >= half || box.l2tp.tunnelInfo().every((t) => t.outstanding === 0));
+      for (const t of box.l2tp.tunnelInfo()) if (t.state !== 'closing') this.act((n) => box.l2tp.closeTunnel(t.tunnelId, n));
       clean = (await until(() => box.l2tp.tunnelInfo().every((t) => t.state === 'closing' && t.outstanding === 0))) && clean;
     }
     if (box.kind === 'nte') {
       this.act((n) => box.stopAll(n));
       clean = (await until(() => box.sessionCount === 0 && box.radius.accountingBacklog === 0 && box.l2tp.tunnelInfo().every((t) => t.state === 'closing' && t.outstanding === 0))) && clean;
+    }
+    if (box.kind === 'sse' || box.kind === 'nte') {
+      // Keep answering a little longer: the peer may be shutting down too, and its StopCCN is
+      // acknowledged by a ZLB after the ack delay (100 ms), or again when it retransmits (1 s).
+      const lingerUntil = this.clock.now() + LINGER_MS;
+      await until(() => this.clock.now() >= lingerUntil, lingerUntil);
     }
     // The last frames leave with the microtask flush of each port.
     await new Promise((r) => setImmediate(r));

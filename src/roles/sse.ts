@@ -21,7 +21,7 @@ const USER_CLEARED: Q931Cause = { cause: Q931_NORMAL_CLEARING, msg: Q931_DISCONN
 import { Host } from './host.js';
 import { u16, textBytes, bytesText, macToString } from '../wire/bytes.js';
 import { EtherType, emitEthernetHeader, ETHERNET_HEADER_LENGTH, macEquals, isGroupMac } from '../wire/ethernet.js';
-import { PPPOE_HEADER_LENGTH, writeSessionHeader } from '../wire/pppoe.js';
+import { PPPOE_HEADER_LENGTH, PppoeCode, writeSessionHeader } from '../wire/pppoe.js';
 import { pppoeDiscoveryFrame, pppoeSessionFrame, pppoeToL2tp, l2tpToPppoe } from './framing.js';
 import { proxyAvpValues } from './proxy.js';
 import { TimerQueue } from '../proto/timer-queue.js';
@@ -195,6 +195,16 @@ export class Sse implements Box<SsePortName, SseEvent> {
     this.states[st]++;
   }
 
+  /**
+   * Shutting down: PADI and PADR are no longer answered, so that homes dialling again after
+   * our PADT open no call on a tunnel that is about to stop. Sessions already up are untouched.
+   */
+  drain(): void {
+    this.draining = true;
+  }
+
+  private draining = false;
+
   handleFrame(port: SsePortName, frame: Uint8Array, now: number): void {
     if (port === 'carrier') this.carrier.handle(0, frame, now);
     else this.access(frame, now);
@@ -207,6 +217,8 @@ export class Sse implements Box<SsePortName, SseEvent> {
     const type = u16(frame, 12);
     const src = frame.subarray(6, 12);
     if (type === EtherType.PPPOE_DISCOVERY) {
+      const code = frame[ETHERNET_HEADER_LENGTH + 1];
+      if (this.draining && (code === PppoeCode.PADI || code === PppoeCode.PADR)) return this.count('access.drop.draining');
       this.ac.handleFrame(src, frame.subarray(ETHERNET_HEADER_LENGTH), now);
       return;
     }
