@@ -129,7 +129,7 @@ export class Home implements Box<HomePortName, HomeEvent> {
   show(view: View, now: number): unknown {
     switch (view) {
       case 'sessions':
-        return [{ state: this.client.state, online: this.isOnline, sessionId: this.sessionId, address: this.address ? ipv4ToString(this.address) : undefined, dns: this.dns.map(ipv4ToString) }];
+        return [{ state: this.client.state, online: this.isOnline, sessionId: this.sessionId, address: this.address ? ipv4ToString(this.address) : undefined, dns: this.dns.map(ipv4ToString), redials: this.redials, failures: this.failures, ...(this.redialAt !== undefined ? { redialInMs: Math.max(0, this.redialAt - now) } : {}) }];
       case 'arp':
         return this.host?.showArp(now) ?? [];
       case 'counters':
@@ -319,8 +319,9 @@ export class Home implements Box<HomePortName, HomeEvent> {
     this.offlineReported = true;
     this.emit({ type: 'offline', reason });
     this.host = undefined;
-    // LCP back to Initial (a Closed LCP would take the next lower-layer Up as an illegal event).
-    this.link.lowerDown(now, reason);
+    // LCP back to Initial (a Closed LCP would take the next lower-layer Up as an illegal event);
+    // after a PADT it is there already (states 0 Initial and 1 Starting have no lower layer).
+    if (this.link.lcp.state >= 2) this.link.lowerDown(now, reason);
     this.ended(now);
   }
 
