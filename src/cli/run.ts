@@ -18,7 +18,9 @@ import { WallClock } from '../io/wall-clock.js';
 import { relayOverUdp } from '../io/radius-relay-udp.js';
 import type { Topology } from '../config/topology.js';
 import { logNetwork } from '../sim/log.js';
-import { networkRegistry } from '../sim/metrics.js';
+import { NetworkApi } from '../sim/network-api.js';
+import { apiHandler, listenHttp } from '../io/api.js';
+import type { AddressInfo } from 'node:net';
 import { ipv4FromString, ipv4ToString } from '../wire/bytes.js';
 
 export interface RunOptions {
@@ -32,6 +34,8 @@ export interface RunOptions {
   readonly capture?: boolean;
   /** Where each LNS keeps its write-ahead accounting spool, `NAME.acct-spool` (default: `out`). */
   readonly spoolDir?: string;
+  /** Serve the HTTP API and web view here while the network runs (needs `realtime`). */
+  readonly http?: { readonly host: string; readonly port: number };
 }
 
 /** "90", "90s", "5m", "1h", "250ms" → milliseconds. */
@@ -58,6 +62,13 @@ export async function runTopology(topology: Topology, o: RunOptions): Promise<{ 
   };
   const net = new Network(topology, { clock, sinks: files.sinks, accountingSpool, ...(virtual ? {} : { relay: relayOverUdp }) });
   if (o.logger) logNetwork(net, o.logger);
+  const api = new NetworkApi(net);
+  if (o.http && virtual) throw new Error('--http needs --realtime (on the virtual clock the run is over before a request could come)');
+  const httpServer = o.http ? await listenHttp(apiHandler(api), o.http.host, o.http.port) : undefined;
+  if (httpServer) {
+    const a = httpServer.address() as AddressInfo;
+    log(`http: serving on http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}/`);
+  }
   const wait = async (ms: number): Promise<void> => {
     if (virtual) virtual.runUntil(virtual.now() + ms);
     else await new Promise((r) => setTimeout(r, ms));
@@ -92,7 +103,8 @@ export async function runTopology(topology: Topology, o: RunOptions): Promise<{ 
   if (clock instanceof WallClock) clock.cancelAll();
   files.close();
   for (const s of spools) s.close();
-  writeFileSync(path.join(o.out, 'metrics.prom'), await networkRegistry(net).metrics());
+  writeFileSync(path.join(o.out, 'metrics.prom'), await api.metrics());
+  await new Promise<void>((r) => (httpServer ? httpServer.close(() => r()) : r()));
   const ok = online === net.homes.length && answered === sent;
   writeFileSync(path.join(o.out, 'summary.json'), JSON.stringify({ online, homes: net.homes.length, pingsSent: sent, pingsAnswered: answered, ok }, null, 2) + '\n');
   log(`${ok ? 'OK' : 'FAILED'}; files in ${o.out}/`);

@@ -17,7 +17,7 @@
  */
 import { VirtualClock } from './clock.js';
 import { Recent, type NetworkSinks } from './stream.js';
-import { Segment } from './link.js';
+import { Segment, type Port, type Impairments } from './link.js';
 import { PcapngWriter, LinkType } from '../wire/pcap.js';
 import { macToString } from '../wire/bytes.js';
 import type { Topology, Isp, Redial } from '../config/topology.js';
@@ -86,10 +86,15 @@ export class Network {
   readonly captures = new Map<string, PcapngWriter>();
   readonly homes: Home[] = [];
   readonly homeCounters: Counters = {};
-  readonly sse: Sse;
+  /** The boxes by role; a box stopped and started again (`stopBox` / `startBox`) is a new object here. */
+  sse: Sse;
   readonly isps: IspBoxes[] = [];
-  readonly router: Router;
-  readonly server: Host;
+  router: Router;
+  server: Host;
+  /** Boxes whose driver is stopped and whose ports are detached (`stopBox`). */
+  readonly stopped = new Set<string>();
+  /** Homes held down (`homeDown`): hung up, and hung up again should they dial, until `homeUp`. */
+  readonly held = new Set<string>();
   /** The last `keep` events (a bounded ring; the full stream goes to `sinks.events`). */
   readonly events: Recent<NetEvent>;
   /** The last `keep` accounting records the embedded RADIUS servers logged (a real server keeps its own). */
@@ -100,8 +105,10 @@ export class Network {
   readonly drivers = new Map<string, Driver<string, unknown>>();
   private readonly listeners: ((e: NetEvent) => void)[] = [];
   private readonly relays = new Map<string, RelayLink>();
+  private readonly ports = new Map<string, Port[]>();
   private readonly pppoe = pppoeClientConfig({});
-  private readonly spools: NetworkSpool[] = [];
+  /** Each LNS's write-ahead accounting spool, by box name. */
+  private readonly spools = new Map<string, NetworkSpool>();
 
   constructor(
     readonly topology: Topology,
@@ -129,7 +136,7 @@ export class Network {
 
   private spool(nte: string): NetworkSpool | undefined {
     const s = this.options.accountingSpool?.(nte);
-    if (s) this.spools.push(s);
+    if (s) this.spools.set(nte, s);
     return s;
   }
 
@@ -143,10 +150,14 @@ export class Network {
   private place(site: Site, box: AnyBox): void {
     const d = new Driver<string, unknown>(this.clock, box as Box<string, unknown>, (e, at) => this.boxEvent(box, e, at));
     this.drivers.set(site.name, d);
+    const ports: Port[] = [];
     for (const [port, link] of Object.entries(site.links)) {
       this.macOwner.set(macToString(site.macs[port]!), site.name);
-      d.attach(port, this.segment(link).attach(site.name, (f) => d.input(port, f), { isolated: site.kind === 'home' }));
+      const p = this.segment(link).attach(site.name, (f) => d.input(port, f), { isolated: site.kind === 'home' });
+      ports.push(p);
+      d.attach(port, p);
     }
+    this.ports.set(site.name, ports);
     if (box.kind === 'radius-relay') this.carry(site, box, d);
     // The first kick waits for the clock, so that every box is attached before any frame moves.
     this.clock.setTimer(this.clock.now(), () => d.kick());
@@ -181,6 +192,11 @@ export class Network {
   private boxEvent(box: AnyBox, event: unknown, at: number): void {
     if (box.kind === 'radius-relay') return this.relays.get(box.name)?.send(event as RelayDatagram);
     if (box.kind === 'router') return;
+    if (box.kind === 'home' && this.held.has(box.name) && (event as HomeEvent).type === 'pppoe-up') {
+      // Held down: whatever made it dial, it hangs up at once.
+      const home = box;
+      this.clock.setTimer(this.clock.now(), () => this.act(home.name, (now) => home.padt(now, 'held down')));
+    }
     this.emit({ box: box.name, at, kind: box.kind, event } as NetEvent);
   }
 
@@ -204,6 +220,66 @@ export class Network {
     this.act(`${ispName}-radius`, (now) => rb.sendDae(b.addresses.radiusNte, bytes, now));
   }
 
+  /**
+   * A home hangs up (LCP Terminate-Request, then PADT; a PADT at once while it is still in
+   * discovery) and stays down — should it dial again, it hangs up at once — until `homeUp`.
+   */
+  homeDown(name: string): void {
+    const home = this.homes.find((h) => h.cfg.name === name);
+    if (!home) throw new Error(`no home named "${name}"`);
+    this.held.add(name);
+    if (home.client.state === 'session') this.act(name, (now) => (home.isOnline ? home.disconnect(now) : home.padt(now, 'held down')));
+  }
+
+  /** A held-down home dials again (PPPoE discovery from PADI). */
+  homeUp(name: string): void {
+    const home = this.homes.find((h) => h.cfg.name === name);
+    if (!home) throw new Error(`no home named "${name}"`);
+    this.held.delete(name);
+    if (home.client.state !== 'session' && home.client.state !== 'padi-sent' && home.client.state !== 'padr-sent') this.act(name, (now) => home.start(now));
+  }
+
+  /** Sets a link's impairments (replacing the ones it had; its PRNG goes on). */
+  impair(link: string, impairments: Omit<Impairments, 'seed'>): void {
+    const s = this.segments.get(link);
+    if (!s) throw new Error(`no link named "${link}"`);
+    s.impairments = { ...impairments, seed: s.impairments.seed ?? 1 };
+  }
+
+  /**
+   * A box goes away: its driver stops (no timer, no input, nothing sent) and its ports leave
+   * their links, as when its process dies. Its peers find out the way the protocols say.
+   */
+  stopBox(name: string): void {
+    const d = this.drivers.get(name);
+    if (!d) throw new Error(`no box named "${name}"`);
+    if (this.stopped.has(name)) return;
+    d.stop();
+    for (const p of this.ports.get(name) ?? []) p.detach();
+    this.ports.delete(name);
+    this.relays.get(name)?.close();
+    this.relays.delete(name);
+    // Like a process killed: what its spool had not committed is gone; a restart opens the file anew.
+    this.spools.delete(name);
+    this.stopped.add(name);
+  }
+
+  /** A stopped box comes back: built anew by the assembler (fresh state, as after a restart) and attached again. */
+  startBox(name: string): void {
+    if (!this.stopped.has(name)) return;
+    const site = sites(this.topology).find((s) => s.name === name)!;
+    const box = site.kind === 'home' ? this.homes.find((h) => h.cfg.name === name)! : build(this.topology, site, { now: this.clock.now(), accountingSpool: (n) => this.spool(n) });
+    this.stopped.delete(name);
+    if (box.kind === 'sse') this.sse = box;
+    else if (box.kind === 'router') this.router = box.router;
+    else if (box.kind === 'server') this.server = box.host;
+    else if (site.isp !== undefined) {
+      const old = this.isps[site.isp]!;
+      this.isps[site.isp] = box.kind === 'nte' ? { ...old, nte: box } : { ...old, radiusBox: box.kind === 'radius' ? box : undefined };
+    }
+    this.place(site, box);
+  }
+
   /** Runs `f` on a box and then moves its output (for commands from outside: start, ping...). */
   act(box: string, f: (now: number) => void): void {
     const d = this.drivers.get(box);
@@ -217,7 +293,7 @@ export class Network {
 
   private emit(e: NetEvent): void {
     // Write-ahead: the accounting behind what this event reports reaches the disk first.
-    for (const s of this.spools) s.commit();
+    for (const s of this.spools.values()) s.commit();
     const sinks = this.options.sinks;
     if (e.kind === 'radius' && e.event.type === 'accounting') {
       this.accounting.push(e.event.line);

@@ -6,7 +6,7 @@
  * and re-emit byte for byte. Option values and data are subarrays of the input.
  */
 import { u16, u32, setU16, setU32 } from './bytes.js';
-import { fail, ok, type Codec, type Parsed } from './result.js';
+import { fail, ok, type Codec, type Parsed, type WireError } from './result.js';
 
 /** PPP protocol numbers (IANA "PPP DLL Protocol Numbers"). Unknown numbers are kept as numbers. */
 export const PppProtocol = {
@@ -219,7 +219,8 @@ interface Errors {
   protoRejShort: string;
 }
 
-function errors(name: string): Errors {
+/** The header error codes of a protocol's packets (`lcp.truncated-header`...). */
+export function errors(name: string): Errors {
   return {
     truncated: `${name}.truncated-header`,
     lengthTooSmall: `${name}.length-below-header`,
@@ -230,6 +231,26 @@ function errors(name: string): Errors {
     echoShort: `${name}.echo-without-magic`,
     protoRejShort: `${name}.protocol-reject-without-protocol`,
   };
+}
+
+/**
+ * The header every RFC 1661 §5-style packet (LCP, IPCP, CHAP, PAP) opens with: Code,
+ * Identifier, Length. Returns the Length when the header is sound (at least 4 and within the
+ * frame), or the failure to return.
+ */
+export function checkCpHeader(b: Uint8Array, e: Pick<Errors, 'truncated' | 'lengthTooSmall' | 'lengthExceeds'>): number | { readonly ok: false; readonly error: WireError } {
+  if (b.length < CP_HEADER_LENGTH) return fail(e.truncated, 0);
+  const len = u16(b, HEADER.LENGTH);
+  if (len < CP_HEADER_LENGTH) return fail(e.lengthTooSmall, HEADER.LENGTH);
+  if (len > b.length) return fail(e.lengthExceeds, HEADER.LENGTH);
+  return len;
+}
+
+/** Writes Code, Identifier and Length of an RFC 1661 §5-style packet at buf[offset]. */
+export function writeCpHeader(buf: Uint8Array, offset: number, code: number, identifier: number, length: number): void {
+  buf[offset + HEADER.CODE] = code;
+  buf[offset + HEADER.IDENTIFIER] = identifier;
+  setU16(buf, offset + HEADER.LENGTH, length);
 }
 
 function optionsLength<O>(oc: OptionCodec<O>, opts: readonly O[]): number {
@@ -268,12 +289,10 @@ export function controlCodec<O>(name: string, oc: OptionCodec<O>, lcp: boolean):
   const maxCode = lcp ? CpCode.DISCARD_REQ : CpCode.CODE_REJ;
   return {
     parse(b) {
-      if (b.length < CP_HEADER_LENGTH) return fail(e.truncated, 0);
+      const len = checkCpHeader(b, e);
+      if (typeof len !== 'number') return len;
       const code = b[HEADER.CODE]!;
       const identifier = b[HEADER.IDENTIFIER]!;
-      const len = u16(b, HEADER.LENGTH);
-      if (len < CP_HEADER_LENGTH) return fail(e.lengthTooSmall, HEADER.LENGTH);
-      if (len > b.length) return fail(e.lengthExceeds, HEADER.LENGTH);
       const kind = code <= maxCode ? KIND_BY_CODE[code] : undefined;
       switch (kind) {
         case 'conf-req':
@@ -322,9 +341,7 @@ export function controlCodec<O>(name: string, oc: OptionCodec<O>, lcp: boolean):
     },
     emit(p, buf, offset) {
       const len = this.encodedLength(p);
-      buf[offset + HEADER.CODE] = cpCode(p);
-      buf[offset + HEADER.IDENTIFIER] = p.identifier;
-      setU16(buf, offset + HEADER.LENGTH, len);
+      writeCpHeader(buf, offset, cpCode(p), p.identifier, len);
       const d = offset + HEADER.DATA;
       switch (p.kind) {
         case 'conf-req':
