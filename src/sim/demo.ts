@@ -205,7 +205,7 @@ export function runDemo(topo: Topology, opts: DemoOptions): DemoResult {
   }
 
   // ---- files
-  net.close();
+  // The files end with the demo; the network itself stays up (demo --http goes on serving it live).
   const files = out.close();
   const write = (name: string, data: string | Uint8Array): void => {
     const p = path.join(opts.out, name);
