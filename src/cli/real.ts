@@ -9,7 +9,6 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { mkdirSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadTopology } from '../config/topology.js';
 import { BoxProcess, type RunningBox } from '../io/box.js';
@@ -37,7 +36,7 @@ export function registerReal(program: Command): void {
     .requiredOption('--box <name>', `which box: the sse, an LNS (nte), the router, the server, a home, or "${HOMES_BOX}" (the home emulator: every home in this process)`)
     .option('--control <path>', 'control socket (default: <box>.sock in /run/pseudonet as root, else in $XDG_RUNTIME_DIR/pseudonet; a private 0700 directory)')
     .option('--no-start', 'a home waits instead of dialling at once')
-    .option('--state-dir <dir>', 'an LNS keeps its write-ahead accounting spool here, accounting.spool (default: $TMPDIR/pseudonet-<box>.state); a restart sends what a killed process left')
+    .option('--state-dir <dir>', 'an LNS keeps its write-ahead accounting spool here, accounting.spool (default: beside the control socket, <control>.state); a restart sends what a killed process left')
     .option('--quiet', 'no event lines on stdout (the emulator still prints its setup-done line)')
     .option('--homes <n>', 'replace the topology\'s homes and users with N generated ones (user<k>@<domain>, as the in-process load does); give the same N to the emulator and the LNS boxes', int)
     .option('--access <ifname>', `${HOMES_BOX}: the interface every home is on (default: the homes' common interfaces.access)`)
@@ -98,7 +97,8 @@ export function registerReal(program: Command): void {
             },
           });
         } else {
-          const stateDir = o.stateDir ?? path.join(tmpdir(), `pseudonet-${o.box}.state`);
+          // Beside the control socket by default: one box, one socket, one spool (two processes never share it).
+          const stateDir = o.stateDir ?? `${o.control ?? defaultControlPath(o.box)}.state`;
           const spool = (): string => {
             mkdirSync(stateDir, { recursive: true });
             return path.join(stateDir, 'accounting.spool');
