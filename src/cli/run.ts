@@ -62,7 +62,8 @@ export async function runTopology(topology: Topology, o: RunOptions): Promise<{ 
   };
   const net = new Network(topology, { clock, sinks: files.sinks, accountingSpool, ...(virtual ? {} : { relay: relayOverUdp }) });
   if (o.logger) logNetwork(net, o.logger);
-  const api = new NetworkApi(net);
+  // Ladders (the last 2,000 messages of every home) are for the HTTP API; without it only the metrics are kept.
+  const api = new NetworkApi(net, o.http ? {} : { ladderCap: 0 });
   if (o.http && virtual) throw new Error('--http needs --realtime (on the virtual clock the run is over before a request could come)');
   const httpServer = o.http ? await listenHttp(apiHandler(api), o.http.host, o.http.port) : undefined;
   if (httpServer) {
