@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 const DEFAULT_TOPOLOGY = fileURLToPath(new URL('../../topologies/default.yaml', import.meta.url));
 import { registerRadius } from './radius.js';
 import { registerReal } from './real.js';
+import { registerLoad } from './load.js';
 
 const program = new Command('pseudonet')
   .description('a carrier PPPoE access network (PPPoE, L2TPv2 LAC/LNS, RADIUS) and the IPv4 router behind it, in userspace')
@@ -89,5 +90,6 @@ program
 registerValidate(program);
 registerRadius(program);
 registerReal(program);
+registerLoad(program);
 
 await program.parseAsync(process.argv);

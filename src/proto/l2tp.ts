@@ -8,7 +8,7 @@
  * StopCCN (rate-limited per source and overall), a claimed-known one a half-open tunnel in a small
  * bounded table (oldest evicted) until its SCCCN proves the secret. Every refusal is counted.
  */
-import { randomBytes } from 'node:crypto';
+import { cryptoRandom } from './ppp-common.js';
 import {
   l2tp, l2tpWithSecret, avp, findAvp, hideAvps, challengeResponse, controlMessageType, messageTypeName, writeDataHeader, dataHeaderLength,
   MessageType, StopCcnResult, CdnResult, GeneralError, FramingBits, HIDE,
@@ -360,7 +360,7 @@ export class L2tpNode<E> {
 
   constructor(readonly config: L2tpConfig<E>) {
     this.rel = { ...DEFAULT_RELIABLE, ...config.reliable };
-    this.random = config.random ?? ((n) => new Uint8Array(randomBytes(n)));
+    this.random = config.random ?? cryptoRandom; // pooled: a challenge or an authenticator costs no system call
     this.keyOf = config.endpointKey ?? ((e) => String(e));
     this.sourceOf = config.sourceKey ?? this.keyOf;
     this.adm = { ...DEFAULT_ADMISSION, halfOpenTimeout: fullRetransmitCycle(this.rel), callSetupTimeout: 4 * fullRetransmitCycle(this.rel), ...config.admission };

@@ -13,8 +13,8 @@
  * Outputs are signed datagrams (`bytes`, with the packet value beside them), because the
  * authenticators are computed over the exact encoding and need the secret.
  */
+import { cryptoRandom } from './ppp-common.js';
 import { TimerQueue } from './timer-queue.js';
-import { randomBytes } from 'node:crypto';
 import { fromHex, hex, textBytes, u16, ipv4FromString } from '../wire/bytes.js';
 import {
   A, AcctStatusType, FramedProtocol, NasPortType, RadiusCode, ServiceType, F as RF, HEADER_LENGTH, MAX_PACKET_LENGTH, MAX_VALUE_LENGTH, intAttr, ipv4Attr,
@@ -393,7 +393,7 @@ export class RadiusClient {
     this.acctMemoryLimit = config.acctMemoryLimit ?? 1000;
     this.acctProbeInterval = config.acctProbeIntervalMs ?? 5000;
     this.chapInAuthenticator = config.chapChallengeInAuthenticator ?? true;
-    this.random = config.random ?? ((n) => randomBytes(n));
+    this.random = config.random ?? cryptoRandom; // pooled: a challenge or an authenticator costs no system call
     this.spool = config.spool ?? new MemorySpool();
     this.nasAttrs = [];
     if (config.nasIpAddress !== undefined) this.nasAttrs.push(ipv4Attr(A.NAS_IP_ADDRESS, config.nasIpAddress));

@@ -132,19 +132,24 @@ export class Driver<P extends string = string, E = unknown> {
       else this.unlinked++;
     }
     for (let e = box.pollEvent(); e !== undefined; e = box.pollEvent()) this.onEvent(e, this.clock.now());
+    // Re-arm only for an earlier deadline. A later one (or none) leaves the armed timer: it
+    // fires early, the box's extra handleTimeout is harmless by contract, and the kick after
+    // it arms the real deadline. Boxes move their deadline on nearly every frame; this keeps
+    // the clock's heap from churning with cancelled timers.
     const t = box.nextTimeout();
-    if (t === this.timerAt) return;
+    if (t === undefined || (this.timerAt !== undefined && t >= this.timerAt)) return;
     if (this.timer !== undefined) this.clock.cancel(this.timer);
-    this.timer = undefined;
     this.timerAt = t;
-    if (t === undefined) return;
-    this.timer = this.clock.setTimer(t, () => {
-      this.timer = undefined;
-      this.timerAt = undefined;
-      box.handleTimeout(this.clock.now());
-      this.kick();
-    });
+    this.timer = this.clock.setTimer(t, this.fire);
   }
+
+  private readonly fire = (): void => {
+    this.timer = undefined;
+    this.timerAt = undefined;
+    if (this.stopped) return;
+    this.box.handleTimeout(this.clock.now());
+    this.kick();
+  };
 
   /** Stops the loop: no more input, no timer. */
   stop(): void {

@@ -8,7 +8,8 @@
  * cache is bounded overall and per source, so no flood grows memory. A pool address belongs
  * to one session at a time: leased per session, back at its Stop or when its lease expires.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { cryptoRandom } from '../proto/ppp-common.js';
+import { timingSafeEqual } from 'node:crypto';
 import { md5Context } from '../wire/md5.js';
 import { bytesText, hex, ipv4FromString, ipv4ToString, textBytes, u16, u32 } from '../wire/bytes.js';
 import {
@@ -235,7 +236,7 @@ export class RadiusServer {
   private readonly logAuth: boolean;
 
   constructor(readonly config: RadiusServerConfig, options: RadiusServerOptions = {}) {
-    this.random = options.random ?? ((n) => randomBytes(n));
+    this.random = options.random ?? cryptoRandom; // pooled: a challenge or an authenticator costs no system call
     this.logAuth = options.logAuth ?? true;
     // Most specific prefix first.
     this.clients = config.clients

@@ -527,7 +527,33 @@ export const ipcpOptions: OptionCodec<IpcpOption> = {
   },
 };
 
-/** Options that are always kept raw (IPV6CP, CCP: we only reject them). */
+// ---- IPV6CP options (RFC 5072 §4) ---------------------------------------------------
+
+export const Ipv6cpOptionType = {
+  INTERFACE_IDENTIFIER: 1,
+  /** IPv6-Compression-Protocol (RFC 5072 §4.2): kept raw, rejected. */
+  IPV6_COMPRESSION_PROTOCOL: 2,
+} as const;
+
+export type Ipv6cpOption =
+  /** Interface-Identifier (RFC 5072 §4.1): 64 bits, a subarray of the input; all zeros asks the peer for one. */
+  | { readonly kind: 'interface-id'; readonly id: Uint8Array }
+  | RawOption;
+
+export const ipv6cpOptions: OptionCodec<Ipv6cpOption> = {
+  parse(type, b, start, end) {
+    if (type === Ipv6cpOptionType.INTERFACE_IDENTIFIER && end - start === 8) return { kind: 'interface-id', id: b.subarray(start, end) };
+    return { kind: 'raw', type, data: b.subarray(start, end) };
+  },
+  type: (o) => (o.kind === 'raw' ? o.type : Ipv6cpOptionType.INTERFACE_IDENTIFIER),
+  dataLength: (o) => (o.kind === 'raw' ? o.data.length : 8),
+  emitData(o, buf, at) {
+    if (o.kind === 'raw') buf.set(o.data, at);
+    else buf.set(o.id.subarray(0, 8), at);
+  },
+};
+
+/** Options that are always kept raw (CCP: we only reject them). */
 export const rawOptions: OptionCodec<RawOption> = {
   parse: (type, b, start, end) => ({ kind: 'raw', type, data: b.subarray(start, end) }),
   type: (o) => o.type,
@@ -538,10 +564,11 @@ export const rawOptions: OptionCodec<RawOption> = {
 export type LcpPacket = ControlPacket<LcpOption>;
 export type IpcpPacket = NcpPacket<IpcpOption>;
 export type RawNcpPacket = NcpPacket<RawOption>;
+export type Ipv6cpPacket = NcpPacket<Ipv6cpOption>;
 
 export const lcpPacket = controlCodec('lcp', lcpOptions, true);
 export const ipcpPacket = controlCodec('ipcp', ipcpOptions, false);
-export const ipv6cpPacket = controlCodec('ipv6cp', rawOptions, false);
+export const ipv6cpPacket = controlCodec('ipv6cp', ipv6cpOptions, false);
 export const ccpPacket = controlCodec('ccp', rawOptions, false);
 
 /** The raw option bytes of one option value (for Configure-Reject of a copy, or comparisons). */

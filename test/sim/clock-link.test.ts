@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VirtualClock } from '../../src/sim/clock.js';
@@ -145,4 +146,20 @@ test('duplicate hands the receiver a copy: a receiver that rewrites the first de
   assert.equal(seen.length, 2);
   assert.deepEqual(seen[1], seen[0]);
   assert.deepEqual(seen[0], [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, 1, 2, 3]);
+});
+
+test('the virtual clock runs any set of timers in (time, registration) order, cancelled ones never', () => {
+  fc.assert(
+    fc.property(fc.array(fc.record({ at: fc.integer({ min: 0, max: 50 }), cancel: fc.boolean() }), { maxLength: 300 }), (specs) => {
+      const clock = new VirtualClock(0);
+      const ran: number[] = [];
+      const ids = specs.map((s, i) => clock.setTimer(s.at, () => ran.push(i)));
+      specs.forEach((s, i) => s.cancel && clock.cancel(ids[i]!));
+      clock.run();
+      // Written out independently of the heap: a stable sort by time of the timers not cancelled.
+      const expected = specs.map((s, i) => ({ ...s, i })).filter((s) => !s.cancel).sort((a, b) => a.at - b.at || a.i - b.i).map((s) => s.i);
+      assert.deepEqual(ran, expected);
+    }),
+    { numRuns: 300 },
+  );
 });
