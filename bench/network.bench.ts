@@ -61,8 +61,6 @@ function bringUp(n: number, measureBoxes = false): Up {
     if (h) net.act(h.cfg.name, (now) => h.start(now));
   };
   net.onEvent((e) => {
-    net.events.length = 0;
-    net.accounting.length = 0;
     if (e.kind === 'home' && e.event.type === 'online') {
       online++;
       startNext();
