@@ -10,7 +10,8 @@ import { ipv4FromString, ipv4ToString } from '../wire/bytes.js';
 import { pppoeClientConfig, type PppoeClientConfig } from '../proto/pppoe-client.js';
 import { labMac } from '../roles/framing.js';
 import type { Box, BoxKind } from '../roles/box.js';
-import { Home, seededRandom, type RedialConfig } from '../roles/home.js';
+import { Home, type RedialConfig } from '../roles/home.js';
+import { mulberry32 } from '../proto/seeded.js';
 import { Sse } from '../roles/sse.js';
 import { Nte } from '../roles/nte.js';
 import { RouterBox } from '../roles/router-box.js';
@@ -168,5 +169,5 @@ export function assembleHome(t: Topology, h: { name: string; user: string; passw
 export function redialConfig(r: Redial, seed: number, mac: Uint8Array): RedialConfig | undefined {
   if (r === false) return undefined;
   const low = ((mac[2]! << 24) | (mac[3]! << 16) | (mac[4]! << 8) | mac[5]!) >>> 0;
-  return { holdoffMs: r.holdoff * 1000, maxHoldoffMs: r.maxHoldoff * 1000, maxfail: r.maxfail, random: seededRandom((Math.imul(seed, 0x9e3779b1) ^ low) >>> 0) };
+  return { holdoffMs: r.holdoff * 1000, maxHoldoffMs: r.maxHoldoff * 1000, maxfail: r.maxfail, random: mulberry32((Math.imul(seed, 0x9e3779b1) ^ low) >>> 0) };
 }

@@ -52,18 +52,6 @@ export interface RedialConfig {
   readonly random: () => number;
 }
 
-/** A small seeded uniform [0, 1) source (mulberry32) for redial jitter: reproducible per home. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export type HomeEvent =
   | { readonly type: 'pppoe-up'; readonly sessionId: number }
   | { readonly type: 'online'; readonly sessionId: number; readonly address: number; readonly peer: number; readonly dns: number[] }
