@@ -233,29 +233,36 @@ export function runLoadVirtual(base: Topology, o: LoadOptions): LoadResult {
   ];
   if (!heapExact) notes.push('gc was not exposed: heapBytesPerSession is approximate (run node with --expose-gc)');
   const report: LoadReport = {
-    homes: N,
-    online: tr.online,
-    failed: failedRecord(tr),
-    setupsPerSecond: setupWallSeconds > 0 ? tr.online / setupWallSeconds : 0,
+    ...commonReport(tr, N, setupWallSeconds, (heap1 - heap0) / N, o, perTunnel),
     cryptoFloorSetupsPerSecond: floor,
-    heapBytesPerSession: (heap1 - heap0) / N,
-    setupMs: quantiles(tr.setup),
-    phaseMs: phaseMs(tr),
     cpuSecondsPerBox: cpuSeconds,
     virtualSeconds,
     wallSeconds,
     mode: 'virtual',
     clock: 'virtual',
-    setupWallSeconds,
-    setupWallMs: quantiles(tr.setupWall),
-    cryptoOpsPerSession: cryptoOps(perTunnel),
-    pacing: { rate: o.rate, window: o.window, maxInSetup: tr.maxInSetup, maxStartsPerSecond: tr.maxStartsPerSecond },
     heap: { baselineBytes: heap0, onlineBytes: heap1, exact: heapExact, fixedBytes: heapFixed, perSessionBeyondFixed: (heap1 - heap0 - heapFixed) / N },
     processCpuSeconds,
     cpuScale,
     notes,
   };
   return { report, tracker: tr };
+}
+
+/** What both modes report alike, from the tracker. */
+function commonReport(tr: SetupTracker, n: number, setupWallSeconds: number, heapPerSession: number, o: { rate: number; window: number }, perTunnel: number) {
+  return {
+    homes: n,
+    online: tr.online,
+    failed: failedRecord(tr),
+    setupsPerSecond: setupWallSeconds > 0 ? tr.online / setupWallSeconds : 0,
+    heapBytesPerSession: heapPerSession,
+    setupMs: quantiles(tr.setup),
+    phaseMs: phaseMs(tr),
+    setupWallSeconds,
+    setupWallMs: quantiles(tr.setupWall),
+    cryptoOpsPerSession: cryptoOps(perTunnel),
+    pacing: { rate: o.rate, window: o.window, maxInSetup: tr.maxInSetup, maxStartsPerSecond: tr.maxStartsPerSecond },
+  };
 }
 
 /** utime + stime of a process in seconds (/proc/PID/stat fields 14 and 15, in clock ticks of 1/100 s). */
@@ -339,23 +346,13 @@ export async function runLoadRealtime(base: Topology, o: LoadOptions): Promise<L
   ];
   if (!heapExact) notes.push('gc was not exposed: heapBytesPerSession is approximate');
   const report: LoadReport = {
-    homes: N,
-    online: tr.online,
-    failed: failedRecord(tr),
-    setupsPerSecond: setupWallSeconds > 0 ? tr.online / setupWallSeconds : 0,
+    ...commonReport(tr, N, setupWallSeconds, (heap1 - heap0) / N, o, perTunnel),
     cryptoFloorSetupsPerSecond: cryptoFloor(perTunnel),
-    heapBytesPerSession: (heap1 - heap0) / N,
-    setupMs: quantiles(tr.setup),
-    phaseMs: phaseMs(tr),
     cpuSecondsPerBox: cpuSeconds,
     virtualSeconds: wallSeconds,
     wallSeconds,
     mode: 'realtime',
     clock: 'wall',
-    setupWallSeconds,
-    setupWallMs: quantiles(tr.setupWall),
-    cryptoOpsPerSession: cryptoOps(perTunnel),
-    pacing: { rate: o.rate, window: o.window, maxInSetup: tr.maxInSetup, maxStartsPerSecond: tr.maxStartsPerSecond },
     heap: { baselineBytes: heap0, onlineBytes: heap1, exact: heapExact },
     processCpuSeconds: (cpu.user + cpu.system) / 1e6,
     cpuScale: 1,
