@@ -14,6 +14,8 @@ export interface RestartResult {
   tunnelsAfter: number;
   redials: number;
   startsAfter: number;
+  /** Accounting-Starts whose Acct-Session-Id was already started (must be 0). */
+  duplicateStarts: number;
   /** Virtual seconds from the restart until the last home was back. */
   backAfterSeconds: number;
   wallSeconds: number;
@@ -28,6 +30,8 @@ export function restartRun(n: number, window = 10_000): RestartResult {
   const online = new Set<string>();
   let redials = 0;
   let starts = 0;
+  let duplicateStarts = 0;
+  const started = new Set<string>();
   let next = 0;
   const startNext = (): void => {
     const h = net.homes[next++];
@@ -39,7 +43,12 @@ export function restartRun(n: number, window = 10_000): RestartResult {
       startNext();
     } else if (e.kind === 'home' && e.event.type === 'offline') online.delete(e.box);
     else if (e.kind === 'home' && e.event.type === 'redial') redials++;
-    else if (e.kind === 'radius' && e.event.type === 'accounting' && e.event.line.statusType === 'Start') starts++;
+    else if (e.kind === 'radius' && e.event.type === 'accounting' && e.event.line.statusType === 'Start') {
+      starts++;
+      const id = e.event.line.sessionId ?? '';
+      if (started.has(id)) duplicateStarts++;
+      started.add(id);
+    }
   });
   const w0 = performance.now();
   for (let k = 0; k < window && k < n; k++) startNext();
@@ -60,6 +69,7 @@ export function restartRun(n: number, window = 10_000): RestartResult {
     tunnelsAfter: net.isps[0]!.nte.l2tp.tunnelInfo().filter((x) => x.state === 'established').length,
     redials,
     startsAfter: starts,
+    duplicateStarts,
     backAfterSeconds,
     wallSeconds: (performance.now() - w0) / 1000,
   };

@@ -15,6 +15,7 @@ test('3,000 homes on one tunnel: the LNS restarts, every home comes back, every 
   assert.equal(r.onlineAfter, 3_000, `${r.onlineAfter}/3000 back`);
   assert.equal(r.tunnelsAfter, 1, 'one tunnel carries them all again');
   assert.ok(r.redials >= 3_000, `every home redialled (${r.redials})`);
-  assert.equal(r.startsAfter, 3_000, 'one Accounting-Start per home at the new LNS');
+  assert.ok(r.startsAfter >= 3_000, 'an Accounting-Start for every home at the new LNS');
+  assert.equal(r.duplicateStarts, 0, 'no session started twice');
   console.log(`lns-restart: 3,000 homes back ${r.backAfterSeconds} virtual s after the restart, ${r.redials} redials, ${r.wallSeconds.toFixed(1)} s wall`);
 });
