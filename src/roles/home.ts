@@ -139,6 +139,11 @@ export class Home implements Box<HomePortName, HomeEvent> {
     } else if (type === EtherType.PPPOE_SESSION) {
       const o = ETHERNET_HEADER_LENGTH;
       if (frame.length < o + PPPOE_HEADER_LENGTH + 2 || this.client.state !== 'session') return;
+      // RFC 2516 §4 and §5.4: session frames are unicast, VER/TYPE 0x11 and CODE 0x00.
+      if (frame[o] !== 0x11 || frame[o + 1] !== 0x00 || isGroupMac(frame, 0)) {
+        this.counters['home.drop.bad-session-header'] = (this.counters['home.drop.bad-session-header'] ?? 0) + 1;
+        return;
+      }
       if (u16(frame, o + 2) !== this.client.sessionId || !this.client.ac || !macEquals(frame, 6, this.client.ac)) {
         this.counters['home.drop.foreign-session'] = (this.counters['home.drop.foreign-session'] ?? 0) + 1;
         return;

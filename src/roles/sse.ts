@@ -209,6 +209,9 @@ export class Sse implements Box<SsePortName, SseEvent> {
     }
     if (type !== EtherType.PPPOE_SESSION) return this.count('access.drop.ethertype');
     const o = ETHERNET_HEADER_LENGTH;
+    // RFC 2516 §4 and §5.4: session frames are unicast, VER/TYPE 0x11 and CODE 0x00.
+    if (frame[o] !== 0x11 || frame[o + 1] !== 0x00) return this.count('access.drop.bad-session-header');
+    if (isGroupMac(frame, 0)) return this.count('access.drop.group-session-frame');
     const ac = this.ac.sessionFor(src, u16(frame, o + 2));
     if (!ac) return this.count('access.drop.unknown-session');
     const s = ac.user;
