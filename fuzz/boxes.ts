@@ -453,7 +453,12 @@ export function fuzzBox(t: Topology, site: Site, lookup: Lookup, o: BoxFuzzOptio
   let injected = 0;
   while (injected < total) {
     seq++;
-    if (churnHome && seq % 5 === 0) net.act(churn!, (now) => (churnHome.isOnline ? churnHome.padt(now) : churnHome.start(now)));
+    if (churnHome && seq % 5 === 0) {
+      // Each time with a fresh MAC: the flood replays the old one's PADR, and an AC that keeps one session per MAC
+      // then refuses the real one (AC-System-Error; docs/fuzzing.md), which would stop the churn.
+      if (!churnHome.isOnline) churnHome.cfg.mac[4] = 1 + (seq % 250);
+      net.act(churn!, (now) => (churnHome.isOnline ? churnHome.padt(now) : churnHome.start(now)));
+    }
     const pinged = live.home.isOnline;
     const sentAt = clock.now();
     if (pinged) net.act(liveHomeName, (now) => live.home.ping(server, seq, now));

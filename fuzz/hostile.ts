@@ -543,7 +543,8 @@ function hostileTunnels(r: Prng): Uint8Array[] {
     const t = (type: number, v: Uint8Array): Uint8Array => { const a = attr(type, new Uint8Array([tag, ...v])); return a; };
     if (r.chance(0.9)) out.push(t(64, int24(r.chance(0.8) ? 3 : r.int(0x1000000)))); // Tunnel-Type (3 = L2TP)
     if (r.chance(0.9)) out.push(t(65, int24(r.chance(0.8) ? 1 : r.int(0x1000000)))); // Tunnel-Medium-Type (1 = IPv4)
-    if (r.chance(0.9)) out.push(t(67, enc.encode(r.pick(['300.1.1.1', '192.0.2.1', '192.0.2.2', '1.2.3', '', ' 192.0.2.1', '192.0.2.1\u0000', '999999999', 'lns.example', '0.0.0.0', '255.255.255.255', '192.0.2.1.5', '::ffff:192.0.2.1'])))); // Tunnel-Server-Endpoint
+    // Tunnel-Server-Endpoint: half of them dotted quads that only look valid.
+    if (r.chance(0.9)) out.push(t(67, enc.encode(r.chance(0.5) ? r.pick(['300.1.1.1', '256.0.0.1', '1.2.3.999', '999.999.999.999', '0001.2.3.4']) : r.pick(['300.1.1.1', '192.0.2.1', '192.0.2.2', '1.2.3', '', ' 192.0.2.1', '192.0.2.1\u0000', '999999999', 'lns.example', '0.0.0.0', '255.255.255.255', '192.0.2.1.5', '::ffff:192.0.2.1'])))); // Tunnel-Server-Endpoint
     if (r.chance(0.7)) { const v = new Uint8Array(r.int(40)); r.fill(v); out.push(t(69, v)); } // Tunnel-Password (salt, encrypted string)
     if (r.chance(0.5)) { const v = new Uint8Array(4); setU32(v, 0, r.chance(0.5) ? r.int(10) : r.u32()); out.push(t(83, v.subarray(r.chance(0.9) ? 1 : 0))); } // Tunnel-Preference
     if (r.chance(0.4)) out.push(t(82, textValue(r))); // Tunnel-Assignment-Id
@@ -567,7 +568,7 @@ export function forgeRadiusAnswer(r: Prng, req: Uint8Array, secret: string): Uin
   if (code !== 1 && code !== 4) return undefined;
   const attrs: Uint8Array[] = [];
   const answer = code === 4 ? 5 : r.pick([2, 2, 2, 3, 11]);
-  if (r.chance(0.6)) attrs.push(...hostileTunnels(r));
+  if (r.chance(0.8)) attrs.push(...hostileTunnels(r));
   if (r.chance(0.5)) {
     const v = new Uint8Array(4);
     setU32(v, 0, r.pick([0, 0xffffffff, 0xfffffffe, 0x7f000001, 0xe0000001, r.u32()]));
@@ -575,7 +576,7 @@ export function forgeRadiusAnswer(r: Prng, req: Uint8Array, secret: string): Uin
   }
   if (r.chance(0.3)) attrs.push(attr(r.pick([6, 7, 12, 27, 28, 85]), new Uint8Array([0, 0, 0, r.int(256)]).subarray(0, r.chance(0.9) ? 4 : 2))); // Service-Type, Framed-Protocol, MTU, timeouts
   if (r.chance(0.3)) attrs.push(attr(18, textValue(r))); // Reply-Message
-  if (r.chance(0.2)) attrs.push(attr(80, new Uint8Array(16))); // Message-Authenticator (filled by the signer)
+  if (r.chance(0.85)) attrs.unshift(attr(80, new Uint8Array(16))); // Message-Authenticator (filled by the signer; clients may insist on it)
   if (r.chance(0.4)) attrs.push(tlvs(r, 'radius', 1000));
   let len = 20;
   for (const x of attrs) len += x.length;

@@ -397,7 +397,7 @@ export class Sse implements Box<SsePortName, SseEvent> {
       return this.refuse(s, domain, now);
     }
     const lns = e.reply.tunnels
-      .filter((t) => (t.type ?? TunnelType.L2TP) === TunnelType.L2TP && (t.mediumType ?? TunnelMediumType.IPV4) === TunnelMediumType.IPV4 && t.serverEndpoint && /^\d+\.\d+\.\d+\.\d+$/.test(t.serverEndpoint))
+      .filter((t) => (t.type ?? TunnelType.L2TP) === TunnelType.L2TP && (t.mediumType ?? TunnelMediumType.IPV4) === TunnelMediumType.IPV4 && t.serverEndpoint && isDottedQuad(t.serverEndpoint))
       .map((t): LnsEntry => ({ name: t.assignmentId ?? t.serverEndpoint!, address: ipv4FromString(t.serverEndpoint!), port: L2TP_PORT, ...(t.password ? { secret: t.password } : {}) }));
     if (!lns.length) return this.refuse(s, domain, now);
     this.count('route.radius-accept');
@@ -501,4 +501,10 @@ export class Sse implements Box<SsePortName, SseEvent> {
     this.linkTimers.remove(s);
     this.dirty.delete(s);
   }
+}
+
+/** An IPv4 address in dotted-quad form that `ipv4FromString` takes ("300.1.1.1" from a RADIUS server is refused, not thrown). */
+function isDottedQuad(s: string): boolean {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  return m !== null && m.slice(1).every((x) => Number(x) <= 255);
 }
