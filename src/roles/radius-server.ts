@@ -170,6 +170,8 @@ export class RadiusServer {
   private readonly userProfiles = new Map<string, Profile>();
   private readonly realmProfiles = new Map<string, Profile>();
   private readonly pools = new Map<string, Pool>();
+  /** Users' fixed Framed-IP-Addresses: never leased from a pool, even when inside its range. */
+  private readonly fixedAddresses = new Set<number>();
   private readonly acctSeen = new Map<string, number>();
   private readonly transmits: (ServerDatagram & { packet?: RadiusPacket })[] = [];
   private readonly events: RadiusServerEvent[] = [];
@@ -194,6 +196,7 @@ export class RadiusServer {
       const at = u.name.lastIndexOf('@');
       this.userProfiles.set(u.name, profile(u, realms.get((at >= 0 ? u.name.slice(at + 1) : u.name).toLowerCase())));
     }
+    for (const u of config.users) if (u.framedIp !== undefined) this.fixedAddresses.add(ipv4FromString(u.framedIp));
     for (const [name, spec] of Object.entries(config.pools)) {
       const [first, last] = poolBounds(spec);
       this.pools.set(name, { first, last, next: first, free: [], leases: new Map(), byAddress: new Map() });
@@ -417,8 +420,8 @@ export class RadiusServer {
     const have = p.leases.get(userName);
     if (have !== undefined) return have;
     let a: number | undefined;
-    if (p.next <= p.last) a = p.next++;
-    else a = p.free.shift();
+    do a = p.next <= p.last ? p.next++ : p.free.shift();
+    while (a !== undefined && this.fixedAddresses.has(a));
     if (a === undefined) return undefined;
     p.leases.set(userName, a);
     p.byAddress.set(a, userName);
