@@ -112,6 +112,24 @@ interface Live {
   owners: Map<number, Uint8Array>;
   /** Whether the box under fuzz carries the live session's packets (only then can an ARP take-over cost a ping). */
   onPath: boolean;
+  /** Live tunnel: its two ids, and the Ns each end expects next (from the Nr it last sent), by the receiver's own id. */
+  expectedNs: Map<number, number>;
+}
+
+/**
+ * Follows the live tunnel's control channel: a box that sends to tunnel id R with Nr n expects
+ * Ns n next on its own id (the other id of the pair).
+ */
+function followControl(live: Live, f: Uint8Array): void {
+  if (f.length < 54 || u16(f, 12) !== 0x0800 || f[23] !== 17) return;
+  const u = 14 + (f[14]! & 15) * 4;
+  if (u + 20 > f.length || (u16(f, u) !== 1701 && u16(f, u + 2) !== 1701)) return;
+  const a = u + 8;
+  const fl = u16(f, a);
+  if ((fl & 0xc800) !== 0xc800) return;
+  const to = u16(f, a + 4);
+  if (!live.tunnels.has(to) || live.tunnels.size !== 2) return;
+  for (const own of live.tunnels) if (own !== to) live.expectedNs.set(own, u16(f, a + 10));
 }
 
 const CP_DISRUPTING: Record<number, (code: number) => boolean> = {
@@ -170,7 +188,13 @@ export function liveTeardown(b: Uint8Array, live: Live): string | undefined {
     o += 4 + (fl & 0x0800 ? 4 : 0);
     if (!live.tunnels.has(tunnel)) return undefined;
     if (fl & 0x8000) {
-      // RFC 2661 §4.1: a message of the tunnel with an AVP we cannot take may end it; StopCCN and CDN do.
+      // RFC 2661 §5.8: a control message whose Ns is in the receiver's window is taken in sequence, whoever
+      // sent it; the real peer's next message is then a duplicate and the channel dies of retransmission.
+      // There is no message authentication in L2TPv2 to tell them apart, so this is the peer's right too.
+      const want = live.expectedNs.get(tunnel);
+      const ns = fl & 0x0800 && a + 12 <= end ? u16(b, a + 8) : -1;
+      if (want !== undefined && ns >= 0 && o < end && ((ns - want + 0x10000) & 0xffff) < 64) return 'l2tp-in-sequence';
+      // StopCCN and CDN end the tunnel or the call.
       if (o + 8 > end) return undefined;
       const mt = u16(b, o + 6);
       if (u16(b, o + 4) === 0 && (mt === 4 || (mt === 14 && live.sessions.has(session)))) return mt === 4 ? 'l2tp-stopccn' : 'l2tp-cdn';
@@ -291,7 +315,7 @@ function warmUp(t: Topology, liveHomeName: string, fuzzed: string): Phase {
   const live: Live = {
     home: liveHome, homeMac: liveHome.cfg.mac, sseMac: sse.macs.access!, user: liveCfg.user,
     pppoeId: liveHome.sessionId, tunnels: new Set(), sessions: new Set(),
-    daeSecret: ispPlan(t, ispIndex).radiusSecret, owners: new Map(), onPath: false,
+    daeSecret: ispPlan(t, ispIndex).radiusSecret, owners: new Map(), onPath: false, expectedNs: new Map(),
   };
   const learn = (e: NetEvent): void => {
     if (e.kind === 'sse' && e.event.type === 'relaying' && e.event.user === live.user) {
@@ -302,6 +326,7 @@ function warmUp(t: Topology, liveHomeName: string, fuzzed: string): Phase {
   };
   for (const e of events) learn(e);
   net.onEvent(learn);
+  net.segments.get('carrier')?.observe((f) => followControl(live, f));
   const path = new Set([t.sse.name, t.isps[ispIndex]!.lns.name, t.router.name, t.server.name, liveHomeName]);
   for (const list of stations.values()) for (const s of list) if (s.ip !== undefined && path.has(s.name)) live.owners.set(s.ip, s.mac);
   live.onPath = path.has(fuzzed);
