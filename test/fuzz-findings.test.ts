@@ -47,7 +47,7 @@ pools:
   assert.equal(address('alice@isp.example', 'a', 3), '198.51.100.10');
 });
 
-test('PPPoE session frames with VER/TYPE other than 0x11, CODE other than 0x00, or a group destination are dropped by the sse and the home (RFC 2516 §4, §5.4)', () => {
+test('PPPoE session frames with VER/TYPE other than 0x11, CODE other than 0x00, a group destination, or (home) a LENGTH past the frame are dropped by the sse and the home (RFC 2516 §4, §5.4)', () => {
   const t = defaultTopology('static');
   const clock = new VirtualClock(Date.UTC(2026, 0, 1));
   const net = new Network(t, { clock });
@@ -71,8 +71,13 @@ test('PPPoE session frames with VER/TYPE other than 0x11, CODE other than 0x00, 
     net.drivers.get(home.cfg.name)!.input('access', frame(dst, sseMac, verType, code));
     net.drivers.get(t.sse.name)!.input('access', frame(dst === bcast ? bcast : sseMac, home.cfg.mac, verType, code));
   }
+  // A well-formed header whose LENGTH says more than the frame holds (RFC 2516 §4): malformed, not a shorter payload.
+  const long = frame(home.cfg.mac, sseMac, 0x11, 0x00);
+  long[19] = 0x40;
+  net.drivers.get(home.cfg.name)!.input('access', long);
   clock.runUntil(clock.now() + 5000);
   assert.ok(home.isOnline, 'the home did not take the Terminate-Request');
+  assert.equal(home.counters['home.drop.bad-length'], 1);
   assert.equal(net.events.filter((e) => e.kind === 'sse' && e.event.type === 'session-ended').length, 0, 'the sse relayed nothing that ended the session');
   assert.equal((home.counters['home.drop.bad-session-header'] ?? 0), 4);
   const sseCounters = (net.sse.show('counters', clock.now()) as { sse: Record<string, number> }).sse;

@@ -148,7 +148,12 @@ export class Home implements Box<HomePortName, HomeEvent> {
         this.counters['home.drop.foreign-session'] = (this.counters['home.drop.foreign-session'] ?? 0) + 1;
         return;
       }
-      const len = Math.min(u16(frame, o + 4), frame.length - o - PPPOE_HEADER_LENGTH);
+      const len = u16(frame, o + 4);
+      // RFC 2516 §4: LENGTH is the payload's; a frame shorter than that is malformed, not a shorter payload.
+      if (len < 2 || len > frame.length - o - PPPOE_HEADER_LENGTH) {
+        this.counters['home.drop.bad-length'] = (this.counters['home.drop.bad-length'] ?? 0) + 1;
+        return;
+      }
       const ppp = frame.subarray(o + PPPOE_HEADER_LENGTH, o + PPPOE_HEADER_LENGTH + len);
       const protocol = u16(ppp, 0);
       const info = ppp.subarray(2);
