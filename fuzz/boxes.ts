@@ -417,10 +417,22 @@ export function fuzzBox(t: Topology, site: Site, lookup: Lookup, o: BoxFuzzOptio
   const driver = net.drivers.get(site.name)!;
   const server = ipv4FromString(t.server.address);
   const answered = new Set<number>();
+  // What happened to the live session lately (for the report of a lost ping).
+  const story: string[] = [];
   net.onEvent((e) => {
     if (e.box === liveHomeName && e.kind === 'home' && e.event.type === 'ip' && e.event.event.kind === 'echo-reply' && e.event.event.from === server) answered.add(e.event.event.sequence);
+    else if (e.box === liveHomeName || JSON.stringify(e.event).includes(live.user)) {
+      if (story.length >= 6) story.shift();
+      story.push(`${((e.at - EPOCH) / 1000).toFixed(3)} ${e.box} ${JSON.stringify(e.event).slice(0, 160)}`);
+    }
   });
   const recent: string[] = [];
+  // BOXFUZZ_TRACE=1: where each ping's echo request and reply went (for the report of a lost one).
+  let path: string[] = [];
+  let pattern = Buffer.alloc(0);
+  if (process.env.BOXFUZZ_TRACE) for (const [name, seg] of net.segments) seg.observe((f, from, at) => {
+    if (pattern.length && Buffer.from(f.buffer, f.byteOffset, f.length).indexOf(pattern) >= 0) path.push(`${((at - EPOCH) / 1000).toFixed(4)} ${name} from ${from}: ${hex(f.subarray(0, 64))}`);
+  });
   // Brings the live session up again and waits for a ping through it (those pings are not counted).
   let probe = 1_000_000;
   const restart = (): void => {
@@ -486,6 +498,8 @@ export function fuzzBox(t: Topology, site: Site, lookup: Lookup, o: BoxFuzzOptio
     }
     const pinged = live.home.isOnline;
     const sentAt = clock.now();
+    path = [];
+    pattern = Buffer.from([0x50, 0x53, seq >> 8, seq & 0xff]);
     if (pinged) net.act(liveHomeName, (now) => live.home.ping(server, seq, now));
     for (let s = 0; s < 10; s++) {
       for (let k = 0; k < perSlice && injected < total; k++) {
@@ -529,7 +543,7 @@ export function fuzzBox(t: Topology, site: Site, lookup: Lookup, o: BoxFuzzOptio
     } else {
       result.pingsSent++;
       result.lostPings++;
-      if (!result.firstLoss) result.firstLoss = `ping ${seq} ${pinged ? 'unanswered' : 'not sent: the live session was down'} at ${((clock.now() - EPOCH) / 1000).toFixed(1)} s; the frames injected before it:\n    ${recent.join('\n    ')}`;
+      if (!result.firstLoss) result.firstLoss = `ping ${seq} ${pinged ? 'unanswered' : 'not sent: the live session was down'} at ${((clock.now() - EPOCH) / 1000).toFixed(1)} s; the frames injected before it:\n    ${recent.join('\n    ')}\n  the live session's last events:\n    ${story.join('\n    ')}${path.length ? `\n  the ping's path:\n    ${path.join('\n    ')}` : ''}`;
       if (!live.home.isOnline) restart();
     }
   }

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RadiusServer } from '../src/roles/radius-server.js';
 import { parseRadiusServerConfig } from '../src/config/radius-file.js';
-import { ipv4ToString, textBytes, u32 } from '../src/wire/bytes.js';
+import { ipv4FromString, ipv4ToString, textBytes, u32 } from '../src/wire/bytes.js';
 import { A, getAttr, octetsAttr, radiusPacket, textAttr } from '../src/wire/radius.js';
 import { hideUserPassword, messageAuthenticatorAttr, signPacket } from '../src/wire/radius-crypto.js';
 import { encode } from '../src/wire/result.js';
@@ -82,5 +82,29 @@ test('PPPoE session frames with VER/TYPE other than 0x11, CODE other than 0x00, 
   assert.equal((home.counters['home.drop.bad-session-header'] ?? 0), 4);
   const sseCounters = (net.sse.show('counters', clock.now()) as { sse: Record<string, number> }).sse;
   assert.equal((sseCounters['access.drop.bad-session-header'] ?? 0) + (sseCounters['access.drop.group-session-frame'] ?? 0), 4);
+  net.close();
+});
+
+test('the LNS gives an address to one session at a time: a second session RADIUS gives the same address is refused, the first keeps it', () => {
+  const t = defaultTopology('static');
+  const isp = t.isps[1]! as { users: { name: string; ip?: string }[] };
+  for (const u of isp.users) u.ip = '100.64.0.9';
+  const clock = new VirtualClock(Date.UTC(2026, 0, 1));
+  const net = new Network(t, { clock });
+  const [carol, dave] = [net.homes.find((h) => h.cfg.name === 'home3')!, net.homes.find((h) => h.cfg.name === 'home4')!];
+  net.act('home3', (now) => carol.start(now));
+  assert.ok(clock.runUntilTrue(() => carol.isOnline, clock.now() + 30_000));
+  net.act('home4', (now) => dave.start(now));
+  clock.runUntil(clock.now() + 20_000);
+  assert.equal(dave.isOnline, false, 'the second session got no address');
+  const nte = net.isps[1]!.nte;
+  assert.equal(nte.counters['radius.address-in-use'], 1);
+  let answered = 0;
+  net.onEvent((e) => { if (e.box === 'home3' && e.kind === 'home' && e.event.type === 'ip' && e.event.event.kind === 'echo-reply') answered++; });
+  for (let k = 1; k <= 3; k++) {
+    net.act('home3', (now) => carol.ping(ipv4FromString(t.server.address), k, now));
+    clock.runUntil(clock.now() + 1000);
+  }
+  assert.equal(answered, 3, 'the first session still owns its route');
   net.close();
 });
