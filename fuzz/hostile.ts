@@ -159,7 +159,7 @@ function layers(b: Uint8Array): Layers {
     if (p === undefined) return;
     const proto = u16(b, p);
     if (PPP_CONTROL.has(proto) && p + 6 <= end) {
-      l.body = proto === 0xc021 || proto === 0x8021 || proto === 0x8057 || proto === 0x80fd ? p + 6 : p + 6;
+      l.body = p + 6;
       l.bodyKind = 'cp-options';
     } else if (proto === 0x0021) ipv4(p + 2);
   };
@@ -522,13 +522,6 @@ function attr(type: number, value: Uint8Array): Uint8Array {
   return a;
 }
 
-function tagged(r: Prng, type: number, value: Uint8Array): Uint8Array {
-  const v = new Uint8Array(1 + value.length);
-  v[0] = r.chance(0.8) ? 1 + r.int(0x1f) : r.pick([0, 0x20, 0x7f, 0xff]);
-  v.set(value, 1);
-  return attr(type, v);
-}
-
 function int24(n: number): Uint8Array {
   return new Uint8Array([(n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
 }
@@ -540,7 +533,7 @@ function hostileTunnels(r: Prng): Uint8Array[] {
   const enc = new TextEncoder();
   for (let i = 0; i < n; i++) {
     const tag = r.chance(0.9) ? 1 + (i % 31) : r.pick([0, 0x20, 0xff]);
-    const t = (type: number, v: Uint8Array): Uint8Array => { const a = attr(type, new Uint8Array([tag, ...v])); return a; };
+    const t = (type: number, v: Uint8Array): Uint8Array => attr(type, new Uint8Array([tag, ...v]));
     if (r.chance(0.9)) out.push(t(64, int24(r.chance(0.8) ? 3 : r.int(0x1000000)))); // Tunnel-Type (3 = L2TP)
     if (r.chance(0.9)) out.push(t(65, int24(r.chance(0.8) ? 1 : r.int(0x1000000)))); // Tunnel-Medium-Type (1 = IPv4)
     // Tunnel-Server-Endpoint: half of them dotted quads that only look valid.
