@@ -14,6 +14,8 @@ import { Network } from '../src/sim/network.js';
 import { VirtualClock } from '../src/sim/clock.js';
 import { sites } from '../src/config/assemble.js';
 import { defaultTopology } from '../fuzz/boxes.js';
+import { pppoeDiscoveryFrame } from '../src/roles/framing.js';
+import { PppoeCode, PppoeTagType, tag } from '../src/wire/pppoe.js';
 
 const SECRET = 'pool-secret';
 
@@ -106,5 +108,23 @@ test('the LNS gives an address to one session at a time: a second session RADIUS
     clock.runUntil(clock.now() + 1000);
   }
   assert.equal(answered, 3, 'the first session still owns its route');
+  net.close();
+});
+
+test('a PADI whose Service-Name is not UTF-8 text gets no PADO (RFC 2516 Appendix A); a text one does, its name echoed', () => {
+  const t = defaultTopology('static');
+  const clock = new VirtualClock(Date.UTC(2026, 0, 1));
+  const net = new Network(t, { clock });
+  const pados: Uint8Array[] = [];
+  net.segments.get('access')!.observe((f, from) => { if (from === t.sse.name && f[12] === 0x88 && f[13] === 0x63 && f[15] === 0x07) pados.push(new Uint8Array(f)); });
+  const padi = (name: Uint8Array, hostUniq: number): Uint8Array =>
+    pppoeDiscoveryFrame(new Uint8Array(6).fill(0xff), Uint8Array.of(2, 0x10, 0, 0, 0x77, hostUniq), { code: PppoeCode.PADI, sessionId: 0, tags: [tag(PppoeTagType.SERVICE_NAME, name), tag(PppoeTagType.HOST_UNIQ, Uint8Array.of(hostUniq))] });
+  clock.runUntil(clock.now() + 10);
+  net.drivers.get(t.sse.name)!.input('access', padi(Uint8Array.of(0, 0, 0, 2), 1));
+  net.drivers.get(t.sse.name)!.input('access', padi(Uint8Array.of(0x66, 0xff, 0xfe), 2));
+  net.drivers.get(t.sse.name)!.input('access', padi(textBytes('internet'), 3));
+  clock.runUntil(clock.now() + 100);
+  assert.equal(pados.length, 1, 'only the text Service-Name got a PADO');
+  assert.ok(Buffer.from(pados[0]!).includes(Buffer.from('internet')), 'the PADO echoes it');
   net.close();
 });
