@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the tests need from npm and Debian, idempotently: npm packages (npm ci),
-# tshark, FreeRADIUS + radclient. Prints one line per thing it had to install.
+# tshark, FreeRADIUS + radclient, Chromium (the web view's browser test, driven by
+# playwright-core) and promtool (Debian's prometheus: the /metrics lint). Prints one line per
+# thing it had to install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -d node_modules/tsx ]; then npm ci --no-audit --no-fund >/dev/null; fi
+if [ ! -d node_modules/tsx ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/@dagrejs/dagre ]; then npm ci --no-audit --no-fund >/dev/null; fi
 # The AF_PACKET addon (npm ci builds it; a tree installed before it existed has not).
 [ -f build/Release/pseudonet_afpacket.node ] || node scripts/build-native.mjs
 need=()
@@ -12,6 +14,8 @@ command -v freeradius >/dev/null || need+=(freeradius)
 command -v radclient >/dev/null || need+=(freeradius-utils)
 command -v traceroute >/dev/null || need+=(traceroute)
 command -v ping >/dev/null || need+=(iputils-ping)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v promtool >/dev/null || need+=(prometheus)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "deps: need root to install ${need[*]}" >&2; exit 1; fi
   echo "deps: installing ${need[*]}"
@@ -21,4 +25,6 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq "${need[@]}" >/dev/null
   # The packaged FreeRADIUS service is not ours to run: tests start their own from a copy of raddb.
   systemctl disable --now freeradius >/dev/null 2>&1 || true
+  # Likewise the packaged Prometheus server: only its promtool is ours to use.
+  systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true
 fi

@@ -7,12 +7,16 @@ import { fileURLToPath } from 'node:url';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createLogger } from '../sim/log.js';
-import { networkRegistry } from '../sim/metrics.js';
 import { parseDuration, runTopology } from './run.js';
+import { NetworkApi } from '../sim/network-api.js';
+import { apiHandler, listenHttp, parseListen } from '../io/api.js';
+import type { VirtualClock } from '../sim/clock.js';
+import type { AddressInfo } from 'node:net';
 
 const DEFAULT_TOPOLOGY = fileURLToPath(new URL('../../topologies/default.yaml', import.meta.url));
 import { registerRadius } from './radius.js';
 import { registerReal } from './real.js';
+import { registerLoad } from './load.js';
 
 const program = new Command('pseudonet')
   .description('a carrier PPPoE access network (PPPoE, L2TPv2 LAC/LNS, RADIUS) and the IPv4 router behind it, in userspace')
@@ -24,12 +28,35 @@ program
   .option('--out <dir>', 'output directory', 'out')
   .option('--topology <file>', 'topology YAML instead of the built-in default (topologies/default.yaml)')
   .option('-v, --verbose', 'log every frame on every link (pino JSON lines on stderr)')
-  .action(async (o: { out: string; topology?: string; verbose?: boolean }) => {
+  .option('--http <addr:port>', 'after the demo, serve the HTTP API and web view here (the network goes on in real time) until Ctrl-C')
+  .action(async (o: { out: string; topology?: string; verbose?: boolean; http?: string }) => {
     const topology = topologyOrExit(o.topology ?? DEFAULT_TOPOLOGY);
     if (!topology) return;
-    const r = runDemo(topology, { out: o.out, logger: createLogger(o.verbose ?? false) });
-    writeFileSync(path.join(o.out, 'metrics.prom'), await networkRegistry(r.net).metrics());
+    let listen;
+    try {
+      listen = o.http === undefined ? undefined : parseListen(o.http);
+    } catch (e) {
+      console.error((e as Error).message);
+      process.exitCode = 2;
+      return;
+    }
+    let api: NetworkApi | undefined;
+    const r = runDemo(topology, { out: o.out, logger: createLogger(o.verbose ?? false), onNetwork: (net) => (api = new NetworkApi(net)) });
+    writeFileSync(path.join(o.out, 'metrics.prom'), await api!.metrics());
     process.exitCode = r.ok ? 0 : 1;
+    if (!listen) return;
+    // The demo ran on the virtual clock; from here it follows the wall clock, so actions play out live.
+    const clock = r.net.clock as VirtualClock;
+    const tick = setInterval(() => clock.runUntil(clock.now() + 50), 50);
+    const server = await listenHttp(apiHandler(api!), listen.host, listen.port);
+    const a = server.address() as AddressInfo;
+    console.log(`http: serving on http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}/ (Ctrl-C to stop)`);
+    const stop = (): void => {
+      clearInterval(tick);
+      server.close(() => process.exit(process.exitCode ?? 0));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
   });
 
 program
@@ -40,23 +67,28 @@ program
   .option('--realtime', 'run on the wall clock instead of the virtual clock')
   .option('--out <dir>', 'output directory', 'out')
   .option('-v, --verbose', 'log every frame on every link (pino JSON lines on stderr)')
-  .action(async (file: string, o: { duration: string; realtime?: boolean; out: string; verbose?: boolean }) => {
+  .option('--http <addr:port>', 'with --realtime: serve the HTTP API and web view here while the network runs')
+  .action(async (file: string, o: { duration: string; realtime?: boolean; out: string; verbose?: boolean; http?: string }) => {
     let topology;
     let durationMs;
+    let http;
     try {
       durationMs = parseDuration(o.duration);
       topology = loadTopology(file);
+      http = o.http === undefined ? undefined : parseListen(o.http);
+      if (http && !o.realtime) throw new Error('--http needs --realtime (on the virtual clock the run is over before a request could come)');
     } catch (e) {
       console.error((e as Error).message);
       process.exitCode = 2;
       return;
     }
-    const r = await runTopology(topology, { durationMs, realtime: o.realtime ?? false, out: o.out, logger: createLogger(o.verbose ?? false) });
+    const r = await runTopology(topology, { durationMs, realtime: o.realtime ?? false, out: o.out, logger: createLogger(o.verbose ?? false), ...(http ? { http } : {}) });
     process.exitCode = r.ok ? 0 : 1;
   });
 
 registerValidate(program);
 registerRadius(program);
 registerReal(program);
+registerLoad(program);
 
 await program.parseAsync(process.argv);

@@ -14,6 +14,12 @@ import { BoxProcess, type RunningBox } from '../io/box.js';
 import { HomesBox, HOMES_BOX } from '../io/homes.js';
 import { withHomes } from '../config/generate.js';
 import { startControl, controlRequest, defaultControlPath, toJson } from '../io/control.js';
+import { BoxApi } from '../io/box-api.js';
+import { apiHandler, listenHttp, parseListen } from '../io/api.js';
+import { frameLogFields } from '../config/observe.js';
+import { pino } from 'pino';
+import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 
 function int(v: string): number {
   const n = Number(v);
@@ -27,7 +33,7 @@ export function registerReal(program: Command): void {
     .description('run one box of a topology on real interfaces (needs CAP_NET_RAW), until SIGINT / SIGTERM')
     .argument('<file>', 'topology YAML (the box\'s `interfaces: {port: ifname}` name its links)')
     .requiredOption('--box <name>', `which box: the sse, an LNS (nte), the router, the server, a home, or "${HOMES_BOX}" (the home emulator: every home in this process)`)
-    .option('--control <path>', 'control socket (default: $TMPDIR/pseudonet-<box>.sock)')
+    .option('--control <path>', 'control socket (default: <box>.sock in /run/pseudonet as root, else in $XDG_RUNTIME_DIR/pseudonet; a private 0700 directory)')
     .option('--no-start', 'a home waits instead of dialling at once')
     .option('--quiet', 'no event lines on stdout (the emulator still prints its setup-done line)')
     .option('--homes <n>', 'replace the topology\'s homes and users with N generated ones (user<k>@<domain>, as the in-process load does); give the same N to the emulator and the LNS boxes', int)
@@ -37,13 +43,38 @@ export function registerReal(program: Command): void {
     .option('--window <n>', `${HOMES_BOX}: homes in setup at once (0 = no limit)`, int, 256)
     .option('--rate <n>', `${HOMES_BOX}: new setups per second (0 = no limit)`, int, 0)
     .option('--echo-interval <s>', `${HOMES_BOX}: each home's LCP echo interval in seconds (0 = off)`, Number, 30)
-    .action(async (file: string, o: { box: string; control?: string; start: boolean; quiet?: boolean; homes?: number; access?: string; from?: number; count?: number; window: number; rate: number; echoInterval: number }) => {
+    .option('--http <addr:port>', 'also serve the HTTP API, /metrics and the web view on this TCP address (the control socket serves the same handlers)')
+    .option('-v, --verbose', 'log every frame in and out of every port (pino JSON lines on stderr, as run -v does)')
+    .action(async (file: string, o: { box: string; control?: string; start: boolean; quiet?: boolean; homes?: number; access?: string; from?: number; count?: number; window: number; rate: number; echoInterval: number; http?: string; verbose?: boolean }) => {
       const out = (v: unknown): void => void process.stdout.write(toJson(v) + '\n');
       let box: RunningBox;
+      let api: BoxApi;
+      let listen: { host: string; port: number } | undefined;
+      // Events as pino JSON lines on stderr (info), every frame too with -v (debug); frames by name, never by content.
+      const log = pino({ level: o.verbose ? 'debug' : o.quiet ? 'warn' : 'info', base: { box: o.box }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2));
       try {
+        listen = o.http === undefined ? undefined : parseListen(o.http);
         let topology = loadTopology(file);
         if (o.homes !== undefined) topology = withHomes(topology, o.homes);
-        const onEvent = o.quiet ? undefined : (e: { at: number; box: string; kind: string; event: unknown }) => out({ ev: 'event', at: Math.round(e.at), ...(o.box === HOMES_BOX ? { box: e.box } : {}), kind: e.kind, event: e.event });
+        api = new BoxApi(topology, o.box);
+        const boxApi = api;
+        // Frames are looked at (ladders, setup and RADIUS histograms, -v) only when asked for: the data path pays nothing otherwise.
+        const tap = listen || o.verbose ? (port: string, f: Uint8Array, dir: 'in' | 'out', at: number): void => {
+          boxApi.tap(port, f, dir, at);
+          if (o.verbose) {
+            const d = frameLogFields(f);
+            log.debug({ port, dir, at: Math.round(at * 1000) / 1000, protocol: d.protocol }, d.label);
+          }
+        } : undefined;
+        const shown = (e: { at: number; box: string; kind: string; event: unknown }): void => {
+          boxApi.event(e);
+          const ev = e.event as { type?: string; kind?: string };
+          log.info({ at: Math.round(e.at), ...(e.box !== o.box ? { home: e.box } : {}), kind: e.kind, event: ev.type ?? ev.kind });
+        };
+        const onEvent = (e: { at: number; box: string; kind: string; event: unknown }): void => {
+          shown(e);
+          if (!o.quiet) out({ ev: 'event', at: Math.round(e.at), ...(o.box === HOMES_BOX ? { box: e.box } : {}), kind: e.kind, event: e.event });
+        };
         if (o.box === HOMES_BOX) {
           box = new HomesBox(topology, {
             autoStart: o.start,
@@ -53,32 +84,39 @@ export function registerReal(program: Command): void {
             ...(o.access ? { access: o.access } : {}),
             ...(o.from !== undefined ? { first: o.from } : {}),
             ...(o.count !== undefined ? { count: o.count } : {}),
+            ...(tap ? { onFrame: tap } : {}),
             // The setup summary is printed even when quiet: it is what a load run waits for.
             onEvent: (e) => {
               if (e.kind === 'homes') {
                 const { type, ...rest } = e.event as { type: string };
                 out({ ev: type, ...rest });
               }
-              else onEvent?.(e);
+              else onEvent(e);
             },
           });
-        } else box = new BoxProcess(topology, o.box, { autoStart: o.start, ...(onEvent ? { onEvent } : {}) });
+        } else box = new BoxProcess(topology, o.box, { autoStart: o.start, onEvent, ...(tap ? { onFrame: tap } : {}) });
+        api.attach(box);
       } catch (e) {
         console.error(`pseudonet up: ${(e as Error).message}`);
         process.exitCode = 2;
         return;
       }
       const control = o.control ?? defaultControlPath(o.box);
-      let server;
+      const handler = apiHandler(api);
+      let server: http.Server;
+      let web: http.Server | undefined;
       try {
-        server = await startControl(box, control);
+        // The default directory is made (or checked) private; an explicit path's directory is the caller's.
+        server = await startControl(box, control, { privateDir: o.control === undefined, api: handler });
+        if (listen) web = await listenHttp(handler, listen.host, listen.port);
       } catch (e) {
         box.close();
         console.error(`pseudonet up: ${(e as Error).message}`);
         process.exitCode = 2;
         return;
       }
-      out({ ev: 'ready', box: box.name, kind: box.kind, control, ...(box.show('box') as object) });
+      const a = web?.address() as AddressInfo | undefined;
+      out({ ev: 'ready', box: box.name, kind: box.kind, control, ...(a ? { http: `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}/` } : {}), ...(box.show('box') as object) });
       let stopping = false;
       const stop = async (sig: string): Promise<void> => {
         if (stopping) return;
@@ -86,6 +124,7 @@ export function registerReal(program: Command): void {
         out({ ev: 'stopping', signal: sig });
         const r = await box.shutdown();
         server.close();
+        web?.close();
         try {
           unlinkSync(control);
         } catch { /* gone already */ }
@@ -106,7 +145,7 @@ export function registerReal(program: Command): void {
     .command('show')
     .description('ask a running box (pseudonet up): sessions | tunnels | routes | arp | counters | interfaces | events | box')
     .argument('<what>')
-    .option('--box <name>', 'the box (its default control socket)')
+    .option('--box <name>', 'the box (its default control socket, as `up` chose it)')
     .option('--control <path>', 'control socket')
     .action(async (what: string, o: { box?: string; control?: string }) => {
       try {
@@ -121,7 +160,7 @@ export function registerReal(program: Command): void {
     .command('ping')
     .description('ICMP echo from a running home or server box (pseudonet up)')
     .argument('<address>')
-    .option('--box <name>', 'the box (its default control socket)')
+    .option('--box <name>', 'the box (its default control socket, as `up` chose it)')
     .option('--control <path>', 'control socket')
     .option('-c, --count <n>', 'echo requests', '3')
     .option('--from <home>', `${HOMES_BOX}: which home pings (default: the first online one)`)

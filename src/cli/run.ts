@@ -13,7 +13,9 @@ import { WallClock } from '../io/wall-clock.js';
 import { relayOverUdp } from '../io/radius-relay-udp.js';
 import type { Topology } from '../config/topology.js';
 import { logNetwork } from '../sim/log.js';
-import { networkRegistry } from '../sim/metrics.js';
+import { NetworkApi } from '../sim/network-api.js';
+import { apiHandler, listenHttp } from '../io/api.js';
+import type { AddressInfo } from 'node:net';
 import { ipv4FromString, ipv4ToString } from '../wire/bytes.js';
 
 export interface RunOptions {
@@ -23,6 +25,8 @@ export interface RunOptions {
   readonly logger?: Logger;
   readonly log?: (line: string) => void;
   readonly pingIntervalMs?: number;
+  /** Serve the HTTP API and web view here while the network runs (needs `realtime`). */
+  readonly http?: { readonly host: string; readonly port: number };
 }
 
 /** "90", "90s", "5m", "1h", "250ms" → milliseconds. */
@@ -39,6 +43,13 @@ export async function runTopology(topology: Topology, o: RunOptions): Promise<{ 
   const clock = virtual ?? new WallClock();
   const net = new Network(topology, { clock, capture: true, ...(virtual ? {} : { relay: relayOverUdp }) });
   if (o.logger) logNetwork(net, o.logger);
+  const api = new NetworkApi(net);
+  if (o.http && virtual) throw new Error('--http needs --realtime (on the virtual clock the run is over before a request could come)');
+  const httpServer = o.http ? await listenHttp(apiHandler(api), o.http.host, o.http.port) : undefined;
+  if (httpServer) {
+    const a = httpServer.address() as AddressInfo;
+    log(`http: serving on http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}/`);
+  }
   const wait = async (ms: number): Promise<void> => {
     if (virtual) virtual.runUntil(virtual.now() + ms);
     else await new Promise((r) => setTimeout(r, ms));
@@ -72,7 +83,8 @@ export async function runTopology(topology: Topology, o: RunOptions): Promise<{ 
   net.close();
   if (clock instanceof WallClock) clock.cancelAll();
   net.writeFiles(o.out);
-  writeFileSync(path.join(o.out, 'metrics.prom'), await networkRegistry(net).metrics());
+  writeFileSync(path.join(o.out, 'metrics.prom'), await api.metrics());
+  await new Promise<void>((r) => (httpServer ? httpServer.close(() => r()) : r()));
   const ok = online === net.homes.length && answered === sent;
   writeFileSync(path.join(o.out, 'summary.json'), JSON.stringify({ online, homes: net.homes.length, pingsSent: sent, pingsAnswered: answered, ok }, null, 2) + '\n');
   log(`${ok ? 'OK' : 'FAILED'}; files in ${o.out}/`);

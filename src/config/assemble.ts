@@ -30,7 +30,7 @@ export const CARRIER_RADIUS_BOX = 'carrier-radius';
 /** The ports of each kind of box a topology names. */
 export const BOX_PORTS = {
   home: ['access'],
-  sse: ['access', 'carrier'],
+  sse: ['access', 'carrier'], // and access-N with sse.accessPorts
   nte: ['carrier', 'radius', 'core'],
   router: ['core', 'server'],
   server: ['server'],
@@ -63,7 +63,16 @@ export function homeMac(index: number): Uint8Array {
 /** Every box of the topology, in build order (the sse first, homes last). */
 export function sites(t: Topology): Site[] {
   const out: Site[] = [];
-  out.push({ name: t.sse.name, kind: 'sse', links: { access: 'access', carrier: 'carrier' }, macs: { access: labMac(MAC_ROLE.sseAccess, 1), carrier: labMac(MAC_ROLE.sseCarrier, 1) }, interfaces: t.sse.interfaces ?? {} });
+  // One MAC on every access port, as a BNG has on its VLANs: each port is its own broadcast domain.
+  const sseAccessMac = labMac(MAC_ROLE.sseAccess, 1);
+  const access = t.sse.accessPorts;
+  out.push({
+    name: t.sse.name,
+    kind: 'sse',
+    links: { ...Object.fromEntries(access.map((p) => [p, p])), carrier: 'carrier' },
+    macs: { ...Object.fromEntries(access.map((p) => [p, sseAccessMac])), carrier: labMac(MAC_ROLE.sseCarrier, 1) },
+    interfaces: t.sse.interfaces ?? {},
+  });
   if (t.sse.lnsLookup === 'radius') out.push({ name: CARRIER_RADIUS_BOX, kind: t.sse.carrierRadius === 'embedded' ? 'radius' : 'radius-relay', links: { carrier: 'carrier' }, macs: { carrier: labMac(MAC_ROLE.radius, 0xff) }, interfaces: {} });
   out.push({ name: t.router.name, kind: 'router', links: { core: 'core', server: 'server' }, macs: { core: labMac(MAC_ROLE.router, 1), server: labMac(MAC_ROLE.router, 2) }, interfaces: t.router.interfaces ?? {} });
   out.push({ name: t.server.name, kind: 'server', links: { server: 'server' }, macs: { server: labMac(MAC_ROLE.server, 1) }, interfaces: t.server.interfaces ?? {} });
@@ -72,7 +81,7 @@ export function sites(t: Topology): Site[] {
     out.push({ name: isp.lns.name, kind: 'nte', links: { carrier: 'carrier', radius: radiusLink, core: 'core' }, macs: { carrier: labMac(MAC_ROLE.nteCarrier, i + 1), radius: labMac(MAC_ROLE.nteRadius, i + 1), core: labMac(MAC_ROLE.nteCore, i + 1) }, interfaces: isp.lns.interfaces ?? {}, isp: i });
     out.push({ name: `${isp.name}-radius`, kind: isp.radius === 'embedded' ? 'radius' : 'radius-relay', links: { radius: radiusLink }, macs: { radius: labMac(MAC_ROLE.radius, i + 1) }, interfaces: {}, isp: i });
   });
-  t.homes.forEach((h, k) => out.push({ name: h.name, kind: 'home', links: { access: 'access' }, macs: { access: homeMac(k + 1) }, interfaces: h.interfaces ?? {}, home: k + 1 }));
+  t.homes.forEach((h, k) => out.push({ name: h.name, kind: 'home', links: { access: h.access ?? access[0]! }, macs: { access: homeMac(k + 1) }, interfaces: h.interfaces ?? {}, home: k + 1 }));
   return out;
 }
 
@@ -112,7 +121,7 @@ export function build(t: Topology, site: Site, o: AssembleOptions): AnyBox {
   const now = o.now;
   switch (site.kind) {
     case 'sse':
-      return new Sse(sseConfig(t, { access: mac('access'), carrier: mac('carrier') }), now);
+      return new Sse(sseConfig(t, { access: mac(t.sse.accessPorts[0]!), carrier: mac('carrier') }), now);
     case 'router': {
       const r = new RouterBox(site.name, { core: { mac: mac('core'), address: ipv4FromString(t.router.ispSide), prefixLength: LINK_PREFIX }, server: { mac: mac('server'), address: ipv4FromString(t.router.serverSide), prefixLength: t.server.prefix } }, now);
       addPoolRoutes(r.router, t);

@@ -59,6 +59,7 @@ export function sseConfig(t: Topology, macs: { access: Uint8Array; carrier: Uint
   return {
     name: t.sse.name,
     accessMac: macs.access,
+    accessPorts: t.sse.accessPorts,
     carrierMac: macs.carrier,
     carrierAddress: ipv4FromString(t.sse.address),
     carrierPrefixLength: LINK_PREFIX,
@@ -68,6 +69,8 @@ export function sseConfig(t: Topology, macs: { access: Uint8Array; carrier: Uint
     lns,
     proxyAvps: t.sse.proxyAvps,
     l2tp: { hideAvps: t.sse.hideAvps, reliable: { receiveWindow: t.sse.l2tpWindow, maxRetries: t.sse.l2tpMaxRetries } },
+    auth: t.sse.auth,
+    connectTimeoutMs: t.sse.lnsConnectTimeout * 1000,
     ...(t.sse.lnsLookup === 'radius'
       ? {
           carrierRadius: {
@@ -122,22 +125,50 @@ export function nteConfig(t: Topology, i: number, macs: { carrier: Uint8Array; r
   };
 }
 
-/** The core router's route to every ISP's pool, through that ISP's LNS. */
+/**
+ * The core router's route to every ISP's pool, through that ISP's LNS, and a /32 for each
+ * fixed address of a user that the pool's prefix does not cover (the LNS puts the
+ * subscriber's /32 on its session; the router has to know which LNS to send it to).
+ */
 export function addPoolRoutes(router: Router, t: Topology): void {
-  t.isps.forEach((_, i) => {
+  t.isps.forEach((isp, i) => {
     const p = ispPlan(t, i);
     router.addRoute({ prefix: p.net, prefixLength: p.prefixLength, nextHop: p.core, kind: 'static' });
+    const mask = prefixMask(p.prefixLength);
+    for (const u of isp.users) {
+      if (u.ip === undefined) continue;
+      const a = ipv4FromString(u.ip);
+      if (((a & mask) >>> 0) !== p.net) router.addRoute({ prefix: a, prefixLength: 32, nextHop: p.core, kind: 'static' });
+    }
   });
 }
 
-/** The embedded RADIUS server of ISP `i`: its LNS as the client, the ISP's users, the pool. */
+/**
+ * The embedded RADIUS server of ISP `i`: its LNS as the client, the ISP's users (with their
+ * session limits), the pool. The pool never hands out the gateway, a DNS address, a fixed
+ * address of any user, or an address of another ISP's pool.
+ */
 export function ispRadiusConfig(t: Topology, i: number): RadiusServerConfig {
   const isp = t.isps[i]!;
   const p = ispPlan(t, i);
+  const exclude = [
+    isp.gateway,
+    ...isp.dns,
+    ...t.isps.flatMap((x) => x.users.flatMap((u) => (u.ip ? [u.ip] : []))),
+    ...t.isps.flatMap((x, j) => (j === i ? [] : [x.pool])),
+  ];
   return radiusServerConfigSchema.parse({
     clients: [{ name: isp.lns.name, address: ipv4ToString(p.radiusNte), secret: p.radiusSecret }],
-    users: isp.users.map((u) => (u.ip ? { name: u.name, password: u.password, framedIp: u.ip, dns: isp.dns } : { name: u.name, password: u.password, pool: isp.name, dns: isp.dns })),
-    pools: { [isp.name]: `${ipv4ToString(p.pool[0])}-${ipv4ToString(p.pool[1])}` },
+    users: isp.users.map((u) => ({
+      name: u.name,
+      password: u.password,
+      ...(u.ip ? { framedIp: u.ip } : { pool: isp.name }),
+      dns: isp.dns,
+      ...(u.sessionTimeout === undefined ? {} : { sessionTimeout: u.sessionTimeout }),
+      ...(u.idleTimeout === undefined ? {} : { idleTimeout: u.idleTimeout }),
+      ...(u.interimInterval === undefined ? {} : { interimInterval: u.interimInterval }),
+    })),
+    pools: { [isp.name]: { range: `${ipv4ToString(p.pool[0])}-${ipv4ToString(p.pool[1])}`, exclude: [...new Set(exclude)] } },
   });
 }
 

@@ -3,9 +3,8 @@
  * and validated against the schema of src/roles/radius-server-config.ts; every problem is
  * named with the path of its field and nothing starts.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseYamlConfig } from './yaml-config.js';
+import { parseYamlConfig, readConfigText } from './yaml-config.js';
 import { radiusServerConfigSchema, semanticProblems, type RadiusServerConfig } from '../roles/radius-server-config.js';
 
 export class RadiusConfigError extends Error {
@@ -31,11 +30,7 @@ export function parseRadiusServerConfig(text: string, file = '<radius config>'):
 }
 
 export function loadRadiusServerConfig(file: string): RadiusServerConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new RadiusConfigError(file, [`cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
-  }
-  return parseRadiusServerConfig(text, file);
+  const r = readConfigText(file);
+  if (!r.ok) throw new RadiusConfigError(file, [r.problem]);
+  return parseRadiusServerConfig(r.text, file);
 }

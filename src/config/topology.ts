@@ -3,9 +3,10 @@
  * impairments, the ISPs (domain, LNS, RADIUS, pools, DNS, LCP policy) and the users.
  * Validated with a schema; an error names the path of the bad field, and nothing starts.
  */
-import { readFileSync } from 'node:fs';
-import { parseYamlConfig } from './yaml-config.js';
+import { parseYamlConfig, readConfigText } from './yaml-config.js';
 import { z } from 'zod';
+import { ipv4FromString, ipv4ToString } from '../wire/bytes.js';
+import { parseCidr, prefixMask } from '../wire/ipv4.js';
 
 const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, 'an IPv4 address like 192.0.2.1');
 const cidr = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([0-9]|[12]\d|3[0-2])$/, 'an IPv4 prefix like 198.51.100.0/24');
@@ -17,7 +18,7 @@ const name = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'a box name: lower case 
  * interface name. Ports: sse access/carrier; lns carrier/radius/core; router core/server;
  * home access; server server. The simulation ignores it.
  */
-export const interfacesSchema = z.record(z.string().regex(/^[a-z]+$/), z.string().regex(/^[^\s/]{1,15}$/, 'a Linux interface name (1..15 characters)')).optional();
+export const interfacesSchema = z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a port name like access, access-2 or carrier'), z.string().regex(/^[^\s/]{1,15}$/, 'a Linux interface name (1..15 characters)')).optional();
 
 export const impairmentsSchema = z.strictObject({
   loss: z.number().min(0).max(1).optional(),
@@ -46,6 +47,12 @@ export const userSchema = z.strictObject({
   password: z.string().min(1),
   /** A fixed address (RADIUS Framed-IP-Address); otherwise one from the ISP's pool. */
   ip: ipv4.optional(),
+  /** Seconds: the embedded RADIUS answers Session-Timeout (27); the LNS ends the session then (RFC 2865 §5.27). */
+  sessionTimeout: z.number().int().min(1).max(0xffffffff).optional(),
+  /** Seconds without data either way before the LNS ends the session: Idle-Timeout (28, RFC 2865 §5.28). */
+  idleTimeout: z.number().int().min(1).max(0xffffffff).optional(),
+  /** Seconds between the LNS's Accounting Interim-Updates: Acct-Interim-Interval (85, RFC 2869 §5.16). */
+  interimInterval: z.number().int().min(1).max(0xffffffff).optional(),
 });
 
 export const ispSchema = z.strictObject({
@@ -85,6 +92,8 @@ export const homeSchema = z.strictObject({
   user: z.string().regex(/^[^@\s]+@[^@\s]+$/, 'a user name like alice@isp-a.example'),
   password: z.string().min(1),
   auth: z.enum(['chap', 'pap']).default('chap'),
+  /** Which of the sse's access ports the home is on (default the first). */
+  access: z.string().optional(),
   interfaces: interfacesSchema,
 });
 
@@ -116,6 +125,19 @@ export const topologySchema = z.strictObject({
      * recommends 5, about 30 s with backoff). Fewer fail over to the next LNS sooner.
      */
     l2tpMaxRetries: z.number().int().min(1).max(20).default(5),
+    /**
+     * Seconds a call waits for a tunnel that has not come up before the sse tries the next
+     * LNS by Tunnel-Preference (only when there is one). Separate from l2tpMaxRetries, which
+     * is the budget of an established tunnel; well inside a home's 30 s of patience.
+     */
+    lnsConnectTimeout: z.number().min(0.5).max(60).default(4),
+    /** Authentication the sse asks homes for, in order; a home's Nak towards a later one is taken. */
+    auth: z.array(z.enum(['chap-md5', 'pap'])).min(1).default(['chap-md5', 'pap']),
+    /**
+     * The access ports (links, or S-VLANs on a real box), each its own PPPoE AC with its own
+     * session-id space: 65,534 sessions each (RFC 2516). Default one, `access`.
+     */
+    accessPorts: z.array(z.string().regex(/^access(-[0-9]{1,5})?$/, 'an access port name: access or access-N')).min(1).max(1024).default(['access']),
     interfaces: interfacesSchema,
   }),
   isps: z.array(ispSchema).min(1),
@@ -139,18 +161,102 @@ export class TopologyError extends Error {
   }
 }
 
-/** Cross-field checks a schema cannot express. */
+/** [first, last] of a prefix like 198.51.100.0/24. */
+function prefixRange(cidr: string): [number, number] {
+  const [a, len] = parseCidr(cidr);
+  const m = prefixMask(len);
+  const net = (a & m) >>> 0;
+  return [net, (net | (~m >>> 0)) >>> 0];
+}
+
+const inRange = (a: number, [lo, hi]: readonly [number, number]): boolean => a >= lo && a <= hi;
+
+/**
+ * Cross-field checks a schema cannot express: what would make the network not work (two
+ * sessions one address, a route that cannot exist, a box unreachable). Each names the path
+ * of the field to change; the later of two clashing fields is the one named.
+ */
 function semanticProblems(t: Topology): string[] {
   const out: string[] = [];
   const domains = new Map<string, number>();
+  const pools = t.isps.map((x) => prefixRange(x.pool));
+  const userNames = new Map<string, string>();
+  const fixed = new Map<number, string>();
+  const lnsAddresses = new Map<string, string>();
+  const gateways = new Map<number, string>();
+  const dnsOf = new Map<number, string>();
   t.isps.forEach((isp, i) => {
+    gateways.set(ipv4FromString(isp.gateway), `isps[${i}].gateway`);
+    isp.dns.forEach((d, k) => dnsOf.set(ipv4FromString(d), `isps[${i}].dns[${k}]`));
+  });
+  const boxAddresses: [string, string][] = [
+    ['sse.address', t.sse.address],
+    ['server.address', t.server.address],
+    ['router.ispSide', t.router.ispSide],
+    ['router.serverSide', t.router.serverSide],
+    ...(t.sse.lnsLookup === 'radius' ? [['sse.carrierRadiusAddress', t.sse.carrierRadiusAddress] as [string, string]] : []),
+    ...t.isps.map((x, i): [string, string] => [`isps[${i}].lns.address`, x.lns.address]),
+  ];
+  // The links the derivation builds: carrier and core /24 around the sse and the router, the
+  // server's subnet, one RADIUS /24 per ISP (172.16.i.0/24). A subscriber address on one of
+  // them would be routed to the link instead of to its LNS.
+  const links: [string, [number, number]][] = [
+    ['the carrier link (sse.address/24)', prefixRange(`${t.sse.address}/24`)],
+    ['the core link (router.ispSide/24)', prefixRange(`${t.router.ispSide}/24`)],
+    [`the server's subnet (server.address/${t.server.prefix})`, prefixRange(`${t.server.address}/${t.server.prefix}`)],
+    ...t.isps.map((x, i): [string, [number, number]] => [`the RADIUS link of ${x.name} (172.16.${i}.0/24)`, prefixRange(`172.16.${i}.0/24`)]),
+  ];
+  t.isps.forEach((isp, i) => {
+    const at = `isps[${i}]`;
+    for (const [what, r] of links) if (pools[i]![0] <= r[1] && r[0] <= pools[i]![1]) out.push(`${at}.pool: ${isp.pool} overlaps ${what}`);
     const prev = domains.get(isp.domain);
-    if (prev !== undefined) out.push(`isps[${i}].domain: "${isp.domain}" is already the domain of isps[${prev}]`);
+    if (prev !== undefined) out.push(`${at}.domain: "${isp.domain}" is already the domain of isps[${prev}]`);
     domains.set(isp.domain, i);
+    const [, len] = parseCidr(isp.pool);
+    if (len > 30) out.push(`${at}.pool: a /${len} leaves no address for subscribers (at most /30)`);
+    pools.forEach((q, j) => {
+      if (j < i && pools[i]![0] <= q[1] && q[0] <= pools[i]![1]) out.push(`${at}.pool: ${isp.pool} overlaps isps[${j}].pool ${t.isps[j]!.pool} (a subscriber address would be routed to two LNS)`);
+    });
+    const gw = ipv4FromString(isp.gateway);
+    pools.forEach((q, j) => {
+      if (j !== i && inRange(gw, q)) out.push(`${at}.gateway: ${isp.gateway} is inside isps[${j}].pool ${t.isps[j]!.pool}`);
+    });
+    for (const [p, a] of boxAddresses) if (inRange(ipv4FromString(a), pools[i]!)) out.push(`${at}.pool: ${isp.pool} holds ${p} ${a} (the box would be unreachable behind the LNS)`);
+    const lnsPrev = lnsAddresses.get(isp.lns.address);
+    if (lnsPrev !== undefined) out.push(`${at}.lns.address: ${isp.lns.address} is already ${lnsPrev}`);
+    lnsAddresses.set(isp.lns.address, `${at}.lns.address`);
+    for (const [p, a] of boxAddresses.slice(0, t.sse.lnsLookup === 'radius' ? 5 : 4)) if (a === isp.lns.address) out.push(`${at}.lns.address: ${a} is already ${p}`);
     isp.users.forEach((u, j) => {
-      if (!u.name.endsWith(`@${isp.domain}`)) out.push(`isps[${i}].users[${j}].name: "${u.name}" is not in the domain ${isp.domain}`);
+      const up = `${at}.users[${j}]`;
+      if (!u.name.endsWith(`@${isp.domain}`)) out.push(`${up}.name: "${u.name}" is not in the domain ${isp.domain}`);
+      const seen = userNames.get(u.name.toLowerCase());
+      if (seen !== undefined) out.push(`${up}.name: "${u.name}" is already ${seen}`);
+      else userNames.set(u.name.toLowerCase(), `${up}.name`);
+      if (u.ip === undefined) return;
+      const a = ipv4FromString(u.ip);
+      const f = fixed.get(a);
+      if (f !== undefined) out.push(`${up}.ip: ${u.ip} is already the fixed address of ${f}`);
+      else fixed.set(a, `${up}`);
+      const g = gateways.get(a);
+      if (g !== undefined) out.push(`${up}.ip: ${u.ip} is the gateway ${g}`);
+      const d = dnsOf.get(a);
+      if (d !== undefined) out.push(`${up}.ip: ${u.ip} is the DNS address ${d}`);
+      pools.forEach((q, k) => {
+        if (k !== i && inRange(a, q)) out.push(`${up}.ip: ${u.ip} is inside isps[${k}].pool ${t.isps[k]!.pool}`);
+      });
+      const own = pools[i]!;
+      if (len <= 30 && (a === own[0] || a === own[1])) out.push(`${up}.ip: ${u.ip} is the ${a === own[0] ? 'network' : 'broadcast'} address of ${isp.pool}`);
+      for (const [p, b] of boxAddresses) if (b === u.ip) out.push(`${up}.ip: ${u.ip} is already ${p}`);
+      for (const [what, r] of links) if (inRange(a, r)) out.push(`${up}.ip: ${u.ip} is on ${what}`);
     });
   });
+  // The server's subnet: its gateway must be on it, and be the router.
+  const [snet, slast] = prefixRange(`${t.server.address}/${t.server.prefix}`);
+  const onServerNet = (a: string) => inRange(ipv4FromString(a), [snet, slast]);
+  if (!onServerNet(t.server.gateway)) out.push(`server.gateway: ${t.server.gateway} is not on the server's subnet ${ipv4ToString(snet)}/${t.server.prefix}`);
+  else if (t.server.gateway !== t.router.serverSide) out.push(`server.gateway: ${t.server.gateway} is not the router (router.serverSide ${t.router.serverSide})`);
+  if (!onServerNet(t.router.serverSide)) out.push(`router.serverSide: ${t.router.serverSide} is not on the server's subnet ${ipv4ToString(snet)}/${t.server.prefix}`);
+  if (t.server.address === t.server.gateway) out.push(`server.address: ${t.server.address} is also server.gateway`);
   const names = new Set<string>();
   const boxNames: [string, string][] = [
     ['sse.name', t.sse.name],
@@ -163,7 +269,15 @@ function semanticProblems(t: Topology): string[] {
     if (names.has(n)) out.push(`${p}: the box name "${n}" is used twice`);
     names.add(n);
   }
-  const validLinks = new Set(['access', 'carrier', 'core', 'server', ...t.isps.map((x) => `radius-${x.name}`)]);
+  const ports = new Set<string>();
+  t.sse.accessPorts.forEach((p, i) => {
+    if (ports.has(p)) out.push(`sse.accessPorts[${i}]: "${p}" is listed twice`);
+    ports.add(p);
+  });
+  t.homes.forEach((h, i) => {
+    if (h.access !== undefined && !ports.has(h.access)) out.push(`homes[${i}].access: the sse has no access port "${h.access}" (sse.accessPorts: ${[...ports].join(', ')})`);
+  });
+  const validLinks = new Set([...t.sse.accessPorts, 'carrier', 'core', 'server', ...t.isps.map((x) => `radius-${x.name}`)]);
   for (const k of Object.keys(t.links)) if (!validLinks.has(k)) out.push(`links.${k}: no such link (links are ${[...validLinks].join(', ')})`);
   return out;
 }
@@ -178,11 +292,7 @@ export function parseTopology(text: string, file = '<topology>'): Topology {
 }
 
 export function loadTopology(file: string): Topology {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new TopologyError(file, [`cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
-  }
-  return parseTopology(text, file);
+  const r = readConfigText(file);
+  if (!r.ok) throw new TopologyError(file, [r.problem]);
+  return parseTopology(r.text, file);
 }

@@ -9,10 +9,15 @@
  * (the router and the sse relay do); sendmmsg reads the role's own Uint8Arrays.
  * The socket uses PACKET_VNET_HDR so that partial checksums of locally generated packets
  * (veth, bridges: CHECKSUM_PARTIAL) are completed before a role sees the frame.
+ * Only the bound interface's frames reach a port (the addon binds before it receives and
+ * checks each frame's ifindex; `rxForeign` counts any that got through). A frame the kernel
+ * refuses is counted by reason and skipped: no frame is sent twice. A socket nobody closed
+ * is closed when it is garbage-collected.
  * Needs CAP_NET_RAW (root); the error says so.
  */
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,7 +26,8 @@ interface Native {
   setEvents(h: unknown, mask: number): void;
   setRef(h: unknown, ref: boolean): void;
   recv(h: unknown, slab: Uint8Array, slot: number, max: number, lengths: Uint32Array): number;
-  send(h: unknown, frames: Uint8Array[], start: number, count: number): number;
+  /** Frames consumed from `start` (sent or refused); `report` gets [refused, full, (offset, errno)...]. */
+  send(h: unknown, frames: Uint8Array[], start: number, count: number, report: Int32Array): number;
   stats(h: unknown): { packets: number; drops: number };
   close(h: unknown): void;
 }
@@ -91,17 +97,35 @@ export interface AfPacketCounters {
   rxTruncated: number;
   /** GSO super-frames (TSO/GSO on a local sender): dropped; turn TSO/GSO off on that peer. */
   rxGso: number;
+  /** Frames of another interface than ours (the bind should make this 0): dropped. */
+  rxForeign: number;
+  /** Frames sent on our interface read back (kernels without PACKET_IGNORE_OUTGOING): dropped. */
+  rxOutgoing: number;
   txFrames: number;
   txBytes: number;
   txBatches: number;
   /** The socket buffer was full: the rest waited for `writable`. */
   txWaits: number;
-  txDropped: { queueFull: number; refused: number };
+  /**
+   * Frames not sent: the queue was full; the kernel refused the frame as longer than the
+   * interface takes (EMSGSIZE); the interface is down or gone (ENETDOWN, ENXIO, ENODEV);
+   * any other refusal (`lastError` names the errno).
+   */
+  txDropped: { queueFull: number; oversize: number; down: number; refused: number };
   /** Slabs allocated for received frames. */
   slabs: number;
 }
 
 const SLAB_SLOTS = 512;
+/** Refusals one send call reports before it returns (the flush calls again for the rest). */
+const REPORT_REFUSALS = 64;
+/** Flag bits the addon sets in a received frame's length (native/afpacket: RX_*). */
+const RX_GSO = 0x80000000;
+const RX_FOREIGN = 0x40000000;
+const RX_OUTGOING = 0x20000000;
+const RX_FLAGS = RX_GSO | RX_FOREIGN | RX_OUTGOING;
+
+const ERRNO_NAME = new Map<number, string>(Object.entries(osConstants.errno).map(([k, v]) => [v, k]));
 
 export class AfPacket {
   readonly ifname: string;
@@ -109,7 +133,7 @@ export class AfPacket {
   /** The interface's own MAC address. */
   readonly mac: Uint8Array;
   readonly mtu: number;
-  readonly counters: AfPacketCounters = { rxFrames: 0, rxBytes: 0, rxBatches: 0, rxTruncated: 0, rxGso: 0, txFrames: 0, txBytes: 0, txBatches: 0, txWaits: 0, txDropped: { queueFull: 0, refused: 0 }, slabs: 0 };
+  readonly counters: AfPacketCounters = { rxFrames: 0, rxBytes: 0, rxBatches: 0, rxTruncated: 0, rxGso: 0, rxForeign: 0, rxOutgoing: 0, txFrames: 0, txBytes: 0, txBatches: 0, txWaits: 0, txDropped: { queueFull: 0, oversize: 0, down: 0, refused: 0 }, slabs: 0 };
   /** The last send error the kernel gave (a refused frame is dropped and counted). */
   lastError: Error | undefined;
   private readonly n: Native;
@@ -127,6 +151,12 @@ export class AfPacket {
   private waitingWritable = false;
   private closed = false;
   private kernelDrops = 0;
+  private readonly report = new Int32Array(2 + 2 * REPORT_REFUSALS);
+  /**
+   * The addon holds this callback weakly; this object holds it, so the socket lives exactly
+   * as long as its AfPacket is reachable (an unreachable one is closed by the GC).
+   */
+  private readonly onEventFn = (ev: number): void => this.onEvent(ev);
 
   /**
    * Opens `ifname`. Each received frame is passed to `onFrame` (a fresh view the receiver
@@ -141,7 +171,7 @@ export class AfPacket {
     this.n = load();
     let r;
     try {
-      r = this.n.open(ifname, o.promisc ?? true, o.rcvbuf ?? 4 << 20, o.sndbuf ?? 4 << 20, (ev) => this.onEvent(ev));
+      r = this.n.open(ifname, o.promisc ?? true, o.rcvbuf ?? 4 << 20, o.sndbuf ?? 4 << 20, this.onEventFn);
     } catch (e) {
       throw explain(e as NodeJS.ErrnoException, ifname);
     }
@@ -176,27 +206,42 @@ export class AfPacket {
   flush(): void {
     this.flushQueued = false;
     if (this.closed) return;
+    const c = this.counters;
+    const rep = this.report;
     while (this.txHead < this.txq.length) {
-      const count = this.txq.length - this.txHead;
-      let sent: number;
+      const base = this.txHead;
+      const count = this.txq.length - base;
+      // Every frame in [base, base + consumed) went out or was refused: none is offered again.
+      let consumed: number;
       try {
-        sent = this.n.send(this.h, this.txq, this.txHead, count);
+        consumed = this.n.send(this.h, this.txq, base, count, rep);
       } catch (e) {
-        // The kernel refused the first frame of the batch (too long, interface down): drop it.
+        // The addon throws only before its first sendmmsg (bad arguments): nothing went. Drop
+        // the first frame so the queue moves on, and say why.
         this.lastError = e as Error;
-        this.counters.txDropped.refused++;
-        this.txHead++;
+        c.txDropped.refused++;
+        this.txq[this.txHead++] = undefined as unknown as Uint8Array;
         continue;
       }
-      this.counters.txBatches++;
-      for (let i = 0; i < sent; i++) {
-        this.counters.txBytes += this.txq[this.txHead + i]!.length;
-        this.txq[this.txHead + i] = undefined as unknown as Uint8Array;
+      c.txBatches++;
+      let r = 0;
+      const refusals = rep[0]!;
+      let nextRefused = refusals > 0 ? rep[2]! : -1;
+      for (let i = 0; i < consumed; i++) {
+        const f = this.txq[base + i]!;
+        if (i === nextRefused) {
+          this.refused(f, rep[3 + 2 * r]!);
+          r++;
+          nextRefused = r < refusals ? rep[2 + 2 * r]! : -1;
+        } else {
+          c.txFrames++;
+          c.txBytes += f.length;
+        }
+        this.txq[base + i] = undefined as unknown as Uint8Array;
       }
-      this.counters.txFrames += sent;
-      this.txHead += sent;
-      if (sent < count) {
-        this.counters.txWaits++;
+      this.txHead += consumed;
+      if (rep[1] === 1) {
+        c.txWaits++;
         this.waitingWritable = true;
         this.n.setEvents(this.h, 3);
         break;
@@ -209,6 +254,16 @@ export class AfPacket {
       this.txq = this.txq.slice(this.txHead);
       this.txHead = 0;
     }
+  }
+
+  private refused(f: Uint8Array, errno: number): void {
+    const d = this.counters.txDropped;
+    const code = ERRNO_NAME.get(errno) ?? `errno ${errno}`;
+    if (code === 'EMSGSIZE') d.oversize++;
+    else if (code === 'ENETDOWN' || code === 'ENXIO' || code === 'ENODEV') d.down++;
+    else d.refused++;
+    const why = code === 'EMSGSIZE' ? ` (longer than the MTU ${this.mtu} of ${this.ifname} allows)` : code === 'ENETDOWN' ? ` (ip link set ${this.ifname} up)` : '';
+    this.lastError = new AfPacketError(code, `${this.ifname}: the kernel refused a ${f.length}-byte frame: ${code}${why}`);
   }
 
   /** Frames waiting to be sent. */
@@ -265,8 +320,10 @@ export class AfPacket {
       const slab = this.slab;
       for (let i = 0; i < n; i++) {
         const len = this.lengths[i]!;
-        if (len >= 0x80000000) {
-          c.rxGso++;
+        if (len & RX_FLAGS) {
+          if (len & RX_FOREIGN) c.rxForeign++;
+          else if (len & RX_OUTGOING) c.rxOutgoing++;
+          else c.rxGso++;
           continue;
         }
         if (len > slot) {

@@ -12,6 +12,10 @@ import type { RadiusBox } from '../roles/radius-box.js';
 import { build, locate, type AnyBox } from '../config/assemble.js';
 import type { Topology } from '../config/topology.js';
 import { macToString } from '../wire/bytes.js';
+import { ispPlan } from '../config/derive.js';
+import { radiusPacket, textAttr, ipv4Attr, RadiusCode, A } from '../wire/radius.js';
+import { signPacket } from '../wire/radius-crypto.js';
+import { encode } from '../wire/result.js';
 import { WallClock } from './wall-clock.js';
 import { AfPacket } from './afpacket.js';
 
@@ -43,7 +47,12 @@ export interface BoxOptions {
   readonly onEvent?: (e: BoxEvent) => void;
   /** A home starts PPPoE discovery at once (default true). */
   readonly autoStart?: boolean;
+  /** Every frame in or out of a port (the embedded RADIUS's wire too), for logs and ladders. */
+  readonly onFrame?: FrameTap;
 }
+
+/** A frame in (received) or out (sent) on a box's port. */
+export type FrameTap = (port: string, frame: Uint8Array, dir: 'in' | 'out', at: number) => void;
 
 /**
  * What `pseudonet up` runs and the control endpoint asks: a `Box` (one box of the topology)
@@ -57,6 +66,11 @@ export interface RunningBox {
   ping(dst: number, timeoutMs?: number, size?: number, from?: string): Promise<number | undefined>;
   shutdown(timeoutMs?: number): Promise<{ clean: boolean }>;
   close(): void;
+  /** A home hangs up and stays down (no redial) until `homeUp` (a home box or the emulator). */
+  homeDown?(home: string): void;
+  homeUp?(home: string): void;
+  /** The ISP's embedded RADIUS sends an RFC 5176 Disconnect-Request for `user` (an nte box). */
+  disconnectRequest?(user: string): void;
 }
 
 export class BoxProcess implements RunningBox {
@@ -76,6 +90,9 @@ export class BoxProcess implements RunningBox {
   private readonly pings = new Map<number, (rtt: number | undefined) => void>();
   private pingSeq = 0;
   private readonly opts: BoxOptions;
+  private readonly isp: number | undefined;
+  /** A home box held down (`homeDown`). */
+  held = false;
 
   constructor(readonly topology: Topology, name: string, opts: BoxOptions = {}) {
     const t = topology;
@@ -85,6 +102,8 @@ export class BoxProcess implements RunningBox {
     this.kind = site.kind;
     this.interfaces = { ...site.interfaces };
     this.opts = opts;
+    this.isp = site.isp;
+    const tap = opts.onFrame;
     const clock = (this.clock = opts.clock ?? new WallClock());
     const open = opts.open ?? openAfPacket;
     const embeddedRadius = site.kind === 'nte' && t.isps[site.isp!]!.radius === 'embedded' && !this.interfaces['radius'];
@@ -95,7 +114,7 @@ export class BoxProcess implements RunningBox {
     let driver: Driver<string, unknown> | undefined;
     try {
       for (const [port, ifname] of Object.entries(this.interfaces)) {
-        this.ports.set(port, open(ifname, (f) => driver?.receive(port, f), () => driver?.kick()));
+        this.ports.set(port, open(ifname, tap ? (f) => (tap(port, f, 'in', clock.now()), driver?.receive(port, f)) : (f) => driver?.receive(port, f), () => driver?.kick()));
       }
     } catch (e) {
       for (const p of this.ports.values()) p.close();
@@ -103,7 +122,7 @@ export class BoxProcess implements RunningBox {
     }
     this.box = build(t, site, { now: clock.now(), mac: (port) => this.ports.get(port)?.mac, externalRadius: 'direct' });
     driver = this.driver = this.drive(this.box);
-    for (const [port, p] of this.ports) driver.attach(port, p);
+    for (const [port, p] of this.ports) driver.attach(port, tap ? { send: (f) => (tap(port, f, 'out', clock.now()), p.send(f)) } : p);
     if (embeddedRadius) {
       // The ISP's embedded RADIUS runs in this process, wired straight to the nte's radius port.
       const rsite = locate(t, `${t.isps[site.isp!]!.name}-radius`);
@@ -111,8 +130,8 @@ export class BoxProcess implements RunningBox {
       const rd = this.drive(radius);
       const nte = driver;
       // Delivered on the next clock turn, never inside the sender's own drain.
-      nte.attach('radius', { send: (f) => clock.setTimer(clock.now(), () => rd.input('radius', f)) });
-      rd.attach('radius', { send: (f) => clock.setTimer(clock.now(), () => nte.input('radius', f)) });
+      nte.attach('radius', { send: (f) => (tap?.('radius', f, 'out', clock.now()), clock.setTimer(clock.now(), () => rd.input('radius', f))) });
+      rd.attach('radius', { send: (f) => clock.setTimer(clock.now(), () => (tap?.('radius', f, 'in', clock.now()), nte.input('radius', f))) });
       rd.kick();
     }
     if (this.box.kind === 'home' && (opts.autoStart ?? true)) {
@@ -132,6 +151,10 @@ export class BoxProcess implements RunningBox {
     const ev = e as { type?: string; kind?: string; event?: { kind?: string; sequence?: number; rtt?: number }; sequence?: number; rtt?: number };
     if (box.kind === 'home' && ev.type === 'ip' && ev.event?.kind === 'echo-reply') this.pings.get(ev.event.sequence!)?.(ev.event.rtt);
     if (box.kind === 'server' && ev.kind === 'echo-reply') this.pings.get(ev.sequence!)?.(ev.rtt);
+    if (box.kind === 'home' && this.held && ev.type === 'pppoe-up') {
+      // Held down: whatever made it dial, it hangs up at once.
+      this.clock.setTimer(this.clock.now(), () => this.act((n) => box.padt(n, 'held down')));
+    }
     this.emit(box.kind, e);
   }
 
@@ -141,6 +164,41 @@ export class BoxProcess implements RunningBox {
     if (this.events.length > 1000) this.events.splice(0, this.events.length - 1000);
     this.opts.onEvent?.(e);
   }
+
+  private home(name: string): Extract<AnyBox, { kind: 'home' }> {
+    const box = this.box;
+    if (box.kind !== 'home') throw new Error(`box ${this.name} is a ${box.kind}, not a home`);
+    if (name !== this.name) throw new Error(`no home named "${name}" here (this box is ${this.name})`);
+    return box;
+  }
+
+  /** The home hangs up (LCP Terminate-Request, then PADT) and stays down until `homeUp`. */
+  homeDown(name: string): void {
+    const home = this.home(name);
+    this.held = true;
+    if (home.client.state === 'session') this.act((n) => (home.isOnline ? home.disconnect(n) : home.padt(n, 'held down')));
+  }
+
+  homeUp(name: string): void {
+    const home = this.home(name);
+    this.held = false;
+    const s = home.client.state;
+    if (s !== 'session' && s !== 'padi-sent' && s !== 'padr-sent') this.act((n) => home.start(n));
+  }
+
+  /** The ISP's embedded RADIUS (in this nte's process) sends an RFC 5176 Disconnect-Request for `user`. */
+  disconnectRequest(user: string): void {
+    const rb = this.radius;
+    if (this.box.kind !== 'nte' || !rb || this.isp === undefined) throw new Error(`box ${this.name}: a Disconnect-Request comes from the embedded RADIUS of an LNS box`);
+    const plan = ispPlan(this.topology, this.isp);
+    const packet = { code: RadiusCode.DISCONNECT_REQUEST, identifier: (this.daeId = (this.daeId + 1) & 0xff), authenticator: new Uint8Array(16), attributes: [textAttr(A.USER_NAME, user), ipv4Attr(A.NAS_IP_ADDRESS, plan.radiusNte)] };
+    const bytes = encode(radiusPacket, packet);
+    signPacket(bytes, plan.radiusSecret);
+    const d = this.drivers[1]!;
+    d.act((now) => rb.sendDae(plan.radiusNte, bytes, now));
+  }
+
+  private daeId = 0;
 
   /** Runs `f` on the box, then moves its output (commands from outside). */
   act(f: (now: number) => void): void {
@@ -209,7 +267,7 @@ export class BoxProcess implements RunningBox {
       if (!clean) this.act((n) => box.padt(n, 'shutting down'));
     }
     if (box.kind === 'sse') {
-      for (const s of box.relaying()) this.act((n) => box.disconnect(s.pppoeSessionId, n, 'LAC shutting down'));
+      for (const s of box.relaying()) this.act((n) => box.disconnect(s.pppoeSessionId, n, 'LAC shutting down', s.port));
       // Let the CDNs be acknowledged, then stop the tunnels.
       await until(() => box.l2tp.tunnelInfo().every((t) => t.outstanding === 0));
       for (const t of box.l2tp.tunnelInfo()) this.act((n) => box.l2tp.closeTunnel(t.tunnelId, n));

@@ -25,7 +25,7 @@ import { Driver, type Clock, type TimerId, type Transmit } from '../roles/box.js
 import { WallClock } from './wall-clock.js';
 import type { Topology } from '../config/topology.js';
 import { assembleHome, homeMac, sites } from '../config/assemble.js';
-import { openAfPacket, type BoxEvent, type EtherPort, type PortOpener, type RunningBox } from './box.js';
+import { openAfPacket, type BoxEvent, type EtherPort, type FrameTap, type PortOpener, type RunningBox } from './box.js';
 import { ETHERNET_HEADER_LENGTH } from '../wire/ethernet.js';
 import { ipv4ToString, macToString, u32 } from '../wire/bytes.js';
 
@@ -52,6 +52,8 @@ export interface HomesOptions {
   readonly rate?: number;
   /** Each home's LCP Echo-Request interval (ms); 0 = off. Default 30 s (pppd's usual). */
   readonly echoIntervalMs?: number;
+  /** Every frame in or out of the access port (for logs and ladders). */
+  readonly onFrame?: FrameTap;
 }
 
 type Phase = 'idle' | 'setup' | 'online' | 'down';
@@ -109,6 +111,8 @@ export class HomesBox implements RunningBox {
   /** Frames the emulator could not give to a home. */
   readonly rx = { toHome: 0, noSuchHome: 0, group: 0, short: 0 };
   readonly events: BoxEvent[] = [];
+  /** Homes held down (`homeDown`): hung up, and hung up again should they dial, until `homeUp`. */
+  readonly held = new Set<string>();
   private readonly byIndex = new Map<number, Member>();
   private readonly timers = new TimerQueue<Member>();
   private readonly dirty = new Set<Member>();
@@ -154,7 +158,20 @@ export class HomesBox implements RunningBox {
     this.summary = { homes: selected.length, started: 0, inSetup: 0, online: 0, failed: 0, ended: 0 };
 
     const open = opts.open ?? openAfPacket;
-    this.port = open(access, (f) => this.driver.receive('access', f), () => this.driver.kick());
+    const tap = opts.onFrame;
+    const port = open(access, tap ? (f) => (tap('access', f, 'in', clock.now()), this.driver.receive('access', f)) : (f) => this.driver.receive('access', f), () => this.driver.kick());
+    this.port = tap
+      ? {
+          mac: port.mac,
+          send: (f) => (tap('access', f, 'out', clock.now()), port.send(f)),
+          close: () => port.close(),
+          // The attachment's own counters and kernel statistics, read through (an AfPacket keeps them on itself).
+          get counters() {
+            return port.counters;
+          },
+          ...(port.kernelStats ? { kernelStats: () => port.kernelStats!() } : {}),
+        }
+      : port;
     this.ports.set('access', this.port);
     const pppoe = pppoeClientConfig({});
     const echo = opts.echoIntervalMs ?? 30_000;
@@ -268,6 +285,9 @@ export class HomesBox implements RunningBox {
   private homeEvent(m: Member, e: HomeEvent, now: number): void {
     const s = this.summary;
     switch (e.type) {
+      case 'pppoe-up':
+        if (this.held.has(m.name)) this.clock.setTimer(now, () => this.act(m, (n) => m.home.padt(n, 'held down')));
+        break;
       case 'online':
         if (m.phase === 'setup') s.inSetup--;
         m.phase = 'online';
@@ -410,6 +430,28 @@ export class HomesBox implements RunningBox {
     if (rtt > f.rttMax) f.rttMax = rtt;
     if (m.inflight > 0) m.inflight--;
     this.topUp(m, now);
+  }
+
+  /** Home `name` hangs up (LCP Terminate-Request, then PADT) and stays down until `homeUp`. */
+  homeDown(name: string): void {
+    const m = this.members.find((x) => x.name === name);
+    if (!m) throw new Error(`no home named "${name}" in this emulator`);
+    this.held.add(name);
+    if (m.home.client.state === 'session') this.act(m, (n) => (m.home.isOnline ? m.home.disconnect(n) : m.home.padt(n, 'held down')));
+  }
+
+  /** A held-down home dials again. */
+  homeUp(name: string): void {
+    const m = this.members.find((x) => x.name === name);
+    if (!m) throw new Error(`no home named "${name}" in this emulator`);
+    this.held.delete(name);
+    const st = m.home.client.state;
+    if (st === 'session' || st === 'padi-sent' || st === 'padr-sent') return;
+    // A home not dialled yet dials in its turn (the window and rate pace it).
+    if (m.phase === 'idle') return;
+    if (m.phase !== 'setup') this.summary.inSetup++;
+    m.phase = 'setup';
+    this.act(m, (n) => m.home.start(n));
   }
 
   /** Runs `f` on one home, then moves its output. */

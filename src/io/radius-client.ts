@@ -11,6 +11,7 @@ import {
 } from '../proto/radius-client.js';
 import { DynamicAuthorizationServer, type DaeConfig, type DaeEvent, type DaeVerdict } from '../proto/radius-dae.js';
 import { FileSpool } from './radius-spool.js';
+import { ipv4FromString, ipv4ToString } from '../wire/bytes.js';
 
 export type AccessResult = Extract<RadiusClientEvent, { type: 'access-response' }> | Extract<RadiusClientEvent, { type: 'access-timeout' }>;
 
@@ -116,7 +117,7 @@ export class UdpRadiusClient extends EventEmitter {
       const s = dgram.createSocket('udp4');
       s.on('message', (msg, rinfo) => {
         if (this.closed) return;
-        this.machine.handle({ socket: idx, address: rinfo.address, port: rinfo.port, bytes: msg }, Date.now());
+        this.machine.handle({ socket: idx, address: ipv4FromString(rinfo.address), port: rinfo.port, bytes: msg }, Date.now());
         this.pump();
       });
       s.on('error', (e) => this.emit('warning', `RADIUS client socket ${idx}: ${e.message}`));
@@ -128,13 +129,13 @@ export class UdpRadiusClient extends EventEmitter {
 
   private onDae(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     if (!this.dae || this.closed) return;
-    this.dae.handle({ address: rinfo.address, port: rinfo.port, bytes: msg }, Date.now());
+    this.dae.handle({ address: ipv4FromString(rinfo.address), port: rinfo.port, bytes: msg }, Date.now());
     this.pump();
   }
 
   private pump(): void {
     if (this.closed) return;
-    for (let t = this.machine.pollTransmit(); t; t = this.machine.pollTransmit()) this.socket(t.socket).send(t.bytes, t.port, t.address);
+    for (let t = this.machine.pollTransmit(); t; t = this.machine.pollTransmit()) this.socket(t.socket).send(t.bytes, t.port, ipv4ToString(t.address));
     for (let e = this.machine.pollEvent(); e; e = this.machine.pollEvent()) {
       if (e.type === 'access-response' || e.type === 'access-timeout') {
         const p = this.pending.get(e.token);
@@ -148,7 +149,7 @@ export class UdpRadiusClient extends EventEmitter {
       else this.emit(e.type, e.server);
     }
     if (this.dae) {
-      for (let t = this.dae.pollTransmit(); t; t = this.dae.pollTransmit()) this.daeSocket!.send(t.bytes, t.port, t.address);
+      for (let t = this.dae.pollTransmit(); t; t = this.dae.pollTransmit()) this.daeSocket!.send(t.bytes, t.port, ipv4ToString(t.address));
       for (let e = this.dae.pollEvent(); e; e = this.dae.pollEvent()) this.dispatchDae(e);
     }
     if (this.timer) clearTimeout(this.timer);

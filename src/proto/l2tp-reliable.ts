@@ -3,6 +3,8 @@
  * sans-IO. Guarantees: every queued message is delivered to the peer once and in Ns order, or
  * the connection reports itself dead after `maxRetries` unanswered retransmissions; messages
  * from the peer come out of `receive` once each, in order, whatever the network did to them.
+ * The send queue is bounded (`maxQueue`) and indexed by count: a message gets its Ns only when it
+ * enters the send window, so sequence numbers are only ever compared inside the window.
  */
 import type { Avp, ControlMessage } from '../wire/l2tp.js';
 
@@ -27,9 +29,20 @@ export interface ReliableConfig {
   readonly ackDelay: number;
   /** Our Receive Window Size (how many out-of-order messages we queue). */
   readonly receiveWindow: number;
+  /**
+   * Messages queued or in flight, at most. `send` refuses (counted) beyond it; callers ask
+   * `canQueue` first and hold their own work back (the L2TP node defers ICRQs).
+   */
+  readonly maxQueue: number;
 }
 
-export const DEFAULT_RELIABLE: ReliableConfig = { rtoInitial: 1000, rtoCap: 8000, maxRetries: 5, ackDelay: 100, receiveWindow: 16 };
+export const DEFAULT_RELIABLE: ReliableConfig = { rtoInitial: 1000, rtoCap: 8000, maxRetries: 5, ackDelay: 100, receiveWindow: 16, maxQueue: 1024 };
+
+/**
+ * The largest send window we use whatever the peer's Receive Window Size says: seqDiff is only
+ * meaningful for numbers less than half the 16-bit space apart (quinn-proto's rule).
+ */
+export const MAX_SEND_WINDOW = 0x4000;
 
 /** Total time from the first transmission until the last retransmission gives up (§5.7's "full retransmission cycle"). */
 export function fullRetransmitCycle(c: ReliableConfig): number {
@@ -53,25 +66,39 @@ export interface ReliableCounters {
   outsideWindow: number;
   staleAcks: number;
   timeouts: number;
+  /** `send` called with the queue at `maxQueue`: the message was not queued. */
+  queueFull: number;
+  /** The oldest message resent after three duplicate ZLB acknowledgements, before its timer ran out. */
+  fastRetransmits: number;
+}
+
+export function emptyReliableCounters(): ReliableCounters {
+  return { sent: 0, retransmitted: 0, zlbSent: 0, received: 0, delivered: 0, duplicates: 0, outOfOrder: 0, outsideWindow: 0, staleAcks: 0, timeouts: 0, queueFull: 0, fastRetransmits: 0 };
 }
 
 interface Pending {
-  readonly ns: number;
   readonly sessionId: number;
   readonly avps: readonly Avp[];
 }
 
 export class ReliableControl {
-  readonly counters: ReliableCounters = { sent: 0, retransmitted: 0, zlbSent: 0, received: 0, delivered: 0, duplicates: 0, outOfOrder: 0, outsideWindow: 0, staleAcks: 0, timeouts: 0 };
+  readonly counters: ReliableCounters = emptyReliableCounters();
   /** Tunnel ID to put in the header of what we send (the peer's Assigned Tunnel ID; 0 before we know it). */
   peerTunnelId = 0;
+  /**
+   * No retransmission timer: what was sent goes again only through `resend()` (a half-open
+   * tunnel answers the peer's retransmission, it never retransmits on its own).
+   */
+  passive = false;
 
-  // Sender (§5.8): Ns of the next new message, oldest unacknowledged, next to (re)transmit, next never sent.
+  // Sender (§5.8). The queue holds every message not yet acknowledged, oldest first, indexed by
+  // count from `head`. The first `inWindow` of them carry an Ns (nsNext − inWindow … nsNext − 1);
+  // `sendIdx` (≤ inWindow) is the next of those to (re)transmit after a go-back.
+  private queue: (Pending | undefined)[] = [];
+  private head = 0;
   private nsNext = 0;
-  private una = 0;
-  private sendPtr = 0;
-  private sentHigh = 0;
-  private readonly queue: Pending[] = [];
+  private inWindow = 0;
+  private sendIdx = 0;
   /** Peer's Receive Window Size (4 until its SCCRQ/SCCRP says otherwise, §4.4.3). */
   private peerWindow = 4;
   // Appendix A: congestion window, slow-start threshold, acks counted in congestion avoidance.
@@ -81,6 +108,9 @@ export class ReliableControl {
   private rto: number;
   private retries = 0;
   private rtxAt: number | undefined;
+  /** ZLBs acknowledging nothing new while messages are outstanding; the oldest to resend once. */
+  private dupAcks = 0;
+  private resendOldest = false;
 
   // Receiver: next Ns expected, out-of-order queue, acknowledgement owed.
   private nr = 0;
@@ -96,7 +126,7 @@ export class ReliableControl {
 
   /** The peer's Receive Window Size AVP (absent = 4). */
   setPeerWindow(size: number): void {
-    this.peerWindow = Math.max(1, size);
+    this.peerWindow = Math.min(MAX_SEND_WINDOW, Math.max(1, size));
     this.ssthresh = this.peerWindow;
   }
 
@@ -106,28 +136,71 @@ export class ReliableControl {
 
   /** Everything we queued has been acknowledged. */
   get idle(): boolean {
-    return this.una === this.nsNext;
+    return this.length === 0;
   }
 
   /** Messages queued or in flight, not yet acknowledged. */
   get outstanding(): number {
-    return this.queue.length;
+    return this.length;
+  }
+
+  /** How many more messages `send` accepts now. */
+  get space(): number {
+    return Math.max(0, this.cfg.maxQueue - this.length);
+  }
+
+  /** Back-pressure: whether `n` more messages fit in the queue. */
+  canQueue(n = 1): boolean {
+    return this.space >= n;
+  }
+
+  /** The Ns the next new message will carry (and a ZLB carries now). */
+  get nextNs(): number {
+    return this.nsNext;
+  }
+
+  /** The Ns we expect next from the peer (the Nr we send). */
+  get expectedNs(): number {
+    return this.nr;
+  }
+
+  private get length(): number {
+    return this.queue.length - this.head;
   }
 
   /** Drops everything not yet acknowledged (the peer sent StopCCN); acknowledgements still go out. */
   abandon(): void {
-    this.queue.length = 0;
-    this.una = this.nsNext;
-    this.sendPtr = this.nsNext;
+    this.resendOldest = false;
+    this.queue = [];
+    this.head = 0;
+    this.inWindow = 0;
+    this.sendIdx = 0;
     this.rtxAt = undefined;
   }
 
-  /** Queues a control message; returns the Ns it will carry. */
-  send(sessionId: number, avps: readonly Avp[]): number {
-    const ns = this.nsNext;
-    this.queue.push({ ns, sessionId, avps });
-    this.nsNext = (ns + 1) & 0xffff;
-    return ns;
+  /** Drops the queued messages that never went out (they have no Ns yet); returns how many. */
+  discardUnsent(): number {
+    const n = this.length - this.inWindow;
+    this.queue.length = this.head + this.inWindow;
+    return n;
+  }
+
+  /** Goes back to the oldest unacknowledged message and sends from there again (no backoff, no retry counted). */
+  resend(): void {
+    this.sendIdx = 0;
+  }
+
+  /**
+   * Queues a control message. Returns false (counted as `queueFull`) when the queue holds
+   * `maxQueue` messages already; the Ns is given when the message enters the send window.
+   */
+  send(sessionId: number, avps: readonly Avp[]): boolean {
+    if (this.length >= this.cfg.maxQueue) {
+      this.counters.queueFull++;
+      return false;
+    }
+    this.queue.push({ sessionId, avps });
+    return true;
   }
 
   /**
@@ -137,7 +210,7 @@ export class ReliableControl {
   receive(m: ControlMessage, now: number): ControlMessage[] {
     this.now = now;
     this.counters.received++;
-    this.ack(m.nr, now);
+    this.ack(m.nr, now, m.avps.length === 0);
     if (m.avps.length === 0) return [];
     const d = seqDiff(m.ns, this.nr);
     if (d < 0) {
@@ -171,28 +244,51 @@ export class ReliableControl {
     return out;
   }
 
-  private ack(nr: number, now: number): void {
-    const acked = seqDiff(nr, this.una);
+  private ack(nr: number, now: number, zlb: boolean): void {
+    // Only numbers inside the window are compared: una = nsNext − inWindow, inWindow ≤ MAX_SEND_WINDOW.
+    const una = (this.nsNext - this.inWindow) & 0xffff;
+    const acked = seqDiff(nr, una);
+    if (acked === 0 && zlb && this.inWindow > 0 && !this.passive && ++this.dupAcks === 3) {
+      // The peer acknowledges at once what arrives out of order (§5.8): three such ZLBs naming
+      // our oldest message mean it was lost while later ones arrived. Resend it now rather than
+      // stall the window for a whole RTO (TCP's fast retransmit; Appendix A's window halves).
+      this.counters.fastRetransmits++;
+      this.resendOldest = true;
+      this.ssthresh = Math.max(1, this.cwnd >> 1);
+      this.cwnd = this.ssthresh;
+      this.caAcked = 0;
+    }
     if (acked <= 0) return;
-    if (seqDiff(nr, this.sentHigh) > 0) {
+    this.dupAcks = 0;
+    this.resendOldest = false;
+    if (acked > this.inWindow) {
       // Acknowledges something we never sent: ignore the acknowledgement, keep the message.
       this.counters.staleAcks++;
       return;
     }
     for (let i = 0; i < acked; i++) {
-      this.queue.shift();
+      this.queue[this.head++] = undefined;
       if (this.cwnd < this.ssthresh) this.cwnd++;
       else if (++this.caAcked >= this.cwnd) {
         this.cwnd++;
         this.caAcked = 0;
       }
     }
+    // Compact now and then so the array does not grow with everything ever sent.
+    if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
     this.cwnd = Math.min(this.cwnd, this.peerWindow);
-    this.una = nr;
-    if (seqLt(this.sendPtr, this.una)) this.sendPtr = this.una;
+    this.inWindow -= acked;
+    this.sendIdx = Math.max(0, this.sendIdx - acked);
     this.retries = 0;
     this.rto = this.cfg.rtoInitial;
-    this.rtxAt = this.queue.length && seqLt(this.una, this.sendPtr) ? now + this.rto : undefined;
+    this.rtxAt = this.sendIdx > 0 && !this.passive ? now + this.rto : undefined;
+  }
+
+  private get sendWindow(): number {
+    return Math.min(this.cwnd, this.peerWindow);
   }
 
   /**
@@ -202,24 +298,43 @@ export class ReliableControl {
    */
   poll(now: number): ControlMessage | undefined {
     if (now > this.now) this.now = now;
-    const inFlight = seqDiff(this.sendPtr, this.una);
-    if (seqLt(this.sendPtr, this.nsNext) && inFlight < Math.min(this.cwnd, this.peerWindow)) {
-      const p = this.queue[inFlight]!;
-      const retransmission = seqLt(p.ns, this.sentHigh);
-      if (retransmission) this.counters.retransmitted++;
-      else {
-        this.counters.sent++;
-        this.sentHigh = (p.ns + 1) & 0xffff;
+    if (this.resendOldest && this.inWindow > 0) {
+      this.resendOldest = false;
+      const p = this.queue[this.head]!;
+      this.counters.retransmitted++;
+      this.armTimer();
+      return this.header((this.nsNext - this.inWindow) & 0xffff, p.sessionId, p.avps);
+    }
+    if (this.sendIdx < this.sendWindow) {
+      if (this.sendIdx < this.inWindow) {
+        const p = this.queue[this.head + this.sendIdx]!;
+        const ns = (this.nsNext - this.inWindow + this.sendIdx) & 0xffff;
+        this.sendIdx++;
+        this.counters.retransmitted++;
+        this.armTimer();
+        return this.header(ns, p.sessionId, p.avps);
       }
-      this.sendPtr = (this.sendPtr + 1) & 0xffff;
-      if (this.rtxAt === undefined) this.rtxAt = this.now + this.rto;
-      return this.header(p.ns, p.sessionId, p.avps);
+      if (this.inWindow < this.length) {
+        // A new message enters the window: it gets its Ns now.
+        const p = this.queue[this.head + this.inWindow]!;
+        const ns = this.nsNext;
+        this.nsNext = (ns + 1) & 0xffff;
+        this.inWindow++;
+        this.sendIdx++;
+        this.counters.sent++;
+        this.armTimer();
+        return this.header(ns, p.sessionId, p.avps);
+      }
     }
     if (this.ackNow || (this.ackDue !== undefined && this.nrSent !== this.nr && this.ackDue <= this.now)) {
       this.counters.zlbSent++;
-      return this.header(this.sentHigh, 0, []);
+      return this.header(this.nsNext, 0, []);
     }
     return undefined;
+  }
+
+  private armTimer(): void {
+    if (this.rtxAt === undefined && !this.passive) this.rtxAt = this.now + this.rto;
   }
 
   private header(ns: number, sessionId: number, avps: readonly Avp[]): ControlMessage {
@@ -243,7 +358,9 @@ export class ReliableControl {
       this.ssthresh = Math.max(1, this.cwnd >> 1);
       this.cwnd = 1;
       this.caAcked = 0;
-      this.sendPtr = this.una;
+      this.sendIdx = 0;
+      this.resendOldest = false;
+      this.dupAcks = 0;
       this.rto = Math.min(this.rto * 2, this.cfg.rtoCap);
       this.rtxAt = now + this.rto;
     }
@@ -258,6 +375,7 @@ export class ReliableControl {
 
   /** True when poll() would return something right now. */
   get wantsToSend(): boolean {
-    return (seqLt(this.sendPtr, this.nsNext) && seqDiff(this.sendPtr, this.una) < Math.min(this.cwnd, this.peerWindow)) || this.ackNow || (this.ackDue !== undefined && this.nrSent !== this.nr && this.ackDue <= this.now);
+    const data = (this.resendOldest && this.inWindow > 0) || (this.sendIdx < this.sendWindow && (this.sendIdx < this.inWindow || this.inWindow < this.length));
+    return data || this.ackNow || (this.ackDue !== undefined && this.nrSent !== this.nr && this.ackDue <= this.now);
   }
 }

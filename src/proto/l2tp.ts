@@ -4,8 +4,11 @@
  * It owns no socket and reads no clock: datagrams go in with `handle(from, bytes, now)`, typed
  * messages come out of `pollTransmit()` addressed to an opaque endpoint, events out of `pollEvent()`.
  * Control messages are delivered reliably through `ReliableControl` (§5.8).
+ * An LNS keeps no retransmission state for a peer it has not authenticated: unknown LACs get one
+ * StopCCN (rate-limited per source and overall), a claimed-known one a half-open tunnel in a small
+ * bounded table (oldest evicted) until its SCCCN proves the secret. Every refusal is counted.
  */
-import { randomBytes } from 'node:crypto';
+import { cryptoRandom } from './ppp-common.js';
 import {
   l2tp, l2tpWithSecret, avp, findAvp, hideAvps, challengeResponse, controlMessageType, messageTypeName, writeDataHeader, dataHeaderLength,
   MessageType, StopCcnResult, CdnResult, GeneralError, FramingBits, HIDE,
@@ -13,7 +16,7 @@ import {
 } from '../wire/l2tp.js';
 import { bytesEqual } from '../wire/bytes.js';
 import { lcpOptions, optionBytes, parseOptions, type LcpOption } from '../wire/ppp.js';
-import { ReliableControl, DEFAULT_RELIABLE, fullRetransmitCycle, type ReliableConfig, type ReliableCounters } from './l2tp-reliable.js';
+import { ReliableControl, DEFAULT_RELIABLE, emptyReliableCounters, fullRetransmitCycle, type ReliableConfig, type ReliableCounters } from './l2tp-reliable.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public types.
@@ -77,6 +80,10 @@ export interface TunnelCounters {
   closed: number;
   refused: number;
   active: number;
+  /** LNS: tunnels between SCCRQ and the SCCCN that proves the peer, now. */
+  halfOpen: number;
+  /** The most tunnels (any state) held at one moment since start. */
+  peak: number;
 }
 
 export interface SessionCounters {
@@ -95,8 +102,15 @@ export interface L2tpCounters {
   sessions: SessionCounters;
   /** Datagrams or messages dropped, by reason (`malformed:<wire code>`, `unknown-tunnel`, ...). */
   drops: Record<string, number>;
-  /** Tunnels/sessions torn down, by reason (`bad-challenge-response`, `unknown-mandatory-avp`, ...). */
+  /** Tunnels/sessions torn down, by reason (`unknown-mandatory-avp`, `retransmit-timeout`, ...). */
   teardowns: Record<string, number>;
+  /**
+   * Admission control, by reason: SCCRQs refused or dropped before the peer was authenticated
+   * (`sccrq-not-authorized`, `sccrq-rate-limited`, `stopccn-rate-limited`, `half-open-evicted`,
+   * `half-open-expired`, `bad-challenge-response`, `tunnel-ids-exhausted`, ...) and calls refused
+   * (`icrq-half-open-cap`, `icrq-control-queue-full`, `session-ids-exhausted`).
+   */
+  refusals: Record<string, number>;
   /** The reliable-delivery counters summed over tunnels that have ended (live ones: `tunnelInfo`). */
   control: ReliableCounters;
 }
@@ -116,6 +130,39 @@ export interface L2tpTransmit<E> {
   readonly to: E;
   /** Encode with the plain `l2tp` codec: hidden AVPs are already concealed. */
   readonly message: L2tpMessage;
+}
+
+/** Limits on what a peer can make us hold (DESIGN: state for a peer only once the peer is known). */
+export interface AdmissionConfig {
+  /** LNS: half-open tunnels (SCCRP sent, SCCCN not yet verified) held at most; the oldest is evicted. */
+  readonly halfOpenMax: number;
+  /** LNS: half-open tunnels per source address at most; that source's oldest is evicted. */
+  readonly halfOpenPerSource: number;
+  /** LNS: a half-open tunnel is forgotten this long after its SCCRQ, ms (default: the LAC's full retransmission cycle). */
+  readonly halfOpenTimeout: number;
+  /** Answers (SCCRP, StopCCN) to not-yet-authenticated peers per source address: token bucket rate, per second. */
+  readonly answerRate: number;
+  /** ... and its burst. */
+  readonly answerBurst: number;
+  /** StopCCN refusals to not-yet-authenticated peers overall: token bucket rate, per second (spoofed sources). */
+  readonly refusalRate: number;
+  /** ... and its burst. */
+  readonly refusalBurst: number;
+  /** Source addresses whose token bucket is remembered (least recently used forgotten). */
+  readonly sources: number;
+  /** LNS: calls per tunnel between ICRQ and ICCN at most; more ICRQs get CDN result 4 (temporary lack of facilities). */
+  readonly halfOpenCalls: number;
+  /** LAC: ICRQs per tunnel awaiting their ICRP at most; further calls wait (their ICRQ is deferred). */
+  readonly pendingCalls: number;
+  /** Control messages per tunnel held while the reliable queue is full (ICCN, CDN, ...); beyond it the tunnel is stopped. */
+  readonly backlog: number;
+  /**
+   * A call still waiting for its ICRP (LAC) or ICCN (LNS) this long after its ICRQ is ended with a
+   * CDN, ms (`call-setup-timeout`): a peer that never answers cannot hold the pending slots for ever.
+   * Default four full retransmission cycles (124 s at §5.8's defaults): on a very lossy tunnel a
+   * legitimate answer can wait behind a window of others, each taking up to one cycle.
+   */
+  readonly callSetupTimeout: number;
 }
 
 /** What an LNS knows about an LAC it accepts. */
@@ -149,7 +196,16 @@ export interface L2tpConfig<E> {
   readonly random?: (n: number) => Uint8Array;
   /** Emit control-sent / control-received events. */
   readonly trace?: boolean;
+  /** Admission limits; defaults in `DEFAULT_ADMISSION`. */
+  readonly admission?: Partial<AdmissionConfig>;
+  /** The source address of an endpoint, for per-source limits (an attacker varies the port). Default: `endpointKey`. */
+  readonly sourceKey?: (e: E) => string;
 }
+
+export const DEFAULT_ADMISSION: Omit<AdmissionConfig, 'halfOpenTimeout' | 'callSetupTimeout'> = {
+  halfOpenMax: 256, halfOpenPerSource: 16, answerRate: 10, answerBurst: 20, refusalRate: 200, refusalBurst: 200, sources: 4096,
+  halfOpenCalls: 1024, pendingCalls: 128, backlog: 0x20000,
+};
 
 /** An LAC's request for an incoming call to an LNS. */
 export interface OpenSessionRequest<E> {
@@ -164,6 +220,7 @@ export interface OpenSessionRequest<E> {
 // Internal state.
 
 type TunnelState = 'wait-ctl-reply' | 'wait-ctl-conn' | 'established' | 'closing';
+/** wait-tunnel: an LAC call whose ICRQ waits (tunnel not up yet, or too many calls pending, or the control queue full). */
 type SessionState = 'wait-tunnel' | 'wait-reply' | 'wait-connect' | 'established';
 
 interface Session {
@@ -197,6 +254,61 @@ interface Tunnel<E> {
   idleAt: number | undefined;
   /** Wire parse with this tunnel's secret (hidden AVPs). */
   codec: typeof l2tp;
+  /** LNS: not yet authenticated (no SCCCN verified); held in the bounded half-open table until this time. */
+  halfOpenUntil: number | undefined;
+  /** The peer's source address (per-source limits). */
+  readonly source: string;
+  /** Control messages waiting for room in the reliable queue, in order. */
+  readonly backlog: Fifo<{ sessionId: number; avps: readonly Avp[] }>;
+  /** LAC: calls whose ICRQ waits, in order (some may have ended meanwhile). */
+  readonly waiting: Fifo<Session>;
+  /** LAC: sessions in wait-reply; LNS: sessions in wait-connect. */
+  pendingCalls: number;
+  /** Those calls with their setup deadlines, oldest first (one timeout for all, so FIFO is deadline order). */
+  readonly setupDeadlines: Fifo<{ s: Session; at: number }>;
+}
+
+/** A FIFO with O(1) shift (an Array's shift is O(n), and a backlog can hold tens of thousands). */
+class Fifo<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  push(x: T): void {
+    this.items.push(x);
+  }
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const x = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return x;
+  }
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+}
+
+/** A token bucket (tokens refill at `rate` per second up to `burst`). */
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+function takeToken(b: Bucket, now: number, rate: number, burst: number): boolean {
+  b.tokens = Math.min(burst, b.tokens + (Math.max(0, now - b.at) * rate) / 1000);
+  b.at = now;
+  if (b.tokens < 1) return false;
+  b.tokens -= 1;
+  return true;
 }
 
 /** AVPs sent hidden when a secret exists (§4.4 allows hiding them; they carry user data). */
@@ -210,10 +322,6 @@ const SESSION_MESSAGES: ReadonlySet<number> = new Set([
 
 const KNOWN_MESSAGES: ReadonlySet<number> = new Set(Object.values(MessageType));
 
-function emptyReliableCounters(): ReliableCounters {
-  return { sent: 0, retransmitted: 0, zlbSent: 0, received: 0, delivered: 0, duplicates: 0, outOfOrder: 0, outsideWindow: 0, staleAcks: 0, timeouts: 0 };
-}
-
 /** The session key handed to the owner: local tunnel id × 65536 + local session id. */
 export function sessionKey(tunnelId: number, sessionId: number): number {
   return tunnelId * 0x10000 + sessionId;
@@ -222,10 +330,11 @@ export function sessionKey(tunnelId: number, sessionId: number): number {
 export class L2tpNode<E> {
   readonly counters: L2tpCounters = {
     datagramsIn: 0,
-    tunnels: { opened: 0, established: 0, closed: 0, refused: 0, active: 0 },
+    tunnels: { opened: 0, established: 0, closed: 0, refused: 0, active: 0, halfOpen: 0, peak: 0 },
     sessions: { opened: 0, established: 0, closed: 0, refused: 0, active: 0, dataIn: 0, dataOut: 0 },
     drops: {},
     teardowns: {},
+    refusals: {},
     control: emptyReliableCounters(),
   };
 
@@ -238,13 +347,24 @@ export class L2tpNode<E> {
   private readonly rel: ReliableConfig;
   private readonly random: (n: number) => Uint8Array;
   private readonly keyOf: (e: E) => string;
+  private readonly sourceOf: (e: E) => string;
+  private readonly adm: AdmissionConfig;
+  /** LNS: half-open tunnels, oldest first (insertion order), and the same per source address. */
+  private readonly halfOpen = new Set<Tunnel<E>>();
+  private readonly halfOpenBySource = new Map<string, Set<Tunnel<E>>>();
+  /** Answer token buckets per source address, least recently used first. */
+  private readonly answerBuckets = new Map<string, Bucket>();
+  private readonly refusalBucket: Bucket;
   private callSerial = 0;
   private now = 0;
 
   constructor(readonly config: L2tpConfig<E>) {
     this.rel = { ...DEFAULT_RELIABLE, ...config.reliable };
-    this.random = config.random ?? ((n) => new Uint8Array(randomBytes(n)));
+    this.random = config.random ?? cryptoRandom; // pooled: a challenge or an authenticator costs no system call
     this.keyOf = config.endpointKey ?? ((e) => String(e));
+    this.sourceOf = config.sourceKey ?? this.keyOf;
+    this.adm = { ...DEFAULT_ADMISSION, halfOpenTimeout: fullRetransmitCycle(this.rel), callSetupTimeout: 4 * fullRetransmitCycle(this.rel), ...config.admission };
+    this.refusalBucket = { tokens: this.adm.refusalBurst, at: 0 };
   }
 
   // ------------------------------------------------------------------- the sans-IO surface
@@ -274,11 +394,16 @@ export class L2tpNode<E> {
         this.forget(t);
         continue;
       }
+      if (t.halfOpenUntil !== undefined && now >= t.halfOpenUntil) {
+        this.dropHalfOpen(t, 'half-open-expired');
+        continue;
+      }
       if (t.state === 'established' && t.helloAt !== undefined && now >= t.helloAt) {
         // §6.5: keepalive after a quiet period; its retransmissions failing tears the tunnel down.
         this.sendControl(t, 0, [avp('messageType', { messageType: MessageType.HELLO })]);
         t.helloAt = now + this.helloInterval;
       }
+      if (this.expireCallSetups(t, now)) this.placeWaitingCalls(t);
       if (t.idleAt !== undefined && now >= t.idleAt) {
         t.idleAt = undefined;
         if (t.sessions.size === 0 && t.state === 'established') this.stopTunnel(t, { result: StopCcnResult.GENERAL_CLEAR }, 'idle');
@@ -295,8 +420,10 @@ export class L2tpNode<E> {
     for (const t of this.tunnels.values()) {
       min(t.cc.nextTimeout());
       min(t.holdUntil);
+      min(t.halfOpenUntil);
       if (t.state === 'established') min(t.helloAt);
       min(t.idleAt);
+      min(this.nextCallSetupDeadline(t));
     }
     return next;
   }
@@ -313,8 +440,11 @@ export class L2tpNode<E> {
   // ------------------------------------------------------------------- owner API
 
   /**
-   * LAC: place an incoming call towards `req.lns`. Reuses the tunnel to that LNS, or opens one
-   * (its ICRQ waits until the tunnel is established). Returns the session key.
+   * LAC: place an incoming call towards `req.lns`. Reuses the tunnel to that LNS, or opens one.
+   * The ICRQ waits until the tunnel is established and the tunnel has room (at most
+   * `pendingCalls` ICRQs unanswered, the control queue not near full): a mass redial queues its
+   * calls here and they go out as the peer acknowledges. Returns the session key, or -1 (counted
+   * in `refusals`) when no tunnel or session id is free.
    */
   openSession(req: OpenSessionRequest<E>, now: number): number {
     if (this.config.role !== 'lac') throw new Error('openSession is for the LAC side');
@@ -323,10 +453,13 @@ export class L2tpNode<E> {
     let t = this.byKey.get(key);
     if (t && t.state === 'closing') t = undefined;
     if (!t) t = this.openTunnel(req.lns, key, req.secret);
+    if (!t) return -1;
     const s = this.newSession(t, req.call ?? {});
+    if (!s) return -1;
     this.counters.sessions.opened++;
     t.idleAt = undefined;
-    if (t.state === 'established') this.sendIcrq(t, s);
+    t.waiting.push(s);
+    if (t.state === 'established') this.placeWaitingCalls(t);
     return sessionKey(t.localId, s.localId);
   }
 
@@ -346,7 +479,8 @@ export class L2tpNode<E> {
     this.now = now;
     const t = this.tunnels.get(tunnelId);
     if (!t || t.state === 'closing') return false;
-    this.stopTunnel(t, result, 'local');
+    if (t.halfOpenUntil !== undefined) this.dropHalfOpen(t, 'half-open-closed');
+    else this.stopTunnel(t, result, 'local');
     return true;
   }
 
@@ -416,9 +550,10 @@ export class L2tpNode<E> {
   }
 
   /** Live tunnels, for status output and tests. */
-  tunnelInfo(): { tunnelId: number; peerTunnelId: number; state: string; peerHostName: string; sessions: number; cwnd: number; outstanding: number; control: ReliableCounters }[] {
+  tunnelInfo(): { tunnelId: number; peerTunnelId: number; state: string; halfOpen: boolean; peerHostName: string; sessions: number; cwnd: number; outstanding: number; backlog: number; callsWaiting: number; control: ReliableCounters }[] {
     return [...this.tunnels.values()].map((t) => ({
-      tunnelId: t.localId, peerTunnelId: t.cc.peerTunnelId, state: t.state, peerHostName: t.peerHostName, sessions: t.sessions.size, cwnd: t.cc.congestionWindow, outstanding: t.cc.outstanding, control: { ...t.cc.counters },
+      tunnelId: t.localId, peerTunnelId: t.cc.peerTunnelId, state: t.state, halfOpen: t.halfOpenUntil !== undefined, peerHostName: t.peerHostName, sessions: t.sessions.size,
+      cwnd: t.cc.congestionWindow, outstanding: t.cc.outstanding, backlog: t.backlog.length, callsWaiting: t.waiting.length, control: { ...t.cc.counters },
     }));
   }
 
@@ -436,18 +571,24 @@ export class L2tpNode<E> {
     return this.config.helloInterval ?? 60_000;
   }
 
-  private newTunnel(peer: E, key: string, initiator: boolean, secret: Secret | undefined): Tunnel<E> {
+  /** A new tunnel, or undefined (counted) when every tunnel id is taken. */
+  private newTunnel(peer: E, key: string, initiator: boolean, secret: Secret | undefined): Tunnel<E> | undefined {
     const localId = this.freeId((id) => this.tunnels.has(id));
+    if (localId === 0) {
+      this.refuse('tunnel-ids-exhausted');
+      return undefined;
+    }
     const t: Tunnel<E> = {
       localId, peer, key, initiator, state: initiator ? 'wait-ctl-reply' : 'wait-ctl-conn',
       cc: new ReliableControl(this.rel), secret, ourChallenge: undefined, peerHostName: '',
       sessions: new Map(), lastHeard: this.now, helloAt: undefined, holdUntil: undefined, idleAt: undefined,
       codec: secret ? l2tpWithSecret(secret) : l2tp,
+      halfOpenUntil: undefined, source: this.sourceOf(peer), backlog: new Fifo(), waiting: new Fifo(), pendingCalls: 0, setupDeadlines: new Fifo(),
     };
     this.tunnels.set(localId, t);
     this.byKey.set(key, t);
     this.counters.tunnels.opened++;
-    this.counters.tunnels.active++;
+    if (++this.counters.tunnels.active > this.counters.tunnels.peak) this.counters.tunnels.peak = this.counters.tunnels.active;
     return t;
   }
 
@@ -471,39 +612,114 @@ export class L2tpNode<E> {
     return avps;
   }
 
-  private openTunnel(lns: E, key: string, secret: Secret | undefined): Tunnel<E> {
+  private openTunnel(lns: E, key: string, secret: Secret | undefined): Tunnel<E> | undefined {
     const t = this.newTunnel(lns, key, true, secret);
-    this.sendControl(t, 0, this.tunnelAvps(t, MessageType.SCCRQ));
+    if (t) this.sendControl(t, 0, this.tunnelAvps(t, MessageType.SCCRQ));
     return t;
   }
 
+  /**
+   * An SCCRQ (tunnel id 0). Nothing is held for a peer until its SCCCN proves it: an unknown
+   * Host Name gets one StopCCN and no state; a known one (host names travel in clear, so the
+   * claim proves nothing) a half-open tunnel in a bounded table, answered with one SCCRP that is
+   * never retransmitted on our own (the LAC's retransmitted SCCRQ makes us send it again).
+   */
   private handleTunnelZero(from: E, m0: ControlMessage, raw: Uint8Array): void {
     if (controlMessageType(m0) !== MessageType.SCCRQ) return this.drop('tunnel-zero-not-sccrq');
     const hostName = findAvp(m0.avps, 'hostName');
-    if (!hostName) return this.drop('sccrq-missing-avp');
-    let policy: PeerPolicy | undefined;
-    if (this.config.role === 'lns') policy = this.config.authorize ? this.config.authorize(hostName.name, from) : {};
+    const assigned0 = findAvp(m0.avps, 'assignedTunnelId');
+    if (!hostName || !assigned0) return this.drop('sccrq-missing-avp');
+    const key = `${this.keyOf(from)}/${assigned0.id}`;
+    const existing = this.byKey.get(key);
+    if (existing) {
+      // A retransmitted SCCRQ (our SCCRP was lost). An established tunnel just acknowledges it;
+      // a half-open one sends its SCCRP again, as often as the source's answer budget allows.
+      if (existing.halfOpenUntil !== undefined) {
+        if (!this.answerAllowed(existing.source)) return this.refuse('sccrq-rate-limited');
+        existing.cc.resend();
+      }
+      return this.handleTunnelControl(existing, from, m0, raw);
+    }
+    const source = this.sourceOf(from);
+    const policy = this.config.role === 'lns' ? (this.config.authorize ? this.config.authorize(hostName.name, from) : {}) : undefined;
+    if (!policy) {
+      return this.refuseStateless(from, source, assigned0.id, 0, (m0.ns + 1) & 0xffff, { result: StopCcnResult.NOT_AUTHORIZED, error: 0, message: 'unknown peer' }, 'sccrq-not-authorized');
+    }
+    if (assigned0.id === 0) return this.refuseStateless(from, source, 0, 0, (m0.ns + 1) & 0xffff, { result: StopCcnResult.GENERAL_ERROR, error: GeneralError.BAD_VALUE, message: 'assigned tunnel id 0' }, 'bad-sccrq');
     let m = m0;
-    if (policy?.secret && m.avps.some((a) => a.kind === 'concealed')) {
+    if (policy.secret && m.avps.some((a) => a.kind === 'concealed')) {
       const r = l2tpWithSecret(policy.secret).parse(raw);
       if (!r.ok || r.value.kind !== 'control') return this.drop(`malformed:${r.ok ? 'not-control' : r.error.code}`);
       m = r.value;
     }
-    const assigned = findAvp(m.avps, 'assignedTunnelId');
-    if (!assigned) return this.drop('sccrq-missing-avp');
-    const key = `${this.keyOf(from)}/${assigned.id}`;
-    const existing = this.byKey.get(key);
-    // A retransmitted SCCRQ (our SCCRP was lost): the reliable layer acknowledges and drops it.
-    if (existing) return this.handleTunnelControl(existing, from, m0, raw);
-    const t = this.newTunnel(from, key, false, policy?.secret);
-    t.cc.peerTunnelId = assigned.id;
+    if (!this.answerAllowed(source)) return this.refuse('sccrq-rate-limited');
+    // Room in the half-open table: the source's oldest first, then the oldest of all.
+    const mine = this.halfOpenBySource.get(source);
+    if (mine && mine.size >= this.adm.halfOpenPerSource) this.dropHalfOpen(mine.values().next().value!, 'half-open-source-evicted');
+    if (this.halfOpen.size >= this.adm.halfOpenMax) this.dropHalfOpen(this.halfOpen.values().next().value!, 'half-open-evicted');
+    if (this.halfOpen.size >= this.adm.halfOpenMax) return this.refuse('half-open-full'); // halfOpenMax 0: accept nobody
+    const t = this.newTunnel(from, key, false, policy.secret);
+    if (!t) return; // counted as tunnel-ids-exhausted; no StopCCN either, it would need a free id
+    t.cc.peerTunnelId = assigned0.id;
     t.peerHostName = hostName.name;
-    if (!policy) {
-      // Refused: take the SCCRQ into the sequence space (so the StopCCN acknowledges it), answer StopCCN.
-      t.cc.receive(m, this.now);
-      return this.refuseTunnel(t, { result: StopCcnResult.NOT_AUTHORIZED, error: 0, message: 'unknown peer' }, 'not-authorized');
-    }
+    t.cc.passive = true;
+    t.halfOpenUntil = this.now + this.adm.halfOpenTimeout;
+    this.halfOpen.add(t);
+    let set = this.halfOpenBySource.get(source);
+    if (!set) this.halfOpenBySource.set(source, (set = new Set()));
+    set.add(t);
+    this.counters.tunnels.halfOpen++;
     this.handleTunnelControl(t, from, m, raw);
+  }
+
+  /** Whether `source` may get one more answer before it is authenticated (its token bucket). */
+  private answerAllowed(source: string): boolean {
+    let b = this.answerBuckets.get(source);
+    if (b) this.answerBuckets.delete(source); // re-inserted last: least recently used first
+    else {
+      b = { tokens: this.adm.answerBurst, at: this.now };
+      if (this.answerBuckets.size >= this.adm.sources) {
+        this.answerBuckets.delete(this.answerBuckets.keys().next().value!);
+        this.refuse('answer-bucket-evicted');
+      }
+    }
+    this.answerBuckets.set(source, b);
+    return takeToken(b, this.now, this.adm.answerRate, this.adm.answerBurst);
+  }
+
+  /**
+   * Refuse an SCCRQ (or a half-open tunnel's next message) with one StopCCN and no state: not
+   * queued, never retransmitted (§5.7's hold is for peers we know). Rate-limited per source and
+   * overall, so a flood with spoofed sources does not make us a reflector.
+   */
+  private refuseStateless(to: E, source: string, peerTunnelId: number, ns: number, nr: number, result: ResultCode, reason: string): void {
+    this.refuse(reason);
+    this.counters.tunnels.refused++;
+    if (!this.answerAllowed(source) || !takeToken(this.refusalBucket, this.now, this.adm.refusalRate, this.adm.refusalBurst)) return this.refuse('stopccn-rate-limited');
+    // The Assigned Tunnel ID of a StopCCN must name a tunnel; one not in use, so the peer's
+    // acknowledgement lands nowhere (`unknown-tunnel`).
+    const id = this.freeId((x) => this.tunnels.has(x));
+    if (id === 0) return this.refuse('stopccn-no-id');
+    const avps = [avp('messageType', { messageType: MessageType.StopCCN }), avp('assignedTunnelId', { id }), avp('resultCode', result)];
+    this.transmits.push({ to, message: { kind: 'control', tunnelId: peerTunnelId, sessionId: 0, ns, nr, avps } });
+  }
+
+  /** Forget a half-open tunnel, counted; nothing is sent (nothing was announced to the owner either). */
+  private dropHalfOpen(t: Tunnel<E>, reason: string): void {
+    this.refuse(reason);
+    this.leaveHalfOpen(t);
+    this.forget(t);
+  }
+
+  private leaveHalfOpen(t: Tunnel<E>): void {
+    if (t.halfOpenUntil === undefined) return;
+    t.halfOpenUntil = undefined;
+    t.cc.passive = false;
+    this.halfOpen.delete(t);
+    const set = this.halfOpenBySource.get(t.source);
+    set?.delete(t);
+    if (set && set.size === 0) this.halfOpenBySource.delete(t.source);
+    this.counters.tunnels.halfOpen--;
   }
 
   private handleTunnelControl(t: Tunnel<E>, from: E, m0: ControlMessage, raw: Uint8Array): void {
@@ -521,7 +737,53 @@ export class L2tpNode<E> {
       if (t.state === 'closing') continue; // only acknowledge, §5.7
       if (this.config.trace) this.events.push({ type: 'control-received', tunnelId: t.localId, ns: d.ns, messageType: controlMessageType(d) ?? -1, sessionId: d.sessionId });
       this.dispatch(t, d);
-      if (!this.tunnels.has(t.localId)) break;
+      if (!this.tunnels.has(t.localId)) return;
+    }
+    // Acknowledgements may have made room: held messages first, then waiting calls.
+    this.flushBacklog(t);
+    if (t.state === 'established') this.placeWaitingCalls(t);
+  }
+
+  /** The front of the deadline FIFO, skipping calls that have come up or ended meanwhile. */
+  private nextCallSetupDeadline(t: Tunnel<E>): number | undefined {
+    for (let d = t.setupDeadlines.peek(); d; d = t.setupDeadlines.peek()) {
+      if (t.sessions.get(d.s.localId) === d.s && (d.s.state === 'wait-reply' || d.s.state === 'wait-connect')) return d.at;
+      t.setupDeadlines.shift();
+    }
+    return undefined;
+  }
+
+  /** Ends the calls whose setup took too long; returns whether any did. */
+  private expireCallSetups(t: Tunnel<E>, now: number): boolean {
+    if (t.state !== 'established') return false;
+    let any = false;
+    for (let at = this.nextCallSetupDeadline(t); at !== undefined && at <= now; at = this.nextCallSetupDeadline(t)) {
+      const { s } = t.setupDeadlines.shift()!;
+      const result = { result: CdnResult.GENERAL_ERROR, error: GeneralError.NO_ERROR, message: s.state === 'wait-reply' ? 'no ICRP' : 'no ICCN' };
+      this.refuse('call-setup-timeout');
+      this.sendCdn(t, s.peerId, s.localId, result);
+      this.endSession(t, s, 'call-setup-timeout', result, undefined);
+      any = true;
+    }
+    return any;
+  }
+
+  private flushBacklog(t: Tunnel<E>): void {
+    while (t.backlog.length && t.cc.canQueue()) {
+      const x = t.backlog.shift()!;
+      t.cc.send(x.sessionId, x.avps);
+    }
+  }
+
+  /**
+   * LAC: send the ICRQs of waiting calls while fewer than `pendingCalls` await an ICRP and the
+   * control queue keeps room for their ICCNs (so answers never wait behind new calls).
+   */
+  private placeWaitingCalls(t: Tunnel<E>): void {
+    const reserve = Math.min(this.adm.pendingCalls, this.rel.maxQueue >> 1);
+    while (t.waiting.length && t.pendingCalls < this.adm.pendingCalls && t.backlog.length === 0 && t.cc.space > reserve) {
+      const s = t.waiting.shift()!;
+      if (t.sessions.get(s.localId) === s && s.state === 'wait-tunnel') this.sendIcrq(t, s);
     }
   }
 
@@ -610,7 +872,7 @@ export class L2tpNode<E> {
     }
     this.sendControl(t, 0, avps);
     this.established(t);
-    for (const s of t.sessions.values()) if (s.state === 'wait-tunnel') this.sendIcrq(t, s);
+    this.placeWaitingCalls(t);
   }
 
   private onScccn(t: Tunnel<E>, m: ControlMessage): void {
@@ -629,6 +891,7 @@ export class L2tpNode<E> {
   }
 
   private established(t: Tunnel<E>): void {
+    this.leaveHalfOpen(t); // the SCCCN proved the peer: from here it is an ordinary tunnel
     t.state = 'established';
     t.helloAt = this.now + this.helloInterval;
     this.counters.tunnels.established++;
@@ -638,20 +901,38 @@ export class L2tpNode<E> {
   private onStopCcn(t: Tunnel<E>, m: ControlMessage): void {
     const rc = findAvp(m.avps, 'resultCode');
     const result: ResultCode | undefined = rc ? stripResult(rc) : undefined;
+    if (t.halfOpenUntil !== undefined) return this.dropHalfOpen(t, 'half-open-peer-stopccn');
+    // Our acknowledgement goes to the tunnel the StopCCN names (a refusal may come before any SCCRP).
+    const assigned = findAvp(m.avps, 'assignedTunnelId');
+    if (t.cc.peerTunnelId === 0 && assigned) t.cc.peerTunnelId = assigned.id;
     // §5.7: acknowledge (the reliable layer does), keep the state for a retransmission cycle,
     // and send nothing more of our own.
     t.cc.abandon();
+    t.backlog.clear();
     this.teardown(t, 'peer-stopccn', result, true);
   }
 
   private refuseTunnel(t: Tunnel<E>, result: ResultCode, reason: string): void {
-    if (t.state !== 'established') this.counters.tunnels.refused++;
+    if (t.state !== 'established' && t.halfOpenUntil === undefined) this.counters.tunnels.refused++;
     this.stopTunnel(t, result, reason);
   }
 
-  /** Send StopCCN, end every session, hold the tunnel to acknowledge retransmissions (§5.7). */
+  /**
+   * Send StopCCN, end every session, hold the tunnel to acknowledge retransmissions (§5.7). A
+   * half-open tunnel (never authenticated) instead gets one stateless StopCCN, acknowledging what
+   * the peer sent, and is forgotten at once.
+   */
   private stopTunnel(t: Tunnel<E>, result: ResultCode, reason: string): void {
+    if (t.halfOpenUntil !== undefined) {
+      const [ns, nr] = [t.cc.nextNs, t.cc.expectedNs];
+      this.leaveHalfOpen(t);
+      this.forget(t);
+      return this.refuseStateless(t.peer, t.source, t.cc.peerTunnelId, ns, nr, result, reason);
+    }
     if (t.state === 'closing') return;
+    // What never went out need not: the StopCCN goes next, not behind a mass of ICRQs or CDNs.
+    t.backlog.clear();
+    t.cc.discardUnsent();
     this.sendControl(t, 0, [avp('messageType', { messageType: MessageType.StopCCN }), avp('assignedTunnelId', { id: t.localId }), avp('resultCode', result)]);
     this.teardown(t, reason, result, true);
   }
@@ -675,7 +956,8 @@ export class L2tpNode<E> {
   }
 
   private forget(t: Tunnel<E>): void {
-    if (!this.tunnels.has(t.localId)) return;
+    if (this.tunnels.get(t.localId) !== t) return;
+    this.leaveHalfOpen(t);
     this.tunnels.delete(t.localId);
     if (this.byKey.get(t.key) === t) this.byKey.delete(t.key);
     this.dirty.delete(t);
@@ -687,8 +969,14 @@ export class L2tpNode<E> {
 
   // ------------------------------------------------------------------- sessions
 
-  private newSession(t: Tunnel<E>, call: CallInfo): Session {
+  /** A new session, or undefined (counted) when every session id of the tunnel is taken. */
+  private newSession(t: Tunnel<E>, call: CallInfo): Session | undefined {
     const localId = this.freeId((id) => t.sessions.has(id));
+    if (localId === 0) {
+      this.counters.sessions.refused++;
+      this.refuse('session-ids-exhausted');
+      return undefined;
+    }
     const s: Session = { localId, peerId: 0, state: 'wait-tunnel', call, sendSequenced: !!call.sequencingRequired, dataNs: 0, dataNr: 0 };
     t.sessions.set(localId, s);
     this.counters.sessions.active++;
@@ -702,6 +990,8 @@ export class L2tpNode<E> {
 
   private sendIcrq(t: Tunnel<E>, s: Session): void {
     s.state = 'wait-reply';
+    t.pendingCalls++;
+    t.setupDeadlines.push({ s, at: this.now + this.adm.callSetupTimeout });
     const c = s.call;
     this.callSerial = (this.callSerial + 1) >>> 0;
     const avps: Avp[] = [
@@ -755,10 +1045,22 @@ export class L2tpNode<E> {
       this.counters.sessions.refused++;
       return this.sendCdn(t, assigned.id, 0, { result: CdnResult.GENERAL_ERROR, error: GeneralError.NO_CONTROL_CONNECTION, message: 'not accepting calls' });
     }
+    // Bounded calls between ICRQ and ICCN, and room to answer: else CDN 4, temporary (§4.4.2).
+    let why: string | undefined;
+    if (t.pendingCalls >= this.adm.halfOpenCalls) why = 'icrq-half-open-cap';
+    else if (!t.cc.canQueue() || t.backlog.length) why = 'icrq-control-queue-full';
+    if (why) {
+      this.counters.sessions.refused++;
+      this.refuse(why);
+      return this.sendCdn(t, assigned.id, 0, { result: CdnResult.NO_FACILITIES_TEMPORARY, error: GeneralError.NO_RESOURCES, message: 'too many calls being set up' });
+    }
     const call = callInfo(m.avps, {});
     const s = this.newSession(t, call);
+    if (!s) return this.sendCdn(t, assigned.id, 0, { result: CdnResult.NO_FACILITIES_TEMPORARY, error: GeneralError.NO_RESOURCES, message: 'no session id free' });
     s.peerId = assigned.id;
     s.state = 'wait-connect';
+    t.pendingCalls++;
+    t.setupDeadlines.push({ s, at: this.now + this.adm.callSetupTimeout });
     this.counters.sessions.opened++;
     t.idleAt = undefined;
     this.sendControl(t, s.peerId, [avp('messageType', { messageType: MessageType.ICRP }), avp('assignedSessionId', { id: s.localId })]);
@@ -773,6 +1075,7 @@ export class L2tpNode<E> {
       return this.endSession(t, s, 'bad-icrp', undefined, undefined);
     }
     s.peerId = assigned.id;
+    t.pendingCalls--;
     this.sendIccn(t, s);
     this.sessionUp(t, s);
   }
@@ -782,6 +1085,7 @@ export class L2tpNode<E> {
     if (!s || s.state !== 'wait-connect') return this.drop('unexpected-ICCN');
     s.call = callInfo(m.avps, s.call, (what) => this.drop(`malformed-proxy-lcp:${what}`));
     s.sendSequenced = !!s.call.sequencingRequired;
+    t.pendingCalls--;
     this.sessionUp(t, s);
   }
 
@@ -833,6 +1137,7 @@ export class L2tpNode<E> {
 
   private endSession(t: Tunnel<E>, s: Session, reason: string, result: ResultCode | undefined, cause: Q931Cause | undefined): void {
     if (!t.sessions.delete(s.localId)) return;
+    if (s.state === 'wait-reply' || s.state === 'wait-connect') t.pendingCalls--;
     this.counters.sessions.active--;
     this.counters.sessions.closed++;
     const ev: { -readonly [K in keyof Extract<L2tpEvent<E>, { type: 'session-down' }>]: Extract<L2tpEvent<E>, { type: 'session-down' }>[K] } = { type: 'session-down', session: sessionKey(t.localId, s.localId), reason };
@@ -874,14 +1179,24 @@ export class L2tpNode<E> {
       const at = avps0.findIndex((a) => a.kind !== 'concealed' && a.hidden);
       avps = hideAvps([...avps0.slice(0, at), avp('randomVector', { vector: this.random(16) }), ...avps0.slice(at)], t.secret!);
     }
-    const ns = t.cc.send(sessionId, avps);
-    if (this.config.trace) this.events.push({ type: 'control-sent', tunnelId: t.localId, ns, messageType: (avps[0] as AvpOf<'messageType'>).messageType, sessionId });
     this.dirty.add(t);
+    if (t.backlog.length === 0 && t.cc.send(sessionId, avps)) return;
+    if (t.backlog.length < this.adm.backlog) return t.backlog.push({ sessionId, avps });
+    // The peer stopped taking our messages while its input kept coming: give the tunnel up.
+    this.drop('control-backlog-overflow');
+    this.stopTunnel(t, { result: StopCcnResult.GENERAL_ERROR, error: GeneralError.NO_RESOURCES, message: 'control queue overflow' }, 'control-backlog-overflow');
   }
 
   private collect(): void {
     for (const t of this.dirty) {
-      for (let m = t.cc.poll(this.now); m; m = t.cc.poll(this.now)) this.transmits.push({ to: t.peer, message: m });
+      for (;;) {
+        const sent = t.cc.counters.sent;
+        const m = t.cc.poll(this.now);
+        if (!m) break;
+        // Traced when it first goes out: that is when a message gets its Ns.
+        if (this.config.trace && t.cc.counters.sent !== sent) this.events.push({ type: 'control-sent', tunnelId: t.localId, ns: m.ns, messageType: (m.avps[0] as AvpOf<'messageType'>).messageType, sessionId: m.sessionId });
+        this.transmits.push({ to: t.peer, message: m });
+      }
     }
     this.dirty.clear();
   }
@@ -899,11 +1214,15 @@ export class L2tpNode<E> {
       if (id !== 0 && !used(id)) return id;
     }
     for (let id = 1; id <= 0xffff; id++) if (!used(id)) return id;
-    throw new Error('no free L2TP id');
+    return 0; // exhausted: the caller refuses, counted
   }
 
   private drop(reason: string): void {
     this.counters.drops[reason] = (this.counters.drops[reason] ?? 0) + 1;
+  }
+
+  private refuse(reason: string): void {
+    this.counters.refusals[reason] = (this.counters.refusals[reason] ?? 0) + 1;
   }
 }
 

@@ -432,6 +432,7 @@ export class Lcp extends ControlProtocol<LcpOption> {
     this.ourAuth = ourAuth;
     this.sentOptions = ours.value;
     this.reqId = this.nextId(); // as if the LAC's request had been ours
+    this.acked = true; // and the peer had Acked it: a late copy of that Ack is a duplicate
     this.state = State.Opened;
     this.layerAction('tlu', now);
     return true;

@@ -15,8 +15,8 @@ import { count, cryptoRandom, type Counters, type PppMessage, type RandomBytes }
 export type AuthEvent =
   /** External mode: the peer's CHAP Response, to be checked by someone else. */
   | { readonly type: 'chap-response'; readonly name: Uint8Array; readonly identifier: number; readonly challenge: Uint8Array; readonly response: Uint8Array }
-  /** External mode: the peer's PAP credentials (the password is bytes; never log it). */
-  | { readonly type: 'pap-request'; readonly peerId: Uint8Array; readonly password: Uint8Array }
+  /** External mode: the peer's PAP credentials (the password is bytes; never log it) and the request's Identifier. */
+  | { readonly type: 'pap-request'; readonly identifier: number; readonly peerId: Uint8Array; readonly password: Uint8Array }
   | { readonly type: 'auth-success'; readonly protocol: number; readonly side: 'authenticator' | 'peer'; readonly name?: Uint8Array; readonly message?: Uint8Array }
   | { readonly type: 'auth-failure'; readonly protocol: number; readonly side: 'authenticator' | 'peer'; readonly reason: string; readonly message?: Uint8Array };
 
@@ -359,13 +359,33 @@ export class PapAuthenticator extends AuthMachine<AuthenticatorConfig> {
       count(this.counters, 'pap.request-before-start');
       return;
     }
+    this.take(p, now);
+  }
+
+  /**
+   * Takes an Authenticate-Request received by someone else (the LAC's proxy authentication
+   * of type PAP, RFC 2661 §4.4.5: Name, ID, Response = the password) as if it had been ours.
+   * The answer goes out with that request's Identifier, so the peer matches it (RFC 1334 §2.2.2).
+   */
+  acceptProxy(p: { identifier: number; peerId: Uint8Array; password: Uint8Array }, now: number): void {
+    this.s = S_CHALLENGED;
+    this.take({ kind: 'auth-req', ...p }, now);
+  }
+
+  /** Stops waiting for a request (the LAC after hand-off: the LNS answers from now on). */
+  stop(): void {
+    this.timerAt = undefined;
+    if (this.s === S_CHALLENGED) this.s = S_DECIDING;
+  }
+
+  private take(p: Extract<PapPacket, { kind: 'auth-req' }>, now: number): void {
     this.timerAt = undefined;
     this.peerName = utf8.decode(p.peerId);
     this.peerId = p.peerId;
     this.pendingId = p.identifier;
     if (this.cfg.verify === 'external') {
       this.s = S_DECIDING;
-      this.sink.auth({ type: 'pap-request', peerId: p.peerId, password: p.password }, now);
+      this.sink.auth({ type: 'pap-request', identifier: p.identifier, peerId: p.peerId, password: p.password }, now);
       return;
     }
     const secret = this.cfg.secretFor?.(p.peerId);

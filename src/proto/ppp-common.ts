@@ -3,7 +3,7 @@
  * pooled random source from node:crypto (injectable for tests), and counters by reason.
  */
 import { randomFillSync } from 'node:crypto';
-import { lcpPacket, ipcpPacket, PppProtocol, type LcpPacket, type IpcpPacket } from '../wire/ppp.js';
+import { lcpPacket, ipcpPacket, ipv6cpPacket, PppProtocol, type LcpPacket, type IpcpPacket, type Ipv6cpPacket } from '../wire/ppp.js';
 import { chapPacket, type ChapPacket } from '../wire/chap.js';
 import { papPacket, type PapPacket } from '../wire/pap.js';
 import { setU16 } from '../wire/bytes.js';
@@ -13,6 +13,7 @@ import type { Parsed } from '../wire/result.js';
 export type PppMessage =
   | { readonly protocol: typeof PppProtocol.LCP; readonly packet: LcpPacket }
   | { readonly protocol: typeof PppProtocol.IPCP; readonly packet: IpcpPacket }
+  | { readonly protocol: typeof PppProtocol.IPV6CP; readonly packet: Ipv6cpPacket }
   | { readonly protocol: typeof PppProtocol.CHAP; readonly packet: ChapPacket }
   | { readonly protocol: typeof PppProtocol.PAP; readonly packet: PapPacket };
 
@@ -21,6 +22,7 @@ export function pppMessageLength(m: PppMessage): number {
   switch (m.protocol) {
     case PppProtocol.LCP: return 2 + lcpPacket.encodedLength(m.packet);
     case PppProtocol.IPCP: return 2 + ipcpPacket.encodedLength(m.packet);
+    case PppProtocol.IPV6CP: return 2 + ipv6cpPacket.encodedLength(m.packet);
     case PppProtocol.CHAP: return 2 + chapPacket.encodedLength(m.packet);
     case PppProtocol.PAP: return 2 + papPacket.encodedLength(m.packet);
   }
@@ -32,6 +34,7 @@ export function emitPppMessage(m: PppMessage, buf: Uint8Array, offset: number): 
   switch (m.protocol) {
     case PppProtocol.LCP: return 2 + lcpPacket.emit(m.packet, buf, offset + 2);
     case PppProtocol.IPCP: return 2 + ipcpPacket.emit(m.packet, buf, offset + 2);
+    case PppProtocol.IPV6CP: return 2 + ipv6cpPacket.emit(m.packet, buf, offset + 2);
     case PppProtocol.CHAP: return 2 + chapPacket.emit(m.packet, buf, offset + 2);
     case PppProtocol.PAP: return 2 + papPacket.emit(m.packet, buf, offset + 2);
   }

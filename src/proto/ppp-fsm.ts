@@ -168,9 +168,12 @@ export interface FsmConfig {
   /** Configure-Naks sent without a Configure-Ack before Naks turn into Rejects (RFC default 5). */
   readonly maxFailure: number;
   /**
-   * Take only the first Ack/Nak/Reject of a request and drop later ones with the same
-   * identifier (pppd's seen_ack), so a duplicated Ack does not restart negotiation (the
-   * RFC's RCA in Ack-Rcvd, "scr/6x"). false follows the RFC table literally.
+   * Take only the first Configure-Ack of a request and drop later ones with the same
+   * identifier (pppd's seen_ack), so a duplicated or late Ack does not restart negotiation
+   * (the RFC's RCA in Ack-Rcvd "scr/6x" and in Opened "tld,scr/6x"). In Opened every Ack
+   * that passes §5.2 is by construction the second one of the request that opened the
+   * layer, so with this on only a Nak or Reject restarts an open layer. false follows the
+   * RFC table literally.
    */
   readonly dropDuplicateReplies: boolean;
 }
@@ -259,15 +262,18 @@ export abstract class ControlProtocol<O> {
   reason: string | undefined = undefined;
   /** A handler decided the link cannot work (peer refused auth, looped back); closed after the packet. */
   protected fatal: string | undefined = undefined;
-  /** The options of our last Configure-Request (needed to check the Ack; dropped once Opened). */
+  /**
+   * The options of our last Configure-Request. Kept in Opened too: RFC 1661 §5.2/§5.4 check
+   * an Ack or Reject against the last request sent, and Opened answers a valid one (tld,scr).
+   */
   protected sentOptions: readonly O[] | undefined = undefined;
   private lastId = 0;
   private rxId = 0;
   private reply: ConfPacket<O> | undefined = undefined;
   private rejected: Uint8Array | undefined = undefined;
   private retransmit = false;
-  /** Our current request already got its Ack/Nak/Reject: later ones for it are duplicates (pppd's seen_ack). */
-  protected answered = false;
+  /** Our current request already got its Configure-Ack: a later Ack of it is a duplicate (pppd's seen_ack). */
+  protected acked = false;
 
   constructor(
     protected readonly sink: PppSink,
@@ -362,21 +368,30 @@ export abstract class ControlProtocol<O> {
         this.run(good ? Ev.RCRp : Ev.RCRm, now);
         break;
       }
+      // RFC 1661 §5.2-5.4: a reply whose Identifier is not that of the last Configure-Request
+      // we sent is silently discarded, in every state (Opened included); so is an Ack whose
+      // options are not exactly those of that request.
       case 'conf-ack':
-        if (p.identifier !== this.reqId || (this.answered && this.fsm.dropDuplicateReplies) || !this.sentOptions) {
+        if (p.identifier !== this.reqId || !this.sentOptions) {
           count(this.counters, `${this.name}.stale-reply`);
+          return;
+        }
+        if (this.acked && this.fsm.dropDuplicateReplies) {
+          count(this.counters, `${this.name}.duplicate-ack`);
           return;
         }
         if (!sameList(p.options, this.sentOptions)) {
           count(this.counters, `${this.name}.bad-ack`);
           return;
         }
-        this.answered = true;
+        this.acked = true;
         this.run(Ev.RCA, now);
         break;
       case 'conf-nak':
       case 'conf-rej': {
-        if (p.identifier !== this.reqId || (this.answered && this.fsm.dropDuplicateReplies) || !this.sentOptions) {
+        // A Nak or Reject of a request the peer already Acked is not a duplicate but a changed
+        // answer (the peer re-evaluated our request): it runs RCN, which restarts negotiation.
+        if (p.identifier !== this.reqId || !this.sentOptions) {
           count(this.counters, `${this.name}.stale-reply`);
           return;
         }
@@ -387,7 +402,6 @@ export abstract class ControlProtocol<O> {
             return;
           }
         }
-        this.answered = true;
         this.run(Ev.RCN, now);
         break;
       }
@@ -433,12 +447,6 @@ export abstract class ControlProtocol<O> {
     this.state = next as StateNumber;
     if (actions) for (let i = 0; i < actions.length; i++) this.act(actions[i]!, IRC_TERM[at] === 1, now);
     if (!TIMER_RUNS[this.state]) this.timerAt = undefined;
-    if (this.state === State.Opened) this.sentOptions = this.keepSentOptions ? this.sentOptions : undefined;
-  }
-
-  /** Whether to keep our last request after Opened (for a later comparison). */
-  protected get keepSentOptions(): boolean {
-    return false;
   }
 
   private act(a: number, ircTerminate: boolean, now: number): void {
@@ -475,7 +483,7 @@ export abstract class ControlProtocol<O> {
           }
           this.sentOptions = opts;
         }
-        this.answered = false;
+        this.acked = false;
         this.send({ kind: 'conf-req', identifier: this.reqId, options: this.sentOptions });
         this.sentRequest(this.sentOptions);
         this.restartCount--;

@@ -3,7 +3,8 @@
  * (CHAP-MD5 or PAP, either side), then IPCP; Protocol-Reject for protocols nobody here
  * speaks (IPV6CP, CCP...). The roles compose it: the home as peer + IPCP asking side, the
  * nte as authenticator (external decision) + IPCP giving side, possibly seeded from proxy
- * LCP/authentication; the sse runs LCP + CHAP challenge and then `handOff()`s. Sans-IO:
+ * LCP/authentication (CHAP or PAP); the sse runs LCP + the CHAP Challenge or the wait for
+ * the PAP Authenticate-Request and then `handOff()`s. Sans-IO:
  * `handleFrame(protocol, payload, now)`, `handleTimeout(now)`, `pollTransmit()`, `pollEvent()`.
  */
 import { lcpPacket, ipcpPacket, PppProtocol } from '../wire/ppp.js';
@@ -60,6 +61,8 @@ export interface ProxyValues {
   readonly lastSentConfReq?: Uint8Array;
   readonly lastReceivedConfReq?: Uint8Array;
   readonly chap?: { readonly identifier: number; readonly challenge: Uint8Array; readonly name: Uint8Array; readonly response: Uint8Array };
+  /** PAP Authenticate-Request (proxy authentication type PAP: Name = Peer-ID, ID, Response = the password). Never log it. */
+  readonly pap?: { readonly identifier: number; readonly peerId: Uint8Array; readonly password: Uint8Array };
 }
 
 export class PppLink implements LcpSink, AuthSink {
@@ -72,7 +75,9 @@ export class PppLink implements LcpSink, AuthSink {
   private events: PppLinkEvent[] | undefined;
   private authPending = 0;
   private chapSeen: Extract<AuthEvent, { type: 'chap-response' }> | undefined;
+  private papSeen: ProxyValues['pap'] | undefined;
   private proxyChap: ProxyValues['chap'] | undefined;
+  private proxyPap: ProxyValues['pap'] | undefined;
 
   constructor(readonly cfg: PppLinkConfig) {
     this.lcp = new Lcp(cfg.lcp, this, cfg.counters);
@@ -101,10 +106,12 @@ export class PppLink implements LcpSink, AuthSink {
     this.phase = 'establish';
     if (p.lastSentConfReq && p.lastReceivedConfReq) {
       this.proxyChap = p.chap;
+      this.proxyPap = p.pap;
       this.lcp.open(now); // Initial -> Starting
       this.lcp.state = 1;
       if (this.lcp.acceptProxy(p.lastSentConfReq, p.lastReceivedConfReq, now)) return true;
       this.proxyChap = undefined;
+      this.proxyPap = undefined;
       count(this.counters, 'ppp.proxy-lcp-refused');
       this.lcp.up(now);
       return false;
@@ -219,7 +226,7 @@ export class PppLink implements LcpSink, AuthSink {
     this.phase = 'handed-off';
     this.lcp.stopEcho();
     this.lcp.timerAt = undefined;
-    if (this.authenticator instanceof ChapAuthenticator) this.authenticator.stop();
+    this.authenticator?.stop();
     return this.proxyValues();
   }
 
@@ -231,6 +238,7 @@ export class PppLink implements LcpSink, AuthSink {
     if (r?.lastReceivedConfReq) v.lastReceivedConfReq = r.lastReceivedConfReq;
     const c = this.chapSeen;
     if (c) v.chap = { identifier: c.identifier, challenge: c.challenge, name: c.name, response: c.response };
+    if (this.papSeen) v.pap = this.papSeen;
     return v;
   }
 
@@ -300,6 +308,7 @@ export class PppLink implements LcpSink, AuthSink {
           if (n.authenticate === 'chap-md5') {
             const c = new ChapAuthenticator(a, this, this.counters);
             this.authenticator = c;
+            this.proxyPap = undefined;
             if (this.proxyChap) {
               const p = this.proxyChap;
               this.proxyChap = undefined;
@@ -308,7 +317,12 @@ export class PppLink implements LcpSink, AuthSink {
           } else {
             const p = new PapAuthenticator(a, this, this.counters);
             this.authenticator = p;
-            p.start(now);
+            this.proxyChap = undefined;
+            // Proxy authentication is taken only for the protocol the proxied LCP agreed on.
+            const proxied = this.proxyPap;
+            this.proxyPap = undefined;
+            if (proxied) p.acceptProxy(proxied, now);
+            else p.start(now);
           }
         }
         if (n.authenticateWith !== undefined) {
@@ -368,6 +382,9 @@ export class PppLink implements LcpSink, AuthSink {
         this.emit(e);
         break;
       case 'pap-request':
+        // Kept only by a LAC (the link that records for proxy LCP), which hands it on after the
+        // frame it came in is gone: copied. Nobody else holds the password past the decision.
+        if (this.cfg.lcp.recordConfReqs) this.papSeen = { identifier: e.identifier, peerId: e.peerId.slice(), password: e.password.slice() };
         this.emit(e);
         break;
       case 'auth-success':

@@ -2,7 +2,8 @@
  * PPPoE discovery, access-concentrator side (RFC 2516 §5), sans-IO. A PADI costs no state:
  * the PADO's AC-Cookie is HMAC(secret, client MAC, time bucket), checked when the PADR
  * comes back, so a PADI flood cannot fill memory. Session ids are 1..0xFFFE, never two
- * live at once; limits per client MAC and in total are answered with AC-System-Error.
+ * live at once; limits per client MAC, in total and on sessions not yet established (the
+ * owner calls `established` once the session carries traffic) are answered with AC-System-Error.
  * Host-Uniq and Relay-Session-Id are echoed; RFC 4638 PPP-Max-Payload is honoured.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -24,6 +25,12 @@ export interface PppoeAcConfig {
   /** Live sessions per client MAC at most. */
   readonly maxSessionsPerMac: number;
   /**
+   * Sessions not yet `established` at most: what a PADR flood with valid cookies (a PADI
+   * costs nothing, so cookies are free to collect) can make the owner hold before its
+   * sessions prove anything. Established sessions do not count against it.
+   */
+  readonly maxPending: number;
+  /**
    * RFC 4638: the largest PPP payload we carry (1500 on a 1508-octet link). A client's
    * PPP-Max-Payload is echoed as min(its, ours) when ours is above 1492; 0 turns RFC 4638 off.
    */
@@ -38,6 +45,7 @@ export function pppoeAcConfig(c: Partial<PppoeAcConfig> = {}): PppoeAcConfig {
     cookieBucketMs: 60_000,
     maxSessions: 0xfffe,
     maxSessionsPerMac: 8,
+    maxPending: 0xfffe,
     maxPayload: 0,
     ...c,
   };
@@ -64,6 +72,8 @@ function unpackBytes(s: string): Uint8Array {
 export class AcSession<U = unknown> {
   /** Frames were seen on the session: a repeated PADR no longer re-sends PADS. */
   seen = false;
+  /** Not yet `established` by the owner: counts against `maxPending`. */
+  pending = true;
   /** Next session of the same client MAC (a short chain per MAC). */
   nextSameMac: AcSession<U> | undefined;
   user: U | undefined;
@@ -134,6 +144,7 @@ export class PppoeAc<U = unknown> {
   private readonly sessions: (AcSession<U> | undefined)[] = [];
   private readonly byMac = new Map<number, AcSession<U>>();
   private live = 0;
+  private pendingCount = 0;
   private cursor = 0;
   private tx: AcTransmit[] = [];
   private events: AcEvent<U>[] = [];
@@ -152,9 +163,21 @@ export class PppoeAc<U = unknown> {
     return this.live;
   }
 
+  /** Live sessions not yet established. */
+  get pendingSessions(): number {
+    return this.pendingCount;
+  }
+
   /** Everything the AC keeps: live sessions and client MACs with sessions (a PADI adds to neither). */
   get stateSize(): { sessions: number; macs: number; queued: number } {
     return { sessions: this.live, macs: this.byMac.size, queued: this.tx.length + this.events.length };
+  }
+
+  /** The owner's word that `s` carries traffic now: it no longer counts against `maxPending`. */
+  established(s: AcSession<U>): void {
+    if (!s.pending || this.sessions[s.id] !== s) return;
+    s.pending = false;
+    this.pendingCount--;
   }
 
   session(id: number): AcSession<U> | undefined {
@@ -319,6 +342,10 @@ export class PppoeAc<U = unknown> {
       count(this.counters, 'pads.limit-total');
       return this.refuse(src, t, PppoeTagType.AC_SYSTEM_ERROR, 'no free session');
     }
+    if (this.pendingCount >= this.cfg.maxPending) {
+      count(this.counters, 'pads.limit-pending');
+      return this.refuse(src, t, PppoeTagType.AC_SYSTEM_ERROR, 'too many sessions being set up');
+    }
     const id = this.allocate();
     if (id === 0) {
       count(this.counters, 'pads.no-free-id');
@@ -329,6 +356,7 @@ export class PppoeAc<U = unknown> {
     s.nextSameMac = this.byMac.get(key);
     this.byMac.set(key, s);
     this.live++;
+    this.pendingCount++;
     this.sendPads(src, s);
     this.events.push({ type: 'session-up', session: s });
   }
@@ -376,6 +404,10 @@ export class PppoeAc<U = unknown> {
   private release(s: AcSession<U>): void {
     this.sessions[s.id] = undefined;
     this.live--;
+    if (s.pending) {
+      s.pending = false;
+      this.pendingCount--;
+    }
     let prev: AcSession<U> | undefined;
     for (let x = this.byMac.get(s.macKey); x; prev = x, x = x.nextSameMac) {
       if (x !== s) continue;

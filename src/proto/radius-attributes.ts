@@ -3,7 +3,7 @@
  * timers, DNS (RFC 2548 Microsoft VSAs) and RFC 2868 tunnels grouped by tag with the
  * Tunnel-Password decrypted. Pure functions over packet values; the secret is passed in.
  */
-import { bytesText, setU32, textBytes, u32 } from '../wire/bytes.js';
+import { bytesText, parseIpv4, setU32, textBytes, u32 } from '../wire/bytes.js';
 import {
   A, MsAttr, TunnelMediumType, TunnelType, VENDOR_MICROSOFT, getAttr, getAttrs, getInt, getVendorAttrs, intAttr, ipv4Attr, isVendorSpecific,
   splitTag, taggedIntAttr, taggedTextAttr, textAttr, vendorAttr, type RadiusAttribute, type RadiusPacket,
@@ -26,7 +26,21 @@ export interface TunnelSpec {
   readonly preference?: number;
   readonly clientAuthId?: string;
   readonly serverAuthId?: string;
+  /** Why the attributes of this tag cannot describe a tunnel (set only when reading a reply). */
+  readonly problem?: TunnelProblem;
 }
+
+/**
+ * What can be wrong with the attributes of one tag, read from a peer's reply:
+ * - `bad-tag`: an attribute whose tag is mandatory (the integers, Tunnel-Password) carried
+ *   a tag above 0x1F (RFC 2868 §3.1: "Valid values for this field are 0x01 through 0x1F");
+ *   such attributes are grouped by their raw tag, apart from every valid tunnel.
+ * - `duplicate-attribute`: a single-valued Tunnel-* attribute twice under one tag: which
+ *   one is meant is unknowable.
+ * - `undecryptable-password`: the Tunnel-Password would not decrypt (wrong secret, corrupt):
+ *   using the tunnel without it would drop tunnel authentication.
+ */
+export type TunnelProblem = 'bad-tag' | 'duplicate-attribute' | 'undecryptable-password';
 
 type MutableTunnel = { -readonly [K in keyof TunnelSpec]: TunnelSpec[K] };
 
@@ -44,36 +58,112 @@ const TUNNEL_TEXT: Partial<Record<number, keyof MutableTunnel>> = {
  * Tunnel-Passwords that would not decrypt (wrong secret or corrupt).
  */
 export function readTunnels(p: RadiusPacket, secret: Secret, requestAuthenticator: Uint8Array): { tunnels: TunnelSpec[]; undecryptable: number } {
+  // Keyed by the raw tag octet (0..255): at most 256 groups, whatever the packet holds.
   const byTag = new Map<number, MutableTunnel>();
+  const seen = new Map<number, Set<number>>();
   let undecryptable = 0;
-  const get = (tag: number) => {
+  const get = (tag: number, type: number) => {
     let t = byTag.get(tag);
-    if (!t) byTag.set(tag, (t = { tag }));
+    if (!t) byTag.set(tag, (t = tag > 0x1f ? { tag, problem: 'bad-tag' } : { tag }));
+    let types = seen.get(tag);
+    if (!types) seen.set(tag, (types = new Set()));
+    if (types.has(type)) t.problem ??= 'duplicate-attribute';
+    types.add(type);
     return t;
   };
   for (const a of p.attributes) {
     if (isVendorSpecific(a)) continue;
     if (a.type === A.TUNNEL_TYPE || a.type === A.TUNNEL_MEDIUM_TYPE || a.type === A.TUNNEL_PREFERENCE) {
       if (a.data.length !== 4) continue;
-      const t = get(a.data[0]! <= 0x1f ? a.data[0]! : 0);
+      const t = get(a.data[0]!, a.type);
       const v = u32(a.data, 0) & 0xffffff;
       if (a.type === A.TUNNEL_TYPE) t.type = v;
       else if (a.type === A.TUNNEL_MEDIUM_TYPE) t.mediumType = v;
       else t.preference = v;
     } else if (a.type === A.TUNNEL_PASSWORD) {
       const { tag, value } = splitTag(a.type, a.data);
+      const t = get(tag, a.type);
       const clear = decryptTunnelPassword(value, secret, requestAuthenticator);
-      if (clear.ok) get(tag).password = new Uint8Array(clear.value);
-      else undecryptable++;
+      if (clear.ok) t.password = new Uint8Array(clear.value);
+      else {
+        undecryptable++;
+        t.problem ??= 'undecryptable-password';
+      }
     } else {
       const field = TUNNEL_TEXT[a.type];
       if (!field) continue;
+      // A text attribute's first octet above 0x1F is text, not a tag (RFC 2868 §3.3): splitTag gives 0..0x1F.
       const { tag, value } = splitTag(a.type, a.data);
-      (get(tag) as Record<string, unknown>)[field] = bytesText(value);
+      (get(tag, a.type) as Record<string, unknown>)[field] = bytesText(value);
     }
   }
   const tunnels = [...byTag.values()].sort((x, y) => (x.preference ?? 0) - (y.preference ?? 0) || x.tag - y.tag);
   return { tunnels, undecryptable };
+}
+
+/** Why a tunnel of a reply is not an L2TP-over-IPv4 endpoint a LAC can use. */
+export type TunnelRefusal =
+  | TunnelProblem
+  | 'no-tunnel-type'
+  | 'not-l2tp'
+  | 'medium-not-ipv4'
+  | 'no-endpoint'
+  | 'endpoint-not-ipv4'
+  | 'endpoint-not-unicast';
+
+/** An LNS a reply names, checked. */
+export interface L2tpCandidate {
+  readonly tag: number;
+  readonly address: number;
+  readonly secret?: Uint8Array;
+  /** Tunnel-Assignment-Id (RFC 2868 §3.7), else the endpoint text: for logs and events. */
+  readonly name: string;
+}
+
+/**
+ * The usable L2TP/IPv4 tunnels of a reply, best preference first, at most `max` of them;
+ * every other tunnel is counted by the reason it was refused (`overCap` counts usable ones
+ * beyond `max`). Never throws on any reply.
+ */
+export function l2tpCandidates(tunnels: readonly TunnelSpec[], max: number): { candidates: L2tpCandidate[]; refused: Partial<Record<TunnelRefusal, number>>; overCap: number } {
+  const candidates: L2tpCandidate[] = [];
+  const refused: Partial<Record<TunnelRefusal, number>> = {};
+  let overCap = 0;
+  for (const t of tunnels) {
+    const why = tunnelRefusal(t);
+    if (why !== undefined) {
+      refused[why] = (refused[why] ?? 0) + 1;
+      continue;
+    }
+    if (candidates.length >= max) {
+      overCap++;
+      continue;
+    }
+    const address = parseIpv4(t.serverEndpoint!)!;
+    candidates.push({ tag: t.tag, address, name: t.assignmentId ?? t.serverEndpoint!, ...(t.password ? { secret: t.password } : {}) });
+  }
+  return { candidates, refused, overCap };
+}
+
+function tunnelRefusal(t: TunnelSpec): TunnelRefusal | undefined {
+  if (t.problem) return t.problem;
+  // RFC 2868 §3.1: Tunnel-Type says what the tunnel is; a tag without one describes none.
+  if (t.type === undefined) return 'no-tunnel-type';
+  if (t.type !== TunnelType.L2TP) return 'not-l2tp';
+  // RFC 2868 §3.2: the medium of Tunnel-Server-Endpoint; absent, the dotted quad below decides.
+  if ((t.mediumType ?? TunnelMediumType.IPV4) !== TunnelMediumType.IPV4) return 'medium-not-ipv4';
+  if (t.serverEndpoint === undefined || t.serverEndpoint === '') return 'no-endpoint';
+  // RFC 2868 §3.3 allows a FQDN too; a LAC without a resolver can use dotted-decimal only.
+  const a = parseIpv4(t.serverEndpoint);
+  if (a === undefined) return 'endpoint-not-ipv4';
+  if (!isUnicastIpv4(a)) return 'endpoint-not-unicast';
+  return undefined;
+}
+
+/** Not 0/8 ("this network"), 127/8 (loopback), 224/4 (multicast) or 240/4 (reserved, broadcast). */
+export function isUnicastIpv4(a: number): boolean {
+  const first = a >>> 24;
+  return first !== 0 && first !== 127 && first < 224;
 }
 
 /** The attributes of `tunnels` (tags 1..n when a tunnel has tag 0 and there are several). */

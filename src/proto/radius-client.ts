@@ -11,12 +11,12 @@
  * Outputs are signed datagrams (`bytes`, with the packet value beside them), because the
  * authenticators are computed over the exact encoding and need the secret.
  */
+import { cryptoRandom } from './ppp-common.js';
 import { TimerQueue } from './timer-queue.js';
-import { randomBytes } from 'node:crypto';
-import { fromHex, hex, textBytes, u16 } from '../wire/bytes.js';
+import { fromHex, hex, textBytes, u16, ipv4FromString } from '../wire/bytes.js';
 import {
-  A, AcctStatusType, FramedProtocol, NasPortType, RadiusCode, ServiceType, F as RF, HEADER_LENGTH, intAttr, ipv4Attr, octetsAttr, radiusPacket,
-  textAttr, type RadiusAttribute, type RadiusPacket,
+  A, AcctStatusType, FramedProtocol, NasPortType, RadiusCode, ServiceType, F as RF, HEADER_LENGTH, MAX_PACKET_LENGTH, MAX_VALUE_LENGTH, intAttr, ipv4Attr,
+  octetsAttr, radiusPacket, textAttr, type RadiusAttribute, type RadiusPacket,
 } from '../wire/radius.js';
 import {
   checkMessageAuthenticator, hideUserPassword, messageAuthenticatorAttr, signPacket, verifyResponseAuthenticator, type Secret,
@@ -75,7 +75,8 @@ export interface RadiusClientConfig {
 export interface RadiusDatagram {
   /** Index of the client's source socket (0..maxSockets-1); the driver opens them lazily. */
   readonly socket: number;
-  readonly address: string;
+  /** IPv4 address as an unsigned 32-bit number (strings only at the edges). */
+  readonly address: number;
   readonly port: number;
   readonly bytes: Uint8Array;
 }
@@ -106,6 +107,37 @@ export interface AccessRequestInput extends NasPortInfo {
   /** From an Access-Challenge (RFC 2865 §5.24). */
   readonly state?: Uint8Array;
   readonly attributes?: readonly RadiusAttribute[];
+}
+
+/** Why an Access-Request's value does not fit its attribute (RFC 2865 §5), by input field. */
+export type AccessRequestProblem = 'user-name-too-long' | 'password-too-long' | 'chap-challenge-too-long' | 'station-id-too-long' | 'nas-port-id-too-long' | 'state-too-long' | 'attributes-too-long';
+
+/**
+ * Whether `req` can be sent, checked without building it. Values a peer chose (a CHAP name,
+ * a PAP password, a proxied challenge, an L2TP Calling Number) reach `accessRequest`, which
+ * throws on a request it cannot encode (that is the owner's mistake): owners ask here first
+ * and refuse the peer as its protocol says (CHAP Failure, PAP Nak).
+ */
+export function accessRequestProblem(req: AccessRequestInput): AccessRequestProblem | undefined {
+  const long = (s: string | undefined) => s !== undefined && (s.length > MAX_VALUE_LENGTH || textBytes(s).length > MAX_VALUE_LENGTH);
+  if (long(req.userName)) return 'user-name-too-long';
+  if (req.auth.type === 'pap') {
+    // RFC 2865 §5.2: at most 128 octets of password.
+    const n = typeof req.auth.password === 'string' ? textBytes(req.auth.password).length : req.auth.password.length;
+    if (n > 128) return 'password-too-long';
+  } else if (req.auth.challenge.length > MAX_VALUE_LENGTH) return 'chap-challenge-too-long';
+  if (long(req.callingStationId) || long(req.calledStationId)) return 'station-id-too-long';
+  if (long(req.nasPortId)) return 'nas-port-id-too-long';
+  if (req.state !== undefined && req.state.length > MAX_VALUE_LENGTH) return 'state-too-long';
+  // Every fixed attribute of `build` plus the caller's: far below 4096 unless the caller's are many.
+  let extra = 0;
+  for (const a of req.attributes ?? []) {
+    const n = 'data' in a ? a.data.length : a.vsas.reduce((k, v) => k + 2 + v.data.length, 4);
+    if (n > MAX_VALUE_LENGTH) return 'attributes-too-long';
+    extra += 2 + n;
+  }
+  if (extra > MAX_PACKET_LENGTH - 2048) return 'attributes-too-long';
+  return undefined;
 }
 
 /** One accounting record as the owner states it (RFC 2866 §5, RFC 2869 §5.1-5.2). */
@@ -220,6 +252,9 @@ export interface RadiusClientCounters {
   /** Responses accepted without Message-Authenticator because a server was configured so. */
   acceptedWithoutMessageAuthenticator: number;
   tunnelPasswordsUndecryptable: number;
+  /** Accounting values cut to fit their attribute (253 octets) and Class attributes left out so the packet fits 4096 octets. */
+  acctValuesTruncated: number;
+  acctClassDropped: number;
   latencyMsSum: number;
   latencyCount: number;
   latencyMsMax: number;
@@ -230,7 +265,7 @@ export interface RadiusClientCounters {
 
 interface ServerState {
   readonly name: string;
-  readonly address: string;
+  readonly address: number;
   readonly authPort: number;
   readonly acctPort: number;
   readonly secret: Secret;
@@ -268,7 +303,7 @@ export class RadiusClient {
   readonly counters: RadiusClientCounters = {
     accessRequests: 0, accessAccepts: 0, accessRejects: 0, accessChallenges: 0, accessTimeouts: 0, acctRecords: 0, acctAcked: 0,
     acctSpilled: 0, acctProbes: 0, transmits: 0, retransmits: 0, failovers: 0, serverDown: 0, socketsInUse: 0,
-    acceptedWithoutMessageAuthenticator: 0, tunnelPasswordsUndecryptable: 0, latencyMsSum: 0, latencyCount: 0, latencyMsMax: 0,
+    acceptedWithoutMessageAuthenticator: 0, tunnelPasswordsUndecryptable: 0, acctValuesTruncated: 0, acctClassDropped: 0, latencyMsSum: 0, latencyCount: 0, latencyMsMax: 0,
     dropped: {
       short: 0, malformed: 0, 'unknown-identifier': 0, 'wrong-source': 0, 'unexpected-code': 0, 'bad-authenticator': 0,
       'bad-message-authenticator': 0, 'missing-message-authenticator': 0, 'unknown-socket': 0,
@@ -314,7 +349,7 @@ export class RadiusClient {
     if (config.nasIpAddress === undefined && config.nasIdentifier === undefined) throw new Error('RadiusClient: NAS-IP-Address or NAS-Identifier (RFC 2865 §4.1)');
     this.servers = config.servers.map((s) => ({
       name: s.name ?? `${s.address}`,
-      address: s.address,
+      address: ipv4FromString(s.address),
       authPort: s.authPort ?? 1812,
       acctPort: s.acctPort ?? 1813,
       secret: s.secret,
@@ -340,7 +375,7 @@ export class RadiusClient {
     this.acctMemoryLimit = config.acctMemoryLimit ?? 1000;
     this.acctProbeInterval = config.acctProbeIntervalMs ?? 5000;
     this.chapInAuthenticator = config.chapChallengeInAuthenticator ?? true;
-    this.random = config.random ?? ((n) => randomBytes(n));
+    this.random = config.random ?? cryptoRandom; // pooled: a challenge or an authenticator costs no system call
     this.spool = config.spool ?? new MemorySpool();
     this.nasAttrs = [];
     if (config.nasIpAddress !== undefined) this.nasAttrs.push(ipv4Attr(A.NAS_IP_ADDRESS, config.nasIpAddress));
@@ -352,6 +387,8 @@ export class RadiusClient {
 
   /** Starts an Access-Request; its answer comes as an `access-response` or `access-timeout` event with this token. */
   accessRequest(req: AccessRequestInput, now: number): number {
+    const problem = accessRequestProblem(req);
+    if (problem) throw new RangeError(`accessRequest: ${problem} (check peer values with accessRequestProblem first)`);
     const txn = this.newTxn('auth', now, { access: req });
     this.counters.accessRequests++;
     this.start(txn, now);
@@ -635,18 +672,26 @@ export class RadiusClient {
       const r = txn.record!;
       code = RadiusCode.ACCOUNTING_REQUEST;
       authenticator = new Uint8Array(16);
+      // A record must always go out: its values came from peers (names, numbers, Class), so
+      // what would not fit is cut or left out and counted, never thrown.
+      const textAttr = (type: number, v: string): RadiusAttribute => {
+        const b = textBytes(v);
+        if (b.length <= MAX_VALUE_LENGTH) return octetsAttr(type, b);
+        this.counters.acctValuesTruncated++;
+        return octetsAttr(type, b.subarray(0, MAX_VALUE_LENGTH));
+      };
       if (r.userName !== undefined) attrs.push(textAttr(A.USER_NAME, r.userName));
       attrs.push(intAttr(A.ACCT_STATUS_TYPE, r.statusType));
       attrs.push(textAttr(A.ACCT_SESSION_ID, r.sessionId));
       if (r.multiSessionId !== undefined) attrs.push(textAttr(A.ACCT_MULTI_SESSION_ID, r.multiSessionId));
       attrs.push(...this.nasAttrs);
-      this.portAttrs(attrs, r);
+      this.portAttrs(attrs, r, textAttr);
       if (r.statusType === AcctStatusType.START || r.statusType === AcctStatusType.STOP || r.statusType === AcctStatusType.INTERIM_UPDATE) {
         attrs.push(intAttr(A.SERVICE_TYPE, ServiceType.FRAMED), intAttr(A.FRAMED_PROTOCOL, FramedProtocol.PPP));
       }
       if (r.framedIpAddress !== undefined) attrs.push(ipv4Attr(A.FRAMED_IP_ADDRESS, r.framedIpAddress));
       attrs.push(intAttr(A.ACCT_AUTHENTIC, 1));
-      for (const c of r.class ?? []) attrs.push(octetsAttr(A.CLASS, c));
+      const classes = r.class ?? [];
       if (r.sessionTime !== undefined) attrs.push(intAttr(A.ACCT_SESSION_TIME, r.sessionTime));
       const octets = (type: number, gigaType: number, n: number | undefined) => {
         if (n === undefined) return;
@@ -662,6 +707,14 @@ export class RadiusClient {
       // RFC 2866 §5.2: how long the record waited; a new attempt gets a new id, as the RFC asks.
       attrs.push(intAttr(A.ACCT_DELAY_TIME, Math.max(0, Math.floor((now - r.createdAt) / 1000))));
       if (r.attributes) attrs.push(...r.attributes);
+      // RFC 2865 §5.25: Class goes back unchanged, as many as fit.
+      let room = MAX_PACKET_LENGTH - radiusPacket.encodedLength({ code, identifier: id, authenticator, attributes: attrs });
+      for (const c of classes) {
+        if (c.length <= MAX_VALUE_LENGTH && 2 + c.length <= room) {
+          attrs.push(octetsAttr(A.CLASS, c));
+          room -= 2 + c.length;
+        } else this.counters.acctClassDropped++;
+      }
     }
     const packet: RadiusPacket = { code, identifier: id, authenticator, attributes: attrs };
     const bytes = new Uint8Array(radiusPacket.encodedLength(packet));
@@ -671,12 +724,12 @@ export class RadiusClient {
     return { packet: { ...packet, authenticator: requestAuthenticator }, bytes, requestAuthenticator };
   }
 
-  private portAttrs(attrs: RadiusAttribute[], r: NasPortInfo): void {
+  private portAttrs(attrs: RadiusAttribute[], r: NasPortInfo, text: (type: number, s: string) => RadiusAttribute = textAttr): void {
     if (r.nasPort !== undefined) attrs.push(intAttr(A.NAS_PORT, r.nasPort));
-    if (r.nasPortId !== undefined) attrs.push(textAttr(A.NAS_PORT_ID, r.nasPortId));
+    if (r.nasPortId !== undefined) attrs.push(text(A.NAS_PORT_ID, r.nasPortId));
     attrs.push(intAttr(A.NAS_PORT_TYPE, r.nasPortType ?? NasPortType.VIRTUAL));
-    if (r.callingStationId !== undefined) attrs.push(textAttr(A.CALLING_STATION_ID, r.callingStationId));
-    if (r.calledStationId !== undefined) attrs.push(textAttr(A.CALLED_STATION_ID, r.calledStationId));
+    if (r.callingStationId !== undefined) attrs.push(text(A.CALLING_STATION_ID, r.callingStationId));
+    if (r.calledStationId !== undefined) attrs.push(text(A.CALLED_STATION_ID, r.calledStationId));
   }
 
   // ---- identifiers: 256 per socket, next socket when they run out ---------------------

@@ -9,6 +9,8 @@ import {
   A, ErrorCause, F as RF, HEADER_LENGTH, RadiusCode, getAttr, getInt, intAttr, radiusPacket, type RadiusAttribute, type RadiusPacket,
 } from '../wire/radius.js';
 import { checkMessageAuthenticator, messageAuthenticatorAttr, signPacket, verifyRequestAuthenticator, type Secret } from '../wire/radius-crypto.js';
+import { ipv4FromString } from '../wire/bytes.js';
+import { Outbox } from './outbox.js';
 
 export interface DaeClientConfig {
   /** Source address of the Dynamic Authorization Client (the RADIUS server or a proxy). */
@@ -34,7 +36,8 @@ export interface DaeConfig {
 }
 
 export interface DaeDatagram {
-  readonly address: string;
+  /** IPv4 address as an unsigned 32-bit number. */
+  readonly address: number;
   readonly port: number;
   readonly bytes: Uint8Array;
 }
@@ -58,7 +61,7 @@ export interface SessionSelector {
 export type DaeEvent = {
   readonly type: 'disconnect-request' | 'coa-request';
   readonly token: number;
-  readonly from: { readonly address: string; readonly port: number };
+  readonly from: { readonly address: number; readonly port: number };
   readonly session: SessionSelector;
   /** The whole request: CoA carries the new authorization attributes (Session-Timeout, Filter-Id, ...). */
   readonly packet: RadiusPacket;
@@ -104,17 +107,17 @@ export class DynamicAuthorizationServer {
     dropped: { 'unknown-client': 0, short: 0, malformed: 0, 'unexpected-code': 0, 'bad-authenticator': 0, 'bad-message-authenticator': 0, 'missing-message-authenticator': 0, 'duplicate-pending': 0 } as Record<DaeDrop, number>,
   };
 
-  private readonly clients = new Map<string, DaeClientConfig>();
+  private readonly clients = new Map<number, DaeClientConfig>();
   private readonly pending = new Map<number, Pending>();
   private readonly answered = new Map<string, Answered>();
-  private readonly transmits: DaeTransmit[] = [];
-  private readonly events: DaeEvent[] = [];
+  private readonly transmits = new Outbox<DaeTransmit>(4096);
+  private readonly events = new Outbox<DaeEvent>(4096);
   private nextToken = 1;
   private readonly pendingTimeout: number;
   private readonly duplicateWindow: number;
 
   constructor(private readonly config: DaeConfig) {
-    for (const c of config.clients) this.clients.set(c.address, c);
+    for (const c of config.clients) this.clients.set(ipv4FromString(c.address), c);
     this.pendingTimeout = config.pendingTimeoutMs ?? 10_000;
     this.duplicateWindow = config.duplicateWindowMs ?? 30_000;
   }
@@ -189,14 +192,21 @@ export class DynamicAuthorizationServer {
   }
 
   handleTimeout(now: number): void {
-    for (const p of [...this.pending.values()]) if (p.deadline <= now) this.respond(p.token, { ack: false, errorCause: ErrorCause.RESOURCES_UNAVAILABLE }, now);
+    for (let p = this.oldestPending(); p && p.deadline <= now; p = this.oldestPending()) this.respond(p.token, { ack: false, errorCause: ErrorCause.RESOURCES_UNAVAILABLE }, now);
     this.expire(now);
   }
 
   nextTimeout(): number | undefined {
-    let t: number | undefined;
-    for (const p of this.pending.values()) if (t === undefined || p.deadline < t) t = p.deadline;
-    return t;
+    return this.oldestPending()?.deadline;
+  }
+
+  /**
+   * Every request waits the same `pendingTimeout`, so deadlines rise in insertion order and the
+   * Map's first entry is always the next to expire: no scan.
+   */
+  private oldestPending(): Pending | undefined {
+    for (const p of this.pending.values()) return p;
+    return undefined;
   }
 
   pollTransmit(): DaeTransmit | undefined {

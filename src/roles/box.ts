@@ -14,6 +14,8 @@
  * `pseudonet up` drive boxes with this same loop.
  */
 
+import { Outbox } from '../proto/outbox.js';
+
 export type TimerId = number;
 
 /** Time for a driver: milliseconds, and timers at absolute times. */
@@ -48,6 +50,33 @@ export interface Box<P extends string = string, E = unknown> {
   pollEvent(): E | undefined;
   /** A view as a plain value (JSON-able). */
   show(view: View, now: number): unknown;
+}
+
+/**
+ * The output half most boxes share: a bounded queue of frames to send and one of events, each
+ * polled by the driver. A push beyond the bound is refused and counted (`outputRefused`).
+ */
+export abstract class BoxOutput<P extends string, E> {
+  protected readonly tx: Outbox<Transmit<P>>;
+  protected readonly events: Outbox<E>;
+
+  constructor(limit: number) {
+    this.tx = new Outbox(limit);
+    this.events = new Outbox(limit);
+  }
+
+  pollTransmit(): Transmit<P> | undefined {
+    return this.tx.shift();
+  }
+
+  pollEvent(): E | undefined {
+    return this.events.shift();
+  }
+
+  /** Frames and events refused because a queue was full. */
+  get outputRefused(): number {
+    return this.tx.refused + this.events.refused;
+  }
 }
 
 /** Where a port's frames go: a switch port, an AF_PACKET socket, another box. */
@@ -103,19 +132,24 @@ export class Driver<P extends string = string, E = unknown> {
       else this.unlinked++;
     }
     for (let e = box.pollEvent(); e !== undefined; e = box.pollEvent()) this.onEvent(e, this.clock.now());
+    // Re-arm only for an earlier deadline. A later one (or none) leaves the armed timer: it
+    // fires early, the box's extra handleTimeout is harmless by contract, and the kick after
+    // it arms the real deadline. Boxes move their deadline on nearly every frame; this keeps
+    // the clock's heap from churning with cancelled timers.
     const t = box.nextTimeout();
-    if (t === this.timerAt) return;
+    if (t === undefined || (this.timerAt !== undefined && t >= this.timerAt)) return;
     if (this.timer !== undefined) this.clock.cancel(this.timer);
-    this.timer = undefined;
     this.timerAt = t;
-    if (t === undefined) return;
-    this.timer = this.clock.setTimer(t, () => {
-      this.timer = undefined;
-      this.timerAt = undefined;
-      box.handleTimeout(this.clock.now());
-      this.kick();
-    });
+    this.timer = this.clock.setTimer(t, this.fire);
   }
+
+  private readonly fire = (): void => {
+    this.timer = undefined;
+    this.timerAt = undefined;
+    if (this.stopped) return;
+    this.box.handleTimeout(this.clock.now());
+    this.kick();
+  };
 
   /** Stops the loop: no more input, no timer. */
   stop(): void {

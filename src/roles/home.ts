@@ -10,15 +10,13 @@ import { ipcpConfig } from '../proto/ipcp.js';
 import type { Counters } from '../proto/ppp-common.js';
 import type { FsmConfig } from '../proto/ppp-fsm.js';
 import { Host, type HostEvent } from './host.js';
-import { u16 } from '../wire/bytes.js';
+import { u16, ipv4ToString } from '../wire/bytes.js';
 import { EtherType, macEquals, isGroupMac, ETHERNET_HEADER_LENGTH } from '../wire/ethernet.js';
-import { PPPOE_HEADER_LENGTH } from '../wire/pppoe.js';
+import { PPPOE_HEADER_LENGTH, discoveryDestinationProblem, sessionFrameProblem } from '../wire/pppoe.js';
 import { PppProtocol } from '../wire/ppp.js';
 import { pppoeDiscoveryFrame, pppoeIpv4Frame, pppoeSessionFrame } from './framing.js';
-import { ipv4ToString } from '../wire/bytes.js';
-import { Outbox } from '../proto/outbox.js';
 import { earliest } from '../proto/timers.js';
-import type { Box, Transmit, View } from './box.js';
+import { BoxOutput, type Box, type View } from './box.js';
 
 export interface HomeConfig {
   readonly name: string;
@@ -42,20 +40,16 @@ export type HomeEvent =
   | ({ readonly type: 'ip' } & { readonly event: HostEvent });
 
 export type HomePortName = 'access';
-export const HOME_PORTS: readonly HomePortName[] = ['access'];
 
-export class Home implements Box<HomePortName, HomeEvent> {
+export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<HomePortName, HomeEvent> {
   readonly kind = 'home';
-  readonly ports = HOME_PORTS;
+  readonly ports: readonly HomePortName[] = ['access'];
   readonly client: PppoeClient;
   readonly link: PppLink;
   host: Host | undefined;
   address = 0;
   dns: number[] = [];
-  private readonly tx = new Outbox<Transmit<HomePortName>>(1024);
-  private readonly events = new Outbox<HomeEvent>(1024);
   private offlineReported = false;
-  private lastNow = 0;
 
   constructor(
     readonly cfg: HomeConfig,
@@ -63,6 +57,7 @@ export class Home implements Box<HomePortName, HomeEvent> {
     /** Counters shared by every home (drops by reason, retransmits). */
     readonly counters: Counters = {},
   ) {
+    super(1024);
     this.client = new PppoeClient(pppoe, counters);
     const auth = cfg.auth === 'pap' ? 'pap' : 'chap-md5';
     this.link = new PppLink(
@@ -129,31 +124,22 @@ export class Home implements Box<HomePortName, HomeEvent> {
   }
 
   handleFrame(_port: HomePortName, frame: Uint8Array, now: number): void {
-    this.lastNow = now;
     if (frame.length < ETHERNET_HEADER_LENGTH) return;
     if (!macEquals(frame, 0, this.cfg.mac) && !isGroupMac(frame, 0)) return;
     const type = u16(frame, 12);
     const src = frame.subarray(6, 12);
     if (type === EtherType.PPPOE_DISCOVERY) {
+      const problem = discoveryDestinationProblem(frame, ETHERNET_HEADER_LENGTH);
+      if (problem) return this.drop(`discovery.${problem}`);
       this.client.handleFrame(src, frame.subarray(ETHERNET_HEADER_LENGTH), now);
     } else if (type === EtherType.PPPOE_SESSION) {
       const o = ETHERNET_HEADER_LENGTH;
-      if (frame.length < o + PPPOE_HEADER_LENGTH + 2 || this.client.state !== 'session') return;
-      // RFC 2516 §4 and §5.4: session frames are unicast, VER/TYPE 0x11 and CODE 0x00.
-      if (frame[o] !== 0x11 || frame[o + 1] !== 0x00 || isGroupMac(frame, 0)) {
-        this.counters['home.drop.bad-session-header'] = (this.counters['home.drop.bad-session-header'] ?? 0) + 1;
-        return;
-      }
-      if (u16(frame, o + 2) !== this.client.sessionId || !this.client.ac || !macEquals(frame, 6, this.client.ac)) {
-        this.counters['home.drop.foreign-session'] = (this.counters['home.drop.foreign-session'] ?? 0) + 1;
-        return;
-      }
+      // RFC 2516 §4/§6: VER/TYPE 0x11, CODE 0, unicast destination, LENGTH within the frame.
+      const problem = sessionFrameProblem(frame, o);
+      if (problem) return this.drop(problem);
+      if (this.client.state !== 'session') return this.drop('not-in-session');
+      if (u16(frame, o + 2) !== this.client.sessionId || !this.client.ac || !macEquals(frame, 6, this.client.ac)) return this.drop('foreign-session');
       const len = u16(frame, o + 4);
-      // RFC 2516 §4: LENGTH is the payload's; a frame shorter than that is malformed, not a shorter payload.
-      if (len < 2 || len > frame.length - o - PPPOE_HEADER_LENGTH) {
-        this.counters['home.drop.bad-length'] = (this.counters['home.drop.bad-length'] ?? 0) + 1;
-        return;
-      }
       const ppp = frame.subarray(o + PPPOE_HEADER_LENGTH, o + PPPOE_HEADER_LENGTH + len);
       const protocol = u16(ppp, 0);
       const info = ppp.subarray(2);
@@ -162,8 +148,13 @@ export class Home implements Box<HomePortName, HomeEvent> {
     this.pump(now);
   }
 
+  /** Counted by reason in the counters every home shares. */
+  private drop(reason: string): void {
+    const k = `home.drop.${reason}`;
+    this.counters[k] = (this.counters[k] ?? 0) + 1;
+  }
+
   handleTimeout(now: number): void {
-    this.lastNow = now;
     this.client.handleTimeout(now);
     this.link.handleTimeout(now);
     this.host?.handleTimeout(now);
@@ -172,14 +163,6 @@ export class Home implements Box<HomePortName, HomeEvent> {
 
   nextTimeout(): number | undefined {
     return earliest(this.client.nextTimeout(), this.link.nextTimeout(), this.host?.nextTimeout());
-  }
-
-  pollTransmit(): Transmit<HomePortName> | undefined {
-    return this.tx.shift();
-  }
-
-  pollEvent(): HomeEvent | undefined {
-    return this.events.shift();
   }
 
   private send(frame: Uint8Array): void {

@@ -6,6 +6,7 @@
  * Same surface as the router: `handle(ifIndex, frame, now)`, `handleTimeout(now)`,
  * `pollTransmit()`, `pollEvent()`, `nextTimeout()`.
  */
+import { Outbox } from '../proto/outbox.js';
 import { ArpCache, type ArpEntryView, type ArpOptions } from '../proto/arp-cache.js';
 import { parseArp } from '../wire/arp.js';
 import { u16, u32 } from '../wire/bytes.js';
@@ -20,6 +21,14 @@ import type { Transmit } from './router.js';
 const ETH = 14;
 /** RFC 862 echo on port 7 unless configured otherwise (shared: it is never modified). */
 const DEFAULT_ECHO_PORTS: ReadonlySet<number> = new Set([7]);
+
+/**
+ * The ARP queue of an infrastructure link (the sse's and the LNS's carrier and RADIUS sides):
+ * a handful of next hops and bursts of thousands of sessions (a mass dial is one RADIUS
+ * request per home toward one server), so packets may wait by the thousand while the first
+ * resolution runs — bounded still, and counted beyond (`drops.arpQueueFull`).
+ */
+export const INFRA_ARP = { queuePerHop: 4096, queueGlobal: 16_384 } as const;
 
 export interface HostConfig {
   readonly name: string;
@@ -67,6 +76,8 @@ export interface HostCounters {
     arpFailed: number;
     arpQueueFull: number;
     unsupported: number;
+    /** Frames refused because the transmit queue was full (a bound, never unbounded growth). */
+    txQueueFull: number;
   };
 }
 
@@ -85,7 +96,7 @@ export class Host {
   readonly arp: ArpCache | undefined;
   readonly counters: HostCounters = {
     rxFrames: 0, txFrames: 0, echoRequestsAnswered: 0, echoRepliesReceived: 0, udpEchoed: 0, udpReceived: 0, icmpErrorsReceived: 0,
-    drops: { otherHost: 0, ethertype: 0, malformed: 0, checksum: 0, notForUs: 0, fragment: 0, portUnreachable: 0, arpFailed: 0, arpQueueFull: 0, unsupported: 0 },
+    drops: { otherHost: 0, ethertype: 0, malformed: 0, checksum: 0, notForUs: 0, fragment: 0, portUnreachable: 0, arpFailed: 0, arpQueueFull: 0, unsupported: 0, txQueueFull: 0 },
   };
   readonly address: number;
   private readonly eth: boolean;
@@ -100,8 +111,9 @@ export class Host {
   // Queues and tables exist only while they hold something: a home's stack is one of thousands.
   private listening: Set<number> | undefined;
   private pings: Map<number, number> | undefined; // identifier << 16 | sequence → sent at
-  private tx: Uint8Array[] | undefined;
-  private events: HostEvent[] | undefined;
+  // Bounded (a pump moves them out after every input); allocated only while they hold something.
+  private readonly tx = new Outbox<Uint8Array>(1 << 16);
+  private readonly events = new Outbox<HostEvent>(1 << 16);
   private ipId = 1;
   private lastNow = 0;
 
@@ -188,17 +200,12 @@ export class Host {
   }
 
   pollTransmit(): Transmit | undefined {
-    const q = this.tx;
-    const frame = q?.shift();
-    if (q && q.length === 0) this.tx = undefined;
+    const frame = this.tx.shift();
     return frame && { ifIndex: 0, frame };
   }
 
   pollEvent(): HostEvent | undefined {
-    const q = this.events;
-    const e = q?.shift();
-    if (q && q.length === 0) this.events = undefined;
-    return e;
+    return this.events.shift();
   }
 
   showArp(now = this.lastNow): ArpEntryView[] {
@@ -340,12 +347,12 @@ export class Host {
   }
 
   private emit(e: HostEvent): void {
-    (this.events ??= []).push(e);
+    this.events.push(e);
   }
 
   private push(frame: Uint8Array): void {
     this.counters.txFrames++;
-    (this.tx ??= []).push(frame);
+    if (!this.tx.push(frame)) this.counters.drops.txQueueFull++;
   }
 
   private drainArp(_now: number): void {

@@ -4,7 +4,8 @@
  * checks the proxied CHAP — or authenticates in-band itself — with RADIUS, gives the
  * address with IPCP (Framed-IP-Address from RADIUS, or the ISP's pool) and DNS, sends
  * accounting Start / Interim / Stop, puts a /32 per subscriber into its router (each
- * session is a point-to-point interface), and ends sessions on Disconnect-Request.
+ * session is a point-to-point interface), and ends sessions on Disconnect-Request and at
+ * the Session-Timeout and Idle-Timeout any RADIUS server gives (RFC 2865 §5.27, §5.28).
  * Sans-IO: ports 'carrier' (L2TP over UDP 1701), 'radius' (RADIUS client and RFC 5176
  * server) and 'core' (the router's uplink), all Ethernet frames.
  */
@@ -14,17 +15,17 @@ import { authenticatorConfig } from '../proto/ppp-auth.js';
 import { ipcpConfig } from '../proto/ipcp.js';
 import { encodePppMessage, type Counters } from '../proto/ppp-common.js';
 import type { FsmConfig } from '../proto/ppp-fsm.js';
-import { RadiusClient, type RadiusClientConfig, type AccountingRecord, type AccessAuth } from '../proto/radius-client.js';
+import { RadiusClient, accessRequestProblem, type RadiusClientConfig, type AccountingRecord, type AccessAuth, type AccessRequestInput } from '../proto/radius-client.js';
+import { MAX_VALUE_LENGTH } from '../wire/radius.js';
 import { DynamicAuthorizationServer, type DaeConfig, type SessionSelector } from '../proto/radius-dae.js';
 import { AcctStatusType, AcctTerminateCause, ErrorCause } from '../wire/radius-dictionary.js';
 import { CdnResult, L2TP_PORT } from '../wire/l2tp.js';
 import { PppProtocol } from '../wire/ppp.js';
-import { u16, textBytes, bytesText, ipv4ToString, ipv4FromString } from '../wire/bytes.js';
+import { u16, textBytes, bytesText, ipv4ToString } from '../wire/bytes.js';
 import { Router } from './router.js';
-import { Outbox } from '../proto/outbox.js';
 import { earliest } from '../proto/timers.js';
-import type { Box, Transmit, View } from './box.js';
-import { Host } from './host.js';
+import { BoxOutput, type Box, type Transmit, type View } from './box.js';
+import { Host, INFRA_ARP } from './host.js';
 import { TimerQueue } from '../proto/timer-queue.js';
 import { proxyValuesFrom } from './proxy.js';
 import type { UdpEndpoint } from './sse.js';
@@ -90,6 +91,12 @@ export interface NteSession {
   startedAt?: number;
   interimMs?: number;
   nextInterimAt?: number;
+  /** RFC 2865 §5.27 Session-Timeout, counted from IPCP up: the session ends at `endAt`. */
+  sessionTimeoutMs?: number;
+  endAt?: number;
+  /** RFC 2865 §5.28 Idle-Timeout: no IPv4 packet either way for this long ends the session. */
+  idleTimeoutMs?: number;
+  lastDataAt?: number;
   class?: Uint8Array[];
   inOctets: number;
   outOctets: number;
@@ -110,7 +117,7 @@ export type NtePortName = 'carrier' | 'radius' | 'core';
 export const NTE_PORTS: readonly NtePortName[] = ['carrier', 'radius', 'core'];
 export type NtePort = Transmit<NtePortName>;
 
-export class Nte implements Box<NtePortName, NteEvent> {
+export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePortName, NteEvent> {
   readonly kind = 'nte';
   readonly ports = NTE_PORTS;
   readonly l2tp: L2tpNode<UdpEndpoint>;
@@ -132,24 +139,24 @@ export class Nte implements Box<NtePortName, NteEvent> {
   private readonly addressOwner = new Map<number, NteSession>();
   private poolNext: number;
   private acctSeq = 0;
-  private readonly tx = new Outbox<NtePort>(1 << 20);
-  private readonly events = new Outbox<NteEvent>(1 << 20);
 
   constructor(readonly cfg: NteConfig, now: number) {
+    super(1 << 20);
     this.l2tp = new L2tpNode<UdpEndpoint>({
       role: 'lns',
       hostName: cfg.hostName,
       vendorName: 'pseudonet',
       endpointKey: (e) => `${e.address}:${e.port}`,
+      sourceKey: (e) => String(e.address), // per-source admission limits: a flooder varies the port
       authorize: (host) => {
         const secret = cfg.lacs.get(host);
         return secret ? { secret } : undefined;
       },
       ...cfg.l2tp,
     });
-    this.carrier = new Host({ name: `${cfg.name}-carrier`, mac: cfg.carrierMac, address: cfg.carrierAddress, prefixLength: cfg.carrierPrefixLength }, now);
+    this.carrier = new Host({ name: `${cfg.name}-carrier`, mac: cfg.carrierMac, address: cfg.carrierAddress, prefixLength: cfg.carrierPrefixLength, arp: INFRA_ARP }, now);
     this.carrier.listenUdp(L2TP_PORT);
-    this.mgmt = new Host({ name: `${cfg.name}-radius`, mac: cfg.radiusMac, address: cfg.radiusAddress, prefixLength: cfg.radiusPrefixLength }, now);
+    this.mgmt = new Host({ name: `${cfg.name}-radius`, mac: cfg.radiusMac, address: cfg.radiusAddress, prefixLength: cfg.radiusPrefixLength, arp: INFRA_ARP }, now);
     for (let i = 0; i < (cfg.radius.maxSockets ?? 4); i++) this.mgmt.listenUdp(RADIUS_SOURCE_PORT + i);
     this.mgmt.listenUdp(DAE_PORT);
     this.router = new Router();
@@ -183,7 +190,7 @@ export class Nte implements Box<NtePortName, NteEvent> {
       case 'interfaces':
         return { router: this.router.showInterfaces() };
       case 'counters':
-        return { nte: this.counters, l2tp: this.l2tp.counters, router: this.router.showCounters(), radius: this.radius.counters, radiusBacklog: this.radius.accountingBacklog, outbox: { refused: this.tx.refused + this.events.refused } };
+        return { nte: this.counters, l2tp: this.l2tp.counters, router: this.router.showCounters(), radius: this.radius.counters, radiusBacklog: this.radius.accountingBacklog, outbox: { refused: this.outputRefused } };
       default:
         return undefined;
     }
@@ -241,6 +248,7 @@ export class Nte implements Box<NtePortName, NteEvent> {
     this.router.handleTimeout(now);
     for (const s of this.timers.due(now)) {
       s.link.handleTimeout(now);
+      if (s.state === 'up' && this.sessionLimitReached(s, now)) continue;
       if (s.nextInterimAt !== undefined && s.nextInterimAt <= now && s.state === 'up') {
         this.account(s, AcctStatusType.INTERIM_UPDATE, now);
         s.nextInterimAt = now + s.interimMs!;
@@ -252,14 +260,6 @@ export class Nte implements Box<NtePortName, NteEvent> {
 
   nextTimeout(): number | undefined {
     return earliest(this.l2tp.nextTimeout(), this.radius.nextTimeout(), this.dae?.nextTimeout(), this.carrier.nextTimeout(), this.mgmt.nextTimeout(), this.router.nextTimeout(), this.timers.peek());
-  }
-
-  pollTransmit(): NtePort | undefined {
-    return this.tx.shift();
-  }
-
-  pollEvent(): NteEvent | undefined {
-    return this.events.shift();
   }
 
   private pump(now: number): void {
@@ -278,7 +278,7 @@ export class Nte implements Box<NtePortName, NteEvent> {
             this.timers.remove(s);
             continue;
           }
-          this.timers.schedule(s, earliest(s.link.nextTimeout(), s.nextInterimAt));
+          this.timers.schedule(s, earliest(s.link.nextTimeout(), s.nextInterimAt, this.sessionLimitAt(s)));
         }
       }
       for (let t = this.l2tp.pollTransmit(); t; t = this.l2tp.pollTransmit()) {
@@ -290,7 +290,7 @@ export class Nte implements Box<NtePortName, NteEvent> {
         this.radiusEvent(e, now);
       }
       for (let t = this.radius.pollTransmit(); t; t = this.radius.pollTransmit()) {
-        this.mgmt.sendUdp(ipv4FromString(t.address), RADIUS_SOURCE_PORT + t.socket, t.port, t.bytes, now);
+        this.mgmt.sendUdp(t.address, RADIUS_SOURCE_PORT + t.socket, t.port, t.bytes, now);
         busy = true;
       }
       if (this.dae) {
@@ -299,7 +299,7 @@ export class Nte implements Box<NtePortName, NteEvent> {
           this.daeEvent(e, now);
         }
         for (let t = this.dae.pollTransmit(); t; t = this.dae.pollTransmit()) {
-          this.mgmt.sendUdp(ipv4FromString(t.address), DAE_PORT, t.port, t.bytes, now);
+          this.mgmt.sendUdp(t.address, DAE_PORT, t.port, t.bytes, now);
           busy = true;
         }
       }
@@ -321,8 +321,8 @@ export class Nte implements Box<NtePortName, NteEvent> {
       for (let e = this.mgmt.pollEvent(); e; e = this.mgmt.pollEvent()) {
         busy = true;
         if (e.kind !== 'udp') continue;
-        if (e.dstPort === DAE_PORT) this.dae?.handle({ address: ipv4ToString(e.from), port: e.srcPort, bytes: e.payload }, now);
-        else this.radius.handle({ socket: e.dstPort - RADIUS_SOURCE_PORT, address: ipv4ToString(e.from), port: e.srcPort, bytes: e.payload }, now);
+        if (e.dstPort === DAE_PORT) this.dae?.handle({ address: e.from, port: e.srcPort, bytes: e.payload }, now);
+        else this.radius.handle({ socket: e.dstPort - RADIUS_SOURCE_PORT, address: e.from, port: e.srcPort, bytes: e.payload }, now);
       }
     }
   }
@@ -389,6 +389,7 @@ export class Nte implements Box<NtePortName, NteEvent> {
       if (protocol === PppProtocol.IPV4 && s.ifIndex !== undefined) {
         s.inOctets += info.length;
         s.inPackets++;
+        s.lastDataAt = now;
         this.router.handle(s.ifIndex, info, now);
       } else this.count('data.drop.not-routed');
     }
@@ -415,6 +416,9 @@ export class Nte implements Box<NtePortName, NteEvent> {
     if (this.l2tp.writeDataHeaderFor(s.call, buf, 0, packet.length + 4) < 0) return this.count('data.drop.call-gone');
     s.outOctets += packet.length;
     s.outPackets++;
+    // The idle timer is not moved here (that would cost a heap update per packet): when it
+    // fires early, sessionLimitReached sees this and it is scheduled again.
+    s.lastDataAt = now;
     const peer = this.l2tp.tunnelPeer(s.tunnelId);
     if (!peer) return this.count('data.drop.no-tunnel');
     this.carrier.sendUdp(peer.address, L2TP_PORT, peer.port, buf, now);
@@ -458,16 +462,34 @@ export class Nte implements Box<NtePortName, NteEvent> {
   /** The peer's credentials (proxied or in-band) go to RADIUS; the answer decides in radiusEvent. */
   private askRadius(s: NteSession, user: string, auth: AccessAuth, now: number): void {
     s.user = user;
-    s.state = 'radius';
     // Service-Type Framed-User (2), Framed-Protocol PPP (1).
-    s.radiusToken = this.radius.accessRequest({ userName: user, auth, nasPort: s.call, nasPortId: `${s.tunnelId}/${s.sessionId}`, ...this.callingIds(s), serviceType: 2, framedProtocol: 1 }, now);
+    const req: AccessRequestInput = { userName: user, auth, nasPort: s.call, nasPortId: `${s.tunnelId}/${s.sessionId}`, ...this.callingIds(s), serviceType: 2, framedProtocol: 1 };
+    // The name, password and challenge are the subscriber's (or the LAC's proxy AVPs): one
+    // that no RADIUS attribute can hold is refused in-band (CHAP Failure / PAP Nak).
+    const problem = accessRequestProblem(req);
+    if (problem) {
+      this.count(`radius.refused.${problem}`);
+      this.events.push({ type: 'auth-rejected', user, reason: problem });
+      s.state = 'auth';
+      s.link.authDecision(false, now, textBytes('Authentication failed'));
+      this.dirty.add(s);
+      return;
+    }
+    s.state = 'radius';
+    s.radiusToken = this.radius.accessRequest(req, now);
     this.byToken.set(s.radiusToken, s);
   }
 
+  /** Calling / Called Number AVPs (the LAC's text) as station ids; one a RADIUS attribute cannot hold is left out. */
   private callingIds(s: NteSession): { callingStationId?: string; calledStationId?: string } {
     const out: { callingStationId?: string; calledStationId?: string } = {};
-    if (s.info.callingNumber !== undefined) out.callingStationId = s.info.callingNumber;
-    if (s.info.calledNumber !== undefined) out.calledStationId = s.info.calledNumber;
+    const fits = (v: string) => {
+      if (textBytes(v).length <= MAX_VALUE_LENGTH) return true;
+      this.count('radius.station-id-omitted');
+      return false;
+    };
+    if (s.info.callingNumber !== undefined && fits(s.info.callingNumber)) out.callingStationId = s.info.callingNumber;
+    if (s.info.calledNumber !== undefined && fits(s.info.calledNumber)) out.calledStationId = s.info.calledNumber;
     return out;
   }
 
@@ -511,6 +533,9 @@ export class Nte implements Box<NtePortName, NteEvent> {
         s.class = e.reply.class;
         const interim = e.reply.acctInterimInterval !== undefined ? e.reply.acctInterimInterval * 1000 : this.cfg.interimMs ?? 0;
         if (interim > 0) s.interimMs = interim;
+        // 0 would mean "end at once"; no server means that, so it is taken as no limit.
+        if (e.reply.sessionTimeout) s.sessionTimeoutMs = e.reply.sessionTimeout * 1000;
+        if (e.reply.idleTimeout) s.idleTimeoutMs = e.reply.idleTimeout * 1000;
         s.link.ipcp!.setPeerAddress(addr);
         s.state = 'network';
         s.link.authDecision(true, now);
@@ -579,15 +604,43 @@ export class Nte implements Box<NtePortName, NteEvent> {
   }
 
   private online(s: NteSession, now: number): void {
+    // IPCP renegotiated inside a live session (a Configure-Request in Opened, RFC 1661 §4.1):
+    // the address is ours to give and stays the same, so the interface and the accounting do too.
+    if (s.state === 'up') return this.count('ipcp.renegotiated');
     const addr = s.address!;
     s.ifIndex = this.router.addInterface({ kind: 'p2p', name: `l2tp-${s.tunnelId}-${s.sessionId}`, peer: addr, mtu: this.cfg.mru, mssClamp: true }, now);
     this.byIf.set(s.ifIndex, s);
     s.state = 'up';
     s.startedAt = now;
     if (s.interimMs) s.nextInterimAt = now + s.interimMs;
+    if (s.sessionTimeoutMs) s.endAt = now + s.sessionTimeoutMs;
+    s.lastDataAt = now;
     this.count('sessions.up');
     this.account(s, AcctStatusType.START, now);
     this.events.push({ type: 'online', user: s.user ?? '', address: addr, dns: s.dns ?? [], tunnelId: s.tunnelId, sessionId: s.sessionId, proxyTaken: s.proxyTaken, acctSessionId: s.acctSessionId });
+  }
+
+  /** The earlier of the session's Session-Timeout and Idle-Timeout deadlines. */
+  private sessionLimitAt(s: NteSession): number | undefined {
+    if (s.state !== 'up') return undefined;
+    const idleAt = s.idleTimeoutMs !== undefined && s.lastDataAt !== undefined ? s.lastDataAt + s.idleTimeoutMs : undefined;
+    if (s.endAt === undefined) return idleAt;
+    return idleAt === undefined ? s.endAt : Math.min(s.endAt, idleAt);
+  }
+
+  /** Ends the session when a limit has come: Acct-Terminate-Cause Session-Timeout or Idle-Timeout (RFC 2866 §5.10). */
+  private sessionLimitReached(s: NteSession, now: number): boolean {
+    if (s.endAt !== undefined && s.endAt <= now) {
+      this.count('sessions.session-timeout');
+      this.disconnect(s, now, AcctTerminateCause.SESSION_TIMEOUT, 'Session-Timeout');
+      return true;
+    }
+    if (s.idleTimeoutMs !== undefined && s.lastDataAt !== undefined && s.lastDataAt + s.idleTimeoutMs <= now) {
+      this.count('sessions.idle-timeout');
+      this.disconnect(s, now, AcctTerminateCause.IDLE_TIMEOUT, 'Idle-Timeout');
+      return true;
+    }
+    return false;
   }
 
   private account(s: NteSession, statusType: number, now: number, cause?: number): void {

@@ -1,6 +1,6 @@
 /**
  * Conversions between what the PPP link records (Configure-Request option bytes, the CHAP
- * exchange) and the typed proxy AVP values of L2TP (RFC 2661 §4.4.5, AVPs 26–33).
+ * or PAP exchange) and the typed proxy AVP values of L2TP (RFC 2661 §4.4.5, AVPs 26–33).
  */
 import { lcpPacket, type LcpOption } from '../wire/ppp.js';
 import { encode } from '../wire/result.js';
@@ -42,6 +42,10 @@ export function proxyAvpValues(p: ProxyValues): { proxyLcp?: ProxyLcp; proxyAuth
       id: p.chap.identifier,
       response: p.chap.response,
     };
+  } else if (p.pap) {
+    // RFC 2661 §4.4.5: type 3 (PPP PAP) carries Name, ID and Response (the password, hidden
+    // when the tunnel has a secret); Challenge is for CHAP only.
+    out.proxyAuth = { type: ProxyAuthType.PAP, name: Buffer.from(p.pap.peerId).toString('latin1'), id: p.pap.identifier, response: p.pap.password };
   }
   return out;
 }
@@ -54,6 +58,9 @@ export function proxyValuesFrom(lcp: ProxyLcp | undefined, auth: ProxyAuth | und
   if (lcp?.lastReceived) v.lastReceivedConfReq = optionsToBytes(lcp.lastReceived);
   if (auth && auth.type === ProxyAuthType.CHAP && auth.name !== undefined && auth.challenge && auth.id !== undefined && auth.response) {
     v.chap = { identifier: auth.id, challenge: auth.challenge, name: Buffer.from(auth.name, 'latin1'), response: auth.response };
+  } else if (auth && auth.type === ProxyAuthType.PAP && auth.name !== undefined && auth.response) {
+    // A LAC that leaves out the ID (it MUST send it) still gets its user checked: the answer then carries 0.
+    v.pap = { identifier: auth.id ?? 0, peerId: Buffer.from(auth.name, 'latin1'), password: auth.response };
   }
   return v;
 }

@@ -9,22 +9,20 @@ import type { RadiusServerConfig } from './radius-server-config.js';
 import { ipv4FromString, ipv4ToString } from '../wire/bytes.js';
 
 import { DAE_PORT } from './nte.js';
-import { Outbox } from '../proto/outbox.js';
 import { earliest } from '../proto/timers.js';
-import type { Box, Transmit, View } from './box.js';
+import { BoxOutput, type Box, type View } from './box.js';
 
 export type RadiusBoxEvent = RadiusServerEvent | { readonly type: 'dae-reply'; readonly code: number; readonly identifier: number };
 
-export class RadiusBox<P extends string = string> implements Box<P, RadiusBoxEvent> {
+export class RadiusBox<P extends string = string> extends BoxOutput<P, RadiusBoxEvent> implements Box<P, RadiusBoxEvent> {
   readonly kind = 'radius';
   readonly ports: readonly P[];
   readonly server: RadiusServer;
   readonly host: Host;
-  private readonly tx = new Outbox<Transmit<P>>(1 << 16);
-  private readonly events = new Outbox<RadiusBoxEvent>(1 << 16);
 
   /** The server on its one port `port` (the ISP's `radius` link, or the carrier link for the carrier RADIUS). */
   constructor(readonly name: string, readonly port: P, mac: Uint8Array, address: number, cfg: RadiusServerConfig, now: number) {
+    super(1 << 16);
     this.ports = [port];
     this.server = new RadiusServer(cfg, { logAuth: true });
     this.host = new Host({ name, mac, address, prefixLength: 24 }, now);
@@ -58,14 +56,6 @@ export class RadiusBox<P extends string = string> implements Box<P, RadiusBoxEve
     this.host.listenUdp(DAE_PORT);
     this.host.sendUdp(nas, DAE_PORT, DAE_PORT, bytes, now);
     this.pump(now);
-  }
-
-  pollTransmit(): Transmit<P> | undefined {
-    return this.tx.shift();
-  }
-
-  pollEvent(): RadiusBoxEvent | undefined {
-    return this.events.shift();
   }
 
   private pump(now: number): void {

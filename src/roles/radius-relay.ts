@@ -6,8 +6,7 @@
  * exchange stays end to end. The box owns no socket: real I/O does the sending.
  */
 import { Host } from './host.js';
-import { Outbox } from '../proto/outbox.js';
-import type { Box, Transmit, View } from './box.js';
+import { BoxOutput, type Box, type View } from './box.js';
 
 export const RADIUS_AUTH_PORT = 1812;
 export const RADIUS_ACCT_PORT = 1813;
@@ -28,14 +27,13 @@ export interface RelayLink {
 }
 export type RelayCarrier = (answer: (d: RelayDatagram, payload: Uint8Array) => void, server: { readonly address: string; readonly authPort: number; readonly acctPort: number }) => RelayLink;
 
-export class RadiusRelay<P extends string = string> implements Box<P, RelayDatagram> {
+export class RadiusRelay<P extends string = string> extends BoxOutput<P, RelayDatagram> implements Box<P, RelayDatagram> {
   readonly kind = 'radius-relay';
   readonly ports: readonly P[];
   readonly host: Host;
-  private readonly tx = new Outbox<Transmit<P>>(1 << 16);
-  private readonly events = new Outbox<RelayDatagram>(1 << 16);
 
   constructor(readonly name: string, readonly port: P, mac: Uint8Array, address: number, now: number) {
+    super(1 << 16);
     this.ports = [port];
     this.host = new Host({ name, mac, address, prefixLength: 24 }, now);
     this.host.listenUdp(RADIUS_AUTH_PORT);
@@ -60,14 +58,6 @@ export class RadiusRelay<P extends string = string> implements Box<P, RelayDatag
   relayIn(to: number, toPort: number, service: 'auth' | 'acct', payload: Uint8Array, now: number): void {
     this.host.sendUdp(to, service === 'acct' ? RADIUS_ACCT_PORT : RADIUS_AUTH_PORT, toPort, payload, now);
     this.pump();
-  }
-
-  pollTransmit(): Transmit<P> | undefined {
-    return this.tx.shift();
-  }
-
-  pollEvent(): RelayDatagram | undefined {
-    return this.events.shift();
   }
 
   show(view: View, now: number): unknown {

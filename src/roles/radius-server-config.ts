@@ -74,10 +74,23 @@ export const realmSchema = z.strictObject({
   ...replySchema,
 });
 
+/**
+ * A pool: a prefix or range, or that with addresses it must never hand out (the ISP's
+ * gateway, other ISPs' ranges...). Users' fixed addresses and every DNS address of a reply
+ * are left out of every pool without being listed.
+ */
+export const poolSchema = z.union([
+  range,
+  z.strictObject({
+    range,
+    exclude: z.array(range.or(ipv4)).max(10_000).default([]),
+  }),
+]);
+
 export const radiusServerConfigSchema = z.strictObject({
   clients: z.array(clientSchema).min(1),
   users: z.array(userSchema).default([]),
-  pools: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a pool name of letters, digits, _ . -'), range).default({}),
+  pools: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a pool name of letters, digits, _ . -'), poolSchema).default({}),
   realms: z.array(realmSchema).default([]),
   accounting: z.strictObject({
     /** JSON lines, one per Accounting-Request (relative to the config file). */
@@ -90,11 +103,23 @@ export const radiusServerConfigSchema = z.strictObject({
   }).default({ bind: '0.0.0.0', authPort: 1812, acctPort: 1813 }),
   /** How long an answered request is remembered to answer its retransmissions (RFC 5080 §2.2.2). */
   duplicateWindowMs: z.number().int().min(0).max(600_000).default(5000),
+  /** At most this many answers are cached for retransmissions; the oldest is evicted (and counted). */
+  duplicateCacheSize: z.number().int().min(1).max(1_000_000).default(16_384),
+  /** At most this many of them from one source address, so one flooding NAS cannot push out the others'. */
+  duplicateCachePerSource: z.number().int().min(1).max(1_000_000).default(4096),
   /** Accounting records are also de-duplicated across retransmissions with a new Acct-Delay-Time. */
   accountingDedupWindowMs: z.number().int().min(0).max(86_400_000).default(600_000),
+  /** Records remembered for that de-duplication; the oldest is forgotten first (and counted). */
+  accountingDedupSize: z.number().int().min(1).max(1_000_000).default(65_536),
+  /**
+   * A pool address given in an Access-Accept is held this long for the session's
+   * Accounting-Start; without one it goes back to the pool (a session that never came up).
+   */
+  leaseOfferSeconds: z.number().int().min(1).max(86_400).default(300),
 });
 
 export type RadiusServerConfig = z.infer<typeof radiusServerConfigSchema>;
+export type RadiusServerPool = z.infer<typeof poolSchema>;
 export type RadiusServerUser = z.infer<typeof userSchema>;
 export type RadiusServerRealm = z.infer<typeof realmSchema>;
 export type RadiusServerTunnel = z.infer<typeof tunnelSchema>;
@@ -110,6 +135,23 @@ export function poolBounds(spec: string): [number, number] {
   const last = (net | (~mask >>> 0)) >>> 0;
   // A prefix of /30 or wider leaves out its network and broadcast addresses.
   return bits <= 30 ? [net + 1, last - 1] : [net, last];
+}
+
+/** A pool's range and its exclusions as inclusive [first, last] pairs. */
+export function poolRanges(spec: RadiusServerPool): { range: [number, number]; exclude: [number, number][] } {
+  if (typeof spec === 'string') return { range: poolBounds(spec), exclude: [] };
+  return { range: poolBounds(spec.range), exclude: spec.exclude.map((x) => (x.includes('/') || x.includes('-') ? exactBounds(x) : [ipv4FromString(x), ipv4FromString(x)])) };
+}
+
+/** Bounds of a prefix or range with nothing left out (an exclusion covers the whole prefix). */
+function exactBounds(spec: string): [number, number] {
+  const m = /^(.+?)\s*-\s*(.+)$/.exec(spec);
+  if (m) return [ipv4FromString(m[1]!), ipv4FromString(m[2]!)];
+  const [a, len] = spec.split('/');
+  const bits = Number(len ?? 32);
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  const net = (ipv4FromString(a!) & mask) >>> 0;
+  return [net, (net | (~mask >>> 0)) >>> 0];
 }
 
 export function tunnelTypeNumber(t: RadiusServerTunnel['type']): number {
@@ -142,8 +184,12 @@ export function semanticProblems(c: RadiusServerConfig): string[] {
     if (tags === 0 && r.pool === undefined && r.password === undefined) out.push(`realms[${i}]: a realm needs tunnels, a pool or a password to mean something`);
   });
   for (const [name, spec] of Object.entries(c.pools)) {
-    const [lo, hi] = poolBounds(spec);
-    if (hi < lo) out.push(`pools.${name}: the range "${spec}" is empty`);
+    const { range: [lo, hi], exclude } = poolRanges(spec);
+    const text = typeof spec === 'string' ? spec : spec.range;
+    if (hi < lo) out.push(`pools.${name}${typeof spec === 'string' ? '' : '.range'}: the range "${text}" is empty`);
+    exclude.forEach(([a, b], i) => {
+      if (b < a) out.push(`pools.${name}.exclude[${i}]: the range is empty`);
+    });
   }
   return out;
 }

@@ -4,19 +4,25 @@
  * turned into records (RFC 2866), Status-Server (RFC 5997). Requests from unknown clients or
  * with a wrong authenticator are silently discarded and counted (RFC 2865 §3); a
  * Message-Authenticator is required from clients by default (BlastRADIUS) and always sent.
- * A retransmitted request (same source, port, id, authenticator) gets the cached answer.
+ * A retransmitted request (same source, port, id, authenticator) gets the cached answer; the
+ * cache is bounded overall and per source, so no flood grows memory. A pool address belongs
+ * to one session at a time: leased per session, back at its Stop or when its lease expires.
  */
-import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
-import { bytesText, ipv4FromString, ipv4ToString, textBytes, u16, u32 } from '../wire/bytes.js';
+import { cryptoRandom } from '../proto/ppp-common.js';
+import { timingSafeEqual } from 'node:crypto';
+import { md5Context } from '../wire/md5.js';
+import { bytesText, hex, ipv4FromString, ipv4ToString, textBytes, u16, u32 } from '../wire/bytes.js';
 import {
-  A, F as RF, HEADER_LENGTH, RadiusCode, ServiceType, FramedProtocol, decodeAttribute, getAttr, intAttr, ipv4Attr, isVendorSpecific, radiusPacket,
+  A, F as RF, HEADER_LENGTH, RadiusCode, ServiceType, FramedProtocol, decodeAttribute, emitProblem, getAttr, getInt, intAttr, ipv4Attr, isVendorSpecific, radiusPacket,
   type RadiusAttribute, type RadiusPacket, type DecodedValue,
 } from '../wire/radius.js';
 import {
   checkChapPassword, checkMessageAuthenticator, messageAuthenticatorAttr, revealUserPassword, signPacket, verifyRequestAuthenticator,
 } from '../wire/radius-crypto.js';
 import { accessReplyAttributes, tunnelAttributes, type TunnelSpec } from '../proto/radius-attributes.js';
-import { poolBounds, tunnelMediumNumber, tunnelTypeNumber, type RadiusServerConfig, type RadiusServerRealm, type RadiusServerUser } from './radius-server-config.js';
+import { poolRanges, tunnelMediumNumber, tunnelTypeNumber, type RadiusServerConfig, type RadiusServerRealm, type RadiusServerUser } from './radius-server-config.js';
+import { TimerQueue } from '../proto/timer-queue.js';
+import { AcctStatusType } from '../wire/radius-dictionary.js';
 
 export type RadiusService = 'auth' | 'acct';
 
@@ -58,7 +64,8 @@ export type RadiusServerDrop =
   | 'bad-authenticator'
   | 'bad-message-authenticator'
   | 'missing-message-authenticator'
-  | 'no-credentials';
+  | 'no-credentials'
+  | 'response-too-large';
 
 interface Client {
   readonly name: string;
@@ -68,8 +75,9 @@ interface Client {
   readonly requireMa: boolean;
 }
 
+/** The answers cached for one source address (RFC 5080 §2.2.2), oldest first. */
 interface Source {
-  readonly client: Client | null;
+  readonly address: string;
   /** port * 512 + id * 2 + (acct ? 1 : 0) → the answer. */
   readonly cache: Map<number, Cached>;
 }
@@ -81,18 +89,45 @@ function sameAuthenticator(a: Uint8Array, packet: Uint8Array): boolean {
 }
 
 interface Cached {
+  readonly source: Source;
+  readonly key: number;
   readonly authenticator: Uint8Array;
   readonly response: Uint8Array;
   readonly at: number;
 }
 
+/**
+ * One session's hold on a pool address. `key` names the session as the NAS does in its
+ * Access-Request (see sessionKeys); the Acct-Session-Id is learnt from the first
+ * accounting record, so a late Stop of the port's previous session frees nothing.
+ */
+interface Lease {
+  readonly pool: Pool;
+  readonly key: string;
+  /** The NAS part of the key, for Accounting-On/Off. */
+  readonly nas: string;
+  readonly address: number;
+  user: string;
+  sessionId?: string;
+  previousSessionId?: string;
+  /** Seconds between the session's Interim-Updates, when known (our reply, or seen). */
+  interimSeconds?: number;
+  lastAccountingAt?: number;
+  expiresAt?: number;
+}
+
 interface Pool {
+  readonly name: string;
   readonly first: number;
   readonly last: number;
+  /** Never leased: sorted, merged inclusive ranges. */
+  readonly exclude: [number, number][];
+  /** The next never-used address. */
   next: number;
-  readonly free: number[];
-  readonly leases: Map<string, number>;
-  readonly byAddress: Map<number, string>;
+  /** Addresses given back, oldest first (reused last, so a stale session's address waits longest). */
+  freed: number[];
+  freedHead: number;
+  readonly byAddress: Map<number, Lease>;
 }
 
 /** A user's or a realm's answer: the user's own fields win over its realm's. */
@@ -100,6 +135,7 @@ interface Profile {
   readonly isUser: boolean;
   readonly password?: Uint8Array;
   readonly pool?: string;
+  readonly interimSeconds?: number;
   /** Everything but the Message-Authenticator, a pool address and the tunnels. */
   readonly attributes: RadiusAttribute[];
   readonly tunnels: TunnelSpec[];
@@ -135,6 +171,7 @@ function profile(user: RadiusServerUser | undefined, realm: RadiusServerRealm | 
     isUser: user !== undefined,
     ...(password === undefined ? {} : { password: textBytes(password) }),
     ...(pool === undefined ? {} : { pool }),
+    ...(r.interimInterval === undefined ? {} : { interimSeconds: r.interimInterval }),
     attributes,
     tunnels,
   };
@@ -155,31 +192,51 @@ export class RadiusServer {
     accountingDuplicates: 0,
     statusServer: 0,
     duplicates: 0,
+    /** Cached answers pushed out by the size bounds before their window ended. */
+    duplicateCacheEvicted: 0,
+    /** Accounting records forgotten by the de-duplication bound before their window ended. */
+    accountingDedupEvicted: 0,
     poolExhausted: 0,
+    leasesGranted: 0,
+    leasesReleased: 0,
+    /** Leases ended without a Stop: no Start in time, or Interim-Updates stopped coming. */
+    leasesExpired: 0,
+    /** Leases ended by the NAS's Accounting-On/Off (it restarted: none of its sessions live). */
+    leasesReleasedByNas: 0,
+    /** An expired lease taken back by its session's later accounting (the address was still free). */
+    leasesRecovered: 0,
+    /** Accounting for a pool address another session holds (counted, the holder keeps it). */
+    leaseConflicts: 0,
     dropped: {
       'unknown-client': 0, short: 0, malformed: 0, 'wrong-service': 0, 'bad-authenticator': 0, 'bad-message-authenticator': 0,
-      'missing-message-authenticator': 0, 'no-credentials': 0,
+      'missing-message-authenticator': 0, 'no-credentials': 0, 'response-too-large': 0,
     } as Record<RadiusServerDrop, number>,
   };
 
   private readonly clients: Client[];
+  /** Source address → its client (or null), bounded: a flood of spoofed sources costs no memory. */
+  private readonly clientOf = new Map<string, Client | null>();
+  /** Sources that have cached answers. */
   private readonly sources = new Map<string, Source>();
-  private expiry: { source: Source; key: number; entry: Cached }[] = [];
-  private expiryHead = 0;
+  /** Every cached answer, oldest first (time never goes back, so also the first to expire). */
+  private readonly cached = new Set<Cached>();
   /** What each user and each realm is answered with, built once from the configuration. */
   private readonly userProfiles = new Map<string, Profile>();
   private readonly realmProfiles = new Map<string, Profile>();
   private readonly pools = new Map<string, Pool>();
-  /** Users' fixed Framed-IP-Addresses: never leased from a pool, even when inside its range. */
-  private readonly fixedAddresses = new Set<number>();
+  /** Session key → lease, across pools. */
+  private readonly leaseByKey = new Map<string, Lease>();
+  private readonly leaseTimers = new TimerQueue<Lease>();
   private readonly acctSeen = new Map<string, number>();
+  /** The accounting record's fingerprint (MD5 of source and attributes), reused. */
+  private readonly dedupDigest = new Uint8Array(16);
   private readonly transmits: (ServerDatagram & { packet?: RadiusPacket })[] = [];
   private readonly events: RadiusServerEvent[] = [];
   private readonly random: (n: number) => Uint8Array;
   private readonly logAuth: boolean;
 
   constructor(readonly config: RadiusServerConfig, options: RadiusServerOptions = {}) {
-    this.random = options.random ?? ((n) => randomBytes(n));
+    this.random = options.random ?? cryptoRandom; // pooled: a challenge or an authenticator costs no system call
     this.logAuth = options.logAuth ?? true;
     // Most specific prefix first.
     this.clients = config.clients
@@ -196,18 +253,36 @@ export class RadiusServer {
       const at = u.name.lastIndexOf('@');
       this.userProfiles.set(u.name, profile(u, realms.get((at >= 0 ? u.name.slice(at + 1) : u.name).toLowerCase())));
     }
-    for (const u of config.users) if (u.framedIp !== undefined) this.fixedAddresses.add(ipv4FromString(u.framedIp));
+    // Fixed addresses and DNS addresses are never a pool's to give.
+    const reserved: [number, number][] = [];
+    const reserve = (a: string) => reserved.push([ipv4FromString(a), ipv4FromString(a)]);
+    for (const u of config.users) {
+      if (u.framedIp !== undefined) reserve(u.framedIp);
+      for (const d of u.dns ?? []) reserve(d);
+    }
+    for (const r of config.realms) for (const d of r.dns ?? []) reserve(d);
     for (const [name, spec] of Object.entries(config.pools)) {
-      const [first, last] = poolBounds(spec);
-      this.pools.set(name, { first, last, next: first, free: [], leases: new Map(), byAddress: new Map() });
+      const { range: [first, last], exclude } = poolRanges(spec);
+      this.pools.set(name, { name, first, last, exclude: mergeRanges([...exclude, ...reserved]), next: first, freed: [], freedHead: 0, byAddress: new Map() });
+    }
+    // An answer that cannot be encoded would throw on the first request that asks for it:
+    // the configuration is refused here, at start, instead (long UTF-8 text, many tunnels).
+    for (const [who, p] of [...this.realmProfiles.entries(), ...this.userProfiles.entries()]) {
+      const attrs = [messageAuthenticatorAttr(), ...p.attributes, ipv4Attr(A.FRAMED_IP_ADDRESS, 0), ipv4Attr(A.FRAMED_IP_NETMASK, 0)];
+      try {
+        attrs.push(...tunnelAttributes(p.tunnels, 'x', new Uint8Array(16), () => 0));
+      } catch (e) {
+        throw new RangeError(`RADIUS answer for "${who}": ${(e as Error).message}`);
+      }
+      const problem = emitProblem({ code: RadiusCode.ACCESS_ACCEPT, identifier: 0, authenticator: new Uint8Array(16), attributes: attrs });
+      if (problem) throw new RangeError(`RADIUS answer for "${who}" cannot be encoded (${problem}): shorten its texts or give fewer tunnels`);
     }
   }
 
   // ---- sans-IO plumbing ---------------------------------------------------------------
 
   handle(d: ServerDatagram, now: number): void {
-    const source = this.sourceFor(d.address);
-    const client = source.client;
+    const client = this.clientFor(d.address);
     if (!client) return void this.drop('unknown-client');
     const b = d.bytes;
     if (b.length < HEADER_LENGTH) return void this.drop('short');
@@ -215,38 +290,50 @@ export class RadiusServer {
     if (len < HEADER_LENGTH || len > b.length) return void this.drop('malformed');
     const bytes = len === b.length ? b : b.subarray(0, len);
     const code = bytes[RF.CODE]!;
+    this.expire(now);
     // RFC 5080 §2.2.2: a request is a duplicate when source address, port, id and authenticator match.
     const key = d.port * 512 + bytes[RF.IDENTIFIER]! * 2 + (d.service === 'acct' ? 1 : 0);
-    const cached = source.cache.get(key);
-    if (cached && cached.at + this.config.duplicateWindowMs > now && sameAuthenticator(cached.authenticator, bytes)) {
+    const source = this.sources.get(d.address);
+    const cached = source?.cache.get(key);
+    if (cached && sameAuthenticator(cached.authenticator, bytes)) {
       this.counters.duplicates++;
       this.transmits.push({ service: d.service, address: d.address, port: d.port, bytes: cached.response });
       return;
     }
-    this.expire(now);
     let response: RadiusPacket | undefined;
-    if (code === RadiusCode.ACCESS_REQUEST && d.service === 'auth') response = this.access(bytes, client);
+    if (code === RadiusCode.ACCESS_REQUEST && d.service === 'auth') response = this.access(bytes, client, now);
     else if (code === RadiusCode.ACCOUNTING_REQUEST && d.service === 'acct') response = this.accounting(bytes, client, d, now);
     else if (code === RadiusCode.STATUS_SERVER) response = this.statusServer(bytes, client, d.service);
     else return void this.drop('wrong-service');
     if (!response) return;
+    // Checked at construction for every profile; kept so that no answer can ever throw here.
+    if (emitProblem(response)) return void this.drop('response-too-large');
     const out = new Uint8Array(radiusPacket.encodedLength(response));
     radiusPacket.emit(response, out, 0);
     const requestAuthenticator = bytes.subarray(RF.AUTHENTICATOR, RF.ATTRIBUTES);
     signPacket(out, client.secret, requestAuthenticator);
-    const entry: Cached = { authenticator: new Uint8Array(requestAuthenticator), response: out, at: now };
-    source.cache.set(key, entry);
-    this.expiry.push({ source, key, entry });
+    this.remember(d.address, key, new Uint8Array(requestAuthenticator), out, now);
     this.transmits.push({ service: d.service, address: d.address, port: d.port, bytes: out, packet: response });
   }
 
-  /** Nothing is timed: caches expire as requests arrive. */
+  /** Cached answers past their window and leases past their time are dropped. */
   handleTimeout(now: number): void {
     this.expire(now);
   }
 
+  /** When the next lease expires (cached answers expire as requests arrive). */
   nextTimeout(): number | undefined {
-    return undefined;
+    return this.leaseTimers.peek();
+  }
+
+  /** Answers held for retransmissions now (at most `duplicateCacheSize`). */
+  get duplicateCacheEntries(): number {
+    return this.cached.size;
+  }
+
+  /** Records held for accounting de-duplication now (at most `accountingDedupSize`). */
+  get accountingDedupEntries(): number {
+    return this.acctSeen.size;
   }
 
   pollTransmit(): (ServerDatagram & { packet?: RadiusPacket }) | undefined {
@@ -257,15 +344,20 @@ export class RadiusServer {
     return this.events.shift();
   }
 
-  /** Addresses leased from `pool` now, by user name. */
-  leases(pool: string): Map<string, string> {
+  /** The sessions holding an address of `pool` now. */
+  leases(pool: string): { address: string; user: string; key: string; sessionId?: string; expiresAt?: number }[] {
     const p = this.pools.get(pool);
-    return new Map([...(p?.leases ?? new Map<string, number>())].map(([u, a]) => [u, ipv4ToString(a)]));
+    if (!p) return [];
+    return [...p.byAddress.values()].map((l) => ({
+      address: ipv4ToString(l.address), user: l.user, key: l.key,
+      ...(l.sessionId === undefined ? {} : { sessionId: l.sessionId }),
+      ...(l.expiresAt === undefined ? {} : { expiresAt: l.expiresAt }),
+    }));
   }
 
   // ---- requests -------------------------------------------------------------------------
 
-  private access(bytes: Uint8Array, client: Client): RadiusPacket | undefined {
+  private access(bytes: Uint8Array, client: Client, now: number): RadiusPacket | undefined {
     // RFC 3579 §3.2 / BlastRADIUS: check the Message-Authenticator before believing anything.
     const ma = checkMessageAuthenticator(bytes, client.secret);
     if (ma === 'invalid') return this.drop('bad-message-authenticator');
@@ -296,10 +388,10 @@ export class RadiusServer {
     }
     const attrs: RadiusAttribute[] = [messageAuthenticatorAttr(), ...profile.attributes];
     if (profile.pool !== undefined) {
-      const framedIp = this.lease(profile.pool, userName);
+      const framedIp = this.lease(profile.pool, sessionKeys(req, client)[0]!, userName, profile.interimSeconds, now);
       if (framedIp === undefined) {
         this.counters.poolExhausted++;
-        return this.reject(req, client, userName, 'pool exhausted', 'no address available');
+        return this.reject(req, client, userName, 'pool exhausted', `No address available in pool ${profile.pool}`);
       }
       attrs.push(ipv4Attr(A.FRAMED_IP_ADDRESS, framedIp), ipv4Attr(A.FRAMED_IP_NETMASK, 0xffffffff));
     }
@@ -340,20 +432,28 @@ export class RadiusServer {
     const answer: RadiusPacket = { code: RadiusCode.ACCOUNTING_RESPONSE, identifier: req.identifier, authenticator: new Uint8Array(16), attributes: ma === 'valid' ? [messageAuthenticatorAttr()] : [] };
     this.expireAccounting(now);
     // The same record sent again with a new Acct-Delay-Time (a new attempt) is logged once.
-    const h = createHash('md5').update(d.address);
+    const h = md5Context.reset().update(textBytes(d.address));
+    const tl = new Uint8Array(2);
     for (const a of req.attributes) {
       if (a.type === A.ACCT_DELAY_TIME || a.type === A.MESSAGE_AUTHENTICATOR || isVendorSpecific(a)) continue;
-      h.update(Uint8Array.of(a.type, a.data.length)).update(a.data);
+      tl[0] = a.type;
+      tl[1] = a.data.length;
+      h.update(tl).update(a.data);
     }
-    const dedup = h.digest('base64');
+    h.finish(this.dedupDigest, 0);
+    const dedup = hex(this.dedupDigest);
     const seen = this.acctSeen.get(dedup);
     if (seen !== undefined && seen + this.config.accountingDedupWindowMs > now) {
       this.counters.accountingDuplicates++;
       return answer;
     }
+    if (this.acctSeen.size >= this.config.accountingDedupSize) {
+      this.acctSeen.delete(this.acctSeen.keys().next().value!);
+      this.counters.accountingDedupEvicted++;
+    }
     this.acctSeen.set(dedup, now);
     const line = accountingLine(req, d.address, now);
-    if (line.statusType === 'Stop' && line.framedIpAddress !== undefined) this.release(ipv4FromString(line.framedIpAddress));
+    this.accountLease(req, client, now);
     this.events.push({ type: 'accounting', line });
     return answer;
   }
@@ -372,71 +472,277 @@ export class RadiusServer {
 
   // ---- helpers ----------------------------------------------------------------------------
 
-  /** The client a source address belongs to (longest prefix), and its duplicate cache. */
-  private sourceFor(address: string): Source {
-    let src = this.sources.get(address);
-    if (src === undefined) {
-      let a: number;
-      try {
-        a = ipv4FromString(address);
-      } catch {
-        a = -1;
-      }
-      const client = a < 0 ? null : this.clients.find((x) => ((a & x.mask) >>> 0) === x.network) ?? null;
-      src = { client, cache: new Map() };
-      // Unknown sources are remembered too (cheap drops), within reason.
-      if (this.sources.size > 100_000) this.sources.clear();
-      this.sources.set(address, src);
+  /** The client a source address belongs to (longest prefix), remembered for a bounded number of sources. */
+  private clientFor(address: string): Client | null {
+    let c = this.clientOf.get(address);
+    if (c !== undefined) return c;
+    let a: number;
+    try {
+      a = ipv4FromString(address);
+    } catch {
+      a = -1;
     }
-    return src;
+    c = a < 0 ? null : this.clients.find((x) => ((a & x.mask) >>> 0) === x.network) ?? null;
+    if (this.clientOf.size >= CLIENT_MEMO) this.clientOf.delete(this.clientOf.keys().next().value!);
+    this.clientOf.set(address, c);
+    return c;
   }
 
-  /** Drops cached answers older than the duplicate window, oldest first. */
+  /** Caches an answer for retransmissions within both bounds: per source, then overall, oldest out first. */
+  private remember(address: string, key: number, authenticator: Uint8Array, response: Uint8Array, now: number): void {
+    let source = this.sources.get(address);
+    if (!source) this.sources.set(address, (source = { address, cache: new Map() }));
+    const old = source.cache.get(key);
+    if (old) this.forget(old);
+    if (source.cache.size >= this.config.duplicateCachePerSource) {
+      this.forget(source.cache.values().next().value!);
+      this.counters.duplicateCacheEvicted++;
+    }
+    if (this.cached.size >= this.config.duplicateCacheSize) {
+      this.forget(this.cached.values().next().value!);
+      this.counters.duplicateCacheEvicted++;
+    }
+    const entry: Cached = { source, key, authenticator, response, at: now };
+    // A source whose last entry was just evicted is gone from the map; put it back.
+    if (!this.sources.has(address)) this.sources.set(address, source);
+    source.cache.set(key, entry);
+    this.cached.add(entry);
+  }
+
+  private forget(e: Cached): void {
+    this.cached.delete(e);
+    if (e.source.cache.get(e.key) === e) e.source.cache.delete(e.key);
+    if (e.source.cache.size === 0) this.sources.delete(e.source.address);
+  }
+
+  /** Drops cached answers older than the duplicate window (oldest first) and leases past their time. */
   private expire(now: number): void {
     const w = this.config.duplicateWindowMs;
-    const q = this.expiry;
-    while (this.expiryHead < q.length) {
-      const e = q[this.expiryHead]!;
-      if (e.entry.at + w > now) break;
-      if (e.source.cache.get(e.key) === e.entry) e.source.cache.delete(e.key);
-      q[this.expiryHead++] = undefined as unknown as (typeof q)[number];
+    for (const e of this.cached) {
+      if (e.at + w > now) break;
+      this.forget(e);
     }
-    if (this.expiryHead > 4096 && this.expiryHead * 2 > q.length) {
-      this.expiry = q.slice(this.expiryHead);
-      this.expiryHead = 0;
+    for (const l of this.leaseTimers.due(now)) {
+      if (l.expiresAt === undefined || l.expiresAt > now || l.pool.byAddress.get(l.address) !== l) continue;
+      this.counters.leasesExpired++;
+      this.release(l);
     }
   }
 
   private expireAccounting(now: number): void {
     const aw = this.config.accountingDedupWindowMs;
     for (const [k, t] of this.acctSeen) {
-      if (t + aw > now && this.acctSeen.size < 1_000_000) break;
+      if (t + aw > now) break;
       this.acctSeen.delete(k);
     }
   }
 
-  private lease(poolName: string, userName: string): number | undefined {
+  /**
+   * The address of the session `key` names: the one it already holds (a NAS port carries
+   * one session at a time, so a new Access-Request there is that port's new session), or
+   * a never-used one, or the one given back longest ago.
+   */
+  private lease(poolName: string, key: string, userName: string, interimSeconds: number | undefined, now: number): number | undefined {
     const p = this.pools.get(poolName)!;
-    const have = p.leases.get(userName);
-    if (have !== undefined) return have;
-    let a: number | undefined;
-    do a = p.next <= p.last ? p.next++ : p.free.shift();
-    while (a !== undefined && this.fixedAddresses.has(a));
+    const have = this.leaseByKey.get(key);
+    if (have && have.pool === p) {
+      if (have.sessionId !== undefined) have.previousSessionId = have.sessionId;
+      delete have.sessionId;
+      have.user = userName;
+      this.setInterim(have, interimSeconds);
+      this.offer(have, now);
+      return have.address;
+    }
+    if (have) this.release(have);
+    const a = this.take(p);
     if (a === undefined) return undefined;
-    p.leases.set(userName, a);
-    p.byAddress.set(a, userName);
+    const l: Lease = { pool: p, key, nas: key.slice(0, key.indexOf('\n')), address: a, user: userName };
+    this.setInterim(l, interimSeconds);
+    p.byAddress.set(a, l);
+    this.leaseByKey.set(key, l);
+    this.counters.leasesGranted++;
+    this.offer(l, now);
     return a;
   }
 
-  private release(address: number): void {
-    for (const p of this.pools.values()) {
-      const u = p.byAddress.get(address);
-      if (u === undefined) continue;
-      p.byAddress.delete(address);
-      p.leases.delete(u);
-      p.free.push(address);
-    }
+  private setInterim(l: Lease, seconds: number | undefined): void {
+    if (seconds === undefined) delete l.interimSeconds;
+    else l.interimSeconds = seconds;
   }
+
+  /** Until the session's Accounting-Start, the lease waits `leaseOfferSeconds`. */
+  private offer(l: Lease, now: number): void {
+    delete l.lastAccountingAt;
+    l.expiresAt = now + this.config.leaseOfferSeconds * 1000;
+    this.leaseTimers.schedule(l, l.expiresAt);
+  }
+
+  /**
+   * After a Start or Interim-Update the lease lives as long as updates keep coming: two
+   * missed intervals and a minute of slack. A session that sends none (no interval given
+   * or seen) keeps its address until its Stop or its NAS's Accounting-On/Off.
+   */
+  private refresh(l: Lease, now: number): void {
+    l.lastAccountingAt = now;
+    if (l.interimSeconds === undefined) {
+      delete l.expiresAt;
+      this.leaseTimers.schedule(l, undefined);
+      return;
+    }
+    l.expiresAt = now + (2 * l.interimSeconds + 60) * 1000;
+    this.leaseTimers.schedule(l, l.expiresAt);
+  }
+
+  private take(p: Pool): number | undefined {
+    while (p.next <= p.last) {
+      const a = p.next;
+      const x = excludedBy(p.exclude, a);
+      if (x) {
+        p.next = x[1] + 1;
+        continue;
+      }
+      p.next = a + 1;
+      if (!p.byAddress.has(a)) return a;
+    }
+    while (p.freedHead < p.freed.length) {
+      const a = p.freed[p.freedHead++]!;
+      if (p.freedHead > 1024 && p.freedHead * 2 > p.freed.length) {
+        p.freed = p.freed.slice(p.freedHead);
+        p.freedHead = 0;
+      }
+      if (!p.byAddress.has(a)) return a;
+    }
+    return undefined;
+  }
+
+  private release(l: Lease): void {
+    const p = l.pool;
+    if (p.byAddress.get(l.address) !== l) return;
+    p.byAddress.delete(l.address);
+    if (this.leaseByKey.get(l.key) === l) this.leaseByKey.delete(l.key);
+    this.leaseTimers.remove(l);
+    p.freed.push(l.address);
+    this.counters.leasesReleased++;
+  }
+
+  /**
+   * What an accounting record means for the pool: Start and Interim-Update bind the lease
+   * to the record's Acct-Session-Id and keep it alive; Stop gives the address back (only
+   * that session's Stop, not a late one of the port's previous session); Accounting-On/Off
+   * says the NAS holds no session, so every lease it held goes back.
+   */
+  private accountLease(req: RadiusPacket, client: Client, now: number): void {
+    const status = getInt(req, A.ACCT_STATUS_TYPE);
+    const sidAttr = getAttr(req, A.ACCT_SESSION_ID);
+    const sid = sidAttr ? bytesText(sidAttr.data) : undefined;
+    const keys = sessionKeys(req, client);
+    if (status === AcctStatusType.ACCOUNTING_ON || status === AcctStatusType.ACCOUNTING_OFF) {
+      const nas = keys[0]!.slice(0, keys[0]!.indexOf('\n'));
+      for (const l of [...this.leaseByKey.values()]) {
+        if (l.nas !== nas) continue;
+        this.release(l);
+        this.counters.leasesReleasedByNas++;
+      }
+      return;
+    }
+    const ip = getInt(req, A.FRAMED_IP_ADDRESS);
+    let l: Lease | undefined;
+    for (const k of keys) if ((l = this.leaseByKey.get(k))) break;
+    if (l && ip !== undefined && ip !== l.address) l = undefined;
+    if (l && sid !== undefined && (sid === l.previousSessionId || (l.sessionId !== undefined && l.sessionId !== sid))) l = undefined;
+    if (!l && ip !== undefined) {
+      // Keyed differently (another NAS attribute set), or expired: find it by its address.
+      const held = this.poolOf(ip)?.byAddress.get(ip);
+      if (held && (sid === undefined || held.sessionId === sid || (held.sessionId === undefined && held.previousSessionId !== sid))) l = held;
+      else if (held) {
+        if (status !== AcctStatusType.STOP) this.counters.leaseConflicts++;
+        return;
+      }
+    }
+    if (status === AcctStatusType.STOP) {
+      if (l) this.release(l);
+      return;
+    }
+    if (status !== AcctStatusType.START && status !== AcctStatusType.INTERIM_UPDATE) return;
+    if (!l) {
+      // The lease expired while the session lived (accounting delayed): take the address back if nobody has it.
+      const p = ip === undefined ? undefined : this.poolOf(ip);
+      if (!p || ip === undefined || excludedBy(p.exclude, ip)) return;
+      l = { pool: p, key: keys[0]!, nas: keys[0]!.slice(0, keys[0]!.indexOf('\n')), address: ip, user: bytesText(getAttr(req, A.USER_NAME)?.data ?? new Uint8Array()) };
+      const old = this.leaseByKey.get(l.key);
+      if (old) this.release(old);
+      p.byAddress.set(ip, l);
+      this.leaseByKey.set(l.key, l);
+      this.counters.leasesRecovered++;
+    }
+    if (sid !== undefined && l.sessionId === undefined) l.sessionId = sid;
+    if (status === AcctStatusType.INTERIM_UPDATE && l.interimSeconds === undefined && l.lastAccountingAt !== undefined) {
+      // The NAS sends updates we did not ask for: expect them at the pace seen.
+      l.interimSeconds = Math.max(1, Math.round((now - l.lastAccountingAt) / 1000));
+    }
+    this.refresh(l, now);
+  }
+
+  private poolOf(a: number): Pool | undefined {
+    for (const p of this.pools.values()) if (a >= p.first && a <= p.last) return p;
+    return undefined;
+  }
+}
+
+/** Sources whose client is remembered (the rest are looked up again: a few prefix compares). */
+const CLIENT_MEMO = 4096;
+
+/**
+ * The names a NAS gives a session, most specific first; an Access-Request is leased under
+ * the first, accounting finds it under any. Acct-Session-Id when the Access-Request has
+ * one (RFC 2866 §5.5: the NAS then uses it in accounting); else NAS-Port / NAS-Port-Id (one
+ * session per port at a time — our LNS numbers ports by L2TP session); else
+ * Calling-Station-Id; else the user name, where two logins of one user cannot be told apart.
+ * Each is prefixed by the NAS: the client entry and its NAS-IP-Address / NAS-Identifier.
+ */
+function sessionKeys(p: RadiusPacket, client: Client): string[] {
+  const text = (t: number) => {
+    const a = getAttr(p, t);
+    return a ? bytesText(a.data) : undefined;
+  };
+  const nasIp = getInt(p, A.NAS_IP_ADDRESS);
+  const nas = `${client.name}|${nasIp === undefined ? '' : ipv4ToString(nasIp)}|${text(A.NAS_IDENTIFIER) ?? ''}\n`;
+  const out: string[] = [];
+  const sid = text(A.ACCT_SESSION_ID);
+  if (sid !== undefined) out.push(`${nas}sid:${sid}`);
+  const port = getInt(p, A.NAS_PORT);
+  const portId = text(A.NAS_PORT_ID);
+  if (port !== undefined || portId !== undefined) out.push(`${nas}port:${port ?? ''}/${portId ?? ''}`);
+  const calling = text(A.CALLING_STATION_ID);
+  if (calling !== undefined) out.push(`${nas}calling:${calling}`);
+  out.push(`${nas}user:${text(A.USER_NAME) ?? ''}`);
+  return out;
+}
+
+/** Sorted, merged copy of inclusive ranges. */
+function mergeRanges(rs: [number, number][]): [number, number][] {
+  const s = rs.filter(([a, b]) => a <= b).sort((x, y) => x[0] - y[0]);
+  const out: [number, number][] = [];
+  for (const [a, b] of s) {
+    const last = out[out.length - 1];
+    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
+}
+
+/** The excluded range holding `a`, by binary search. */
+function excludedBy(rs: readonly [number, number][], a: number): [number, number] | undefined {
+  let lo = 0;
+  let hi = rs.length - 1;
+  while (lo <= hi) {
+    const m = (lo + hi) >> 1;
+    const r = rs[m]!;
+    if (a < r[0]) hi = m - 1;
+    else if (a > r[1]) lo = m + 1;
+    else return r;
+  }
+  return undefined;
 }
 
 /** An Accounting-Request as one JSON object: the well-known fields, then every attribute by name. */

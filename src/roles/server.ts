@@ -6,11 +6,10 @@ import { Host, type HostConfig, type HostEvent } from './host.js';
 import type { Box, Transmit, View } from './box.js';
 
 export type ServerPortName = 'server';
-export const SERVER_PORTS: readonly ServerPortName[] = ['server'];
 
 export class ServerBox implements Box<ServerPortName, HostEvent> {
   readonly kind = 'server';
-  readonly ports = SERVER_PORTS;
+  readonly ports: readonly ServerPortName[] = ['server'];
   readonly host: Host;
 
   constructor(config: HostConfig, now: number) {

@@ -1,34 +1,42 @@
 /**
  * The carrier's sse: PPPoE access concentrator + L2TP Access Concentrator (LAC).
- * It terminates PPPoE discovery and LCP, sends the CHAP Challenge, takes the Response
- * without checking it, finds the LNS from the domain after '@', opens (or reuses) a tunnel,
- * sends ICRQ / ICCN with the proxy LCP (26–28) and proxy authentication (29–33) AVPs, and
- * from then on relays every PPP frame both ways unchanged. The relay rewrites headers in
- * place: PPPoE session header ⇄ L2TP data header in the bytes it was given.
- * Sans-IO: `handleFrame(port, frame, now)` for the 'access' (PPPoE) and 'carrier' (IPv4,
+ * It terminates PPPoE discovery and LCP, sends the CHAP Challenge (or, when the home Naks
+ * towards PAP, waits for its Authenticate-Request), takes the answer without checking it,
+ * finds the LNS from the domain after '@', opens (or reuses) a tunnel, sends ICRQ / ICCN with
+ * the proxy LCP (26–28) and proxy authentication (29–33, type CHAP or PAP) AVPs, and
+ * from then on relays every PPP frame both ways unchanged. A tunnel that does not come up
+ * within its connect timeout is left for the next LNS by preference, the home kept waiting.
+ * The relay rewrites headers in place: PPPoE session header ⇄ L2TP data header in the bytes
+ * it was given.
+ * Sans-IO: `handleFrame(port, frame, now)` for the access ports (PPPoE; `access` unless the
+ * topology lists several, each its own AC and session-id space) and 'carrier' (IPv4,
  * UDP 1701) ports; `pollTransmit()` gives {port, frame}.
+ * Before hand-off a session is bounded: the AC caps how many are being set up, each has a
+ * deadline and a frame budget; a hostile carrier RADIUS answer costs one CHAP Failure.
  */
 import { PppoeAc, type AcSession, type PppoeAcConfig } from '../proto/pppoe-ac.js';
 import { PppLink, pppLinkConfig, type PppLinkConfig } from '../proto/ppp-link.js';
 import { authenticatorConfig } from '../proto/ppp-auth.js';
 import type { Counters } from '../proto/ppp-common.js';
 import type { FsmConfig } from '../proto/ppp-fsm.js';
+import type { AuthProtocol } from '../proto/lcp.js';
 import { L2tpNode, encodeTransmit, type L2tpConfig } from '../proto/l2tp.js';
-import { CdnResult, L2TP_PORT } from '../wire/l2tp.js';
-import { Host } from './host.js';
+import { AVP_MAX_VALUE_LENGTH, CdnResult, L2TP_PORT } from '../wire/l2tp.js';
+import { Host, INFRA_ARP } from './host.js';
 import { u16, textBytes, bytesText, macToString } from '../wire/bytes.js';
-import { EtherType, emitEthernetHeader, ETHERNET_HEADER_LENGTH, macEquals, isGroupMac } from '../wire/ethernet.js';
-import { PPPOE_HEADER_LENGTH, writeSessionHeader } from '../wire/pppoe.js';
+import { EtherType, ETHERNET_HEADER_LENGTH, macEquals, isGroupMac } from '../wire/ethernet.js';
+import { PPPOE_HEADER_LENGTH, discoveryDestinationProblem, sessionFrameProblem } from '../wire/pppoe.js';
 import { pppoeDiscoveryFrame, pppoeSessionFrame, pppoeToL2tp, l2tpToPppoe } from './framing.js';
 import { proxyAvpValues } from './proxy.js';
 import { TimerQueue } from '../proto/timer-queue.js';
-import { RadiusClient, type RadiusClientConfig } from '../proto/radius-client.js';
-import { TunnelType, TunnelMediumType } from '../wire/radius-dictionary.js';
-import { ipv4FromString, ipv4ToString } from '../wire/bytes.js';
+import { RadiusClient, accessRequestProblem, type RadiusClientConfig, type AccessRequestInput } from '../proto/radius-client.js';
+import { l2tpCandidates } from '../proto/radius-attributes.js';
+import { MAX_VALUE_LENGTH } from '../wire/radius.js';
 import type { ProxyValues } from '../proto/ppp-link.js';
-import { Outbox } from '../proto/outbox.js';
 import { earliest } from '../proto/timers.js';
-import type { Box, Transmit, View } from './box.js';
+import { BoxOutput, type Box, type Transmit, type View } from './box.js';
+import type { PppMessage } from '../proto/ppp-common.js';
+import { PppProtocol, lcpPacket } from '../wire/ppp.js';
 
 /** Where a domain's LNS is. */
 export interface LnsEntry {
@@ -48,6 +56,11 @@ export interface SseConfig {
   readonly name: string;
   /** MAC on the access side (PPPoE) and on the carrier side. */
   readonly accessMac: Uint8Array;
+  /**
+   * The access ports (default ['access']): each its own PPPoE AC with its own session-id space
+   * (RFC 2516 allows 65,534 per AC MAC and link), so one sse holds more than 65,534 sessions.
+   */
+  readonly accessPorts?: readonly string[];
   readonly carrierMac: Uint8Array;
   readonly carrierAddress: number;
   readonly carrierPrefixLength: number;
@@ -67,7 +80,32 @@ export interface SseConfig {
   readonly carrierRadius?: RadiusClientConfig;
   /** Send the proxy LCP and proxy authentication AVPs in the ICCN (default true); without them the LNS negotiates itself. */
   readonly proxyAvps?: boolean;
+  /**
+   * Authentication protocols the sse asks the home for, in order (LCP Auth-Protocol; a Nak
+   * towards a later one is taken). Default ['chap-md5', 'pap'].
+   */
+  readonly auth?: readonly AuthProtocol[];
+  /**
+   * How long a call waits for a tunnel that has not come up (no SCCRP yet) before the sse
+   * tries the next LNS by preference, ms. Only with a next LNS to try; an established
+   * tunnel's messages keep the retransmission budget of `l2tp.reliable`. Default 4000.
+   */
+  readonly connectTimeoutMs?: number;
+  /**
+   * A session not relaying this long after its PADS is ended (default 60 s): LCP, CHAP, the
+   * lookup and the call must all fit, so a peer cannot keep one half-open forever.
+   */
+  readonly handoffTimeoutMs?: number;
+  /** Sessions not yet relaying at most (default 16,384); a PADR beyond is refused with AC-System-Error. */
+  readonly maxPendingSessions?: number;
+  /** PPP frames a session may send before hand-off (default 256; a real home needs a dozen or two). */
+  readonly maxFramesBeforeHandoff?: number;
 }
+
+export const DEFAULT_SSE_AUTH: readonly AuthProtocol[] = ['chap-md5', 'pap'];
+export const DEFAULT_CONNECT_TIMEOUT_MS = 4000;
+/** Usable tunnels of a carrier RADIUS answer that are tried, best preference first; the rest are counted and ignored. */
+export const MAX_LNS_CANDIDATES = 8;
 
 /** The carrier RADIUS client's source ports: socket i uses CARRIER_RADIUS_PORT + i. */
 export const CARRIER_RADIUS_PORT = 51000;
@@ -76,6 +114,8 @@ type SessionState = 'lcp' | 'lookup' | 'opening' | 'relaying' | 'closing';
 
 export interface SseSession {
   readonly ac: AcSession<SseSession>;
+  /** The access port the home is on (whose AC owns `ac`). */
+  readonly port: string;
   /** The PPP link until the call is up; then released (frames are relayed, not terminated). */
   link: PppLink | undefined;
   state: SessionState;
@@ -87,26 +127,33 @@ export interface SseSession {
   proxy?: ProxyValues;
   /** LNS still to try, in preference order (carrier RADIUS). */
   candidates?: LnsEntry[];
+  /** When the call gives up a tunnel that has not come up and tries the next candidate. */
+  connectAt?: number | undefined;
   radiusToken?: number;
   /** Why the sse refused the session (sent in the PADT's Generic-Error). */
   failure?: string;
   retired?: boolean;
   /** When the call came up (relaying since). */
   since?: number;
+  /** When the session is ended unless it relays by then. */
+  deadline: number;
+  /** PPP frames taken before hand-off. */
+  frames: number;
 }
 
 export type SseEvent =
-  | { readonly type: 'relaying'; readonly pppoeSessionId: number; readonly mac: string; readonly user: string; readonly lns: string; readonly tunnelId: number; readonly sessionId: number; readonly peerTunnelId: number; readonly peerSessionId: number }
+  | { readonly type: 'relaying'; readonly port: string; readonly pppoeSessionId: number; readonly mac: string; readonly user: string; readonly lns: string; readonly tunnelId: number; readonly sessionId: number; readonly peerTunnelId: number; readonly peerSessionId: number }
   | { readonly type: 'no-lns'; readonly pppoeSessionId: number; readonly user: string; readonly domain: string }
   | { readonly type: 'session-ended'; readonly pppoeSessionId: number; readonly user?: string; readonly reason: string }
   | { readonly type: 'tunnel-down'; readonly tunnelId: number; readonly reason: string };
 
 export type SsePort = Transmit<SsePortName>;
 
-export type SsePortName = 'access' | 'carrier';
-export const SSE_PORTS: readonly SsePortName[] = ['access', 'carrier'];
+/** `carrier`, or one of the access ports (`access`, `access-2`...). */
+export type SsePortName = string;
 
-export class Sse implements Box<SsePortName, SseEvent> {
+export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePortName, SseEvent> {
+  /** The first access port's AC (the only one in most topologies). */
   readonly ac: PppoeAc<SseSession>;
   readonly l2tp: L2tpNode<UdpEndpoint>;
   readonly carrier: Host;
@@ -116,18 +163,25 @@ export class Sse implements Box<SsePortName, SseEvent> {
   private readonly linkConfig: PppLinkConfig;
   private readonly byCall = new Map<number, SseSession>();
   readonly kind = 'sse';
-  readonly ports = SSE_PORTS;
-  private readonly tx = new Outbox<SsePort>(1 << 20);
-  private readonly events = new Outbox<SseEvent>(1 << 20);
+  readonly ports: readonly SsePortName[];
+  /** The PPPoE AC of each access port, in port order. */
+  readonly acs = new Map<string, PppoeAc<SseSession>>();
   /** Sessions whose PPP link (before hand-off) has output or events to look at. */
   private readonly dirty = new Set<SseSession>();
   private readonly linkTimers = new TimerQueue<SseSession>();
+  /** Calls waiting for a tunnel that has not come up, with a next LNS to try. */
+  private readonly connectTimers = new TimerQueue<SseSession>();
   private readonly states: Record<SessionState, number> = { lcp: 0, lookup: 0, opening: 0, relaying: 0, closing: 0 };
 
   constructor(readonly cfg: SseConfig, now: number) {
-    this.ac = new PppoeAc<SseSession>(cfg.ac);
+    super(1 << 20);
+    // Each session being set up holds a PPP link: a PADR flood with valid cookies stops at this many (per port).
+    const access = cfg.accessPorts?.length ? cfg.accessPorts : ['access'];
+    for (const p of access) this.acs.set(p, new PppoeAc<SseSession>({ ...cfg.ac, maxPending: Math.min(cfg.ac.maxPending, cfg.maxPendingSessions ?? 16_384) }));
+    this.ports = [...access, 'carrier'];
+    this.ac = this.acs.get(access[0]!)!;
     this.linkConfig = pppLinkConfig({
-      lcp: { mru: cfg.mru, authenticate: ['chap-md5'], authenticateWith: [], recordConfReqs: true, echoIntervalMs: cfg.echoIntervalMs ?? 0, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) },
+      lcp: { mru: cfg.mru, authenticate: cfg.auth ?? DEFAULT_SSE_AUTH, authenticateWith: [], recordConfReqs: true, echoIntervalMs: cfg.echoIntervalMs ?? 0, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) },
       authenticator: authenticatorConfig({ name: cfg.hostName, verify: 'external' }),
       counters: this.counters,
     });
@@ -136,10 +190,11 @@ export class Sse implements Box<SsePortName, SseEvent> {
       hostName: cfg.hostName,
       vendorName: 'pseudonet',
       endpointKey: (e) => `${e.address}:${e.port}`,
+      sourceKey: (e) => String(e.address), // per-source limits on what we answer strangers' SCCRQs
       idleTunnelTimeout: 10_000,
       ...cfg.l2tp,
     });
-    this.carrier = new Host({ name: `${cfg.name}-carrier`, mac: cfg.carrierMac, address: cfg.carrierAddress, prefixLength: cfg.carrierPrefixLength }, now);
+    this.carrier = new Host({ name: `${cfg.name}-carrier`, mac: cfg.carrierMac, address: cfg.carrierAddress, prefixLength: cfg.carrierPrefixLength, arp: INFRA_ARP }, now);
     this.carrier.listenUdp(L2TP_PORT);
     if (cfg.carrierRadius) {
       this.radius = new RadiusClient(cfg.carrierRadius);
@@ -160,21 +215,26 @@ export class Sse implements Box<SsePortName, SseEvent> {
       case 'arp':
         return { carrier: this.carrier.showArp(now) };
       case 'counters':
-        return { sse: this.counters, l2tp: this.l2tp.counters, carrier: this.carrier.counters, ...(this.radius ? { radius: this.radius.counters } : {}), outbox: { refused: this.tx.refused + this.events.refused } };
+        return { sse: this.counters, l2tp: this.l2tp.counters, carrier: this.carrier.counters, ...(this.radius ? { radius: this.radius.counters } : {}), outbox: { refused: this.outputRefused } };
       default:
         return undefined;
     }
   }
 
   /** The relayed calls: PPPoE session ⇄ L2TP call, both sides' ids. */
-  relaying(): { pppoeSessionId: number; mac: string; user: string; lns: string; tunnelId: number; sessionId: number; peerTunnelId: number; peerSessionId: number; since: number }[] {
+  relaying(): { port: string; pppoeSessionId: number; mac: string; user: string; lns: string; tunnelId: number; sessionId: number; peerTunnelId: number; peerSessionId: number; since: number }[] {
     const out = [];
     for (const s of this.byCall.values()) {
       if (s.state !== 'relaying' || s.call === undefined) continue;
       const info = this.l2tp.sessionInfo(s.call);
-      out.push({ pppoeSessionId: s.ac.id, mac: macToString(s.ac.mac), user: s.user ?? '', lns: s.lns?.name ?? '', tunnelId: info?.tunnelId ?? 0, sessionId: info?.sessionId ?? 0, peerTunnelId: info?.peerTunnelId ?? 0, peerSessionId: info?.peerSessionId ?? 0, since: s.since ?? 0 });
+      out.push({ port: s.port, pppoeSessionId: s.ac.id, mac: macToString(s.ac.mac), user: s.user ?? '', lns: s.lns?.name ?? '', tunnelId: info?.tunnelId ?? 0, sessionId: info?.sessionId ?? 0, peerTunnelId: info?.peerTunnelId ?? 0, peerSessionId: info?.peerSessionId ?? 0, since: s.since ?? 0 });
     }
     return out;
+  }
+
+  /** `AC/ID` on the first access port, `AC/PORT/ID` on the others (ids repeat across ports). */
+  private nasPortId(s: SseSession): string {
+    return s.port === this.ports[0] ? `${this.cfg.ac.acName}/${s.ac.id}` : `${this.cfg.ac.acName}/${s.port}/${s.ac.id}`;
   }
 
   private count(k: string): void {
@@ -194,30 +254,35 @@ export class Sse implements Box<SsePortName, SseEvent> {
 
   handleFrame(port: SsePortName, frame: Uint8Array, now: number): void {
     if (port === 'carrier') this.carrier.handle(0, frame, now);
-    else this.access(frame, now);
+    else {
+      const ac = this.acs.get(port);
+      if (ac) this.access(port, ac, frame, now);
+      else this.count('access.drop.no-such-port');
+    }
     this.pump(now);
   }
 
-  private access(frame: Uint8Array, now: number): void {
+  private access(port: string, acOfPort: PppoeAc<SseSession>, frame: Uint8Array, now: number): void {
     if (frame.length < ETHERNET_HEADER_LENGTH + PPPOE_HEADER_LENGTH) return this.count('access.drop.short');
     if (!macEquals(frame, 0, this.cfg.accessMac) && !isGroupMac(frame, 0)) return this.count('access.drop.other-mac');
     const type = u16(frame, 12);
     const src = frame.subarray(6, 12);
     if (type === EtherType.PPPOE_DISCOVERY) {
-      this.ac.handleFrame(src, frame.subarray(ETHERNET_HEADER_LENGTH), now);
+      const problem = discoveryDestinationProblem(frame, ETHERNET_HEADER_LENGTH);
+      if (problem) return this.count(`access.drop.discovery.${problem}`);
+      acOfPort.handleFrame(src, frame.subarray(ETHERNET_HEADER_LENGTH), now);
       return;
     }
     if (type !== EtherType.PPPOE_SESSION) return this.count('access.drop.ethertype');
     const o = ETHERNET_HEADER_LENGTH;
-    // RFC 2516 §4 and §5.4: session frames are unicast, VER/TYPE 0x11 and CODE 0x00.
-    if (frame[o] !== 0x11 || frame[o + 1] !== 0x00) return this.count('access.drop.bad-session-header');
-    if (isGroupMac(frame, 0)) return this.count('access.drop.group-session-frame');
-    const ac = this.ac.sessionFor(src, u16(frame, o + 2));
+    // RFC 2516 §4/§6: VER/TYPE 0x11, CODE 0, unicast destination, LENGTH within the frame.
+    const problem = sessionFrameProblem(frame, o);
+    if (problem) return this.count(`access.drop.${problem}`);
+    const ac = acOfPort.sessionFor(src, u16(frame, o + 2));
     if (!ac) return this.count('access.drop.unknown-session');
     const s = ac.user;
     if (!s) return this.count('access.drop.unknown-session');
     const len = u16(frame, o + 4);
-    if (len < 2 || o + PPPOE_HEADER_LENGTH + len > frame.length) return this.count('access.drop.bad-length');
     const ppp = o + PPPOE_HEADER_LENGTH;
     if (s.state === 'relaying') {
       const m = s.call === undefined || !s.lns ? undefined : pppoeToL2tp(this.l2tp, s.call, frame, ppp, len);
@@ -226,14 +291,30 @@ export class Sse implements Box<SsePortName, SseEvent> {
       this.carrier.sendUdp(s.lns!.address, L2TP_PORT, s.lns!.port, m, now);
       return;
     }
+    if ((s.state === 'lookup' || s.state === 'opening') && s.link && u16(frame, ppp) === PppProtocol.LCP) {
+      // LCP is still ours until the LNS takes the call: answer the home's keepalive while it
+      // waits (an LNS lookup, a failover), or pppd's lcp-echo-failure ends a link about to come up.
+      const r = lcpPacket.parse(frame.subarray(ppp + 2, ppp + len));
+      if (r.ok && r.value.kind === 'echo-req') {
+        s.link.lcp.input(r.value, now);
+        this.dirty.add(s);
+        return this.count('lcp.echo-answered-while-waiting');
+      }
+    }
     if (s.state !== 'lcp') return this.count(`access.drop.frame-while-${s.state}`);
+    // A flood of Configure-Requests or CHAP Responses on one session ends that session, nothing else.
+    if (++s.frames > (this.cfg.maxFramesBeforeHandoff ?? 256)) {
+      this.count('access.refused.frame-budget');
+      this.end(s, 'Too many PPP frames before hand-off', now, false);
+      return;
+    }
     s.link!.handleFrame(u16(frame, ppp), frame.subarray(ppp + 2, ppp + len), now);
     this.dirty.add(s);
   }
 
   /** Ends a subscriber's session from the carrier side: CDN to the LNS, PADT to the home. */
-  disconnect(pppoeSessionId: number, now: number, reason = 'Administrative disconnect'): boolean {
-    const ac = this.ac.session(pppoeSessionId);
+  disconnect(pppoeSessionId: number, now: number, reason = 'Administrative disconnect', port = this.ports[0]!): boolean {
+    const ac = this.acs.get(port)?.session(pppoeSessionId);
     if (!ac?.user) return false;
     this.end(ac.user, reason, now, true);
     this.pump(now);
@@ -241,11 +322,18 @@ export class Sse implements Box<SsePortName, SseEvent> {
   }
 
   handleTimeout(now: number): void {
-    this.ac.handleTimeout(now);
+    for (const ac of this.acs.values()) ac.handleTimeout(now);
     for (const s of this.linkTimers.due(now)) {
+      if (s.retired) continue;
+      if (s.state !== 'relaying' && now >= s.deadline) {
+        this.count('session.handoff-timeout');
+        this.end(s, 'No hand-off in time', now, true);
+        continue;
+      }
       s.link?.handleTimeout(now);
       this.dirty.add(s);
     }
+    for (const s of this.connectTimers.due(now)) this.connectTimeout(s, now);
     this.l2tp.handleTimeout(now);
     this.radius?.handleTimeout(now);
     this.carrier.handleTimeout(now);
@@ -253,44 +341,24 @@ export class Sse implements Box<SsePortName, SseEvent> {
   }
 
   nextTimeout(): number | undefined {
-    return earliest(this.l2tp.nextTimeout(), this.ac.nextTimeout(), this.carrier.nextTimeout(), this.radius?.nextTimeout(), this.linkTimers.peek());
-  }
-
-  pollTransmit(): SsePort | undefined {
-    return this.tx.shift();
-  }
-
-  pollEvent(): SseEvent | undefined {
-    return this.events.shift();
+    let acs: number | undefined;
+    for (const ac of this.acs.values()) acs = earliest(acs, ac.nextTimeout());
+    return earliest(this.l2tp.nextTimeout(), acs, this.carrier.nextTimeout(), this.radius?.nextTimeout(), this.linkTimers.peek(), this.connectTimers.peek());
   }
 
   private pump(now: number): void {
     for (let busy = true; busy; ) {
       busy = false;
-      for (let t = this.ac.pollTransmit(); t; t = this.ac.pollTransmit()) {
-        this.tx.push({ port: 'access', frame: pppoeDiscoveryFrame(t.dst, this.cfg.accessMac, t.packet) });
-        busy = true;
-      }
-      for (let e = this.ac.pollEvent(); e; e = this.ac.pollEvent()) {
-        busy = true;
-        if (e.type === 'session-up') {
-          const link = new PppLink(this.linkConfig);
-          const s: SseSession = { ac: e.session, link, state: 'lcp' };
-          this.states.lcp++;
-          e.session.user = s;
-          link.start(now);
-          this.dirty.add(s);
-        } else {
-          this.count('pppoe.padt-in');
-          if (e.session.user) this.end(e.session.user, 'PADT from the home', now, false);
-        }
-      }
+      for (const [port, ac] of this.acs) busy = this.pumpAc(port, ac, now) || busy;
       if (this.dirty.size) {
         const list = [...this.dirty];
         this.dirty.clear();
         for (const s of list) {
           busy = this.serviceLink(s, now) || busy;
-          this.linkTimers.schedule(s, s.state === 'lcp' || s.state === 'closing' ? s.link?.nextTimeout() : undefined);
+          if (s.retired) continue;
+          const link = s.state === 'lcp' || s.state === 'closing' ? s.link?.nextTimeout() : undefined;
+          const deadline = s.state === 'relaying' ? undefined : s.deadline;
+          this.linkTimers.schedule(s, link === undefined ? deadline : deadline === undefined ? link : Math.min(link, deadline));
         }
       }
       for (let t = this.l2tp.pollTransmit(); t; t = this.l2tp.pollTransmit()) {
@@ -308,7 +376,7 @@ export class Sse implements Box<SsePortName, SseEvent> {
       const r = this.radius;
       if (r) {
         for (let t = r.pollTransmit(); t; t = r.pollTransmit()) {
-          this.carrier.sendUdp(ipv4FromString(t.address), CARRIER_RADIUS_PORT + t.socket, t.port, t.bytes, now);
+          this.carrier.sendUdp(t.address, CARRIER_RADIUS_PORT + t.socket, t.port, t.bytes, now);
           busy = true;
         }
         for (let e = r.pollEvent(); e; e = r.pollEvent()) {
@@ -320,7 +388,7 @@ export class Sse implements Box<SsePortName, SseEvent> {
         busy = true;
         if (e.kind === 'udp' && e.dstPort === L2TP_PORT) this.l2tp.handle({ address: e.from, port: e.srcPort }, e.payload, now);
         else if (e.kind === 'udp' && r && e.dstPort >= CARRIER_RADIUS_PORT && e.dstPort < CARRIER_RADIUS_PORT + 256) {
-          r.handle({ socket: e.dstPort - CARRIER_RADIUS_PORT, address: ipv4ToString(e.from), port: e.srcPort, bytes: e.payload }, now);
+          r.handle({ socket: e.dstPort - CARRIER_RADIUS_PORT, address: e.from, port: e.srcPort, bytes: e.payload }, now);
         } else this.count(`carrier.ignored.${e.kind}`);
       }
     }
@@ -332,12 +400,13 @@ export class Sse implements Box<SsePortName, SseEvent> {
     const link = s.link;
     if (!link) return false;
     for (let m = link.pollTransmit(); m; m = link.pollTransmit()) {
-      this.tx.push({ port: 'access', frame: pppoeSessionFrame(s.ac.mac, this.cfg.accessMac, s.ac.id, m) });
+      this.tx.push({ port: s.port, frame: pppoeSessionFrame(s.ac.mac, this.cfg.accessMac, s.ac.id, m) });
       busy = true;
     }
     for (let e = link.pollEvent(); e; e = link.pollEvent()) {
       busy = true;
-      if (e.type === 'chap-response') this.route(s, bytesText(e.name), now);
+      if (e.type === 'chap-response') this.route(s, e.name, now);
+      else if (e.type === 'pap-request') this.route(s, e.peerId, now);
       else if (e.type === 'finished') {
         if (s.state !== 'relaying') this.retire(s, s.failure ?? e.reason);
       }
@@ -345,20 +414,30 @@ export class Sse implements Box<SsePortName, SseEvent> {
     return busy;
   }
 
-  /** The CHAP Response arrived: find the LNS of the user's domain and hand the session over. */
-  private route(s: SseSession, user: string, now: number): void {
+  /** The CHAP Response or PAP Authenticate-Request arrived: find the LNS of the user's domain and hand the session over. */
+  private route(s: SseSession, name: Uint8Array, now: number): void {
+    const user = bytesText(name);
     s.user = user;
     const at = user.lastIndexOf('@');
     const domain = at >= 0 ? user.slice(at + 1).toLowerCase() : '';
+    // RFC 2865 §5.1: a User-Name holds 253 octets; the LNS sends it to its RADIUS too.
+    if (name.length > MAX_VALUE_LENGTH) {
+      this.count('route.refused.user-name-too-long');
+      return this.refuse(s, domain, now, 'User name too long');
+    }
     if (this.radius && domain) {
-      // The carrier RADIUS decides; the CHAP values go along so a RADIUS that wants to can check them.
+      // The carrier RADIUS decides; the CHAP values (or the PAP password, hidden as RFC 2865
+      // §5.2 User-Password) go along so a RADIUS that wants to can check them.
+      const { chap, pap } = s.link!.proxyValues();
+      const req: AccessRequestInput = { userName: user, auth: chap ? { type: 'chap', id: chap.identifier, challenge: chap.challenge, response: chap.response } : { type: 'pap', password: pap?.password ?? '' }, callingStationId: macToString(s.ac.mac), nasPortId: this.nasPortId(s) };
+      const problem = accessRequestProblem(req);
+      if (problem) {
+        this.count(`route.refused.${problem}`);
+        return this.refuse(s, domain, now, 'User name too long');
+      }
       s.proxy = s.link!.handOff();
       this.setState(s, 'lookup');
-      const chap = s.proxy.chap;
-      s.radiusToken = this.radius.accessRequest(
-        { userName: user, auth: chap ? { type: 'chap', id: chap.identifier, challenge: chap.challenge, response: chap.response } : { type: 'pap', password: '' }, callingStationId: macToString(s.ac.mac), nasPortId: `${this.cfg.ac.acName}/${s.ac.id}` },
-        now,
-      );
+      s.radiusToken = this.radius.accessRequest(req, now);
       this.byToken.set(s.radiusToken, s);
       return;
     }
@@ -368,14 +447,19 @@ export class Sse implements Box<SsePortName, SseEvent> {
     this.open(s, lns, now);
   }
 
-  /** No LNS for the domain: CHAP Failure with the reason, then LCP Terminate and PADT. */
-  private refuse(s: SseSession, domain: string, now: number): void {
+  /** No LNS for the domain (or no usable one, `why`): CHAP Failure (PAP Authenticate-Nak) with the reason, then LCP Terminate and PADT. */
+  private refuse(s: SseSession, domain: string, now: number, why?: string): void {
     this.count('route.no-lns');
     this.events.push({ type: 'no-lns', pppoeSessionId: s.ac.id, user: s.user ?? '', domain });
-    s.failure = domain ? `No ISP serves the domain "${domain}"` : 'User name has no @domain';
+    s.failure = why ?? (domain ? `No ISP serves the domain "${domain}"` : 'User name has no @domain');
     if (s.state === 'lookup') {
       // The link was handed off for the lookup: answer the home directly and end the session.
-      this.tx.push({ port: 'access', frame: pppoeSessionFrame(s.ac.mac, this.cfg.accessMac, s.ac.id, { protocol: 0xc223, packet: { kind: 'failure', identifier: s.proxy?.chap?.identifier ?? 0, message: textBytes(s.failure) } }) });
+      const message = textBytes(s.failure);
+      const pap = s.proxy?.pap;
+      const answer: PppMessage = pap
+        ? { protocol: PppProtocol.PAP, packet: { kind: 'auth-nak', identifier: pap.identifier, message } }
+        : { protocol: PppProtocol.CHAP, packet: { kind: 'failure', identifier: s.proxy?.chap?.identifier ?? 0, message } };
+      this.tx.push({ port: s.port, frame: pppoeSessionFrame(s.ac.mac, this.cfg.accessMac, s.ac.id, answer) });
       this.retire(s, s.failure);
       return;
     }
@@ -396,19 +480,36 @@ export class Sse implements Box<SsePortName, SseEvent> {
       this.count(e.type === 'access-timeout' ? 'route.radius-timeout' : 'route.radius-reject');
       return this.refuse(s, domain, now);
     }
-    const lns = e.reply.tunnels
-      .filter((t) => (t.type ?? TunnelType.L2TP) === TunnelType.L2TP && (t.mediumType ?? TunnelMediumType.IPV4) === TunnelMediumType.IPV4 && t.serverEndpoint && isDottedQuad(t.serverEndpoint))
-      .map((t): LnsEntry => ({ name: t.assignmentId ?? t.serverEndpoint!, address: ipv4FromString(t.serverEndpoint!), port: L2TP_PORT, ...(t.password ? { secret: t.password } : {}) }));
-    if (!lns.length) return this.refuse(s, domain, now);
+    // The answer is a peer's: every tunnel is checked (RFC 2868), the bad ones counted by reason.
+    const pick = l2tpCandidates(e.reply.tunnels, MAX_LNS_CANDIDATES);
+    for (const [why, n] of Object.entries(pick.refused)) this.counters[`route.tunnel-refused.${why}`] = (this.counters[`route.tunnel-refused.${why}`] ?? 0) + n;
+    if (pick.overCap) this.counters['route.tunnel-over-cap'] = (this.counters['route.tunnel-over-cap'] ?? 0) + pick.overCap;
+    const lns = pick.candidates.map((c): LnsEntry => ({ name: c.name.length > 64 ? c.name.slice(0, 64) : c.name, address: c.address, port: L2TP_PORT, ...(c.secret ? { secret: c.secret } : {}) }));
+    if (!lns.length) {
+      this.count('route.radius-no-usable-tunnel');
+      return this.refuse(s, domain, now, `No usable tunnel for the domain "${domain}"`);
+    }
     this.count('route.radius-accept');
     s.candidates = lns.slice(1);
     this.open(s, lns[0]!, now);
   }
 
+  /**
+   * The recorded Configure-Requests go into AVPs 26-28 as the home sent them: one longer
+   * than an AVP holds (RFC 2661 §4.1) cannot be proxied, so LCP is left to the LNS to
+   * renegotiate (§4.4.5 makes the proxy AVPs optional).
+   */
+  private fitProxy(p: ProxyValues): ProxyValues {
+    const long = (b: Uint8Array | undefined) => b !== undefined && b.length > AVP_MAX_VALUE_LENGTH;
+    if (!long(p.initialReceivedConfReq) && !long(p.lastSentConfReq) && !long(p.lastReceivedConfReq)) return p;
+    this.count('proxy.lcp-too-long');
+    return p.chap ? { chap: p.chap } : {};
+  }
+
   /** Opens (or reuses) the tunnel to `lns` and places the call with the proxy AVPs. */
   private open(s: SseSession, lns: LnsEntry, now: number): void {
     s.lns = lns;
-    const proxy = this.cfg.proxyAvps === false ? {} : proxyAvpValues(s.proxy ?? {});
+    const proxy = this.cfg.proxyAvps === false ? {} : proxyAvpValues(this.fitProxy(s.proxy ?? {}));
     this.setState(s, 'opening');
     s.call = this.l2tp.openSession(
       {
@@ -418,7 +519,35 @@ export class Sse implements Box<SsePortName, SseEvent> {
       },
       now,
     );
+    if (s.call < 0) {
+      // No tunnel or session id free towards that LNS (counted in l2tp.counters.refusals).
+      s.call = undefined;
+      this.count('l2tp.call-refused');
+      return this.end(s, 'L2TP: no tunnel or session id free', now, false);
+    }
     this.byCall.set(s.call, s);
+    // A next LNS to try: do not spend the whole retransmission budget on a silent one.
+    const waiting = this.l2tp.sessionInfo(s.call)?.state === 'wait-tunnel';
+    s.connectAt = waiting && s.candidates?.length ? now + (this.cfg.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) : undefined;
+    this.connectTimers.schedule(s, s.connectAt);
+  }
+
+  /**
+   * The connect timeout of a call whose tunnel has not come up: hang the call up (no CDN, the
+   * LNS never heard of it) and the session-down it causes places it on the next LNS. The home
+   * keeps waiting: it has not had a CHAP Success/Failure (PAP Ack/Nak) yet, and its repeated
+   * Responses (Authenticate-Requests) reach the LNS that takes the call.
+   */
+  private connectTimeout(s: SseSession, now: number): void {
+    if (s.retired || s.state !== 'opening' || s.call === undefined || s.connectAt === undefined || now < s.connectAt) return;
+    s.connectAt = undefined;
+    const info = this.l2tp.sessionInfo(s.call);
+    if (info?.state !== 'wait-tunnel') return; // the tunnel came up: the call's own budget now
+    this.count('route.connect-timeout');
+    this.l2tp.closeSession(s.call, now, { result: CdnResult.ADMINISTRATIVE, message: 'LNS did not answer in time' });
+    // No call waits on that tunnel any more: stop the attempt (StopCCN), so a late SCCRP does not
+    // leave an empty tunnel up, and the next call to that LNS starts a fresh one.
+    if (this.l2tp.tunnelInfo().find((t) => t.tunnelId === info.tunnelId)?.sessions === 0) this.l2tp.closeTunnel(info.tunnelId, now);
   }
 
   private l2tpEvent(e: NonNullable<ReturnType<L2tpNode<UdpEndpoint>['pollEvent']>>, now: number): void {
@@ -427,13 +556,17 @@ export class Sse implements Box<SsePortName, SseEvent> {
         const s = this.byCall.get(e.session);
         if (!s) return;
         this.setState(s, 'relaying');
+        this.acs.get(s.port)!.established(s.ac);
+        this.linkTimers.remove(s);
         // From here every frame is relayed: the PPP link and the hand-off values are no longer needed.
         s.link = undefined;
         s.proxy = undefined;
         s.candidates = undefined;
+        s.connectAt = undefined;
+        this.connectTimers.remove(s);
         s.since = now;
         const peerTunnelId = this.l2tp.sessionInfo(e.session)?.peerTunnelId ?? 0;
-        this.events.push({ type: 'relaying', pppoeSessionId: s.ac.id, mac: macToString(s.ac.mac), user: s.user!, lns: s.lns!.name, tunnelId: e.tunnelId, sessionId: e.sessionId, peerTunnelId, peerSessionId: e.peerSessionId });
+        this.events.push({ type: 'relaying', port: s.port, pppoeSessionId: s.ac.id, mac: macToString(s.ac.mac), user: s.user!, lns: s.lns!.name, tunnelId: e.tunnelId, sessionId: e.sessionId, peerTunnelId, peerSessionId: e.peerSessionId });
         return;
       }
       case 'session-down': {
@@ -470,7 +603,31 @@ export class Sse implements Box<SsePortName, SseEvent> {
     const frame = l2tpToPppoe(ppp, s.ac.mac, this.cfg.accessMac, s.ac.id);
     if (!frame) return this.count('relay.drop.no-headroom');
     this.count('relay.down');
-    this.tx.push({ port: 'access', frame });
+    this.tx.push({ port: s.port, frame });
+  }
+
+  /** One access port's AC: its discovery frames out, its sessions up and down. */
+  private pumpAc(port: string, ac: PppoeAc<SseSession>, now: number): boolean {
+    let busy = false;
+    for (let t = ac.pollTransmit(); t; t = ac.pollTransmit()) {
+      this.tx.push({ port, frame: pppoeDiscoveryFrame(t.dst, this.cfg.accessMac, t.packet) });
+      busy = true;
+    }
+    for (let e = ac.pollEvent(); e; e = ac.pollEvent()) {
+      busy = true;
+      if (e.type === 'session-up') {
+        const link = new PppLink(this.linkConfig);
+        const s: SseSession = { ac: e.session, port, link, state: 'lcp', deadline: now + (this.cfg.handoffTimeoutMs ?? 60_000), frames: 0 };
+        this.states.lcp++;
+        e.session.user = s;
+        link.start(now);
+        this.dirty.add(s);
+      } else {
+        this.count('pppoe.padt-in');
+        if (e.session.user) this.end(e.session.user, 'PADT from the home', now, false);
+      }
+    }
+    return busy;
   }
 
   /** Ends a session once: CDN when a call exists (and `cdn`), PADT to the home. */
@@ -492,19 +649,15 @@ export class Sse implements Box<SsePortName, SseEvent> {
     s.retired = true;
     this.states[s.state]--;
     this.forget(s);
-    if (this.ac.session(s.ac.id) === s.ac) this.ac.terminate(s.ac, reason);
+    const ac = this.acs.get(s.port)!;
+    if (ac.session(s.ac.id) === s.ac) ac.terminate(s.ac, reason);
     this.events.push(s.user === undefined ? { type: 'session-ended', pppoeSessionId: s.ac.id, reason } : { type: 'session-ended', pppoeSessionId: s.ac.id, user: s.user, reason });
   }
 
   /** A closed session leaves nothing behind: no timer, no pending work. */
   private forget(s: SseSession): void {
     this.linkTimers.remove(s);
+    this.connectTimers.remove(s);
     this.dirty.delete(s);
   }
-}
-
-/** An IPv4 address in dotted-quad form that `ipv4FromString` takes ("300.1.1.1" from a RADIUS server is refused, not thrown). */
-function isDottedQuad(s: string): boolean {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  return m !== null && m.slice(1).every((x) => Number(x) <= 255);
 }

@@ -119,20 +119,19 @@ export class VirtualClock implements Clock {
     cb();
   }
 
-  private less(a: Entry, b: Entry): boolean {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-  }
-
+  // Sift with a hole instead of swaps: no temporary arrays on the hottest path of the simulation.
   private push(e: Entry): void {
     const h = this.heap;
+    let i = h.length;
     h.push(e);
-    let i = h.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
+      const q = h[p]!;
+      if (!(e.at < q.at || (e.at === q.at && e.seq < q.seq))) break;
+      h[i] = q;
       i = p;
     }
+    h[i] = e;
   }
 
   private pop(): Entry | undefined {
@@ -140,19 +139,27 @@ export class VirtualClock implements Clock {
     if (h.length === 0) return undefined;
     const top = h[0]!;
     const last = h.pop()!;
-    if (h.length) {
-      h[0] = last;
+    const n = h.length;
+    if (n) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
+        let m = l;
+        let c = h[l]!;
+        if (r < n) {
+          const rc = h[r]!;
+          if (rc.at < c.at || (rc.at === c.at && rc.seq < c.seq)) {
+            m = r;
+            c = rc;
+          }
+        }
+        if (!(c.at < last.at || (c.at === last.at && c.seq < last.seq))) break;
+        h[i] = c;
         i = m;
       }
+      h[i] = last;
     }
     return top;
   }

@@ -46,6 +46,8 @@ export interface DemoOptions {
   readonly pings?: number;
   /** pino logger: with debug enabled, every frame on every link. */
   readonly logger?: Logger;
+  /** Called with the network before any frame moves (to observe it: the HTTP API, metrics). */
+  readonly onNetwork?: (net: Network) => void;
 }
 
 const EPOCH = Date.UTC(2026, 0, 1);
@@ -55,6 +57,7 @@ export function runDemo(topology: Topology, opts: DemoOptions): DemoResult {
   const clock = new VirtualClock(EPOCH);
   const net = new Network(topology, { clock, capture: true });
   if (opts.logger) logNetwork(net, opts.logger);
+  opts.onNetwork?.(net);
   const t = (at: number): string => `${((at - EPOCH) / 1000).toFixed(3).padStart(8)}s`;
   const problems: string[] = [];
   const accounting = net.accounting;
@@ -101,8 +104,9 @@ export function runDemo(topology: Topology, opts: DemoOptions): DemoResult {
       const d = describeFrame(frame);
       if (d.protocol === 'ARP') return;
       const toMac = macToString(frame.subarray(0, 6));
-      let to = net.macOwner.get(toMac) ?? (name === 'access' ? topology.sse.name : 'broadcast');
-      if (name === 'access' && from !== first && to !== first) return;
+      const accessLink = topology.sse.accessPorts.includes(name);
+      let to = net.macOwner.get(toMac) ?? (accessLink ? topology.sse.name : 'broadcast');
+      if (accessLink && from !== first && to !== first) return;
       seq.push({ at: at - EPOCH, from, to, label: d.label, protocol: d.protocol });
       participants.add(from).add(to);
     });

@@ -86,6 +86,10 @@ export class Segment {
   private readonly observers: FrameObserver[] = [];
   private readonly random: () => number;
   private tapWriter: PcapngWriter | undefined;
+  /** Frames on the wire, in the order they leave (no jitter); `head` is the next. */
+  private readonly queue: (Delivery | undefined)[] = [];
+  private head = 0;
+  private timerAt: number | undefined;
   private tapIface = 0;
 
   constructor(
@@ -156,24 +160,75 @@ export class Segment {
     const copies = imp.duplicate && this.random() < imp.duplicate ? 2 : 1;
     if (copies === 2) this.counters.duplicated++;
     for (let c = 0; c < copies; c++) {
-      let f = frame;
+      // A duplicate is a copy (smoltcp's FaultInjector): a receiver rewrites what it was given in place.
+      let f = c === 0 ? frame : new Uint8Array(frame);
       if (imp.corrupt && this.random() < imp.corrupt && f.length) {
         f = new Uint8Array(frame);
         f[Math.floor(this.random() * f.length)]! ^= 1 << Math.floor(this.random() * 8);
         this.counters.corrupted++;
       }
-      const delay = (imp.delay ?? 0) + (imp.jitter ? this.random() * imp.jitter : 0);
-      const deliver = (): void => {
-        const to = this.receivers(from, f);
-        for (let i = 0; i < to.length; i++) {
-          const p = to[i]!;
-          if (p === from || !p.live || (p.isolated && from.isolated)) continue;
-          this.counters.delivered++;
-          p.onFrame(f, from.name);
-        }
-      };
-      // Zero delay still goes through the clock so that a send never re-enters the sender.
-      this.clock.setTimer(this.clock.now() + delay, deliver);
+      const at = this.clock.now() + (imp.delay ?? 0) + (imp.jitter ? this.random() * imp.jitter : 0);
+      // With jitter frames may overtake each other: each gets its own timer. Without, they
+      // leave in the order they came (at rises), so one timer per tick serves them all.
+      if (imp.jitter) this.clock.setTimer(at, () => this.deliver(from, f));
+      else this.enqueue(at, from, f);
     }
   }
+
+  private enqueue(at: number, from: Attached, frame: Uint8Array): void {
+    this.queue.push({ at, from, frame });
+    if (this.timerAt === undefined) this.arm(at);
+  }
+
+  private arm(at: number): void {
+    this.timerAt = at;
+    this.clock.setTimer(at, this.flush);
+  }
+
+  /**
+   * Delivers every queued frame whose time has come — those queued before this tick began;
+   * frames sent during it (zero delay) go at the next tick of the same time, so a send never
+   * re-enters its sender and other links' frames of this instant are not starved.
+   */
+  private readonly flush = (): void => {
+    const now = this.clock.now();
+    // timerAt stays set while delivering: frames sent meanwhile queue up without arming a
+    // second timer; the one re-arm below serves them.
+    this.timerAt = now;
+    const q = this.queue;
+    const end = q.length;
+    let i = this.head;
+    for (let d = q[i]; i < end && d!.at <= now; d = q[++i]) {
+      q[i] = undefined;
+      this.deliver(d!.from, d!.frame);
+    }
+    this.head = i;
+    this.timerAt = undefined;
+    if (this.head === q.length) {
+      q.length = 0;
+      this.head = 0;
+    } else {
+      if (this.head > 1024 && this.head * 2 > q.length) {
+        q.splice(0, this.head);
+        this.head = 0;
+      }
+      this.arm(Math.max(now, q[this.head]!.at));
+    }
+  };
+
+  private deliver(from: Attached, f: Uint8Array): void {
+    const to = this.receivers(from, f);
+    for (let i = 0; i < to.length; i++) {
+      const p = to[i]!;
+      if (p === from || !p.live || (p.isolated && from.isolated)) continue;
+      this.counters.delivered++;
+      p.onFrame(f, from.name);
+    }
+  }
+}
+
+interface Delivery {
+  readonly at: number;
+  readonly from: Attached;
+  readonly frame: Uint8Array;
 }

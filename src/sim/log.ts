@@ -5,7 +5,7 @@
  */
 import { pino, type Logger } from 'pino';
 import type { Network } from './network.js';
-import { describeFrame } from '../wire/describe.js';
+import { frameLogFields } from '../config/observe.js';
 
 export function createLogger(verbose: boolean): Logger {
   return pino({ level: verbose ? 'debug' : 'warn', base: undefined, timestamp: false }, pino.destination(2));
@@ -17,7 +17,7 @@ export function logNetwork(net: Network, log: Logger): void {
   const epoch = net.clock.now();
   for (const [link, s] of net.segments) {
     s.observe((frame, from, at) => {
-      const d = describeFrame(frame);
+      const d = frameLogFields(frame);
       log.debug({ t: +((at - epoch) / 1000).toFixed(6), link, from, protocol: d.protocol }, d.label);
     });
   }

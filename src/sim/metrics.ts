@@ -1,59 +1,68 @@
 /**
- * Every counter of a network in a prom-client registry: PPPoE, PPP, L2TP, RADIUS, router
- * and link counters, sessions by state. Gauges read the roles' counter objects when the
- * registry is scraped, so nothing is counted twice and the data path pays nothing.
+ * The in-process network as a Prometheus source for the one exporter (src/config/metrics.ts):
+ * every box's counters (the homes' counters summed, as box "homes"), sessions and
+ * tunnels by state, and every in-memory link's frames. Read at scrape time.
  */
-import { Registry, Gauge } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { Exporter, type MetricsSource } from '../config/metrics.js';
 import type { Network } from './network.js';
 
-type Sample = { labels: Record<string, string>; value: number };
-
-/** Flattens nested counter objects into `a_b_c` names with numeric leaves. */
-function flatten(o: unknown, prefix: string, out: [string, number][]): void {
-  if (typeof o === 'number') out.push([prefix, o]);
-  else if (o && typeof o === 'object') for (const [k, v] of Object.entries(o)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+function byState(box: string, rows: unknown): { box: string; state: string; value: number }[] {
+  const counts = new Map<string, number>();
+  if (Array.isArray(rows)) for (const r of rows) {
+    const s = String((r as { state?: unknown }).state ?? 'unknown');
+    counts.set(s, (counts.get(s) ?? 0) + 1);
+  }
+  return [...counts].map(([state, value]) => ({ box, state, value }));
 }
 
-function gauge(reg: Registry, name: string, help: string, collect: () => Sample[]): void {
-  new Gauge({
-    name,
-    help,
-    labelNames: ['box', 'counter', 'state', 'link'],
-    registers: [reg],
-    collect() {
-      this.reset();
-      for (const s of collect()) this.set(s.labels, s.value);
+/** Adds every numeric leaf of `o` into `into` (same shape). */
+function addInto(into: Record<string, unknown>, o: object): void {
+  for (const [k, v] of Object.entries(o)) {
+    if (typeof v === 'number') into[k] = ((into[k] as number | undefined) ?? 0) + v;
+    else if (v && typeof v === 'object') addInto((into[k] ??= {}) as Record<string, unknown>, v);
+  }
+}
+
+export function networkMetricsSource(net: Network): MetricsSource {
+  const running = (): [string, { box: { kind: string; show(v: 'counters' | 'sessions' | 'tunnels', now: number): unknown } }][] =>
+    [...net.drivers].filter(([name]) => !net.stopped.has(name)) as never;
+  return {
+    *boxCounters() {
+      const now = net.clock.now();
+      // Homes by the thousand: one series per counter for all of them (a label per home would be thousands of series).
+      const host: Record<string, unknown> = {};
+      for (const h of net.homes) if (h.host) addInto(host, h.host.counters);
+      yield { box: 'homes', counters: { home: net.homeCounters, host } };
+      for (const [box, d] of running()) if (d.box.kind !== 'home') yield { box, counters: d.box.show('counters', now) };
     },
-  });
+    *sessionsByState() {
+      yield* Object.entries(net.sse.sessionsByState()).map(([state, value]) => ({ box: net.topology.sse.name, state, value }));
+      const now = net.clock.now();
+      for (const [box, d] of running()) if (d.box.kind === 'nte') yield* byState(box, d.box.show('sessions', now));
+      const homes = new Map<string, number>();
+      for (const h of net.homes) {
+        const s = h.isOnline ? 'online' : net.held.has(h.cfg.name) ? 'down' : h.client.state;
+        homes.set(s, (homes.get(s) ?? 0) + 1);
+      }
+      for (const [state, value] of homes) yield { box: 'homes', state, value };
+    },
+    *tunnelsByState() {
+      const now = net.clock.now();
+      for (const [box, d] of running()) if (d.box.kind === 'nte' || d.box.kind === 'sse') yield* byState(box, d.box.show('tunnels', now));
+    },
+    *links() {
+      for (const [link, s] of net.segments) yield { link, counters: { ...s.counters } };
+    },
+  };
 }
 
+/** The exporter of a network (histograms only fill when the network's frames are observed: src/sim/network-api.ts). */
+export function networkExporter(net: Network): Exporter {
+  return new Exporter(networkMetricsSource(net));
+}
+
+/** Every metric of a network as it is now (what `demo` and `run` write to metrics.prom). */
 export function networkRegistry(net: Network): Registry {
-  const reg = new Registry();
-  const counters = (box: string, o: unknown): Sample[] => {
-    const flat: [string, number][] = [];
-    flatten(o, '', flat);
-    return flat.map(([counter, value]) => ({ labels: { box, counter }, value }));
-  };
-  gauge(reg, 'pseudonet_counter', 'Every protocol counter of every box, by name (drops by reason, retransmits, messages in and out)', () => [
-    ...counters('homes', net.homeCounters),
-    ...counters(net.topology.sse.name, net.sse.counters),
-    ...counters(`${net.topology.sse.name}.pppoe`, net.sse.ac.counters),
-    ...counters(`${net.topology.sse.name}.l2tp`, net.sse.l2tp.counters),
-    ...net.isps.flatMap((b) => [
-      ...counters(b.isp.lns.name, b.nte.counters),
-      ...counters(`${b.isp.lns.name}.l2tp`, b.nte.l2tp.counters),
-      ...counters(`${b.isp.lns.name}.radius`, b.nte.radius.counters),
-      ...counters(`${b.isp.lns.name}.router`, b.nte.router.showCounters()),
-    ]),
-    ...counters(net.topology.router.name, net.router.showCounters()),
-    ...counters(net.topology.server.name, net.server.counters),
-  ]);
-  gauge(reg, 'pseudonet_sse_sessions', 'Subscriber sessions at the sse by state', () =>
-    Object.entries(net.sse.sessionsByState()).map(([state, value]) => ({ labels: { box: net.topology.sse.name, state }, value })),
-  );
-  gauge(reg, 'pseudonet_lns_sessions', 'Sessions at each LNS', () => net.isps.map((b) => ({ labels: { box: b.isp.lns.name }, value: b.nte.sessionCount })));
-  gauge(reg, 'pseudonet_link_frames', 'Frames per link: sent, delivered, lost, duplicated, corrupted, over MTU', () =>
-    [...net.segments].flatMap(([link, s]) => Object.entries(s.counters).map(([counter, value]) => ({ labels: { link, counter }, value }))),
-  );
-  return reg;
+  return networkExporter(net).registry();
 }

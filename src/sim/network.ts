@@ -15,7 +15,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { VirtualClock } from './clock.js';
-import { Segment } from './link.js';
+import { Segment, type Port, type Impairments } from './link.js';
 import { PcapngWriter, LinkType } from '../wire/pcap.js';
 import { macToString } from '../wire/bytes.js';
 import type { Topology, Isp } from '../config/topology.js';
@@ -70,10 +70,15 @@ export class Network {
   readonly captures = new Map<string, PcapngWriter>();
   readonly homes: Home[] = [];
   readonly homeCounters: Counters = {};
-  readonly sse: Sse;
+  /** The boxes by role; a box stopped and started again (`stopBox` / `startBox`) is a new object here. */
+  sse: Sse;
   readonly isps: IspBoxes[] = [];
-  readonly router: Router;
-  readonly server: Host;
+  router: Router;
+  server: Host;
+  /** Boxes whose driver is stopped and whose ports are detached (`stopBox`). */
+  readonly stopped = new Set<string>();
+  /** Homes held down (`homeDown`): hung up, and hung up again should they dial, until `homeUp`. */
+  readonly held = new Set<string>();
   readonly events: NetEvent[] = [];
   /** Every accounting record the embedded RADIUS servers logged, in order (a real server keeps its own). */
   readonly accounting: AccountingLine[] = [];
@@ -83,6 +88,7 @@ export class Network {
   readonly drivers = new Map<string, Driver<string, unknown>>();
   private readonly listeners: ((e: NetEvent) => void)[] = [];
   private readonly relays = new Map<string, RelayLink>();
+  private readonly ports = new Map<string, Port[]>();
   private readonly pppoe = pppoeClientConfig({});
 
   constructor(
@@ -117,10 +123,14 @@ export class Network {
   private place(site: Site, box: AnyBox): void {
     const d = new Driver<string, unknown>(this.clock, box as Box<string, unknown>, (e, at) => this.boxEvent(box, e, at));
     this.drivers.set(site.name, d);
+    const ports: Port[] = [];
     for (const [port, link] of Object.entries(site.links)) {
       this.macOwner.set(macToString(site.macs[port]!), site.name);
-      d.attach(port, this.segment(link).attach(site.name, (f) => d.input(port, f), { isolated: site.kind === 'home' }));
+      const p = this.segment(link).attach(site.name, (f) => d.input(port, f), { isolated: site.kind === 'home' });
+      ports.push(p);
+      d.attach(port, p);
     }
+    this.ports.set(site.name, ports);
     if (box.kind === 'radius-relay') this.carry(site, box, d);
     // The first kick waits for the clock, so that every box is attached before any frame moves.
     this.clock.setTimer(this.clock.now(), () => d.kick());
@@ -153,6 +163,11 @@ export class Network {
   private boxEvent(box: AnyBox, event: unknown, at: number): void {
     if (box.kind === 'radius-relay') return this.relays.get(box.name)?.send(event as RelayDatagram);
     if (box.kind === 'router') return;
+    if (box.kind === 'home' && this.held.has(box.name) && (event as HomeEvent).type === 'pppoe-up') {
+      // Held down: whatever made it dial, it hangs up at once.
+      const home = box;
+      this.clock.setTimer(this.clock.now(), () => this.act(home.name, (now) => home.padt(now, 'held down')));
+    }
     this.emit({ box: box.name, at, kind: box.kind, event } as NetEvent);
   }
 
@@ -188,6 +203,64 @@ export class Network {
     const bytes = encode(radiusPacket, packet);
     signPacket(bytes, b.addresses.radiusSecret);
     this.act(`${ispName}-radius`, (now) => rb.sendDae(b.addresses.radiusNte, bytes, now));
+  }
+
+  /**
+   * A home hangs up (LCP Terminate-Request, then PADT; a PADT at once while it is still in
+   * discovery) and stays down — should it dial again, it hangs up at once — until `homeUp`.
+   */
+  homeDown(name: string): void {
+    const home = this.homes.find((h) => h.cfg.name === name);
+    if (!home) throw new Error(`no home named "${name}"`);
+    this.held.add(name);
+    if (home.client.state === 'session') this.act(name, (now) => (home.isOnline ? home.disconnect(now) : home.padt(now, 'held down')));
+  }
+
+  /** A held-down home dials again (PPPoE discovery from PADI). */
+  homeUp(name: string): void {
+    const home = this.homes.find((h) => h.cfg.name === name);
+    if (!home) throw new Error(`no home named "${name}"`);
+    this.held.delete(name);
+    if (home.client.state !== 'session' && home.client.state !== 'padi-sent' && home.client.state !== 'padr-sent') this.act(name, (now) => home.start(now));
+  }
+
+  /** Sets a link's impairments (replacing the ones it had; its PRNG goes on). */
+  impair(link: string, impairments: Omit<Impairments, 'seed'>): void {
+    const s = this.segments.get(link);
+    if (!s) throw new Error(`no link named "${link}"`);
+    s.impairments = { ...impairments, seed: s.impairments.seed ?? 1 };
+  }
+
+  /**
+   * A box goes away: its driver stops (no timer, no input, nothing sent) and its ports leave
+   * their links, as when its process dies. Its peers find out the way the protocols say.
+   */
+  stopBox(name: string): void {
+    const d = this.drivers.get(name);
+    if (!d) throw new Error(`no box named "${name}"`);
+    if (this.stopped.has(name)) return;
+    d.stop();
+    for (const p of this.ports.get(name) ?? []) p.detach();
+    this.ports.delete(name);
+    this.relays.get(name)?.close();
+    this.relays.delete(name);
+    this.stopped.add(name);
+  }
+
+  /** A stopped box comes back: built anew by the assembler (fresh state, as after a restart) and attached again. */
+  startBox(name: string): void {
+    if (!this.stopped.has(name)) return;
+    const site = sites(this.topology).find((s) => s.name === name)!;
+    const box = site.kind === 'home' ? this.homes.find((h) => h.cfg.name === name)! : build(this.topology, site, { now: this.clock.now() });
+    this.stopped.delete(name);
+    if (box.kind === 'sse') this.sse = box;
+    else if (box.kind === 'router') this.router = box.router;
+    else if (box.kind === 'server') this.server = box.host;
+    else if (site.isp !== undefined) {
+      const old = this.isps[site.isp]!;
+      this.isps[site.isp] = box.kind === 'nte' ? { ...old, nte: box } : { ...old, radiusBox: box.kind === 'radius' ? box : undefined };
+    }
+    this.place(site, box);
   }
 
   /** Runs `f` on a box and then moves its output (for commands from outside: start, ping...). */

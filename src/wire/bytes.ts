@@ -76,6 +76,20 @@ export function ipv4ToString(a: number): string {
   return `${(a >>> 24) & 0xff}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`;
 }
 
+/**
+ * A peer's dotted-quad (RFC 2868 §3.3 "dotted-decimal notation"), strictly: four decimal
+ * octets 0..255 without leading zeros (inet_aton would read "010" as octal 8). Never throws:
+ * undefined for anything else (a name, "300.1.1.1", "", trailing bytes).
+ */
+export function parseIpv4(s: string): number | undefined {
+  const m = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/.exec(s);
+  if (!m) return undefined;
+  const p = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])];
+  if (p.some((x) => x > 255)) return undefined;
+  return ((p[0]! * 0x1000000) + ((p[1]! << 16) | (p[2]! << 8) | p[3]!)) >>> 0;
+}
+
+/** Configuration's dotted-quad; throws on a bad one (API misuse). Values from the wire or a peer go through `parseIpv4`. */
 export function ipv4FromString(s: string): number {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
   if (!m) throw new Error(`bad IPv4 address "${s}"`);

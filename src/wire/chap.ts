@@ -5,8 +5,10 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { md5Context } from './md5.js';
-import { u16, setU16 } from './bytes.js';
 import { fail, ok, type Codec } from './result.js';
+import { checkCpHeader, writeCpHeader, errors } from './ppp.js';
+
+const HEADER_ERRORS = errors('chap');
 
 export const ChapCode = { CHALLENGE: 1, RESPONSE: 2, SUCCESS: 3, FAILURE: 4 } as const;
 
@@ -33,12 +35,10 @@ function code(p: ChapPacket): number {
 
 export const chapPacket: Codec<ChapPacket> = {
   parse(b) {
-    if (b.length < 4) return fail('chap.truncated-header', 0);
+    const len = checkCpHeader(b, HEADER_ERRORS);
+    if (typeof len !== 'number') return len;
     const c = b[F.CODE]!;
     const identifier = b[F.IDENTIFIER]!;
-    const len = u16(b, F.LENGTH);
-    if (len < 4) return fail('chap.length-below-header', F.LENGTH);
-    if (len > b.length) return fail('chap.length-exceeds-frame', F.LENGTH);
     const kind = c <= 4 ? KIND[c] : undefined;
     switch (kind) {
       case 'challenge':
@@ -69,9 +69,7 @@ export const chapPacket: Codec<ChapPacket> = {
   },
   emit(p, buf, offset) {
     const len = this.encodedLength(p);
-    buf[offset + F.CODE] = code(p);
-    buf[offset + F.IDENTIFIER] = p.identifier;
-    setU16(buf, offset + F.LENGTH, len);
+    writeCpHeader(buf, offset, code(p), p.identifier, len);
     switch (p.kind) {
       case 'challenge':
       case 'response':

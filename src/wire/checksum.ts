@@ -41,3 +41,22 @@ export function incrementalUpdate16(hc: number, oldWord: number, newWord: number
 export function pseudoHeaderSum(src: number, dst: number, protocol: number, length: number): number {
   return (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + protocol + length;
 }
+
+/**
+ * Pseudo-header sum for an upper-layer checksum over IPv6 (RFC 8200 §8.1): source and
+ * destination addresses (16 octets each), the 32-bit Upper-Layer Packet Length and the
+ * Next Header value of the upper-layer protocol (not of an extension header). Not folded.
+ */
+export function ipv6PseudoHeaderSum(src: Uint8Array, dst: Uint8Array, nextHeader: number, upperLength: number): number {
+  return onesSum(dst, 0, 16, onesSum(src, 0, 16)) + Math.floor(upperLength / 0x10000) + (upperLength & 0xffff) + nextHeader;
+}
+
+/**
+ * The checksum of the upper-layer packet buf[o, o+len) over IPv6 (ICMPv6, UDP, TCP), with
+ * the two octets at buf[o+checksumAt] taken as zero whatever they hold. Callers apply their
+ * protocol's own rule for a computed zero (UDP sends 0xffff, RFC 8200 §8.1).
+ */
+export function ipv6UpperChecksum(src: Uint8Array, dst: Uint8Array, nextHeader: number, buf: Uint8Array, o: number, len: number, checksumAt: number): number {
+  const head = onesSum(buf, o, o + checksumAt, ipv6PseudoHeaderSum(src, dst, nextHeader, len));
+  return ~fold(onesSum(buf, o + checksumAt + 2, o + len, head)) & 0xffff;
+}

@@ -534,6 +534,13 @@ const AVP_HEADER = 6;
 const AVP_M = 0x8000;
 const AVP_H = 0x4000;
 const AVP_LENGTH_MASK = 0x03ff;
+/**
+ * The most value octets an AVP carries (RFC 2661 §4.1: a 10-bit Length covering the 6-octet
+ * header), less the 2-octet original-length field a hidden AVP adds (§4.3). A value from a
+ * peer (a name, a recorded Configure-Request) must be checked against it before it is put in
+ * an AVP: emitting a longer one is a programming error and throws.
+ */
+export const AVP_MAX_VALUE_LENGTH = AVP_LENGTH_MASK - AVP_HEADER - 2;
 
 /** A value length the AVP's definition does not allow, or undefined when it fits. */
 function badValueLength(spec: AvpSpec<AvpKind>, n: number, at: number): { ok: false; error: WireError } | undefined {

@@ -3,8 +3,10 @@
  * (Message). Parsing never throws; fields are subarrays of the input; unknown codes are
  * kept and re-emit exactly. Passwords are bytes and never turned into log text here.
  */
-import { u16, setU16 } from './bytes.js';
 import { fail, ok, type Codec } from './result.js';
+import { checkCpHeader, writeCpHeader, errors } from './ppp.js';
+
+const HEADER_ERRORS = errors('pap');
 
 export const PapCode = { AUTH_REQ: 1, AUTH_ACK: 2, AUTH_NAK: 3 } as const;
 
@@ -17,12 +19,10 @@ export type PapPacket =
 
 export const papPacket: Codec<PapPacket> = {
   parse(b) {
-    if (b.length < 4) return fail('pap.truncated-header', 0);
+    const len = checkCpHeader(b, HEADER_ERRORS);
+    if (typeof len !== 'number') return len;
     const c = b[F.CODE]!;
     const identifier = b[F.IDENTIFIER]!;
-    const len = u16(b, F.LENGTH);
-    if (len < 4) return fail('pap.length-below-header', F.LENGTH);
-    if (len > b.length) return fail('pap.length-exceeds-frame', F.LENGTH);
     switch (c) {
       case PapCode.AUTH_REQ: {
         if (len < 5) return fail('pap.missing-peer-id-length', F.LENGTH);
@@ -55,9 +55,7 @@ export const papPacket: Codec<PapPacket> = {
   },
   emit(p, buf, offset) {
     const len = this.encodedLength(p);
-    buf[offset + F.CODE] = p.kind === 'other' ? p.code : p.kind === 'auth-req' ? 1 : p.kind === 'auth-ack' ? 2 : 3;
-    buf[offset + F.IDENTIFIER] = p.identifier;
-    setU16(buf, offset + F.LENGTH, len);
+    writeCpHeader(buf, offset, p.kind === 'other' ? p.code : p.kind === 'auth-req' ? 1 : p.kind === 'auth-ack' ? 2 : 3, p.identifier, len);
     const o = offset + 4;
     switch (p.kind) {
       case 'auth-req':

@@ -6,7 +6,7 @@
  * and re-emit byte for byte. Option values and data are subarrays of the input.
  */
 import { u16, u32, setU16, setU32 } from './bytes.js';
-import { fail, ok, type Codec, type Parsed } from './result.js';
+import { fail, ok, type Codec, type Parsed, type WireError } from './result.js';
 
 /** PPP protocol numbers (IANA "PPP DLL Protocol Numbers"). Unknown numbers are kept as numbers. */
 export const PppProtocol = {
@@ -219,7 +219,8 @@ interface Errors {
   protoRejShort: string;
 }
 
-function errors(name: string): Errors {
+/** The header error codes of a protocol's packets (`lcp.truncated-header`...). */
+export function errors(name: string): Errors {
   return {
     truncated: `${name}.truncated-header`,
     lengthTooSmall: `${name}.length-below-header`,
@@ -230,6 +231,26 @@ function errors(name: string): Errors {
     echoShort: `${name}.echo-without-magic`,
     protoRejShort: `${name}.protocol-reject-without-protocol`,
   };
+}
+
+/**
+ * The header every RFC 1661 §5-style packet (LCP, IPCP, CHAP, PAP) opens with: Code,
+ * Identifier, Length. Returns the Length when the header is sound (at least 4 and within the
+ * frame), or the failure to return.
+ */
+export function checkCpHeader(b: Uint8Array, e: Pick<Errors, 'truncated' | 'lengthTooSmall' | 'lengthExceeds'>): number | { readonly ok: false; readonly error: WireError } {
+  if (b.length < CP_HEADER_LENGTH) return fail(e.truncated, 0);
+  const len = u16(b, HEADER.LENGTH);
+  if (len < CP_HEADER_LENGTH) return fail(e.lengthTooSmall, HEADER.LENGTH);
+  if (len > b.length) return fail(e.lengthExceeds, HEADER.LENGTH);
+  return len;
+}
+
+/** Writes Code, Identifier and Length of an RFC 1661 §5-style packet at buf[offset]. */
+export function writeCpHeader(buf: Uint8Array, offset: number, code: number, identifier: number, length: number): void {
+  buf[offset + HEADER.CODE] = code;
+  buf[offset + HEADER.IDENTIFIER] = identifier;
+  setU16(buf, offset + HEADER.LENGTH, length);
 }
 
 function optionsLength<O>(oc: OptionCodec<O>, opts: readonly O[]): number {
@@ -268,12 +289,10 @@ export function controlCodec<O>(name: string, oc: OptionCodec<O>, lcp: boolean):
   const maxCode = lcp ? CpCode.DISCARD_REQ : CpCode.CODE_REJ;
   return {
     parse(b) {
-      if (b.length < CP_HEADER_LENGTH) return fail(e.truncated, 0);
+      const len = checkCpHeader(b, e);
+      if (typeof len !== 'number') return len;
       const code = b[HEADER.CODE]!;
       const identifier = b[HEADER.IDENTIFIER]!;
-      const len = u16(b, HEADER.LENGTH);
-      if (len < CP_HEADER_LENGTH) return fail(e.lengthTooSmall, HEADER.LENGTH);
-      if (len > b.length) return fail(e.lengthExceeds, HEADER.LENGTH);
       const kind = code <= maxCode ? KIND_BY_CODE[code] : undefined;
       switch (kind) {
         case 'conf-req':
@@ -322,9 +341,7 @@ export function controlCodec<O>(name: string, oc: OptionCodec<O>, lcp: boolean):
     },
     emit(p, buf, offset) {
       const len = this.encodedLength(p);
-      buf[offset + HEADER.CODE] = cpCode(p);
-      buf[offset + HEADER.IDENTIFIER] = p.identifier;
-      setU16(buf, offset + HEADER.LENGTH, len);
+      writeCpHeader(buf, offset, cpCode(p), p.identifier, len);
       const d = offset + HEADER.DATA;
       switch (p.kind) {
         case 'conf-req':
@@ -510,7 +527,33 @@ export const ipcpOptions: OptionCodec<IpcpOption> = {
   },
 };
 
-/** Options that are always kept raw (IPV6CP, CCP: we only reject them). */
+// ---- IPV6CP options (RFC 5072 §4) ---------------------------------------------------
+
+export const Ipv6cpOptionType = {
+  INTERFACE_IDENTIFIER: 1,
+  /** IPv6-Compression-Protocol (RFC 5072 §4.2): kept raw, rejected. */
+  IPV6_COMPRESSION_PROTOCOL: 2,
+} as const;
+
+export type Ipv6cpOption =
+  /** Interface-Identifier (RFC 5072 §4.1): 64 bits, a subarray of the input; all zeros asks the peer for one. */
+  | { readonly kind: 'interface-id'; readonly id: Uint8Array }
+  | RawOption;
+
+export const ipv6cpOptions: OptionCodec<Ipv6cpOption> = {
+  parse(type, b, start, end) {
+    if (type === Ipv6cpOptionType.INTERFACE_IDENTIFIER && end - start === 8) return { kind: 'interface-id', id: b.subarray(start, end) };
+    return { kind: 'raw', type, data: b.subarray(start, end) };
+  },
+  type: (o) => (o.kind === 'raw' ? o.type : Ipv6cpOptionType.INTERFACE_IDENTIFIER),
+  dataLength: (o) => (o.kind === 'raw' ? o.data.length : 8),
+  emitData(o, buf, at) {
+    if (o.kind === 'raw') buf.set(o.data, at);
+    else buf.set(o.id.subarray(0, 8), at);
+  },
+};
+
+/** Options that are always kept raw (CCP: we only reject them). */
 export const rawOptions: OptionCodec<RawOption> = {
   parse: (type, b, start, end) => ({ kind: 'raw', type, data: b.subarray(start, end) }),
   type: (o) => o.type,
@@ -521,10 +564,11 @@ export const rawOptions: OptionCodec<RawOption> = {
 export type LcpPacket = ControlPacket<LcpOption>;
 export type IpcpPacket = NcpPacket<IpcpOption>;
 export type RawNcpPacket = NcpPacket<RawOption>;
+export type Ipv6cpPacket = NcpPacket<Ipv6cpOption>;
 
 export const lcpPacket = controlCodec('lcp', lcpOptions, true);
 export const ipcpPacket = controlCodec('ipcp', ipcpOptions, false);
-export const ipv6cpPacket = controlCodec('ipv6cp', rawOptions, false);
+export const ipv6cpPacket = controlCodec('ipv6cp', ipv6cpOptions, false);
 export const ccpPacket = controlCodec('ccp', rawOptions, false);
 
 /** The raw option bytes of one option value (for Configure-Reject of a copy, or comparisons). */

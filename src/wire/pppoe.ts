@@ -177,6 +177,33 @@ export const pppoeSession: Codec<PppoeSession> = {
   },
 };
 
+/**
+ * Why a received session-stage frame (Ethertype 0x8864) must be dropped, or undefined when
+ * it is good: `frame` is the whole Ethernet frame, its PPPoE header at `offset` (14 without
+ * VLAN tags). RFC 2516 §4: VER = 1, TYPE = 1; §6: CODE = 0x00 and a unicast
+ * DESTINATION_ADDR (a session is between two stations; a group address is never one of
+ * them); LENGTH must fit the frame and hold at least the 2-octet PPP protocol field.
+ * Allocates nothing, so the relay can call it on every frame. Codes are stable (`pppoe.*`).
+ */
+export function sessionFrameProblem(frame: Uint8Array, offset: number): string | undefined {
+  if (frame.length < 6 || (frame[0]! & 1) !== 0) return frame.length < 6 ? 'pppoe.truncated-header' : 'pppoe.group-destination';
+  const bad = checkHeader(frame, offset);
+  if (bad) return bad.code;
+  if (frame[offset + F.CODE] !== PppoeCode.SESSION) return 'pppoe.not-session-code';
+  if (u16(frame, offset + F.LENGTH) < 2) return 'pppoe.no-ppp-protocol';
+  return undefined;
+}
+
+/**
+ * RFC 2516 §5: only a PADI is sent to the broadcast address; PADO, PADR, PADS and PADT go to
+ * the peer's unicast address. 'pppoe.group-destination' for any other discovery packet sent
+ * to a group address, else undefined (the rest is `pppoeDiscovery.parse`'s job).
+ */
+export function discoveryDestinationProblem(frame: Uint8Array, offset: number): string | undefined {
+  if (frame.length <= offset + F.CODE || (frame[0]! & 1) === 0) return undefined;
+  return frame[offset + F.CODE] === PppoeCode.PADI ? undefined : 'pppoe.group-destination';
+}
+
 /** Writes a session header (CODE 0) at `offset` for a payload of `payloadLength` that follows it. */
 export function writeSessionHeader(buf: Uint8Array, offset: number, sessionId: number, payloadLength: number): void {
   buf[offset + F.VER_TYPE] = VER_TYPE;

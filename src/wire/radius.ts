@@ -132,6 +132,16 @@ function emitAttribute(a: RadiusAttribute, buf: Uint8Array, o: number): number {
 }
 
 /**
+ * Why `p` cannot be emitted (an attribute value over 253 octets, a packet over 4096), or
+ * undefined. `emit` throws on such a packet; a caller whose attributes hold a peer's values
+ * (or whose configuration may be too big) checks here first and drops, counted.
+ */
+export function emitProblem(p: RadiusPacket): 'radius.attr-too-long' | 'radius.packet-too-long' | undefined {
+  for (const a of p.attributes) if (attributeValueLength(a) > MAX_VALUE_LENGTH) return 'radius.attr-too-long';
+  return radiusPacket.encodedLength(p) > MAX_PACKET_LENGTH ? 'radius.packet-too-long' : undefined;
+}
+
+/**
  * The packet codec. `parse` takes a UDP payload: octets past the Length field are padding
  * and ignored (RFC 2865 §3), so re-emitting a padded datagram gives the packet without it.
  * `emit` writes `authenticator` as given: sign the result with radius-crypto.ts.

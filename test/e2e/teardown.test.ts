@@ -10,6 +10,8 @@ import { Network, type NetEvent } from '../../src/sim/network.js';
 import { topologySchema, type Topology } from '../../src/config/topology.js';
 import { VirtualClock } from '../../src/sim/clock.js';
 import type { AccountingLine } from '../../src/roles/radius-server.js';
+import { pppoeSessionFrame } from '../../src/roles/framing.js';
+import { PppProtocol } from '../../src/wire/ppp.js';
 
 const EPOCH = Date.UTC(2026, 0, 1);
 
@@ -154,4 +156,26 @@ test('a LAC that sends no proxy AVPs: the LNS runs LCP and CHAP with the home in
   assert.equal(r.net.isps[0]!.nte.counters['proxy.none'], 2);
   // The home answered two CHAP Challenges: the sse's (not checked) and the LNS's (checked by RADIUS).
   assert.ok(r.events.filter((e) => e.kind === 'radius' && e.event.type === 'auth' && e.box.endsWith('isp-a-radius')).length >= 2);
+});
+
+test('IPCP renegotiated inside a live session (a new Configure-Request in Opened): one Accounting-Start, one interface, the address kept', () => {
+  const r = start(topo());
+  r.up(['home1']);
+  const h = r.home('home1');
+  const nte = r.net.isps[0]!.nte;
+  const address = h.address;
+  const ifaces = nte.router.showInterfaces().length;
+  // The home asks again for its address (RFC 1661 §4.1: RCR in Opened → tld, scr, sca/scn).
+  const m = { protocol: PppProtocol.IPCP, packet: { kind: 'conf-req', identifier: 0x77, options: [{ kind: 'ip-address', address }] } } as const;
+  const frame = pppoeSessionFrame(r.net.sse.cfg.accessMac, h.cfg.mac, h.sessionId, m);
+  r.net.drivers.get('sse')!.input('access', frame);
+  r.clock.runUntil(r.clock.now() + 5_000);
+  assert.ok(h.isOnline);
+  assert.equal(h.address, address);
+  assert.equal(nte.counters['ipcp.renegotiated'], 1, 'the LNS saw IPCP up a second time');
+  assert.equal(nte.router.showInterfaces().length, ifaces, 'no second subscriber interface');
+  assert.equal(r.acct.filter((a) => a.statusType === 'Start').length, 1, 'one Accounting-Start');
+  r.net.act('home1', (now) => h.disconnect(now));
+  r.clock.runUntil(r.clock.now() + 10_000);
+  leftovers(r);
 });

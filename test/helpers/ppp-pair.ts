@@ -89,6 +89,6 @@ export class Pair {
 }
 
 export function label(m: PppMessage): string {
-  const name = { 0xc021: 'LCP', 0x8021: 'IPCP', 0xc223: 'CHAP', 0xc023: 'PAP' }[m.protocol];
+  const name = { 0xc021: 'LCP', 0x8021: 'IPCP', 0x8057: 'IPV6CP', 0xc223: 'CHAP', 0xc023: 'PAP' }[m.protocol];
   return `${name} ${m.packet.kind}`;
 }

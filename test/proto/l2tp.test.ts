@@ -373,13 +373,14 @@ test('a bad challenge response is refused with StopCCN result 4, counted, and ot
   const stop = out.find((m) => controlMessageType(m) === MessageType.StopCCN)!;
   assert.deepEqual(findAvp(stop.avps, 'resultCode'), { kind: 'resultCode', mandatory: true, result: StopCcnResult.NOT_AUTHORIZED, error: 0, message: 'bad challenge response' });
   assert.equal(stop.nr, 2, 'the StopCCN acknowledges the SCCCN');
-  assert.equal(node.counters.teardowns['bad-challenge-response'], 1);
+  assert.equal(node.counters.refusals['bad-challenge-response'], 1);
+  assert.equal(node.tunnelInfo().length, 1, 'the refused peer was never authenticated: nothing of it is held');
   // A missing response counts the same.
   const p3 = new ManualPeer(0);
   node.handle('lac', p3.msg(0, sccrqAvps('sse-1', 0x3333)), 30);
   p3.tunnelId = findAvp(p3.take(node)[0]!.avps, 'assignedTunnelId')!.id;
   node.handle('lac', p3.msg(0, [avp('messageType', { messageType: MessageType.SCCCN })]), 31);
-  assert.equal(node.counters.teardowns['bad-challenge-response'], 2);
+  assert.equal(node.counters.refusals['bad-challenge-response'], 2);
   // The good tunnel still takes a call.
   node.handle('lac', good.peer.msg(0, [avp('messageType', { messageType: MessageType.ICRQ }), avp('assignedSessionId', { id: 5 }), avp('callSerialNumber', { serial: 1 })]), 40);
   const icrp = good.peer.take(node).find((m) => controlMessageType(m) === MessageType.ICRP);
@@ -397,8 +398,10 @@ test('an unknown LAC is refused with StopCCN result 4; our LAC reports it and en
   assert.deepEqual(lac.of('tunnel-down').map((e) => [e.reason, e.result?.result]), [['peer-stopccn', StopCcnResult.NOT_AUTHORIZED]]);
   assert.deepEqual(lac.of('session-down').map((e) => e.session).sort(), [a, b].sort());
   assert.equal(lns[0]!.node.counters.tunnels.refused, 1);
-  assert.equal(lns[0]!.node.counters.teardowns['not-authorized'], 1);
+  assert.equal(lns[0]!.node.counters.refusals['sccrq-not-authorized'], 1);
   assert.equal(lns[0]!.of('tunnel-up').length, 0);
+  assert.deepEqual(lns[0]!.node.tunnelInfo(), [], 'no state kept for the unknown LAC');
+  assert.equal(lns[0]!.node.nextTimeout(), undefined, 'and nothing to retransmit');
 });
 
 test('unknown AVPs (§4.1): with M in a session message → CDN 2/8; in a tunnel message → StopCCN 2/8; without M → ignored', () => {

@@ -156,8 +156,45 @@ test('LAC → LNS: the sse challenges, hands off with proxy LCP (AVPs 26–28) a
   assert.equal(h.ipcp!.negotiated().localAddress, ip('198.51.100.10'));
 });
 
-test('the nte renegotiates when the proxied LCP is not acceptable (PAP proxied, CHAP required)', () => {
+test('LAC → LNS with PAP: a PAP-only home Naks CHAP, the sse takes PAP, hands off the Authenticate-Request; the nte answers it with its Identifier', () => {
   const clock = new VirtualClock();
+  const lac = new PppLink(pppLinkConfig({
+    lcp: { authenticate: ['chap-md5', 'pap'], echoIntervalMs: 10_000, recordConfReqs: true },
+    authenticator: authenticatorConfig({ name: 'sse', verify: 'external' }),
+  }));
+  const h = new PppLink(home({ lcp: { authenticateWith: ['pap'] } }));
+  const p = new Pair(clock, lac, h);
+  p.start();
+  clock.runUntil(100);
+  // RFC 1661 §5.3: the home's Nak names PAP; our next request asks for it.
+  const lcpFrom = (side: 'a' | 'b'): LcpPacket[] => p.trace.filter((t) => t.from === side && t.m.protocol === PppProtocol.LCP).map((t) => t.m.packet as LcpPacket);
+  const nak = lcpFrom('b').find((x) => x.kind === 'conf-nak');
+  assert.deepEqual(nak?.kind === 'conf-nak' && nak.options, [{ kind: 'auth', protocol: PppProtocol.PAP }]);
+  const req = p.events.find((e) => e.side === 'a' && e.e.type === 'pap-request')?.e;
+  assert.ok(req && req.type === 'pap-request' && new TextDecoder().decode(req.peerId) === 'user@isp-a.example');
+  assert.equal(p.trace.filter((t) => t.from === 'a' && t.m.protocol === PppProtocol.PAP).length, 0, 'the sse answers nothing');
+  const proxy = lac.handOff();
+  assert.equal(lac.nextTimeout(), undefined, 'no PAP wait or keepalive after hand-off');
+  assert.equal(proxy.chap, undefined);
+  assert.ok(proxy.pap && proxy.pap.identifier === req.identifier && new TextDecoder().decode(proxy.pap.password) === 'secret');
+  const lastSent = lcpFrom('a').filter((x) => x.kind === 'conf-req').at(-1)!;
+  assert.equal(hex(proxy.lastSentConfReq!), hex(encode(lcpPacket, lastSent).subarray(4)), 'the request the home Acked (with PAP)');
+  const lns = new PppLink(nte({ auth: ['chap-md5', 'pap'], verify: 'external' }));
+  const q = new Pair(clock, lns, h);
+  assert.equal(lns.startWithProxy(proxy, clock.now()), true);
+  q.pump('a');
+  const ask = q.events.find((e) => e.side === 'a' && e.e.type === 'pap-request')?.e;
+  assert.ok(ask && ask.type === 'pap-request' && ask.identifier === proxy.pap.identifier && new TextDecoder().decode(ask.password) === 'secret', 'the nte hands the proxied credentials to RADIUS');
+  lns.authDecision(true, clock.now());
+  q.pump('a');
+  clock.runUntil(10_000);
+  const ack = q.trace.find((t) => t.from === 'a' && t.m.protocol === PppProtocol.PAP)?.m.packet as PapPacket | undefined;
+  assert.ok(ack && ack.kind === 'auth-ack' && ack.identifier === proxy.pap.identifier, 'Authenticate-Ack with the request\'s Identifier (RFC 1334 §2.2.2)');
+  assert.equal(q.trace.filter((t) => t.from === 'a' && t.m.protocol === PppProtocol.LCP).length, 0, 'no LCP renegotiation');
+  assert.equal(h.ipcp!.stateName, 'Opened');
+});
+
+test('the nte renegotiates when the proxied LCP is not acceptable (PAP proxied, CHAP required)', () => {
   const lns = new PppLink(nte());
   const sent = encode(lcpPacket, { kind: 'conf-req', identifier: 1, options: [{ kind: 'mru', mru: 1454 }, { kind: 'auth', protocol: PppProtocol.PAP }, { kind: 'magic', magic: 7 }] }).subarray(4);
   const rcvd = encode(lcpPacket, { kind: 'conf-req', identifier: 1, options: [{ kind: 'mru', mru: 1454 }, { kind: 'magic', magic: 9 }] }).subarray(4);

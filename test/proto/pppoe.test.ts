@@ -246,3 +246,25 @@ test('client: chooses the PADO by Host-Uniq, AC-Name and Service-Name; PADS erro
   refused.handle(acMac, { code: PppoeCode.PADS, sessionId: 0, tags: [h2, tag(PppoeTagType.AC_SYSTEM_ERROR, 'no free session')] }, 2);
   assert.deepEqual(refused.pollEvent(), { type: 'failed', reason: 'ac-system-error', message: 'no free session' });
 });
+
+test('sessions not yet established are capped (maxPending): PADS(0) + AC-System-Error beyond it; established ones free their place', () => {
+  const ac = acWith({ maxPending: 2, maxSessionsPerMac: 1 });
+  const ids: number[] = [];
+  for (let i = 10; i < 13; i++) {
+    ac.handle(clientMac(i), padrFor(ac, clientMac(i), 0), 0);
+    ids.push(drain(ac)[0]!.packet.sessionId);
+  }
+  assert.equal(ids[2], 0, 'the third is refused while two are being set up');
+  assert.equal(ac.counters['pads.limit-pending'], 1);
+  assert.equal(ac.pendingSessions, 2);
+  // The owner says the first carries traffic now: it stops counting, and one more may be set up.
+  ac.established(ac.session(ids[0]!)!);
+  ac.established(ac.session(ids[0]!)!); // twice is harmless
+  assert.equal(ac.pendingSessions, 1);
+  ac.handle(clientMac(13), padrFor(ac, clientMac(13), 0), 0);
+  assert.ok(drain(ac)[0]!.packet.sessionId > 0);
+  // A pending session that ends (PADT, terminate) frees its place too.
+  ac.terminate(ac.session(ids[1]!)!);
+  assert.equal(ac.pendingSessions, 1);
+  assert.equal(ac.sessionCount, 2);
+});

@@ -73,7 +73,7 @@ class Net {
   private timer: number | undefined;
   private readonly rand: () => number;
   /** Rewrites or drops an answer on its way to the client (undefined = drop). */
-  tamper: ((bytes: Uint8Array, t: RadiusTransmit) => { bytes: Uint8Array; address?: string; port?: number } | undefined) | undefined;
+  tamper: ((bytes: Uint8Array, t: RadiusTransmit) => { bytes: Uint8Array; address?: number; port?: number } | undefined) | undefined;
 
   constructor(
     readonly client: RadiusClient,
@@ -94,7 +94,7 @@ class Net {
     const c = this.client;
     for (let t = c.pollTransmit(); t; t = c.pollTransmit()) {
       this.sent.push({ ...t, at: this.now() });
-      const peer = this.peers.find((p) => p.address === t.address);
+      const peer = this.peers.find((p) => ipv4FromString(p.address) === t.address);
       if (!peer || !peer.up || this.rand() < this.loss) continue;
       const service = t.port === peer.authPort ? 'auth' : 'acct';
       const bytes = new Uint8Array(t.bytes);
@@ -104,7 +104,7 @@ class Net {
         for (let e = peer.core.pollEvent(); e; e = peer.core.pollEvent()) this.serverEvents.push(e);
         for (let r = peer.core.pollTransmit(); r; r = peer.core.pollTransmit()) {
           if (this.rand() < this.loss) continue;
-          let answer = { bytes: r.bytes, address: peer.address, port: service === 'auth' ? peer.authPort : peer.acctPort };
+          let answer = { bytes: r.bytes, address: ipv4FromString(peer.address), port: service === 'auth' ? peer.authPort : peer.acctPort };
           if (this.tamper) {
             const x = this.tamper(new Uint8Array(r.bytes), t);
             if (!x) continue;
@@ -210,27 +210,31 @@ test('a realm with two LNS: tagged Tunnel-* grouped by tag, Tunnel-Passwords dec
   ]);
 });
 
-test('pools: an address per user, kept on re-authentication, given back at Accounting-Stop, Reject when exhausted', () => {
+test('pools: an address per session (two logins of one user get two), kept on re-authentication on its port, given back at Accounting-Stop, Reject when exhausted', () => {
   const p = server();
   const c = client([p]);
   const net = new Net(c, [p]);
-  const yaml2 = SERVER_YAML.replace('  - name: bob@isp-a.example', '  - name: dave@isp-a.example\n    password: pw\n    pool: isp-a\n  - name: erin@isp-a.example\n    password: pw\n    pool: isp-a\n  - name: bob@isp-a.example');
+  const yaml2 = SERVER_YAML.replace('  - name: bob@isp-a.example', '  - name: dave@isp-a.example\n    password: pw\n    pool: isp-a\n  - name: bob@isp-a.example');
   p.core = new RadiusServer(parseRadiusServerConfig(yaml2));
-  for (const u of ['bob', 'bob', 'dave', 'erin']) c.accessRequest(pap(`${u}@isp-a.example`, u === 'bob' ? 'hunter2' : 'pw'), net.now());
+  // NAS-Port names the session (one session per port at a time).
+  const on = (u: string, nasPort: number) => ({ ...pap(`${u}@isp-a.example`, u === 'bob' ? 'hunter2' : 'pw'), nasPort });
+  for (const [u, port] of [['bob', 1], ['bob', 1], ['bob', 2], ['dave', 3]] as const) c.accessRequest(on(u, port), net.now());
   net.pump();
   net.run(100);
   const r = net.responses();
   assert.deepEqual(r.map((x) => x.accepted), [true, true, true, false], '/30 pool: two addresses');
-  assert.equal(r[0]!.reply.framedIpAddress, r[1]!.reply.framedIpAddress);
-  assert.equal(ipv4ToString(r[0]!.reply.framedIpAddress!), '198.51.100.129');
+  assert.equal(r[0]!.reply.framedIpAddress, r[1]!.reply.framedIpAddress, 'the same port again: its address');
+  assert.notEqual(r[2]!.reply.framedIpAddress, r[0]!.reply.framedIpAddress, 'bob\'s second login: an address of its own');
+  assert.deepEqual([r[0]!, r[2]!].map((x) => ipv4ToString(x.reply.framedIpAddress!)).sort(), ['198.51.100.129', '198.51.100.130']);
+  assert.match(r[3]!.reply.replyMessage ?? '', /No address available/);
   assert.equal(p.core.counters.poolExhausted, 1);
-  c.account({ statusType: AcctStatusType.STOP, sessionId: 's-bob', userName: 'bob@isp-a.example', framedIpAddress: r[0]!.reply.framedIpAddress! }, net.now());
+  c.account({ statusType: AcctStatusType.STOP, sessionId: 's-bob', userName: 'bob@isp-a.example', nasPort: 1, framedIpAddress: r[0]!.reply.framedIpAddress! }, net.now());
   net.pump();
   net.run(100);
-  c.accessRequest(pap('erin@isp-a.example', 'pw'), net.now());
+  c.accessRequest(on('dave', 3), net.now());
   net.pump();
   net.run(100);
-  assert.equal(ipv4ToString(net.responses()[4]!.reply.framedIpAddress!), '198.51.100.129', 'bob\'s address went to erin');
+  assert.equal(net.responses()[4]!.reply.framedIpAddress, r[0]!.reply.framedIpAddress, 'bob\'s first address went to dave');
 });
 
 // ---- identifiers, retransmission, failover ---------------------------------------------
@@ -269,7 +273,7 @@ test('retransmission with backoff, failover to the second server, dead-server de
   c.accessRequest(pap('alice@isp-a.example', 'secret'), t0);
   net.pump();
   net.run(20_000);
-  const times = net.sent.map((s) => [s.address, s.at - t0] as const);
+  const times = net.sent.map((s) => [ipv4ToString(s.address), s.at - t0] as const);
   assert.deepEqual(times.map((x) => x[0]), ['10.0.0.10', '10.0.0.10', '10.0.0.10', '10.0.0.11']);
   // 500 ms, then 1000 ms, then 2000 ms (±10 % jitter) before failing over.
   const gaps = [times[1]![1] - times[0]![1], times[2]![1] - times[1]![1], times[3]![1] - times[2]![1]];
@@ -284,7 +288,7 @@ test('retransmission with backoff, failover to the second server, dead-server de
   c.accessRequest(pap('alice@isp-a.example', 'secret'), net.now());
   net.pump();
   net.run(1000);
-  assert.deepEqual(net.sent.slice(before).map((s) => s.address), ['10.0.0.11']);
+  assert.deepEqual(net.sent.slice(before).map((s) => ipv4ToString(s.address)), ['10.0.0.11']);
   // After the dead time radius-1 is tried again; it answers now and is marked alive.
   a.up = true;
   net.run(30_000);
@@ -292,7 +296,7 @@ test('retransmission with backoff, failover to the second server, dead-server de
   c.accessRequest(pap('alice@isp-a.example', 'secret'), net.now());
   net.pump();
   net.run(1000);
-  assert.deepEqual(net.sent.slice(before2).map((s) => s.address), ['10.0.0.10']);
+  assert.deepEqual(net.sent.slice(before2).map((s) => ipv4ToString(s.address)), ['10.0.0.10']);
   assert.ok(net.events.some((e) => e.type === 'server-up' && e.server === 'radius-1'));
 });
 
@@ -459,7 +463,7 @@ test('bad input to the client: wrong secret, bad or missing Message-Authenticato
       setU16(b, 2, b.length + 10);
       return { bytes: b };
     }, 'malformed'],
-    ['from another address', (b) => ({ bytes: b, address: '10.6.6.6' }), 'wrong-source'],
+    ['from another address', (b) => ({ bytes: b, address: ipv4FromString('10.6.6.6') }), 'wrong-source'],
     ['from the right address, another port', (b) => ({ bytes: b, port: 1645 }), 'wrong-source'],
     ['code Accounting-Response to an Access-Request', (b, t) => {
       b[0] = RadiusCode.ACCOUNTING_RESPONSE;
@@ -531,13 +535,13 @@ test('replayed answers: after completion (unknown id), and onto a new request th
   net.run(100);
   assert.equal(net.responses().length, 1);
   const old = captured[0]!;
-  c.handle({ socket: 0, address: p.address, port: 1812, bytes: old }, net.now());
+  c.handle({ socket: 0, address: ipv4FromString(p.address), port: 1812, bytes: old }, net.now());
   assert.equal(c.counters.dropped['unknown-identifier'], 1, JSON.stringify(c.counters.dropped));
   // Fill the id space so the replayed id is in use by a different request.
   net.tamper = () => undefined;
   for (let i = 0; i < 256; i++) c.accessRequest(pap('alice@isp-a.example', 'Secret'), net.now());
   net.pump();
-  c.handle({ socket: 0, address: p.address, port: 1812, bytes: old }, net.now());
+  c.handle({ socket: 0, address: ipv4FromString(p.address), port: 1812, bytes: old }, net.now());
   assert.equal(c.counters.dropped['bad-authenticator'], 1);
   assert.equal(net.responses().length, 1, 'the replay completed nothing');
 });
@@ -557,7 +561,7 @@ test('Dynamic Authorization (RFC 5176): Disconnect and CoA verified, handed to t
     for (let e = dae.pollEvent(); e; e = dae.pollEvent()) events.push(e);
   };
   const disc = daeRequest(RadiusCode.DISCONNECT_REQUEST, [textAttr(A.USER_NAME, 'alice@isp-a.example'), textAttr(A.ACCT_SESSION_ID, '0000002a'), ipv4Attr(A.NAS_IP_ADDRESS, ipv4FromString('10.0.0.1'))]);
-  dae.handle({ address: '10.0.0.10', port: 5000, bytes: disc }, 0);
+  dae.handle({ address: ipv4FromString('10.0.0.10'), port: 5000, bytes: disc }, 0);
   drain();
   assert.equal(events.length, 1);
   assert.equal(events[0]!.type, 'disconnect-request');
@@ -568,14 +572,14 @@ test('Dynamic Authorization (RFC 5176): Disconnect and CoA verified, handed to t
   assert.ok(verifyResponseAuthenticator(ack.bytes, SECRET, disc.subarray(4, 20)));
   assert.equal(checkMessageAuthenticator(ack.bytes, SECRET, disc.subarray(4, 20)), 'valid');
   // The same request again: the cached ACK, the owner is not asked twice.
-  dae.handle({ address: '10.0.0.10', port: 5000, bytes: disc }, 2);
+  dae.handle({ address: ipv4FromString('10.0.0.10'), port: 5000, bytes: disc }, 2);
   drain();
   assert.equal(events.length, 1);
   assert.deepEqual(Buffer.from(dae.pollTransmit()!.bytes), Buffer.from(ack.bytes));
   assert.equal(dae.counters.duplicates, 1);
   // CoA refused by the owner → CoA-NAK with Error-Cause.
   const coa = daeRequest(RadiusCode.COA_REQUEST, [textAttr(A.ACCT_SESSION_ID, 'nope'), intAttr(A.SESSION_TIMEOUT, 60)], SECRET, 2);
-  dae.handle({ address: '10.0.0.10', port: 5000, bytes: coa }, 3);
+  dae.handle({ address: ipv4FromString('10.0.0.10'), port: 5000, bytes: coa }, 3);
   drain();
   assert.equal(events[1]!.type, 'coa-request');
   assert.equal(getInt(events[1]!.packet, A.SESSION_TIMEOUT), 60);
@@ -585,27 +589,27 @@ test('Dynamic Authorization (RFC 5176): Disconnect and CoA verified, handed to t
   assert.equal(getInt(nak.packet, A.ERROR_CAUSE), 503);
   // Another NAS named: NAK 403 without bothering the owner.
   const other = daeRequest(RadiusCode.DISCONNECT_REQUEST, [ipv4Attr(A.NAS_IP_ADDRESS, ipv4FromString('10.9.9.9'))], SECRET, 3);
-  dae.handle({ address: '10.0.0.10', port: 5000, bytes: other }, 5);
+  dae.handle({ address: ipv4FromString('10.0.0.10'), port: 5000, bytes: other }, 5);
   drain();
   assert.equal(events.length, 2);
   assert.equal(getInt(dae.pollTransmit()!.packet, A.ERROR_CAUSE), 403);
   // An owner that never answers: NAK 506 after the pending timeout.
   const slow = daeRequest(RadiusCode.DISCONNECT_REQUEST, [textAttr(A.ACCT_SESSION_ID, 'slow')], SECRET, 4);
-  dae.handle({ address: '10.0.0.10', port: 5000, bytes: slow }, 10);
+  dae.handle({ address: ipv4FromString('10.0.0.10'), port: 5000, bytes: slow }, 10);
   drain();
   assert.equal(dae.nextTimeout(), 5010);
   dae.handleTimeout(5010);
   assert.equal(getInt(dae.pollTransmit()!.packet, A.ERROR_CAUSE), 506);
   // Forgeries and strangers: silently discarded and counted.
-  dae.handle({ address: '10.0.0.10', port: 5000, bytes: daeRequest(RadiusCode.DISCONNECT_REQUEST, [textAttr(A.USER_NAME, 'x')], 'wrong', 9) }, 20);
-  dae.handle({ address: '10.0.0.99', port: 5000, bytes: disc }, 20);
+  dae.handle({ address: ipv4FromString('10.0.0.10'), port: 5000, bytes: daeRequest(RadiusCode.DISCONNECT_REQUEST, [textAttr(A.USER_NAME, 'x')], 'wrong', 9) }, 20);
+  dae.handle({ address: ipv4FromString('10.0.0.99'), port: 5000, bytes: disc }, 20);
   const badMa = new Uint8Array(daeRequest(RadiusCode.COA_REQUEST, [textAttr(A.USER_NAME, 'x')], SECRET, 10));
   badMa[badMa.length - 1]! ^= 1;
-  dae.handle({ address: '10.0.0.10', port: 5000, bytes: badMa }, 20);
-  dae.handle({ address: '10.0.0.10', port: 5000, bytes: daeRequest(RadiusCode.ACCESS_REQUEST, [], SECRET, 11) }, 20);
+  dae.handle({ address: ipv4FromString('10.0.0.10'), port: 5000, bytes: badMa }, 20);
+  dae.handle({ address: ipv4FromString('10.0.0.10'), port: 5000, bytes: daeRequest(RadiusCode.ACCESS_REQUEST, [], SECRET, 11) }, 20);
   const lying = new Uint8Array([...daeRequest(RadiusCode.COA_REQUEST, [], SECRET, 12)]);
   lying[21] = 200;
-  dae.handle({ address: '10.0.0.10', port: 5000, bytes: lying }, 20);
+  dae.handle({ address: ipv4FromString('10.0.0.10'), port: 5000, bytes: lying }, 20);
   drain();
   assert.equal(events.length, 3, 'none of the five reached the owner');
   assert.equal(dae.pollTransmit(), undefined, 'and none was answered');

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { RadiusServer } from '../../src/roles/radius-server.js';
 import { radiusServerConfigSchema } from '../../src/roles/radius-server-config.js';
 import { RadiusClient } from '../../src/proto/radius-client.js';
+import { ipv4FromString } from '../../src/wire/bytes.js';
 
 for (const auth of ['pap', 'chap'] as const) {
   test(`in one process, a ${auth} Access-Request is answered and the answer verifies`, () => {
@@ -19,7 +20,7 @@ for (const auth of ['pap', 'chap'] as const) {
       const t = cli.pollTransmit()!;
       srv.handle({ service: 'auth', address: '10.0.0.1', port: 50000, bytes: t.bytes }, i);
       const r = srv.pollTransmit()!;
-      cli.handle({ socket: 0, address: '10.0.0.2', port: 1812, bytes: r.bytes }, i);
+      cli.handle({ socket: 0, address: ipv4FromString('10.0.0.2'), port: 1812, bytes: r.bytes }, i);
       const e = cli.pollEvent();
       assert.equal(e?.type, 'access-response', JSON.stringify(cli.counters.dropped));
       // PAP with the right password is accepted; the CHAP response here is zeros, so rejected — but verified either way.

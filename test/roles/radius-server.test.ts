@@ -156,7 +156,7 @@ test('bad input to the server: wrong secret, no or bad Message-Authenticator, un
   none('Accounting-Request with a wrong secret', acct, '127.0.0.1', 'acct');
   assert.deepEqual(s.counters.dropped, {
     'unknown-client': 1, short: 1, malformed: 2, 'wrong-service': 1, 'bad-authenticator': 1, 'bad-message-authenticator': 2,
-    'missing-message-authenticator': 1, 'no-credentials': 1,
+    'missing-message-authenticator': 1, 'no-credentials': 1, 'response-too-large': 0,
   });
   // A client configured without the Message-Authenticator requirement (old NAS) is still served.
   const old = access(papFor('alice@isp-a.example', 'secret', 'other-secret'), { ma: false, secret: 'other-secret', id: 11 });
@@ -221,4 +221,13 @@ test('Status-Server (RFC 5997) with a Message-Authenticator is answered on both 
   }
   const noMa = encode(radiusPacket, { code: RadiusCode.STATUS_SERVER, identifier: 10, authenticator: new Uint8Array(16).fill(5), attributes: [] });
   assert.equal(ask(s, noMa).out, undefined);
+});
+
+test('an answer that cannot be encoded (texts over 253 octets in UTF-8, 31 long tunnels over 4096) is a configuration error at start, not a throw on a request', () => {
+  const tunnel = (i: number, text: string) => `      - { serverEndpoint: "${text}", assignmentId: "${text}", clientAuthId: "${text}", serverAuthId: "${text}", preference: ${i} }`;
+  const cfg = (tunnels: string[]) => `clients:\n  - { address: 127.0.0.1, secret: s }\nrealms:\n  - domain: big.example\n    tunnels:\n${tunnels.join('\n')}\n`;
+  // 150 three-octet characters are 450 octets: within the schema's 200 characters, over an attribute's 253.
+  assert.throws(() => new RadiusServer(parseRadiusServerConfig(cfg([tunnel(1, 'あ'.repeat(150))]))), /big\.example.*radius\.attr-too-long/);
+  assert.throws(() => new RadiusServer(parseRadiusServerConfig(cfg(Array.from({ length: 31 }, (_, i) => tunnel(i, 'x'.repeat(190)))))), /radius\.packet-too-long/);
+  assert.doesNotThrow(() => new RadiusServer(parseRadiusServerConfig(cfg([tunnel(1, '192.0.2.1')]))));
 });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { Router, type Transmit } from '../../src/roles/router.js';
 import { ipv4FromString as ip, macFromString as mac, setU16 } from '../../src/wire/bytes.js';
 import { arpEthernetIpv4, ArpOp, parseArp } from '../../src/wire/arp.js';
-import { parseEthernet, EtherType, emitEthernetHeader } from '../../src/wire/ethernet.js';
+import { parseEthernet, EtherType } from '../../src/wire/ethernet.js';
 import { IcmpType, parseIcmp } from '../../src/wire/icmp.js';
 import { parseIpv4, ipv4HeaderChecksumOk } from '../../src/wire/ipv4.js';
 import { arpFrame, icmpPacket, udpPacket, withEthernet } from '../../src/wire/packets.js';

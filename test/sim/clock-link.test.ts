@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VirtualClock } from '../../src/sim/clock.js';
@@ -127,4 +128,20 @@ test('after thousands of cancellations (the heap is compacted) the live timers s
   assert.equal(c.pending, 5);
   c.run();
   assert.deepEqual(fired, [5993, 6993, 7993, 8993, 9993]);
+});
+
+test('the virtual clock runs any set of timers in (time, registration) order, cancelled ones never', () => {
+  fc.assert(
+    fc.property(fc.array(fc.record({ at: fc.integer({ min: 0, max: 50 }), cancel: fc.boolean() }), { maxLength: 300 }), (specs) => {
+      const clock = new VirtualClock(0);
+      const ran: number[] = [];
+      const ids = specs.map((s, i) => clock.setTimer(s.at, () => ran.push(i)));
+      specs.forEach((s, i) => s.cancel && clock.cancel(ids[i]!));
+      clock.run();
+      // Written out independently of the heap: a stable sort by time of the timers not cancelled.
+      const expected = specs.map((s, i) => ({ ...s, i })).filter((s) => !s.cancel).sort((a, b) => a.at - b.at || a.i - b.i).map((s) => s.i);
+      assert.deepEqual(ran, expected);
+    }),
+    { numRuns: 300 },
+  );
 });

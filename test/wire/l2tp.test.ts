@@ -12,7 +12,6 @@ import {
   type Avp, type AvpKind, type AvpValues, type ControlMessage, type DataMessage, type L2tpMessage,
 } from '../../src/wire/l2tp.js';
 import { encode } from '../../src/wire/result.js';
-import { pppoeSession } from '../../src/wire/pppoe.js';
 import { fromHex, textBytes, macFromString, ipv4FromString } from '../../src/wire/bytes.js';
 import { PcapngWriter, LinkType } from '../../src/wire/pcap.js';
 import { checkRoundTrip, checkReemit, propertyRoundTrip, plain } from '../helpers/codec.js';

@@ -97,7 +97,7 @@ test('tshark: every PPPoE discovery code, every tag, every PPP control packet, C
   ipcp({ kind: 'term-ack', identifier: 3, data: new Uint8Array(0) }, 'host');
   ipcp({ kind: 'code-rej', identifier: 4, rejected: fromHex('0e010004') }, 'host');
   const ncp = (name: string, codec: Codec<RawNcpPacket>, protocol: number, p: RawNcpPacket): void => ppp(name, 'host', protocol, encode(codec, p));
-  ncp('IPV6CP conf-req', ipv6cpPacket, PppProtocol.IPV6CP, { kind: 'conf-req', identifier: 1, options: [{ kind: 'raw', type: 1, data: fromHex('c85fb2665a097eb2') }] });
+  ppp('IPV6CP conf-req', 'host', PppProtocol.IPV6CP, encode(ipv6cpPacket, { kind: 'conf-req', identifier: 1, options: [{ kind: 'interface-id', id: fromHex('c85fb2665a097eb2') }] }));
   ncp('CCP conf-req', ccpPacket, PppProtocol.CCP, { kind: 'conf-req', identifier: 1, options: [{ kind: 'raw', type: 26, data: fromHex('7800') }, { kind: 'raw', type: 24, data: fromHex('7800') }] });
 
   const dir = mkdtempSync(path.join(tmpdir(), 'pseudonet-ppp-'));

@@ -87,7 +87,8 @@ test('LCP: parse(emit(x)) = x for every code and option', () => {
 test('IPCP, IPV6CP, CCP: parse(emit(x)) = x', () => {
   propertyRoundTrip(ipcpPacket, cpArb(ipcpOptionArb, false) as fc.Arbitrary<NcpPacket<IpcpOption>>, 800);
   const raw = cpArb(rawArb(new Set()), false) as fc.Arbitrary<NcpPacket<RawOption>>;
-  propertyRoundTrip(ipv6cpPacket, raw, 300);
+  // IPV6CP's Interface-Identifier (type 1) has its own arbitrary in test/wire/ipv6cp.test.ts.
+  propertyRoundTrip(ipv6cpPacket, cpArb(rawArb(new Set([1])), false) as fc.Arbitrary<NcpPacket<RawOption>>, 300);
   propertyRoundTrip(ccpPacket, raw, 300);
 });
 

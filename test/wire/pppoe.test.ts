@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   pppoeDiscovery, pppoeSession, PppoeSessionView, PppoeCode, PppoeTagType, tag, findTag, tagText, pppMaxPayload,
-  pppMaxPayloadTag, errorTag, writeSessionHeader, type PppoeDiscovery, type PppoeTag,
+  pppMaxPayloadTag, errorTag, writeSessionHeader, sessionFrameProblem, discoveryDestinationProblem, type PppoeDiscovery, type PppoeTag,
 } from '../../src/wire/pppoe.js';
 import { encode } from '../../src/wire/result.js';
 import { fromHex, hex } from '../../src/wire/bytes.js';
@@ -146,4 +146,45 @@ test('discovery and session decoders survive 20,000 mutated real frames', () => 
   assert.ok(r.ok > 0 && r.errors.size > 3);
   const s = fuzzDecoder(pppoeSession.parse, seeds, 20_000, 4);
   assert.ok(s.ok > 0 && s.errors.size > 1);
+});
+
+test('sessionFrameProblem: RFC 2516 §4 VER/TYPE 0x11, §6 CODE 0x00 and a unicast destination, LENGTH within the frame and at least the PPP protocol', () => {
+  // dst 02:.., src 02:.., 0x8864, 11 00 1234 0004, c021 0901 (LCP, truncated body on purpose: only the header is judged).
+  const good = fromHex('020000000001 020000000002 8864 11 00 1234 0004 c021 0901');
+  assert.equal(sessionFrameProblem(good, 14), undefined);
+  const edit = (at: number, v: number) => {
+    const f = new Uint8Array(good);
+    f[at] = v;
+    return f;
+  };
+  assert.equal(sessionFrameProblem(edit(14, 0x12), 14), 'pppoe.bad-version-type', 'TYPE 2');
+  assert.equal(sessionFrameProblem(edit(14, 0x21), 14), 'pppoe.bad-version-type', 'VER 2');
+  assert.equal(sessionFrameProblem(edit(15, 0x09), 14), 'pppoe.not-session-code', 'a PADI code on 0x8864');
+  assert.equal(sessionFrameProblem(edit(0, 0xff), 14), 'pppoe.group-destination', 'broadcast');
+  assert.equal(sessionFrameProblem(edit(0, 0x01), 14), 'pppoe.group-destination', 'multicast (I/G bit)');
+  assert.equal(sessionFrameProblem(edit(0, 0x03), 14), 'pppoe.group-destination', 'locally administered multicast');
+  assert.equal(sessionFrameProblem(edit(19, 0x05), 14), 'pppoe.length-exceeds-frame');
+  assert.equal(sessionFrameProblem(edit(19, 0x01), 14), 'pppoe.no-ppp-protocol');
+  assert.equal(sessionFrameProblem(good.subarray(0, 19), 14), 'pppoe.truncated-header');
+  assert.equal(sessionFrameProblem(good.subarray(0, 3), 14), 'pppoe.truncated-header');
+  // Ethernet padding after LENGTH is fine (a 60-octet minimum frame).
+  const padded = new Uint8Array(60);
+  padded.set(good);
+  assert.equal(sessionFrameProblem(padded, 14), undefined);
+  // Any bytes at all: a code or undefined, never a throw.
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (b) => {
+    const r = sessionFrameProblem(b, 14);
+    return r === undefined || r.startsWith('pppoe.');
+  }));
+});
+
+test('discoveryDestinationProblem: only a PADI may go to a group address (RFC 2516 §5.1-5.5)', () => {
+  const at = (dst: string, code: number) => fromHex(`${dst} 020000000002 8863 11 ${code.toString(16).padStart(2, '0')} 0000 0000`);
+  assert.equal(discoveryDestinationProblem(at('ffffffffffff', 0x09), 14), undefined, 'PADI broadcast');
+  for (const code of [0x07, 0x19, 0x65, 0xa7]) {
+    assert.equal(discoveryDestinationProblem(at('ffffffffffff', code), 14), 'pppoe.group-destination', code.toString(16));
+    assert.equal(discoveryDestinationProblem(at('01005e000001', code), 14), 'pppoe.group-destination', `${code.toString(16)} multicast`);
+    assert.equal(discoveryDestinationProblem(at('020000000001', code), 14), undefined, `${code.toString(16)} unicast`);
+  }
+  assert.equal(discoveryDestinationProblem(fromHex('ffffffffffff'), 14), undefined, 'too short to judge: the parser counts it');
 });

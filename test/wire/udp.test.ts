@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { fillUdpChecksum, parseUdp, udp, udpChecksum, udpChecksumOk, type UdpDatagram } from '../../src/wire/udp.js';
+import { fillUdpChecksum, parseUdp, udp, udpChecksumOk, type UdpDatagram } from '../../src/wire/udp.js';
 import { IpProtocol, parseIpv4 } from '../../src/wire/ipv4.js';
 import { fromHex, ipv4FromString, u16 } from '../../src/wire/bytes.js';
 import { fold, pseudoHeaderSum } from '../../src/wire/checksum.js';
