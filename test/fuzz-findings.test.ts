@@ -1,6 +1,7 @@
 /**
  * The bugs the box fuzzer (fuzz/boxes.ts) found, each pinned by a small test of its own
- * so that it stays fixed whatever the fuzzer's seed happens to reach.
+ * so that it stays fixed whatever the fuzzer's seed happens to reach (each fails on the
+ * code before its fix; docs/fuzzing.md lists them).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
