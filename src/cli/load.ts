@@ -163,9 +163,7 @@ export function runLoadVirtual(base: Topology, o: LoadOptions): LoadResult {
     clock.setTimer(clock.now(), admit);
   };
   net.onEvent((e: NetEvent) => {
-    // The network's event log is an array (no bounded stream on main yet): the load keeps none of it.
-    net.events.length = 0;
-    net.accounting.length = 0;
+    // The network keeps no event log (its rings are empty unless `keep` is asked for): nothing to clear.
     if (e.kind === 'home') {
       const i = homeIndex(e.box);
       const ev = e.event;

@@ -66,9 +66,10 @@ program
   .option('--duration <t>', 'how long to run: 90s, 5m, 1h, 250ms', '60s')
   .option('--realtime', 'run on the wall clock instead of the virtual clock')
   .option('--out <dir>', 'output directory', 'out')
+  .option('--spool-dir <dir>', 'where each LNS keeps its write-ahead accounting spool (default: the output directory); a run started again on the same spool sends what the last one left')
   .option('-v, --verbose', 'log every frame on every link (pino JSON lines on stderr)')
   .option('--http <addr:port>', 'with --realtime: serve the HTTP API and web view here while the network runs')
-  .action(async (file: string, o: { duration: string; realtime?: boolean; out: string; verbose?: boolean; http?: string }) => {
+  .action(async (file: string, o: { duration: string; realtime?: boolean; out: string; spoolDir?: string; verbose?: boolean; http?: string }) => {
     let topology;
     let durationMs;
     let http;
@@ -82,7 +83,7 @@ program
       process.exitCode = 2;
       return;
     }
-    const r = await runTopology(topology, { durationMs, realtime: o.realtime ?? false, out: o.out, logger: createLogger(o.verbose ?? false), ...(http ? { http } : {}) });
+    const r = await runTopology(topology, { durationMs, realtime: o.realtime ?? false, out: o.out, ...(o.spoolDir ? { spoolDir: o.spoolDir } : {}), logger: createLogger(o.verbose ?? false), ...(http ? { http } : {}) });
     process.exitCode = r.ok ? 0 : 1;
   });
 

@@ -8,7 +8,8 @@
  * `pseudonet show WHAT --box NAME` and `pseudonet ping ADDR --box NAME` ask a running box.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { unlinkSync } from 'node:fs';
+import { mkdirSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
 import { loadTopology } from '../config/topology.js';
 import { BoxProcess, type RunningBox } from '../io/box.js';
 import { HomesBox, HOMES_BOX } from '../io/homes.js';
@@ -35,6 +36,7 @@ export function registerReal(program: Command): void {
     .requiredOption('--box <name>', `which box: the sse, an LNS (nte), the router, the server, a home, or "${HOMES_BOX}" (the home emulator: every home in this process)`)
     .option('--control <path>', 'control socket (default: <box>.sock in /run/pseudonet as root, else in $XDG_RUNTIME_DIR/pseudonet; a private 0700 directory)')
     .option('--no-start', 'a home waits instead of dialling at once')
+    .option('--state-dir <dir>', 'an LNS keeps its write-ahead accounting spool here, accounting.spool (default: beside the control socket, <control>.state); a restart sends what a killed process left')
     .option('--quiet', 'no event lines on stdout (the emulator still prints its setup-done line)')
     .option('--homes <n>', 'replace the topology\'s homes and users with N generated ones (user<k>@<domain>, as the in-process load does); give the same N to the emulator and the LNS boxes', int)
     .option('--access <ifname>', `${HOMES_BOX}: the interface every home is on (default: the homes' common interfaces.access)`)
@@ -45,7 +47,7 @@ export function registerReal(program: Command): void {
     .option('--echo-interval <s>', `${HOMES_BOX}: each home's LCP echo interval in seconds (0 = off)`, Number, 30)
     .option('--http <addr:port>', 'also serve the HTTP API, /metrics and the web view on this TCP address (the control socket serves the same handlers)')
     .option('-v, --verbose', 'log every frame in and out of every port (pino JSON lines on stderr, as run -v does)')
-    .action(async (file: string, o: { box: string; control?: string; start: boolean; quiet?: boolean; homes?: number; access?: string; from?: number; count?: number; window: number; rate: number; echoInterval: number; http?: string; verbose?: boolean }) => {
+    .action(async (file: string, o: { box: string; control?: string; stateDir?: string; start: boolean; quiet?: boolean; homes?: number; access?: string; from?: number; count?: number; window: number; rate: number; echoInterval: number; http?: string; verbose?: boolean }) => {
       const out = (v: unknown): void => void process.stdout.write(toJson(v) + '\n');
       let box: RunningBox;
       let api: BoxApi;
@@ -94,7 +96,15 @@ export function registerReal(program: Command): void {
               else onEvent(e);
             },
           });
-        } else box = new BoxProcess(topology, o.box, { autoStart: o.start, onEvent, ...(tap ? { onFrame: tap } : {}) });
+        } else {
+          // Beside the control socket by default: one box, one socket, one spool (two processes never share it).
+          const stateDir = o.stateDir ?? `${o.control ?? defaultControlPath(o.box)}.state`;
+          const spool = (): string => {
+            mkdirSync(stateDir, { recursive: true });
+            return path.join(stateDir, 'accounting.spool');
+          };
+          box = new BoxProcess(topology, o.box, { autoStart: o.start, accountingSpool: spool, onEvent, ...(tap ? { onFrame: tap } : {}) });
+        }
         api.attach(box);
       } catch (e) {
         console.error(`pseudonet up: ${(e as Error).message}`);

@@ -1,13 +1,18 @@
 /**
  * `pseudonet run FILE`: brings a topology up, keeps it running for a while with every home
- * pinging the server every 10 s, then takes it down and writes the captures, accounting,
- * metrics and a summary. On the virtual clock by default; `--realtime` runs the same
- * network on the wall clock (still in one process, on in-memory links).
+ * pinging the server every 10 s, then takes it down. Events, accounting and one capture per
+ * link stream into the output directory as they happen (nothing grows in memory with the
+ * run's length); metrics and a summary are written at the end. On the virtual clock by
+ * default; `--realtime` runs the same network on the wall clock (still in one process, on
+ * in-memory links).
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { Network } from '../sim/network.js';
+import { openRunFiles } from '../sim/stream.js';
+import { FileSpool } from '../io/radius-spool.js';
+import { mkdirSync } from 'node:fs';
 import { VirtualClock } from '../sim/clock.js';
 import { WallClock } from '../io/wall-clock.js';
 import { relayOverUdp } from '../io/radius-relay-udp.js';
@@ -25,6 +30,10 @@ export interface RunOptions {
   readonly logger?: Logger;
   readonly log?: (line: string) => void;
   readonly pingIntervalMs?: number;
+  /** Write a pcapng per link (default true). */
+  readonly capture?: boolean;
+  /** Where each LNS keeps its write-ahead accounting spool, `NAME.acct-spool` (default: `out`). */
+  readonly spoolDir?: string;
   /** Serve the HTTP API and web view here while the network runs (needs `realtime`). */
   readonly http?: { readonly host: string; readonly port: number };
 }
@@ -41,9 +50,20 @@ export async function runTopology(topology: Topology, o: RunOptions): Promise<{ 
   const log = o.log ?? ((l: string) => console.log(l));
   const virtual = o.realtime ? undefined : new VirtualClock(Date.UTC(2026, 0, 1));
   const clock = virtual ?? new WallClock();
-  const net = new Network(topology, { clock, capture: true, ...(virtual ? {} : { relay: relayOverUdp }) });
+  const files = openRunFiles(o.out, { capture: o.capture ?? true });
+  // Every LNS writes its accounting ahead to a file; on the virtual clock durability is moot (no fsync, commits by size and per event).
+  const spoolDir = o.spoolDir ?? o.out;
+  mkdirSync(spoolDir, { recursive: true });
+  const spools: FileSpool[] = [];
+  const accountingSpool = (nte: string): FileSpool => {
+    const s = new FileSpool(path.join(spoolDir, `${nte}.acct-spool`), virtual ? { fsync: false, commitPerTurn: false } : {});
+    spools.push(s);
+    return s;
+  };
+  const net = new Network(topology, { clock, sinks: files.sinks, accountingSpool, ...(virtual ? {} : { relay: relayOverUdp }) });
   if (o.logger) logNetwork(net, o.logger);
-  const api = new NetworkApi(net);
+  // Ladders (the last 2,000 messages of every home) are for the HTTP API; without it only the metrics are kept.
+  const api = new NetworkApi(net, o.http ? {} : { ladderCap: 0 });
   if (o.http && virtual) throw new Error('--http needs --realtime (on the virtual clock the run is over before a request could come)');
   const httpServer = o.http ? await listenHttp(apiHandler(api), o.http.host, o.http.port) : undefined;
   if (httpServer) {
@@ -82,7 +102,8 @@ export async function runTopology(topology: Topology, o: RunOptions): Promise<{ 
   await wait(3000);
   net.close();
   if (clock instanceof WallClock) clock.cancelAll();
-  net.writeFiles(o.out);
+  files.close();
+  for (const s of spools) s.close();
   writeFileSync(path.join(o.out, 'metrics.prom'), await api.metrics());
   await new Promise<void>((r) => (httpServer ? httpServer.close(() => r()) : r()));
   const ok = online === net.homes.length && answered === sent;

@@ -10,7 +10,8 @@ import { ipv4FromString, ipv4ToString } from '../wire/bytes.js';
 import { pppoeClientConfig, type PppoeClientConfig } from '../proto/pppoe-client.js';
 import { labMac } from '../roles/framing.js';
 import type { Box, BoxKind } from '../roles/box.js';
-import { Home } from '../roles/home.js';
+import { Home, type RedialConfig } from '../roles/home.js';
+import { mulberry32 } from '../proto/seeded.js';
 import { Sse } from '../roles/sse.js';
 import { Nte } from '../roles/nte.js';
 import { RouterBox } from '../roles/router-box.js';
@@ -18,8 +19,9 @@ import { ServerBox } from '../roles/server.js';
 import { RadiusBox } from '../roles/radius-box.js';
 import { RadiusRelay } from '../roles/radius-relay.js';
 import type { Counters } from '../proto/ppp-common.js';
+import type { AccountingJournal, AccountingSpool } from '../proto/radius-client.js';
 import { LINK_PREFIX, addPoolRoutes, carrierRadiusConfig, ispPlan, ispRadiusConfig, nteConfig, sseConfig } from './derive.js';
-import type { Topology } from './topology.js';
+import { REDIAL_DEFAULTS, type Redial, type Topology } from './topology.js';
 
 /** Role numbers in lab MACs (02:RR:II:II:II:II). */
 export const MAC_ROLE = { home: 0x10, sseAccess: 0x20, sseCarrier: 0x21, nteCarrier: 0x30, nteRadius: 0x31, nteCore: 0x32, radius: 0x40, router: 0x50, server: 0x60 } as const;
@@ -108,6 +110,8 @@ export interface AssembleOptions {
   /** Counters shared by many homes (the load generator, the home emulator). */
   readonly homeCounters?: Counters;
   readonly pppoe?: PppoeClientConfig;
+  /** An LNS's write-ahead accounting spool (src/io/radius-spool.ts `FileSpool`): its journal and its overflow. */
+  readonly accountingSpool?: (box: string) => (AccountingJournal & AccountingSpool) | undefined;
 }
 
 /** Builds box `name` of topology `t`. */
@@ -134,7 +138,9 @@ export function build(t: Topology, site: Site, o: AssembleOptions): AnyBox {
       const isp = t.isps[i]!;
       const external = typeof isp.radius === 'string' ? undefined : isp.radius;
       const radius = external && o.externalRadius === 'direct' ? { address: external.address, authPort: external.authPort, acctPort: external.acctPort } : { address: ipv4ToString(ispPlan(t, i).radiusServer) };
-      return new Nte(nteConfig(t, i, { carrier: mac('carrier'), radius: mac('radius'), core: mac('core') }, radius), now);
+      const cfg = nteConfig(t, i, { carrier: mac('carrier'), radius: mac('radius'), core: mac('core') }, radius);
+      const spool = o.accountingSpool?.(site.name);
+      return new Nte(spool ? { ...cfg, radius: { ...cfg.radius, spool, journal: spool } } : cfg, now);
     }
     case 'radius':
     case 'radius-relay': {
@@ -146,14 +152,22 @@ export function build(t: Topology, site: Site, o: AssembleOptions): AnyBox {
     }
     case 'home': {
       const h = t.homes[site.home! - 1]!;
-      return assembleHome(t, { name: h.name, user: h.user, password: h.password, auth: h.auth }, mac('access'), o);
+      return assembleHome(t, { name: h.name, user: h.user, password: h.password, auth: h.auth, redial: h.redial }, mac('access'), o);
     }
     default:
       throw new Error(`box ${site.name}: a ${site.kind} is not built from a topology`);
   }
 }
 
-/** A home of `t` (or a generated one) with MAC `mac`. */
-export function assembleHome(t: Topology, h: { name: string; user: string; password: string; auth: 'chap' | 'pap' }, mac: Uint8Array, o: Omit<AssembleOptions, 'now' | 'mac'>): Home {
-  return new Home({ name: h.name, mac, user: h.user, password: h.password, auth: h.auth, mru: t.sse.mru, echoIntervalMs: o.homeEchoIntervalMs ?? 30_000 }, o.pppoe ?? pppoeClientConfig({}), o.homeCounters ?? {});
+/** A home of `t` (or a generated one) with MAC `mac`; `redial` absent = the topology default (on). */
+export function assembleHome(t: Topology, h: { name: string; user: string; password: string; auth: 'chap' | 'pap'; redial?: Redial }, mac: Uint8Array, o: Omit<AssembleOptions, 'now' | 'mac'>): Home {
+  const redial = redialConfig(h.redial ?? { ...REDIAL_DEFAULTS }, t.seed, mac);
+  return new Home({ name: h.name, mac, user: h.user, password: h.password, auth: h.auth, mru: t.sse.mru, echoIntervalMs: o.homeEchoIntervalMs ?? 30_000, ...(redial ? { redial } : {}) }, o.pppoe ?? pppoeClientConfig({}), o.homeCounters ?? {});
+}
+
+/** Topology seconds → the home's ms; the jitter source is seeded by the topology seed and the home's MAC (same home, same waits). */
+export function redialConfig(r: Redial, seed: number, mac: Uint8Array): RedialConfig | undefined {
+  if (r === false) return undefined;
+  const low = ((mac[2]! << 24) | (mac[3]! << 16) | (mac[4]! << 8) | mac[5]!) >>> 0;
+  return { holdoffMs: r.holdoff * 1000, maxHoldoffMs: r.maxHoldoff * 1000, maxfail: r.maxfail, random: mulberry32((Math.imul(seed, 0x9e3779b1) ^ low) >>> 0) };
 }

@@ -4,7 +4,7 @@
  * RADIUS user per home; the homes spread over as many sse access ports as they need
  * (HOMES_PER_ACCESS_PORT each, under RFC 2516's 65,534 PPPoE sessions).
  */
-import type { Topology } from './topology.js';
+import { REDIAL_DEFAULTS, type Topology } from './topology.js';
 
 /** Generated homes per sse access port: room below 65,534 for redials while old sessions linger. */
 export const HOMES_PER_ACCESS_PORT = 60_000;
@@ -34,7 +34,8 @@ export function withHomes(base: Topology, n: number, password = 'load-secret'): 
     const user = `user${k + 1}@${isp.domain}`;
     isp.users.push({ name: user, password });
     const port = generated[Math.floor(k / HOMES_PER_ACCESS_PORT)]!;
-    homes.push(port === 'access' ? { name: `h${k + 1}`, user, password, auth: 'chap' } : { name: `h${k + 1}`, user, password, auth: 'chap', access: port });
+    const home = { name: `h${k + 1}`, user, password, auth: 'chap' as const, redial: { ...REDIAL_DEFAULTS } };
+    homes.push(port === 'access' ? home : { ...home, access: port });
   }
   return { ...base, sse: { ...base.sse, accessPorts }, isps, homes };
 }

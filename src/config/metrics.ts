@@ -139,3 +139,13 @@ function dup(seen: Set<string>, labels: Record<string, string>): boolean {
   seen.add(k);
   return false;
 }
+
+/** Rows of a sessions/tunnels view counted by their `state`, as gauge samples of one box. */
+export function byState(box: string, rows: unknown): { box: string; state: string; value: number }[] {
+  const counts = new Map<string, number>();
+  if (Array.isArray(rows)) for (const r of rows) {
+    const s = String((r as { state?: unknown }).state ?? 'unknown');
+    counts.set(s, (counts.get(s) ?? 0) + 1);
+  }
+  return [...counts].map(([state, value]) => ({ box, state, value }));
+}

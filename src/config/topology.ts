@@ -87,11 +87,32 @@ export const ispSchema = z.strictObject({
   users: z.array(userSchema).default([]),
 });
 
+/**
+ * How a home dials again after an end it did not ask for (pppd's `persist`, `holdoff`,
+ * `maxfail`): the first wait is `holdoff` seconds, doubled after every consecutive failed
+ * setup up to `maxHoldoff`, with ±50 % jitter; `maxfail` consecutive failed setups stop
+ * it (0 = never). pppd's own holdoff default is 30 s; home routers redial within seconds,
+ * so the default here is 5 s. `false` = a home that stays down (pppd without `persist`).
+ */
+export const REDIAL_DEFAULTS = { holdoff: 5, maxHoldoff: 120, maxfail: 0 } as const;
+export const redialSchema = z
+  .union([
+    z.literal(false),
+    z.strictObject({
+      holdoff: z.number().min(0).max(3600).default(REDIAL_DEFAULTS.holdoff),
+      maxHoldoff: z.number().min(0).max(86_400).default(REDIAL_DEFAULTS.maxHoldoff),
+      maxfail: z.number().int().min(0).default(REDIAL_DEFAULTS.maxfail),
+    }),
+  ])
+  .default({ ...REDIAL_DEFAULTS });
+export type Redial = z.infer<typeof redialSchema>;
+
 export const homeSchema = z.strictObject({
   name,
   user: z.string().regex(/^[^@\s]+@[^@\s]+$/, 'a user name like alice@isp-a.example'),
   password: z.string().min(1),
   auth: z.enum(['chap', 'pap']).default('chap'),
+  redial: redialSchema,
   /** Which of the sse's access ports the home is on (default the first). */
   access: z.string().optional(),
   interfaces: interfacesSchema,

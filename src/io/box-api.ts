@@ -9,7 +9,7 @@
  */
 import { ApiError, type ApiEvent, type ApiSession, type ApiTopology, type Impairments } from '../config/api-types.js';
 import { FrameObserver, type LadderView } from '../config/observe.js';
-import { Exporter } from '../config/metrics.js';
+import { Exporter, byState } from '../config/metrics.js';
 import { sites, homeMac } from '../config/assemble.js';
 import type { Topology } from '../config/topology.js';
 import { ipv4ToString, macToString } from '../wire/bytes.js';
@@ -17,15 +17,6 @@ import { BoxProcess, type BoxEvent, type RunningBox } from './box.js';
 import { HomesBox } from './homes.js';
 
 type Row = Record<string, unknown>;
-
-function byState(box: string, rows: unknown): { box: string; state: string; value: number }[] {
-  const counts = new Map<string, number>();
-  if (Array.isArray(rows)) for (const r of rows) {
-    const s = String((r as { state?: unknown }).state ?? 'unknown');
-    counts.set(s, (counts.get(s) ?? 0) + 1);
-  }
-  return [...counts].map(([state, value]) => ({ box, state, value }));
-}
 
 export class BoxApi {
   readonly observer: FrameObserver;

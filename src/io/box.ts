@@ -18,6 +18,7 @@ import { signPacket } from '../wire/radius-crypto.js';
 import { encode } from '../wire/result.js';
 import { WallClock } from './wall-clock.js';
 import { AfPacket } from './afpacket.js';
+import { FileSpool } from './radius-spool.js';
 
 /** An Ethernet port the box sends on (an AF_PACKET attachment, or an in-memory link in tests). */
 export interface EtherPort {
@@ -47,6 +48,12 @@ export interface BoxOptions {
   readonly onEvent?: (e: BoxEvent) => void;
   /** A home starts PPPoE discovery at once (default true). */
   readonly autoStart?: boolean;
+  /**
+   * An nte writes its accounting ahead to this file (src/io/radius-spool.ts): a record is
+   * committed before the event that reports it leaves the process, and leaves the file when
+   * the server acknowledged it; a restart sends what a killed process left. Asked only for an nte.
+   */
+  readonly accountingSpool?: () => string;
   /** Every frame in or out of a port (the embedded RADIUS's wire too), for logs and ladders. */
   readonly onFrame?: FrameTap;
 }
@@ -73,6 +80,9 @@ export interface RunningBox {
   disconnectRequest?(user: string): void;
 }
 
+/** How long an sse or nte keeps answering its peers after its own shutdown is done (ms). */
+export const LINGER_MS = 1500;
+
 export class BoxProcess implements RunningBox {
   readonly name: string;
   readonly kind: BoxKind;
@@ -90,6 +100,8 @@ export class BoxProcess implements RunningBox {
   private readonly pings = new Map<number, (rtt: number | undefined) => void>();
   private pingSeq = 0;
   private readonly opts: BoxOptions;
+  /** The nte's write-ahead accounting spool. */
+  readonly spool: FileSpool | undefined;
   private readonly isp: number | undefined;
   /** A home box held down (`homeDown`). */
   held = false;
@@ -120,7 +132,9 @@ export class BoxProcess implements RunningBox {
       for (const p of this.ports.values()) p.close();
       throw e;
     }
-    this.box = build(t, site, { now: clock.now(), mac: (port) => this.ports.get(port)?.mac, externalRadius: 'direct' });
+    this.spool = site.kind === 'nte' && opts.accountingSpool ? new FileSpool(opts.accountingSpool()) : undefined;
+    const spool = this.spool;
+    this.box = build(t, site, { now: clock.now(), mac: (port) => this.ports.get(port)?.mac, externalRadius: 'direct', ...(spool ? { accountingSpool: () => spool } : {}) });
     driver = this.driver = this.drive(this.box);
     for (const [port, p] of this.ports) driver.attach(port, tap ? { send: (f) => (tap(port, f, 'out', clock.now()), p.send(f)) } : p);
     if (embeddedRadius) {
@@ -159,6 +173,8 @@ export class BoxProcess implements RunningBox {
   }
 
   private emit(kind: string, event: unknown): void {
+    // Write-ahead: the accounting behind what this event reports is on disk before it leaves.
+    this.spool?.commit();
     const e: BoxEvent = { box: this.name, at: this.clock.now(), kind, event };
     this.events.push(e);
     if (this.events.length > 1000) this.events.splice(0, this.events.length - 1000);
@@ -252,9 +268,9 @@ export class BoxProcess implements RunningBox {
    */
   async shutdown(timeoutMs = 5000): Promise<{ clean: boolean }> {
     const deadline = this.clock.now() + timeoutMs;
-    const until = async (done: () => boolean): Promise<boolean> => {
+    const until = async (done: () => boolean, by = deadline): Promise<boolean> => {
       while (!done()) {
-        if (this.clock.now() >= deadline) return false;
+        if (this.clock.now() >= by) return false;
         await new Promise((r) => setTimeout(r, 20));
       }
       return true;
@@ -267,16 +283,25 @@ export class BoxProcess implements RunningBox {
       if (!clean) this.act((n) => box.padt(n, 'shutting down'));
     }
     if (box.kind === 'sse') {
+      // No new sessions (homes redial after our PADT), then a CDN per call and a PADT per session.
+      box.drain();
       for (const s of box.relaying()) this.act((n) => box.disconnect(s.pppoeSessionId, n, 'LAC shutting down', s.port));
-      // Let the CDNs be acknowledged, then stop the tunnels.
-      await until(() => box.l2tp.tunnelInfo().every((t) => t.outstanding === 0));
-      for (const t of box.l2tp.tunnelInfo()) this.act((n) => box.l2tp.closeTunnel(t.tunnelId, n));
-      this.act(() => {});
+      // Let the CDNs be acknowledged for at most half the time, then stop every tunnel (StopCCN
+      // ends what is left, RFC 2661 §5.7) and wait for the LNS to acknowledge it.
+      const half = this.clock.now() + timeoutMs / 2;
+      await until(() => this.clock.now() >= half || box.l2tp.tunnelInfo().every((t) => t.outstanding === 0));
+      for (const t of box.l2tp.tunnelInfo()) if (t.state !== 'closing') this.act((n) => box.l2tp.closeTunnel(t.tunnelId, n));
       clean = (await until(() => box.l2tp.tunnelInfo().every((t) => t.state === 'closing' && t.outstanding === 0))) && clean;
     }
     if (box.kind === 'nte') {
       this.act((n) => box.stopAll(n));
       clean = (await until(() => box.sessionCount === 0 && box.radius.accountingBacklog === 0 && box.l2tp.tunnelInfo().every((t) => t.state === 'closing' && t.outstanding === 0))) && clean;
+    }
+    if (box.kind === 'sse' || box.kind === 'nte') {
+      // Keep answering a little longer: the peer may be shutting down too, and its StopCCN is
+      // acknowledged by a ZLB after the ack delay (100 ms), or again when it retransmits (1 s).
+      const lingerUntil = this.clock.now() + LINGER_MS;
+      await until(() => this.clock.now() >= lingerUntil, lingerUntil);
     }
     // The last frames leave with the microtask flush of each port.
     await new Promise((r) => setImmediate(r));
@@ -286,6 +311,7 @@ export class BoxProcess implements RunningBox {
 
   close(): void {
     for (const d of this.drivers) d.stop();
+    this.spool?.close();
     for (const p of this.ports.values()) p.close();
     if (this.clock instanceof WallClock) this.clock.cancelAll();
   }

@@ -14,7 +14,9 @@
  * timeout behind one wall-clock timer; after each input batch only the homes that got
  * input are drained. Dialling is paced: at most `window` homes in setup at once and at
  * most `rate` new PADIs per second (0 = no limit), so a burst does not overflow the
- * sockets' buffers on the way.
+ * sockets' buffers on the way. Each home redials by itself after an end it did not ask
+ * for (src/roles/home.ts, the topology's `homes[].redial`); the summary counts homes, so a
+ * home that goes down and comes back is online once.
  */
 import type { Home, HomeEvent } from '../roles/home.js';
 import { TimerQueue } from '../proto/timer-queue.js';
@@ -80,6 +82,10 @@ export interface SetupSummary {
   failed: number;
   /** Sessions that were online and ended. */
   ended: number;
+  /** Setups the homes started again by themselves (redial after an end they did not ask for). */
+  redials: number;
+  /** Homes that stopped redialling after `maxfail` consecutive failed setups. */
+  gaveUp: number;
   /** Wall-clock ms from the first PADI to the last IPCP up (once every home has settled). */
   setupMs?: number;
   setupsPerSecond?: number;
@@ -155,7 +161,7 @@ export class HomesBox implements RunningBox {
     this.interfaces = { access };
     this.window = opts.window ?? 256;
     this.rate = opts.rate ?? 0;
-    this.summary = { homes: selected.length, started: 0, inSetup: 0, online: 0, failed: 0, ended: 0 };
+    this.summary = { homes: selected.length, started: 0, inSetup: 0, online: 0, failed: 0, ended: 0, redials: 0, gaveUp: 0 };
 
     const open = opts.open ?? openAfPacket;
     const tap = opts.onFrame;
@@ -290,9 +296,18 @@ export class HomesBox implements RunningBox {
         break;
       case 'online':
         if (m.phase === 'setup') s.inSetup--;
+        if (m.phase !== 'online') s.online++;
         m.phase = 'online';
-        s.online++;
         this.lastOnlineAt = now;
+        break;
+      case 'redial':
+        if (m.phase === 'online') s.online--;
+        if (m.phase !== 'setup') s.inSetup++;
+        m.phase = 'setup';
+        s.redials++;
+        break;
+      case 'redial-given-up':
+        s.gaveUp++;
         break;
       case 'discovery-failed':
       case 'auth-failed':
@@ -505,6 +520,8 @@ export class HomesBox implements RunningBox {
       m.home.disconnect(now);
       this.dirty.add(m);
     }
+    // The rest stop too: a home waiting to redial, or in discovery, must not dial during shutdown.
+    for (const m of this.members) if (m.home.client.state !== 'session') m.home.padt(now);
     this.driver.kick();
     let clean = true;
     while (live.some((m) => m.home.client.state === 'session')) {

@@ -1,8 +1,9 @@
 /**
  * The RADIUS client on real UDP sockets: drives the sans-IO `RadiusClient` (and, when asked,
  * the RFC 5176 `DynamicAuthorizationServer`) with node:dgram and the wall clock. Source
- * sockets are opened as the machine asks for them (256 identifiers each). Accounting
- * records that do not fit in memory go to a `FileSpool` when a spool file is given.
+ * sockets are opened as the machine asks for them (256 identifiers each). With a spool file
+ * every accounting record is written ahead to a `FileSpool` (src/io/radius-spool.ts) and
+ * leaves it when the server acknowledges it: a restart after kill -9 sends what was left.
  */
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
@@ -18,8 +19,10 @@ export type AccessResult = Extract<RadiusClientEvent, { type: 'access-response' 
 export interface UdpRadiusClientOptions extends RadiusClientConfig {
   /** Local address of the source sockets (default 0.0.0.0). */
   readonly bind?: string;
-  /** Accounting overflow goes here and survives a restart. */
+  /** The write-ahead accounting spool: survives kill -9; what it holds is sent again at start. */
   readonly spoolFile?: string;
+  /** fsync each commit of the spool (default true). */
+  readonly spoolFsync?: boolean;
   /** Listen for Disconnect/CoA-Requests (RFC 5176) on this port (3799 is the standard one). */
   readonly dynamicAuthorization?: DaeConfig & { readonly port: number; readonly bind?: string };
 }
@@ -40,9 +43,8 @@ export class UdpRadiusClient extends EventEmitter {
 
   private constructor(private readonly options: UdpRadiusClientOptions) {
     super();
-    this.spool = options.spoolFile ? new FileSpool(options.spoolFile) : undefined;
-    this.machine = new RadiusClient({ ...options, ...(this.spool ? { spool: this.spool } : {}) });
-    if (this.spool) this.machine.setAccountingSeq(this.spool.maxSeq + 1);
+    this.spool = options.spoolFile ? new FileSpool(options.spoolFile, { fsync: options.spoolFsync ?? true }) : undefined;
+    this.machine = new RadiusClient({ ...options, ...(this.spool ? { spool: this.spool, journal: this.spool } : {}) });
     this.dae = options.dynamicAuthorization ? new DynamicAuthorizationServer(options.dynamicAuthorization) : undefined;
   }
 
@@ -86,10 +88,16 @@ export class UdpRadiusClient extends EventEmitter {
     });
   }
 
+  /** Queues a record; with a spool it is written ahead, committed at the end of this turn (or by `commitSpool()`). */
   account(input: AccountingInput): AccountingRecord {
     const r = this.machine.account(input, Date.now());
     this.pump();
     return r;
+  }
+
+  /** Commits the spool now (one write and fsync for everything since the last commit): call before reporting what was accounted. */
+  commitSpool(): void {
+    this.spool?.commit();
   }
 
   /** The owner of the sessions: answers Disconnect/CoA-Requests (RFC 5176). */
@@ -97,15 +105,12 @@ export class UdpRadiusClient extends EventEmitter {
     this.daeHandler = handler;
   }
 
-  /** Closes the sockets; records not yet acknowledged are saved in front of the spool. */
+  /** Closes the sockets; records not yet acknowledged stay in the spool for the next start. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    if (this.spool) {
-      this.spool.prepend(this.machine.unackedInMemory());
-      this.spool.close();
-    }
+    this.spool?.close();
     for (const p of this.pending.values()) p({ type: 'access-timeout', token: -1, userName: '' });
     this.pending.clear();
     await Promise.all([...this.sockets, ...(this.daeSocket ? [this.daeSocket] : [])].map((s) => new Promise<void>((r) => s.close(() => r()))));

@@ -1,20 +1,62 @@
 /**
- * A file-backed accounting spool: records as JSON lines appended to one file, read from an
- * offset kept in a side file, so a restarted client finds what it had not sent yet, in order.
- * The file is emptied once everything in it has been taken.
+ * The write-ahead accounting spool: every record is appended to one file when it is made
+ * (group-committed: one write and one fsync per event-loop turn, or sooner when asked) and
+ * leaves it only when the server has acknowledged it (an acknowledgement line). A process
+ * killed at any moment finds, on restart, every record not yet acknowledged, unchanged, so
+ * they are sent again with the same Acct-Session-Id (the server drops duplicates). The
+ * file is emptied whenever nothing in it is unacknowledged, and compacted when it grows.
+ * It is also the overflow of the client's bounded in-memory queue: spilled records are
+ * read back from their place in the file.
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
-import { recordFromJson, recordToJson, type AccountingRecord, type AccountingSpool } from '../proto/radius-client.js';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { recordFromJson, recordToJson, type AccountingJournal, type AccountingRecord, type AccountingSpool } from '../proto/radius-client.js';
 
 export interface FileSpoolOptions {
-  /** fsync after each append (durable across power loss; slower). */
+  /** fsync at each commit (default true): durable across power loss too, not only kill -9. */
   readonly fsync?: boolean;
+  /** Commit at the end of each event-loop turn (default true); the owner may `commit()` sooner. */
+  readonly commitPerTurn?: boolean;
 }
 
-export class FileSpool implements AccountingSpool {
+/** Buffered bytes that force a commit at once (a virtual-clock run never yields a turn). */
+const COMMIT_BYTES = 64 * 1024;
+/** A file this large with few records left unacknowledged is rewritten with just those. */
+const COMPACT_BYTES = 4 * 1024 * 1024;
+
+interface Place {
+  readonly at: number;
+  readonly len: number;
+}
+
+export interface FileSpoolCounters {
+  commits: number;
+  fsyncs: number;
+  /** Times the file was emptied (everything acknowledged) or rewritten smaller. */
+  truncations: number;
+  compactions: number;
+  /** At open: a torn last line (killed while appending), cut off. */
+  tornTail: number;
+  /** At open: lines that did not parse (skipped). */
+  badLines: number;
+  /** At open: unacknowledged records found. */
+  recovered: number;
+}
+
+export class FileSpool implements AccountingSpool, AccountingJournal {
+  readonly counters: FileSpoolCounters = { commits: 0, fsyncs: 0, truncations: 0, compactions: 0, tornTail: 0, badLines: 0, recovered: 0 };
   private fd: number;
-  private readOffset: number;
-  private count: number;
+  /** Committed bytes in the file. */
+  private size = 0;
+  private buffered: string[] = [];
+  private bufferedBytes = 0;
+  private commitQueued = false;
+  /** Every record written and not acknowledged: where its line is. */
+  private readonly unacked = new Map<number, Place>();
+  /** Records the client spilled out of memory (in the file already), oldest first. */
+  private spilled: number[] = [];
+  private spillHead = 0;
+  private left: AccountingRecord[] = [];
+  private closed = false;
   /** Highest `seq` seen in the file, so a restarted client keeps numbering upward. */
   maxSeq = -1;
 
@@ -23,112 +65,185 @@ export class FileSpool implements AccountingSpool {
     private readonly options: FileSpoolOptions = {},
   ) {
     this.fd = openSync(file, 'a+');
-    const offFile = `${file}.offset`;
-    this.readOffset = existsSync(offFile) ? Number(readFileSync(offFile, 'utf8')) || 0 : 0;
-    let size = fstatSync(this.fd).size;
-    if (this.readOffset > size) this.readOffset = 0;
-    this.count = 0;
-    if (size > this.readOffset) {
-      const text = this.read(this.readOffset, size - this.readOffset);
-      const lastNl = text.lastIndexOf('\n');
-      // A torn last line (a crash while appending) is cut off, or appends would join it.
-      if (lastNl < text.length - 1) {
-        size = this.readOffset + Buffer.byteLength(text.slice(0, lastNl + 1));
-        ftruncateSync(this.fd, size);
-      }
-      for (const line of text.slice(0, lastNl + 1).split('\n')) {
-        if (!line) continue;
-        this.count++;
-        const r = parseLine(line);
-        if (r) this.maxSeq = Math.max(this.maxSeq, r.seq);
-      }
-    }
+    this.recover();
   }
 
+  /** Records not acknowledged yet, in the file or about to be. */
+  get unacknowledged(): number {
+    return this.unacked.size;
+  }
+
+  // ---- AccountingJournal -------------------------------------------------------------
+
+  record(r: AccountingRecord): void {
+    if (this.closed || this.unacked.has(r.seq)) return;
+    const line = `R${recordToJson(r)}\n`;
+    this.unacked.set(r.seq, { at: this.size + this.bufferedBytes, len: Buffer.byteLength(line) });
+    if (r.seq > this.maxSeq) this.maxSeq = r.seq;
+    this.buffer(line);
+  }
+
+  acknowledge(r: AccountingRecord): void {
+    if (this.closed || !this.unacked.delete(r.seq)) return;
+    this.buffer(`A${r.seq}\n`);
+  }
+
+  pending(): readonly AccountingRecord[] {
+    const l = this.left;
+    this.left = [];
+    return l;
+  }
+
+  // ---- AccountingSpool (the overflow of the client's memory queue) -------------------
+
   get length(): number {
-    return this.count;
+    return this.spilled.length - this.spillHead;
   }
 
   append(records: readonly AccountingRecord[]): void {
-    if (records.length === 0) return;
-    writeSync(this.fd, records.map((r) => recordToJson(r) + '\n').join(''));
-    if (this.options.fsync) fsyncSync(this.fd);
-    this.count += records.length;
-    for (const r of records) if (r.seq > this.maxSeq) this.maxSeq = r.seq;
+    for (const r of records) {
+      this.record(r);
+      this.spilled.push(r.seq);
+    }
   }
 
   take(n: number): AccountingRecord[] {
+    this.commit();
     const out: AccountingRecord[] = [];
-    const size = fstatSync(this.fd).size;
-    let pos = this.readOffset;
-    let chunk = 1 << 16;
-    while (out.length < n && pos < size) {
-      const len = Math.min(chunk, size - pos);
-      const buf = Buffer.alloc(len);
-      readSync(this.fd, buf, 0, len, pos);
-      let start = 0;
-      while (out.length < n) {
-        const nl = buf.indexOf(10, start);
-        if (nl < 0) break;
-        const line = buf.toString('utf8', start, nl);
-        start = nl + 1;
-        if (!line) continue;
-        this.count--;
-        const r = parseLine(line);
-        if (r) out.push(r);
-      }
-      if (start === 0) {
-        if (len === size - pos) break;
-        // No whole line in the chunk: a longer line, read more at once.
-        chunk *= 2;
-        continue;
-      }
-      pos += start;
+    while (out.length < n && this.spillHead < this.spilled.length) {
+      const seq = this.spilled[this.spillHead++]!;
+      const p = this.unacked.get(seq);
+      if (!p) continue;
+      const buf = Buffer.alloc(p.len);
+      readSync(this.fd, buf, 0, p.len, p.at);
+      const r = parseRecord(buf.toString('utf8', 0, p.len - 1));
+      if (r) out.push(r);
     }
-    this.readOffset = pos;
-    if (this.count <= 0 || pos >= size) {
-      this.count = 0;
-      ftruncateSync(this.fd, 0);
-      this.readOffset = 0;
+    if (this.spillHead > 4096 && this.spillHead * 2 > this.spilled.length) {
+      this.spilled = this.spilled.slice(this.spillHead);
+      this.spillHead = 0;
     }
-    this.saveOffset();
     return out;
   }
 
-  /** Puts records back in front of what is in the file (at shutdown: what was in memory). */
-  prepend(records: readonly AccountingRecord[]): void {
-    if (records.length === 0) return;
-    const size = fstatSync(this.fd).size;
-    const rest = size > this.readOffset ? this.read(this.readOffset, size - this.readOffset) : '';
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, records.map((r) => recordToJson(r) + '\n').join('') + rest);
-    closeSync(this.fd);
-    renameSync(tmp, this.file);
-    this.fd = openSync(this.file, 'a+');
-    this.readOffset = 0;
-    this.count += records.length;
-    this.saveOffset();
+  // ---- the file ----------------------------------------------------------------------
+
+  /** Writes what is buffered (one write, one fsync). Runs by itself once per event-loop turn. */
+  commit(): void {
+    if (this.closed || this.bufferedBytes === 0) return;
+    if (this.unacked.size === 0 && this.length === 0) {
+      // Everything written has been acknowledged: the file can be empty again.
+      ftruncateSync(this.fd, 0);
+      this.size = 0;
+      this.counters.truncations++;
+    } else {
+      const data = this.buffered.join('');
+      writeAll(this.fd, Buffer.from(data, 'utf8'));
+      this.size += this.bufferedBytes;
+    }
+    this.buffered = [];
+    this.bufferedBytes = 0;
+    this.counters.commits++;
+    if (this.options.fsync ?? true) {
+      fsyncSync(this.fd);
+      this.counters.fsyncs++;
+    }
+    if (this.size > COMPACT_BYTES && this.unacked.size * 512 < this.size / 4) this.compact();
   }
 
   close(): void {
+    if (this.closed) return;
+    this.commit();
+    this.closed = true;
     closeSync(this.fd);
   }
 
-  private read(pos: number, len: number): string {
-    const buf = Buffer.alloc(len);
-    const n = readSync(this.fd, buf, 0, len, pos);
-    return buf.subarray(0, n).toString('utf8');
+  private buffer(line: string): void {
+    this.buffered.push(line);
+    this.bufferedBytes += Buffer.byteLength(line);
+    if (this.bufferedBytes >= COMMIT_BYTES) return this.commit();
+    if (!this.commitQueued && (this.options.commitPerTurn ?? true)) {
+      this.commitQueued = true;
+      setImmediate(() => {
+        this.commitQueued = false;
+        this.commit();
+      });
+    }
   }
 
-  private saveOffset(): void {
-    writeFileSync(`${this.file}.offset`, String(this.readOffset));
+  /** Rewrites the file with only the unacknowledged records (temporary file, fsync, rename). */
+  private compact(): void {
+    const tmp = `${this.file}.tmp`;
+    const fd = openSync(tmp, 'w');
+    const places = [...this.unacked].sort((a, b) => a[0] - b[0]);
+    let at = 0;
+    const moved = new Map<number, Place>();
+    for (const [seq, p] of places) {
+      const buf = Buffer.alloc(p.len);
+      readSync(this.fd, buf, 0, p.len, p.at);
+      writeAll(fd, buf);
+      moved.set(seq, { at, len: p.len });
+      at += p.len;
+    }
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, this.file);
+    closeSync(this.fd);
+    this.fd = openSync(this.file, 'a+');
+    this.size = at;
+    for (const [seq, p] of moved) this.unacked.set(seq, p);
+    this.counters.compactions++;
+  }
+
+  /** Reads the file an earlier process left: every record without an acknowledgement is pending. */
+  private recover(): void {
+    let size = fstatSync(this.fd).size;
+    if (size === 0) return;
+    const buf = Buffer.alloc(size);
+    for (let o = 0; o < size; ) {
+      const n = readSync(this.fd, buf, o, size - o, o);
+      if (n <= 0) break;
+      o += n;
+    }
+    const lastNl = buf.lastIndexOf(10);
+    if (lastNl !== size - 1) {
+      // A torn last line (killed while appending): cut it off, or the next append would join it.
+      this.counters.tornTail++;
+      size = lastNl + 1;
+      ftruncateSync(this.fd, size);
+    }
+    const records = new Map<number, AccountingRecord>();
+    for (let start = 0; start < size; ) {
+      const nl = buf.indexOf(10, start);
+      const line = buf.toString('utf8', start, nl);
+      if (line.startsWith('R')) {
+        const r = parseRecord(line);
+        if (r) {
+          records.set(r.seq, r);
+          this.unacked.set(r.seq, { at: start, len: nl + 1 - start });
+          if (r.seq > this.maxSeq) this.maxSeq = r.seq;
+        } else this.counters.badLines++;
+      } else if (line.startsWith('A')) {
+        const seq = Number(line.slice(1));
+        records.delete(seq);
+        this.unacked.delete(seq);
+      } else if (line.length) this.counters.badLines++;
+      start = nl + 1;
+    }
+    this.size = size;
+    this.left = [...records.values()].sort((a, b) => a.seq - b.seq);
+    this.counters.recovered = this.left.length;
   }
 }
 
-function parseLine(line: string): AccountingRecord | undefined {
+function parseRecord(line: string): AccountingRecord | undefined {
   try {
-    return recordFromJson(line);
+    return recordFromJson(line.startsWith('R') ? line.slice(1) : line);
   } catch {
     return undefined;
   }
+}
+
+function writeAll(fd: number, b: Uint8Array): void {
+  for (let o = 0; o < b.length; ) o += writeSync(fd, b, o, b.length - o);
 }

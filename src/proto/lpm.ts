@@ -5,6 +5,10 @@
  * is one or two typed-array reads. Every entry carries the prefix length that wrote it, so
  * add and remove are incremental (no rebuild) and can run between any two lookups.
  * Values are small integers (route ids, < 2^24 - 1); the caller keeps what they mean.
+ * The 64 MB tbl24 is sized to what it holds: it starts as 4,096 chunks of 4,096 entries,
+ * each one value until a route splits it (a small network's router holds a few chunks,
+ * tens of KB), and becomes the flat table once more than `FLAT_AT` chunks are split, so a
+ * full table looks up exactly as plain DIR-24-8 does.
  */
 
 const EXT = 0x40000000; // entry points to a tbl8 group
@@ -19,6 +23,13 @@ function maskOf(len: number): number {
 
 const depthOf = (e: number): number => (e >>> DEPTH_SHIFT) & 0x3f;
 
+const CHUNK_BITS = 12;
+const CHUNK = 1 << CHUNK_BITS; // tbl24 entries per chunk (16 KB)
+const CHUNK_MASK = CHUNK - 1;
+const DIR = 1 << (24 - CHUNK_BITS);
+/** Split chunks (16 KB each) beyond which the flat 64 MB tbl24 is cheaper than the directory's extra read. */
+export const FLAT_AT = 512;
+
 export interface LpmStats {
   readonly routes: number;
   readonly tbl8Groups: number;
@@ -28,14 +39,19 @@ export interface LpmStats {
 }
 
 export class Lpm {
-  private readonly tbl24 = new Int32Array(1 << 24);
+  /** The flat tbl24 once it pays for itself; until then `dir` + `pool`. */
+  private flat: Int32Array | null = null;
+  /** Per chunk of tbl24: ≥ 0 the one entry of the whole chunk, < 0 `~base` of its entries in `pool`. */
+  private dir: Int32Array = new Int32Array(DIR);
+  private pool: Int32Array = new Int32Array(CHUNK * 4);
+  private chunks = 0;
   private tbl8: Int32Array;
   private tbl8Used = 0; // groups handed out (high-water mark)
   private free8: number[] = [];
   private groups = 0;
   private readonly exact: PrefixIndex;
 
-  constructor(initialGroups = 256) {
+  constructor(initialGroups = 16) {
     this.tbl8 = new Int32Array(256 * Math.max(1, initialGroups));
     this.exact = new PrefixIndex(1024);
   }
@@ -47,7 +63,13 @@ export class Lpm {
 
   /** The value of the longest prefix covering `addr`, or -1. */
   lookup(addr: number): number {
-    let e = this.tbl24[addr >>> 8]!;
+    const flat = this.flat;
+    let e: number;
+    if (flat !== null) e = flat[addr >>> 8]!;
+    else {
+      const d = this.dir[addr >>> 20]!;
+      e = d >= 0 ? d : this.pool[~d + ((addr >>> 8) & CHUNK_MASK)]!;
+    }
     if ((e & EXT) !== 0) e = this.tbl8[((e & VALUE_MASK) << 8) | (addr & 0xff)]!;
     return (e & VALUE_MASK) - 1;
   }
@@ -63,6 +85,7 @@ export class Lpm {
     const p = (prefix & maskOf(len)) >>> 0;
     this.exact.set(p, len, value);
     this.write(p, len, (len << DEPTH_SHIFT) | (value + 1), false);
+    if (this.flat === null && this.chunks > FLAT_AT) this.flatten();
   }
 
   /** Removes prefix/len; addresses it covered fall back to the next shorter prefix. Returns whether it existed. */
@@ -87,7 +110,57 @@ export class Lpm {
   }
 
   stats(): LpmStats {
-    return { routes: this.size, tbl8Groups: this.groups, tbl8Capacity: this.tbl8.length >>> 8, bytes: this.tbl24.byteLength + this.tbl8.byteLength + this.exact.bytes };
+    const t24 = this.flat ? this.flat.byteLength : this.dir.byteLength + this.pool.byteLength;
+    return { routes: this.size, tbl8Groups: this.groups, tbl8Capacity: this.tbl8.length >>> 8, bytes: t24 + this.tbl8.byteLength + this.exact.bytes };
+  }
+
+  /** Whether tbl24 is the flat 2^24 table (false while it is chunked). */
+  get isFlat(): boolean {
+    return this.flat !== null;
+  }
+
+  private get24(i: number): number {
+    if (this.flat !== null) return this.flat[i]!;
+    const d = this.dir[i >>> CHUNK_BITS]!;
+    return d >= 0 ? d : this.pool[~d + (i & CHUNK_MASK)]!;
+  }
+
+  private set24(i: number, v: number): void {
+    if (this.flat !== null) {
+      this.flat[i] = v;
+      return;
+    }
+    const c = i >>> CHUNK_BITS;
+    if (this.dir[c]! === v) return;
+    if (this.dir[c]! >= 0) this.split(c);
+    this.pool[~this.dir[c]! + (i & CHUNK_MASK)] = v;
+  }
+
+  /** Gives chunk `c` entries of its own, all equal to its one value so far. */
+  private split(c: number): void {
+    const d = this.dir[c]!;
+    const base = this.chunks * CHUNK;
+    if (base + CHUNK > this.pool.length) {
+      const bigger = new Int32Array(this.pool.length * 2);
+      bigger.set(this.pool);
+      this.pool = bigger;
+    }
+    this.pool.fill(d, base, base + CHUNK);
+    this.dir[c] = ~base;
+    this.chunks++;
+  }
+
+  /** The chunked tbl24 becomes the flat one (once, when it holds routes all over the space). */
+  private flatten(): void {
+    const flat = new Int32Array(1 << 24);
+    for (let c = 0; c < DIR; c++) {
+      const d = this.dir[c]!;
+      if (d >= 0) flat.fill(d, c << CHUNK_BITS, (c + 1) << CHUNK_BITS);
+      else flat.set(this.pool.subarray(~d, ~d + CHUNK), c << CHUNK_BITS);
+    }
+    this.flat = flat;
+    this.dir = new Int32Array(0);
+    this.pool = new Int32Array(0);
   }
 
   /**
@@ -96,32 +169,52 @@ export class Lpm {
    * entries of depth len (those are this prefix's, same-length prefixes never overlap).
    */
   private write(p: number, len: number, entry: number, removing: boolean): void {
-    const t24 = this.tbl24;
     if (len <= 24) {
       const start = p >>> 8;
       const end = start + (1 << (24 - len));
-      for (let i = start; i < end; i++) {
-        const e = t24[i]!;
-        if ((e & EXT) !== 0) {
-          this.writeGroup((e & VALUE_MASK) << 8, 0, 256, len, entry, removing);
-        } else if (removing ? e !== 0 && depthOf(e) === len : depthOf(e) <= len) {
-          t24[i] = entry;
+      if (this.flat !== null) return this.writeRange(this.flat, start, end, 0, len, entry, removing);
+      for (let c = start >>> CHUNK_BITS; c << CHUNK_BITS < end; c++) {
+        const lo = Math.max(start, c << CHUNK_BITS);
+        const hi = Math.min(end, (c + 1) << CHUNK_BITS);
+        const d = this.dir[c]!;
+        if (d >= 0) {
+          // One value for the whole chunk (never a group: a group belongs to one /24).
+          if (!(removing ? d !== 0 && depthOf(d) === len : depthOf(d) <= len)) continue;
+          if (hi - lo === CHUNK) {
+            this.dir[c] = entry;
+            continue;
+          }
+          this.split(c);
         }
+        const base = ~this.dir[c]!;
+        this.writeRange(this.pool, lo, hi, base - (c << CHUNK_BITS), len, entry, removing);
       }
       return;
     }
     const i = p >>> 8;
-    let e = t24[i]!;
+    let e = this.get24(i);
     if ((e & EXT) === 0) {
       if (removing) return; // cannot happen: a /25+ always lives in a group
       const g = this.allocGroup();
       this.tbl8.fill(e, g << 8, (g << 8) + 256);
       e = EXT | g;
-      t24[i] = e;
+      this.set24(i, e);
     }
     const base = (e & VALUE_MASK) << 8;
     this.writeGroup(base, p & 0xff, 1 << (32 - len), len, entry, removing);
     if (removing) this.maybeCollapse(i, base);
+  }
+
+  /** tbl24 entries [start, end) held in `t` at index i + `shift`. */
+  private writeRange(t: Int32Array, start: number, end: number, shift: number, len: number, entry: number, removing: boolean): void {
+    for (let i = start; i < end; i++) {
+      const e = t[i + shift]!;
+      if ((e & EXT) !== 0) {
+        this.writeGroup((e & VALUE_MASK) << 8, 0, 256, len, entry, removing);
+      } else if (removing ? e !== 0 && depthOf(e) === len : depthOf(e) <= len) {
+        t[i + shift] = entry;
+      }
+    }
   }
 
   private writeGroup(base: number, from: number, count: number, len: number, entry: number, removing: boolean): void {
@@ -137,7 +230,7 @@ export class Lpm {
   private maybeCollapse(i: number, base: number): void {
     const t8 = this.tbl8;
     for (let j = base; j < base + 256; j++) if (depthOf(t8[j]!) > 24) return;
-    this.tbl24[i] = t8[base]!;
+    this.set24(i, t8[base]!);
     this.free8.push(base >>> 8);
     this.groups--;
   }

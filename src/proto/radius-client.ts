@@ -6,7 +6,9 @@
  * identifier, Response Authenticator, Message-Authenticator) before it is believed.
  * Accounting records are never dropped: a bounded in-memory queue overflows into an
  * injected spool (a file in src/io) and is replayed in order, one record in flight per
- * session, when a server answers again.
+ * session, when a server answers again. With a journal (a write-ahead file in src/io) every
+ * record is in it from the moment it is made until the server acknowledges it, and what a
+ * killed process left there is sent again first, unchanged (same Acct-Session-Id).
  *
  * Outputs are signed datagrams (`bytes`, with the packet value beside them), because the
  * authenticators are computed over the exact encoding and need the secret.
@@ -64,6 +66,8 @@ export interface RadiusClientConfig {
   readonly acctProbeIntervalMs?: number;
   /** Records found here at construction are replayed from the first `handleTimeout(now)`. */
   readonly spool?: AccountingSpool;
+  /** Write-ahead journal: records are written to it when made and leave it when acknowledged. */
+  readonly journal?: AccountingJournal;
   /** Use a 16-octet CHAP challenge as the Request Authenticator (RFC 2865 §5.3) instead of CHAP-Challenge. */
   readonly chapChallengeInAuthenticator?: boolean;
   /** Randomness for authenticators and salts (tests inject a seeded one). */
@@ -176,6 +180,18 @@ export interface AccountingSpool {
   take(n: number): AccountingRecord[];
 }
 
+/**
+ * A write-ahead journal of accounting records (RFC 2866 §2: the NAS keeps a record until the
+ * server has answered). `record` runs before the owner reports the session's event;
+ * `acknowledge` once the server has answered it; `pending` is what an earlier process left
+ * unacknowledged, read once at construction and sent first, in creation order.
+ */
+export interface AccountingJournal {
+  record(r: AccountingRecord): void;
+  acknowledge(r: AccountingRecord): void;
+  pending(): readonly AccountingRecord[];
+}
+
 export class MemorySpool implements AccountingSpool {
   private items: AccountingRecord[] = [];
   private head = 0;
@@ -243,6 +259,8 @@ export interface RadiusClientCounters {
   acctRecords: number;
   acctAcked: number;
   acctSpilled: number;
+  /** Records an earlier process left in the journal, sent again at start. */
+  acctReplayed: number;
   acctProbes: number;
   transmits: number;
   retransmits: number;
@@ -302,7 +320,7 @@ const IDS = 256;
 export class RadiusClient {
   readonly counters: RadiusClientCounters = {
     accessRequests: 0, accessAccepts: 0, accessRejects: 0, accessChallenges: 0, accessTimeouts: 0, acctRecords: 0, acctAcked: 0,
-    acctSpilled: 0, acctProbes: 0, transmits: 0, retransmits: 0, failovers: 0, serverDown: 0, socketsInUse: 0,
+    acctSpilled: 0, acctReplayed: 0, acctProbes: 0, transmits: 0, retransmits: 0, failovers: 0, serverDown: 0, socketsInUse: 0,
     acceptedWithoutMessageAuthenticator: 0, tunnelPasswordsUndecryptable: 0, acctValuesTruncated: 0, acctClassDropped: 0, latencyMsSum: 0, latencyCount: 0, latencyMsMax: 0,
     dropped: {
       short: 0, malformed: 0, 'unknown-identifier': 0, 'wrong-source': 0, 'unexpected-code': 0, 'bad-authenticator': 0,
@@ -381,7 +399,22 @@ export class RadiusClient {
     if (config.nasIpAddress !== undefined) this.nasAttrs.push(ipv4Attr(A.NAS_IP_ADDRESS, config.nasIpAddress));
     if (config.nasIdentifier !== undefined) this.nasAttrs.push(textAttr(A.NAS_IDENTIFIER, config.nasIdentifier));
     this.acctSeq = 0;
+    this.journal = config.journal;
+    // What a killed process left unacknowledged goes first, in order, with its own numbers.
+    const left = this.journal?.pending() ?? [];
+    for (const r of left) {
+      if (this.acctMem.length < this.acctMemoryLimit && this.spool.length === 0) this.acctMem.push(r);
+      else this.spool.append([r]);
+      if (r.seq >= this.acctSeq) this.acctSeq = r.seq + 1;
+    }
+    this.counters.acctReplayed = left.length;
+    this.replayDue = left.length > 0;
   }
+
+  /** Records were left by an earlier process: the first timeout (at once) starts sending them. */
+  private replayDue = false;
+
+  private readonly journal: AccountingJournal | undefined;
 
   // ---- the owner's API --------------------------------------------------------------
 
@@ -399,6 +432,7 @@ export class RadiusClient {
   account(input: AccountingInput, now: number): AccountingRecord {
     const rec: AccountingRecord = { ...input, seq: this.acctSeq++, createdAt: now };
     this.counters.acctRecords++;
+    this.journal?.record(rec);
     if (this.spool.length > 0 || this.acctMem.length >= this.acctMemoryLimit) {
       this.spool.append([rec]);
       this.counters.acctSpilled++;
@@ -479,6 +513,7 @@ export class RadiusClient {
       this.counters.acctAcked++;
       this.acctInFlight--;
       this.acctBusy.delete(txn.record!.sessionId);
+      this.journal?.acknowledge(txn.record!);
       this.events.push({ type: 'accounting-acked', record: txn.record!, server: server.name, latencyMs: latency });
     }
     this.startWaiting(now);
@@ -486,6 +521,7 @@ export class RadiusClient {
   }
 
   handleTimeout(now: number): void {
+    this.replayDue = false;
     for (const txn of this.deadlines.due(now)) if (!txn.done) this.onTimeout(txn, now);
     this.startWaiting(now);
     this.pumpAccounting(now);
@@ -500,6 +536,7 @@ export class RadiusClient {
   }
 
   nextTimeout(): number | undefined {
+    if (this.replayDue) return 0;
     let t = this.deadlines.peek();
     if (this.acctHoldUntil > 0 && (this.acctMem.length > 0 || this.spool.length > 0)) t = t === undefined ? this.acctHoldUntil : Math.min(t, this.acctHoldUntil);
     return t;

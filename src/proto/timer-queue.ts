@@ -3,9 +3,10 @@
  * invalidation. `schedule` after touching an item; `due(now)` yields the items whose
  * time has come (an item may come out more than once: an extra timeout is harmless).
  */
+import { MinHeap } from './heap.js';
+
 export class TimerQueue<T> {
-  private at: number[] = [];
-  private items: T[] = [];
+  private readonly heap = new MinHeap<T>();
   private readonly when = new Map<T, number>();
 
   /** Records `t` as the item's next timeout (undefined: none). */
@@ -16,7 +17,7 @@ export class TimerQueue<T> {
     }
     if (this.when.get(item) === t) return;
     this.when.set(item, t);
-    this.push(t, item);
+    this.heap.push(t, item);
   }
 
   remove(item: T): void {
@@ -24,10 +25,9 @@ export class TimerQueue<T> {
   }
 
   peek(): number | undefined {
-    while (this.at.length) {
-      const item = this.items[0]!;
-      if (this.when.get(item) === this.at[0]) return this.at[0];
-      this.pop();
+    for (let t = this.heap.peekTime(); t !== undefined; t = this.heap.peekTime()) {
+      if (this.when.get(this.heap.peekItem()!) === t) return t;
+      this.heap.pop();
     }
     return undefined;
   }
@@ -36,7 +36,7 @@ export class TimerQueue<T> {
   due(now: number): T[] {
     const out: T[] = [];
     for (let t = this.peek(); t !== undefined && t <= now; t = this.peek()) {
-      const item = this.pop();
+      const item = this.heap.pop()!;
       this.when.delete(item);
       out.push(item);
     }
@@ -45,47 +45,5 @@ export class TimerQueue<T> {
 
   get size(): number {
     return this.when.size;
-  }
-
-  private push(t: number, item: T): void {
-    const a = this.at;
-    const it = this.items;
-    let i = a.length;
-    a.push(t);
-    it.push(item);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (a[p]! <= t) break;
-      a[i] = a[p]!;
-      it[i] = it[p]!;
-      i = p;
-    }
-    a[i] = t;
-    it[i] = item;
-  }
-
-  private pop(): T {
-    const a = this.at;
-    const it = this.items;
-    const top = it[0]!;
-    const lt = a.pop()!;
-    const li = it.pop()!;
-    const n = a.length;
-    if (n) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        const c = r < n && a[r]! < a[l]! ? r : l;
-        if (a[c]! >= lt) break;
-        a[i] = a[c]!;
-        it[i] = it[c]!;
-        i = c;
-      }
-      a[i] = lt;
-      it[i] = li;
-    }
-    return top;
   }
 }

@@ -2,6 +2,10 @@
  * The home router: a PPPoE client, a PPP link (CHAP-MD5 or PAP peer, IPCP asking for an
  * address and DNS) and a small IP stack (src/roles/host.ts) on the PPP link once IPCP is
  * up. Sans-IO: Ethernet frames in with `handleFrame`, out with `pollTransmit`.
+ * Like a home router running pppd with `persist`, it dials again after any end it did not
+ * ask for (PADT from the AC, LCP Terminate from the peer, echo timeout, a failed setup),
+ * after a holdoff that doubles per consecutive failed setup; `disconnect()`/`padt()` stop
+ * that until the next `start()`.
  */
 import { PppoeClient, type PppoeClientConfig } from '../proto/pppoe-client.js';
 import { PppLink, pppLinkConfig } from '../proto/ppp-link.js';
@@ -15,7 +19,7 @@ import { EtherType, macEquals, isGroupMac, ETHERNET_HEADER_LENGTH } from '../wir
 import { PPPOE_HEADER_LENGTH, discoveryDestinationProblem, sessionFrameProblem } from '../wire/pppoe.js';
 import { PppProtocol } from '../wire/ppp.js';
 import { pppoeDiscoveryFrame, pppoeIpv4Frame, pppoeSessionFrame } from './framing.js';
-import { earliest } from '../proto/timers.js';
+import { earliest, TimerTable } from '../proto/timers.js';
 import { BoxOutput, type Box, type View } from './box.js';
 
 export interface HomeConfig {
@@ -29,6 +33,23 @@ export interface HomeConfig {
   /** LCP Echo-Request interval (ms), 0 = off. */
   readonly echoIntervalMs?: number;
   readonly fsm?: FsmConfig;
+  /** Dial again after an end we did not ask for (pppd `persist`); absent = stay down. */
+  readonly redial?: RedialConfig;
+}
+
+/** pppd's `persist` with `holdoff` and `maxfail`, plus the back-off a home router adds. */
+export interface RedialConfig {
+  /** Wait after a session that was online ended (pppd `holdoff`), ms. */
+  readonly holdoffMs: number;
+  /** The wait doubles per consecutive failed setup up to this, ms. */
+  readonly maxHoldoffMs: number;
+  /** Consecutive failed setups after which the home stops dialling (pppd `maxfail`); 0 = never. */
+  readonly maxfail: number;
+  /**
+   * Uniform [0, 1) source for the ±50 % jitter that keeps homes that lost their sessions
+   * together (an LNS restart) from dialling together; seeded in simulations.
+   */
+  readonly random: () => number;
 }
 
 export type HomeEvent =
@@ -37,6 +58,10 @@ export type HomeEvent =
   | { readonly type: 'auth-failed'; readonly reason: string }
   | { readonly type: 'offline'; readonly reason: string }
   | { readonly type: 'discovery-failed'; readonly reason: string }
+  /** Dialling again (PADI) after `waitedMs`; `failures` consecutive setups had failed before it. */
+  | { readonly type: 'redial'; readonly attempt: number; readonly failures: number; readonly waitedMs: number }
+  /** `maxfail` consecutive setups failed: no more redials until `start()`. */
+  | { readonly type: 'redial-given-up'; readonly failures: number }
   | ({ readonly type: 'ip' } & { readonly event: HostEvent });
 
 export type HomePortName = 'access';
@@ -50,6 +75,16 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   address = 0;
   dns: number[] = [];
   private offlineReported = false;
+  private readonly timers = new TimerTable<'redial'>();
+  /** `disconnect()`/`padt()` was called: no redial until `start()`. */
+  private stoppedByUser = false;
+  /** This attempt reached IPCP up. */
+  private reachedOnline = false;
+  /** Consecutive setups that ended before IPCP up (pppd's maxfail counts these). */
+  failures = 0;
+  /** Redials so far. */
+  redials = 0;
+  private redialWait = 0;
 
   constructor(
     readonly cfg: HomeConfig,
@@ -77,7 +112,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   show(view: View, now: number): unknown {
     switch (view) {
       case 'sessions':
-        return [{ state: this.client.state, online: this.isOnline, sessionId: this.sessionId, address: this.address ? ipv4ToString(this.address) : undefined, dns: this.dns.map(ipv4ToString) }];
+        return [{ state: this.client.state, online: this.isOnline, sessionId: this.sessionId, address: this.address ? ipv4ToString(this.address) : undefined, dns: this.dns.map(ipv4ToString), redials: this.redials, failures: this.failures, ...(this.redialAt !== undefined ? { redialInMs: Math.max(0, this.redialAt - now) } : {}) }];
       case 'arp':
         return this.host?.showArp(now) ?? [];
       case 'counters':
@@ -96,21 +131,38 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
     return this.host !== undefined;
   }
 
-  /** Starts PPPoE discovery. */
+  /** Starts PPPoE discovery (and, with `redial`, keeps the link up from now on). */
   start(now: number): void {
+    this.stoppedByUser = false;
+    this.failures = 0;
+    this.timers.clear('redial');
+    this.dial(now);
+  }
+
+  /** When the next redial is due (undefined: none planned). */
+  get redialAt(): number | undefined {
+    return this.timers.get('redial');
+  }
+
+  private dial(now: number): void {
     this.offlineReported = false;
+    this.reachedOnline = false;
     this.client.start(now);
     this.pump(now);
   }
 
-  /** Ends the session politely: LCP Terminate-Request, then PADT when LCP is finished. */
+  /** Ends the session politely: LCP Terminate-Request, then PADT when LCP is finished. No redial. */
   disconnect(now: number): void {
+    this.stoppedByUser = true;
+    this.timers.clear('redial');
     this.link.close(now, 'User request');
     this.pump(now);
   }
 
-  /** Ends the session abruptly with a PADT (as when the router is switched off the line). */
+  /** Ends the session abruptly with a PADT (as when the router is switched off the line). No redial. */
   padt(now: number, message?: string): void {
+    this.stoppedByUser = true;
+    this.timers.clear('redial');
     this.client.terminate(message);
     this.link.lowerDown(now, 'padt-sent');
     this.pump(now);
@@ -158,11 +210,16 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
     this.client.handleTimeout(now);
     this.link.handleTimeout(now);
     this.host?.handleTimeout(now);
+    if (this.timers.take('redial', now)) {
+      this.redials++;
+      this.emit({ type: 'redial', attempt: this.redials, failures: this.failures, waitedMs: this.redialWait });
+      this.dial(now);
+    }
     this.pump(now);
   }
 
   nextTimeout(): number | undefined {
-    return earliest(this.client.nextTimeout(), this.link.nextTimeout(), this.host?.nextTimeout());
+    return earliest(this.client.nextTimeout(), this.link.nextTimeout(), this.host?.nextTimeout(), this.timers.next());
   }
 
   private send(frame: Uint8Array): void {
@@ -188,8 +245,11 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
           this.link.start(now);
         } else if (e.type === 'session-down') {
           this.link.lowerDown(now, 'padt-received');
-          this.goOffline('padt-received');
-        } else this.emit({ type: 'discovery-failed', reason: e.reason });
+          this.goOffline('padt-received', now);
+        } else {
+          this.emit({ type: 'discovery-failed', reason: e.reason });
+          this.ended(now);
+        }
       }
       for (let m = this.link.pollTransmit(); m; m = this.link.pollTransmit()) {
         if (this.client.state === 'session' && this.client.ac) this.send(pppoeSessionFrame(this.client.ac, this.cfg.mac, this.client.sessionId, m));
@@ -203,6 +263,8 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
             this.address = n.localAddress;
             this.dns = [n.primaryDns, n.secondaryDns].filter((x): x is number => x !== undefined && x !== 0);
             this.host = new Host({ name: this.cfg.name, kind: 'p2p', address: n.localAddress, gateway: n.peerAddress, mtu: this.cfg.mru ?? 1454 }, now);
+            this.reachedOnline = true;
+            this.failures = 0;
             this.emit({ type: 'online', sessionId: this.client.sessionId, address: n.localAddress, peer: n.peerAddress, dns: this.dns });
             break;
           }
@@ -212,7 +274,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
           case 'finished':
             // LCP is down for good: the PPPoE session is no longer needed (RFC 2516 §5.5).
             this.client.terminate();
-            this.goOffline(e.reason);
+            this.goOffline(e.reason, now);
             break;
           default:
             break;
@@ -233,10 +295,28 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   }
 
   /** Reports the end of the session once, whichever of PADT and LCP finishes first. */
-  private goOffline(reason: string): void {
+  private goOffline(reason: string, now: number): void {
     if (this.offlineReported) return;
     this.offlineReported = true;
     this.emit({ type: 'offline', reason });
     this.host = undefined;
+    // LCP back to Initial (a Closed LCP would take the next lower-layer Up as an illegal event);
+    // after a PADT it is there already (states 0 Initial and 1 Starting have no lower layer).
+    if (this.link.lcp.state >= 2) this.link.lowerDown(now, reason);
+    this.ended(now);
+  }
+
+  /** An attempt ended (online or not): plan the redial pppd's `persist` would. */
+  private ended(now: number): void {
+    if (!this.reachedOnline) this.failures++;
+    const r = this.cfg.redial;
+    if (!r || this.stoppedByUser) return;
+    if (r.maxfail > 0 && this.failures >= r.maxfail) {
+      this.emit({ type: 'redial-given-up', failures: this.failures });
+      return;
+    }
+    const base = Math.min(r.holdoffMs * 2 ** Math.min(this.failures, 30), r.maxHoldoffMs);
+    this.redialWait = Math.round(base * (0.5 + r.random()));
+    this.timers.set('redial', now + this.redialWait);
   }
 }

@@ -19,7 +19,7 @@ import { RadiusClient, accessRequestProblem, type RadiusClientConfig, type Accou
 import { MAX_VALUE_LENGTH } from '../wire/radius.js';
 import { DynamicAuthorizationServer, type DaeConfig, type SessionSelector } from '../proto/radius-dae.js';
 import { AcctStatusType, AcctTerminateCause, ErrorCause } from '../wire/radius-dictionary.js';
-import { CdnResult, L2TP_PORT } from '../wire/l2tp.js';
+import { CdnResult, L2TP_PORT, Q931_NORMAL_CLEARING } from '../wire/l2tp.js';
 import { PppProtocol } from '../wire/ppp.js';
 import { u16, textBytes, bytesText, ipv4ToString } from '../wire/bytes.js';
 import { Router } from './router.js';
@@ -104,6 +104,8 @@ export interface NteSession {
   outPackets: number;
   ended?: boolean;
   peerTerminated?: boolean;
+  /** Why we are ending it ourselves (stopAll), for the Accounting-Stop. */
+  localCause?: number;
 }
 
 export type NteEvent =
@@ -233,8 +235,12 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     this.pump(now);
   }
 
-  /** Stops every tunnel (StopCCN), ending every session (for shutdown and tests). */
-  stopAll(now: number): void {
+  /**
+   * Stops every tunnel (StopCCN), ending every session (for shutdown and tests). `cause` is
+   * their Acct-Terminate-Cause: NAS-Reboot by default (the LNS is going away, RFC 2866 §5.10).
+   */
+  stopAll(now: number, cause: number = AcctTerminateCause.NAS_REBOOT): void {
+    for (const s of this.sessions.values()) s.localCause ??= cause;
     for (const t of this.l2tp.tunnelInfo()) this.l2tp.closeTunnel(t.tunnelId, now);
     this.pump(now);
   }
@@ -354,7 +360,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
         const s = this.sessions.get(e.session);
         if (!s) return;
         s.link.lowerDown(now, e.reason);
-        this.end(s, now, s.peerTerminated ? AcctTerminateCause.USER_REQUEST : AcctTerminateCause.LOST_CARRIER, e.result?.message ?? e.reason, false);
+        this.end(s, now, l2tpTerminateCause(s, e), e.result?.message ?? e.reason, false);
         return;
       }
       case 'data': {
@@ -681,4 +687,24 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     const ev = { type: 'session-ended' as const, tunnelId: s.tunnelId, sessionId: s.sessionId, cause, reason };
     this.events.push(s.user !== undefined ? { ...ev, user: s.user } : ev);
   }
+}
+
+/**
+ * The Acct-Terminate-Cause (RFC 2866 §5.10) of a call the L2TP layer ended. The LAC's CDN
+ * says who ended it: a Q.931 "normal call clearing" cause is the home hanging up (PADT:
+ * User-Request, as accel-ppp accounts a PADT), Result 3 the carrier's administrative
+ * disconnect (Admin-Reset), Result 1 a lost line (Lost-Carrier). A StopCCN from the LAC with
+ * the call still in it is Lost-Service; a tunnel that stopped answering is Lost-Carrier.
+ */
+function l2tpTerminateCause(s: NteSession, e: { readonly reason: string; readonly result?: { readonly result: number }; readonly cause?: { readonly cause: number } }): number {
+  if (s.localCause !== undefined) return s.localCause;
+  if (s.peerTerminated) return AcctTerminateCause.USER_REQUEST;
+  if (e.reason === 'peer-cdn') {
+    if (e.cause?.cause === Q931_NORMAL_CLEARING) return AcctTerminateCause.USER_REQUEST;
+    if (e.result?.result === CdnResult.ADMINISTRATIVE) return AcctTerminateCause.ADMIN_RESET;
+    if (e.result?.result === CdnResult.LOST_CARRIER) return AcctTerminateCause.LOST_CARRIER;
+    return AcctTerminateCause.LOST_SERVICE;
+  }
+  if (e.reason === 'tunnel-peer-stopccn') return AcctTerminateCause.LOST_SERVICE;
+  return AcctTerminateCause.LOST_CARRIER;
 }

@@ -126,15 +126,9 @@ export type RadiusServerTunnel = z.infer<typeof tunnelSchema>;
 
 /** First and last address (inclusive) of a pool given as a prefix or a range. */
 export function poolBounds(spec: string): [number, number] {
-  const m = /^(.+?)\s*-\s*(.+)$/.exec(spec);
-  if (m) return [ipv4FromString(m[1]!), ipv4FromString(m[2]!)];
-  const [a, len] = spec.split('/');
-  const bits = Number(len ?? 32);
-  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  const net = (ipv4FromString(a!) & mask) >>> 0;
-  const last = (net | (~mask >>> 0)) >>> 0;
+  const [first, last, bits] = bounds(spec);
   // A prefix of /30 or wider leaves out its network and broadcast addresses.
-  return bits <= 30 ? [net + 1, last - 1] : [net, last];
+  return bits !== undefined && bits <= 30 ? [first + 1, last - 1] : [first, last];
 }
 
 /** A pool's range and its exclusions as inclusive [first, last] pairs. */
@@ -145,13 +139,19 @@ export function poolRanges(spec: RadiusServerPool): { range: [number, number]; e
 
 /** Bounds of a prefix or range with nothing left out (an exclusion covers the whole prefix). */
 function exactBounds(spec: string): [number, number] {
+  const [first, last] = bounds(spec);
+  return [first, last];
+}
+
+/** First and last address of a range `A - B`, or of a prefix `A/len` (with its length). */
+function bounds(spec: string): [number, number, number | undefined] {
   const m = /^(.+?)\s*-\s*(.+)$/.exec(spec);
-  if (m) return [ipv4FromString(m[1]!), ipv4FromString(m[2]!)];
+  if (m) return [ipv4FromString(m[1]!), ipv4FromString(m[2]!), undefined];
   const [a, len] = spec.split('/');
   const bits = Number(len ?? 32);
   const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
   const net = (ipv4FromString(a!) & mask) >>> 0;
-  return [net, (net | (~mask >>> 0)) >>> 0];
+  return [net, (net | (~mask >>> 0)) >>> 0, bits];
 }
 
 export function tunnelTypeNumber(t: RadiusServerTunnel['type']): number {

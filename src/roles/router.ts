@@ -195,6 +195,8 @@ export class Router {
     },
   };
   private readonly ifs: (Iface | undefined)[] = [];
+  /** ifIndexes of removed interfaces, given again (a session's p2p interface per login must not grow the table for ever). */
+  private readonly freeIfs: number[] = [];
   private readonly txIf: number[] = [];
   private readonly txFrame: Uint8Array[] = [];
   private txHead = 0;
@@ -218,13 +220,13 @@ export class Router {
 
   /** Adds an interface and (unless `down`) brings it up. Returns its ifIndex. */
   addInterface(c: InterfaceConfig, now: number): number {
-    const index = this.ifs.length;
+    const index = this.freeIfs.pop() ?? this.ifs.length;
     const eth = c.kind === 'ethernet';
     const mtu = c.mtu ?? 1500;
     if (!(mtu >= 68 && mtu <= 65535)) throw new RangeError(`interface ${c.name}: MTU ${mtu} out of 68..65535`);
     const clampOpt = c.mssClamp ?? !eth;
     const clamp = clampOpt === true ? mtu - 40 : clampOpt === false ? 0 : clampOpt;
-    this.ifs.push({
+    this.ifs[index] = {
       index,
       name: c.name,
       eth,
@@ -236,7 +238,7 @@ export class Router {
       clamp,
       up: false,
       rxFrames: 0, txFrames: 0, rxBytes: 0, txBytes: 0,
-    });
+    };
     if (!c.down) this.setUp(index, true, now);
     return index;
   }
@@ -270,7 +272,9 @@ export class Router {
   removeInterface(ifIndex: number, now: number): void {
     this.setUp(ifIndex, false, now);
     this.routes.removeInterface(ifIndex);
+    if (this.ifs[ifIndex] === undefined) return;
     this.ifs[ifIndex] = undefined;
+    this.freeIfs.push(ifIndex);
   }
 
   /**

@@ -20,15 +20,18 @@ import { authenticatorConfig } from '../proto/ppp-auth.js';
 import type { Counters } from '../proto/ppp-common.js';
 import type { FsmConfig } from '../proto/ppp-fsm.js';
 import type { AuthProtocol } from '../proto/lcp.js';
-import { L2tpNode, encodeTransmit, type L2tpConfig } from '../proto/l2tp.js';
-import { AVP_MAX_VALUE_LENGTH, CdnResult, L2TP_PORT } from '../wire/l2tp.js';
+import { L2tpNode, encodeTransmit, type L2tpConfig, type Q931Cause } from '../proto/l2tp.js';
+import { AVP_MAX_VALUE_LENGTH, CdnResult, L2TP_PORT, Q931_NORMAL_CLEARING, Q931_DISCONNECT } from '../wire/l2tp.js';
 import { Host, INFRA_ARP } from './host.js';
 import { u16, textBytes, bytesText, macToString } from '../wire/bytes.js';
 import { EtherType, ETHERNET_HEADER_LENGTH, macEquals, isGroupMac } from '../wire/ethernet.js';
-import { PPPOE_HEADER_LENGTH, discoveryDestinationProblem, sessionFrameProblem } from '../wire/pppoe.js';
+import { PPPOE_HEADER_LENGTH, PppoeCode, discoveryDestinationProblem, sessionFrameProblem } from '../wire/pppoe.js';
 import { pppoeDiscoveryFrame, pppoeSessionFrame, pppoeToL2tp, l2tpToPppoe } from './framing.js';
 import { proxyAvpValues } from './proxy.js';
 import { TimerQueue } from '../proto/timer-queue.js';
+
+/** The home hung up (PADT): Q.931 cause 16 "normal call clearing" in a DISCONNECT, as an ISDN LAC reports a user who cleared. */
+const USER_CLEARED: Q931Cause = { cause: Q931_NORMAL_CLEARING, msg: Q931_DISCONNECT, advisory: 'PADT from the home' };
 import { RadiusClient, accessRequestProblem, type RadiusClientConfig, type AccessRequestInput } from '../proto/radius-client.js';
 import { l2tpCandidates } from '../proto/radius-attributes.js';
 import { MAX_VALUE_LENGTH } from '../wire/radius.js';
@@ -252,6 +255,16 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     this.states[st]++;
   }
 
+  /**
+   * Shutting down: PADI and PADR are no longer answered, so that homes dialling again after
+   * our PADT open no call on a tunnel that is about to stop. Sessions already up are untouched.
+   */
+  drain(): void {
+    this.draining = true;
+  }
+
+  private draining = false;
+
   handleFrame(port: SsePortName, frame: Uint8Array, now: number): void {
     if (port === 'carrier') this.carrier.handle(0, frame, now);
     else {
@@ -270,6 +283,8 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     if (type === EtherType.PPPOE_DISCOVERY) {
       const problem = discoveryDestinationProblem(frame, ETHERNET_HEADER_LENGTH);
       if (problem) return this.count(`access.drop.discovery.${problem}`);
+      const code = frame[ETHERNET_HEADER_LENGTH + 1];
+      if (this.draining && (code === PppoeCode.PADI || code === PppoeCode.PADR)) return this.count('access.drop.draining');
       acOfPort.handleFrame(src, frame.subarray(ETHERNET_HEADER_LENGTH), now);
       return;
     }
@@ -624,20 +639,24 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
         this.dirty.add(s);
       } else {
         this.count('pppoe.padt-in');
-        if (e.session.user) this.end(e.session.user, 'PADT from the home', now, false);
+        if (e.session.user) this.end(e.session.user, 'PADT from the home', now, false, USER_CLEARED);
       }
     }
     return busy;
   }
 
-  /** Ends a session once: CDN when a call exists (and `cdn`), PADT to the home. */
-  private end(s: SseSession, reason: string, now: number, cdn: boolean): void {
+  /**
+   * Ends a session once: CDN when a call exists, PADT to the home. The CDN says why, so the
+   * LNS can account it (RFC 2866 §5.10): Result 3 (administrative, `cdn`) for our own
+   * disconnect, Result 1 with a Q.931 cause when the home cleared the call (`cause`), else Result 1.
+   */
+  private end(s: SseSession, reason: string, now: number, cdn: boolean, cause?: Q931Cause): void {
     if (s.radiusToken !== undefined) this.byToken.delete(s.radiusToken);
     if (s.call !== undefined) {
       const call = s.call;
       s.call = undefined;
       this.byCall.delete(call);
-      this.l2tp.closeSession(call, now, { result: cdn ? CdnResult.ADMINISTRATIVE : CdnResult.LOST_CARRIER, message: reason });
+      this.l2tp.closeSession(call, now, { result: cdn ? CdnResult.ADMINISTRATIVE : CdnResult.LOST_CARRIER, message: reason }, cause);
     }
     s.link?.lowerDown(now, reason);
     this.retire(s, reason);

@@ -5,22 +5,21 @@
  */
 
 import type { Clock, TimerId } from '../roles/box.js';
+import { MinHeap } from '../proto/heap.js';
 
 export type { Clock, TimerId };
 
 interface Entry {
-  at: number;
-  seq: number;
-  id: TimerId;
+  readonly at: number;
+  readonly id: TimerId;
   cb: (() => void) | undefined;
 }
 
-/** A binary min-heap keyed on (at, seq). Cancelled entries are dropped lazily. */
+/** Timers on one min-heap keyed on (at, order set): FIFO at equal times. Cancelled entries are dropped lazily. */
 export class VirtualClock implements Clock {
   private t: number;
-  private heap: Entry[] = [];
-  private byId = new Map<TimerId, Entry>();
-  private seq = 0;
+  private readonly heap = new MinHeap<Entry>();
+  private readonly byId = new Map<TimerId, Entry>();
   private nextId = 1;
   /** Cancelled entries still in the heap. */
   private cancelled = 0;
@@ -37,9 +36,9 @@ export class VirtualClock implements Clock {
 
   setTimer(at: number, cb: () => void): TimerId {
     const id = this.nextId++;
-    const e: Entry = { at: Math.max(at, this.t), seq: this.seq++, id, cb };
+    const e: Entry = { at: Math.max(at, this.t), id, cb };
     this.byId.set(id, e);
-    this.push(e);
+    this.heap.push(e.at, e);
     return id;
   }
 
@@ -49,16 +48,12 @@ export class VirtualClock implements Clock {
       e.cb = undefined;
       this.byId.delete(id);
       // Cancelled entries leave the heap lazily; when they outnumber the live ones, rebuild it
-      // so that re-armed timers (every box re-arms after every frame) do not pile up.
-      if (++this.cancelled > 1024 && this.cancelled > this.byId.size) this.compact();
+      // so that re-armed timers do not pile up.
+      if (++this.cancelled > 1024 && this.cancelled > this.byId.size) {
+        this.heap.filter((x) => x.cb !== undefined);
+        this.cancelled = 0;
+      }
     }
-  }
-
-  private compact(): void {
-    const live = this.heap.filter((x) => x.cb !== undefined);
-    this.heap = [];
-    this.cancelled = 0;
-    for (const x of live) this.push(x);
   }
 
   /** Number of live timers. */
@@ -68,11 +63,11 @@ export class VirtualClock implements Clock {
 
   /** Time of the next live timer, or undefined. */
   peek(): number | undefined {
-    while (this.heap.length && this.heap[0]!.cb === undefined) {
-      this.pop();
+    for (let e = this.heap.peekItem(); e && e.cb === undefined; e = this.heap.peekItem()) {
+      this.heap.pop();
       if (this.cancelled > 0) this.cancelled--;
     }
-    return this.heap[0]?.at;
+    return this.heap.peekTime();
   }
 
   /** Runs timers in time order up to and including `until`, then sets the clock to `until`. */
@@ -110,57 +105,12 @@ export class VirtualClock implements Clock {
   }
 
   private step(): void {
-    const e = this.pop()!;
+    const e = this.heap.pop()!;
     this.t = e.at;
     const cb = e.cb;
     if (!cb) return;
     this.byId.delete(e.id);
     this.eventsRun++;
     cb();
-  }
-
-  // Sift with a hole instead of swaps: no temporary arrays on the hottest path of the simulation.
-  private push(e: Entry): void {
-    const h = this.heap;
-    let i = h.length;
-    h.push(e);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const q = h[p]!;
-      if (!(e.at < q.at || (e.at === q.at && e.seq < q.seq))) break;
-      h[i] = q;
-      i = p;
-    }
-    h[i] = e;
-  }
-
-  private pop(): Entry | undefined {
-    const h = this.heap;
-    if (h.length === 0) return undefined;
-    const top = h[0]!;
-    const last = h.pop()!;
-    const n = h.length;
-    if (n) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        let m = l;
-        let c = h[l]!;
-        if (r < n) {
-          const rc = h[r]!;
-          if (rc.at < c.at || (rc.at === c.at && rc.seq < c.seq)) {
-            m = r;
-            c = rc;
-          }
-        }
-        if (!(c.at < last.at || (c.at === last.at && c.seq < last.seq))) break;
-        h[i] = c;
-        i = m;
-      }
-      h[i] = last;
-    }
-    return top;
   }
 }

@@ -17,6 +17,7 @@ import { ipv4ToString, ipv4FromString, macToString } from '../wire/bytes.js';
 import type { AccountingLine } from '../roles/radius-server.js';
 import type { Logger } from 'pino';
 import { logNetwork } from './log.js';
+import { openRunFiles } from './stream.js';
 
 export interface DemoSession {
   user: string;
@@ -52,15 +53,19 @@ export interface DemoOptions {
 
 const EPOCH = Date.UTC(2026, 0, 1);
 
-export function runDemo(topology: Topology, opts: DemoOptions): DemoResult {
+export function runDemo(topo: Topology, opts: DemoOptions): DemoResult {
+  // The demo shows each teardown direction once and checks nothing is left: its homes stay down (no redial).
+  const topology: Topology = { ...topo, homes: topo.homes.map((h) => ({ ...h, redial: false })) };
   const log = opts.log ?? ((l: string) => console.log(l));
   const clock = new VirtualClock(EPOCH);
-  const net = new Network(topology, { clock, capture: true });
+  // The demo is short and bounded: its accounting is listed at the end; every file streams as it is written.
+  const accounting: AccountingLine[] = [];
+  const out = openRunFiles(opts.out);
+  const net = new Network(topology, { clock, sinks: { ...out.sinks, accounting: (line) => { accounting.push(line); out.sinks.accounting?.(line); } } });
   if (opts.logger) logNetwork(net, opts.logger);
   opts.onNetwork?.(net);
   const t = (at: number): string => `${((at - EPOCH) / 1000).toFixed(3).padStart(8)}s`;
   const problems: string[] = [];
-  const accounting = net.accounting;
   const byHome = new Map<string, DemoSession>();
   const userHome = new Map(topology.homes.map((h) => [h.user, h.name]));
   for (const h of topology.homes) byHome.set(h.name, { user: h.user, ip: null, dns: [], lns: null, tunnelId: null, sessionId: null, pingOk: false });
@@ -200,7 +205,8 @@ export function runDemo(topology: Topology, opts: DemoOptions): DemoResult {
   }
 
   // ---- files
-  const files = net.writeFiles(opts.out);
+  // The files end with the demo; the network itself stays up (demo --http goes on serving it live).
+  const files = out.close();
   const write = (name: string, data: string | Uint8Array): void => {
     const p = path.join(opts.out, name);
     writeFileSync(p, data);

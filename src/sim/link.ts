@@ -10,6 +10,7 @@
  * as on an OLT or a private VLAN) reach only the non-isolated ports, never each other.
  * A pcapng tap sees every frame once, as sent.
  */
+import { mulberry32 } from '../proto/seeded.js';
 import type { Clock } from './clock.js';
 import type { PcapngWriter } from '../wire/pcap.js';
 
@@ -46,17 +47,7 @@ export interface Port {
   detach(): void;
 }
 
-/** Mulberry32: small, fast, good enough for impairment decisions, reproducible by seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 interface Attached {
   name: string;

@@ -4,17 +4,8 @@
  * tunnels by state, and every in-memory link's frames. Read at scrape time.
  */
 import type { Registry } from 'prom-client';
-import { Exporter, type MetricsSource } from '../config/metrics.js';
+import { Exporter, byState, type MetricsSource } from '../config/metrics.js';
 import type { Network } from './network.js';
-
-function byState(box: string, rows: unknown): { box: string; state: string; value: number }[] {
-  const counts = new Map<string, number>();
-  if (Array.isArray(rows)) for (const r of rows) {
-    const s = String((r as { state?: unknown }).state ?? 'unknown');
-    counts.set(s, (counts.get(s) ?? 0) + 1);
-  }
-  return [...counts].map(([state, value]) => ({ box, state, value }));
-}
 
 /** Adds every numeric leaf of `o` into `into` (same shape). */
 function addInto(into: Record<string, unknown>, o: object): void {

@@ -11,14 +11,16 @@
  * LNS), `radius-<isp>` (an LNS and its RADIUS server), `core` (every LNS and the router),
  * `server`. A real RADIUS server in place of an embedded one is a relay box whose datagrams
  * the caller carries (`relay` option; src/io/radius-relay-udp.ts does it over UDP).
+ * Nothing the network produces over time is kept: events, accounting records and frames go
+ * to the caller's sinks as they happen (src/sim/stream.ts writes them to files); `events`
+ * and `accounting` hold only the last `keep` of each, for tests.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { VirtualClock } from './clock.js';
+import { Recent, type NetworkSinks } from './stream.js';
 import { Segment, type Port, type Impairments } from './link.js';
 import { PcapngWriter, LinkType } from '../wire/pcap.js';
 import { macToString } from '../wire/bytes.js';
-import type { Topology, Isp } from '../config/topology.js';
+import type { Topology, Isp, Redial } from '../config/topology.js';
 import { Driver, type Box, type Clock } from '../roles/box.js';
 import type { Home, HomeEvent } from '../roles/home.js';
 import type { Sse, SseEvent } from '../roles/sse.js';
@@ -32,6 +34,7 @@ import type { RadiusBox, RadiusBoxEvent } from '../roles/radius-box.js';
 import type { RadiusRelay, RelayCarrier, RelayDatagram, RelayLink } from '../roles/radius-relay.js';
 import { pppoeClientConfig } from '../proto/pppoe-client.js';
 import type { Counters } from '../proto/ppp-common.js';
+import type { AccountingJournal, AccountingSpool } from '../proto/radius-client.js';
 import { ispPlan, type IspPlan } from '../config/derive.js';
 import { assembleHome, build, homeMac, sites, type AnyBox, type Site } from '../config/assemble.js';
 import { radiusPacket, textAttr, ipv4Attr, RadiusCode, A } from '../wire/radius.js';
@@ -41,13 +44,26 @@ import { encode } from '../wire/result.js';
 
 export interface NetworkOptions {
   readonly clock?: Clock;
-  /** Record every link into a pcapng writer per link. */
+  /** Record every link into an in-memory pcapng writer per link (`captures`; for short runs and tests). */
   readonly capture?: boolean;
+  /** Where events, accounting records and captured frames go as they happen. */
+  readonly sinks?: NetworkSinks<NetEvent>;
+  /** How many of the latest events and accounting records `events` / `accounting` keep (default 0). */
+  readonly keep?: number;
+  /**
+   * An LNS's write-ahead accounting spool (a file: src/io/radius-spool.ts, opened by the
+   * caller). It is committed before any event leaves the network, so what an event reports
+   * is on disk.
+   */
+  readonly accountingSpool?: (nte: string) => NetworkSpool | undefined;
   /** Home-side PPP timers (ms); defaults are pppd's. */
   readonly homeEchoIntervalMs?: number;
   /** How relay boxes reach a real RADIUS server (needed when the topology names one). */
   readonly relay?: RelayCarrier;
 }
+
+/** A write-ahead accounting spool as the network uses it. */
+export type NetworkSpool = AccountingJournal & AccountingSpool & { commit(): void };
 
 export type NetEvent =
   | { readonly box: string; readonly at: number; readonly kind: 'home'; readonly event: HomeEvent }
@@ -79,9 +95,10 @@ export class Network {
   readonly stopped = new Set<string>();
   /** Homes held down (`homeDown`): hung up, and hung up again should they dial, until `homeUp`. */
   readonly held = new Set<string>();
-  readonly events: NetEvent[] = [];
-  /** Every accounting record the embedded RADIUS servers logged, in order (a real server keeps its own). */
-  readonly accounting: AccountingLine[] = [];
+  /** The last `keep` events (a bounded ring; the full stream goes to `sinks.events`). */
+  readonly events: Recent<NetEvent>;
+  /** The last `keep` accounting records the embedded RADIUS servers logged (a real server keeps its own). */
+  readonly accounting: Recent<AccountingLine>;
   /** Box name by MAC (for diagrams). */
   readonly macOwner = new Map<string, string>();
   /** Every box by name, with its driver. */
@@ -90,6 +107,8 @@ export class Network {
   private readonly relays = new Map<string, RelayLink>();
   private readonly ports = new Map<string, Port[]>();
   private readonly pppoe = pppoeClientConfig({});
+  /** Each LNS's write-ahead accounting spool, by box name. */
+  private readonly spools = new Map<string, NetworkSpool>();
 
   constructor(
     readonly topology: Topology,
@@ -97,10 +116,12 @@ export class Network {
   ) {
     const t = topology;
     this.clock = options.clock ?? new VirtualClock(Date.UTC(2026, 0, 1));
+    this.events = new Recent(options.keep ?? 0);
+    this.accounting = new Recent(options.keep ?? 0);
     const now = this.clock.now();
     const boxes = new Map<string, AnyBox>();
     for (const site of sites(t)) {
-      const box = site.kind === 'home' ? this.newHome(site.name, t.homes[site.home! - 1]!, site.home!) : build(t, site, { now });
+      const box = site.kind === 'home' ? this.newHome(site.name, t.homes[site.home! - 1]!, site.home!) : build(t, site, { now, accountingSpool: (n) => this.spool(n) });
       boxes.set(site.name, box);
       this.place(site, box);
     }
@@ -113,7 +134,13 @@ export class Network {
     });
   }
 
-  private newHome(name: string, h: { user: string; password: string; auth: 'chap' | 'pap' }, index: number): Home {
+  private spool(nte: string): NetworkSpool | undefined {
+    const s = this.options.accountingSpool?.(nte);
+    if (s) this.spools.set(nte, s);
+    return s;
+  }
+
+  private newHome(name: string, h: { user: string; password: string; auth: 'chap' | 'pap'; redial?: Redial }, index: number): Home {
     const home = assembleHome(this.topology, { name, ...h }, homeMac(index), { homeEchoIntervalMs: this.options.homeEchoIntervalMs ?? 30_000, homeCounters: this.homeCounters, pppoe: this.pppoe });
     this.homes.push(home);
     return home;
@@ -151,7 +178,9 @@ export class Network {
       const t = this.topology;
       s = new Segment(name, this.clock, { ...(t.links[name] ?? {}), seed: t.seed * 1000 + this.segments.size });
       this.segments.set(name, s);
-      if (this.options.capture) {
+      const sink = this.options.sinks?.capture?.(name);
+      if (sink) s.tap(sink.writer, sink.interfaceId);
+      else if (this.options.capture) {
         const w = new PcapngWriter();
         s.tap(w, w.addInterface(LinkType.ETHERNET, name));
         this.captures.set(name, w);
@@ -169,20 +198,6 @@ export class Network {
       this.clock.setTimer(this.clock.now(), () => this.act(home.name, (now) => home.padt(now, 'held down')));
     }
     this.emit({ box: box.name, at, kind: box.kind, event } as NetEvent);
-  }
-
-  /** Writes one `LINK.pcapng` per link and `accounting.jsonl` into `dir`; returns the paths. */
-  writeFiles(dir: string): string[] {
-    mkdirSync(dir, { recursive: true });
-    const files: string[] = [];
-    const write = (name: string, data: string | Uint8Array): void => {
-      const p = path.join(dir, name);
-      writeFileSync(p, data);
-      files.push(p);
-    };
-    for (const [name, w] of this.captures) write(`${name}.pcapng`, w.bytes());
-    write('accounting.jsonl', this.accounting.map((a) => JSON.stringify(a) + '\n').join(''));
-    return files;
   }
 
   /** Stops every driver and the relays' carriers. */
@@ -244,6 +259,8 @@ export class Network {
     this.ports.delete(name);
     this.relays.get(name)?.close();
     this.relays.delete(name);
+    // Like a process killed: what its spool had not committed is gone; a restart opens the file anew.
+    this.spools.delete(name);
     this.stopped.add(name);
   }
 
@@ -251,7 +268,7 @@ export class Network {
   startBox(name: string): void {
     if (!this.stopped.has(name)) return;
     const site = sites(this.topology).find((s) => s.name === name)!;
-    const box = site.kind === 'home' ? this.homes.find((h) => h.cfg.name === name)! : build(this.topology, site, { now: this.clock.now() });
+    const box = site.kind === 'home' ? this.homes.find((h) => h.cfg.name === name)! : build(this.topology, site, { now: this.clock.now(), accountingSpool: (n) => this.spool(n) });
     this.stopped.delete(name);
     if (box.kind === 'sse') this.sse = box;
     else if (box.kind === 'router') this.router = box.router;
@@ -275,8 +292,15 @@ export class Network {
   }
 
   private emit(e: NetEvent): void {
-    if (e.kind === 'radius' && e.event.type === 'accounting') this.accounting.push(e.event.line);
+    // Write-ahead: the accounting behind what this event reports reaches the disk first.
+    for (const s of this.spools.values()) s.commit();
+    const sinks = this.options.sinks;
+    if (e.kind === 'radius' && e.event.type === 'accounting') {
+      this.accounting.push(e.event.line);
+      sinks?.accounting?.(e.event.line);
+    }
     this.events.push(e);
+    sinks?.events?.(e);
     for (const l of this.listeners) l(e);
   }
 }

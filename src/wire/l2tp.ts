@@ -120,6 +120,10 @@ export const CdnResult = {
   NO_FRAMING: 11,
 } as const;
 
+/** Q.931 (ITU-T) cause 16 "normal call clearing" and the DISCONNECT message type, for the Q.931 Cause Code AVP (§4.4.4). */
+export const Q931_NORMAL_CLEARING = 16;
+export const Q931_DISCONNECT = 0x45;
+
 /** General Error Codes (§4.4.2), carried in a Result Code with result GENERAL_ERROR. */
 export const GeneralError = {
   NO_ERROR: 0,

@@ -97,7 +97,7 @@ test('hostile Tunnel-* answers: that home gets CHAP Failure before PADT and a co
   const raw = parse(readFileSync('topologies/default.yaml', 'utf8'));
   raw.sse.lnsLookup = 'radius';
   for (const u of [...REFUSED, ...GOOD]) {
-    raw.homes.push({ name: u, user: `${u}@isp-a.example`, password: 'pw' });
+    raw.homes.push({ name: u, user: `${u}@isp-a.example`, password: 'pw', redial: false }); // one refusal each, counted once
     raw.isps[0].users.push({ name: `${u}@isp-a.example`, password: 'pw' });
   }
   const clock = new VirtualClock(Date.UTC(2026, 0, 1));

@@ -31,6 +31,14 @@ test('run on the virtual clock: ten minutes of pings in well under a second of w
   assert.equal(acct.filter((a) => a.statusType === 'Start').length, 3);
   assert.equal(acct.filter((a) => a.statusType === 'Stop').length, 3);
   assert.ok(acct.filter((a) => a.statusType === 'Stop').every((a) => a.sessionTime >= 600));
+  // Each LNS wrote its accounting ahead to a spool in the output directory; all acknowledged, so empty.
+  for (const f of ['nte-a.acct-spool', 'nte-b.acct-spool']) {
+    assert.ok(files.includes(f), f);
+    assert.equal(readFileSync(path.join(out, f), 'utf8'), '', `${f} holds nothing unacknowledged`);
+  }
+  // Events streamed too: one JSON line each.
+  const events = readFileSync(path.join(out, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(events.filter((e) => e.kind === 'home' && e.event.type === 'online').length, 3);
 });
 
 test('`pseudonet run --realtime` runs the same network on the wall clock', () => {

@@ -17,6 +17,8 @@ const EPOCH = Date.UTC(2026, 0, 1);
 
 function topo(edit: (t: Record<string, any>) => void = () => {}): Topology {
   const raw = parse(readFileSync('topologies/default.yaml', 'utf8'));
+  // Each test looks at one teardown and what it leaves; homes dialling again is test/e2e/redial.test.ts.
+  for (const h of raw.homes) h.redial = false;
   edit(raw);
   return topologySchema.parse(raw);
 }
@@ -156,6 +158,28 @@ test('a LAC that sends no proxy AVPs: the LNS runs LCP and CHAP with the home in
   assert.equal(r.net.isps[0]!.nte.counters['proxy.none'], 2);
   // The home answered two CHAP Challenges: the sse's (not checked) and the LNS's (checked by RADIUS).
   assert.ok(r.events.filter((e) => e.kind === 'radius' && e.event.type === 'auth' && e.box.endsWith('isp-a-radius')).length >= 2);
+});
+
+test('Acct-Terminate-Cause of every teardown direction (RFC 2866 §5.10)', () => {
+  const causeOf = (edit: (t: Record<string, any>) => void, act: (r: Run) => void, waitMs = 30_000): string[] => {
+    const r = start(topo(edit));
+    r.up(['home1']);
+    act(r);
+    r.clock.runUntil(r.clock.now() + waitMs);
+    return r.acct.filter((x) => x.statusType === 'Stop' && x.userName === 'alice@isp-a.example').map((x) => String(x.terminateCause));
+  };
+  // The home hangs up: PADT (the sse's CDN carries Q.931 "normal call clearing") or LCP Terminate-Request.
+  assert.deepEqual(causeOf(() => {}, (r) => r.net.act('home1', (n) => r.home('home1').padt(n))), ['User-Request']);
+  assert.deepEqual(causeOf(() => {}, (r) => r.net.act('home1', (n) => r.home('home1').disconnect(n))), ['User-Request']);
+  // The ISP's RADIUS (Disconnect-Request) and the carrier's operator (the sse's CDN, Result 3): administrative.
+  assert.deepEqual(causeOf(() => {}, (r) => r.net.disconnectRequest('isp-a', 'alice@isp-a.example')), ['Admin-Reset']);
+  assert.deepEqual(causeOf(() => {}, (r) => r.net.act('sse', (n) => r.net.sse.disconnect(r.net.sse.relaying()[0]!.pppoeSessionId, n))), ['Admin-Reset']);
+  // The LNS shuts down (StopCCN from the nte): NAS-Reboot.
+  assert.deepEqual(causeOf(() => {}, (r) => r.net.act('nte-a', (n) => r.net.isps[0]!.nte.stopAll(n))), ['NAS-Reboot']);
+  // The LAC stops the tunnel with the call in it: the service is gone.
+  assert.deepEqual(causeOf(() => {}, (r) => r.net.act('sse', (n) => { for (const t of r.net.sse.l2tp.tunnelInfo()) r.net.sse.l2tp.closeTunnel(t.tunnelId, n); })), ['Lost-Service']);
+  // The home stops answering the LNS's LCP echo (its access line is cut): Lost-Carrier.
+  assert.deepEqual(causeOf((t) => { t.isps[0].lns.lcpEchoInterval = 5; }, (r) => { r.net.segments.get('access')!.impairments = { loss: 1 }; }, 120_000), ['Lost-Carrier']);
 });
 
 test('IPCP renegotiated inside a live session (a new Configure-Request in Opened): one Accounting-Start, one interface, the address kept', () => {

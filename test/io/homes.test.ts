@@ -117,3 +117,25 @@ test('two emulators share a link with disjoint slices (--from/--count); option e
   assert.throws(() => new HomesBox(parseTopology(BASE), { clock, open: open(5), access: 'acc' }), /no homes to run: the topology has 0 homes \(give --homes N/);
   assert.throws(() => new HomesBox(t, { clock, open: open(5), access: 'acc', first: 4, count: 5 }), /has only 5 homes/);
 });
+
+test('redial in the emulator: after the LNS ends every session, every home dials again by itself; `online` counts homes, not transitions', () => {
+  const t = withHomes(parseTopology(BASE), 50);
+  const { clock, homes, nte } = up(t);
+  assert.ok(clock.runUntilTrue(() => homes.setup().online === 50, clock.now() + 60_000));
+  const box = nte.box as Nte;
+  nte.act((n) => box.stopAll(n));
+  clock.runUntil(clock.now() + 2000);
+  assert.ok(homes.setup().online < 50, 'the sessions ended');
+  assert.ok(clock.runUntilTrue(() => homes.setup().online === 50, clock.now() + 60_000), JSON.stringify(homes.setup()));
+  const s = homes.setup();
+  assert.equal(s.online, 50);
+  assert.equal(s.ended, 50);
+  assert.equal(s.redials, 50);
+  assert.equal(s.inSetup, 0);
+  assert.equal(box.sessionCount, 50);
+  // Shutdown: nobody redials afterwards.
+  void homes.shutdown(5000);
+  clock.runUntil(clock.now() + 120_000);
+  assert.equal(homes.setup().online, 0);
+  assert.equal(homes.setup().redials, 50);
+});

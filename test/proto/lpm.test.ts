@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Lpm } from '../../src/proto/lpm.js';
+import { FLAT_AT, Lpm } from '../../src/proto/lpm.js';
 import { ipv4FromString as ip } from '../../src/wire/bytes.js';
 import { rng } from '../helpers/codec.js';
 
@@ -111,4 +111,45 @@ test('lpm: holds 1,000,000 routes; every lookup agrees with the exact-prefix ind
   const s = lpm.stats();
   assert.ok(s.tbl8Groups > 1000, `groups ${s.tbl8Groups}`);
   assert.ok(s.bytes < 200 * 1024 * 1024, `bytes ${s.bytes}`);
+});
+
+test('lpm: a small network\'s table is sized to what it holds; past FLAT_AT split chunks it turns flat and every lookup stays right', () => {
+  const lpm = new Lpm();
+  const ref = new Naive();
+  const add = (p: number, l: number, v: number): void => {
+    lpm.insert(p, l, v);
+    ref.insert(p, l, v);
+  };
+  // What a router of the default topology holds: a default route, pools, links, a /32 per subscriber.
+  add(0, 0, 1);
+  add(ip('198.51.100.0'), 24, 2);
+  add(ip('10.255.0.0'), 30, 3);
+  add(ip('203.0.113.0'), 24, 4);
+  for (let i = 0; i < 200; i++) add((ip('198.51.100.0') + i) >>> 0, 32, 10 + i);
+  assert.equal(lpm.isFlat, false);
+  assert.ok(lpm.stats().bytes < 512 * 1024, `a small table holds ${lpm.stats().bytes} bytes, not 64 MB`);
+  const r = rng(5);
+  const probes = [ip('198.51.100.7'), ip('198.51.101.7'), ip('10.255.0.2'), ip('10.255.0.9'), ip('203.0.113.10'), 0, 0xffffffff];
+  for (let i = 0; i < 2000; i++) probes.push(r() >>> 0);
+  const check = (what: string): void => { for (const a of probes) assert.equal(lpm.lookup(a), ref.lookup(a), `${what}: ${a.toString(16)}`); };
+  check('chunked');
+  // One /24 and one /28 in each of many /12s: every one splits a chunk of its own.
+  const spread: [number, number][] = [];
+  for (let k = 0; k < FLAT_AT + 100; k++) {
+    const p = ((0x200 + k) << 20) >>> 0;
+    spread.push([p, 24], [(p + 0x1230) >>> 0, 28]);
+    probes.push((p + 5) >>> 0, (p + 0x1235) >>> 0, (p + 0x4000) >>> 0);
+  }
+  spread.forEach(([p, l], i) => {
+    add(p, l, 1000 + i);
+    if (i === 2 * (FLAT_AT - 3) - 1) {
+      assert.equal(lpm.isFlat, false, 'still chunked at FLAT_AT chunks (three from the routes above)');
+      check('chunked, nearly full');
+    }
+  });
+  assert.equal(lpm.isFlat, true);
+  check('flat');
+  for (const [p, l] of spread) assert.ok(lpm.remove(p, l) && ref.remove(p, l));
+  check('flat, after removes');
+  assert.equal(lpm.stats().tbl8Groups, 2, 'only the groups of the /32s and the /30 are left');
 });

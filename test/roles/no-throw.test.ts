@@ -24,7 +24,8 @@ const SERVER = 0xcb00710a;
 function net(lookup: 'static' | 'radius', extraHomes: { name: string; user: string }[] = []) {
   const raw = parse(readFileSync('topologies/default.yaml', 'utf8'));
   raw.sse.lnsLookup = lookup;
-  for (const h of extraHomes) raw.homes.push({ name: h.name, user: h.user, password: 'pw' });
+  // The refused homes do not dial again, so each refusal is counted once (redial: test/e2e/redial.test.ts).
+  for (const h of extraHomes) raw.homes.push({ name: h.name, user: h.user, password: 'pw', redial: false });
   const clock = new VirtualClock(Date.UTC(2026, 0, 1));
   const n = new Network(topologySchema.parse(raw), { clock });
   const events: NetEvent[] = [];

@@ -209,3 +209,23 @@ test('router: 200,000 random and mutated frames never throw, and the router stil
   const out = drain(r);
   assert.ok(out.some((t) => t.frame.buffer === f.buffer), 'the good frame was forwarded in place');
 });
+
+test('router: interfaces taken away are given again — a p2p interface per session does not grow the table with every login', () => {
+  const r = new Router();
+  r.addInterface({ kind: 'ethernet', name: 'core', mac: mac('02:00:00:00:00:01'), address: ip('10.0.0.1'), prefixLength: 24 }, 0);
+  const seen = new Set<number>();
+  for (let i = 0; i < 1000; i++) {
+    const a = r.addInterface({ kind: 'p2p', name: `ppp${i}`, peer: (ip('100.64.0.0') + (i % 2) + 2) >>> 0 }, i);
+    const b = r.addInterface({ kind: 'p2p', name: `ppp${i}b`, peer: (ip('100.64.1.0') + (i % 2) + 2) >>> 0 }, i);
+    seen.add(a).add(b);
+    r.removeInterface(a, i);
+    r.removeInterface(b, i);
+  }
+  assert.deepEqual([...seen].sort(), [1, 2], 'two indexes, given again and again');
+  assert.equal(r.showInterfaces().length, 1);
+  // A new session on a given-again index gets its own routes, none of the old session's.
+  const c = r.addInterface({ kind: 'p2p', name: 'pppX', peer: ip('100.64.9.9') }, 2000);
+  assert.ok(c === 1 || c === 2);
+  assert.deepEqual(r.showRoutes().filter((x) => x.interface === 'pppX').map((x) => x.prefix), ['100.64.9.9/32']);
+  assert.equal(r.showRoutes().filter((x) => x.prefix.startsWith('100.64.0.') || x.prefix.startsWith('100.64.1.')).length, 0);
+});

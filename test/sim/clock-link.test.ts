@@ -130,6 +130,24 @@ test('after thousands of cancellations (the heap is compacted) the live timers s
   assert.deepEqual(fired, [5993, 6993, 7993, 8993, 9993]);
 });
 
+test('duplicate hands the receiver a copy: a receiver that rewrites the first delivery in place does not change the second', () => {
+  const c = new VirtualClock(0);
+  const s = new Segment('dup', c, { duplicate: 1, seed: 7 });
+  const seen: number[][] = [];
+  const a = s.attach('a', () => {});
+  s.attach('b', (f) => {
+    seen.push([...f]);
+    f.fill(0xee); // a router rewrites TTL and checksum in place; the worst case rewrites everything
+  });
+  const frame = new Uint8Array([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, 1, 2, 3]);
+  a.send(frame);
+  c.run();
+  assert.equal(s.counters.duplicated, 1);
+  assert.equal(seen.length, 2);
+  assert.deepEqual(seen[1], seen[0]);
+  assert.deepEqual(seen[0], [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, 1, 2, 3]);
+});
+
 test('the virtual clock runs any set of timers in (time, registration) order, cancelled ones never', () => {
   fc.assert(
     fc.property(fc.array(fc.record({ at: fc.integer({ min: 0, max: 50 }), cancel: fc.boolean() }), { maxLength: 300 }), (specs) => {

@@ -25,11 +25,11 @@ test(`24 homes on 12 pool users, Session-Timeout 60 s, 2 % loss, ${HOURS} virtua
     sse: { ...base.sse, lnsLookup: 'static' },
     // A small pool (a /27: 30 addresses, minus gateway, alice's and DNS not inside it) so addresses are reused often.
     isps: [{ ...isp, pool: '198.51.100.0/27', users: [isp.users[0]!, ...users] }],
-    homes: Array.from({ length: 24 }, (_, i) => ({ name: `h${i}`, user: users[i % 12]!.name, password: users[i % 12]!.password })),
+    homes: Array.from({ length: 24 }, (_, i) => ({ name: `h${i}`, user: users[i % 12]!.name, password: users[i % 12]!.password, redial: false })),
     links: { access: lossy, carrier: lossy, 'radius-isp-a': lossy, core: { delay: 0.2 }, server: { delay: 0.2 } },
   });
   const clock = new VirtualClock(Date.UTC(2026, 0, 1));
-  const net = new Network(t, { clock });
+  const net = new Network(t, { clock, keep: 100_000 });
   // Live sessions as the LNS has them (a home may not notice at once that its session
   // ended — its PADT can be lost — but its address is no longer its own then).
   const live = new Map<string, string>();

@@ -16,6 +16,7 @@ test('sessionTimeout 20 s with interimInterval 5 s, idleTimeout 15 s, and neithe
   const base = loadTopology('topologies/default.yaml');
   const t = topologySchema.parse({
     ...base,
+    homes: base.homes.map((h) => ({ ...h, redial: false })),
     isps: base.isps.map((isp) => ({
       ...isp,
       users: isp.users.map((u) =>
@@ -24,7 +25,7 @@ test('sessionTimeout 20 s with interimInterval 5 s, idleTimeout 15 s, and neithe
     })),
   });
   const clock = new VirtualClock(Date.UTC(2026, 0, 1));
-  const net = new Network(t, { clock });
+  const net = new Network(t, { clock, keep: 100_000 });
   const onlineAt = new Map<string, number>();
   net.onEvent((e) => {
     if (e.kind === 'home' && e.event.type === 'online') onlineAt.set(e.box, e.at);
@@ -64,7 +65,7 @@ test('idle time is measured from the last packet: a home that pings every 10 s n
   const base = loadTopology('topologies/default.yaml');
   const t = topologySchema.parse({ ...base, homes: base.homes.slice(2), isps: base.isps.map((isp) => ({ ...isp, users: isp.users.map((u) => ({ ...u, idleTimeout: 15 })) })) });
   const clock = new VirtualClock(Date.UTC(2026, 0, 1));
-  const net = new Network(t, { clock });
+  const net = new Network(t, { clock, keep: 100_000 });
   const h = net.homes[0]!;
   net.act(h.cfg.name, (now) => h.start(now));
   const server = ipv4FromString(t.server.address);
