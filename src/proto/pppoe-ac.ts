@@ -282,7 +282,10 @@ export class PppoeAc<U = unknown> {
   }
 
   private serves(name: Uint8Array): boolean {
-    if (name.length === 0 || this.services.length === 0) return true;
+    if (name.length === 0) return true;
+    // RFC 2516 Appendix A: a Service-Name is a UTF-8 string; one with control characters or bad UTF-8 names no service (it would be echoed in the PADO).
+    if (!isServiceText(name)) return false;
+    if (this.services.length === 0) return true;
     for (const s of this.services) if (bytesEqual(s, name)) return true;
     return false;
   }
@@ -435,5 +438,18 @@ export class PppoeAc<U = unknown> {
     const current = Math.floor(now / this.cfg.cookieBucketMs) >>> 0;
     if (bucket !== current && bucket !== ((current - 1) >>> 0)) return false;
     return timingSafeEqual(this.cookie(mac, bucket), cookie);
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** UTF-8 text without control characters (RFC 2516 Appendix A, Service-Name). */
+function isServiceText(b: Uint8Array): boolean {
+  for (const x of b) if (x < 0x20 || x === 0x7f) return false;
+  try {
+    utf8.decode(b);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -137,6 +137,8 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   private readonly dirty = new Set<NteSession>();
   private readonly timers = new TimerQueue<NteSession>();
   private readonly poolUsed = new Set<number>();
+  /** The session each subscriber address is routed to: one address, one session. */
+  private readonly addressOwner = new Map<number, NteSession>();
   private poolNext: number;
   private acctSeq = 0;
 
@@ -522,6 +524,16 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
           }
           s.fromPool = true;
         }
+        const owner = this.addressOwner.get(addr);
+        if (owner && owner !== s) {
+          // An address another session holds (a RADIUS answer, or a pool that overlaps the server's): taking it would steal that session's route.
+          this.count('radius.address-in-use');
+          if (s.fromPool) this.poolUsed.delete(addr);
+          s.fromPool = false;
+          s.link.authDecision(false, now, textBytes('Address in use'));
+          return;
+        }
+        this.addressOwner.set(addr, s);
         s.address = addr;
         s.dns = e.reply.dns.length ? e.reply.dns : [...this.cfg.dns];
         s.class = e.reply.class;
@@ -589,7 +601,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     for (let i = 0; i < size; i++) {
       const a = this.poolNext;
       this.poolNext = a >= last ? first : a + 1;
-      if (!this.poolUsed.has(a) && a !== this.cfg.gateway) {
+      if (!this.poolUsed.has(a) && !this.addressOwner.has(a) && a !== this.cfg.gateway) {
         this.poolUsed.add(a);
         return a;
       }
@@ -669,6 +681,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     }
     if (s.state === 'up') this.account(s, AcctStatusType.STOP, now, cause);
     if (s.fromPool && s.address !== undefined) this.poolUsed.delete(s.address);
+    if (s.address !== undefined && this.addressOwner.get(s.address) === s) this.addressOwner.delete(s.address);
     s.state = 'closing';
     this.count('sessions.ended');
     const ev = { type: 'session-ended' as const, tunnelId: s.tunnelId, sessionId: s.sessionId, cause, reason };
