@@ -8,45 +8,17 @@
 import type { Nte } from '../../src/roles/nte.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { VirtualClock } from '../../src/sim/clock.js';
-import { Segment } from '../../src/sim/link.js';
-import { BoxProcess, type PortOpener } from '../../src/io/box.js';
+import { BoxProcess } from '../../src/io/box.js';
+import { memoryLab, oneIspTopology } from '../helpers/memory-lab.js';
 import { HomesBox } from '../../src/io/homes.js';
 import { parseTopology, type Topology } from '../../src/config/topology.js';
 import { withHomes } from '../../src/config/generate.js';
 import { labMac } from '../../src/roles/framing.js';
 import { ipv4FromString, macToString } from '../../src/wire/bytes.js';
 
-const BASE = `
-sse: { name: sse, address: 192.0.2.254, interfaces: { access: acc, carrier: car0 } }
-isps:
-  - name: isp-a
-    domain: isp-a.example
-    lns: { name: nte-a, address: 192.0.2.1, hostName: nte-a.isp-a.example, tunnelSecret: s, interfaces: { carrier: car1, core: core0 } }
-    pool: 198.51.100.0/24
-    gateway: 198.51.100.1
-    dns: [198.51.100.53]
-server: { address: 203.0.113.10, gateway: 203.0.113.1 }
-router: { ispSide: 10.255.0.1, serverSide: 203.0.113.1 }
-`;
+const BASE = oneIspTopology();
 
-/** Interfaces on in-memory segments: acc (access), car0/car1 (carrier), core0 (alone). */
-function lab(): { clock: VirtualClock; open: (owner: number) => PortOpener; segs: Map<string, Segment> } {
-  const clock = new VirtualClock(Date.UTC(2026, 0, 1));
-  const segs = new Map<string, Segment>();
-  const segOf: Record<string, string> = { acc: 'access', car0: 'carrier', car1: 'carrier', core0: 'core' };
-  const open = (owner: number): PortOpener => (ifname, onFrame, onBatch) => {
-    const name = segOf[ifname] ?? ifname;
-    let seg = segs.get(name);
-    if (!seg) segs.set(name, (seg = new Segment(name, clock, { delay: 1 })));
-    const p = seg.attach(`${owner}-${ifname}`, (f) => {
-      onFrame(f);
-      onBatch();
-    });
-    return { mac: labMac(0x70 + owner, Object.keys(segOf).indexOf(ifname) + 1), send: (f) => p.send(f), close: () => p.detach() };
-  };
-  return { clock, open, segs };
-}
+const lab = memoryLab;
 
 function up(t: Topology, o: { window?: number; first?: number; count?: number } = {}) {
   const { clock, open, segs } = lab();

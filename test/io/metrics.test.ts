@@ -7,6 +7,7 @@
  * (`_total`), sessions and tunnels by state are gauges, and the setup and RADIUS histograms
  * have observations.
  */
+import { memoryLab } from '../helpers/memory-lab.js';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -18,14 +19,12 @@ import type { AddressInfo } from 'node:net';
 import { Network } from '../../src/sim/network.js';
 import { NetworkApi } from '../../src/sim/network-api.js';
 import { VirtualClock } from '../../src/sim/clock.js';
-import { Segment } from '../../src/sim/link.js';
 import { loadTopology, parseTopology } from '../../src/config/topology.js';
 import { apiHandler, listenHttp } from '../../src/io/api.js';
 import { startControl } from '../../src/io/control.js';
-import { BoxProcess, type PortOpener } from '../../src/io/box.js';
+import { BoxProcess } from '../../src/io/box.js';
 import { HomesBox } from '../../src/io/homes.js';
 import { BoxApi } from '../../src/io/box-api.js';
-import { labMac } from '../../src/roles/framing.js';
 import { metricPart } from '../../src/config/metrics.js';
 
 function promtool(text: string): { status: number | null; out: string } {
@@ -123,16 +122,7 @@ const controlGet = (socketPath: string, p: string, method = 'GET'): Promise<{ st
 
 test('pseudonet up boxes (an LNS, the home emulator): their control sockets serve /metrics that promtool accepts, and the API', async () => {
   const t = parseTopology(BOXES);
-  const clock = new VirtualClock(Date.UTC(2026, 0, 1));
-  const segs = new Map<string, Segment>();
-  const segOf: Record<string, string> = { acc: 'access', car0: 'carrier', car1: 'carrier', core0: 'core' };
-  const open = (owner: number): PortOpener => (ifname, onFrame, onBatch) => {
-    const name = segOf[ifname]!;
-    let seg = segs.get(name);
-    if (!seg) segs.set(name, (seg = new Segment(name, clock, { delay: 1 })));
-    const p = seg.attach(`${owner}-${ifname}`, (f) => (onFrame(f), onBatch()));
-    return { mac: labMac(0x70 + owner, Object.keys(segOf).indexOf(ifname) + 1), send: (f) => p.send(f), close: () => p.detach() };
-  };
+  const { clock, open } = memoryLab();
   const nteApi = new BoxApi(t, 'nte-a');
   const homesApi = new BoxApi(t, 'homes');
   const sse = new BoxProcess(t, 'sse', { clock, open: open(1) });

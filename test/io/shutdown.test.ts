@@ -6,17 +6,15 @@
  * that is itself shutting down still acknowledges the LAC's), every accounted session has
  * its Stop at the RADIUS server, and homes that redial after the PADT open nothing new.
  */
+import { memoryLab } from '../helpers/memory-lab.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Nte } from '../../src/roles/nte.js';
 import type { Sse } from '../../src/roles/sse.js';
-import { VirtualClock } from '../../src/sim/clock.js';
-import { Segment } from '../../src/sim/link.js';
-import { BoxProcess, type BoxEvent, type PortOpener } from '../../src/io/box.js';
+import { BoxProcess, type BoxEvent } from '../../src/io/box.js';
 import { HomesBox } from '../../src/io/homes.js';
 import { parseTopology } from '../../src/config/topology.js';
 import { withHomes } from '../../src/config/generate.js';
-import { labMac } from '../../src/roles/framing.js';
 
 const BASE = `
 sse: { name: sse, address: 192.0.2.254, interfaces: { access: acc, carrier: car0 } }
@@ -34,19 +32,7 @@ links: { carrier: { delay: 2 } }
 const HOMES = 300;
 
 function lab() {
-  const clock = new VirtualClock(Date.UTC(2026, 0, 1));
-  const segs = new Map<string, Segment>();
-  const segOf: Record<string, string> = { acc: 'access', car0: 'carrier', car1: 'carrier', core0: 'core' };
-  const open = (owner: number): PortOpener => (ifname, onFrame, onBatch) => {
-    const name = segOf[ifname] ?? ifname;
-    let seg = segs.get(name);
-    if (!seg) segs.set(name, (seg = new Segment(name, clock, { delay: 1 })));
-    const p = seg.attach(`${owner}-${ifname}`, (f) => {
-      onFrame(f);
-      onBatch();
-    });
-    return { mac: labMac(0x70 + owner, Object.keys(segOf).indexOf(ifname) + 1), send: (f) => p.send(f), close: () => p.detach() };
-  };
+  const { clock, open } = memoryLab();
   const t = withHomes(parseTopology(BASE), HOMES);
   const acct: { statusType: unknown; sessionId?: string }[] = [];
   const onEvent = (e: BoxEvent) => {
