@@ -7,10 +7,14 @@
  *   [homes ×30] k9-h0 ─veth─ k9-acc [sse] k9-car0 ─veth─ k9-car1 [nte-a] k9-rad0 ─veth─ k9-rad1 RADIUS
  *                                                                      k9-core0 ─veth─ k9-core1
  *
- * Every user has a short Session-Timeout, so sessions start and stop all the time. The nte
- * is killed with SIGKILL at random moments (seeded) and started again at once on the same
- * --state-dir; at the end the homes hang up, the nte drains and stops, and the server's
- * accounting is read:
+ * Every user has a short Session-Timeout (3–6 s), so sessions start and stop all the time.
+ * The nte is killed with SIGKILL three times at random moments (seeded; each once the homes
+ * are back) and started again at once on the same --state-dir; the second and third kill
+ * happen while the server is SIGSTOPped with a record in flight, so a restart has records
+ * to send again. The sse learns that its tunnel is gone only when a control message goes
+ * unanswered (a restarted LNS does not know the tunnel's id and cannot answer it), so the
+ * topology sets l2tpMaxRetries: 2 (about 3 s) instead of RFC 2661's 5 (about 30 s). At the
+ * end the homes hang up, the nte drains and stops, and the server's accounting is read:
  *  - no Start and no Stop is at the server twice (by Acct-Session-Id);
  *  - every session the emulator saw reach IPCP up has a Start (per user, sessions of one
  *    home are one after another: the server holds at least as many distinct Starts as the
@@ -187,7 +191,7 @@ async function churnWithKills(dir: string, radius: { authPort: number; acctPort:
         scan();
         if (live() >= HOMES / 2) break;
       }
-      await delay(rand(1000, 4000));
+      await delay(rand(500, 3000));
       // Every kill but the first while the server is stopped: what the nte accounts now is certainly
       // written ahead and unacknowledged, and the restarted nte must send it.
       const pause = kills !== 0;
@@ -214,7 +218,7 @@ async function churnWithKills(dir: string, radius: { authPort: number; acctPort:
       scan();
       if (live() >= HOMES * 0.8) break;
     }
-    await delay(4000);
+    await delay(3000);
     homes.signal('SIGTERM');
     await homes.done;
     scan();
