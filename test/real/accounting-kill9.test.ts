@@ -9,9 +9,10 @@
  *
  * Every user has a short Session-Timeout (3–6 s), so sessions start and stop all the time.
  * The nte is killed with SIGKILL three times at random moments (seeded; each once the homes
- * are back) and started again at once on the same --state-dir; the second and third kill
- * happen while the RADIUS link is down with a record unacknowledged, so a restart has
- * records only its spool can deliver. The sse learns that its tunnel is gone only when a control message goes
+ * are back) and started again at once on the same --state-dir; the second kill happens
+ * while the RADIUS link is down with a record unacknowledged (a restart has records only
+ * its spool can deliver), the third while the server is SIGSTOPped (it logs the records
+ * from its socket buffer later, and the replay is a duplicate it must not log again). The sse learns that its tunnel is gone only when a control message goes
  * unanswered (a restarted LNS does not know the tunnel's id and cannot answer it), so the
  * topology sets l2tpMaxRetries: 2 (about 3 s) instead of RFC 2661's 5 (about 30 s). At the
  * end the homes hang up, the nte drains and stops, and the server's accounting is read:
@@ -140,7 +141,7 @@ const evType = (l: JsonLine): string | undefined => (l.event as { type?: string 
  * Runs the churn with kills against a RADIUS server already listening, and returns what the
  * emulator and the nte processes reported. `records()` reads the server's accounting then.
  */
-async function churnWithKills(dir: string, radius: { authPort: number; acctPort: number }, seed: number): Promise<{ sessions: HomeSession[]; nteUp: Map<string, string>; nteEnded: Set<string>; kills: number; unacked: number }> {
+async function churnWithKills(dir: string, radius: { authPort: number; acctPort: number; stop: (stopped: boolean) => void }, seed: number): Promise<{ sessions: HomeSession[]; nteUp: Map<string, string>; nteEnded: Set<string>; kills: number; unacked: number }> {
   const topo = topology(dir, radius);
   const sock = (b: string): string => path.join(dir, `${b}.sock`);
   const stateDir = path.join(dir, 'nte-state');
@@ -192,12 +193,15 @@ async function churnWithKills(dir: string, radius: { authPort: number; acctPort:
         if (live() >= HOMES / 2) break;
       }
       await delay(rand(500, 3000));
-      // Every kill but the first while the RADIUS link is down (the server's end of the veth):
-      // what the nte accounts now never reaches the server before the kill, only the
-      // restarted nte's replay from the spool can deliver it.
-      const pause = kills !== 0;
+      // The second kill while the RADIUS link is down (the server's end of the veth): what
+      // the nte accounts now never reaches the server before the kill, only the restarted
+      // nte's replay from the spool can deliver it. The third while the server is stopped
+      // (SIGSTOP): the records are in its socket buffer, it logs them after the kill, and
+      // the replay of each is a duplicate it must not log again.
+      const pause = kills === 0 ? undefined : kills === 1 ? 'link' : 'server';
       if (pause) {
-        lab.exec(rns, 'ip', ['link', 'set', 'k9-rad1', 'down']);
+        if (pause === 'link') lab.exec(rns, 'ip', ['link', 'set', 'k9-rad1', 'down']);
+        else radius.stop(true);
         // At least the drawn time, and on until the spool holds a record the server has not
         // answered (a session's Stop at its Session-Timeout), at most 6 s.
         const until = Date.now() + rand(300, 1500);
@@ -211,7 +215,8 @@ async function churnWithKills(dir: string, radius: { authPort: number; acctPort:
       unacked += unackedIn(path.join(stateDir, 'accounting.spool'));
       nte = startNte();
       await ready(nte);
-      if (pause) lab.exec(rns, 'ip', ['link', 'set', 'k9-rad1', 'up']);
+      if (pause === 'link') lab.exec(rns, 'ip', ['link', 'set', 'k9-rad1', 'up']);
+      else if (pause === 'server') radius.stop(false);
     }
     // The homes come back to the last nte and churn on a while (sessions end at their
     // Session-Timeout and redial), then every home hangs up.
@@ -316,7 +321,7 @@ test('kill -9 of nte-a during churn on veths, embedded RADIUS process: every IPC
   }));
   const radius = lab.spawn('radius', rns, process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'radius', '--config', cfg]);
   await radius.waitFor((l) => typeof l.raw === 'string' && /auth \d+ acct \d+/.test(l.raw), 20_000, 'radius listening');
-  const run = await churnWithKills(dir, { authPort: 1812, acctPort: 1813 }, 20261201).catch((e: Error) => {
+  const run = await churnWithKills(dir, { authPort: 1812, acctPort: 1813, stop: (on) => radius.signal(on ? 'SIGSTOP' : 'SIGCONT') }, 20261201).catch((e: Error) => {
     throw new Error(`${e.message}\nradius:\n${radius.tail()}\nnte:\n${lab.procs.filter((p) => p.name.startsWith('nte')).map((p) => p.tail()).join('\n')}`);
   });
   await radius.stop();
@@ -347,7 +352,8 @@ test('kill -9 of nte-a during churn on veths, FreeRADIUS with SQL accounting (ac
       users: Array.from({ length: HOMES }, (_, i) => `"${user(i + 1)}" Cleartext-Password := "p${i + 1}"\n\tFramed-IP-Address = 198.51.100.${20 + i},\n\tSession-Timeout = ${sessionTimeout(i + 1)},\n\tService-Type = Framed-User,\n\tFramed-Protocol = PPP\n`).join('\n'),
       clients: `client nte-a {\n\tipaddr = ${NTE_RADIUS_ADDR}\n\tsecret = ${SECRET}\n}\n`,
     });
-    const run = await churnWithKills(dir, { authPort: fr.authPort, acctPort: fr.acctPort }, 20261202).catch((e: Error) => {
+    const pid = fr.pid;
+    const run = await churnWithKills(dir, { authPort: fr.authPort, acctPort: fr.acctPort, stop: (on) => process.kill(pid, on ? 'SIGSTOP' : 'SIGCONT') }, 20261202).catch((e: Error) => {
       throw new Error(`${e.message}\nfreeradius log:\n${readFileSync(fr!.logFile, 'utf8').split('\n').slice(-60).join('\n')}`);
     });
     // Let FreeRADIUS finish what it has (it answered every record the nte stopped on).
@@ -371,6 +377,7 @@ test('kill -9 of nte-a during churn on veths, FreeRADIUS with SQL accounting (ac
     console.log(`${line}; ${rows.length} radacct rows; detail file: ${detail.length} records, ${twice} logged more than once (replays of records FreeRADIUS had logged before the kill)`);
   } finally {
     if (fr) {
+      try { process.kill(fr.pid, 'SIGCONT'); } catch { /* gone */ }
       if (process.env.PSEUDONET_KEEP_TMP) try { sh('cp', ['-r', path.join(fr.dir, 'radacct'), fr.logFile, dir]); } catch { /* none */ }
       await fr.stop();
     }
