@@ -22,6 +22,12 @@ export interface FreeRadiusOptions {
   /** Listen on this address (default 127.0.0.1), inside network namespace `netns` if given. */
   readonly address?: string;
   readonly netns?: string;
+  /**
+   * Accounting also to SQL (rlm_sql with rlm_sql_sqlite) in this database file, created from
+   * Debian's schema: radacct's acctuniqueid is UNIQUE, so a replayed Start or Stop updates
+   * the session's one row (the standard deployment's deduplication) instead of adding one.
+   */
+  readonly sqlite?: string;
 }
 
 export interface FreeRadius {
@@ -57,7 +63,7 @@ export async function freeUdpPort(): Promise<number> {
 
 const MODULES = ['always', 'chap', 'pap', 'files', 'detail', 'expr', 'preprocess'];
 
-function site(authPort: number, acctPort: number, address = '127.0.0.1'): string {
+function site(authPort: number, acctPort: number, address = '127.0.0.1', sql = false): string {
   return `server pseudonet {
 	listen {
 		type = auth
@@ -86,7 +92,7 @@ function site(authPort: number, acctPort: number, address = '127.0.0.1'): string
 		acct_unique
 	}
 	accounting {
-		detail
+		detail${sql ? '\n\t\tsql' : ''}
 		ok
 	}
 	post-auth {
@@ -114,12 +120,19 @@ export async function startFreeRadius(o: FreeRadiusOptions): Promise<FreeRadius>
   const modsEnabled = path.join(raddb, 'mods-enabled');
   for (const f of readdirSync(modsEnabled)) unlinkSync(path.join(modsEnabled, f));
   for (const m of MODULES) symlinkSync(`../mods-available/${m}`, path.join(modsEnabled, m));
+  if (o.sqlite) {
+    const sql = readFileSync(path.join(raddb, 'mods-available', 'sql'), 'utf8')
+      .replace(/^(\s*)driver = .*$/m, '$1driver = "rlm_sql_sqlite"')
+      .replace(/^(\s*)dialect = .*$/m, '$1dialect = "sqlite"')
+      .replace(/^(\s*)filename = .*$/m, `$1filename = "${o.sqlite}"`);
+    writeFileSync(path.join(modsEnabled, 'sql'), sql);
+  }
   const sitesEnabled = path.join(raddb, 'sites-enabled');
   for (const f of readdirSync(sitesEnabled)) unlinkSync(path.join(sitesEnabled, f));
   const authPort = await freeUdpPort();
   let acctPort = await freeUdpPort();
   while (acctPort === authPort) acctPort = await freeUdpPort();
-  writeFileSync(path.join(sitesEnabled, 'pseudonet'), site(authPort, acctPort, o.address));
+  writeFileSync(path.join(sitesEnabled, 'pseudonet'), site(authPort, acctPort, o.address, o.sqlite !== undefined));
   writeFileSync(path.join(raddb, 'clients.conf'), o.clients ?? 'client localhost {\n\tipaddr = 127.0.0.1\n\tsecret = testing123\n\trequire_message_authenticator = yes\n}\n');
   const users = path.join(raddb, 'mods-config', 'files', 'authorize');
   rmSync(users, { force: true });
