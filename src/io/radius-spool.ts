@@ -9,6 +9,7 @@
  * read back from their place in the file.
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { AcctStatusType, AcctTerminateCause } from '../wire/radius-dictionary.js';
 import { recordFromJson, recordToJson, type AccountingJournal, type AccountingRecord, type AccountingSpool } from '../proto/radius-client.js';
 
 export interface FileSpoolOptions {
@@ -40,10 +41,12 @@ export interface FileSpoolCounters {
   badLines: number;
   /** At open: unacknowledged records found. */
   recovered: number;
+  /** At open: sessions left open by the earlier process, given a Stop (NAS-Reboot). */
+  stoppedAtRestart: number;
 }
 
 export class FileSpool implements AccountingSpool, AccountingJournal {
-  readonly counters: FileSpoolCounters = { commits: 0, fsyncs: 0, truncations: 0, compactions: 0, tornTail: 0, badLines: 0, recovered: 0 };
+  readonly counters: FileSpoolCounters = { commits: 0, fsyncs: 0, truncations: 0, compactions: 0, tornTail: 0, badLines: 0, recovered: 0, stoppedAtRestart: 0 };
   private fd: number;
   /** Committed bytes in the file. */
   private size = 0;
@@ -59,6 +62,12 @@ export class FileSpool implements AccountingSpool, AccountingJournal {
   private closed = false;
   /** Highest `seq` seen in the file, so a restarted client keeps numbering upward. */
   maxSeq = -1;
+  /**
+   * Sessions whose Start was journalled and whose Stop was not: kept in the file (as `O`
+   * lines after a compaction) so that a process killed with sessions up can send their Stops
+   * (Acct-Terminate-Cause NAS-Reboot) when it starts again.
+   */
+  private readonly open = new Map<string, AccountingRecord>();
 
   constructor(
     readonly file: string,
@@ -77,6 +86,7 @@ export class FileSpool implements AccountingSpool, AccountingJournal {
 
   record(r: AccountingRecord): void {
     if (this.closed || this.unacked.has(r.seq)) return;
+    this.track(r);
     const line = `R${recordToJson(r)}\n`;
     this.unacked.set(r.seq, { at: this.size + this.bufferedBytes, len: Buffer.byteLength(line) });
     if (r.seq > this.maxSeq) this.maxSeq = r.seq;
@@ -131,8 +141,8 @@ export class FileSpool implements AccountingSpool, AccountingJournal {
   /** Writes what is buffered (one write, one fsync). Runs by itself once per event-loop turn. */
   commit(): void {
     if (this.closed || this.bufferedBytes === 0) return;
-    if (this.unacked.size === 0 && this.length === 0) {
-      // Everything written has been acknowledged: the file can be empty again.
+    if (this.unacked.size === 0 && this.length === 0 && this.open.size === 0) {
+      // Everything written has been acknowledged and no session is open: the file can be empty again.
       ftruncateSync(this.fd, 0);
       this.size = 0;
       this.counters.truncations++;
@@ -148,7 +158,7 @@ export class FileSpool implements AccountingSpool, AccountingJournal {
       fsyncSync(this.fd);
       this.counters.fsyncs++;
     }
-    if (this.size > COMPACT_BYTES && this.unacked.size * 512 < this.size / 4) this.compact();
+    if (this.size > COMPACT_BYTES && (this.unacked.size + this.open.size) * 512 < this.size / 4) this.compact();
   }
 
   close(): void {
@@ -171,12 +181,24 @@ export class FileSpool implements AccountingSpool, AccountingJournal {
     }
   }
 
-  /** Rewrites the file with only the unacknowledged records (temporary file, fsync, rename). */
+  /** A Start opens its session, a Stop closes it. */
+  private track(r: AccountingRecord): void {
+    if (r.statusType === AcctStatusType.START) this.open.set(r.sessionId, r);
+    else if (r.statusType === AcctStatusType.STOP) this.open.delete(r.sessionId);
+  }
+
+  /** Rewrites the file with the open sessions' Starts and the unacknowledged records (temporary file, fsync, rename). */
   private compact(): void {
     const tmp = `${this.file}.tmp`;
     const fd = openSync(tmp, 'w');
     const places = [...this.unacked].sort((a, b) => a[0] - b[0]);
     let at = 0;
+    const acked = [...this.open.values()].filter((r) => !this.unacked.has(r.seq));
+    if (acked.length) {
+      const opens = Buffer.from(acked.map((r) => `O${recordToJson(r)}\n`).join(''), 'utf8');
+      writeAll(fd, opens);
+      at = opens.length;
+    }
     const moved = new Map<number, Place>();
     for (const [seq, p] of places) {
       const buf = Buffer.alloc(p.len);
@@ -216,11 +238,14 @@ export class FileSpool implements AccountingSpool, AccountingJournal {
     for (let start = 0; start < size; ) {
       const nl = buf.indexOf(10, start);
       const line = buf.toString('utf8', start, nl);
-      if (line.startsWith('R')) {
-        const r = parseRecord(line);
+      if (line.startsWith('R') || line.startsWith('O')) {
+        const r = parseRecord(line.slice(1));
         if (r) {
-          records.set(r.seq, r);
-          this.unacked.set(r.seq, { at: start, len: nl + 1 - start });
+          this.track(r);
+          if (line.startsWith('R')) {
+            records.set(r.seq, r);
+            this.unacked.set(r.seq, { at: start, len: nl + 1 - start });
+          }
           if (r.seq > this.maxSeq) this.maxSeq = r.seq;
         } else this.counters.badLines++;
       } else if (line.startsWith('A')) {
@@ -233,12 +258,30 @@ export class FileSpool implements AccountingSpool, AccountingJournal {
     this.size = size;
     this.left = [...records.values()].sort((a, b) => a.seq - b.seq);
     this.counters.recovered = this.left.length;
+    // Sessions that were up when the earlier process died: nobody will end them but us. Their
+    // Stop says NAS-Reboot (RFC 2866 §5.10), their time runs to the file's last write (when
+    // that process was last seen alive), and it is journalled like any record.
+    const lastAlive = fstatSync(this.fd).mtimeMs;
+    for (const start of [...this.open.values()].sort((a, b) => a.seq - b.seq)) {
+      const { seq: _seq, createdAt: _createdAt, eventTimestamp: _ts, statusType: _st, ...session } = start;
+      const stop: AccountingRecord = {
+        ...session,
+        statusType: AcctStatusType.STOP,
+        terminateCause: AcctTerminateCause.NAS_REBOOT,
+        sessionTime: Math.max(0, Math.round((lastAlive - start.createdAt) / 1000)),
+        seq: ++this.maxSeq,
+        createdAt: Date.now(),
+      };
+      this.record(stop);
+      this.left.push(stop);
+      this.counters.stoppedAtRestart++;
+    }
   }
 }
 
 function parseRecord(line: string): AccountingRecord | undefined {
   try {
-    return recordFromJson(line.startsWith('R') ? line.slice(1) : line);
+    return recordFromJson(line.startsWith('R') || line.startsWith('O') ? line.slice(1) : line);
   } catch {
     return undefined;
   }

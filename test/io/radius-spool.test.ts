@@ -20,7 +20,8 @@ let n = 0;
 const file = (): string => path.join(dir, `s${++n}.spool`);
 
 function rec(seq: number, sessionId = `s-${seq}`): AccountingRecord {
-  return { seq, createdAt: 1000 + seq, statusType: 1, sessionId, userName: 'alice@isp-a.example', framedIpAddress: 0xc6336410, class: [Uint8Array.of(1, 2, 3)] };
+  // Interim-Updates: the journal's mechanics, apart from the open-session Stops tested below.
+  return { seq, createdAt: 1000 + seq, statusType: 3, sessionId, userName: 'alice@isp-a.example', framedIpAddress: 0xc6336410, class: [Uint8Array.of(1, 2, 3)] };
 }
 
 test('a record is in the file from record() until acknowledge(), and a reopen finds exactly the unacknowledged ones, unchanged, in order', () => {
@@ -136,7 +137,10 @@ test('the RADIUS client replays what a killed process left first, same Acct-Sess
   assert.ok(Buffer.from(sent.bytes).includes(Buffer.from('nte-a-1')));
   assert.equal(c2.accountingBacklog, 3);
   s2.commit();
-  assert.deepEqual(new FileSpool(f).pending().map((x) => [x.seq, x.sessionId]), [[0, 'nte-a-1'], [1, 'nte-a-1'], [2, 'nte-a-2']]);
+  // A third process: nte-a-2 was left open (its Start journalled, no Stop), so it gets a Stop of its own, NAS-Reboot.
+  const third = new FileSpool(f).pending();
+  assert.deepEqual(third.map((x) => [x.seq, x.sessionId, x.statusType]), [[0, 'nte-a-1', 1], [1, 'nte-a-1', 2], [2, 'nte-a-2', 1], [3, 'nte-a-2', 2]]);
+  assert.equal(third[3]!.terminateCause, 11, 'Acct-Terminate-Cause NAS-Reboot (RFC 2866 §5.10)');
   s1.close();
   s2.close();
 });
@@ -152,4 +156,36 @@ test('the file reads as lines: R + JSON for a record, A + seq for its acknowledg
   assert.equal(lines.length, 3);
   assert.ok(lines[0]!.startsWith('R{') && JSON.parse(lines[0]!.slice(1)).seq === 7);
   assert.equal(lines[2], 'A7');
+});
+
+test('sessions up when the process died get a Stop at the restart: NAS-Reboot, once, journalled, after compaction too', () => {
+  const f = file();
+  const start = (seq: number, sessionId: string): AccountingRecord => ({ seq, createdAt: Date.now() - 60_000, statusType: 1, sessionId, userName: `${sessionId}@isp-a.example`, framedIpAddress: 0xc6336400 + seq });
+  const s1 = new FileSpool(f, { fsync: false, commitPerTurn: false });
+  for (let i = 0; i < 4; i++) s1.record(start(i, `x-${i}`));
+  // x-1 ended normally; every record was answered.
+  s1.record({ ...start(4, 'x-1'), statusType: 2, terminateCause: 1 });
+  for (let i = 0; i < 5; i++) s1.acknowledge({ ...start(i, '') });
+  s1.commit();
+  assert.ok(statSync(f).size > 0, 'the file is not emptied while sessions are open');
+  // kill -9. The next process sends a Stop for x-0, x-2 and x-3, and only for them.
+  const s2 = new FileSpool(f, { fsync: false, commitPerTurn: false });
+  const left = s2.pending();
+  assert.deepEqual(left.map((r) => [r.sessionId, r.statusType, r.terminateCause]), [['x-0', 2, 11], ['x-2', 2, 11], ['x-3', 2, 11]]);
+  assert.equal(s2.counters.stoppedAtRestart, 3);
+  assert.deepEqual(left.map((r) => r.seq), [5, 6, 7], 'numbered after everything in the file');
+  assert.equal(left[0]!.userName, 'x-0@isp-a.example');
+  assert.equal(left[0]!.framedIpAddress, 0xc6336400);
+  assert.ok(left[0]!.sessionTime! >= 59 && left[0]!.sessionTime! <= 3600, `session time to the file's last write (${left[0]!.sessionTime} s)`);
+  s2.commit();
+  // Killed again before those Stops were answered: they are pending again, not made twice.
+  const s3 = new FileSpool(f, { fsync: false, commitPerTurn: false });
+  assert.deepEqual(s3.pending().map((r) => [r.seq, r.sessionId]), [[5, 'x-0'], [6, 'x-2'], [7, 'x-3']]);
+  assert.equal(s3.counters.stoppedAtRestart, 0);
+  for (const r of [5, 6, 7]) s3.acknowledge({ ...start(r, '') });
+  s3.commit();
+  assert.equal(statSync(f).size, 0, 'all sessions closed and answered: the file is empty again');
+  s1.close();
+  s2.close();
+  s3.close();
 });
