@@ -6,38 +6,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
-import { Network, type NetEvent } from '../../src/sim/network.js';
-import { topologySchema, type Topology } from '../../src/config/topology.js';
-import { VirtualClock } from '../../src/sim/clock.js';
-import type { AccountingLine } from '../../src/roles/radius-server.js';
-
-const EPOCH = Date.UTC(2026, 0, 1);
+import type { Topology } from '../../src/config/topology.js';
+import { start as startRun, topo, type Run } from '../helpers/net-run.js';
 const S = 1000;
 
-function topo(edit: (t: Record<string, any>) => void = () => {}): Topology {
-  const raw = parse(readFileSync('topologies/default.yaml', 'utf8'));
-  edit(raw);
-  return topologySchema.parse(raw);
-}
-
-function start(t: Topology, homeEchoIntervalMs = 30_000) {
-  const clock = new VirtualClock(EPOCH);
-  const net = new Network(t, { clock, homeEchoIntervalMs });
-  const events: NetEvent[] = [];
-  const acct: AccountingLine[] = [];
-  net.onEvent((e) => {
-    events.push(e);
-    if (e.kind === 'radius' && e.event.type === 'accounting') acct.push(e.event.line);
-  });
-  const home = (n: string) => net.homes.find((h) => h.cfg.name === n)!;
-  const homeEvents = (n: string, type: string) => events.filter((e) => e.box === n && e.kind === 'home' && e.event.type === type);
-  const up = (names = t.homes.map((h) => h.name)): void => {
-    for (const n of names) net.act(n, (now) => home(n).start(now));
-    assert.ok(clock.runUntilTrue(() => names.every((n) => home(n).isOnline), clock.now() + 30_000), 'homes online');
-  };
-  return { net, clock, events, acct, home, homeEvents, up };
+/** The shared run, with `up()` asserting that the homes came online. */
+function start(t: Topology, homeEchoIntervalMs = 30_000): Run {
+  const r = startRun(t, homeEchoIntervalMs);
+  return { ...r, up: (names?: string[]) => { assert.ok(r.up(names), 'homes online'); return true; } };
 }
 
 /** The wait pppd's holdoff with our back-off allows: base × [0.5, 1.5), base = min(holdoff × 2^failures, cap). */

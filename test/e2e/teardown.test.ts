@@ -4,52 +4,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
-import { Network, type NetEvent } from '../../src/sim/network.js';
-import { topologySchema, type Topology } from '../../src/config/topology.js';
-import { VirtualClock } from '../../src/sim/clock.js';
-import type { AccountingLine } from '../../src/roles/radius-server.js';
+import type { Topology } from '../../src/config/topology.js';
+import { start, topo as defaultTopo, type Run } from '../helpers/net-run.js';
+
+/** Each test looks at one teardown and what it leaves; homes dialling again is test/e2e/redial.test.ts. */
+function topo(edit: (t: Record<string, any>) => void = () => {}): Topology {
+  return defaultTopo((raw) => {
+    for (const h of raw.homes) h.redial = false;
+    edit(raw);
+  });
+}
 import { pppoeSessionFrame } from '../../src/roles/framing.js';
 import { PppProtocol } from '../../src/wire/ppp.js';
-
-const EPOCH = Date.UTC(2026, 0, 1);
-
-function topo(edit: (t: Record<string, any>) => void = () => {}): Topology {
-  const raw = parse(readFileSync('topologies/default.yaml', 'utf8'));
-  // Each test looks at one teardown and what it leaves; homes dialling again is test/e2e/redial.test.ts.
-  for (const h of raw.homes) h.redial = false;
-  edit(raw);
-  return topologySchema.parse(raw);
-}
-
-interface Run {
-  net: Network;
-  clock: VirtualClock;
-  events: NetEvent[];
-  acct: AccountingLine[];
-  up(names?: string[]): void;
-  home(name: string): Network['homes'][number];
-}
-
-function start(t: Topology, homeEchoIntervalMs = 30_000): Run {
-  const clock = new VirtualClock(EPOCH);
-  const net = new Network(t, { clock, homeEchoIntervalMs });
-  const events: NetEvent[] = [];
-  const acct: AccountingLine[] = [];
-  net.onEvent((e) => {
-    events.push(e);
-    if (e.kind === 'radius' && e.event.type === 'accounting') acct.push(e.event.line);
-  });
-  const home = (n: string) => net.homes.find((h) => h.cfg.name === n)!;
-  return {
-    net, clock, events, acct, home,
-    up(names = t.homes.map((h) => h.name)) {
-      for (const n of names) net.act(n, (now) => home(n).start(now));
-      clock.runUntilTrue(() => names.every((n) => home(n).isOnline), clock.now() + 30_000);
-    },
-  };
-}
 
 function leftovers(r: Run): void {
   for (const b of r.net.isps) {
