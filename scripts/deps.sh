@@ -28,3 +28,13 @@ if [ ${#need[@]} -gt 0 ]; then
   # Likewise the packaged Prometheus server: only its promtool is ours to use.
   systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true
 fi
+# The QEMU lab's images (pppd, pppoe-server, xl2tpd VMs) for the tests in test/lab and
+# test/real: built once by the lab's own idempotent build.sh when missing.
+lab="../shared/lab/vm"
+if [ -x "$lab/build.sh" ] || [ -f "$lab/build.sh" ]; then
+  if [ ! -f "${LAB_VM_CACHE:-/var/tmp/pseudonet-lab}/initramfs.cpio" ]; then
+    if [ "$(id -u)" != 0 ]; then echo "deps: need root to build the VM lab ($lab/build.sh)" >&2; exit 1; fi
+    echo "deps: building the VM lab images ($lab/build.sh)"
+    (cd "$lab" && bash ./build.sh >/dev/null)
+  fi
+fi
