@@ -4,7 +4,7 @@
  * identifier, or one equal to ours, is Nak'd with a non-zero suggestion different from
  * ours; a Nak of ours is taken unless it hands us back the identifier we suggested to the
  * peer (then we choose a new one). IPv6-Compression-Protocol and anything else is
- * rejected. Sans-IO; not yet wired into src/proto/ppp-link.ts (docs/ipv6.md).
+ * rejected. Sans-IO; src/proto/ppp-link.ts runs it when the link is configured with `ipv6cp`.
  */
 import { bytesEqual } from '../wire/bytes.js';
 import { linkLocalAddress } from '../wire/ipv6.js';

@@ -1,17 +1,19 @@
 /**
  * One PPP link (RFC 1661 §3 phases): LCP, then authentication in the directions LCP agreed
- * (CHAP-MD5 or PAP, either side), then IPCP; Protocol-Reject for protocols nobody here
- * speaks (IPV6CP, CCP...). The roles compose it: the home as peer + IPCP asking side, the
+ * (CHAP-MD5 or PAP, either side), then the NCPs configured (IPCP, IPV6CP: each optional,
+ * LCP closes only when every configured one has failed, RFC 1661 §3.7 / RFC 5072 §1);
+ * Protocol-Reject for protocols nobody here speaks (CCP...). The roles compose it: the home as peer + IPCP asking side, the
  * nte as authenticator (external decision) + IPCP giving side, possibly seeded from proxy
  * LCP/authentication (CHAP or PAP); the sse runs LCP + the CHAP Challenge or the wait for
  * the PAP Authenticate-Request and then `handOff()`s. Sans-IO:
  * `handleFrame(protocol, payload, now)`, `handleTimeout(now)`, `pollTransmit()`, `pollEvent()`.
  */
-import { lcpPacket, ipcpPacket, PppProtocol } from '../wire/ppp.js';
+import { lcpPacket, ipcpPacket, ipv6cpPacket, PppProtocol } from '../wire/ppp.js';
 import { chapPacket } from '../wire/chap.js';
 import { papPacket } from '../wire/pap.js';
 import { Lcp, lcpConfig, type LcpConfig, type LcpNegotiated, type LcpSink } from './lcp.js';
 import { Ipcp, type IpcpConfig, type IpcpNegotiated } from './ipcp.js';
+import { Ipv6cp, type Ipv6cpConfig, type Ipv6cpNegotiated } from './ipv6cp.js';
 import { ChapAuthenticator, ChapPeer, PapAuthenticator, PapPeer, type AuthEvent, type AuthSink, type AuthenticatorConfig, type PeerConfig } from './ppp-auth.js';
 import type { ControlProtocol, LayerAction } from './ppp-fsm.js';
 import { count, type Counters, type PppMessage } from './ppp-common.js';
@@ -24,12 +26,14 @@ export interface PppLinkConfig {
   readonly credentials?: PeerConfig;
   /** IPCP; absent: no network phase here (the LAC). */
   readonly ipcp?: IpcpConfig;
+  /** IPV6CP (RFC 5072); absent: IPV6CP and IPv6 are Protocol-Rejected. */
+  readonly ipv6cp?: Ipv6cpConfig;
   /** Counters shared by every link made from this configuration (drops by reason, retransmits). */
   readonly counters: Counters;
 }
 
 /** Builds a configuration once for many links; checks that the parts agree. */
-export function pppLinkConfig(c: { lcp?: Partial<LcpConfig>; authenticator?: AuthenticatorConfig; credentials?: PeerConfig; ipcp?: IpcpConfig; counters?: Counters }): PppLinkConfig {
+export function pppLinkConfig(c: { lcp?: Partial<LcpConfig>; authenticator?: AuthenticatorConfig; credentials?: PeerConfig; ipcp?: IpcpConfig; ipv6cp?: Ipv6cpConfig; counters?: Counters }): PppLinkConfig {
   const lcp = lcpConfig({ ...(c.credentials ? {} : { authenticateWith: [] }), ...c.lcp });
   if (lcp.authenticate.length > 0 && !c.authenticator) throw new Error('lcp.authenticate needs an authenticator configuration');
   if (lcp.authenticateWith.length > 0 && !c.credentials) throw new Error('lcp.authenticateWith needs credentials');
@@ -37,6 +41,7 @@ export function pppLinkConfig(c: { lcp?: Partial<LcpConfig>; authenticator?: Aut
   if (c.authenticator) out.authenticator = c.authenticator;
   if (c.credentials) out.credentials = c.credentials;
   if (c.ipcp) out.ipcp = c.ipcp;
+  if (c.ipv6cp) out.ipv6cp = c.ipv6cp;
   return out;
 }
 
@@ -52,6 +57,8 @@ export type PppLinkEvent =
   | { readonly type: 'auth-failed'; readonly side: 'authenticator' | 'peer'; readonly protocol: number; readonly reason: string }
   | { readonly type: 'ipcp-up'; readonly negotiated: IpcpNegotiated }
   | { readonly type: 'ipcp-down' }
+  | { readonly type: 'ipv6cp-up'; readonly negotiated: Ipv6cpNegotiated }
+  | { readonly type: 'ipv6cp-down' }
   /** LCP is finished (Closed/Stopped): the lower layer is no longer needed (send PADT / CDN). */
   | { readonly type: 'finished'; readonly reason: string };
 
@@ -68,6 +75,7 @@ export interface ProxyValues {
 export class PppLink implements LcpSink, AuthSink {
   readonly lcp: Lcp;
   readonly ipcp: Ipcp | undefined;
+  readonly ipv6cp: Ipv6cp | undefined;
   authenticator: ChapAuthenticator | PapAuthenticator | undefined;
   peer: ChapPeer | PapPeer | undefined;
   phase: Phase = 'dead';
@@ -82,6 +90,7 @@ export class PppLink implements LcpSink, AuthSink {
   constructor(readonly cfg: PppLinkConfig) {
     this.lcp = new Lcp(cfg.lcp, this, cfg.counters);
     this.ipcp = cfg.ipcp ? new Ipcp(cfg.ipcp, this, cfg.counters) : undefined;
+    this.ipv6cp = cfg.ipv6cp ? new Ipv6cp(cfg.ipv6cp, this, cfg.counters) : undefined;
   }
 
   get counters(): Counters {
@@ -182,6 +191,18 @@ export class PppLink implements LcpSink, AuthSink {
       case PppProtocol.IPV4:
         if (this.ipcp?.opened) return false;
         return this.drop('ppp.ipv4-before-ipcp');
+      case PppProtocol.IPV6CP: {
+        if (!this.ipv6cp) break;
+        if (this.phase !== 'network') return this.drop('ppp.ncp-before-network');
+        const r = ipv6cpPacket.parse(payload);
+        if (!r.ok) return this.drop(r.error.code);
+        this.ipv6cp.input(r.value, now, payload);
+        return true;
+      }
+      case PppProtocol.IPV6:
+        if (!this.ipv6cp) break;
+        if (this.ipv6cp.opened) return false;
+        return this.drop('ppp.ipv6-before-ipv6cp');
     }
     if (!this.lcp.opened) return this.drop('ppp.unknown-protocol-before-lcp');
     count(this.counters, `ppp.protocol-reject-${protocol.toString(16).padStart(4, '0')}`);
@@ -194,6 +215,7 @@ export class PppLink implements LcpSink, AuthSink {
     switch (m.protocol) {
       case PppProtocol.LCP: this.lcp.input(m.packet, now); break;
       case PppProtocol.IPCP: this.ipcp?.input(m.packet, now); break;
+      case PppProtocol.IPV6CP: this.ipv6cp?.input(m.packet, now); break;
       case PppProtocol.CHAP:
         if (m.packet.kind === 'response') (this.authenticator as ChapAuthenticator | undefined)?.handle(m.packet, now);
         else (this.peer as ChapPeer | undefined)?.handle(m.packet, now);
@@ -250,6 +272,8 @@ export class PppLink implements LcpSink, AuthSink {
     if (p !== undefined && (t === undefined || p < t)) t = p;
     const i = this.ipcp?.nextTimeout();
     if (i !== undefined && (t === undefined || i < t)) t = i;
+    const v = this.ipv6cp?.nextTimeout();
+    if (v !== undefined && (t === undefined || v < t)) t = v;
     return t;
   }
 
@@ -258,6 +282,7 @@ export class PppLink implements LcpSink, AuthSink {
     this.authenticator?.handleTimeout(now);
     this.peer?.handleTimeout(now);
     this.ipcp?.handleTimeout(now);
+    this.ipv6cp?.handleTimeout(now);
   }
 
   pollTransmit(): PppMessage | undefined {
@@ -291,8 +316,23 @@ export class PppLink implements LcpSink, AuthSink {
     else if (cp === (this.ipcp as unknown)) {
       if (action === 'tlu') this.emit({ type: 'ipcp-up', negotiated: this.ipcp!.negotiated() });
       else if (action === 'tld') this.emit({ type: 'ipcp-down' });
-      else if (action === 'tlf' && this.lcp.opened) this.lcp.close(now, 'no-network-protocols');
+      else if (action === 'tlf') this.ncpFinished(this.ipv6cp, now);
+    } else if (cp === (this.ipv6cp as unknown)) {
+      if (action === 'tlu') this.emit({ type: 'ipv6cp-up', negotiated: this.ipv6cp!.negotiated() });
+      else if (action === 'tld') this.emit({ type: 'ipv6cp-down' });
+      else if (action === 'tlf') this.ncpFinished(this.ipcp, now);
     }
+  }
+
+  /**
+   * One NCP gave up (This-Layer-Finished). The link stays for the other while it is
+   * configured and has not given up too (a dual-stack home on an IPv4-only LNS, whose
+   * IPV6CP is Protocol-Rejected); with none left there is nothing to carry.
+   */
+  private ncpFinished(other: Ipcp | Ipv6cp | undefined, now: number): void {
+    if (!this.lcp.opened) return;
+    if (other !== undefined && other.state !== 2 && other.state !== 3) return; // Closed, Stopped
+    this.lcp.close(now, 'no-network-protocols');
   }
 
   private lcpLayer(action: LayerAction, now: number): void {
@@ -341,6 +381,7 @@ export class PppLink implements LcpSink, AuthSink {
       case 'tld':
         // The NCPs go down first (RFC 1661 §3.7: LCP's This-Layer-Down is their Down event).
         if (this.ipcp && this.ipcp.state !== 0) this.ipcp.down(now);
+        if (this.ipv6cp && this.ipv6cp.state !== 0) this.ipv6cp.down(now);
         this.emit({ type: 'lcp-down' });
         this.authenticator = undefined;
         this.peer = undefined;
@@ -366,10 +407,15 @@ export class PppLink implements LcpSink, AuthSink {
       this.ipcp.open(now);
       this.ipcp.up(now);
     }
+    if (this.ipv6cp) {
+      this.ipv6cp.open(now);
+      this.ipv6cp.up(now);
+    }
   }
 
   protocolRejected(protocol: number, now: number): void {
     if (protocol === PppProtocol.IPCP && this.ipcp) this.ipcp.protocolRejected(now);
+    else if (protocol === PppProtocol.IPV6CP && this.ipv6cp) this.ipv6cp.protocolRejected(now);
     else if (protocol === PppProtocol.CHAP || protocol === PppProtocol.PAP) {
       if (this.authPending > 0) this.lcp.close(now, 'auth-protocol-rejected');
     }
