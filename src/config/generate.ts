@@ -34,7 +34,7 @@ export function withHomes(base: Topology, n: number, password = 'load-secret'): 
     const user = `user${k + 1}@${isp.domain}`;
     isp.users.push({ name: user, password });
     const port = generated[Math.floor(k / HOMES_PER_ACCESS_PORT)]!;
-    const home = { name: `h${k + 1}`, user, password, auth: 'chap' as const, redial: { ...REDIAL_DEFAULTS } };
+    const home = { name: `h${k + 1}`, user, password, auth: 'chap' as const, redial: { ...REDIAL_DEFAULTS }, ipv6: true };
     homes.push(port === 'access' ? home : { ...home, access: port });
   }
   return { ...base, sse: { ...base.sse, accessPorts }, isps, homes };

@@ -7,9 +7,20 @@ import { parseYamlConfig, readConfigText } from './yaml-config.js';
 import { z } from 'zod';
 import { ipv4FromString, ipv4ToString } from '../wire/bytes.js';
 import { parseCidr, prefixMask } from '../wire/ipv4.js';
+import { parseIpv6Address } from '../wire/ipv6.js';
 
 const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, 'an IPv4 address like 192.0.2.1');
 const cidr = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([0-9]|[12]\d|3[0-2])$/, 'an IPv4 prefix like 198.51.100.0/24');
+const ipv6 = z.string().refine((s) => parseIpv6Address(s) !== undefined, 'an IPv6 address like 2001:db8::1');
+/** An IPv6 prefix with no bits set past its length, like 2001:db8:100::/40. */
+const cidr6 = z.string().refine((s) => {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(s);
+  const a = m && parseIpv6Address(m[1]!);
+  const len = m ? Number(m[2]) : -1;
+  if (!a || !(len >= 0 && len <= 128)) return false;
+  for (let bit = len; bit < 128; bit++) if (a[bit >> 3]! & (0x80 >> (bit & 7))) return false;
+  return true;
+}, 'an IPv6 prefix like 2001:db8:100::/40, no bits set past its length');
 const domain = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$/, 'a domain name like isp-a.example');
 const name = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'a box name: lower case letters, digits and -, starting with a letter');
 
@@ -53,6 +64,22 @@ export const userSchema = z.strictObject({
   idleTimeout: z.number().int().min(1).max(0xffffffff).optional(),
   /** Seconds between the LNS's Accounting Interim-Updates: Acct-Interim-Interval (85, RFC 2869 §5.16). */
   interimInterval: z.number().int().min(1).max(0xffffffff).optional(),
+  /** A fixed /64 for the user's WAN link (RADIUS Framed-IPv6-Prefix, RFC 3162 §2.3); otherwise one from `ipv6.wanPrefixPool`. */
+  ipv6Prefix: cidr6.optional(),
+  /** A fixed delegated prefix (RADIUS Delegated-IPv6-Prefix, RFC 4818); otherwise one from `ipv6.pdPool`. */
+  delegatedPrefix: cidr6.optional(),
+});
+
+/**
+ * IPv6 for an ISP's subscribers (absent: IPv4 only). Each session gets a /64 for its WAN
+ * link, advertised in RAs (SLAAC), and a prefix of `pdLength` delegated by DHCPv6 (RFC 8415
+ * IA_PD), both leased like IPv4 pool addresses: never to two live sessions.
+ */
+export const ispIpv6Schema = z.strictObject({
+  wanPrefixPool: cidr6,
+  pdPool: cidr6,
+  pdLength: z.number().int().min(48).max(64).default(56),
+  dns: z.array(ipv6).min(1).max(2),
 });
 
 export const ispSchema = z.strictObject({
@@ -85,6 +112,7 @@ export const ispSchema = z.strictObject({
   gateway: ipv4,
   dns: z.array(ipv4).min(1).max(2),
   users: z.array(userSchema).default([]),
+  ipv6: ispIpv6Schema.optional(),
 });
 
 /**
@@ -115,6 +143,8 @@ export const homeSchema = z.strictObject({
   redial: redialSchema,
   /** Which of the sse's access ports the home is on (default the first). */
   access: z.string().optional(),
+  /** Run IPV6CP, SLAAC and DHCPv6-PD as well (dual stack); only where the user's ISP has `ipv6`. Default true. */
+  ipv6: z.boolean().default(true),
   interfaces: interfacesSchema,
 });
 
@@ -163,8 +193,25 @@ export const topologySchema = z.strictObject({
   }),
   isps: z.array(ispSchema).min(1),
   homes: z.array(homeSchema).default([]),
-  server: z.strictObject({ name: name.default('server'), address: ipv4, gateway: ipv4, prefix: z.number().int().min(8).max(30).default(24), interfaces: interfacesSchema }),
-  router: z.strictObject({ name: name.default('router'), ispSide: ipv4, serverSide: ipv4, interfaces: interfacesSchema }),
+  server: z.strictObject({
+    name: name.default('server'),
+    address: ipv4,
+    gateway: ipv4,
+    prefix: z.number().int().min(8).max(30).default(24),
+    /** The server's IPv6 address on its /64 (the router is `router.serverSide6`); absent: IPv4 only. */
+    address6: ipv6.optional(),
+    interfaces: interfacesSchema,
+  }),
+  router: z.strictObject({
+    name: name.default('router'),
+    ispSide: ipv4,
+    serverSide: ipv4,
+    /** The router's IPv6 address on the core /64 toward the LNSs (their addresses are derived on the same /64). */
+    ispSide6: ipv6.optional(),
+    /** The router's IPv6 address on the server's /64. */
+    serverSide6: ipv6.optional(),
+    interfaces: interfacesSchema,
+  }),
   /** Impairments per link name: access, carrier, core, server, radius-<isp>. */
   links: z.record(z.string(), impairmentsSchema).default({}),
 });
