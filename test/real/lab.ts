@@ -4,8 +4,8 @@
  * started in them and ended by pid, JSON-line output read as events. Everything a helper
  * creates is recorded and removed by `cleanup()`, which the tests call in after().
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -131,9 +131,12 @@ export class Lab {
   readonly procs: Proc[] = [];
   private readonly onCleanup: (() => void | Promise<void>)[] = [];
 
-  /** A namespace of ours, named `pn<prefix><tag>`, loopback up, IPv6 off (no stray RS/DAD frames). */
+  /** `owner`: what every namespace name starts with (a test's own prefix; default `pn`). */
+  constructor(readonly owner = 'pn') {}
+
+  /** A namespace of ours, named `<owner><prefix><tag>`, loopback up, IPv6 off (no stray RS/DAD frames). */
   ns(prefix: string): string {
-    const name = `pn${prefix}${this.tag}`;
+    const name = `${this.owner}${prefix}${this.tag}`;
     if (sh('ip', ['netns', 'list']).split('\n').some((l) => l.split(' ')[0] === name)) sh('ip', ['netns', 'del', name]);
     sh('ip', ['netns', 'add', name]);
     this.namespaces.push(name);
@@ -206,6 +209,16 @@ export function labReady(): string | undefined {
 
 export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Where run.sh keeps a VM's state (console.log, ctl.sock, qemu.pid). */
+export const vmRunDir = (vm: string): string => path.join(process.env.LAB_VM_RUN ?? path.join(CACHE, 'run'), vm);
+
+/** A console log cut down for an error message: every `LAB:` event and the last 25 lines, control bytes removed. */
+export function consoleDigest(text: string): string {
+  const lines = text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '').split('\n');
+  const events = lines.filter((l) => l.includes('LAB: ')).map((l) => l.slice(l.indexOf('LAB: ')));
+  return `console LAB events:\n  ${events.join('\n  ')}\nconsole tail:\n  ${lines.slice(-25).join('\n  ')}`;
+}
+
 /** The QEMU lab (../shared/lab/vm): its namespaces and VMs, stopped and removed by `cleanup()`. */
 export class VmLab {
   private readonly vms: string[] = [];
@@ -239,6 +252,39 @@ export class VmLab {
     return sh(path.join(LAB, 'vmctl.sh'), args, timeout);
   }
 
+  /** The VM's console so far (escape bytes and all; empty before it exists). */
+  consoleLog(vm: string): string {
+    const f = path.join(vmRunDir(vm), 'console.log');
+    return existsSync(f) ? readFileSync(f, 'latin1') : '';
+  }
+
+  /**
+   * The first console match of `re` (no `g` flag), polled without blocking the event loop,
+   * for at most `ms`; otherwise an error that says `what` was missing, with the VM's `LAB:`
+   * events and the console's last lines (pppd's debug says which protocol it gave up on).
+   * A match of `failOn` before one of `re` fails at once (the peer has already said no).
+   */
+  async waitConsole(vm: string, re: RegExp, ms: number, what: string, failOn?: RegExp): Promise<RegExpExecArray> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const text = this.consoleLog(vm);
+      const m = re.exec(text);
+      if (m) return m;
+      const no = failOn?.exec(text);
+      if (no) throw new Error(`${vm}: ${what}: the console says "${no[0]}" (no /${re.source}/)\n${consoleDigest(text)}`);
+      if (Date.now() >= end) throw new Error(`${vm}: ${what}: no console line /${re.source}/ within ${ms} ms\n${consoleDigest(text)}`);
+      await delay(200);
+    }
+  }
+
+  /** A shell command in the guest (vmctl.sh exec over ttyS1), without blocking the event loop: its output and whether it exited 0. */
+  guest(vm: string, cmd: string, secs = 30): Promise<{ ok: boolean; out: string }> {
+    return new Promise((resolve) => {
+      execFile(path.join(LAB, 'vmctl.sh'), ['exec', vm, '-t', String(secs), cmd], { encoding: 'utf8', timeout: (secs + 20) * 1000 }, (err, stdout, stderr) =>
+        resolve({ ok: !err, out: `${stdout}${stderr ? `\n[stderr] ${stderr}` : ''}${err && !stdout ? `\n[${err.message}]` : ''}` }));
+    });
+  }
+
   /** Stops every VM (graceful poweroff, then qemu killed by vmctl), removes their state, deletes the namespaces. */
   async cleanup(keepLogsIn?: string): Promise<string[]> {
     const errs: string[] = [];
@@ -248,7 +294,7 @@ export class VmLab {
       } catch (e) {
         errs.push(`vmctl stop ${vm}: ${(e as Error).message}`);
       }
-      const dir = path.join(process.env.LAB_VM_RUN ?? path.join(CACHE, 'run'), vm);
+      const dir = vmRunDir(vm);
       try {
         if (keepLogsIn && existsSync(path.join(dir, 'console.log'))) sh('cp', [path.join(dir, 'console.log'), path.join(keepLogsIn, `${vm}.console.log`)]);
         sh('rm', ['-rf', dir]);

@@ -1,0 +1,191 @@
+/**
+ * Issue 17, real peers (1): Debian's pppd 2.4.9 (+ipv6) with dhcpcd 9.4.1 as the home, in a
+ * QEMU VM (the lab's pppoe-client, `ipv6=1 dhcpv6=pd`), through our boxes, one process each:
+ *
+ *   pppd+dhcpcd (VM) ─br0─ [sse] ─veth─ [nte-a] ─veth─ [router] ─veth─ [server]
+ *
+ * isp-a has `ipv6`. IPV6CP opens (RFC 5072); dhcpcd takes the /64 of our Router Advertisement
+ * (RFC 4861 §6.1.2: from the nte's link-local; RFC 4862 SLAAC) and the prefix our DHCPv6 server
+ * delegates (RFC 8415 IA_PD, inside the ISP's pdPool, of its pdLength); the VM pings the
+ * server's IPv6 address from its SLAAC address and from its delegated prefix. tshark finds no
+ * malformed packet and no expert warning in any IPv6 or IPV6CP frame our boxes sent.
+ * Every wait is bounded: when our side does not answer, the tests fail and say what is missing.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Lab, VmLab, notRoot, labReady, requireAddon, type Proc, type JsonLine } from './lab.js';
+import { controlRequest } from '../../src/io/control.js';
+import { address, prefix, prefixWithin, within, hostBitsZero, samePrefix, sameAddress, hasInterfaceId, show6, ifMac, startCapture, judgeIpv6, frames, type Prefix } from '../helpers/ipv6-lab.js';
+
+const NAME = 'v6lab';
+const skip = notRoot();
+const lab = new Lab(NAME);
+const vms = new VmLab();
+const work = mkdtempSync(path.join(tmpdir(), 'pseudonet-real-ipv6-pppd-'));
+const TOPO = path.join(work, 'topology.yaml');
+const sock = (b: string): string => path.join(work, `${b}.sock`);
+const VM = `${NAME}${lab.tag}c`;
+const USER = 'user@isp-a.example';
+// The ISP's IPv6 plan (the topology below): every prefix the VM gets must come from here.
+const WAN_POOL = prefix('2001:db8:100::/40');
+const PD_POOL = prefix('2001:db8:8000::/33');
+const PD_LENGTH = 56;
+const SERVER6 = '2001:db8:ffff:1::10';
+let sse: Proc, nte: Proc, router: Proc, server: Proc;
+const caps: { proc: Proc; file: string }[] = [];
+/** pppd's words when IPV6CP cannot open: the peer Protocol-Rejected it, or never answered, or refused every option. */
+const NO_IPV6CP = /Protocol-Reject for 'IPv6 Control Protocol'|IPV6CP: timeout sending Config-Requests|IPV6CP terminated/;
+
+/** What the tests learn in order; a later test fails at once (saying why) when an earlier step never happened. */
+const seen: { nteLinkLocal?: Uint8Array; ra?: Prefix; slaac?: Uint8Array; pd?: Prefix; lanAddr?: Uint8Array } = {};
+const need = <T>(v: T | undefined, what: string): T => {
+  if (v === undefined) throw new Error(`not reached: ${what} (an earlier test failed)`);
+  return v;
+};
+
+const nteEvent = (type: string, ms: number): Promise<JsonLine> =>
+  nte.waitFor((l) => l.kind === 'nte' && (l.event as { type?: string } | undefined)?.type === type, ms, `nte event ${type} (contract: {type:'${type}', user, acctSessionId, wanPrefix, delegatedPrefix})`);
+
+before(async () => {
+  if (skip) return;
+  const missing = labReady();
+  if (missing) throw new Error(missing);
+  requireAddon();
+  const labNs = vms.up(`${NAME}${lab.tag}a`);
+  const sseNs = lab.ns('s');
+  const nteNs = lab.ns('n');
+  const rtrNs = lab.ns('r');
+  const srvNs = lab.ns('v');
+  vms.veth(labNs, 'acc', sseNs);
+  lab.veth(sseNs, 'car0', nteNs, 'car1');
+  lab.veth(nteNs, 'core0', rtrNs, 'core1');
+  lab.veth(rtrNs, 'srv0', srvNs, 'srv1');
+  writeFileSync(TOPO, `name: v6lab-pppd
+sse: { name: sse, address: 192.0.2.254, interfaces: { access: acc, carrier: car0 } }
+isps:
+  - name: isp-a
+    domain: isp-a.example
+    lns: { name: nte-a, address: 192.0.2.1, hostName: nte-a.isp-a.example, tunnelSecret: s, interfaces: { carrier: car1, core: core0 } }
+    radius: embedded
+    pool: 198.51.100.0/24
+    gateway: 198.51.100.1
+    dns: [198.51.100.53]
+    ipv6: { wanPrefixPool: ${WAN_POOL.text}, pdPool: ${PD_POOL.text}, pdLength: ${PD_LENGTH}, dns: [2001:db8:ffff:1::53] }
+    users: [ { name: ${USER}, password: secret } ]
+server: { name: server, address: 203.0.113.10, gateway: 203.0.113.1, address6: ${SERVER6}, interfaces: { server: srv1 } }
+router: { name: router, ispSide: 10.255.0.1, serverSide: 203.0.113.1, ispSide6: 2001:db8:ffff::1, serverSide6: 2001:db8:ffff:1::1, interfaces: { core: core1, server: srv0 } }
+`);
+  server = lab.pseudonet('server', srvNs, ['up', TOPO, '--box', 'server', '--control', sock('server')]);
+  router = lab.pseudonet('router', rtrNs, ['up', TOPO, '--box', 'router', '--control', sock('router')]);
+  nte = lab.pseudonet('nte-a', nteNs, ['up', TOPO, '--box', 'nte-a', '--control', sock('nte-a')]);
+  sse = lab.pseudonet('sse', sseNs, ['up', TOPO, '--box', 'sse', '--control', sock('sse')]);
+  await Promise.all([server, router, nte, sse].map((p) => p.waitFor((l) => l.ev === 'ready', 25_000, `${p.name} ready`)));
+  // What our boxes send: the sse toward the VM (PPPoE, carrying what the nte says), and every
+  // frame on the core and server links (only our boxes are there; the namespaces' kernels have IPv6 off).
+  for (const [ns, ifname, bpf] of [[sseNs, 'acc', `ether src ${ifMac(sseNs, 'acc')}`], [nteNs, 'core0', ''], [rtrNs, 'srv0', '']] as const) {
+    const file = path.join(work, `${ifname}.pcapng`);
+    caps.push({ proc: await startCapture(lab, ns, ifname, file, bpf), file });
+  }
+  await vms.run('pppoe-client', labNs, VM, ['--user', USER, '--pass', 'secret', '--set', 'persist=0', '--set', 'ipv6=1', '--set', 'dhcpv6=pd', '--set', `pd_len=${PD_LENGTH}`, '--timeout', '90']);
+}, { timeout: 150_000 });
+
+after(async () => {
+  if (skip) return;
+  for (const b of ['sse', 'nte-a', 'router', 'server']) {
+    try {
+      writeFileSync(path.join(work, `${b}.counters.json`), JSON.stringify(await controlRequest(sock(b), '/show/counters', 3000), null, 1));
+      writeFileSync(path.join(work, `${b}.events.json`), JSON.stringify(await controlRequest(sock(b), '/show/events', 3000), null, 1));
+    } catch { /* not running */ }
+  }
+  const errs = [...(await lab.cleanup()), ...(await vms.cleanup(work))];
+  console.error(`ipv6-pppd: logs and captures in ${work}`);
+  assert.deepEqual(errs, []);
+}, { timeout: 60_000 });
+
+test('pppd and our nte open IPV6CP (RFC 5072) beside IPCP', { skip, timeout: 70_000 }, async () => {
+  // VM boot, its first PADI unanswered (both start at once), LCP, CHAP, then IPCP and IPV6CP.
+  const up = await vms.waitConsole(VM, /LAB: ipv6-up ppp0 local=(\S+) remote=(\S+)/, 60_000, 'IPV6CP with our nte (pppd runs ipv6-up only when IPV6CP is Opened)', NO_IPV6CP);
+  const local = address(up[1]!, 'pppd local link-local');
+  const remote = address(up[2]!, 'pppd remote link-local');
+  assert.ok(within(remote, prefix('fe80::/64')) && hasInterfaceId(remote), `the nte's link-local ${up[2]} is fe80::/64 with a non-zero identifier (RFC 5072 §4.1, §5)`);
+  assert.ok(!sameAddress(local, remote), `distinct identifiers: ${up[1]} / ${up[2]}`);
+  seen.nteLinkLocal = remote;
+  await vms.waitConsole(VM, /LAB: ip-up ppp0 local=198\.51\.100\.\d+ remote=198\.51\.100\.1 /, 10_000, 'IPCP still comes up (dual stack)');
+});
+
+test('dhcpcd takes the /64 of our Router Advertisement, sent from the nte\'s link-local', { skip, timeout: 40_000 }, async () => {
+  const nteLl = need(seen.nteLinkLocal, 'IPV6CP');
+  const ra = await vms.waitConsole(VM, /LAB: ra ppp0 from=(\S+) prefix=(\S+)/, 30_000, 'a Router Advertisement from our nte with a Prefix Information option (dhcpcd sends RS at ipv6-up)');
+  const from = address(ra[1]!, 'RA source');
+  const p = prefix(ra[2], 'RA prefix');
+  // RFC 4861 §6.1.2: an RA's source is link-local; the contract: fe80::<the nte's IPV6CP identifier>.
+  assert.ok(sameAddress(from, nteLl), `RA from ${ra[1]}, the nte's IPV6CP link-local is ${show6(nteLl)}`);
+  // RFC 4862 §5.5.3: SLAAC takes a prefix whose length plus the 64-bit identifier is 128.
+  assert.equal(p.len, 64, `a /64 on the WAN link: ${p.text}`);
+  assert.ok(hostBitsZero(p) && prefixWithin(p, WAN_POOL), `${p.text} is inside the ISP's wanPrefixPool ${WAN_POOL.text}`);
+  seen.ra = p;
+  const ev = (await nteEvent('ipv6-up', 20_000)).event as { user?: string; wanPrefix?: string; delegatedPrefix?: string };
+  assert.equal(ev.user, USER);
+  assert.ok(samePrefix(prefix(ev.wanPrefix, 'nte ipv6-up wanPrefix'), p), `the nte says wanPrefix ${ev.wanPrefix}, the RA said ${p.text}`);
+  // The kernel formed the address from the RA (dhcpcd leaves SLAAC to it on ppp0).
+  let addr: Uint8Array | undefined;
+  for (let i = 0; i < 20 && !addr; i++) {
+    const r = await vms.guest(VM, 'ip -6 -o addr show dev ppp0 scope global', 10);
+    const m = /inet6 ([0-9a-f:]+)\/64/.exec(r.out);
+    if (m) addr = address(m[1]!, 'ppp0 global address');
+    else await new Promise((res) => setTimeout(res, 500));
+  }
+  assert.ok(addr && within(addr, p), `ppp0 has a global address in ${p.text}: ${addr ? show6(addr) : 'none'}`);
+  seen.slaac = addr;
+});
+
+test('our DHCPv6 server delegates a prefix of the pool\'s length (RFC 8415 IA_PD): console LAB: dhcpv6-pd', { skip, timeout: 50_000 }, async () => {
+  need(seen.nteLinkLocal, 'IPV6CP');
+  const pd = await vms.waitConsole(VM, /LAB: dhcpv6-pd ppp0 prefix=(\S+) lan=lan0 addr=(\S+)/, 40_000, 'a delegated prefix from our DHCPv6 server (dhcpcd Solicits IA_PD with hint /56)');
+  const p = prefix(pd[1], 'delegated prefix');
+  assert.equal(p.len, PD_LENGTH, `the ISP's pdLength: ${p.text}`);
+  assert.ok(hostBitsZero(p) && prefixWithin(p, PD_POOL), `${p.text} is inside the ISP's pdPool ${PD_POOL.text}`);
+  seen.pd = p;
+  seen.lanAddr = address(pd[2]!, 'lan0 address');
+  const ev = (await nteEvent('ipv6-up', 10_000)).event as { delegatedPrefix?: string; wanPrefix?: string };
+  assert.ok(samePrefix(prefix(ev.delegatedPrefix, 'nte ipv6-up delegatedPrefix'), p), `the nte says delegatedPrefix ${ev.delegatedPrefix}, dhcpcd got ${p.text}`);
+  const rows = (await controlRequest(sock('nte-a'), '/show/sessions')) as { user: string; ipv6?: { wanPrefix?: string; delegatedPrefix?: string } }[];
+  const row = rows.find((r) => r.user === USER);
+  assert.ok(row?.ipv6, `show sessions has an ipv6 column for ${USER}: ${JSON.stringify(rows)}`);
+  assert.ok(samePrefix(prefix(row.ipv6.delegatedPrefix, 'show sessions delegatedPrefix'), p));
+  if (seen.ra) assert.ok(samePrefix(prefix(row.ipv6.wanPrefix, 'show sessions wanPrefix'), seen.ra));
+  assert.ok(!prefixWithin(p, WAN_POOL) && !(seen.ra && prefixWithin(seen.ra, p)), 'the delegated prefix and the WAN /64 are apart');
+});
+
+test('the VM pings the server\'s IPv6 address through nte and router, from its SLAAC address and from its delegated prefix', { skip, timeout: 60_000 }, async () => {
+  const slaac = need(seen.slaac, 'the SLAAC address');
+  let r = await vms.guest(VM, `ping6 -c 3 -W 3 -I ${show6(slaac)} ${SERVER6} && echo PING6-OK`, 25);
+  assert.match(r.out, /PING6-OK/, `ping6 ${SERVER6} from ${show6(slaac)}:\n${r.out}`);
+  const lan = need(seen.lanAddr, 'the delegated prefix');
+  // The reply comes back through the nte's route for the delegated prefix toward this session.
+  r = await vms.guest(VM, `ping6 -c 3 -W 3 -I ${show6(lan)} ${SERVER6} && echo PING6-OK`, 25);
+  assert.match(r.out, /PING6-OK/, `ping6 ${SERVER6} from ${show6(lan)} (lan0, the delegated prefix):\n${r.out}`);
+});
+
+test('tshark: every IPv6, ICMPv6, NDP, DHCPv6 and IPV6CP frame our boxes sent dissects clean (checksums checked)', { skip, timeout: 30_000 }, async () => {
+  await new Promise((res) => setTimeout(res, 500));
+  for (const c of caps) await c.proc.stop('SIGTERM');
+  const { problems, judged } = judgeIpv6(caps.map((c) => c.file), work);
+  assert.deepEqual(problems, [], JSON.stringify(judged, null, 1));
+  // Not vacuous: what our side must have sent toward the VM, and on the core links.
+  const acc = path.join(work, 'acc.ipv6.pcapng');
+  const want: [string, string, string][] = [
+    [acc, 'ipv6cp && ppp.code == 1', 'IPV6CP Configure-Request'],
+    [acc, 'ipv6cp && ppp.code == 2', 'IPV6CP Configure-Ack'],
+    [acc, 'icmpv6.type == 134', 'Router Advertisement'],
+    [acc, 'dhcpv6.msgtype == 2 || dhcpv6.msgtype == 7', 'DHCPv6 Advertise or Reply'],
+    [acc, 'icmpv6.type == 129', 'Echo Reply toward the VM'],
+    [path.join(work, 'srv0.ipv6.pcapng'), 'icmpv6.type == 128', 'Echo Request forwarded to the server'],
+    [path.join(work, 'core0.ipv6.pcapng'), 'icmpv6.type == 129', 'Echo Reply on the core link'],
+  ];
+  const absent = want.filter(([f, flt]) => frames(f, flt).length === 0).map(([, , what]) => what);
+  assert.deepEqual(absent, [], `frames our boxes never sent:\n${JSON.stringify(judged, null, 1)}`);
+});
