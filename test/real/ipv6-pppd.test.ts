@@ -130,7 +130,7 @@ test('dhcpcd takes the /64 of our Router Advertisement, sent from the nte\'s lin
   const ev = (await nteEvent('ipv6-up', 20_000)).event as { user?: string; wanPrefix?: string; delegatedPrefix?: string };
   assert.equal(ev.user, USER);
   assert.ok(samePrefix(prefix(ev.wanPrefix, 'nte ipv6-up wanPrefix'), p), `the nte says wanPrefix ${ev.wanPrefix}, the RA said ${p.text}`);
-  // The kernel formed the address from the RA (dhcpcd leaves SLAAC to it on ppp0).
+  // dhcpcd forms the SLAAC address from the RA (RFC 4862 §5.5.3) on ppp0.
   let addr: Uint8Array | undefined;
   for (let i = 0; i < 20 && !addr; i++) {
     const r = await vms.guest(VM, 'ip -6 -o addr show dev ppp0 scope global', 10);
