@@ -5,7 +5,8 @@
  *   pppd+dhcpcd (VM) ─br0─ [sse] ─veth─ [nte-a] ─veth─ [router] ─veth─ [server]
  *
  * isp-a has `ipv6`. IPV6CP opens (RFC 5072); dhcpcd takes the /64 of our Router Advertisement
- * (RFC 4861 §6.1.2: from the nte's link-local; RFC 4862 SLAAC) and the prefix our DHCPv6 server
+ * (RFC 4861 §6.1.2: from the nte's link-local, a default router; RFC 4862 SLAAC; the ISP's DNS
+ * by RDNSS, RFC 8106, or the DHCPv6 DNS option, RFC 3646) and the prefix our DHCPv6 server
  * delegates (RFC 8415 IA_PD, inside the ISP's pdPool, of its pdLength); the VM pings the
  * server's IPv6 address from its SLAAC address and from its delegated prefix. tshark finds no
  * malformed packet and no expert warning in any IPv6 or IPV6CP frame our boxes sent.
@@ -34,6 +35,7 @@ const WAN_POOL = prefix('2001:db8:100::/40');
 const PD_POOL = prefix('2001:db8:8000::/33');
 const PD_LENGTH = 56;
 const SERVER6 = '2001:db8:ffff:1::10';
+const DNS6 = '2001:db8:ffff:1::53';
 let sse: Proc, nte: Proc, router: Proc, server: Proc;
 const caps: { proc: Proc; file: string }[] = [];
 /** pppd's words when IPV6CP cannot open: the peer Protocol-Rejected it, or never answered, or refused every option. */
@@ -73,7 +75,7 @@ isps:
     pool: 198.51.100.0/24
     gateway: 198.51.100.1
     dns: [198.51.100.53]
-    ipv6: { wanPrefixPool: ${WAN_POOL.text}, pdPool: ${PD_POOL.text}, pdLength: ${PD_LENGTH}, dns: [2001:db8:ffff:1::53] }
+    ipv6: { wanPrefixPool: ${WAN_POOL.text}, pdPool: ${PD_POOL.text}, pdLength: ${PD_LENGTH}, dns: [${DNS6}] }
     users: [ { name: ${USER}, password: secret } ]
 server: { name: server, address: 203.0.113.10, gateway: 203.0.113.1, address6: ${SERVER6}, interfaces: { server: srv1 } }
 router: { name: router, ispSide: 10.255.0.1, serverSide: 203.0.113.1, ispSide6: 2001:db8:ffff::1, serverSide6: 2001:db8:ffff:1::1, interfaces: { core: core1, server: srv0 } }
@@ -89,7 +91,7 @@ router: { name: router, ispSide: 10.255.0.1, serverSide: 203.0.113.1, ispSide6: 
     const file = path.join(work, `${ifname}.pcapng`);
     caps.push({ proc: await startCapture(lab, ns, ifname, file, bpf), file });
   }
-  await vms.run('pppoe-client', labNs, VM, ['--user', USER, '--pass', 'secret', '--set', 'persist=0', '--set', 'ipv6=1', '--set', 'dhcpv6=pd', '--set', `pd_len=${PD_LENGTH}`, '--timeout', '90']);
+  await vms.run('pppoe-client', labNs, VM, ['--user', USER, '--pass', 'secret', '--set', 'persist=0', '--set', 'ipv6=1', '--set', 'dhcpv6=pd', '--set', 'dhcpcd_env=1', '--set', `pd_len=${PD_LENGTH}`, '--timeout', '90']);
 }, { timeout: 150_000 });
 
 after(async () => {
@@ -140,6 +142,14 @@ test('dhcpcd takes the /64 of our Router Advertisement, sent from the nte\'s lin
   }
   assert.ok(addr && within(addr, p), `ppp0 has a global address in ${p.text}: ${addr ? show6(addr) : 'none'}`);
   seen.slaac = addr;
+  // What dhcpcd made of the RA (lab dhcpcd_env=1 keeps its variables): a default router
+  // (RFC 4861 §4.2: Router Lifetime 0 would mean "not a default router"), and the ISP's DNS
+  // server by RDNSS (RFC 8106) or, failing that, the DHCPv6 DNS option (RFC 3646).
+  const env = (await vms.guest(VM, 'cat /run/lab/dhcpcd-ppp0-ROUTERADVERT.env /run/lab/dhcpcd-ppp0-BOUND6.env 2>/dev/null', 10)).out;
+  const lifetime = Number(/^nd1_lifetime=(\d+)$/m.exec(env)?.[1] ?? 0);
+  assert.ok(lifetime > 0, `the RA's Router Lifetime is not 0:\n${env}`);
+  const dns = [...env.matchAll(/^(?:nd1_rdnss\d+_servers|new_dhcp6_name_servers)=(.*)$/gm)].flatMap((m) => m[1]!.trim().split(/\s+/));
+  assert.ok(dns.some((d) => sameAddress(address(d, 'DNS server'), address(DNS6))), `the ISP's DNS ${DNS6} reached dhcpcd: ${JSON.stringify(dns)}\n${env}`);
 });
 
 test('our DHCPv6 server delegates a prefix of the pool\'s length (RFC 8415 IA_PD): console LAB: dhcpv6-pd', { skip, timeout: 50_000 }, async () => {
