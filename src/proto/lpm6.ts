@@ -1,0 +1,265 @@
+/**
+ * IPv6 longest-prefix match fit for 1,000,000 prefixes: one open-addressing hash table keyed
+ * by (prefix, length), and for every /16 a 128-bit bitmap of the prefix lengths present under
+ * it. A lookup probes only the lengths that exist under its /16, longest first, and stops at
+ * the first hit. Insert and remove are O(1) and may run between any two lookups; the table
+ * holds at most `maxPrefixes` prefixes (an insert beyond that is refused, never grows it).
+ *
+ * Why not a trie (DIR-24-8 as IPv4 does, or a multibit trie): 128-bit keys with 1M
+ * prefixes spread over a /3 make strided tries explode (each /48 costs up to five 256-entry
+ * nodes with 8-bit strides: gigabytes for random /48s), and path-compressed tries cost a
+ * pointer chase per level in JS. A hash per length costs one probe per length tried, and
+ * the /16 bitmaps keep that to the few lengths really present under the address (the IPv6
+ * DFZ: /48 ≈ half, /32, /44, /40, /36, /29 most of the rest; an LNS adds /64 and /56). Memory
+ * is ~28 bytes per slot at ≤ 50 % load (≈ 60 MB at 1M prefixes) plus 1 MB of bitmaps.
+ */
+
+/** Largest value `insert` accepts. */
+export const LPM6_MAX_VALUE = 0x7fffffff;
+/** Default bound on the prefixes one table holds. */
+export const LPM6_DEFAULT_MAX = 1 << 21;
+
+/** MASK[len * 4 + w]: the mask of 32-bit word w for a /len. */
+const MASK = new Int32Array(129 * 4);
+for (let len = 0; len <= 128; len++) {
+  for (let w = 0; w < 4; w++) {
+    const bits = Math.max(0, Math.min(32, len - 32 * w));
+    MASK[len * 4 + w] = bits === 0 ? 0 : bits === 32 ? -1 : (0xffffffff << (32 - bits)) | 0;
+  }
+}
+
+/** Lengths 0..16 match across /16 boundaries, so they sit in one global bitmap. */
+const SHORT = 16;
+
+const word = (a: Uint8Array, o: number): number => (a[o]! << 24) | (a[o + 1]! << 16) | (a[o + 2]! << 8) | a[o + 3]!;
+
+function hash(m0: number, m1: number, m2: number, m3: number, len: number): number {
+  let h = Math.imul(m0 ^ (len << 24), 0x9e3779b1);
+  h = Math.imul(h ^ (h >>> 15) ^ m1, 0x85ebca77);
+  h = Math.imul(h ^ (h >>> 13) ^ m2, 0xc2b2ae3d);
+  h = Math.imul(h ^ (h >>> 16) ^ m3, 0x27d4eb2f);
+  return h ^ (h >>> 15);
+}
+
+export interface Lpm6Stats {
+  readonly prefixes: number;
+  readonly slots: number;
+  /** Distinct prefix lengths present. */
+  readonly lengths: number;
+  readonly bytes: number;
+}
+
+export class Lpm6 {
+  readonly maxPrefixes: number;
+  /** Inserts refused because the table held `maxPrefixes`. */
+  refused = 0;
+  private cap: number;
+  private mask: number;
+  private keys: Int32Array; // 4 words per slot
+  private lens: Uint8Array; // len + 1, 0 = empty
+  private vals: Int32Array;
+  private count = 0;
+  /** Per /16: four words of a 128-bit bitmap, bit `len - 1` (lengths 17..128). */
+  private readonly bitmaps = new Int32Array(65536 * 4);
+  /** (top16 << 8 | len) → prefixes of that length under that /16 (the bitmap's reference counts). */
+  private readonly perSlash16 = new Map<number, number>();
+  /** Prefixes per length, 0..128. */
+  private readonly perLength = new Uint32Array(129);
+  /** Lengths 0..16 present, longest first. */
+  private short: number[] = [];
+
+  constructor(o: { maxPrefixes?: number; initialSlots?: number } = {}) {
+    this.maxPrefixes = o.maxPrefixes ?? LPM6_DEFAULT_MAX;
+    let cap = 64;
+    while (cap < (o.initialSlots ?? 64)) cap *= 2;
+    this.cap = cap;
+    this.mask = cap - 1;
+    this.keys = new Int32Array(cap * 4);
+    this.lens = new Uint8Array(cap);
+    this.vals = new Int32Array(cap);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** The value of the longest prefix covering the address at a[o, o+16), or -1. */
+  lookup(a: Uint8Array, o = 0): number {
+    const w0 = word(a, o);
+    const w1 = word(a, o + 4);
+    const w2 = word(a, o + 8);
+    const w3 = word(a, o + 12);
+    const bm = (w0 >>> 16) << 2;
+    const bitmaps = this.bitmaps;
+    // Lengths 128..17 present under this /16, longest first: highest set bit of each word.
+    for (let wi = 3; wi >= 0; wi--) {
+      let bits = bitmaps[bm + wi]!;
+      while (bits !== 0) {
+        const bit = 31 - Math.clz32(bits);
+        bits &= ~(1 << bit);
+        const len = wi * 32 + bit + 1;
+        const v = this.find(w0 & MASK[len * 4]!, w1 & MASK[len * 4 + 1]!, w2 & MASK[len * 4 + 2]!, w3 & MASK[len * 4 + 3]!, len);
+        if (v >= 0) return v;
+      }
+    }
+    const short = this.short;
+    for (let i = 0; i < short.length; i++) {
+      const len = short[i]!;
+      const v = this.find(w0 & MASK[len * 4]!, 0, 0, 0, len);
+      if (v >= 0) return v;
+    }
+    return -1;
+  }
+
+  /** The value stored for exactly prefix/len, or -1. */
+  get(prefix: Uint8Array, len: number): number {
+    if (!(len >= 0 && len <= 128)) return -1;
+    return this.find(word(prefix, 0) & MASK[len * 4]!, word(prefix, 4) & MASK[len * 4 + 1]!, word(prefix, 8) & MASK[len * 4 + 2]!, word(prefix, 12) & MASK[len * 4 + 3]!, len);
+  }
+
+  /**
+   * Adds or replaces prefix/len → value; host bits of `prefix` are ignored. Returns false
+   * (and counts `refused`) when the table is full and prefix/len is new.
+   */
+  insert(prefix: Uint8Array, len: number, value: number): boolean {
+    if (!(len >= 0 && len <= 128) || !(value >= 0 && value <= LPM6_MAX_VALUE) || prefix.length < 16) throw new RangeError(`lpm6: bad prefix length ${len} or value ${value}`);
+    const m0 = word(prefix, 0) & MASK[len * 4]!;
+    const m1 = word(prefix, 4) & MASK[len * 4 + 1]!;
+    const m2 = word(prefix, 8) & MASK[len * 4 + 2]!;
+    const m3 = word(prefix, 12) & MASK[len * 4 + 3]!;
+    const at = this.slot(m0, m1, m2, m3, len);
+    if (this.lens[at] !== 0) {
+      this.vals[at] = value;
+      return true;
+    }
+    if (this.count >= this.maxPrefixes) {
+      this.refused++;
+      return false;
+    }
+    this.keys[at * 4] = m0;
+    this.keys[at * 4 + 1] = m1;
+    this.keys[at * 4 + 2] = m2;
+    this.keys[at * 4 + 3] = m3;
+    this.lens[at] = len + 1;
+    this.vals[at] = value;
+    this.count++;
+    this.account(m0, len, 1);
+    if (this.count * 2 > this.cap) this.resize(this.cap * 2);
+    return true;
+  }
+
+  /** Removes prefix/len; addresses it covered fall back to the next shorter prefix. Returns whether it existed. */
+  remove(prefix: Uint8Array, len: number): boolean {
+    if (!(len >= 0 && len <= 128)) return false;
+    const m0 = word(prefix, 0) & MASK[len * 4]!;
+    let i = this.slot(m0, word(prefix, 4) & MASK[len * 4 + 1]!, word(prefix, 8) & MASK[len * 4 + 2]!, word(prefix, 12) & MASK[len * 4 + 3]!, len);
+    if (this.lens[i] === 0) return false;
+    this.count--;
+    this.account(m0, len, -1);
+    // Backward-shift deletion (no tombstones): later slots of the run move up when their home allows.
+    const keys = this.keys;
+    const lens = this.lens;
+    const mask = this.mask;
+    let j = i;
+    for (;;) {
+      lens[i] = 0;
+      for (;;) {
+        j = (j + 1) & mask;
+        if (lens[j] === 0) return true;
+        const home = hash(keys[j * 4]!, keys[j * 4 + 1]!, keys[j * 4 + 2]!, keys[j * 4 + 3]!, lens[j]! - 1) & mask;
+        // Slot j may fill the hole at i unless its home lies cyclically in (i, j].
+        if (i <= j ? home <= i || home > j : home <= i && home > j) break;
+      }
+      keys.copyWithin(i * 4, j * 4, j * 4 + 4);
+      lens[i] = lens[j]!;
+      this.vals[i] = this.vals[j]!;
+      i = j;
+    }
+  }
+
+  /** Every prefix as [prefix (16 bytes, fresh), len, value], in no particular order. */
+  *entries(): IterableIterator<[Uint8Array, number, number]> {
+    for (let s = 0; s < this.cap; s++) {
+      if (this.lens[s] === 0) continue;
+      const p = new Uint8Array(16);
+      const dv = new DataView(p.buffer);
+      for (let w = 0; w < 4; w++) dv.setInt32(w * 4, this.keys[s * 4 + w]!);
+      yield [p, this.lens[s]! - 1, this.vals[s]!];
+    }
+  }
+
+  stats(): Lpm6Stats {
+    let lengths = 0;
+    for (const n of this.perLength) if (n) lengths++;
+    return { prefixes: this.count, slots: this.cap, lengths, bytes: this.keys.byteLength + this.lens.byteLength + this.vals.byteLength + this.bitmaps.byteLength };
+  }
+
+  private find(m0: number, m1: number, m2: number, m3: number, len: number): number {
+    const keys = this.keys;
+    const lens = this.lens;
+    const mask = this.mask;
+    const l1 = len + 1;
+    for (let i = hash(m0, m1, m2, m3, len) & mask; ; i = (i + 1) & mask) {
+      const l = lens[i]!;
+      if (l === 0) return -1;
+      const k = i * 4;
+      if (l === l1 && keys[k] === m0 && keys[k + 1] === m1 && keys[k + 2] === m2 && keys[k + 3] === m3) return this.vals[i]!;
+    }
+  }
+
+  /** The slot holding the key, or the empty slot where it would go. */
+  private slot(m0: number, m1: number, m2: number, m3: number, len: number): number {
+    const keys = this.keys;
+    const lens = this.lens;
+    const mask = this.mask;
+    const l1 = len + 1;
+    for (let i = hash(m0, m1, m2, m3, len) & mask; ; i = (i + 1) & mask) {
+      const l = lens[i]!;
+      if (l === 0) return i;
+      const k = i * 4;
+      if (l === l1 && keys[k] === m0 && keys[k + 1] === m1 && keys[k + 2] === m2 && keys[k + 3] === m3) return i;
+    }
+  }
+
+  private account(m0: number, len: number, d: 1 | -1): void {
+    const before = this.perLength[len]!;
+    this.perLength[len] = before + d;
+    if (len <= SHORT) {
+      if (before === 0 || before + d === 0) {
+        this.short = [];
+        for (let l = SHORT; l >= 0; l--) if (this.perLength[l]) this.short.push(l);
+      }
+      return;
+    }
+    const top = m0 >>> 16;
+    const k = top * 256 + len;
+    const n = (this.perSlash16.get(k) ?? 0) + d;
+    const w = (top << 2) + ((len - 1) >>> 5);
+    const bit = 1 << ((len - 1) & 31);
+    if (n === 0) {
+      this.perSlash16.delete(k);
+      this.bitmaps[w] = this.bitmaps[w]! & ~bit;
+    } else {
+      this.perSlash16.set(k, n);
+      this.bitmaps[w] = this.bitmaps[w]! | bit;
+    }
+  }
+
+  private resize(cap: number): void {
+    const { keys, lens, vals } = this;
+    const old = this.cap;
+    this.cap = cap;
+    this.mask = cap - 1;
+    this.keys = new Int32Array(cap * 4);
+    this.lens = new Uint8Array(cap);
+    this.vals = new Int32Array(cap);
+    for (let s = 0; s < old; s++) {
+      const l = lens[s]!;
+      if (l === 0) continue;
+      const at = this.slot(keys[s * 4]!, keys[s * 4 + 1]!, keys[s * 4 + 2]!, keys[s * 4 + 3]!, l - 1);
+      this.keys.set(keys.subarray(s * 4, s * 4 + 4), at * 4);
+      this.lens[at] = l;
+      this.vals[at] = vals[s]!;
+    }
+  }
+}
