@@ -98,7 +98,7 @@ function forwarding6(routes: number): BenchEntry {
       const src = ip6('2001:db8:1::10');
       // Resolve both next hops once (an IPv4 one for the figure beside).
       r.handle(0, withEthernet(udp6Packet({ src, dst: nh }, 1, 9, new Uint8Array(4), 14), R0, A, EtherType.IPV6), 0);
-      r.handle(1, withEthernet(ndpPacket({ src: nh, dst: ip6('fe80::1') }, { kind: 'na', code: 0, checksum: 0, flags: NaFlag.SOLICITED | NaFlag.OVERRIDE, target: nh, options: [lla('target-lla', B)] }, 14), R1, B, EtherType.IPV6), 0);
+      r.handle(1, withEthernet(ndpPacket({ src: nh, dst: ip6('2001:db8:2::1') }, { kind: 'na', code: 0, checksum: 0, flags: NaFlag.SOLICITED | NaFlag.OVERRIDE, target: nh, options: [lla('target-lla', B)] }, 14), R1, B, EtherType.IPV6), 0);
       r.handle(0, withEthernet(udpPacket({ src: ip('10.1.0.10'), dst: ip('10.2.0.20') }, 1, 9, new Uint8Array(4), 14), R0, A), 0);
       r.handle(1, arpFrame(arpEthernetIpv4(ArpOp.REPLY, B, ip('10.2.0.20'), R1, ip('10.2.0.1')), B, R1), 0);
       while (r.pollTransmit());

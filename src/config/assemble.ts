@@ -20,7 +20,8 @@ import { RadiusBox } from '../roles/radius-box.js';
 import { RadiusRelay } from '../roles/radius-relay.js';
 import type { Counters } from '../proto/ppp-common.js';
 import type { AccountingJournal, AccountingSpool } from '../proto/radius-client.js';
-import { LINK_PREFIX, addPoolRoutes, carrierRadiusConfig, ispPlan, ispRadiusConfig, nteConfig, sseConfig } from './derive.js';
+import { ipv6FromString } from '../wire/ipv6.js';
+import { LINK_PREFIX, LINK_PREFIX6, addPoolRoutes, carrierRadiusConfig, ispPlan, ispRadiusConfig, nteConfig, sseConfig } from './derive.js';
 import { REDIAL_DEFAULTS, type Redial, type Topology } from './topology.js';
 
 /** Role numbers in lab MACs (02:RR:II:II:II:II). */
@@ -127,12 +128,14 @@ export function build(t: Topology, site: Site, o: AssembleOptions): AnyBox {
     case 'sse':
       return new Sse(sseConfig(t, { access: mac(t.sse.accessPorts[0]!), carrier: mac('carrier') }), now);
     case 'router': {
-      const r = new RouterBox(site.name, { core: { mac: mac('core'), address: ipv4FromString(t.router.ispSide), prefixLength: LINK_PREFIX }, server: { mac: mac('server'), address: ipv4FromString(t.router.serverSide), prefixLength: t.server.prefix } }, now);
+      const v6 = (a: string | undefined): { address6?: Uint8Array; prefixLength6?: number } => (a === undefined ? {} : { address6: ipv6FromString(a), prefixLength6: LINK_PREFIX6 });
+      const r = new RouterBox(site.name, { core: { mac: mac('core'), address: ipv4FromString(t.router.ispSide), prefixLength: LINK_PREFIX, ...v6(t.router.ispSide6) }, server: { mac: mac('server'), address: ipv4FromString(t.router.serverSide), prefixLength: t.server.prefix, ...v6(t.router.serverSide6) } }, now);
       addPoolRoutes(r.router, t);
       return r;
     }
     case 'server':
-      return new ServerBox({ name: site.name, mac: mac('server'), address: ipv4FromString(t.server.address), prefixLength: t.server.prefix, gateway: ipv4FromString(t.server.gateway), udpEchoPorts: [7] }, now);
+      const v6 = t.server.address6 === undefined ? {} : { address6: ipv6FromString(t.server.address6), prefixLength6: LINK_PREFIX6, ...(t.router.serverSide6 ? { gateway6: ipv6FromString(t.router.serverSide6) } : {}) };
+      return new ServerBox({ name: site.name, mac: mac('server'), address: ipv4FromString(t.server.address), prefixLength: t.server.prefix, gateway: ipv4FromString(t.server.gateway), udpEchoPorts: [7], ...v6 }, now);
     case 'nte': {
       const i = site.isp!;
       const isp = t.isps[i]!;

@@ -10,8 +10,9 @@
  * nodes with 8-bit strides: gigabytes for random /48s), and path-compressed tries cost a
  * pointer chase per level in JS. A hash per length costs one probe per length tried, and
  * the /16 bitmaps keep that to the few lengths really present under the address (the IPv6
- * DFZ: /48 ≈ half, /32, /44, /40, /36, /29 most of the rest; an LNS adds /64 and /56). Memory
- * is ~28 bytes per slot at ≤ 50 % load (≈ 60 MB at 1M prefixes) plus 1 MB of bitmaps.
+ * DFZ: /48 ≈ half, /32, /44, /40, /36, /29 most of the rest; an LNS adds /64 and /56). A slot
+ * is 32 bytes (key, length, value together: one cache miss per probe, which is what a lookup
+ * in a big table costs) at ≤ 50 % load: 64 MB at 1M prefixes, plus 1 MB of bitmaps.
  */
 
 /** Largest value `insert` accepts. */
@@ -30,6 +31,10 @@ for (let len = 0; len <= 128; len++) {
 
 /** Lengths 0..16 match across /16 boundaries, so they sit in one global bitmap. */
 const SHORT = 16;
+/** Words per slot (32 bytes: a slot never straddles a 64-byte cache line). */
+const SLOT = 8;
+const LEN = 4;
+const VAL = 5;
 
 const word = (a: Uint8Array, o: number): number => (a[o]! << 24) | (a[o + 1]! << 16) | (a[o + 2]! << 8) | a[o + 3]!;
 
@@ -55,9 +60,8 @@ export class Lpm6 {
   refused = 0;
   private cap: number;
   private mask: number;
-  private keys: Int32Array; // 4 words per slot
-  private lens: Uint8Array; // len + 1, 0 = empty
-  private vals: Int32Array;
+  /** SLOT words per slot: the four key words, len + 1 (0 = empty), the value. */
+  private t: Int32Array;
   private count = 0;
   /** Per /16: four words of a 128-bit bitmap, bit `len - 1` (lengths 17..128). */
   private readonly bitmaps = new Int32Array(65536 * 4);
@@ -74,9 +78,7 @@ export class Lpm6 {
     while (cap < (o.initialSlots ?? 64)) cap *= 2;
     this.cap = cap;
     this.mask = cap - 1;
-    this.keys = new Int32Array(cap * 4);
-    this.lens = new Uint8Array(cap);
-    this.vals = new Int32Array(cap);
+    this.t = new Int32Array(cap * SLOT);
   }
 
   get size(): number {
@@ -128,20 +130,21 @@ export class Lpm6 {
     const m2 = word(prefix, 8) & MASK[len * 4 + 2]!;
     const m3 = word(prefix, 12) & MASK[len * 4 + 3]!;
     const at = this.slot(m0, m1, m2, m3, len);
-    if (this.lens[at] !== 0) {
-      this.vals[at] = value;
+    const t = this.t;
+    if (t[at + LEN] !== 0) {
+      t[at + VAL] = value;
       return true;
     }
     if (this.count >= this.maxPrefixes) {
       this.refused++;
       return false;
     }
-    this.keys[at * 4] = m0;
-    this.keys[at * 4 + 1] = m1;
-    this.keys[at * 4 + 2] = m2;
-    this.keys[at * 4 + 3] = m3;
-    this.lens[at] = len + 1;
-    this.vals[at] = value;
+    t[at] = m0;
+    t[at + 1] = m1;
+    t[at + 2] = m2;
+    t[at + 3] = m3;
+    t[at + LEN] = len + 1;
+    t[at + VAL] = value;
     this.count++;
     this.account(m0, len, 1);
     if (this.count * 2 > this.cap) this.resize(this.cap * 2);
@@ -152,72 +155,69 @@ export class Lpm6 {
   remove(prefix: Uint8Array, len: number): boolean {
     if (!(len >= 0 && len <= 128)) return false;
     const m0 = word(prefix, 0) & MASK[len * 4]!;
-    let i = this.slot(m0, word(prefix, 4) & MASK[len * 4 + 1]!, word(prefix, 8) & MASK[len * 4 + 2]!, word(prefix, 12) & MASK[len * 4 + 3]!, len);
-    if (this.lens[i] === 0) return false;
+    const t = this.t;
+    let i = this.slot(m0, word(prefix, 4) & MASK[len * 4 + 1]!, word(prefix, 8) & MASK[len * 4 + 2]!, word(prefix, 12) & MASK[len * 4 + 3]!, len) / SLOT;
+    if (t[i * SLOT + LEN] === 0) return false;
     this.count--;
     this.account(m0, len, -1);
     // Backward-shift deletion (no tombstones): later slots of the run move up when their home allows.
-    const keys = this.keys;
-    const lens = this.lens;
     const mask = this.mask;
     let j = i;
     for (;;) {
-      lens[i] = 0;
+      t[i * SLOT + LEN] = 0;
       for (;;) {
         j = (j + 1) & mask;
-        if (lens[j] === 0) return true;
-        const home = hash(keys[j * 4]!, keys[j * 4 + 1]!, keys[j * 4 + 2]!, keys[j * 4 + 3]!, lens[j]! - 1) & mask;
+        const b = j * SLOT;
+        if (t[b + LEN] === 0) return true;
+        const home = hash(t[b]!, t[b + 1]!, t[b + 2]!, t[b + 3]!, t[b + LEN]! - 1) & mask;
         // Slot j may fill the hole at i unless its home lies cyclically in (i, j].
         if (i <= j ? home <= i || home > j : home <= i && home > j) break;
       }
-      keys.copyWithin(i * 4, j * 4, j * 4 + 4);
-      lens[i] = lens[j]!;
-      this.vals[i] = this.vals[j]!;
+      t.copyWithin(i * SLOT, j * SLOT, j * SLOT + SLOT);
       i = j;
     }
   }
 
   /** Every prefix as [prefix (16 bytes, fresh), len, value], in no particular order. */
   *entries(): IterableIterator<[Uint8Array, number, number]> {
-    for (let s = 0; s < this.cap; s++) {
-      if (this.lens[s] === 0) continue;
+    const t = this.t;
+    for (let b = 0; b < t.length; b += SLOT) {
+      if (t[b + LEN] === 0) continue;
       const p = new Uint8Array(16);
       const dv = new DataView(p.buffer);
-      for (let w = 0; w < 4; w++) dv.setInt32(w * 4, this.keys[s * 4 + w]!);
-      yield [p, this.lens[s]! - 1, this.vals[s]!];
+      for (let w = 0; w < 4; w++) dv.setInt32(w * 4, t[b + w]!);
+      yield [p, t[b + LEN]! - 1, t[b + VAL]!];
     }
   }
 
   stats(): Lpm6Stats {
     let lengths = 0;
     for (const n of this.perLength) if (n) lengths++;
-    return { prefixes: this.count, slots: this.cap, lengths, bytes: this.keys.byteLength + this.lens.byteLength + this.vals.byteLength + this.bitmaps.byteLength };
+    return { prefixes: this.count, slots: this.cap, lengths, bytes: this.t.byteLength + this.bitmaps.byteLength };
   }
 
   private find(m0: number, m1: number, m2: number, m3: number, len: number): number {
-    const keys = this.keys;
-    const lens = this.lens;
+    const t = this.t;
     const mask = this.mask;
     const l1 = len + 1;
     for (let i = hash(m0, m1, m2, m3, len) & mask; ; i = (i + 1) & mask) {
-      const l = lens[i]!;
+      const b = i * SLOT;
+      const l = t[b + LEN]!;
       if (l === 0) return -1;
-      const k = i * 4;
-      if (l === l1 && keys[k] === m0 && keys[k + 1] === m1 && keys[k + 2] === m2 && keys[k + 3] === m3) return this.vals[i]!;
+      if (l === l1 && t[b] === m0 && t[b + 1] === m1 && t[b + 2] === m2 && t[b + 3] === m3) return t[b + VAL]!;
     }
   }
 
-  /** The slot holding the key, or the empty slot where it would go. */
+  /** The word offset of the slot holding the key, or of the empty slot where it would go. */
   private slot(m0: number, m1: number, m2: number, m3: number, len: number): number {
-    const keys = this.keys;
-    const lens = this.lens;
+    const t = this.t;
     const mask = this.mask;
     const l1 = len + 1;
     for (let i = hash(m0, m1, m2, m3, len) & mask; ; i = (i + 1) & mask) {
-      const l = lens[i]!;
-      if (l === 0) return i;
-      const k = i * 4;
-      if (l === l1 && keys[k] === m0 && keys[k + 1] === m1 && keys[k + 2] === m2 && keys[k + 3] === m3) return i;
+      const b = i * SLOT;
+      const l = t[b + LEN]!;
+      if (l === 0) return b;
+      if (l === l1 && t[b] === m0 && t[b + 1] === m1 && t[b + 2] === m2 && t[b + 3] === m3) return b;
     }
   }
 
@@ -246,20 +246,15 @@ export class Lpm6 {
   }
 
   private resize(cap: number): void {
-    const { keys, lens, vals } = this;
-    const old = this.cap;
+    const old = this.t;
     this.cap = cap;
     this.mask = cap - 1;
-    this.keys = new Int32Array(cap * 4);
-    this.lens = new Uint8Array(cap);
-    this.vals = new Int32Array(cap);
-    for (let s = 0; s < old; s++) {
-      const l = lens[s]!;
+    this.t = new Int32Array(cap * SLOT);
+    for (let b = 0; b < old.length; b += SLOT) {
+      const l = old[b + LEN]!;
       if (l === 0) continue;
-      const at = this.slot(keys[s * 4]!, keys[s * 4 + 1]!, keys[s * 4 + 2]!, keys[s * 4 + 3]!, l - 1);
-      this.keys.set(keys.subarray(s * 4, s * 4 + 4), at * 4);
-      this.lens[at] = l;
-      this.vals[at] = vals[s]!;
+      const at = this.slot(old[b]!, old[b + 1]!, old[b + 2]!, old[b + 3]!, l - 1);
+      this.t.set(old.subarray(b, b + SLOT), at);
     }
   }
 }

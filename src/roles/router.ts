@@ -52,6 +52,9 @@ export interface EthernetInterfaceConfig {
   readonly mssClamp?: boolean | number;
   /** Start down (no routes, no ARP) until `setUp`. Default false. */
   readonly down?: boolean;
+  /** An IPv6 address (and its prefix length, default 64): as `setAddress6`. */
+  readonly address6?: Uint8Array;
+  readonly prefixLength6?: number;
 }
 
 export interface PointToPointInterfaceConfig {
@@ -130,6 +133,8 @@ export interface Router6Counters {
   localOut: number;
   /** p2p → Ethernet forwards, which copy the packet to make room for the Ethernet header. */
   headroomCopies: number;
+  /** Echo Replies to the router's own ping6. */
+  echoRepliesReceived: number;
   icmpOut: { echoReply: number; timeExceeded: number; noRoute: number; beyondScope: number; addressUnreachable: number; portUnreachable: number; packetTooBig: number };
   /** ICMPv6 errors not sent, by the RFC 4443 §2.4 (e) rules or the (f) rate limit. */
   icmpSuppressed: { aboutIcmpError: number; multicast: number; badSource: number; rateLimited: number };
@@ -279,7 +284,7 @@ export class Router {
   readonly routes6: RouteTable6;
   readonly ndp: NdpCache;
   readonly counters6: Router6Counters = {
-    forwarded: 0, localIn: 0, localOut: 0, headroomCopies: 0,
+    forwarded: 0, localIn: 0, localOut: 0, headroomCopies: 0, echoRepliesReceived: 0,
     icmpOut: { echoReply: 0, timeExceeded: 0, noRoute: 0, beyondScope: 0, addressUnreachable: 0, portUnreachable: 0, packetTooBig: 0 },
     icmpSuppressed: { aboutIcmpError: 0, multicast: 0, badSource: 0, rateLimited: 0 },
     drops: {
@@ -358,6 +363,7 @@ export class Router {
       up: false,
       rxFrames: 0, txFrames: 0, rxBytes: 0, txBytes: 0,
     };
+    if (c.kind === 'ethernet' && c.address6) this.setAddress6(index, c.address6, c.prefixLength6 ?? 64, now);
     if (!c.down) this.setUp(index, true, now);
     return index;
   }
@@ -1014,6 +1020,7 @@ export class Router {
         const m = parseIcmpv6(body);
         if (!m.ok || m.value.kind !== 'echo') return void d.icmpMalformed++;
         if (type === Icmpv6Type.ECHO_REPLY) {
+          c.echoRepliesReceived++;
           if (this.echoReplies6.length < 1024) this.echoReplies6.push({ identifier: m.value.identifier, sequence: m.value.sequence, from: ipv6ToString(src), at: now });
           return;
         }
