@@ -365,8 +365,10 @@ export class HomesBox implements RunningBox {
   }
 
   /** ICMP echo from home `from` (default: the first online one); the RTT in ms or undefined. */
-  ping(dst: number, timeoutMs = 1000, size = 56, from?: string): Promise<number | undefined> {
+  ping(dst: number | Uint8Array, timeoutMs = 1000, size = 56, from?: string): Promise<number | undefined> {
     const m = this.member(from);
+    // IPv6 from the emulated homes comes with their IPv6 stack (issue 17, the home's part).
+    if (typeof dst !== 'number') return Promise.resolve(undefined);
     if (from !== undefined && !m) return Promise.reject(new Error(`no home named "${from}" in this emulator`));
     const seq = (this.pingSeq = (this.pingSeq % 0x7fff) + 1);
     return new Promise((resolve) => {
