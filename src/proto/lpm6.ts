@@ -1,18 +1,22 @@
 /**
  * IPv6 longest-prefix match fit for 1,000,000 prefixes: one open-addressing hash table keyed
- * by (prefix, length), and for every /16 a 128-bit bitmap of the prefix lengths present under
- * it. A lookup probes only the lengths that exist under its /16, longest first, and stops at
- * the first hit. Insert and remove are O(1) and may run between any two lookups; the table
- * holds at most `maxPrefixes` prefixes (an insert beyond that is refused, never grows it).
+ * by (prefix, length), and bitmaps of the prefix lengths present: for every /32 that holds
+ * longer prefixes, a 96-bit map of lengths 33..128 under it (in a small hash of its own);
+ * for every /16 a map of lengths 17..32; one list of lengths 0..16. A lookup reads its
+ * /32's map, then probes only the lengths present under its /32 and /16, longest first,
+ * and stops at the first hit. Insert and remove are O(1) and may run between any two
+ * lookups; the table holds at most `maxPrefixes` prefixes (an insert beyond that is
+ * refused and counted, the table never grows past it).
  *
  * Why not a trie (DIR-24-8 as IPv4 does, or a multibit trie): 128-bit keys with 1M
  * prefixes spread over a /3 make strided tries explode (each /48 costs up to five 256-entry
  * nodes with 8-bit strides: gigabytes for random /48s), and path-compressed tries cost a
- * pointer chase per level in JS. A hash per length costs one probe per length tried, and
- * the /16 bitmaps keep that to the few lengths really present under the address (the IPv6
- * DFZ: /48 ≈ half, /32, /44, /40, /36, /29 most of the rest; an LNS adds /64 and /56). A slot
- * is 32 bytes (key, length, value together: one cache miss per probe, which is what a lookup
- * in a big table costs) at ≤ 50 % load: 64 MB at 1M prefixes, plus 1 MB of bitmaps.
+ * pointer chase per level in JS. A hash costs one probe (one cache miss) per length tried,
+ * and the bitmaps keep that to the few lengths really present under the address: a /32
+ * holds one ISP's /48s, /56s and /64s, not the 27 lengths of the whole IPv6 DFZ (/48 ≈ half,
+ * /32, /44, /40, /36, /29 most of the rest). A slot is 32 bytes (key, length and value
+ * together: one miss per probe) at ≤ 50 % load: 64 MB at 1M prefixes, plus the /32 maps
+ * (16 bytes a slot) and 256 KB of /16 maps.
  */
 
 /** Largest value `insert` accepts. */
@@ -29,8 +33,15 @@ for (let len = 0; len <= 128; len++) {
   }
 }
 
-/** Lengths 0..16 match across /16 boundaries, so they sit in one global bitmap. */
+/** Lengths 0..16 match across /16 boundaries, so they sit in one global list. */
 const SHORT = 16;
+/** Words per /32 map slot: the /32, then lengths 33..64, 65..96, 97..128 (bit len - 1 - 32·w). */
+const M32 = 4;
+
+const hash32 = (k: number): number => {
+  const h = Math.imul(k ^ (k >>> 16), 0x45d9f3b);
+  return h ^ (h >>> 16);
+};
 /** Words per slot (32 bytes: a slot never straddles a 64-byte cache line). */
 const SLOT = 8;
 const LEN = 4;
@@ -63,10 +74,14 @@ export class Lpm6 {
   /** SLOT words per slot: the four key words, len + 1 (0 = empty), the value. */
   private t: Int32Array;
   private count = 0;
-  /** Per /16: four words of a 128-bit bitmap, bit `len - 1` (lengths 17..128). */
-  private readonly bitmaps = new Int32Array(65536 * 4);
-  /** (top16 << 8 | len) → prefixes of that length under that /16 (the bitmap's reference counts). */
-  private readonly perSlash16 = new Map<number, number>();
+  /** Per /16: bit `len - 17` for lengths 17..32 present under it. */
+  private readonly bm16 = new Int32Array(65536);
+  /** /32 maps: open addressing, M32 words a slot; a slot is in use while any length bit is set. */
+  private m32: Int32Array = new Int32Array(64 * M32);
+  private m32Mask = 63;
+  private m32Used = 0;
+  /** (prefix of the /16 or /32, len) → prefixes of that length under it (the maps' reference counts). */
+  private readonly refs = new Map<number, number>();
   /** Prefixes per length, 0..128. */
   private readonly perLength = new Uint32Array(129);
   /** Lengths 0..16 present, longest first. */
@@ -91,18 +106,31 @@ export class Lpm6 {
     const w1 = word(a, o + 4);
     const w2 = word(a, o + 8);
     const w3 = word(a, o + 12);
-    const bm = (w0 >>> 16) << 2;
-    const bitmaps = this.bitmaps;
-    // Lengths 128..17 present under this /16, longest first: highest set bit of each word.
-    for (let wi = 3; wi >= 0; wi--) {
-      let bits = bitmaps[bm + wi]!;
-      while (bits !== 0) {
-        const bit = 31 - Math.clz32(bits);
-        bits &= ~(1 << bit);
-        const len = wi * 32 + bit + 1;
-        const v = this.find(w0 & MASK[len * 4]!, w1 & MASK[len * 4 + 1]!, w2 & MASK[len * 4 + 2]!, w3 & MASK[len * 4 + 3]!, len);
-        if (v >= 0) return v;
+    // Lengths 128..33 present under this /32, longest first: highest set bit of each word.
+    if (this.m32Used !== 0) {
+      const e = this.find32(w0);
+      if (e >= 0) {
+        const m = this.m32;
+        for (let wi = 3; wi >= 1; wi--) {
+          let bits = m[e + wi]!;
+          while (bits !== 0) {
+            const bit = 31 - Math.clz32(bits);
+            bits &= ~(1 << bit);
+            const len = wi * 32 + bit + 1;
+            const v = this.find(w0, w1 & MASK[len * 4 + 1]!, w2 & MASK[len * 4 + 2]!, w3 & MASK[len * 4 + 3]!, len);
+            if (v >= 0) return v;
+          }
+        }
       }
+    }
+    // Lengths 32..17 under this /16.
+    let bits = this.bm16[w0 >>> 16]!;
+    while (bits !== 0) {
+      const bit = 31 - Math.clz32(bits);
+      bits &= ~(1 << bit);
+      const len = bit + 17;
+      const v = this.find(w0 & MASK[len * 4]!, 0, 0, 0, len);
+      if (v >= 0) return v;
     }
     const short = this.short;
     for (let i = 0; i < short.length; i++) {
@@ -193,7 +221,7 @@ export class Lpm6 {
   stats(): Lpm6Stats {
     let lengths = 0;
     for (const n of this.perLength) if (n) lengths++;
-    return { prefixes: this.count, slots: this.cap, lengths, bytes: this.t.byteLength + this.bitmaps.byteLength };
+    return { prefixes: this.count, slots: this.cap, lengths, bytes: this.t.byteLength + this.bm16.byteLength + this.m32.byteLength };
   }
 
   private find(m0: number, m1: number, m2: number, m3: number, len: number): number {
@@ -231,17 +259,83 @@ export class Lpm6 {
       }
       return;
     }
-    const top = m0 >>> 16;
-    const k = top * 256 + len;
-    const n = (this.perSlash16.get(k) ?? 0) + d;
-    const w = (top << 2) + ((len - 1) >>> 5);
+    // Reference-count keys: a /16 or a /32 (as an unsigned number) times 256, plus the length.
+    const k = (len <= 32 ? m0 >>> 16 : m0 >>> 0) * 256 + len;
+    const had = this.refs.get(k) ?? 0;
+    const n = had + d;
+    if (n === 0) this.refs.delete(k);
+    else this.refs.set(k, n);
+    if (had !== 0 && n !== 0) return;
+    if (len <= 32) {
+      const top = m0 >>> 16;
+      const bit = 1 << (len - 17);
+      this.bm16[top] = n === 0 ? this.bm16[top]! & ~bit : this.bm16[top]! | bit;
+      return;
+    }
+    const w = (len - 1) >>> 5;
     const bit = 1 << ((len - 1) & 31);
-    if (n === 0) {
-      this.perSlash16.delete(k);
-      this.bitmaps[w] = this.bitmaps[w]! & ~bit;
-    } else {
-      this.perSlash16.set(k, n);
-      this.bitmaps[w] = this.bitmaps[w]! | bit;
+    if (n !== 0) {
+      let e = this.find32(m0);
+      if (e < 0) {
+        if ((this.m32Used + 1) * 2 > this.m32Mask + 1) this.resize32((this.m32Mask + 1) * 2);
+        e = this.slot32(m0);
+        this.m32[e] = m0;
+        this.m32Used++;
+      }
+      this.m32[e + w] = this.m32[e + w]! | bit;
+      return;
+    }
+    const e = this.find32(m0)!;
+    const m = this.m32;
+    m[e + w] = m[e + w]! & ~bit;
+    if ((m[e + 1]! | m[e + 2]! | m[e + 3]!) !== 0) return;
+    // The /32 holds no longer prefix any more: backward-shift deletion of its slot.
+    this.m32Used--;
+    const mask = this.m32Mask;
+    let i = e / M32;
+    let j = i;
+    for (;;) {
+      for (;;) {
+        j = (j + 1) & mask;
+        const b = j * M32;
+        if ((m[b + 1]! | m[b + 2]! | m[b + 3]!) === 0) return;
+        const home = hash32(m[b]!) & mask;
+        if (i <= j ? home <= i || home > j : home <= i && home > j) break;
+      }
+      m.copyWithin(i * M32, j * M32, j * M32 + M32);
+      m[j * M32 + 1] = m[j * M32 + 2] = m[j * M32 + 3] = 0;
+      i = j;
+    }
+  }
+
+  /** The word offset of the /32 map of `top`, or -1. */
+  private find32(top: number): number {
+    const m = this.m32;
+    const mask = this.m32Mask;
+    for (let i = hash32(top) & mask; ; i = (i + 1) & mask) {
+      const b = i * M32;
+      if ((m[b + 1]! | m[b + 2]! | m[b + 3]!) === 0) return -1;
+      if (m[b] === top) return b;
+    }
+  }
+
+  /** The word offset of a free /32 map slot for `top` (the caller knows it is absent). */
+  private slot32(top: number): number {
+    const m = this.m32;
+    const mask = this.m32Mask;
+    for (let i = hash32(top) & mask; ; i = (i + 1) & mask) {
+      const b = i * M32;
+      if ((m[b + 1]! | m[b + 2]! | m[b + 3]!) === 0) return b;
+    }
+  }
+
+  private resize32(slots: number): void {
+    const old = this.m32;
+    this.m32 = new Int32Array(slots * M32);
+    this.m32Mask = slots - 1;
+    for (let b = 0; b < old.length; b += M32) {
+      if ((old[b + 1]! | old[b + 2]! | old[b + 3]!) === 0) continue;
+      this.m32.set(old.subarray(b, b + M32), this.slot32(old[b]!));
     }
   }
 

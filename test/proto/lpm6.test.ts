@@ -120,3 +120,39 @@ test('routes6: connected and local routes survive static adds; removeInterface t
   assert.equal(t.ifIndex[t.lookup(ip6('2001:db8:100:10::99'))], 0);
   assert.deepEqual(t.show().map((x) => x.prefix), ['2001:db8:100::/40', '2001:db8:ffff::/64', '2001:db8:ffff::1/128'], 'by address, then most specific first');
 });
+
+test('lpm6: many /32s with long prefixes under them, removed in random order, checked against the reference all along (the /32 maps grow, collide and shrink)', () => {
+  let s = 99;
+  const r = (n: number): number => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8) % n;
+  const lpm = new Lpm6({ initialSlots: 4 });
+  const ref = new Naive();
+  const tops = Array.from({ length: 300 }, () => [0x20, r(256), r(256), r(256)]);
+  const live: [Uint8Array, number][] = [];
+  const probe = (): void => {
+    for (let k = 0; k < 20; k++) {
+      const a = new Uint8Array(16);
+      if (live.length && r(2)) a.set(live[r(live.length)]![0]);
+      else a.set(tops[r(tops.length)]!);
+      a[15] ^= r(2);
+      a[7] ^= r(2) << 3;
+      assert.equal(lpm.lookup(a), ref.lookup(a));
+    }
+  };
+  for (let i = 0; i < 1500; i++) {
+    const p = new Uint8Array(16);
+    p.set(tops[r(tops.length)]!);
+    for (let k = 4; k < 16; k++) p[k] = r(4);
+    const len = [20, 28, 32, 33, 40, 48, 56, 64, 96, 128][r(10)]!;
+    lpm.insert(p, len, i);
+    ref.insert(p, len, i);
+    live.push([p, len]);
+    if (i % 100 === 0) probe();
+  }
+  assert.equal(lpm.size, ref.m.size);
+  while (live.length) {
+    const [p, len] = live.splice(r(live.length), 1)[0]!;
+    assert.equal(lpm.remove(p, len), ref.remove(p, len));
+    if (live.length % 50 === 0) probe();
+  }
+  assert.equal(lpm.size, 0);
+});
