@@ -475,7 +475,7 @@ export class Router {
     return undefined;
   }
 
-  /** Sends an ICMPv6 Echo Request the router originates (ping6 from the router); replies are counted in `echoRepliesReceived6`. */
+  /** Sends an ICMPv6 Echo Request the router originates (ping6 from the router); replies come from `pollEchoReply6` and count in `counters6.echoRepliesReceived`. False without a source address or a route. */
   ping6(dst: Uint8Array, identifier: number, sequence: number, size: number, now: number): boolean {
     this.lastNow = now;
     const src = this.sourceFor6(dst);
@@ -485,7 +485,7 @@ export class Router {
     return this.originate6(pkt, undefined, now);
   }
 
-  /** Echo Replies to the router's own pings, by `identifier << 16 | sequence` (ping6 from the router); read with `pollEchoReply6`. */
+  /** Echo Replies the router received (to its own ping6), oldest first; at most 1024 wait, later ones are only counted. */
   private readonly echoReplies6: { identifier: number; sequence: number; from: string; at: number }[] = [];
   pollEchoReply6(): { identifier: number; sequence: number; from: string; at: number } | undefined {
     return this.echoReplies6.shift();
