@@ -533,7 +533,8 @@ export class Router {
     }
     const type = (frame[12]! << 8) | frame[13]!;
     if (type === EtherType.IPV4) this.ipv4(f, frame, ETH, group, now);
-    else if (type === EtherType.IPV6) this.ipv6(f, frame, ETH, group, now);
+    // IPv6 on Ethernet only where it is configured (an address, so a link-local and NDP).
+    else if (type === EtherType.IPV6 && f.ll6 !== undefined) this.ipv6(f, frame, ETH, group, now);
     else if (type === EtherType.ARP) this.arpIn(f, frame, now);
     else if (isTpid(type)) c.drops.vlan++;
     else c.drops.ethertype++;

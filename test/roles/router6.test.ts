@@ -386,6 +386,18 @@ test('router6: addRoute6 through a next hop on a connected prefix, removeRoute6;
   drain(r);
 });
 
+test('router6: an Ethernet interface without an IPv6 address takes no IPv6 (no forwarding, no NDP there)', () => {
+  const r = new Router();
+  r.addInterface({ kind: 'ethernet', name: 'eth0', mac: R0, address: ip('10.1.0.1'), prefixLength: 24 }, 0);
+  r.addInterface({ kind: 'ethernet', name: 'eth1', mac: R1, address: ip('10.2.0.1'), prefixLength: 24, address6: r1Ip, prefixLength6: 64 }, 0);
+  drain(r);
+  r.handle(0, udpFrom(aIp, bIp), 1);
+  assert.equal(r.counters.drops.ethertype, 1);
+  assert.equal(drain(r).length, 0);
+  assert.equal(r.showInterfaces()[0]!.address6, undefined);
+  assert.equal(r.showInterfaces()[1]!.address6, '2001:db8:2::1');
+});
+
 test('router6: tshark dissects every NDP message and ICMPv6 error the router emitted, checksums checked: no malformed packet, no expert warning', () => {
   assert.ok(emitted.length >= 10);
   const w = new PcapngWriter();
