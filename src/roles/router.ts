@@ -437,6 +437,8 @@ export class Router {
   setAddress6(ifIndex: number, address: Uint8Array, prefixLength: number, now: number): void {
     const f = this.iface(ifIndex);
     if (!(prefixLength >= 0 && prefixLength <= 128) || address.length !== 16) throw new RangeError(`setAddress6: bad address or prefix length ${prefixLength}`);
+    // RFC 8200 §5: every link IPv6 runs on carries 1280 octets.
+    if (f.mtu < 1280) throw new RangeError(`setAddress6: interface ${f.name} has MTU ${f.mtu}, below IPv6's 1280`);
     this.lastNow = now;
     if (f.addr6) {
       this.routes6.remove(f.addr6, 128, true);

@@ -396,6 +396,9 @@ test('router6: an Ethernet interface without an IPv6 address takes no IPv6 (no f
   assert.equal(drain(r).length, 0);
   assert.equal(r.showInterfaces()[0]!.address6, undefined);
   assert.equal(r.showInterfaces()[1]!.address6, '2001:db8:2::1');
+  // RFC 8200 §5: no IPv6 on a link below 1280 octets.
+  const small = r.addInterface({ kind: 'ethernet', name: 'eth2', mac: mac('02:00:00:00:01:02'), address: ip('10.3.0.1'), prefixLength: 24, mtu: 1279 }, 0);
+  assert.throws(() => r.setAddress6(small, ip6('2001:db8:3::1'), 64, 0), /1280/);
 });
 
 test('router6: tshark dissects every NDP message and ICMPv6 error the router emitted, checksums checked: no malformed packet, no expert warning', () => {
