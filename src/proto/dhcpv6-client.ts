@@ -109,6 +109,8 @@ export class Dhcpv6Client {
   private t2At: number | undefined;
   private validUntil: number | undefined;
   private advertises: Advertised[] = [];
+  /** NoPrefixAvail answers in a row (the wait before the next Solicit doubles with them). */
+  private refusals = 0;
   private adOrder = 0;
   /** SOL_MAX_RT, updated by the server's option 82 (§21.24). */
   private solMaxRt: number = DHCPV6_TIMING.SOL_MAX_RT;
@@ -374,7 +376,12 @@ export class Dhcpv6Client {
       const st = iaStatus ?? { status: Dhcpv6Status.NO_PREFIX_AVAIL, message: new Uint8Array(0) };
       count(this.counters, 'dhcpv6-client.no-prefix');
       this.events.push({ type: 'no-prefix', status: st.status, message: new TextDecoder().decode(st.message) });
-      this.solicit(now);
+      // Solicit again, but not at once: a server that always says NoPrefixAvail (and Advertises 255) would
+      // otherwise have us Solicit and Request in a loop as fast as it answers. The wait doubles per refusal, up to SOL_MAX_RT.
+      this.x = undefined;
+      this.state = 'soliciting';
+      const wait = Math.min(this.solMaxRt, DHCPV6_TIMING.SOL_TIMEOUT * 2 ** Math.min(this.refusals++, 20));
+      this.startAt = now + Math.round(wait * (1 + this.rand(false)));
       return;
     }
     // §21.21: T1 > T2 (both non-zero) discards the IA_PD.
@@ -388,6 +395,7 @@ export class Dhcpv6Client {
     const lease: Dhcpv6Lease = { server, prefixes, t1, t2, dns, at: now };
     const was = x.msgType;
     this.x = undefined;
+    this.refusals = 0;
     this.lease = lease;
     this.state = 'bound';
     this.t1At = t1 === DHCPV6_INFINITY ? undefined : now + t1 * 1000;
