@@ -175,5 +175,5 @@ test('§5.5.3 e): the valid lifetime and the two-hour rule; the address goes whe
   assert.deepEqual(s.addresses, []);
   assert.deepEqual(events(s).filter((e) => e.type.startsWith('address')).map((e) => e.type), ['address-removed']);
   feed(s, ra([prefix('2001:db8:100:10::', { valid: NDP_INFINITY, preferred: NDP_INFINITY })]), 0);
-  assert.equal(s.addresses[0]!.validUntil, undefined);
+  assert.equal((s.addresses as { validUntil: number | undefined }[])[0]!.validUntil, undefined);
 });
