@@ -494,6 +494,7 @@ export class HomesBox implements RunningBox {
             state: m.home.client.state,
             sessionId: m.home.sessionId,
             ...(m.home.isOnline ? { address: ipv4ToString(m.home.address) } : {}),
+            ...(m.home.ipv6?.isUp ? { ipv6: m.home.ipv6.showSession() } : {}),
           })),
         };
       case 'counters':

@@ -345,7 +345,8 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
         for (let e = v6.pollEvent(); e; e = v6.pollEvent()) {
           busy = true;
           if (e.kind === 'up') this.emit({ type: 'home-ipv6-up', home: this.cfg.name, address: e.address, delegatedPrefix: e.delegatedPrefix, lanPrefix: e.lanPrefix });
-          else this.emit({ type: 'ip6', event: e });
+          // Echo replies and a prefix lost or refused; the rest (RA seen, bound...) is in show, not one event per home each.
+          else if (e.kind === 'echo-reply' || (e.kind === 'dhcpv6' && (e.event.type === 'lost' || e.event.type === 'no-prefix'))) this.emit({ type: 'ip6', event: e });
         }
       }
     }
