@@ -116,7 +116,7 @@ export class HomeIpv6 {
     const ip = r.value;
     const multicast = isIpv6Multicast(ip.dst);
     // ff02::1 and our own addresses; the LAN prefix beyond our address has no port to go to.
-    if (multicast ? !bytesEqual(ip.dst, ALL_NODES) && !bytesEqual(ip.dst, ALL_DHCP_RELAY_AGENTS_AND_SERVERS) : !this.isOurs(ip.dst)) {
+    if (multicast ? !bytesEqual(ip.dst, ALL_NODES) : !this.isOurs(ip.dst)) {
       return this.drop(this.inLan(ip.dst) ? 'lan-no-port' : 'not-for-us');
     }
     const u = ipv6UpperLayer(ip);

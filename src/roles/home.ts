@@ -130,12 +130,16 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
       case 'sessions':
         return [{ state: this.client.state, online: this.isOnline, sessionId: this.sessionId, address: this.address ? ipv4ToString(this.address) : undefined, dns: this.dns.map(ipv4ToString), redials: this.redials, failures: this.failures, ...(this.redialAt !== undefined ? { redialInMs: Math.max(0, this.redialAt - now) } : {}), ...(this.ipv6?.isUp ? { ipv6: this.ipv6.showSession() } : {}) }];
       case 'interfaces':
-        return [{
-          name: 'ppp0', kind: 'ppp', up: this.isOnline || this.ipv6 !== undefined, mtu: this.cfg.mru ?? 1454,
-          ipv4: this.address ? ipv4ToString(this.address) : undefined,
-          dualStack: this.cfg.ipv6 !== undefined,
-          ...(this.ipv6 ? { ipv6: this.ipv6.showInterface(now) } : {}),
-        }, { name: 'lan', kind: 'none', note: 'the emulated home has no LAN port: its LAN /64 is recorded (ipv6.lanPrefix), not routed' }];
+        // An object (src/io/box.ts spreads it beside the ports): the PPP link and the LAN side this home does not have.
+        return {
+          ppp0: {
+            kind: 'ppp', up: this.isOnline || this.ipv6 !== undefined, mtu: this.cfg.mru ?? 1454,
+            ipv4: this.address ? ipv4ToString(this.address) : undefined,
+            dualStack: this.cfg.ipv6 !== undefined,
+            ...(this.ipv6 ? { ipv6: this.ipv6.showInterface(now) } : {}),
+          },
+          lan: { kind: 'none', note: 'the emulated home has no LAN port: its LAN /64 is recorded (ipv6.lanPrefix), not routed' },
+        };
       case 'arp':
         return this.host?.showArp(now) ?? [];
       case 'counters':

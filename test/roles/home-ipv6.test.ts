@@ -50,12 +50,14 @@ test('dual stack: IPV6CP, SLAAC address from the RA, a /56 by DHCPv6-PD (Rapid C
   // show
   const row = (n.home.show('sessions', n.now) as Record<string, unknown>[])[0]!;
   assert.deepEqual(row.ipv6, { wanPrefix: '2001:db8:100:10::/64', delegatedPrefix: '2001:db8:8000:1000::/56', address: ipv6ToString(ours), lanPrefix: '2001:db8:8000:1000::/64', lanPort: 'none: the emulated home has no LAN port; the LAN /64 is recorded, not routed' });
-  const ifs = n.home.show('interfaces', n.now) as Record<string, any>[];
-  assert.equal(ifs[0]!.ipv6.defaultRouter, undefined);
-  assert.equal(ifs[0]!.ipv6.slaac.defaultRouter, 'fe80::1');
-  assert.deepEqual(ifs[0]!.ipv6.slaac.dns, ['2001:db8:ffff:1::53']);
-  assert.equal(ifs[0]!.ipv6.dhcpv6.state, 'bound');
-  assert.equal(ifs[1]!.kind, 'none', 'no LAN port, said so');
+  const ifs = n.home.show('interfaces', n.now) as Record<string, any>;
+  assert.equal(ifs.ppp0.ipv6.slaac.defaultRouter, 'fe80::1');
+  assert.equal(ifs.ppp0.ipv6.peerLinkLocal, 'fe80::1');
+  assert.deepEqual(ifs.ppp0.ipv6.slaac.dns, ['2001:db8:ffff:1::53']);
+  assert.equal(ifs.ppp0.ipv6.dhcpv6.state, 'bound');
+  assert.deepEqual(ifs.ppp0.ipv6.dhcpv6.prefixes, ['2001:db8:8000:1000::/56']);
+  assert.equal(ifs.lan.kind, 'none', 'no LAN port, said so');
+  assert.deepEqual(n.home.show('routes', n.now), [{ prefix: '::/0', nextHop: 'fe80::1', interface: 'ppp0' }]);
 });
 
 test('ping6 from the home to the server is answered and matched; the home answers ping6 to its global address from that address', () => {
