@@ -311,6 +311,8 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
             break;
           }
           case 'ipv6cp-up':
+            // Renegotiated (a Configure-Request after Opened, RFC 1661 §4.1): start over on the new identifiers.
+            this.ipv6Down('ipv6cp-renegotiated');
             if (this.cfg.ipv6) this.ipv6 = new HomeIpv6(this.cfg.name, this.cfg.mac, e.negotiated, this.cfg.mru ?? 1454, this.cfg.ipv6, this.counters, now);
             break;
           case 'ipv6cp-down':

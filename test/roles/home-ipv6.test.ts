@@ -16,6 +16,8 @@ import { PcapngWriter } from '../../src/wire/pcap.js';
 import { u16 } from '../../src/wire/bytes.js';
 import { tsharkProblems, tsharkSummary } from '../helpers/tshark.js';
 import { withChecksumChecks } from '../helpers/wsconfig.js';
+import { ipv6Packets } from '../helpers/ipv6-captures.js';
+import { mulberry32 } from '../../src/proto/seeded.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pseudonet-v6home-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -182,4 +184,36 @@ test('tshark: every RS, DHCPv6 message (Solicit, Request, Renew, Rebind, Release
     assert.deepEqual(tsharkProblems(file), []);
   });
   void NTE_LL;
+});
+
+test('in the whole network (this branch: the nte Protocol-Rejects IPV6CP): isp-a homes are dual-stack and stay online on IPv4, isp-b homes are IPv4 only', async () => {
+  const { topo, start } = await import('../helpers/net-run.js');
+  const r = start(topo());
+  assert.equal(r.up(), true);
+  assert.ok(r.home('home1').cfg.ipv6 && r.home('home2').cfg.ipv6, 'isp-a has ipv6');
+  assert.equal(r.home('home3').cfg.ipv6, undefined, 'isp-b has none');
+  r.clock.runUntil(r.clock.now() + 60_000);
+  for (const n of ['home1', 'home2', 'home3']) assert.equal(r.home(n).isOnline, true, n);
+  assert.ok(r.home('home1').link.ipv6cp!.state <= 3, 'IPV6CP Closed/Stopped after the Protocol-Reject');
+  assert.equal(r.events.filter((e) => e.kind === 'home' && e.event.type === 'offline').length, 0);
+});
+
+test('garbage and mutated IPv6 packets (captured RA and DHCPv6 Reply with bytes flipped, truncations) never throw and leave the home up', () => {
+  const n = up();
+  const rnd = mulberry32(77);
+  const addr = n.home.ipv6!.address!;
+  const seeds = [
+    icmpv6Packet({ src: SERVER6, dst: addr }, { kind: 'echo', type: Icmpv6Type.ECHO_REQUEST, code: 0, checksum: 0, identifier: 1, sequence: 1, data: new Uint8Array(8) }),
+    ...ipv6Packets().map((p) => p.ip),
+  ];
+  for (let i = 0; i < 3000; i++) {
+    const base = seeds[i % seeds.length]!;
+    const b = base.slice(0, Math.max(1, Math.floor(rnd() * (base.length + 1))));
+    for (let k = 0; k < 3; k++) b[Math.floor(rnd() * b.length)] = Math.floor(rnd() * 256);
+    if (b.length >= 40 && rnd() < 0.5) b.set(addr, 24);
+    n.act(() => n.sendToHome(b));
+  }
+  n.run(n.now + 5000);
+  assert.equal(n.home.isOnline, true);
+  assert.equal(n.home.ipv6?.isUp, true);
 });
