@@ -9,10 +9,11 @@ import { HomesBox } from '../../src/io/homes.js';
 import { parseTopology } from '../../src/config/topology.js';
 import { withHomes } from '../../src/config/generate.js';
 import { homeIpv6Config, homeMac } from '../../src/config/assemble.js';
+import { ipv6FromString } from '../../src/wire/ipv6.js';
 
 const V6 = oneIspTopology().replace('    dns: [198.51.100.53]', '    dns: [198.51.100.53]\n    ipv6: { wanPrefixPool: 2001:db8:100::/40, pdPool: 2001:db8:8000::/33, pdLength: 56, dns: [2001:db8:ffff:1::53] }');
 
-test('the emulator\'s homes are dual-stack where the topology says, and come online on IPv4 as before when the LNS rejects IPV6CP', () => {
+test('the emulator\'s homes are dual-stack where the topology says, and come online on IPv4 as before when the LNS rejects IPV6CP', async () => {
   const base = withHomes(parseTopology(V6), 4);
   assert.ok(base.isps[0]!.ipv6, 'the topology parsed with isp-a ipv6');
   const t = { ...base, homes: base.homes.map((h, i) => (i === 1 ? { ...h, ipv6: false } : h)) };
@@ -31,6 +32,9 @@ test('the emulator\'s homes are dual-stack where the topology says, and come onl
   assert.ok(homes.members.every((m) => m.home.ipv6 === undefined));
   const rows = (homes.show('sessions') as { homes: Record<string, unknown>[] }).homes;
   assert.ok(rows.every((r) => !('ipv6' in r) && typeof r.address === 'string'));
+  // ping6 like ping: no home with IPv6 up here, so no answer; an unknown home is an error.
+  assert.equal(await homes.ping6(ipv6FromString('2001:db8:ffff:1::10'), 10), undefined);
+  await assert.rejects(homes.ping6(ipv6FromString('2001:db8:ffff:1::10'), 10, 56, 'nobody'), /no home named/);
 });
 
 test('homeIpv6Config: off for ipv6: false and for an ISP without ipv6; seeded per topology seed and MAC', () => {
