@@ -276,7 +276,11 @@ export class Dhcpv6Client {
       this.x = undefined;
       count(this.counters, `dhcpv6-client.exchange-failed-${x.msgType}`);
       if (x.msgType === T.REQUEST) this.solicit(now);
-      else if (x.msgType === T.RELEASE) this.state = 'stopped';
+      else if (x.msgType === T.RELEASE) {
+        // §18.2.7: no Reply after REL_MAX_RC: the Release is abandoned, the prefixes are given up all the same.
+        this.state = 'stopped';
+        this.lease = undefined;
+      }
       // Renew ends at T2 (Rebind starts above), Rebind at the valid lifetime (handled above).
       return;
     }

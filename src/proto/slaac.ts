@@ -223,10 +223,13 @@ export class Slaac {
   }
 
   handleTimeout(now: number): void {
-    if (this.rsAt !== undefined && now >= this.rsAt && this.soliciting) {
-      this.solicit();
-      this.rsAt = this.solicitations < this.maxRs ? now + this.rsInterval : undefined;
-      if (this.rsAt === undefined) this.giveUpAt = now + this.rsInterval;
+    if (this.rsAt !== undefined && now >= this.rsAt) {
+      this.rsAt = undefined;
+      if (this.soliciting) {
+        this.solicit();
+        if (this.solicitations < this.maxRs) this.rsAt = now + this.rsInterval;
+        else this.giveUpAt = now + this.rsInterval;
+      }
     }
     if (this.giveUpAt !== undefined && now >= this.giveUpAt) {
       this.giveUpAt = undefined;

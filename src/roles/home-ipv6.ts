@@ -18,7 +18,7 @@ import { count, type Counters } from '../proto/ppp-common.js';
 import { earliest } from '../proto/timers.js';
 import type { Ipv6cpNegotiated } from '../proto/ipv6cp.js';
 
-/** Echo requests we wait for at once; beyond, a ping6 is refused (counted). */
+/** Echo requests we wait for at once; beyond, the oldest is forgotten (counted). */
 export const MAX_PINGS6 = 1024;
 const ALL_NODES = new Uint8Array([0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
 
@@ -79,15 +79,16 @@ export class HomeIpv6 {
     return this.slaac.addresses.some((x) => bytesEqual(x.address, a));
   }
 
-  /** ICMPv6 echo request to `dst`; the reply comes back as an `echo-reply` event. False without an address (or too many in flight). */
+  /** ICMPv6 echo request to `dst`; the reply comes back as an `echo-reply` event. False without an address. */
   ping6(dst: Uint8Array, sequence: number, now: number, size = 56, identifier = 0x6e6f): boolean {
     const src = this.address;
     if (!src) return false;
     const k = identifier * 0x10000 + (sequence & 0xffff);
     const pings = (this.pings ??= new Map());
     if (pings.size >= MAX_PINGS6 && !pings.has(k)) {
-      count(this.counters, 'home6.ping-table-full');
-      return false;
+      // Full of requests never answered: the oldest is forgotten (its reply, if it comes, is counted unmatched).
+      count(this.counters, 'home6.ping-forgotten');
+      pings.delete(pings.keys().next().value!);
     }
     pings.set(k, now);
     const data = new Uint8Array(size).map((_, i) => i & 0xff);

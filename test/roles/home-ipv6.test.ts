@@ -217,3 +217,15 @@ test('garbage and mutated IPv6 packets (captured RA and DHCPv6 Reply with bytes 
   assert.equal(n.home.isOnline, true);
   assert.equal(n.home.ipv6?.isUp, true);
 });
+
+test('ping6 in flight is bounded: past 1024 unanswered, the oldest is forgotten and its late reply counted unmatched', () => {
+  const n = up({});
+  const far = ip6('2001:db8:dead::1'); // nobody answers
+  for (let k = 0; k < 1030; k++) n.act((now) => assert.equal(n.home.ping6(far, k, now), true));
+  assert.equal(n.home.counters['home6.ping-forgotten'], 6);
+  const addr = n.home.ipv6!.address!;
+  n.act(() => n.sendToHome(icmpv6Packet({ src: far, dst: addr }, { kind: 'echo', type: Icmpv6Type.ECHO_REPLY, code: 0, checksum: 0, identifier: 0x6e6f, sequence: 0, data: new Uint8Array(56).map((_, i) => i) })));
+  assert.equal(n.home.counters['home6.drop.echo-reply-unmatched'], 1);
+  n.act(() => n.sendToHome(icmpv6Packet({ src: far, dst: addr }, { kind: 'echo', type: Icmpv6Type.ECHO_REPLY, code: 0, checksum: 0, identifier: 0x6e6f, sequence: 1029, data: new Uint8Array(56).map((_, i) => i) })));
+  assert.equal(n.homeEvents('ip6').length, 1);
+});
