@@ -51,18 +51,24 @@ export class ScriptedLns {
   readonly ac = new PppoeAc(pppoeAcConfig({}));
   link: PppLink | undefined;
   session: AcSession | undefined;
-  readonly dhcp: ScriptedDhcpv6Server | undefined;
+  readonly peer: V6Responder;
   /** Every frame the home sent, with its time. */
   readonly homeFrames: { at: number; frame: Uint8Array }[] = [];
-  /** Every IPv6 packet the home sent (PPP protocol 0x0057), with its kind. */
-  readonly up6: { at: number; kind: string; packet: Uint8Array }[] = [];
   readonly events: { at: number; e: HomeEvent }[] = [];
-  private readonly counts = new Map<string, number>();
   private readonly toHome: Uint8Array[] = [];
 
   constructor(readonly o: PeerOptions = {}) {
     this.home = new Home({ name: 'home1', mac: HOME_MAC, user: 'alice@isp-a.example', password: 'secret', auth: 'chap', echoIntervalMs: 0, ipv6: { random: mulberry32(o.seed ?? 1), prefixLengthHint: 56 } }, pppoeClientConfig({}), {});
-    this.dhcp = o.dhcp === false ? undefined : new ScriptedDhcpv6Server(o.dhcp ?? { rapidCommit: true, dns: ['2001:db8:ffff:1::53'] });
+    this.peer = new V6Responder(o);
+  }
+
+  get dhcp(): ScriptedDhcpv6Server | undefined {
+    return this.peer.dhcp;
+  }
+
+  /** Every IPv6 packet the home sent (PPP protocol 0x0057), with its kind. */
+  get up6(): { at: number; kind: string; packet: Uint8Array }[] {
+    return this.peer.up6;
   }
 
   start(): void {
@@ -151,41 +157,9 @@ export class ScriptedLns {
     if (protocol === PppProtocol.IPV6) this.ipv6(info.slice());
   }
 
-  private count(kind: string): number {
-    const n = (this.counts.get(kind) ?? 0) + 1;
-    this.counts.set(kind, n);
-    return n;
-  }
-
-  /** The scripted peer: RS → RA, DHCPv6 → the script server, echo to the server → reply. */
+  /** The scripted peer answers; its answers go to the home. */
   private ipv6(packet: Uint8Array): void {
-    const p = parseIpv6(packet);
-    if (!p.ok) return void this.up6.push({ at: this.now, kind: 'malformed', packet });
-    const u = ipv6UpperLayer(p.value);
-    if (!u.ok) return void this.up6.push({ at: this.now, kind: 'malformed', packet });
-    let kind = `next-header-${u.value.protocol}`;
-    if (u.value.protocol === NextHeader.ICMPV6) kind = `icmpv6-${u.value.data[0]}`;
-    else if (u.value.protocol === NextHeader.UDP) {
-      const d = parseUdp(u.value.data);
-      kind = d.ok && d.value.dstPort === 547 ? `dhcpv6-${d.value.payload[0]}` : 'udp';
-    }
-    this.up6.push({ at: this.now, kind, packet });
-    if (this.o.loseUp?.(kind, this.count(kind))) return;
-    const src = p.value.src.slice();
-    if (kind === 'icmpv6-133' && this.o.ra !== false) {
-      const prefix: NdpOption = { kind: 'prefix', prefixLength: 64, flags: PrefixFlag.ON_LINK | PrefixFlag.AUTONOMOUS, validLifetime: 7200, preferredLifetime: 3600, reserved: 0, prefix: ip6(this.o.raPrefix ?? '2001:db8:100:10::') };
-      const options = this.o.raOptions ?? [prefix, { kind: 'mtu', reserved: 0, mtu: 1454 }, { kind: 'rdnss', reserved: 0, lifetime: 1800, servers: [ip6('2001:db8:ffff:1::53')] }];
-      // §6.2.6: a solicited RA may go unicast to the soliciting host.
-      this.sendToHome(ndpPacket({ src: NTE_LL, dst: src }, { kind: 'ra', code: 0, checksum: 0, curHopLimit: 64, flags: this.o.raFlags ?? (RaFlag.MANAGED | RaFlag.OTHER), routerLifetime: 1800, reachableTime: 0, retransTimer: 0, options }));
-    } else if (kind.startsWith('dhcpv6-') && this.dhcp) {
-      const d = parseUdp(u.value.data);
-      if (!d.ok) return;
-      const reply = this.dhcp.handle(d.value.payload, this.now);
-      if (reply) this.sendToHome(udp6Packet({ src: NTE_LL, dst: src }, 547, 546, reply));
-    } else if (kind === 'icmpv6-128' && bytesEqual6(p.value.dst, SERVER6)) {
-      const m = parseIcmpv6(u.value.data);
-      if (m.ok && m.value.kind === 'echo') this.sendToHome(icmpv6Packet({ src: SERVER6, dst: src, hopLimit: 62 }, { ...m.value, type: Icmpv6Type.ECHO_REPLY, checksum: 0 }));
-    }
+    for (const r of this.peer.handle(packet, this.now)) this.sendToHome(r);
   }
 
   /** An IPv6 packet from the LNS side to the home (PPP protocol 0x0057 in PPPoE). */
@@ -209,5 +183,56 @@ export class ScriptedLns {
 
   homeEvents(type: string): HomeEvent[] {
     return this.events.filter((x) => x.e.type === type).map((x) => x.e);
+  }
+}
+
+/** The LNS side of IPv6 as a script: an RA per RS, the DHCPv6 script server, the server answering ping6. Logs what it got. */
+export class V6Responder {
+  readonly dhcp: ScriptedDhcpv6Server | undefined;
+  readonly up6: { at: number; kind: string; packet: Uint8Array }[] = [];
+  private readonly counts = new Map<string, number>();
+
+  constructor(readonly o: PeerOptions = {}) {
+    this.dhcp = o.dhcp === false ? undefined : new ScriptedDhcpv6Server(o.dhcp ?? { rapidCommit: true, dns: ['2001:db8:ffff:1::53'] });
+  }
+
+  private count(kind: string): number {
+    const n = (this.counts.get(kind) ?? 0) + 1;
+    this.counts.set(kind, n);
+    return n;
+  }
+
+  /** One IPv6 packet from the home; the packets that answer it. */
+  handle(packet: Uint8Array, now: number): Uint8Array[] {
+    const p = parseIpv6(packet);
+    if (!p.ok) return void this.up6.push({ at: now, kind: 'malformed', packet }), [];
+    const u = ipv6UpperLayer(p.value);
+    if (!u.ok) return void this.up6.push({ at: now, kind: 'malformed', packet }), [];
+    let kind = `next-header-${u.value.protocol}`;
+    if (u.value.protocol === NextHeader.ICMPV6) kind = `icmpv6-${u.value.data[0]}`;
+    else if (u.value.protocol === NextHeader.UDP) {
+      const d = parseUdp(u.value.data);
+      kind = d.ok && d.value.dstPort === 547 ? `dhcpv6-${d.value.payload[0]}` : 'udp';
+    }
+    this.up6.push({ at: now, kind, packet });
+    if (this.o.loseUp?.(kind, this.count(kind))) return [];
+    const src = p.value.src.slice();
+    if (kind === 'icmpv6-133' && this.o.ra !== false) {
+      const prefix: NdpOption = { kind: 'prefix', prefixLength: 64, flags: PrefixFlag.ON_LINK | PrefixFlag.AUTONOMOUS, validLifetime: 7200, preferredLifetime: 3600, reserved: 0, prefix: ip6(this.o.raPrefix ?? '2001:db8:100:10::') };
+      const options = this.o.raOptions ?? [prefix, { kind: 'mtu', reserved: 0, mtu: 1454 }, { kind: 'rdnss', reserved: 0, lifetime: 1800, servers: [ip6('2001:db8:ffff:1::53')] }];
+      // RFC 4861 §6.2.6: a solicited RA may go unicast to the soliciting host.
+      return [ndpPacket({ src: NTE_LL, dst: src }, { kind: 'ra', code: 0, checksum: 0, curHopLimit: 64, flags: this.o.raFlags ?? (RaFlag.MANAGED | RaFlag.OTHER), routerLifetime: 1800, reachableTime: 0, retransTimer: 0, options })];
+    }
+    if (kind.startsWith('dhcpv6-') && this.dhcp) {
+      const d = parseUdp(u.value.data);
+      if (!d.ok) return [];
+      const reply = this.dhcp.handle(d.value.payload, now);
+      return reply ? [udp6Packet({ src: NTE_LL, dst: src }, 547, 546, reply)] : [];
+    }
+    if (kind === 'icmpv6-128' && bytesEqual6(p.value.dst, SERVER6)) {
+      const m = parseIcmpv6(u.value.data);
+      if (m.ok && m.value.kind === 'echo') return [icmpv6Packet({ src: SERVER6, dst: src, hopLimit: 62 }, { ...m.value, type: Icmpv6Type.ECHO_REPLY, checksum: 0 })];
+    }
+    return [];
   }
 }
