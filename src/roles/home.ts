@@ -1,7 +1,9 @@
 /**
  * The home router: a PPPoE client, a PPP link (CHAP-MD5 or PAP peer, IPCP asking for an
  * address and DNS) and a small IP stack (src/roles/host.ts) on the PPP link once IPCP is
- * up. Sans-IO: Ethernet frames in with `handleFrame`, out with `pollTransmit`.
+ * up; dual-stack when configured with `ipv6`: IPV6CP beside IPCP, and once it is up the IPv6
+ * side of src/roles/home-ipv6.ts (SLAAC, DHCPv6-PD, ping6). Sans-IO: Ethernet frames in with
+ * `handleFrame`, out with `pollTransmit`.
  * Like a home router running pppd with `persist`, it dials again after any end it did not
  * ask for (PADT from the AC, LCP Terminate from the peer, echo timeout, a failed setup),
  * after a holdoff that doubles per consecutive failed setup; `disconnect()`/`padt()` stop
@@ -145,7 +147,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
       case 'counters':
         return { home: this.counters, ...(this.host ? { host: this.host.counters } : {}) };
       case 'routes':
-        return this.ipv6?.slaac.defaultRouter ? [{ prefix: '::/0', nextHop: this.ipv6.slaac.defaultRouter && ipv6Text(this.ipv6.slaac.defaultRouter), interface: 'ppp0' }] : [];
+        return this.ipv6?.slaac.defaultRouter ? [{ prefix: '::/0', nextHop: ipv6Text(this.ipv6.slaac.defaultRouter), interface: 'ppp0' }] : [];
       default:
         return undefined;
     }
