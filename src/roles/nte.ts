@@ -47,6 +47,10 @@ export interface NteConfig {
   readonly corePrefixLength: number;
   /** Default route of the ISP network (the core router). */
   readonly coreGateway: number;
+  /** IPv6 on the core link (its /64, default 64) and the IPv6 default route; absent = IPv4 only there. */
+  readonly coreAddress6?: Uint8Array;
+  readonly corePrefixLength6?: number;
+  readonly coreGateway6?: Uint8Array;
   readonly hostName: string;
   /** LACs we accept: Host Name → tunnel secret. */
   readonly lacs: ReadonlyMap<string, Uint8Array>;
@@ -106,6 +110,10 @@ export interface NteSession {
   peerTerminated?: boolean;
   /** Why we are ending it ourselves (stopAll), for the Accounting-Stop. */
   localCause?: number;
+  /** The WAN /64 and the delegated prefix of the session (IPv6 control plane), routed toward `ifIndex` by `subscriberRoutes6`. */
+  wanPrefix6?: { prefix: Uint8Array; length: number };
+  delegatedPrefix6?: { prefix: Uint8Array; length: number };
+  peerLinkLocal6?: Uint8Array;
 }
 
 export type NteEvent =
@@ -162,8 +170,9 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     for (let i = 0; i < (cfg.radius.maxSockets ?? 4); i++) this.mgmt.listenUdp(RADIUS_SOURCE_PORT + i);
     this.mgmt.listenUdp(DAE_PORT);
     this.router = new Router();
-    this.coreIf = this.router.addInterface({ kind: 'ethernet', name: 'core', mac: cfg.coreMac, address: cfg.coreAddress, prefixLength: cfg.corePrefixLength }, now);
+    this.coreIf = this.router.addInterface({ kind: 'ethernet', name: 'core', mac: cfg.coreMac, address: cfg.coreAddress, prefixLength: cfg.corePrefixLength, ...(cfg.coreAddress6 ? { address6: cfg.coreAddress6, prefixLength6: cfg.corePrefixLength6 ?? 64 } : {}) }, now);
     this.router.addRoute({ prefix: 0, prefixLength: 0, nextHop: cfg.coreGateway, kind: 'static' });
+    if (cfg.coreAddress6 && cfg.coreGateway6) this.router.addRoute6({ prefix: new Uint8Array(16), prefixLength: 0, nextHop: cfg.coreGateway6, kind: 'static' });
     this.radius = new RadiusClient(cfg.radius);
     this.dae = cfg.dae ? new DynamicAuthorizationServer(cfg.dae) : undefined;
     this.poolNext = cfg.pool[0];
@@ -392,7 +401,8 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     // LAC's CDN (after the home's PADT) arrives before our LCP has finished.
     if (protocol === PppProtocol.LCP && info[0] === 5 && s.state === 'up') s.peerTerminated = true;
     if (!s.link.handleFrame(protocol, info, now)) {
-      if (protocol === PppProtocol.IPV4 && s.ifIndex !== undefined) {
+      // IPv4, and IPv6 once IPV6CP is Opened (the link hands it back): the router takes both on the session's p2p interface.
+      if ((protocol === PppProtocol.IPV4 || protocol === PppProtocol.IPV6) && s.ifIndex !== undefined) {
         s.inOctets += info.length;
         s.inPackets++;
         s.lastDataAt = now;
@@ -402,12 +412,12 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     this.dirty.add(s);
   }
 
-  /** An IPv4 packet the router sends to a subscriber: PPP + L2TP header in front, in place when there is room. */
+  /** An IPv4 or IPv6 packet the router sends to a subscriber: PPP + L2TP header in front, in place when there is room. */
   private toSubscriber(ifIndex: number, packet: Uint8Array, now: number): void {
     const s = this.byIf.get(ifIndex);
     if (!s) return this.count('data.drop.no-interface');
     const hl = this.l2tp.dataHeaderLengthFor(s.call);
-    const need = hl + 4; // L2TP header, FF 03, protocol 0x0021
+    const need = hl + 4; // L2TP header, FF 03, protocol 0x0021 or 0x0057
     let buf: Uint8Array;
     if (packet.byteOffset >= need) buf = new Uint8Array(packet.buffer, packet.byteOffset - need, need + packet.length);
     else {
@@ -418,7 +428,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     buf[hl] = 0xff;
     buf[hl + 1] = 0x03;
     buf[hl + 2] = 0x00;
-    buf[hl + 3] = 0x21;
+    buf[hl + 3] = packet[0]! >>> 4 === 6 ? 0x57 : 0x21;
     if (this.l2tp.writeDataHeaderFor(s.call, buf, 0, packet.length + 4) < 0) return this.count('data.drop.call-gone');
     s.outOctets += packet.length;
     s.outPackets++;
@@ -428,6 +438,23 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     const peer = this.l2tp.tunnelPeer(s.tunnelId);
     if (!peer) return this.count('data.drop.no-tunnel');
     this.carrier.sendUdp(peer.address, L2TP_PORT, peer.port, buf, now);
+  }
+
+  /**
+   * Routes the session's WAN /64 and delegated prefix toward its p2p interface (`up`), or
+   * takes them away: only routes that still point at this session's interface.
+   */
+  subscriberRoutes6(s: NteSession, up: boolean, _now: number): void {
+    if (s.ifIndex === undefined) return;
+    for (const p of [s.wanPrefix6, s.delegatedPrefix6]) {
+      if (!p) continue;
+      if (up) {
+        if (!this.router.addRoute6({ prefix: p.prefix, prefixLength: p.length, ifIndex: s.ifIndex, kind: 'runtime' })) this.count('ipv6.route-refused');
+      } else {
+        const id = this.router.routes6.lpm.get(p.prefix, p.length);
+        if (id >= 0 && this.router.routes6.ifIndex[id] === s.ifIndex) this.router.removeRoute6(p.prefix, p.length);
+      }
+    }
   }
 
   private serviceLink(s: NteSession, now: number): boolean {
