@@ -163,7 +163,7 @@ export class BoxProcess implements RunningBox {
 
   private boxEvent(box: AnyBox, e: unknown): void {
     const ev = e as { type?: string; kind?: string; event?: { kind?: string; sequence?: number; rtt?: number }; sequence?: number; rtt?: number };
-    if (box.kind === 'home' && ev.type === 'ip' && ev.event?.kind === 'echo-reply') this.pings.get(ev.event.sequence!)?.(ev.event.rtt);
+    if (box.kind === 'home' && (ev.type === 'ip' || ev.type === 'ip6') && ev.event?.kind === 'echo-reply') this.pings.get(ev.event.sequence!)?.(ev.event.rtt);
     if ((box.kind === 'server' || box.kind === 'router') && (ev.kind === 'echo-reply' || ev.kind === 'echo-reply6')) this.pings.get(ev.sequence!)?.(ev.rtt);
     if (box.kind === 'home' && this.held && ev.type === 'pppoe-up') {
       // Held down: whatever made it dial, it hangs up at once.
@@ -222,8 +222,8 @@ export class BoxProcess implements RunningBox {
   }
 
   /**
-   * ICMP echo from a home or server box, or ICMPv6 echo (an IPv6 `dst`) from a server, router
-   * or nte with an IPv6 address; resolves with the RTT (ms) or undefined after `timeoutMs`.
+   * ICMP echo from a home or server box, or ICMPv6 echo (an IPv6 `dst`) from a home, server,
+   * router or nte with an IPv6 address; resolves with the RTT (ms) or undefined after `timeoutMs`.
    */
   ping(dst: number | Uint8Array, timeoutMs = 1000, size = 56): Promise<number | undefined> {
     const seq = (this.pingSeq = (this.pingSeq + 1) & 0xffff);
@@ -237,7 +237,7 @@ export class BoxProcess implements RunningBox {
       const timer = setTimeout(() => done(undefined), timeoutMs);
       this.pings.set(seq, done);
       if (typeof dst !== 'number') {
-        if (box.kind === 'server' || box.kind === 'router') this.act((n) => void (box.ping6(dst, seq, n, size) || done(undefined)));
+        if (box.kind === 'server' || box.kind === 'router' || box.kind === 'home') this.act((n) => void (box.ping6(dst, seq, n, size) || done(undefined)));
         else if (box.kind === 'nte') {
           // The nte's router keeps the replies to its own pings: look for ours until it comes or the timer ends.
           let sentAt = 0;
