@@ -30,6 +30,7 @@ import { ndpPacket, udp6Packet } from '../../src/wire/ipv6-packets.js';
 import { encode } from '../../src/wire/result.js';
 import { PcapngWriter } from '../../src/wire/pcap.js';
 import { dhcpv6Messages } from '../helpers/ipv6-captures.js';
+import { mulberry32 } from '../../src/proto/seeded.js';
 import { tsharkProblems, tsharkSummary } from '../helpers/tshark.js';
 import { withChecksumChecks } from '../helpers/wsconfig.js';
 
@@ -325,5 +326,46 @@ test('dual-stack PPP through sse → nte: IPV6CP, RAs (burst, periodic, RS answe
     assert.ok(summary.some((l) => /Reply/.test(l) && /DHCPv6/.test(l)), summary.join('\n'));
     assert.deepEqual(tsharkProblems(file), []);
   });
+  net.close();
+});
+
+test("hostile IPv6 from a subscriber (random packets, RSs with random options, DHCPv6 of random bytes) never throws; the session lives, drops are counted", () => {
+  const base = loadTopology('topologies/default.yaml');
+  const t = topologySchema.parse({ ...base, homes: base.homes.slice(0, 1).map((h) => ({ ...h, redial: false })) });
+  const clock = new VirtualClock(Date.UTC(2026, 0, 1));
+  const net = new Network(t, { clock, keep: 1000 });
+  const got = dualStack(net);
+  const alice = net.homes[0]!;
+  net.act(alice.cfg.name, (now) => alice.start(now));
+  clock.runUntil(clock.now() + 5_000);
+  assert.ok(alice.link.ipv6cp!.opened);
+  const ll = alice.link.ipv6cp!.negotiated().localLinkLocal!;
+  const nteLl = alice.link.ipv6cp!.negotiated().peerLinkLocal!;
+  const rand = mulberry32(17);
+  const bytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(rand() * 256));
+  for (let i = 0; i < 3000; i++) {
+    const kind = i % 4;
+    let pkt: Uint8Array;
+    if (kind === 0) {
+      pkt = bytes(Math.floor(rand() * 120));
+      if (pkt.length) pkt[0] = 0x60 | (pkt[0]! & 0x0f);
+    } else if (kind === 1) {
+      pkt = ndpPacket({ src: rand() < 0.2 ? new Uint8Array(16) : ll, dst: ALL_ROUTERS, hopLimit: rand() < 0.8 ? 255 : 64 }, { kind: 'rs', code: 0, checksum: 0, reserved: 0, options: [{ kind: 'raw', type: Math.floor(rand() * 256), data: bytes(6 + 8 * Math.floor(rand() * 3)) }] });
+    } else {
+      const payload = bytes(4 + Math.floor(rand() * 200));
+      payload[0] = 1 + Math.floor(rand() * 13);
+      pkt = udp6Packet({ src: ll, dst: rand() < 0.7 ? ALL_DHCP : nteLl, hopLimit: 1 }, 546, 547, payload);
+    }
+    send6(net, alice, pkt);
+    if (i % 100 === 0) clock.runUntil(clock.now() + 50);
+  }
+  clock.runUntil(clock.now() + 5_000);
+  assert.ok(alice.isOnline && alice.link.ipv6cp!.opened, 'the session lives');
+  const c = net.isps[0]!.nte.counters;
+  const dropped = Object.entries(c).filter(([k]) => k.startsWith('dhcpv6.drop.') || k.startsWith('ra.rs-drop.')).reduce((n, [, v]) => n + v, 0);
+  assert.ok(dropped > 500, `drops counted: ${dropped}`);
+  assert.ok((c['ra.rs-coalesced'] ?? 0) > 0, 'valid RSs share one RA');
+  assert.ok(ras(got.get('home1')!).length < 20, 'no RA flood');
+  assert.equal(net.isps[0]!.nte.sessionCount, 1);
   net.close();
 });
