@@ -813,6 +813,18 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     return undefined;
   }
 
+  private assignFromPool(s: NteSession, what: 'wan' | 'pd'): void {
+    const p = this.takePrefix(s, what === 'wan' ? this.wanPool6! : this.pdPool6!, undefined, what);
+    if (!p) return;
+    if (what === 'wan') {
+      s.wanPrefix6 = p.prefix;
+      s.wanFromPool6 = true;
+    } else {
+      s.delegatedPrefix6 = p.prefix;
+      s.pdFromPool6 = true;
+    }
+  }
+
   /** Session end: both prefixes back (to the pool when they came from it), owners forgotten. */
   private freeIpv6(s: NteSession): void {
     const free = (p: Ipv6Prefix | undefined, fromPool: boolean | undefined, pool: PrefixPool6 | undefined) => {
@@ -831,6 +843,9 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   private ipv6Up(s: NteSession, n: Ipv6cpNegotiated, now: number): void {
     if (!this.raCfg || !this.dhcpv6) return;
     if (s.ipv6Up) return this.count('ipv6cp.renegotiated');
+    // A pool that was empty at the Access-Accept may have a prefix now (another session ended).
+    if (!s.wanPrefix6 && this.wanPool6) this.assignFromPool(s, 'wan');
+    if (!s.delegatedPrefix6 && this.pdPool6) this.assignFromPool(s, 'pd');
     if (!n.localLinkLocal) this.count('ipv6cp.no-local-identifier');
     s.localLinkLocal6 = n.localLinkLocal ?? linkLocalAddress(FALLBACK_IDENTIFIER);
     if (n.peerLinkLocal) s.peerLinkLocal6 = n.peerLinkLocal;

@@ -369,3 +369,48 @@ test("hostile IPv6 from a subscriber (random packets, RSs with random options, D
   assert.equal(net.isps[0]!.nte.sessionCount, 1);
   net.close();
 });
+
+test('an exhausted pdPool: the session still comes up (IPv6 with its /64), its Solicit gets NoPrefixAvail; the prefix is free again when its holder ends', () => {
+  const base = loadTopology('topologies/default.yaml');
+  const t = topologySchema.parse({
+    ...base,
+    homes: base.homes.slice(0, 2).map((h) => ({ ...h, redial: false })),
+    isps: base.isps.map((isp, i) => (i === 0 ? {
+      ...isp,
+      ipv6: { ...isp.ipv6!, pdPool: '2001:db8:8000::/56' }, // one /56
+      users: isp.users.map((u) => ({ name: u.name, password: u.password })),
+    } : isp)),
+  });
+  const clock = new VirtualClock(Date.UTC(2026, 0, 1));
+  const net = new Network(t, { clock, keep: 1000 });
+  const got = dualStack(net);
+  const [alice, bob] = net.homes as [Home, Home];
+  net.act(alice.cfg.name, (now) => alice.start(now));
+  clock.runUntil(clock.now() + 3_000);
+  net.act(bob.cfg.name, (now) => bob.start(now));
+  clock.runUntil(clock.now() + 3_000);
+  assert.ok(alice.link.ipv6cp!.opened && bob.link.ipv6cp!.opened);
+  const nte = net.isps[0]!.nte;
+  const rows = nte.listSessions();
+  assert.equal(rows.find((r) => r.user === 'alice@isp-a.example')!.ipv6!.delegatedPrefix, '2001:db8:8000::/56', 'the only /56');
+  const bobRow = rows.find((r) => r.user === 'bob@isp-a.example')!;
+  assert.equal(bobRow.ipv6!.delegatedPrefix, undefined, 'none left for bob');
+  assert.match(bobRow.ipv6!.wanPrefix!, /\/64$/, 'but his /64');
+  assert.ok((nte.counters['ipv6.pd-pool-exhausted'] ?? 0) >= 1);
+  const bobLl = bob.link.ipv6cp!.negotiated().localLinkLocal!;
+  const sol: Dhcpv6ClientServer = { kind: 'message', msgType: T.SOLICIT, transactionId: 1, options: [{ kind: 'client-id', duid: duidLl(bob.cfg.mac) }, { kind: 'rapid-commit' }, { kind: 'ia-pd', iaid: 1, t1: 0, t2: 0, options: [] }] };
+  send6(net, bob, udp6Packet({ src: bobLl, dst: ALL_DHCP, hopLimit: 1 }, 546, 547, encode(dhcpv6, sol)));
+  clock.runUntil(clock.now() + 1_000);
+  const r = dhcpReplies(got.get('home2')!)[0]!;
+  assert.equal(r.m.msgType, T.ADVERTISE, 'nothing to commit: no Rapid Commit Reply');
+  assert.equal(pdStatus(r.m), Dhcpv6Status.NO_PREFIX_AVAIL);
+  // Alice hangs up: her /56 is free; dialling again, bob gets it.
+  net.homeDown(alice.cfg.name);
+  net.homeDown(bob.cfg.name);
+  clock.runUntil(clock.now() + 5_000);
+  assert.equal(nte.sessionCount, 0);
+  net.homeUp(bob.cfg.name);
+  clock.runUntil(clock.now() + 5_000);
+  assert.equal(nte.listSessions()[0]!.ipv6!.delegatedPrefix, '2001:db8:8000::/56');
+  net.close();
+});
