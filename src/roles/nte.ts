@@ -36,6 +36,7 @@ import type { UdpEndpoint } from './sse.js';
 import { ipv6cpConfig, type Ipv6cpNegotiated } from '../proto/ipv6cp.js';
 import { PrefixPool6, prefixKey, ipv6PrefixToString, type Ipv6Prefix } from '../proto/prefix-pool6.js';
 import { RouterAdvertiser, raConfig, type RaConfig } from '../proto/ra.js';
+import { mulberry32 } from '../proto/seeded.js';
 import { Dhcpv6Server, dhcpv6ServerConfig, type Dhcpv6ServerConfig } from '../proto/dhcpv6-server.js';
 import { dhcpv6, duidLl, DHCPV6_CLIENT_PORT, DHCPV6_SERVER_PORT } from '../wire/dhcpv6.js';
 import { parseIpv6, ipv6UpperLayer, ipv6ToString, linkLocalAddress, NextHeader } from '../wire/ipv6.js';
@@ -247,7 +248,10 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
         this.wanPool6.reserve(r);
         this.pdPool6.reserve(r);
       }
-      this.raCfg = raConfig(v6.ra);
+      // RA jitter is not a secret: seeded by the box name, so a simulated run repeats.
+      let seed = 0x9e3779b9;
+      for (const ch of cfg.name) seed = Math.imul(seed ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+      this.raCfg = raConfig({ random: mulberry32(seed), ...v6.ra });
       this.dhcpv6 = new Dhcpv6Server(dhcpv6ServerConfig({ serverDuid: duidLl(cfg.coreMac), ...v6.dhcpv6, dns: v6.dns }), this.counters);
     }
   }

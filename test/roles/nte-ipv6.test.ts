@@ -48,7 +48,7 @@ const ALL_NODES = 'ff02::1';
 const ALL_ROUTERS = ip6('ff02::2');
 const ALL_DHCP = ip6('ff02::1:2');
 
-function dualStack(net: Network): Map<string, Got[]> {
+function dualStack(net: Network, identifiers: Record<string, Uint8Array> = {}): Map<string, Got[]> {
   const got = new Map<string, Got[]>();
   for (const h of net.homes) {
     const c = h.cfg;
@@ -57,7 +57,7 @@ function dualStack(net: Network): Map<string, Got[]> {
       lcp: { mru: c.mru ?? 1454, authenticate: [], authenticateWith: ['chap-md5'], echoIntervalMs: c.echoIntervalMs ?? 30_000 },
       credentials: peerConfig({ name: c.user, secret: c.password }),
       ipcp: ipcpConfig({ localAddress: 0, requestDns: true }),
-      ipv6cp: ipv6cpConfig({}),
+      ipv6cp: ipv6cpConfig(identifiers[c.name] ? { localIdentifier: identifiers[c.name]! } : {}),
       counters: h.counters,
     }));
     const list: Got[] = [];
@@ -383,7 +383,8 @@ test('an exhausted pdPool: the session still comes up (IPv6 with its /64), its S
   });
   const clock = new VirtualClock(Date.UTC(2026, 0, 1));
   const net = new Network(t, { clock, keep: 1000 });
-  const got = dualStack(net);
+  // Bob asks the LNS for an identifier (all zeros): RFC 5072 §4.1, the nte Naks with one.
+  const got = dualStack(net, { home2: new Uint8Array(8) });
   const [alice, bob] = net.homes as [Home, Home];
   net.act(alice.cfg.name, (now) => alice.start(now));
   clock.runUntil(clock.now() + 3_000);
@@ -391,6 +392,10 @@ test('an exhausted pdPool: the session still comes up (IPv6 with its /64), its S
   clock.runUntil(clock.now() + 3_000);
   assert.ok(alice.link.ipv6cp!.opened && bob.link.ipv6cp!.opened);
   const nte = net.isps[0]!.nte;
+  const bobIds = bob.link.ipv6cp!.negotiated();
+  assert.ok(bobIds.localIdentifier!.some((b) => b !== 0), 'bob took the identifier the nte suggested');
+  assert.notDeepEqual(bobIds.localIdentifier, bobIds.peerIdentifier);
+  assert.equal(nte.counters['ipv6cp.nak-zero-identifier'], 1);
   const rows = nte.listSessions();
   assert.equal(rows.find((r) => r.user === 'alice@isp-a.example')!.ipv6!.delegatedPrefix, '2001:db8:8000::/56', 'the only /56');
   const bobRow = rows.find((r) => r.user === 'bob@isp-a.example')!;
