@@ -39,7 +39,7 @@ import { RouterAdvertiser, raConfig, type RaConfig } from '../proto/ra.js';
 import { mulberry32 } from '../proto/seeded.js';
 import { Dhcpv6Server, dhcpv6ServerConfig, type Dhcpv6ServerConfig } from '../proto/dhcpv6-server.js';
 import { dhcpv6, duidLl, DHCPV6_CLIENT_PORT, DHCPV6_SERVER_PORT } from '../wire/dhcpv6.js';
-import { parseIpv6, ipv6UpperLayer, ipv6ToString, linkLocalAddress, NextHeader } from '../wire/ipv6.js';
+import { parseIpv6, ipv6UpperLayer, ipv6ToString, linkLocalAddress, isExtensionHeader, NextHeader } from '../wire/ipv6.js';
 import { ipv6UpperChecksum } from '../wire/checksum.js';
 import { Icmpv6Type } from '../wire/icmpv6.js';
 import { parseUdp } from '../wire/udp.js';
@@ -894,11 +894,16 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     s.inPackets++;
     s.in6Octets = (s.in6Octets ?? 0) + packet.length;
     s.in6Packets = (s.in6Packets ?? 0) + 1;
+    if (packet.length < 40 || packet[0]! >> 4 !== 6) return false;
+    // The source (octets 8..23): the home's global address, once, from any packet of the /64.
+    const wan = s.wanPrefix6;
+    if (!s.address6 && wan && prefixMatches64(packet.subarray(8, 16), wan.prefix)) s.address6 = packet.slice(8, 24);
+    // Data packets (TCP, ...) cost one octet test here: only ICMPv6, UDP or an extension header can be ours.
+    const nh = packet[6]!;
+    if (nh !== NextHeader.ICMPV6 && nh !== NextHeader.UDP && !isExtensionHeader(nh)) return false;
     const ip = parseIpv6(packet);
     if (!ip.ok) return false;
     const { src, dst } = ip.value;
-    const wan = s.wanPrefix6;
-    if (!s.address6 && wan && prefixMatches64(src, wan.prefix)) s.address6 = src.slice();
     const up = ipv6UpperLayer(ip.value);
     if (!up.ok || up.value.fragment) return false;
     const data = up.value.data;
