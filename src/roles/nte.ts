@@ -563,6 +563,16 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
           break;
       }
     }
+    // IPCP gave up while IPV6CP holds the link (PPP keeps LCP open for the other NCP). This
+    // LNS's sessions are IPv4 first — accounting, Session-Timeout and the interface come with
+    // IPCP — so a link left without IPv4 ends, as it did before IPV6CP: otherwise a peer that
+    // vanished between the two NCPs would hold its prefixes, unaccounted, for ever.
+    const ipcp = s.link.ipcp;
+    if (this.cfg.ipv6 && !s.ended && (s.state === 'network' || s.state === 'up') && ipcp && (ipcp.state === 2 || ipcp.state === 3) && s.link.ipv6cp?.opened) {
+      this.count('sessions.ipcp-failed');
+      this.end(s, now, AcctTerminateCause.NAS_ERROR, 'IPCP failed', true);
+      busy = true;
+    }
     return busy;
   }
 
