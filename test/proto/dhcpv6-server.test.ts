@@ -14,6 +14,14 @@ import { dhcpv6, duidLl, findOption, parseDhcpv6, Dhcpv6MessageType as T, Dhcpv6
 import { encode } from '../../src/wire/result.js';
 import { ipv6FromString as ip6, ipv6ToString } from '../../src/wire/ipv6.js';
 import { dhcpv6Messages } from '../helpers/ipv6-captures.js';
+import { udp6Packet } from '../../src/wire/ipv6-packets.js';
+import { PcapngWriter } from '../../src/wire/pcap.js';
+import { tsharkProblems, tsharkSummary } from '../helpers/tshark.js';
+import { withChecksumChecks } from '../helpers/wsconfig.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after } from 'node:test';
 
 const SERVER_DUID: Duid = { kind: 'll', hardwareType: 1, linkLayer: Uint8Array.of(2, 0, 0, 0, 0, 0xb) };
 const CLIENT = { kind: 'client-id' as const, duid: duidLl(Uint8Array.of(2, 0, 0, 0, 0, 0xa)) };
@@ -42,6 +50,7 @@ function ask(s: Dhcpv6Server<string>, link: string, bytes: Uint8Array, now = 0, 
   assert.equal(s.pollTransmit(), undefined, 'one answer at most');
   if (!t) return undefined;
   assert.equal(t.link, link, 'answered on the link it came from');
+  emitted.push(t.message);
   assert.equal(ipv6ToString(t.dst), ipv6ToString(HOME_LL));
   // What goes out must survive the codec.
   const again = parseDhcpv6(encode(dhcpv6, t.message));
@@ -58,6 +67,9 @@ function prefixIn(m: Dhcpv6ClientServer, iaid?: number): { p: string; pref: numb
   const x = pd && findOption(pd.options, 'ia-prefix');
   return x && { p: `${ipv6ToString(x.prefix)}/${x.prefixLength}`, pref: x.preferredLifetime, valid: x.validLifetime };
 }
+
+/** Every message the server sent in this file, for tshark at the end. */
+const emitted: Dhcpv6ClientServer[] = [];
 
 const statusOf = (opts: readonly Dhcpv6Option[]) => findOption(opts, 'status')?.status;
 
@@ -268,3 +280,37 @@ test('random session churn over a small pool (the nte: one pool prefix per link)
     }
   }), { numRuns: 200 });
 });
+
+test('tshark dissects every message the server sent above (each type and status), as the nte sends them: no malformed packet, no expert warning', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'v6nte-dhcpv6-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const kinds = new Set(emitted.map((m) => `${m.msgType}:${[...m.options, ...m.options.flatMap((o) => ('options' in o ? o.options : []))].filter((o) => o.kind === 'status').map((o) => (o.kind === 'status' ? o.status : -1)).join(',')}`));
+  // Advertise and Reply, with Success, NoAddrsAvail, NoBinding, NotOnLink, UseMulticast, NoPrefixAvail among them.
+  for (const st of [ST.SUCCESS, ST.NO_ADDRS_AVAIL, ST.NO_BINDING, ST.NOT_ON_LINK, ST.USE_MULTICAST, ST.NO_PREFIX_AVAIL]) assert.ok([...kinds].some((k) => k.split(':')[1]!.split(',').includes(String(st))), `status ${st} emitted`);
+  const w = new PcapngWriter();
+  const ifc = w.addInterface(1, 'subscriber');
+  const seen = new Set<string>();
+  let n = 0;
+  for (const m of emitted) {
+    const key = hexKey(encode(dhcpv6, m));
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const ip = udp6Packet({ src: ip6('fe80::1'), dst: HOME_LL }, 547, 546, encode(dhcpv6, m));
+    const f = new Uint8Array(14 + ip.length);
+    f.set([2, 0, 0, 0, 0, 0xa, 2, 0, 0, 0, 0, 0xb, 0x86, 0xdd]);
+    f.set(ip, 14);
+    w.write(ifc, 1_700_000_000_000 + n++, f);
+  }
+  const file = path.join(dir, 'dhcpv6-server.pcapng');
+  writeFileSync(file, w.bytes());
+  withChecksumChecks(dir, () => {
+    const summary = tsharkSummary(file);
+    assert.equal(summary.length, n);
+    assert.ok(summary.every((l) => /^DHCPv6\t(Advertise|Reply)/.test(l)), summary.join('\n'));
+    assert.deepEqual(tsharkProblems(file), []);
+  });
+});
+
+function hexKey(b: Uint8Array): string {
+  return Buffer.from(b).toString('hex');
+}

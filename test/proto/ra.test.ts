@@ -4,13 +4,19 @@
  * checks on a solicitation, the advertisement's contents (§4.2, §4.6.2, §4.6.4, RFC 8106), and
  * bounded state however many solicitations arrive.
  */
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { RouterAdvertiser, raConfig, rsProblem, type RaTransmit } from '../../src/proto/ra.js';
 import { ndpPacket } from '../../src/wire/ipv6-packets.js';
 import { ipv6FromString as ip6, ipv6ToString, parseIpv6, ipv6UpperLayer } from '../../src/wire/ipv6.js';
 import { RaFlag, PrefixFlag } from '../../src/wire/ndp.js';
 import type { Counters } from '../../src/proto/ppp-common.js';
+import { PcapngWriter } from '../../src/wire/pcap.js';
+import { tsharkProblems, tsharkSummary } from '../helpers/tshark.js';
+import { withChecksumChecks } from '../helpers/wsconfig.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 const NTE_LL = ip6('fe80::1234:5678:9abc:def0');
 const HOME_LL = ip6('fe80::7593:97b3:29ab:2448');
@@ -163,3 +169,34 @@ function ndpFix(src: Uint8Array, dst: Uint8Array, icmp: Uint8Array): Uint8Array 
   b[3] = c & 0xff;
   return b;
 }
+
+test('tshark dissects the RAs the engine builds (with a /64, link-local only, without RDNSS), as the nte sends them: no malformed packet, no expert warning', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'v6nte-ra-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const links = [
+    { source: NTE_LL, prefix: PREFIX, mtu: 1454, dns: DNS },
+    { source: NTE_LL, mtu: 1454, dns: DNS },
+    { source: NTE_LL, prefix: PREFIX, mtu: 1492, dns: [] },
+    { source: NTE_LL, prefix: PREFIX, mtu: 1454, dns: [ip6('2001:db8::53'), ip6('2001:db8::54')] },
+  ];
+  const w = new PcapngWriter();
+  const ifc = w.addInterface(1, 'subscriber');
+  links.forEach((l, i) => {
+    const ra = new RouterAdvertiser(raConfig(), l, {});
+    ra.start(0);
+    const t = ra.pollTransmit()!;
+    const ip = ndpPacket({ src: t.src, dst: t.dst, hopLimit: t.hopLimit }, t.message);
+    const f = new Uint8Array(14 + ip.length);
+    f.set([0x33, 0x33, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0xb, 0x86, 0xdd]);
+    f.set(ip, 14);
+    w.write(ifc, 1_700_000_000_000 + i, f);
+  });
+  const file = path.join(dir, 'ra.pcapng');
+  writeFileSync(file, w.bytes());
+  withChecksumChecks(dir, () => {
+    const summary = tsharkSummary(file);
+    assert.equal(summary.length, links.length);
+    assert.ok(summary.every((l) => /^ICMPv6\tRouter Advertisement/.test(l)), summary.join('\n'));
+    assert.deepEqual(tsharkProblems(file), []);
+  });
+});
