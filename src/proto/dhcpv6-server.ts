@@ -1,10 +1,10 @@
 /**
  * A DHCPv6 server for point-to-point subscriber links (RFC 8415 §16, §18.3), sans-IO: each
  * link (one PPP session) has at most one delegated prefix, given by its owner, and at most one
- * binding (one client DUID and IA_PD IAID) holding it; a message is answered only on the link
- * it came from, so no session ever sees, renews or releases another's prefix. IA_NA gets
- * NoAddrsAvail (the WAN address is SLAAC). Peer input never throws: a message the RFC says to
- * discard is counted by reason (`dhcpv6.drop.<reason>`).
+ * binding (one client DUID and IA_PD IAID) holding it, and likewise at most one address of
+ * the link's /64 for an IA_NA; a message is answered only on the link it came from, so no
+ * session ever sees, renews or releases another's prefix. Peer input never throws: a message
+ * the RFC says to discard is counted by reason (`dhcpv6.drop.<reason>`).
  */
 import { hex, textBytes } from '../wire/bytes.js';
 import {
@@ -55,6 +55,8 @@ export interface Dhcpv6LinkInfo {
   readonly delegated?: Ipv6Prefix;
   /** The link's on-link prefix, for Confirm (§18.3.3). */
   readonly onLink?: Ipv6Prefix;
+  /** The one address an IA_NA may have on this link (undefined: NoAddrsAvail, SLAAC only). */
+  readonly address?: Uint8Array;
 }
 
 export interface Dhcpv6Transmit<L> {
@@ -66,7 +68,9 @@ export interface Dhcpv6Transmit<L> {
 
 export type Dhcpv6ServerEvent<L> =
   | { readonly type: 'bound'; readonly link: L; readonly prefix: Ipv6Prefix; readonly clientDuid: string; readonly iaid: number }
-  | { readonly type: 'released'; readonly link: L; readonly prefix: Ipv6Prefix; readonly clientDuid: string };
+  | { readonly type: 'released'; readonly link: L; readonly prefix: Ipv6Prefix; readonly clientDuid: string }
+  | { readonly type: 'address-bound'; readonly link: L; readonly address: Uint8Array; readonly clientDuid: string; readonly iaid: number }
+  | { readonly type: 'address-released'; readonly link: L; readonly address: Uint8Array; readonly declined: boolean };
 
 interface Binding {
   readonly duid: string;
@@ -77,7 +81,12 @@ interface Binding {
 
 interface LinkState {
   info: Dhcpv6LinkInfo;
+  /** IA_PD's hold on `info.delegated`. */
   binding: Binding | undefined;
+  /** IA_NA's hold on `info.address`. */
+  naBinding: Binding | undefined;
+  /** The client declined the address (§18.3.8: it is not given again on this link). */
+  declined: boolean;
 }
 
 function duidKey(d: Duid): string {
@@ -112,7 +121,8 @@ export class Dhcpv6Server<L> {
     if (s) {
       s.info = info;
       if (s.binding && !info.delegated) s.binding = undefined;
-    } else this.links.set(link, { info, binding: undefined });
+      if (s.naBinding && !info.address) s.naBinding = undefined;
+    } else this.links.set(link, { info, binding: undefined, naBinding: undefined, declined: false });
   }
 
   /** The link is gone: its binding with it. */
@@ -129,6 +139,13 @@ export class Dhcpv6Server<L> {
     const s = this.links.get(link);
     const b = s && this.liveBinding(s, now);
     return b && s.info.delegated ? { prefix: s.info.delegated, clientDuid: b.duid, iaid: b.iaid } : undefined;
+  }
+
+  /** The live IA_NA binding of a link, if any. */
+  addressBinding(link: L, now: number): { address: Uint8Array; clientDuid: string; iaid: number } | undefined {
+    const s = this.links.get(link);
+    const b = s && this.liveNa(s, now);
+    return b && s.info.address ? { address: s.info.address, clientDuid: b.duid, iaid: b.iaid } : undefined;
   }
 
   pollTransmit(): Dhcpv6Transmit<L> | undefined {
@@ -207,8 +224,8 @@ export class Dhcpv6Server<L> {
 
   private solicit(link: L, s: LinkState, src: Uint8Array, m: Dhcpv6ClientServer, duid: string, now: number): void {
     const rapid = this.cfg.rapidCommit && m.options.some((o) => o.kind === 'rapid-commit');
-    const pd = m.options.filter((o) => o.kind === 'ia-pd');
-    if (rapid && pd.some((o) => o.kind === 'ia-pd' && this.canAssign(s, duid, o.iaid, now))) {
+    const any = m.options.some((o) => (o.kind === 'ia-pd' && this.canAssign(s, duid, o.iaid, now)) || (o.kind === 'ia-na' && this.canAssignNa(s, duid, o.iaid, now)));
+    if (rapid && any) {
       this.count('dhcpv6.rapid-commit');
       return this.assign(link, s, src, m, duid, now, T.REPLY, [{ kind: 'rapid-commit' }]);
     }
@@ -222,17 +239,35 @@ export class Dhcpv6Server<L> {
     return !b || (b.duid === duid && b.iaid === iaid);
   }
 
+  /** The same for an IA_NA and the link's address (not after a Decline of it). */
+  private canAssignNa(s: LinkState, duid: string, iaid: number, now: number): boolean {
+    if (!s.info.address || s.declined) return false;
+    const b = this.liveNa(s, now);
+    return !b || (b.duid === duid && b.iaid === iaid);
+  }
+
   /**
    * Advertise (nothing committed) or Reply to a Request / Rapid-Commit Solicit (committed):
    * the link's prefix in the first IA_PD that may have it, NoPrefixAvail in any other
-   * (§18.3.9, RFC 3633 errata 2470), NoAddrsAvail in every IA_NA.
+   * (§18.3.9, RFC 3633 errata 2470); likewise the link's address in the first IA_NA that may
+   * have it, NoAddrsAvail in any other.
    */
   private assign(link: L, s: LinkState, src: Uint8Array, m: Dhcpv6ClientServer, duid: string, now: number, type: number, extra: Dhcpv6Option[]): void {
     const commit = type === T.REPLY;
     const ias: Dhcpv6Option[] = [];
     let given = false;
+    let givenNa = false;
     for (const o of m.options) {
-      if (o.kind === 'ia-na') ias.push({ kind: 'ia-na', iaid: o.iaid, t1: 0, t2: 0, options: [status(Dhcpv6Status.NO_ADDRS_AVAIL, 'No addresses: use SLAAC')] });
+      if (o.kind === 'ia-na') {
+        if (!givenNa && this.canAssignNa(s, duid, o.iaid, now)) {
+          givenNa = true;
+          ias.push(this.iaNa(o.iaid, s.info.address!, this.cfg.preferredLifetime, this.cfg.validLifetime));
+          if (commit) this.bindNa(link, s, duid, o.iaid, now);
+        } else {
+          this.count('dhcpv6.no-address');
+          ias.push({ kind: 'ia-na', iaid: o.iaid, t1: 0, t2: 0, options: [status(Dhcpv6Status.NO_ADDRS_AVAIL, 'No address available: use SLAAC')] });
+        }
+      }
       if (o.kind !== 'ia-pd') continue;
       if (!given && this.canAssign(s, duid, o.iaid, now)) {
         given = true;
@@ -250,6 +285,24 @@ export class Dhcpv6Server<L> {
     const fresh = !s.binding || s.binding.duid !== duid || s.binding.iaid !== iaid;
     s.binding = { duid, iaid, validUntil: now + this.cfg.validLifetime * 1000 };
     if (fresh) this.events.push({ type: 'bound', link, prefix: s.info.delegated!, clientDuid: duid, iaid });
+  }
+
+  private bindNa(link: L, s: LinkState, duid: string, iaid: number, now: number): void {
+    const fresh = !s.naBinding || s.naBinding.duid !== duid || s.naBinding.iaid !== iaid;
+    s.naBinding = { duid, iaid, validUntil: now + this.cfg.validLifetime * 1000 };
+    if (fresh) this.events.push({ type: 'address-bound', link, address: s.info.address!, clientDuid: duid, iaid });
+  }
+
+  private iaNa(iaid: number, a: Uint8Array, preferred: number, valid: number): Dhcpv6Option {
+    return { kind: 'ia-na', iaid, t1: this.cfg.t1, t2: this.cfg.t2, options: [{ kind: 'ia-address', address: a, preferredLifetime: preferred, validLifetime: valid, options: [] }] };
+  }
+
+  private liveNa(s: LinkState, now: number): Binding | undefined {
+    if (s.naBinding && s.naBinding.validUntil <= now) {
+      this.count('dhcpv6.address-binding-expired');
+      s.naBinding = undefined;
+    }
+    return s.naBinding;
   }
 
   private iaPd(iaid: number, p: Ipv6Prefix, preferred: number, valid: number): Dhcpv6Option {
@@ -273,7 +326,19 @@ export class Dhcpv6Server<L> {
     const b = this.liveBinding(s, now);
     for (const o of m.options) {
       if (o.kind === 'ia-na') {
-        ias.push({ kind: 'ia-na', iaid: o.iaid, t1: 0, t2: 0, options: rebind ? this.zeroed(o.options) : [status(Dhcpv6Status.NO_BINDING, 'No binding')] });
+        const nb = this.liveNa(s, now);
+        const a = s.info.address;
+        const hasOurs = a !== undefined && o.options.some((x) => x.kind === 'ia-address' && sameAddress(x.address, a));
+        const mineNa = nb && nb.duid === duid && nb.iaid === o.iaid;
+        if (a && !s.declined && (mineNa || (rebind && !nb && hasOurs))) {
+          this.bindNa(link, s, duid, o.iaid, now);
+          const gone = o.options.filter((x) => x.kind === 'ia-address' && !sameAddress(x.address, a));
+          const ia = this.iaNa(o.iaid, a, this.cfg.preferredLifetime, this.cfg.validLifetime);
+          ias.push(ia.kind === 'ia-na' ? { ...ia, options: [...ia.options, ...this.zeroed(gone)] } : ia);
+        } else if (rebind) {
+          const z = this.zeroed(o.options);
+          if (z.length) ias.push({ kind: 'ia-na', iaid: o.iaid, t1: 0, t2: 0, options: z });
+        } else ias.push({ kind: 'ia-na', iaid: o.iaid, t1: 0, t2: 0, options: [status(Dhcpv6Status.NO_BINDING, 'No binding')] });
         continue;
       }
       if (o.kind !== 'ia-pd') continue;
@@ -320,6 +385,10 @@ export class Dhcpv6Server<L> {
         s.binding = undefined;
         this.count('dhcpv6.released');
         this.events.push({ type: 'released', link, prefix: s.info.delegated, clientDuid: duid });
+      } else if (o.kind === 'ia-na' && s.naBinding && this.liveNa(s, now) && s.naBinding.duid === duid && s.naBinding.iaid === o.iaid && s.info.address) {
+        s.naBinding = undefined;
+        this.count('dhcpv6.address-released');
+        this.events.push({ type: 'address-released', link, address: s.info.address, declined: false });
       } else if (o.kind === 'ia-pd' || o.kind === 'ia-na') {
         ias.push({ kind: o.kind, iaid: o.iaid, t1: 0, t2: 0, options: [status(Dhcpv6Status.NO_BINDING, 'No binding')] });
       }
@@ -327,10 +396,23 @@ export class Dhcpv6Server<L> {
     this.send(link, src, m, T.REPLY, [status(Dhcpv6Status.SUCCESS, 'Released'), ...ias]);
   }
 
-  /** Decline is for addresses (§18.2.8); we bind none, so every IA_NA has no binding. */
-  private decline(link: L, _s: LinkState, src: Uint8Array, m: Dhcpv6ClientServer, _duid: string, _now: number): void {
+  /**
+   * Decline is for addresses (§18.3.8): the client found ours in use (DAD); the binding goes and
+   * the address is not given again on this link. IAs with no binding get NoBinding.
+   */
+  private decline(link: L, s: LinkState, src: Uint8Array, m: Dhcpv6ClientServer, duid: string, now: number): void {
     const ias: Dhcpv6Option[] = [];
-    for (const o of m.options) if (o.kind === 'ia-na') ias.push({ kind: 'ia-na', iaid: o.iaid, t1: 0, t2: 0, options: [status(Dhcpv6Status.NO_BINDING, 'No binding')] });
+    const nb = this.liveNa(s, now);
+    const a = s.info.address;
+    for (const o of m.options) {
+      if (o.kind !== 'ia-na') continue;
+      if (nb && a && nb.duid === duid && nb.iaid === o.iaid && o.options.some((x) => x.kind === 'ia-address' && sameAddress(x.address, a))) {
+        s.naBinding = undefined;
+        s.declined = true;
+        this.count('dhcpv6.address-declined');
+        this.events.push({ type: 'address-released', link, address: a, declined: true });
+      } else ias.push({ kind: 'ia-na', iaid: o.iaid, t1: 0, t2: 0, options: [status(Dhcpv6Status.NO_BINDING, 'No binding')] });
+    }
     this.send(link, src, m, T.REPLY, [status(Dhcpv6Status.SUCCESS, 'Declined'), ...ias]);
   }
 
@@ -371,6 +453,11 @@ export class Dhcpv6Server<L> {
   private count(k: string): void {
     this.counters[k] = (this.counters[k] ?? 0) + 1;
   }
+}
+
+function sameAddress(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The client's IA Prefix names exactly `p` (its bits past the length are not looked at). */

@@ -31,8 +31,8 @@ export interface RaConfig {
   readonly curHopLimit: number;
   /**
    * AdvManagedFlag / AdvOtherConfigFlag. Default M=0, O=1: the WAN address is SLAAC from the
-   * /64 (the server hands no IA_NA), and DHCPv6 has other configuration (DNS) and the
-   * delegated prefix, which a requesting router asks for whatever M says (RFC 7084 WPD-1/2).
+   * /64, and DHCPv6 has other configuration (DNS) and the delegated prefix, which a
+   * requesting router asks for whatever M says (RFC 7084 WPD-1/2).
    */
   readonly managed: boolean;
   readonly other: boolean;

@@ -865,7 +865,10 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     if (n.peerLinkLocal) s.peerLinkLocal6 = n.peerLinkLocal;
     s.ra = new RouterAdvertiser(this.raCfg, { source: s.localLinkLocal6, ...(s.wanPrefix6 ? { prefix: s.wanPrefix6 } : {}), mtu: this.cfg.mru, dns: this.cfg.ipv6!.dns }, this.counters);
     s.ra.start(now);
-    this.dhcpv6.openLink(s, { ...(s.delegatedPrefix6 ? { delegated: s.delegatedPrefix6 } : {}), ...(s.wanPrefix6 ? { onLink: s.wanPrefix6 } : {}) });
+    this.dhcpv6.openLink(s, {
+      ...(s.delegatedPrefix6 ? { delegated: s.delegatedPrefix6 } : {}),
+      ...(s.wanPrefix6 ? { onLink: s.wanPrefix6, address: dhcpv6Address(s.wanPrefix6.prefix, n.peerIdentifier) } : {}),
+    });
     s.ipv6Up = true;
     this.count('ipv6.up');
     this.subscriberRoutes6(s, true, now);
@@ -958,7 +961,9 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     }
     for (let e = server.pollEvent(); e; e = server.pollEvent()) {
       busy = true;
-      this.count(e.type === 'bound' ? 'dhcpv6.bound' : 'dhcpv6.release-event');
+      this.count(`dhcpv6.event.${e.type}`);
+      // RFC 6911 Framed-IPv6-Address: the address DHCPv6 gave, unless one was seen in use first.
+      if (e.type === 'address-bound' && !e.link.address6) e.link.address6 = e.address;
     }
     return busy;
   }
@@ -1061,4 +1066,16 @@ function bytesEqual16(a: Uint8Array, b: Uint8Array): boolean {
 function prefixMatches64(a: Uint8Array, prefix: Uint8Array): boolean {
   for (let i = 0; i < 8; i++) if (a[i] !== prefix[i]) return false;
   return true;
+}
+
+/**
+ * The one IA_NA address of a link: the /64 and the interface identifier ::1, or ::2 when the
+ * home's IPV6CP identifier is ::1 (its SLAAC address would be the same).
+ */
+function dhcpv6Address(prefix: Uint8Array, peerIdentifier: Uint8Array | undefined): Uint8Array {
+  const a = new Uint8Array(16);
+  a.set(prefix.subarray(0, 8));
+  const one = peerIdentifier !== undefined && peerIdentifier.every((b, i) => b === (i === 7 ? 1 : 0));
+  a[15] = one ? 2 : 1;
+  return a;
 }

@@ -126,6 +126,46 @@ test('IA_NA gets NoAddrsAvail (SLAAC link); a second IA_PD, or a second client o
   assert.equal(statusOf(pdOf(r)!.options), ST.NO_PREFIX_AVAIL, "the link's prefix is bound to the first client");
 });
 
+test('IA_NA on a link with an address: one IA_NA gets it (others NoAddrsAvail), Renew refreshes, Release frees, Decline takes it out for good, Rebind of it binds again', () => {
+  const ADDR = ip6('2001:db8:100:10::1');
+  const s = server();
+  s.openLink('a', { delegated: PD, onLink: WAN, address: ADDR });
+  const na = (iaid: number, addrs: Uint8Array[] = []): Dhcpv6Option => ({ kind: 'ia-na', iaid, t1: 0, t2: 0, options: addrs.map((a) => ({ kind: 'ia-address', address: a, preferredLifetime: 0, validLifetime: 0, options: [] })) });
+  const addrIn = (m: Dhcpv6ClientServer, iaid: number) => {
+    const ia = m.options.find((o) => o.kind === 'ia-na' && o.iaid === iaid);
+    return ia && ia.kind === 'ia-na' ? ia.options.filter((o) => o.kind === 'ia-address').map((o) => o.kind === 'ia-address' && `${ipv6ToString(o.address)} ${o.preferredLifetime}/${o.validLifetime}`) : undefined;
+  };
+  const naStatus = (m: Dhcpv6ClientServer, iaid: number) => {
+    const ia = m.options.find((o) => o.kind === 'ia-na' && o.iaid === iaid);
+    return ia && ia.kind === 'ia-na' ? statusOf(ia.options) : undefined;
+  };
+  const adv = ask(s, 'a', msg(T.SOLICIT, [CLIENT, na(1), na(4), iaPd(2)]))!;
+  assert.deepEqual(addrIn(adv, 1), ['2001:db8:100:10::1 3600/7200']);
+  assert.equal(naStatus(adv, 4), ST.NO_ADDRS_AVAIL, 'one address per link');
+  assert.equal(s.addressBinding('a', 0), undefined, 'Advertise commits nothing');
+  const rep = ask(s, 'a', msg(T.REQUEST, [CLIENT, SERVER, na(1, [ip6('2001:db8:ffff::1000')])]))!;
+  assert.deepEqual(addrIn(rep, 1), ['2001:db8:100:10::1 3600/7200'], 'ours, not the hint');
+  assert.equal(ipv6ToString(s.addressBinding('a', 0)!.address), '2001:db8:100:10::1');
+  assert.equal(s.pollEvent()?.type, 'address-bound');
+  const renew = ask(s, 'a', msg(T.RENEW, [CLIENT, SERVER, na(1, [ADDR, ip6('2001:db8:999::1')])]), 1000)!;
+  assert.deepEqual(addrIn(renew, 1), ['2001:db8:100:10::1 3600/7200', '2001:db8:999::1 0/0'], 'a foreign address comes back with lifetimes 0');
+  const other = { kind: 'client-id' as const, duid: duidLl(Uint8Array.of(2, 0, 0, 0, 0, 0xee)) };
+  assert.equal(naStatus(ask(s, 'a', msg(T.REQUEST, [other, SERVER, na(1)]))!, 1), ST.NO_ADDRS_AVAIL, 'bound to the first client');
+  const rel = ask(s, 'a', msg(T.RELEASE, [CLIENT, SERVER, na(1, [ADDR])]), 2000)!;
+  assert.equal(statusOf(rel.options), ST.SUCCESS);
+  assert.equal(s.addressBinding('a', 2000), undefined);
+  assert.equal(s.pollEvent()?.type, 'address-released');
+  // Rebind of the link's address with no binding: bound again (§18.3.5).
+  assert.deepEqual(addrIn(ask(s, 'a', msg(T.REBIND, [CLIENT, na(1, [ADDR])]), 3000)!, 1), ['2001:db8:100:10::1 3600/7200']);
+  assert.ok(s.addressBinding('a', 3000));
+  // Decline (DAD found it in use): Success, and the address is never offered again on this link.
+  const dec = ask(s, 'a', msg(T.DECLINE, [CLIENT, SERVER, na(1, [ADDR])]), 4000)!;
+  assert.equal(statusOf(dec.options), ST.SUCCESS);
+  assert.equal(dec.options.find((o) => o.kind === 'ia-na'), undefined, 'the declined IA is not listed');
+  assert.equal(s.addressBinding('a', 4000), undefined);
+  assert.equal(naStatus(ask(s, 'a', msg(T.SOLICIT, [CLIENT, na(1)]), 5000)!, 1), ST.NO_ADDRS_AVAIL);
+});
+
 test('Renew / Rebind refresh the lifetimes; a binding not renewed is gone at its valid lifetime; Renew without binding: NoBinding', () => {
   const s = server();
   s.openLink('a', { delegated: PD });

@@ -247,8 +247,10 @@ test('dual-stack PPP through sse → nte: IPV6CP, RAs (burst, periodic, RS answe
   assert.deepEqual(client?.duid, { kind: 'll', hardwareType: 1, linkLayer: Uint8Array.from([0x52, 0x54, 0x00, 0x5f, 0x78, 0x80]) }, "dhcpcd's Client Identifier echoed");
   const serverId = findOption(adv.m.options, 'server-id')!;
   assert.ok(serverId);
+  // dhcpcd's IA_NA: one address of alice's /64 (::1; her SLAAC address is the /64 + her identifier).
   const na = findOption(adv.m.options, 'ia-na');
-  assert.equal(na && findOption(na.options, 'status')?.status, Dhcpv6Status.NO_ADDRS_AVAIL, 'IA_NA: NoAddrsAvail (SLAAC)');
+  const naAddr = na && findOption(na.options, 'ia-address');
+  assert.equal(naAddr && ipv6ToString(naAddr.address), '2001:db8:100:10::1');
   // dhcpcd's Request from the capture, addressed to our Server Identifier instead of dibbler's.
   const req = parseDhcpv6(captured.find((m) => m.message[0] === T.REQUEST)!.message);
   assert.ok(req.ok && req.value.kind === 'message');
@@ -261,6 +263,8 @@ test('dual-stack PPP through sse → nte: IPV6CP, RAs (burst, periodic, RS answe
   assert.equal(prefixOf(d[1]!.m), '2001:db8:8000:1000::/56', 'the Reply delegates the /56, not the hint');
   const pdReply = findOption(d[1]!.m.options, 'ia-pd')!;
   assert.ok(pdReply.t1 > 0 && pdReply.t2 >= pdReply.t1);
+  const naReply = findOption(d[1]!.m.options, 'ia-na')!;
+  assert.equal(ipv6ToString(findOption(naReply.options, 'ia-address')!.address), '2001:db8:100:10::1', "the IA_NA address, not dibbler's hint");
   // Bob asks with Rapid Commit and DNS in the ORO: a Reply at once, with DNS.
   const bobLl = bob.link.ipv6cp!.negotiated().localLinkLocal!;
   const bobSolicit: Dhcpv6ClientServer = { kind: 'message', msgType: T.SOLICIT, transactionId: 0x123456, options: [
@@ -282,7 +286,7 @@ test('dual-stack PPP through sse → nte: IPV6CP, RAs (burst, periodic, RS answe
   const renew = dhcpReplies(got.get('home2')!)[1]!;
   assert.equal(pdStatus(renew.m), Dhcpv6Status.NO_BINDING, "another session's binding is not renewable from this link");
 
-  // A packet from alice's SLAAC address: the nte learns it (Framed-IPv6-Address).
+  // Alice's address is the DHCPv6 one she was given (Framed-IPv6-Address); a packet from her SLAAC address does not replace it.
   const slaac = new Uint8Array(16);
   slaac.set(ip6('2001:db8:100:10::').subarray(0, 8));
   slaac.set(aliceLl.subarray(8), 8);
@@ -290,7 +294,7 @@ test('dual-stack PPP through sse → nte: IPV6CP, RAs (burst, periodic, RS answe
   clock.runUntil(clock.now() + 5_000);
   const rows = nteA.listSessions();
   const aliceRow = rows.find((r) => r.user === 'alice@isp-a.example')!;
-  assert.deepEqual({ ...aliceRow.ipv6, inOctets: 0, outOctets: 0 }, { wanPrefix: '2001:db8:100:10::/64', delegatedPrefix: '2001:db8:8000:1000::/56', address: ipv6ToString(slaac), inOctets: 0, outOctets: 0 });
+  assert.deepEqual({ ...aliceRow.ipv6, inOctets: 0, outOctets: 0 }, { wanPrefix: '2001:db8:100:10::/64', delegatedPrefix: '2001:db8:8000:1000::/56', address: '2001:db8:100:10::1', inOctets: 0, outOctets: 0 });
   assert.ok(aliceRow.ipv6!.inOctets > 0 && aliceRow.ipv6!.outOctets > 0, 'IPv6 octets counted both ways');
   assert.equal(net.isps[1]!.nte.listSessions()[0]!.ipv6, undefined, 'no ipv6 row on isp-b');
 
@@ -309,6 +313,12 @@ test('dual-stack PPP through sse → nte: IPV6CP, RAs (burst, periodic, RS answe
   assert.ok((stop.inputOctets ?? 0) > 0);
   assert.deepEqual([poolInUse().wan.inUse, poolInUse().pd.inUse], [0, 0], 'session end frees both prefixes');
   assert.equal(nteA.dhcpv6!.linkCount, 1, "bob's DHCPv6 link is gone");
+  // Alice's Stop carries the address DHCPv6 gave her (RFC 6911 §3.1).
+  net.homeDown('home1');
+  clock.runUntil(clock.now() + 5_000);
+  const aliceStop = net.accounting.find((l) => l.userName === 'alice@isp-a.example' && l.statusType === 'Stop')!;
+  assert.equal(aliceStop.attributes['Framed-IPv6-Address'], '2001:db8:100:10::1');
+  assert.equal(aliceStop.attributes['Framed-IPv6-Prefix'], '2001:db8:100:10::/64');
 
   // Every RA and DHCPv6 reply the nte sent, as the homes received them in PPPoE: tshark finds nothing wrong.
   const w = new PcapngWriter();
