@@ -168,7 +168,7 @@ export function registerReal(program: Command): void {
 
   program
     .command('ping')
-    .description('ICMP echo from a running home or server box (pseudonet up)')
+    .description('ICMP echo from a running home or server box (pseudonet up); to an IPv6 address, ICMPv6 echo from a server, router or nte with one')
     .argument('<address>')
     .option('--box <name>', 'the box (its default control socket, as `up` chose it)')
     .option('--control <path>', 'control socket')

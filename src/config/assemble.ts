@@ -11,6 +11,7 @@ import { pppoeClientConfig, type PppoeClientConfig } from '../proto/pppoe-client
 import { labMac } from '../roles/framing.js';
 import type { Box, BoxKind } from '../roles/box.js';
 import { Home, type RedialConfig } from '../roles/home.js';
+import type { HomeIpv6Options } from '../roles/home-ipv6.js';
 import { mulberry32 } from '../proto/seeded.js';
 import { Sse } from '../roles/sse.js';
 import { Nte } from '../roles/nte.js';
@@ -20,7 +21,8 @@ import { RadiusBox } from '../roles/radius-box.js';
 import { RadiusRelay } from '../roles/radius-relay.js';
 import type { Counters } from '../proto/ppp-common.js';
 import type { AccountingJournal, AccountingSpool } from '../proto/radius-client.js';
-import { LINK_PREFIX, addPoolRoutes, carrierRadiusConfig, ispPlan, ispRadiusConfig, nteConfig, sseConfig } from './derive.js';
+import { ipv6FromString } from '../wire/ipv6.js';
+import { LINK_PREFIX, LINK_PREFIX6, addPoolRoutes, carrierRadiusConfig, ispPlan, ispRadiusConfig, nteConfig, sseConfig } from './derive.js';
 import { REDIAL_DEFAULTS, type Redial, type Topology } from './topology.js';
 
 /** Role numbers in lab MACs (02:RR:II:II:II:II). */
@@ -127,12 +129,14 @@ export function build(t: Topology, site: Site, o: AssembleOptions): AnyBox {
     case 'sse':
       return new Sse(sseConfig(t, { access: mac(t.sse.accessPorts[0]!), carrier: mac('carrier') }), now);
     case 'router': {
-      const r = new RouterBox(site.name, { core: { mac: mac('core'), address: ipv4FromString(t.router.ispSide), prefixLength: LINK_PREFIX }, server: { mac: mac('server'), address: ipv4FromString(t.router.serverSide), prefixLength: t.server.prefix } }, now);
+      const v6 = (a: string | undefined): { address6?: Uint8Array; prefixLength6?: number } => (a === undefined ? {} : { address6: ipv6FromString(a), prefixLength6: LINK_PREFIX6 });
+      const r = new RouterBox(site.name, { core: { mac: mac('core'), address: ipv4FromString(t.router.ispSide), prefixLength: LINK_PREFIX, ...v6(t.router.ispSide6) }, server: { mac: mac('server'), address: ipv4FromString(t.router.serverSide), prefixLength: t.server.prefix, ...v6(t.router.serverSide6) } }, now);
       addPoolRoutes(r.router, t);
       return r;
     }
     case 'server':
-      return new ServerBox({ name: site.name, mac: mac('server'), address: ipv4FromString(t.server.address), prefixLength: t.server.prefix, gateway: ipv4FromString(t.server.gateway), udpEchoPorts: [7] }, now);
+      const v6 = t.server.address6 === undefined ? {} : { address6: ipv6FromString(t.server.address6), prefixLength6: LINK_PREFIX6, ...(t.router.serverSide6 ? { gateway6: ipv6FromString(t.router.serverSide6) } : {}) };
+      return new ServerBox({ name: site.name, mac: mac('server'), address: ipv4FromString(t.server.address), prefixLength: t.server.prefix, gateway: ipv4FromString(t.server.gateway), udpEchoPorts: [7], ...v6 }, now);
     case 'nte': {
       const i = site.isp!;
       const isp = t.isps[i]!;
@@ -152,7 +156,7 @@ export function build(t: Topology, site: Site, o: AssembleOptions): AnyBox {
     }
     case 'home': {
       const h = t.homes[site.home! - 1]!;
-      return assembleHome(t, { name: h.name, user: h.user, password: h.password, auth: h.auth, redial: h.redial }, mac('access'), o);
+      return assembleHome(t, { name: h.name, user: h.user, password: h.password, auth: h.auth, redial: h.redial, ipv6: h.ipv6 }, mac('access'), o);
     }
     default:
       throw new Error(`box ${site.name}: a ${site.kind} is not built from a topology`);
@@ -160,9 +164,23 @@ export function build(t: Topology, site: Site, o: AssembleOptions): AnyBox {
 }
 
 /** A home of `t` (or a generated one) with MAC `mac`; `redial` absent = the topology default (on). */
-export function assembleHome(t: Topology, h: { name: string; user: string; password: string; auth: 'chap' | 'pap'; redial?: Redial }, mac: Uint8Array, o: Omit<AssembleOptions, 'now' | 'mac'>): Home {
+export function assembleHome(t: Topology, h: { name: string; user: string; password: string; auth: 'chap' | 'pap'; redial?: Redial; ipv6?: boolean }, mac: Uint8Array, o: Omit<AssembleOptions, 'now' | 'mac'>): Home {
   const redial = redialConfig(h.redial ?? { ...REDIAL_DEFAULTS }, t.seed, mac);
-  return new Home({ name: h.name, mac, user: h.user, password: h.password, auth: h.auth, mru: t.sse.mru, echoIntervalMs: o.homeEchoIntervalMs ?? 30_000, ...(redial ? { redial } : {}) }, o.pppoe ?? pppoeClientConfig({}), o.homeCounters ?? {});
+  const ipv6 = homeIpv6Config(t, h, mac);
+  return new Home({ name: h.name, mac, user: h.user, password: h.password, auth: h.auth, mru: t.sse.mru, echoIntervalMs: o.homeEchoIntervalMs ?? 30_000, ...(redial ? { redial } : {}), ...(ipv6 ? { ipv6 } : {}) }, o.pppoe ?? pppoeClientConfig({}), o.homeCounters ?? {});
+}
+
+/**
+ * Dual stack when the home's `ipv6` is on (the default) and its user's ISP has `ipv6`; the
+ * source of its IPv6 randomness (interface identifier, RS delay, DHCPv6 RAND and transaction
+ * ids) seeded by the topology seed and the MAC, apart from the redial jitter's.
+ */
+export function homeIpv6Config(t: Topology, h: { user: string; ipv6?: boolean }, mac: Uint8Array): HomeIpv6Options | undefined {
+  if (h.ipv6 === false) return undefined;
+  const isp = t.isps.find((i) => h.user.endsWith(`@${i.domain}`));
+  if (!isp?.ipv6) return undefined;
+  const low = ((mac[2]! << 24) | (mac[3]! << 16) | (mac[4]! << 8) | mac[5]!) >>> 0;
+  return { random: mulberry32((Math.imul(t.seed ^ 0x6a09e667, 0x85ebca6b) ^ low) >>> 0), prefixLengthHint: isp.ipv6.pdLength };
 }
 
 /** Topology seconds → the home's ms; the jitter source is seeded by the topology seed and the home's MAC (same home, same waits). */

@@ -19,6 +19,26 @@ import { ipv6FromString } from '../wire/ipv6.js';
 export const CARRIER_RADIUS_SECRET = 'carrier-radius';
 /** Prefix length of the carrier, RADIUS and core links. */
 export const LINK_PREFIX = 24;
+/** Prefix length of the IPv6 core and server links. */
+export const LINK_PREFIX6 = 64;
+
+/** `a` + `n` as 128-bit numbers (an address `n` further on its prefix). */
+export function ipv6Add(a: Uint8Array, n: number): Uint8Array {
+  const out = new Uint8Array(a);
+  let carry = n;
+  for (let i = 15; i >= 0 && carry > 0; i--) {
+    const v = out[i]! + (carry & 0xff);
+    out[i] = v & 0xff;
+    carry = Math.floor(carry / 256) + (v >> 8);
+  }
+  return out;
+}
+
+/** An IPv6 prefix's text ("2001:db8::/32") as bytes and length. */
+export function parseCidr6(s: string): { prefix: Uint8Array; length: number } {
+  const i = s.lastIndexOf('/');
+  return { prefix: ipv6FromString(s.slice(0, i)), length: Number(s.slice(i + 1)) };
+}
 
 export interface IspPlan {
   /** The pool's network and prefix length. */
@@ -32,6 +52,8 @@ export interface IspPlan {
   readonly radiusNte: number;
   readonly radiusServer: number;
   readonly core: number;
+  /** The LNS on the IPv6 core /64 (router.ispSide6 + 1 + i), when the router has `ispSide6`. */
+  readonly core6: Uint8Array | undefined;
   readonly radiusSecret: string;
 }
 
@@ -49,6 +71,7 @@ export function ispPlan(t: Topology, i: number): IspPlan {
     radiusNte: ipv4FromString(`172.16.${i}.1`),
     radiusServer: ipv4FromString(`172.16.${i}.2`),
     core: (ipv4FromString(t.router.ispSide) + 1 + i) >>> 0,
+    core6: t.router.ispSide6 === undefined ? undefined : ipv6Add(ipv6FromString(t.router.ispSide6), 1 + i),
     radiusSecret: typeof isp.radius === 'string' ? `radius-${isp.name}` : isp.radius.secret,
   };
 }
@@ -107,6 +130,7 @@ export function nteConfig(t: Topology, i: number, macs: { carrier: Uint8Array; r
     coreAddress: p.core,
     corePrefixLength: LINK_PREFIX,
     coreGateway: ipv4FromString(t.router.ispSide),
+    ...(p.core6 ? { coreAddress6: p.core6, corePrefixLength6: LINK_PREFIX6, coreGateway6: ipv6FromString(t.router.ispSide6!) } : {}),
     hostName: isp.lns.hostName,
     lacs: isp.lns.refuseTunnels ? new Map() : new Map([[t.sse.hostName, textBytes(isp.lns.tunnelSecret)]]),
     lcpPolicy: isp.lcpPolicy,
@@ -152,7 +176,23 @@ export function addPoolRoutes(router: Router, t: Topology): void {
       const a = ipv4FromString(u.ip);
       if (((a & mask) >>> 0) !== p.net) router.addRoute({ prefix: a, prefixLength: 32, nextHop: p.core, kind: 'static' });
     }
+    // IPv6: the ISP's WAN /64 pool and delegated-prefix pool, and fixed user prefixes outside them, via its LNS's core address.
+    if (!isp.ipv6 || !p.core6) return;
+    const pools = [parseCidr6(isp.ipv6.wanPrefixPool), parseCidr6(isp.ipv6.pdPool)];
+    for (const x of pools) router.addRoute6({ prefix: x.prefix, prefixLength: x.length, nextHop: p.core6, kind: 'static' });
+    for (const u of isp.users) {
+      for (const s of [u.ipv6Prefix, u.delegatedPrefix]) {
+        if (s === undefined) continue;
+        const x = parseCidr6(s);
+        if (!pools.some((q) => q.length <= x.length && covers6(q.prefix, q.length, x.prefix))) router.addRoute6({ prefix: x.prefix, prefixLength: x.length, nextHop: p.core6, kind: 'static' });
+      }
+    }
   });
+}
+
+function covers6(p: Uint8Array, len: number, a: Uint8Array): boolean {
+  for (let i = 0; i < len; i++) if (((p[i >> 3]! ^ a[i >> 3]!) & (0x80 >> (i & 7))) !== 0) return false;
+  return true;
 }
 
 /**

@@ -69,8 +69,8 @@ export interface RunningBox {
   readonly name: string;
   readonly kind: string;
   show(what: string): unknown;
-  /** ICMP echo (from home `from` of an emulator); the RTT in ms, or undefined. */
-  ping(dst: number, timeoutMs?: number, size?: number, from?: string): Promise<number | undefined>;
+  /** ICMP echo (from home `from` of an emulator), ICMPv6 echo when `dst` is an IPv6 address; the RTT in ms, or undefined. */
+  ping(dst: number | Uint8Array, timeoutMs?: number, size?: number, from?: string): Promise<number | undefined>;
   shutdown(timeoutMs?: number): Promise<{ clean: boolean }>;
   close(): void;
   /** A home hangs up and stays down (no redial) until `homeUp` (a home box or the emulator). */
@@ -164,7 +164,7 @@ export class BoxProcess implements RunningBox {
   private boxEvent(box: AnyBox, e: unknown): void {
     const ev = e as { type?: string; kind?: string; event?: { kind?: string; sequence?: number; rtt?: number }; sequence?: number; rtt?: number };
     if (box.kind === 'home' && ev.type === 'ip' && ev.event?.kind === 'echo-reply') this.pings.get(ev.event.sequence!)?.(ev.event.rtt);
-    if (box.kind === 'server' && ev.kind === 'echo-reply') this.pings.get(ev.sequence!)?.(ev.rtt);
+    if ((box.kind === 'server' || box.kind === 'router') && (ev.kind === 'echo-reply' || ev.kind === 'echo-reply6')) this.pings.get(ev.sequence!)?.(ev.rtt);
     if (box.kind === 'home' && this.held && ev.type === 'pppoe-up') {
       // Held down: whatever made it dial, it hangs up at once.
       this.clock.setTimer(this.clock.now(), () => this.act((n) => box.padt(n, 'held down')));
@@ -221,8 +221,11 @@ export class BoxProcess implements RunningBox {
     this.driver.act(f);
   }
 
-  /** ICMP echo from a home or server box; resolves with the RTT (ms) or undefined after `timeoutMs`. */
-  ping(dst: number, timeoutMs = 1000, size = 56): Promise<number | undefined> {
+  /**
+   * ICMP echo from a home or server box, or ICMPv6 echo (an IPv6 `dst`) from a server, router
+   * or nte with an IPv6 address; resolves with the RTT (ms) or undefined after `timeoutMs`.
+   */
+  ping(dst: number | Uint8Array, timeoutMs = 1000, size = 56): Promise<number | undefined> {
     const seq = (this.pingSeq = (this.pingSeq + 1) & 0xffff);
     const box = this.box;
     return new Promise((resolve) => {
@@ -233,6 +236,27 @@ export class BoxProcess implements RunningBox {
       };
       const timer = setTimeout(() => done(undefined), timeoutMs);
       this.pings.set(seq, done);
+      if (typeof dst !== 'number') {
+        if (box.kind === 'server' || box.kind === 'router') this.act((n) => void (box.ping6(dst, seq, n, size) || done(undefined)));
+        else if (box.kind === 'nte') {
+          // The nte's router keeps the replies to its own pings: look for ours until it comes or the timer ends.
+          let sentAt = 0;
+          this.act((n) => {
+            sentAt = n;
+            if (!box.router.ping6(dst, NTE_PING_ID, seq, size, n)) done(undefined);
+          });
+          const poll = setInterval(() => {
+            for (let r = box.router.pollEchoReply6(); r; r = box.router.pollEchoReply6()) {
+              if (r.identifier === NTE_PING_ID && r.sequence === seq) {
+                clearInterval(poll);
+                done(r.at - sentAt);
+              }
+            }
+          }, 2);
+          setTimeout(() => clearInterval(poll), timeoutMs);
+        } else done(undefined);
+        return;
+      }
       if (box.kind === 'home') {
         if (!box.isOnline) return done(undefined);
         this.act((n) => box.ping(dst, seq, n, size));
@@ -316,3 +340,6 @@ export class BoxProcess implements RunningBox {
     if (this.clock instanceof WallClock) this.clock.cancelAll();
   }
 }
+
+/** ICMPv6 Echo identifier of pings from an nte's router. */
+const NTE_PING_ID = 0x6e74;

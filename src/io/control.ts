@@ -2,7 +2,8 @@
  * The control endpoint of a box run alone: HTTP with JSON answers on a Unix socket (local
  * only, and reachable from any network namespace, since the path is in the file system).
  *   GET /show/<what>             sessions | tunnels | routes | arp | counters | interfaces | events | box
- *   GET /ping?dst=A&count=N[&size=B&timeout=MS&from=HOME]   ICMP echo from a home or server box (`from`: which home of the emulator): [{seq, rtt|null}]
+ *   GET /ping?dst=A&count=N[&size=B&timeout=MS&from=HOME]   ICMP echo from a home or server box (`from`: which home of the emulator), or ICMPv6 echo
+ *                                to an IPv6 `dst` from a box with an IPv6 address (server, router, nte): [{seq, rtt|null}]
  *   GET /flood?dst=A&seconds=S[&window=W&size=B]   the home emulator only: closed-loop pings from every online home
  * Guarantees: the socket is 0600 from the moment it exists, by default inside a 0700
  * directory of our own ($XDG_RUNTIME_DIR/pseudonet, /run/pseudonet as root); a request is
@@ -18,6 +19,7 @@ import path from 'node:path';
 import type { RunningBox } from './box.js';
 import { HomesBox } from './homes.js';
 import { ipv4FromString } from '../wire/bytes.js';
+import { parseIpv6Address } from '../wire/ipv6.js';
 import type { ApiHandler } from './api.js';
 
 /** An IPv4 datagram is at most 65,535 bytes (RFC 791), its header at least 20, an echo header 8 (RFC 792). */
@@ -80,13 +82,32 @@ function address(q: URLSearchParams, name: string): number {
   }
 }
 
-export interface PingQuery { dst: number; count: number; size: number; timeoutMs: number; from?: string }
+/** Where a ping goes: an IPv4 address as a number, or an IPv6 address (16 bytes). */
+export type PingDestination = number | Uint8Array;
+
+/** /ping's `dst`: IPv4 dotted quad or IPv6 text (RFC 4291 §2.2). */
+function pingAddress(q: URLSearchParams): PingDestination {
+  const raw = q.get('dst');
+  if (raw !== null && raw.includes(':')) {
+    const a = parseIpv6Address(raw);
+    if (a) return a;
+    throw new ControlParamError(`dst must be an IPv4 or IPv6 address (got "${raw.length > 45 ? raw.slice(0, 45) + '...' : raw}")`);
+  }
+  try {
+    return address(q, 'dst');
+  } catch (e) {
+    if (raw === null) throw e;
+    throw new ControlParamError(`dst must be an IPv4 or IPv6 address (got "${raw.length > 32 ? raw.slice(0, 32) + '...' : raw}")`);
+  }
+}
+
+export interface PingQuery { dst: PingDestination; count: number; size: number; timeoutMs: number; from?: string }
 export interface FloodQuery { dst: number; seconds: number; window: number; size: number }
 
 /** /ping's parameters, checked against CONTROL_LIMITS.ping; throws ControlParamError. */
 export function parsePingQuery(q: URLSearchParams): PingQuery {
   const L = CONTROL_LIMITS.ping;
-  const dst = address(q, 'dst');
+  const dst = pingAddress(q);
   const count = whole(q, 'count', L.count, DEFAULTS.count);
   const size = whole(q, 'size', L.size, DEFAULTS.size);
   const timeoutMs = whole(q, 'timeout', L.timeout, DEFAULTS.timeout);

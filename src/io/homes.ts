@@ -135,6 +135,7 @@ export class HomesBox implements RunningBox {
   private settledReported = false;
   private readonly summary: SetupSummary;
   private readonly pings = new Map<number, (rtt: number | undefined) => void>();
+  private readonly pings6 = new Map<number, (rtt: number | undefined) => void>();
   private pingSeq = 0;
   private flood: { dst: number; size: number; window: number; sent: number; replies: number; lost: number; rttSum: number; rttMin: number; rttMax: number } | undefined;
 
@@ -334,6 +335,9 @@ export class HomesBox implements RunningBox {
           this.pings.get(m.index * 0x10000 + e.event.sequence)?.(e.event.rtt);
         }
         break;
+      case 'ip6':
+        if (e.event.kind === 'echo-reply') this.pings6.get(m.index * 0x10000 + e.event.sequence)?.(e.event.rtt);
+        break;
       default:
         break;
     }
@@ -365,8 +369,10 @@ export class HomesBox implements RunningBox {
   }
 
   /** ICMP echo from home `from` (default: the first online one); the RTT in ms or undefined. */
-  ping(dst: number, timeoutMs = 1000, size = 56, from?: string): Promise<number | undefined> {
+  ping(dst: number | Uint8Array, timeoutMs = 1000, size = 56, from?: string): Promise<number | undefined> {
     const m = this.member(from);
+    // IPv6 from the emulated homes comes with their IPv6 stack (issue 17, the home's part).
+    if (typeof dst !== 'number') return Promise.resolve(undefined);
     if (from !== undefined && !m) return Promise.reject(new Error(`no home named "${from}" in this emulator`));
     const seq = (this.pingSeq = (this.pingSeq % 0x7fff) + 1);
     return new Promise((resolve) => {
@@ -380,6 +386,25 @@ export class HomesBox implements RunningBox {
       };
       this.pings.set(key, done);
       this.act(m, (n) => m.home.ping(dst, seq, n, size));
+    });
+  }
+
+  /** ICMPv6 echo from home `from` (default: the first one with IPv6 up) to `dst`; the RTT in ms or undefined. Like `ping`. */
+  ping6(dst: Uint8Array, timeoutMs = 1000, size = 56, from?: string): Promise<number | undefined> {
+    const m = from === undefined ? this.members.find((x) => x.home.ipv6?.isUp) : this.members.find((x) => x.name === from);
+    if (from !== undefined && !m) return Promise.reject(new Error(`no home named "${from}" in this emulator`));
+    const seq = (this.pingSeq = (this.pingSeq % 0x7fff) + 1);
+    return new Promise((resolve) => {
+      if (!m || !m.home.ipv6?.isUp) return resolve(undefined);
+      const key = m.index * 0x10000 + seq;
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      const done = (rtt: number | undefined): void => {
+        clearTimeout(timer);
+        this.pings6.delete(key);
+        resolve(rtt);
+      };
+      this.pings6.set(key, done);
+      this.act(m, (n) => m.home.ping6(dst, seq, n, size));
     });
   }
 
@@ -494,6 +519,7 @@ export class HomesBox implements RunningBox {
             state: m.home.client.state,
             sessionId: m.home.sessionId,
             ...(m.home.isOnline ? { address: ipv4ToString(m.home.address) } : {}),
+            ...(m.home.ipv6?.isUp ? { ipv6: m.home.ipv6.showSession() } : {}),
           })),
         };
       case 'counters':

@@ -1,7 +1,9 @@
 /**
  * The home router: a PPPoE client, a PPP link (CHAP-MD5 or PAP peer, IPCP asking for an
  * address and DNS) and a small IP stack (src/roles/host.ts) on the PPP link once IPCP is
- * up. Sans-IO: Ethernet frames in with `handleFrame`, out with `pollTransmit`.
+ * up; dual-stack when configured with `ipv6`: IPV6CP beside IPCP, and once it is up the IPv6
+ * side of src/roles/home-ipv6.ts (SLAAC, DHCPv6-PD, ping6). Sans-IO: Ethernet frames in with
+ * `handleFrame`, out with `pollTransmit`.
  * Like a home router running pppd with `persist`, it dials again after any end it did not
  * ask for (PADT from the AC, LCP Terminate from the peer, echo timeout, a failed setup),
  * after a holdoff that doubles per consecutive failed setup; `disconnect()`/`padt()` stop
@@ -11,14 +13,17 @@ import { PppoeClient, type PppoeClientConfig } from '../proto/pppoe-client.js';
 import { PppLink, pppLinkConfig } from '../proto/ppp-link.js';
 import { peerConfig } from '../proto/ppp-auth.js';
 import { ipcpConfig } from '../proto/ipcp.js';
+import { ipv6cpConfig } from '../proto/ipv6cp.js';
+import { ipv6ToString as ipv6Text } from '../wire/ipv6.js';
+import { HomeIpv6, type HomeIpv6Event, type HomeIpv6Options } from './home-ipv6.js';
 import type { Counters } from '../proto/ppp-common.js';
 import type { FsmConfig } from '../proto/ppp-fsm.js';
 import { Host, type HostEvent } from './host.js';
-import { u16, ipv4ToString } from '../wire/bytes.js';
-import { EtherType, macEquals, isGroupMac, ETHERNET_HEADER_LENGTH } from '../wire/ethernet.js';
-import { PPPOE_HEADER_LENGTH, discoveryDestinationProblem, sessionFrameProblem } from '../wire/pppoe.js';
+import { u16, setU16, ipv4ToString } from '../wire/bytes.js';
+import { EtherType, macEquals, isGroupMac, ETHERNET_HEADER_LENGTH, emitEthernetHeader } from '../wire/ethernet.js';
+import { PPPOE_HEADER_LENGTH, discoveryDestinationProblem, sessionFrameProblem, writeSessionHeader } from '../wire/pppoe.js';
 import { PppProtocol } from '../wire/ppp.js';
-import { pppoeDiscoveryFrame, pppoeIpv4Frame, pppoeSessionFrame } from './framing.js';
+import { pppoeDiscoveryFrame, pppoeIpv4Frame, pppoeSessionFrame, PPPOE_SESSION_HEADROOM } from './framing.js';
 import { earliest, TimerTable } from '../proto/timers.js';
 import { BoxOutput, type Box, type View } from './box.js';
 
@@ -35,6 +40,11 @@ export interface HomeConfig {
   readonly fsm?: FsmConfig;
   /** Dial again after an end we did not ask for (pppd `persist`); absent = stay down. */
   readonly redial?: RedialConfig;
+  /**
+   * Dual stack: IPV6CP, SLAAC and DHCPv6-PD beside IPv4 (src/roles/home-ipv6.ts); absent =
+   * IPv4 only (IPV6CP Protocol-Rejected). `online` stays IPv4's either way.
+   */
+  readonly ipv6?: HomeIpv6Options;
 }
 
 /** pppd's `persist` with `holdoff` and `maxfail`, plus the back-off a home router adds. */
@@ -62,7 +72,11 @@ export type HomeEvent =
   | { readonly type: 'redial'; readonly attempt: number; readonly failures: number; readonly waitedMs: number }
   /** `maxfail` consecutive setups failed: no more redials until `start()`. */
   | { readonly type: 'redial-given-up'; readonly failures: number }
-  | ({ readonly type: 'ip' } & { readonly event: HostEvent });
+  | ({ readonly type: 'ip' } & { readonly event: HostEvent })
+  /** IPv6 is up: the SLAAC address (or lanPrefix::1), the delegated prefix and its first /64 (strings, RFC 5952 + /len). */
+  | { readonly type: 'home-ipv6-up'; readonly home: string; readonly address: string; readonly delegatedPrefix: string; readonly lanPrefix: string }
+  | { readonly type: 'home-ipv6-down'; readonly home: string; readonly reason: string }
+  | { readonly type: 'ip6'; readonly event: HomeIpv6Event };
 
 export type HomePortName = 'access';
 
@@ -72,6 +86,8 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   readonly client: PppoeClient;
   readonly link: PppLink;
   host: Host | undefined;
+  /** The IPv6 stack while IPV6CP is up (dual-stack homes only). */
+  ipv6: HomeIpv6 | undefined;
   address = 0;
   dns: number[] = [];
   private offlineReported = false;
@@ -100,6 +116,8 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
         lcp: { mru: cfg.mru ?? 1454, authenticate: [], authenticateWith: [auth], echoIntervalMs: cfg.echoIntervalMs ?? 30_000, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) },
         credentials: peerConfig({ name: cfg.user, secret: cfg.password }),
         ipcp: ipcpConfig({ localAddress: 0, requestDns: true, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) }),
+        // Our tentative identifier from the seeded source, so a run is the same run again (RFC 5072 §4.1 asks only for uniqueness on the link).
+        ...(cfg.ipv6 ? { ipv6cp: ipv6cpConfig({ random: bytesFrom(cfg.ipv6.random), ...(cfg.fsm ? { fsm: cfg.fsm } : {}) }) } : {}),
         counters,
       }),
     );
@@ -112,11 +130,24 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   show(view: View, now: number): unknown {
     switch (view) {
       case 'sessions':
-        return [{ state: this.client.state, online: this.isOnline, sessionId: this.sessionId, address: this.address ? ipv4ToString(this.address) : undefined, dns: this.dns.map(ipv4ToString), redials: this.redials, failures: this.failures, ...(this.redialAt !== undefined ? { redialInMs: Math.max(0, this.redialAt - now) } : {}) }];
+        return [{ state: this.client.state, online: this.isOnline, sessionId: this.sessionId, address: this.address ? ipv4ToString(this.address) : undefined, dns: this.dns.map(ipv4ToString), redials: this.redials, failures: this.failures, ...(this.redialAt !== undefined ? { redialInMs: Math.max(0, this.redialAt - now) } : {}), ...(this.ipv6?.isUp ? { ipv6: this.ipv6.showSession() } : {}) }];
+      case 'interfaces':
+        // An object (src/io/box.ts spreads it beside the ports): the PPP link and the LAN side this home does not have.
+        return {
+          ppp0: {
+            kind: 'ppp', up: this.isOnline || this.ipv6 !== undefined, mtu: this.cfg.mru ?? 1454,
+            ipv4: this.address ? ipv4ToString(this.address) : undefined,
+            dualStack: this.cfg.ipv6 !== undefined,
+            ...(this.ipv6 ? { ipv6: this.ipv6.showInterface(now) } : {}),
+          },
+          lan: { kind: 'none', note: 'the emulated home has no LAN port: its LAN /64 is recorded (ipv6.lanPrefix), not routed' },
+        };
       case 'arp':
         return this.host?.showArp(now) ?? [];
       case 'counters':
         return { home: this.counters, ...(this.host ? { host: this.host.counters } : {}) };
+      case 'routes':
+        return this.ipv6?.slaac.defaultRouter ? [{ prefix: '::/0', nextHop: ipv6Text(this.ipv6.slaac.defaultRouter), interface: 'ppp0' }] : [];
       default:
         return undefined;
     }
@@ -151,10 +182,12 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
     this.pump(now);
   }
 
-  /** Ends the session politely: LCP Terminate-Request, then PADT when LCP is finished. No redial. */
+  /** Ends the session politely: DHCPv6 Release, LCP Terminate-Request, then PADT when LCP is finished. No redial. */
   disconnect(now: number): void {
     this.stoppedByUser = true;
     this.timers.clear('redial');
+    // RFC 8415 §18.2.7: give the delegated prefix back while the link can still carry it.
+    if (this.ipv6?.release(now)) this.pump(now);
     this.link.close(now, 'User request');
     this.pump(now);
   }
@@ -171,6 +204,13 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   ping(dst: number, sequence: number, now: number, size = 56): boolean {
     if (!this.host) return false;
     this.host.ping(dst, { sequence, size }, now);
+    this.pump(now);
+    return true;
+  }
+
+  /** ICMPv6 echo request to `dst` from the home's global address; the reply is an `ip6` `echo-reply` event. */
+  ping6(dst: Uint8Array, sequence: number, now: number, size = 56): boolean {
+    if (!this.ipv6?.ping6(dst, sequence, now, size)) return false;
     this.pump(now);
     return true;
   }
@@ -195,7 +235,10 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
       const ppp = frame.subarray(o + PPPOE_HEADER_LENGTH, o + PPPOE_HEADER_LENGTH + len);
       const protocol = u16(ppp, 0);
       const info = ppp.subarray(2);
-      if (!this.link.handleFrame(protocol, info, now) && protocol === PppProtocol.IPV4) this.host?.handle(0, info, now);
+      if (!this.link.handleFrame(protocol, info, now)) {
+        if (protocol === PppProtocol.IPV4) this.host?.handle(0, info, now);
+        else if (protocol === PppProtocol.IPV6) this.ipv6?.handle(info, now);
+      }
     }
     this.pump(now);
   }
@@ -210,6 +253,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
     this.client.handleTimeout(now);
     this.link.handleTimeout(now);
     this.host?.handleTimeout(now);
+    this.ipv6?.handleTimeout(now);
     if (this.timers.take('redial', now)) {
       this.redials++;
       this.emit({ type: 'redial', attempt: this.redials, failures: this.failures, waitedMs: this.redialWait });
@@ -219,7 +263,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   }
 
   nextTimeout(): number | undefined {
-    return earliest(this.client.nextTimeout(), this.link.nextTimeout(), this.host?.nextTimeout(), this.timers.next());
+    return earliest(this.client.nextTimeout(), this.link.nextTimeout(), this.host?.nextTimeout(), this.ipv6?.nextTimeout(), this.timers.next());
   }
 
   private send(frame: Uint8Array): void {
@@ -268,6 +312,14 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
             this.emit({ type: 'online', sessionId: this.client.sessionId, address: n.localAddress, peer: n.peerAddress, dns: this.dns });
             break;
           }
+          case 'ipv6cp-up':
+            // Renegotiated (a Configure-Request after Opened, RFC 1661 §4.1): start over on the new identifiers.
+            this.ipv6Down('ipv6cp-renegotiated');
+            if (this.cfg.ipv6) this.ipv6 = new HomeIpv6(this.cfg.name, this.cfg.mac, e.negotiated, this.cfg.mru ?? 1454, this.cfg.ipv6, this.counters, now);
+            break;
+          case 'ipv6cp-down':
+            this.ipv6Down('ipv6cp-down');
+            break;
           case 'auth-failed':
             if (e.side === 'peer') this.emit({ type: 'auth-failed', reason: e.reason });
             break;
@@ -291,6 +343,20 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
           busy = true;
         }
       }
+      const v6 = this.ipv6;
+      if (v6) {
+        v6.pump(now);
+        for (let p = v6.pollTransmit(); p; p = v6.pollTransmit()) {
+          if (this.client.state === 'session' && this.client.ac) this.send(pppoeIpv6Frame(this.client.ac, this.cfg.mac, this.client.sessionId, p));
+          busy = true;
+        }
+        for (let e = v6.pollEvent(); e; e = v6.pollEvent()) {
+          busy = true;
+          if (e.kind === 'up') this.emit({ type: 'home-ipv6-up', home: this.cfg.name, address: e.address, delegatedPrefix: e.delegatedPrefix, lanPrefix: e.lanPrefix });
+          // Echo replies and a prefix lost or refused; the rest (RA seen, bound...) is in show, not one event per home each.
+          else if (e.kind === 'echo-reply' || (e.kind === 'dhcpv6' && (e.event.type === 'lost' || e.event.type === 'no-prefix'))) this.emit({ type: 'ip6', event: e });
+        }
+      }
     }
   }
 
@@ -300,10 +366,19 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
     this.offlineReported = true;
     this.emit({ type: 'offline', reason });
     this.host = undefined;
+    this.ipv6Down(reason);
     // LCP back to Initial (a Closed LCP would take the next lower-layer Up as an illegal event);
     // after a PADT it is there already (states 0 Initial and 1 Starting have no lower layer).
     if (this.link.lcp.state >= 2) this.link.lowerDown(now, reason);
     this.ended(now);
+  }
+
+  private ipv6Down(reason: string): void {
+    const v6 = this.ipv6;
+    if (!v6) return;
+    v6.stop();
+    this.ipv6 = undefined;
+    if (v6.isUp) this.emit({ type: 'home-ipv6-down', home: this.cfg.name, reason });
   }
 
   /** An attempt ended (online or not): plan the redial pppd's `persist` would. */
@@ -319,4 +394,23 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
     this.redialWait = Math.round(base * (0.5 + r.random()));
     this.timers.set('redial', now + this.redialWait);
   }
+}
+
+/** RandomBytes (IPV6CP's source) from a uniform [0, 1) one. */
+function bytesFrom(random: () => number): (n: number) => Uint8Array {
+  return (n) => {
+    const b = new Uint8Array(n);
+    for (let i = 0; i < n; i++) b[i] = Math.floor(random() * 256) & 0xff;
+    return b;
+  };
+}
+
+/** An IPv6 packet as a PPPoE session frame (protocol 0x0057, RFC 5072 §2). One copy: the packet comes from the IPv6 stack. */
+function pppoeIpv6Frame(dst: Uint8Array, src: Uint8Array, sessionId: number, ip: Uint8Array): Uint8Array {
+  const buf = new Uint8Array(PPPOE_SESSION_HEADROOM + 2 + ip.length);
+  emitEthernetHeader(dst, src, [], EtherType.PPPOE_SESSION, buf, 0);
+  writeSessionHeader(buf, ETHERNET_HEADER_LENGTH, sessionId, 2 + ip.length);
+  setU16(buf, PPPOE_SESSION_HEADROOM, PppProtocol.IPV6);
+  buf.set(ip, PPPOE_SESSION_HEADROOM + 2);
+  return buf;
 }

@@ -5,6 +5,8 @@
  * traceroute). It is the server behind the router and the IP stack of an emulated home.
  * Same surface as the router: `handle(ifIndex, frame, now)`, `handleTimeout(now)`,
  * `pollTransmit()`, `pollEvent()`, `nextTimeout()`.
+ * With `address6` it is dual-stack: NDP on Ethernet (src/proto/ndp-cache.ts, a link-local
+ * address from the MAC), ICMPv6 echo answered and sent (`ping6`), ICMPv6 errors as events.
  */
 import { Outbox } from '../proto/outbox.js';
 import { ArpCache, type ArpEntryView, type ArpOptions } from '../proto/arp-cache.js';
@@ -16,7 +18,12 @@ import { IcmpType, parseIcmp, parseQuotedIpv4, UnreachCode, type IcmpMessage, ty
 import { fragmentIpv4, IpProtocol, Ipv4Flag, prefixMask } from '../wire/ipv4.js';
 import { arpFrame, icmpPacket, udpPacket } from '../wire/packets.js';
 import { parseUdp, udpChecksumOk } from '../wire/udp.js';
-import type { Transmit } from './router.js';
+import { eui64LinkLocal, type Transmit } from './router.js';
+import { NdpCache, ALL_NODES, multicastMac, type NdpEntryView, type NdpOptions } from '../proto/ndp-cache.js';
+import { Icmpv6Type, icmpv6ChecksumOk, isIcmpv6Error, parseIcmpv6 } from '../wire/icmpv6.js';
+import { ipv6ToString, NextHeader, walkIpv6 } from '../wire/ipv6.js';
+import { icmpv6Packet, ndpPacket } from '../wire/ipv6-packets.js';
+import { parseNdp } from '../wire/ndp.js';
 
 const ETH = 14;
 /** RFC 862 echo on port 7 unless configured otherwise (shared: it is never modified). */
@@ -48,13 +55,23 @@ export interface HostConfig {
   readonly arp?: Partial<ArpOptions>;
   /** TTL of packets sent, default 64. */
   readonly ttl?: number;
+  /** IPv6 address (global); absent = IPv4 only. */
+  readonly address6?: Uint8Array;
+  /** Default 64. */
+  readonly prefixLength6?: number;
+  /** Where off-link IPv6 packets go (Ethernet). */
+  readonly gateway6?: Uint8Array;
+  readonly ndp?: Partial<NdpOptions>;
 }
 
 export type HostEvent =
   | { readonly kind: 'echo-reply'; readonly from: number; readonly identifier: number; readonly sequence: number; readonly rtt: number; readonly ttl: number; readonly bytes: number }
   | { readonly kind: 'icmp-error'; readonly from: number; readonly type: number; readonly code: number; readonly nextHopMtu: number; readonly quoted: QuotedIpv4 }
   | { readonly kind: 'udp'; readonly from: number; readonly srcPort: number; readonly dstPort: number; readonly payload: Uint8Array }
-  | { readonly kind: 'arp-failed'; readonly ip: number; readonly packets: number };
+  | { readonly kind: 'arp-failed'; readonly ip: number; readonly packets: number }
+  | { readonly kind: 'echo-reply6'; readonly from: string; readonly identifier: number; readonly sequence: number; readonly rtt: number; readonly hopLimit: number; readonly bytes: number }
+  | { readonly kind: 'icmp6-error'; readonly from: string; readonly type: number; readonly code: number }
+  | { readonly kind: 'ndp-failed'; readonly ip: string; readonly packets: number };
 
 export interface HostCounters {
   rxFrames: number;
@@ -78,6 +95,8 @@ export interface HostCounters {
     unsupported: number;
     /** Frames refused because the transmit queue was full (a bound, never unbounded growth). */
     txQueueFull: number;
+    ndpFailed: number;
+    ndpQueueFull: number;
   };
 }
 
@@ -96,9 +115,17 @@ export class Host {
   readonly arp: ArpCache | undefined;
   readonly counters: HostCounters = {
     rxFrames: 0, txFrames: 0, echoRequestsAnswered: 0, echoRepliesReceived: 0, udpEchoed: 0, udpReceived: 0, icmpErrorsReceived: 0,
-    drops: { otherHost: 0, ethertype: 0, malformed: 0, checksum: 0, notForUs: 0, fragment: 0, portUnreachable: 0, arpFailed: 0, arpQueueFull: 0, unsupported: 0, txQueueFull: 0 },
+    drops: { otherHost: 0, ethertype: 0, malformed: 0, checksum: 0, notForUs: 0, fragment: 0, portUnreachable: 0, arpFailed: 0, arpQueueFull: 0, unsupported: 0, txQueueFull: 0, ndpFailed: 0, ndpQueueFull: 0 },
   };
   readonly address: number;
+  readonly address6: Uint8Array | undefined;
+  /** fe80:: + modified EUI-64 of the MAC, on Ethernet with IPv6. */
+  readonly linkLocal6: Uint8Array | undefined;
+  /** NDP, on Ethernet with IPv6. */
+  readonly ndp: NdpCache | undefined;
+  private readonly prefix6: number;
+  private readonly gateway6: Uint8Array | undefined;
+  private pings6: Map<number, number> | undefined;
   private readonly eth: boolean;
   private readonly mac: Uint8Array;
   private readonly mask: number;
@@ -133,6 +160,23 @@ export class Host {
       this.arp.addInterface(0, this.mac, this.address, config.prefixLength ?? 24, now);
       this.drainArp(now);
     }
+    this.address6 = config.address6 && new Uint8Array(config.address6);
+    this.prefix6 = config.prefixLength6 ?? 64;
+    this.gateway6 = config.gateway6 && new Uint8Array(config.gateway6);
+    this.linkLocal6 = this.eth && this.address6 ? eui64LinkLocal(this.mac) : undefined;
+    this.ndp = this.linkLocal6 ? new NdpCache({ isRouter: false, ...config.ndp }) : undefined;
+    this.ndp?.addInterface(0, this.mac, this.linkLocal6!, [this.address6!]);
+  }
+
+  /** Sends an ICMPv6 Echo Request; the reply comes back as an `echo-reply6` event with its RTT. False without IPv6. */
+  ping6(dst: Uint8Array, o: PingOptions, now: number): boolean {
+    if (!this.address6) return false;
+    const identifier = o.identifier ?? 0x5053;
+    const data = new Uint8Array(o.size ?? 56).map((_, i) => i & 0xff);
+    (this.pings6 ??= new Map()).set(identifier * 0x10000 + o.sequence, now);
+    const src = dst[0] === 0xfe && (dst[1]! & 0xc0) === 0x80 && this.linkLocal6 ? this.linkLocal6 : this.address6;
+    this.send6(icmpv6Packet({ src, dst, hopLimit: o.ttl ?? this.ttl }, { kind: 'echo', type: Icmpv6Type.ECHO_REQUEST, code: 0, checksum: 0, identifier, sequence: o.sequence, data }, ETH), now);
+    return true;
   }
 
   /** Sends an ICMP echo request; the reply comes back as an `echo-reply` event with its RTT. */
@@ -172,6 +216,11 @@ export class Host {
         return;
       }
       const type = u16(frame, 12);
+      if (type === EtherType.IPV6) {
+        this.ipv6(frame, ETH, l2group, now);
+        this.drainNdp();
+        return;
+      }
       if (type === EtherType.ARP) {
         const p = parseArp(frame.subarray(ETH));
         if (p.ok) this.arp?.handle(0, p.value, now);
@@ -184,6 +233,9 @@ export class Host {
         return;
       }
       o = ETH;
+    } else if (frame.length > 0 && frame[0]! >>> 4 === 6) {
+      this.ipv6(frame, 0, false, now);
+      return;
     }
     this.ipv4(frame, o, l2group, now);
     this.drainArp(now);
@@ -193,10 +245,14 @@ export class Host {
     this.lastNow = now;
     this.arp?.handleTimeout(now);
     this.drainArp(now);
+    this.ndp?.handleTimeout(now);
+    this.drainNdp();
   }
 
   nextTimeout(): number | undefined {
-    return this.arp?.nextTimeout();
+    const a = this.arp?.nextTimeout();
+    const n = this.ndp?.nextTimeout();
+    return a === undefined ? n : n === undefined ? a : Math.min(a, n);
   }
 
   pollTransmit(): Transmit | undefined {
@@ -208,8 +264,125 @@ export class Host {
     return this.events.shift();
   }
 
-  showArp(now = this.lastNow): ArpEntryView[] {
-    return this.arp?.show(now) ?? [];
+  /** Neighbours: ARP entries, then NDP entries. */
+  showArp(now = this.lastNow): (ArpEntryView | NdpEntryView)[] {
+    return [...(this.arp?.show(now) ?? []), ...(this.ndp?.show(now) ?? [])];
+  }
+
+  // ---- IPv6 ------------------------------------------------------------------------------
+
+  private ipv6(b: Uint8Array, o: number, l2group: boolean, now: number): void {
+    const c = this.counters;
+    const me = this.address6;
+    if (!me) return void c.drops.ethertype++;
+    const avail = b.length - o;
+    if (avail < 40 || b[o]! >>> 4 !== 6) return void c.drops.malformed++;
+    const total = 40 + u16(b, o + 4);
+    if (total > avail) return void c.drops.malformed++;
+    const src = b.subarray(o + 8, o + 24);
+    const dst = b.subarray(o + 24, o + 40);
+    const multicast = dst[0] === 0xff;
+    const ll = this.linkLocal6;
+    const forUs = multicast
+      ? same(dst, ALL_NODES) || (dst[1] === 2 && dst[11] === 1 && dst[12] === 0xff && ((dst[13] === me[13] && dst[14] === me[14] && dst[15] === me[15]) || (ll !== undefined && dst[13] === ll[13] && dst[14] === ll[14] && dst[15] === ll[15])))
+      : same(dst, me) || (ll !== undefined && same(dst, ll));
+    if (!forUs) return void c.drops.notForUs++;
+    const payload = b.subarray(o + 40, o + total);
+    const w = walkIpv6(b[o + 6]!, payload);
+    if (!w.ok) return void c.drops.malformed++;
+    if (w.value.fragment) return void c.drops.fragment++;
+    if (w.value.protocol !== NextHeader.ICMPV6) return void c.drops.unsupported++;
+    const body = payload.subarray(w.value.offset);
+    if (body.length < 4) return void c.drops.malformed++;
+    if (!icmpv6ChecksumOk(src, dst, body)) return void c.drops.checksum++;
+    const type = body[0]!;
+    if (type === Icmpv6Type.NEIGHBOR_SOLICITATION || type === Icmpv6Type.NEIGHBOR_ADVERTISEMENT) {
+      if (!this.ndp || o !== ETH) return void c.drops.unsupported++;
+      const m = parseNdp(body);
+      if (!m.ok) return void c.drops.malformed++;
+      const ip = { src, dst, hopLimit: b[o + 7]!, length: body.length, ethSrc: b.subarray(6, 12) };
+      if (m.value.kind === 'ns') this.ndp.handleNs(0, ip, m.value, now);
+      else if (m.value.kind === 'na') this.ndp.handleNa(0, ip, m.value, now);
+      return;
+    }
+    const m = parseIcmpv6(body);
+    if (!m.ok) return void c.drops.malformed++;
+    const v = m.value;
+    if (v.kind === 'echo' && v.type === Icmpv6Type.ECHO_REQUEST) {
+      if (multicast || l2group) return;
+      c.echoRequestsAnswered++;
+      this.send6(icmpv6Packet({ src: new Uint8Array(dst), dst: new Uint8Array(src), hopLimit: this.ttl }, { ...v, type: Icmpv6Type.ECHO_REPLY, checksum: 0 }, ETH), now);
+    } else if (v.kind === 'echo' && v.type === Icmpv6Type.ECHO_REPLY) {
+      const k = v.identifier * 0x10000 + v.sequence;
+      const sent = this.pings6?.get(k);
+      if (sent === undefined) return;
+      this.pings6!.delete(k);
+      if (this.pings6!.size === 0) this.pings6 = undefined;
+      c.echoRepliesReceived++;
+      this.emit({ kind: 'echo-reply6', from: ipv6ToString(src), identifier: v.identifier, sequence: v.sequence, rtt: now - sent, hopLimit: b[o + 7]!, bytes: body.length });
+    } else if (isIcmpv6Error(type)) {
+      c.icmpErrorsReceived++;
+      this.emit({ kind: 'icmp6-error', from: ipv6ToString(src), type, code: body[1]! });
+    }
+  }
+
+  /** Sends an IPv6 packet built with 14 bytes of headroom: on-link or to the gateway, resolved by NDP. */
+  private send6(pkt: Uint8Array, now: number): void {
+    if (pkt.length - ETH > this.mtu) return void this.counters.drops.unsupported++;
+    if (!this.eth) return this.push(pkt.subarray(ETH));
+    const ndp = this.ndp!;
+    pkt.set(this.mac, 6);
+    pkt[12] = 0x86;
+    pkt[13] = 0xdd;
+    const d = ETH + 24;
+    if (pkt[d] === 0xff) {
+      pkt.set(multicastMac(pkt.subarray(d, d + 16)), 0);
+      return this.push(pkt);
+    }
+    const linkLocal = pkt[d] === 0xfe && (pkt[d + 1]! & 0xc0) === 0x80;
+    let onLink = linkLocal;
+    if (!onLink) {
+      onLink = true;
+      const me = this.address6!;
+      for (let i = 0; i < this.prefix6; i++) if (((pkt[d + (i >> 3)]! ^ me[i >> 3]!) & (0x80 >> (i & 7))) !== 0) { onLink = false; break; }
+    }
+    let nh: Uint8Array = pkt;
+    let no = d;
+    if (!onLink) {
+      if (!this.gateway6) return void this.counters.drops.unsupported++;
+      nh = this.gateway6;
+      no = 0;
+    }
+    const mac = ndp.lookup(0, nh, no, now);
+    if (mac) {
+      pkt.set(mac, 0);
+      this.push(pkt);
+    } else if (!ndp.enqueue(0, nh, no, pkt, now)) this.counters.drops.ndpQueueFull++;
+    this.drainNdp();
+  }
+
+  private drainNdp(): void {
+    const ndp = this.ndp;
+    if (!ndp) return;
+    for (let t = ndp.pollTransmit(); t; t = ndp.pollTransmit()) {
+      const f = ndpPacket({ src: t.src, dst: t.dst }, t.message, ETH);
+      f.set(t.dstMac, 0);
+      f.set(this.mac, 6);
+      f[12] = 0x86;
+      f[13] = 0xdd;
+      this.push(f);
+    }
+    for (let e = ndp.pollEvent(); e; e = ndp.pollEvent()) {
+      if (e.kind === 'resolved') {
+        for (const f of e.packets) {
+          f.set(e.mac, 0);
+          this.push(f);
+        }
+      } else {
+        this.counters.drops.ndpFailed += e.packets.length;
+        this.emit({ kind: 'ndp-failed', ip: ipv6ToString(e.ip), packets: e.packets.length });
+      }
+    }
   }
 
   private ipv4(b: Uint8Array, o: number, l2group: boolean, now: number): void {
@@ -375,4 +548,9 @@ export class Host {
   private nextId(): number {
     return (this.ipId = (this.ipId + 1) & 0xffff);
   }
+}
+
+function same(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

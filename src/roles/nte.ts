@@ -65,6 +65,10 @@ export interface NteConfig {
   readonly corePrefixLength: number;
   /** Default route of the ISP network (the core router). */
   readonly coreGateway: number;
+  /** IPv6 on the core link (its /64, default 64) and the IPv6 default route; absent = IPv4 only there. */
+  readonly coreAddress6?: Uint8Array;
+  readonly corePrefixLength6?: number;
+  readonly coreGateway6?: Uint8Array;
   readonly hostName: string;
   /** LACs we accept: Host Name → tunnel secret. */
   readonly lacs: ReadonlyMap<string, Uint8Array>;
@@ -145,7 +149,7 @@ export interface NteSession {
   peerTerminated?: boolean;
   /** Why we are ending it ourselves (stopAll), for the Accounting-Stop. */
   localCause?: number;
-  /** The /64 of the subscriber link, advertised in RAs (RADIUS Framed-IPv6-Prefix or the pool). */
+  /** The /64 of the subscriber link, advertised in RAs (RADIUS Framed-IPv6-Prefix or the pool); routed toward `ifIndex` by `subscriberRoutes6`. */
   wanPrefix6?: { prefix: Uint8Array; length: number };
   /** The prefix DHCPv6 delegates to the home (RADIUS Delegated-IPv6-Prefix or the pool). */
   delegatedPrefix6?: { prefix: Uint8Array; length: number };
@@ -228,8 +232,9 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     for (let i = 0; i < (cfg.radius.maxSockets ?? 4); i++) this.mgmt.listenUdp(RADIUS_SOURCE_PORT + i);
     this.mgmt.listenUdp(DAE_PORT);
     this.router = new Router();
-    this.coreIf = this.router.addInterface({ kind: 'ethernet', name: 'core', mac: cfg.coreMac, address: cfg.coreAddress, prefixLength: cfg.corePrefixLength }, now);
+    this.coreIf = this.router.addInterface({ kind: 'ethernet', name: 'core', mac: cfg.coreMac, address: cfg.coreAddress, prefixLength: cfg.corePrefixLength, ...(cfg.coreAddress6 ? { address6: cfg.coreAddress6, prefixLength6: cfg.corePrefixLength6 ?? 64 } : {}) }, now);
     this.router.addRoute({ prefix: 0, prefixLength: 0, nextHop: cfg.coreGateway, kind: 'static' });
+    if (cfg.coreAddress6 && cfg.coreGateway6) this.router.addRoute6({ prefix: new Uint8Array(16), prefixLength: 0, nextHop: cfg.coreGateway6, kind: 'static' });
     this.radius = new RadiusClient(cfg.radius);
     this.dae = cfg.dae ? new DynamicAuthorizationServer(cfg.dae) : undefined;
     this.poolNext = cfg.pool[0];
@@ -481,24 +486,25 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     // LAC's CDN (after the home's PADT) arrives before our LCP has finished.
     if (protocol === PppProtocol.LCP && info[0] === 5 && s.state === 'up') s.peerTerminated = true;
     if (!s.link.handleFrame(protocol, info, now)) {
-      if (protocol === PppProtocol.IPV4 && s.ifIndex !== undefined) {
+      if (protocol === PppProtocol.IPV6 && this.fromSubscriber6(s, info, now)) {
+        // an RS or a DHCPv6 message, answered here, before the router (issue 17 contract)
+      } else if ((protocol === PppProtocol.IPV4 || protocol === PppProtocol.IPV6) && s.ifIndex !== undefined) {
+        // IPv4, and IPv6 once IPV6CP is Opened (the link hands it back): the router takes both on the session's p2p interface.
         s.inOctets += info.length;
         s.inPackets++;
         s.lastDataAt = now;
         this.router.handle(s.ifIndex, info, now);
-      } else if (protocol === PppProtocol.IPV6 && this.fromSubscriber6(s, info, now)) {
-        // an RS or a DHCPv6 message, answered here (issue 17 contract: before the router)
       } else this.count('data.drop.not-routed');
     }
     this.dirty.add(s);
   }
 
-  /** An IPv4 packet the router sends to a subscriber: PPP + L2TP header in front, in place when there is room. */
+  /** An IPv4 or IPv6 packet the router sends to a subscriber: PPP + L2TP header in front, in place when there is room. */
   private toSubscriber(ifIndex: number, packet: Uint8Array, now: number): void {
     const s = this.byIf.get(ifIndex);
     if (!s) return this.count('data.drop.no-interface');
     const hl = this.l2tp.dataHeaderLengthFor(s.call);
-    const need = hl + 4; // L2TP header, FF 03, protocol 0x0021
+    const need = hl + 4; // L2TP header, FF 03, protocol 0x0021 or 0x0057
     let buf: Uint8Array;
     if (packet.byteOffset >= need) buf = new Uint8Array(packet.buffer, packet.byteOffset - need, need + packet.length);
     else {
@@ -509,16 +515,37 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     buf[hl] = 0xff;
     buf[hl + 1] = 0x03;
     buf[hl + 2] = 0x00;
-    buf[hl + 3] = 0x21;
+    buf[hl + 3] = packet[0]! >>> 4 === 6 ? 0x57 : 0x21;
     if (this.l2tp.writeDataHeaderFor(s.call, buf, 0, packet.length + 4) < 0) return this.count('data.drop.call-gone');
     s.outOctets += packet.length;
     s.outPackets++;
+    if (buf[hl + 3] === 0x57) {
+      s.out6Octets = (s.out6Octets ?? 0) + packet.length;
+      s.out6Packets = (s.out6Packets ?? 0) + 1;
+    }
     // The idle timer is not moved here (that would cost a heap update per packet): when it
     // fires early, sessionLimitReached sees this and it is scheduled again.
     s.lastDataAt = now;
     const peer = this.l2tp.tunnelPeer(s.tunnelId);
     if (!peer) return this.count('data.drop.no-tunnel');
     this.carrier.sendUdp(peer.address, L2TP_PORT, peer.port, buf, now);
+  }
+
+  /**
+   * Routes the session's WAN /64 and delegated prefix toward its p2p interface (`up`), or
+   * takes them away: only routes that still point at this session's interface.
+   */
+  subscriberRoutes6(s: NteSession, up: boolean, _now: number): void {
+    if (s.ifIndex === undefined) return;
+    for (const p of [s.wanPrefix6, s.delegatedPrefix6]) {
+      if (!p) continue;
+      if (up) {
+        if (!this.router.addRoute6({ prefix: p.prefix, prefixLength: p.length, ifIndex: s.ifIndex, kind: 'runtime' })) this.count('ipv6.route-refused');
+      } else {
+        const id = this.router.routes6.lpm.get(p.prefix, p.length);
+        if (id >= 0 && this.router.routes6.ifIndex[id] === s.ifIndex) this.router.removeRoute6(p.prefix, p.length);
+      }
+    }
   }
 
   private serviceLink(s: NteSession, now: number): boolean {
@@ -728,6 +755,8 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     const addr = s.address!;
     s.ifIndex = this.router.addInterface({ kind: 'p2p', name: `l2tp-${s.tunnelId}-${s.sessionId}`, peer: addr, mtu: this.cfg.mru, mssClamp: true }, now);
     this.byIf.set(s.ifIndex, s);
+    // IPV6CP came up first: its routes wait for the interface.
+    if (s.ipv6Up) this.subscriberRoutes6(s, true, now);
     s.state = 'up';
     s.startedAt = now;
     if (s.interimMs) s.nextInterimAt = now + s.interimMs;
@@ -891,22 +920,23 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     this.subscriberRoutes6(s, false, now);
   }
 
-  /** The session's /64 and delegated prefix toward s.ifIndex in the router (in or out). */
-  private subscriberRoutes6(s: NteSession, up: boolean, now: number): void {
-    // routes: src/roles/router.ts IPv6 (v6fwd)
-    void s; void up; void now;
-  }
-
   /**
    * An IPv6 packet from the subscriber: Router Solicitations and DHCPv6 (UDP 547 to
    * ff02::1:2 or our link-local) are ours and answered here; true when taken. Every IPv6
-   * packet is counted in the session's octets (totals and IPv6 share).
+   * packet counts in the IPv6 share of the session's octets; the ones taken here also in the
+   * totals (the data path counts the others).
    */
   private fromSubscriber6(s: NteSession, packet: Uint8Array, now: number): boolean {
-    s.inOctets += packet.length;
-    s.inPackets++;
     s.in6Octets = (s.in6Octets ?? 0) + packet.length;
     s.in6Packets = (s.in6Packets ?? 0) + 1;
+    if (!this.intercept6(s, packet, now)) return false;
+    // The data path counts the rest in the totals.
+    s.inOctets += packet.length;
+    s.inPackets++;
+    return true;
+  }
+
+  private intercept6(s: NteSession, packet: Uint8Array, now: number): boolean {
     if (packet.length < 40 || packet[0]! >> 4 !== 6) return false;
     // The source (octets 8..23): the home's global address, once, from any packet of the /64.
     const wan = s.wanPrefix6;

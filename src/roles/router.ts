@@ -10,6 +10,14 @@
  * hands that same buffer (or a subarray) out. `handle` therefore takes ownership of the
  * frame: the caller must not reuse its bytes. The one copy is p2p → Ethernet, which needs
  * 14 bytes in front of the packet. Everything else (ICMP, ARP, fragments) is built fresh.
+ *
+ * IPv6 (RFC 8200) runs beside it on the same interfaces: EtherType 0x86dd on Ethernet, the
+ * version nibble on p2p. Hop Limit is decremented in place (IPv6 has no header checksum); a
+ * packet too big for the next link gets ICMPv6 Packet Too Big, never fragmentation (§5);
+ * link-local sources and destinations are never forwarded (RFC 4291 §2.5.6); ICMPv6 errors
+ * follow RFC 4443 §2.4 (not about errors, multicast or unspecified sources; a token bucket
+ * of their own). Ethernet next hops are resolved by NDP (src/proto/ndp-cache.ts); routes
+ * are an `Lpm6` (src/proto/lpm6.ts) of route ids.
  */
 import { ArpCache, type ArpEntryView, type ArpOptions, type ArpCounters } from '../proto/arp-cache.js';
 import { RouteKindCode, RouteTable, type RouteKind, type RouteView } from '../proto/routes.js';
@@ -21,6 +29,12 @@ import { IcmpType, isIcmpError, parseIcmp, TimeExceededCode, UnreachCode, type I
 import { fragmentIpv4, IpProtocol, prefixMask, ttlDecrement } from '../wire/ipv4.js';
 import { arpFrame, icmpPacket } from '../wire/packets.js';
 import { clampMss, TcpFlag } from '../wire/tcp.js';
+import { NdpCache, type NdpCounters, type NdpEntryView, type NdpOptions } from '../proto/ndp-cache.js';
+import { RouteTable6 } from '../proto/routes6.js';
+import { Icmpv6TimeExceededCode, Icmpv6Type, Icmpv6UnreachCode, icmpv6ChecksumOk, ICMPV6_MAX_QUOTE, isIcmpv6Error, parseIcmpv6, type Icmpv6Message } from '../wire/icmpv6.js';
+import { ipv6ToString, NextHeader, walkIpv6 } from '../wire/ipv6.js';
+import { icmpv6Packet, ndpPacket } from '../wire/ipv6-packets.js';
+import { parseNdp } from '../wire/ndp.js';
 
 const ETH = 14;
 /** RFC 1812 §4.3.2.3: an ICMP error holds as much of the datagram as fits in 576 octets. */
@@ -38,6 +52,9 @@ export interface EthernetInterfaceConfig {
   readonly mssClamp?: boolean | number;
   /** Start down (no routes, no ARP) until `setUp`. Default false. */
   readonly down?: boolean;
+  /** An IPv6 address (and its prefix length, default 64): as `setAddress6`. */
+  readonly address6?: Uint8Array;
+  readonly prefixLength6?: number;
 }
 
 export interface PointToPointInterfaceConfig {
@@ -64,6 +81,64 @@ export interface RouterOptions {
   readonly icmpRate?: { readonly perSecond: number; readonly burst: number };
   /** TTL of packets the router originates. Default 64. */
   readonly ttl?: number;
+  readonly ndp?: Partial<NdpOptions>;
+  /** ICMPv6 error token bucket (RFC 4443 §2.4 (f)). Default as `icmpRate`. */
+  readonly icmp6Rate?: { readonly perSecond: number; readonly burst: number };
+  /** Hop Limit of IPv6 packets the router originates. Default 64. */
+  readonly hopLimit?: number;
+  /** Bound on the IPv6 routes (the LPM's size). Default 2,097,152. */
+  readonly maxRoutes6?: number;
+}
+
+export interface Router6Drops {
+  /** Shorter than an IPv6 header. */
+  truncated: number;
+  /** Payload Length beyond the bytes received. */
+  payloadLength: number;
+  /** Multicast, loopback or (when forwarding) unspecified source (RFC 4291 §2.5.2, §2.7). */
+  martianSource: number;
+  /** Unspecified or loopback destination. */
+  martianDestination: number;
+  /** A link-local source or destination: never forwarded (RFC 4291 §2.5.6). */
+  linkLocal: number;
+  /** A multicast destination that is not ours, or unicast inside a link-layer multicast. */
+  notForwardable: number;
+  hopLimitExceeded: number;
+  noRoute: number;
+  /** Bigger than the next link's MTU: Packet Too Big, no fragmentation (RFC 8200 §5). */
+  tooBig: number;
+  /** Could not wait for NDP: a bound was hit (details in `ndp.drops`). */
+  ndpQueueFull: number;
+  /** Waited for NDP, which failed. */
+  ndpFailed: number;
+  /** An NDP message that did not parse. */
+  ndpMalformed: number;
+  /** Extension headers of a packet for us that did not walk. */
+  extensionHeaders: number;
+  /** A fragment for the router itself (no reassembly). */
+  localFragment: number;
+  /** For us, a protocol or message the router does not serve. */
+  localUnsupported: number;
+  icmpMalformed: number;
+  icmpChecksum: number;
+  /** A packet the router originated had no route. */
+  noRouteLocal: number;
+  /** A packet the router originated was bigger than its link's MTU. */
+  localTooBig: number;
+}
+
+export interface Router6Counters {
+  forwarded: number;
+  localIn: number;
+  localOut: number;
+  /** p2p → Ethernet forwards, which copy the packet to make room for the Ethernet header. */
+  headroomCopies: number;
+  /** Echo Replies to the router's own ping6. */
+  echoRepliesReceived: number;
+  icmpOut: { echoReply: number; timeExceeded: number; noRoute: number; beyondScope: number; addressUnreachable: number; portUnreachable: number; packetTooBig: number };
+  /** ICMPv6 errors not sent, by the RFC 4443 §2.4 (e) rules or the (f) rate limit. */
+  icmpSuppressed: { aboutIcmpError: number; multicast: number; badSource: number; rateLimited: number };
+  drops: Router6Drops;
 }
 
 export interface RouterDrops {
@@ -139,6 +214,10 @@ export interface InterfaceView {
   readonly peer: string | undefined;
   readonly mtu: number;
   readonly mssClamp: number | undefined;
+  /** IPv6 address and its prefix length, and the link-local (Ethernet), when IPv6 is on. */
+  readonly address6?: string;
+  readonly prefixLength6?: number;
+  readonly linkLocal6?: string;
   readonly up: boolean;
   readonly rxFrames: number;
   readonly txFrames: number;
@@ -167,6 +246,10 @@ interface Iface {
   readonly mtu: number;
   /** MSS clamp value, 0 = none. */
   readonly clamp: number;
+  addr6: Uint8Array | undefined;
+  prefix6: number;
+  /** fe80::/64 + modified EUI-64 of the MAC (RFC 4291 §2.5.1), Ethernet only, once IPv6 is on. */
+  ll6: Uint8Array | undefined;
   up: boolean;
   rxFrames: number;
   txFrames: number;
@@ -181,8 +264,34 @@ function isMartianSource(a: number): boolean {
   return top === 0 || top === 127 || top >= 224;
 }
 
+const LINK_LOCAL = (a: Uint8Array, o: number): boolean => a[o] === 0xfe && (a[o + 1]! & 0xc0) === 0x80;
+const isZero6 = (a: Uint8Array, o: number): boolean => {
+  for (let i = 0; i < 16; i++) if (a[o + i] !== 0) return false;
+  return true;
+};
+const isLoopback6 = (a: Uint8Array, o: number): boolean => {
+  for (let i = 0; i < 15; i++) if (a[o + i] !== 0) return false;
+  return a[o + 15] === 1;
+};
+
+/** The link-local address of a MAC: fe80::/64 + modified EUI-64 (RFC 4291 §2.5.1, App. A; RFC 2464 §4). */
+export function eui64LinkLocal(mac: Uint8Array): Uint8Array {
+  return new Uint8Array([0xfe, 0x80, 0, 0, 0, 0, 0, 0, mac[0]! ^ 0x02, mac[1]!, mac[2]!, 0xff, 0xfe, mac[3]!, mac[4]!, mac[5]!]);
+}
+
 export class Router {
   readonly routes = new RouteTable();
+  readonly routes6: RouteTable6;
+  readonly ndp: NdpCache;
+  readonly counters6: Router6Counters = {
+    forwarded: 0, localIn: 0, localOut: 0, headroomCopies: 0, echoRepliesReceived: 0,
+    icmpOut: { echoReply: 0, timeExceeded: 0, noRoute: 0, beyondScope: 0, addressUnreachable: 0, portUnreachable: 0, packetTooBig: 0 },
+    icmpSuppressed: { aboutIcmpError: 0, multicast: 0, badSource: 0, rateLimited: 0 },
+    drops: {
+      truncated: 0, payloadLength: 0, martianSource: 0, martianDestination: 0, linkLocal: 0, notForwardable: 0, hopLimitExceeded: 0, noRoute: 0, tooBig: 0,
+      ndpQueueFull: 0, ndpFailed: 0, ndpMalformed: 0, extensionHeaders: 0, localFragment: 0, localUnsupported: 0, icmpMalformed: 0, icmpChecksum: 0, noRouteLocal: 0, localTooBig: 0,
+    },
+  };
   readonly arp: ArpCache;
   readonly counters: RouterCounters = {
     rxFrames: 0, txFrames: 0, forwarded: 0, localIn: 0, localOut: 0, packetsFragmented: 0, fragmentsCreated: 0, mssClamped: 0, headroomCopies: 0,
@@ -207,9 +316,21 @@ export class Router {
   private icmpRefillAt = 0;
   private ipId = 1;
   private lastNow = 0;
+  private readonly hopLimit: number;
+  private readonly icmp6Rate: number;
+  private readonly icmp6Burst: number;
+  private icmp6Tokens: number;
+  private icmp6RefillAt = 0;
 
   constructor(options: RouterOptions = {}) {
     this.arp = new ArpCache(options.arp);
+    this.ndp = new NdpCache(options.ndp);
+    this.routes6 = new RouteTable6(options.maxRoutes6 === undefined ? {} : { maxRoutes: options.maxRoutes6 });
+    this.hopLimit = options.hopLimit ?? 64;
+    const r6 = options.icmp6Rate ?? options.icmpRate;
+    this.icmp6Rate = (r6?.perSecond ?? 1000) / 1000;
+    this.icmp6Burst = r6?.burst ?? 50;
+    this.icmp6Tokens = this.icmp6Burst;
     this.ttl = options.ttl ?? 64;
     this.icmpRate = (options.icmpRate?.perSecond ?? 1000) / 1000;
     this.icmpBurst = options.icmpRate?.burst ?? 50;
@@ -236,9 +357,13 @@ export class Router {
       peer: eth ? 0 : (c.peer ?? 0),
       mtu,
       clamp,
+      addr6: undefined,
+      prefix6: 128,
+      ll6: undefined,
       up: false,
       rxFrames: 0, txFrames: 0, rxBytes: 0, txBytes: 0,
     };
+    if (c.kind === 'ethernet' && c.address6) this.setAddress6(index, c.address6, c.prefixLength6 ?? 64, now);
     if (!c.down) this.setUp(index, true, now);
     return index;
   }
@@ -251,12 +376,18 @@ export class Router {
     f.up = up;
     if (!up) {
       this.routes.removeInterface(ifIndex);
+      this.routes6.removeInterface(ifIndex);
       if (f.eth) {
         this.arp.removeInterface(ifIndex);
         this.drainArp(now);
+        if (this.ndp.hasInterface(ifIndex)) {
+          this.ndp.removeInterface(ifIndex);
+          this.drainNdp(now);
+        }
       }
       return;
     }
+    this.up6(f);
     if (f.address) {
       this.routes.add({ prefix: f.address, prefixLength: 32, ifIndex, kind: 'local' });
       if (f.prefixLength < 32) this.routes.add({ prefix: f.address, prefixLength: f.prefixLength, ifIndex, kind: 'connected' });
@@ -272,6 +403,7 @@ export class Router {
   removeInterface(ifIndex: number, now: number): void {
     this.setUp(ifIndex, false, now);
     this.routes.removeInterface(ifIndex);
+    this.routes6.removeInterface(ifIndex);
     if (this.ifs[ifIndex] === undefined) return;
     this.ifs[ifIndex] = undefined;
     this.freeIfs.push(ifIndex);
@@ -298,6 +430,81 @@ export class Router {
     return this.routes.remove(prefix, prefixLength);
   }
 
+  /**
+   * Gives interface `ifIndex` its IPv6 address (replacing the one it had): a local /128 and
+   * the connected prefix, and on Ethernet a link-local address and NDP. Takes a copy.
+   */
+  setAddress6(ifIndex: number, address: Uint8Array, prefixLength: number, now: number): void {
+    const f = this.iface(ifIndex);
+    if (!(prefixLength >= 0 && prefixLength <= 128) || address.length !== 16) throw new RangeError(`setAddress6: bad address or prefix length ${prefixLength}`);
+    // RFC 8200 §5: every link IPv6 runs on carries 1280 octets.
+    if (f.mtu < 1280) throw new RangeError(`setAddress6: interface ${f.name} has MTU ${f.mtu}, below IPv6's 1280`);
+    this.lastNow = now;
+    if (f.addr6) {
+      this.routes6.remove(f.addr6, 128, true);
+      if (f.prefix6 < 128) this.routes6.remove(f.addr6, f.prefix6, true);
+    }
+    f.addr6 = new Uint8Array(address);
+    f.prefix6 = prefixLength;
+    if (f.eth) f.ll6 ??= eui64LinkLocal(f.mac);
+    if (f.up) this.up6(f);
+  }
+
+  /**
+   * Adds a static or runtime IPv6 route, as `addRoute`: `nextHop` omitted = on the link of
+   * `ifIndex`; `ifIndex` omitted = the interface of the connected prefix holding `nextHop`.
+   * False when a connected or local route holds the prefix, or the table is full.
+   */
+  addRoute6(r: { prefix: Uint8Array; prefixLength: number; nextHop?: Uint8Array; ifIndex?: number; kind?: 'static' | 'runtime' }): boolean {
+    let ifIndex = r.ifIndex;
+    if (ifIndex === undefined) {
+      if (!r.nextHop) throw new Error('addRoute6: give nextHop or ifIndex');
+      const id = this.routes6.lookup(r.nextHop);
+      if (id < 0 || this.routes6.kindCode[id] !== RouteKindCode.CONNECTED) throw new Error(`addRoute6: next hop ${ipv6ToString(r.nextHop)} is not on a connected prefix`);
+      ifIndex = this.routes6.ifIndex[id]!;
+    }
+    this.iface(ifIndex);
+    return this.routes6.add({ prefix: r.prefix, prefixLength: r.prefixLength, ...(r.nextHop ? { nextHop: r.nextHop } : {}), ifIndex, kind: r.kind ?? 'static' });
+  }
+
+  removeRoute6(prefix: Uint8Array, prefixLength: number): boolean {
+    return this.routes6.remove(prefix, prefixLength);
+  }
+
+  /** An IPv6 address of the router (the first interface's with one), for pings it sends. */
+  address6(): Uint8Array | undefined {
+    for (const g of this.ifs) if (g?.addr6) return g.addr6;
+    return undefined;
+  }
+
+  /** Sends an ICMPv6 Echo Request the router originates (ping6 from the router); replies come from `pollEchoReply6` and count in `counters6.echoRepliesReceived`. False without a source address or a route. */
+  ping6(dst: Uint8Array, identifier: number, sequence: number, size: number, now: number): boolean {
+    this.lastNow = now;
+    const src = this.sourceFor6(dst);
+    if (!src) return false;
+    const data = new Uint8Array(size).map((_, i) => i & 0xff);
+    const pkt = icmpv6Packet({ src, dst, hopLimit: this.hopLimit }, { kind: 'echo', type: Icmpv6Type.ECHO_REQUEST, code: 0, checksum: 0, identifier, sequence, data }, ETH);
+    return this.originate6(pkt, undefined, now);
+  }
+
+  /** Echo Replies the router received (to its own ping6), oldest first; at most 1024 wait, later ones are only counted. */
+  private readonly echoReplies6: { identifier: number; sequence: number; from: string; at: number }[] = [];
+  pollEchoReply6(): { identifier: number; sequence: number; from: string; at: number } | undefined {
+    return this.echoReplies6.shift();
+  }
+
+  /** Connected and local IPv6 routes of an interface that is (or comes) up, and NDP on Ethernet. */
+  private up6(f: Iface): void {
+    if (!f.addr6) return;
+    this.routes6.add({ prefix: f.addr6, prefixLength: 128, ifIndex: f.index, kind: 'local' });
+    if (f.prefix6 < 128) this.routes6.add({ prefix: f.addr6, prefixLength: f.prefix6, ifIndex: f.index, kind: 'connected' });
+    if (f.ll6) {
+      this.routes6.add({ prefix: f.ll6, prefixLength: 128, ifIndex: f.index, kind: 'local' });
+      if (this.ndp.hasInterface(f.index)) this.ndp.setAddresses(f.index, [f.addr6]);
+      else this.ndp.addInterface(f.index, f.mac, f.ll6, [f.addr6]);
+    }
+  }
+
   // ---- sans-IO surface -------------------------------------------------------------
 
   /** One frame received on `ifIndex` (Ethernet frame, or bare IPv4 packet on p2p). Takes ownership of its bytes. */
@@ -313,7 +520,8 @@ export class Router {
     f.rxFrames++;
     f.rxBytes += frame.length;
     if (!f.eth) {
-      this.ipv4(f, frame, 0, false, now);
+      if (frame.length > 0 && frame[0]! >>> 4 === 6) this.ipv6(f, frame, 0, false, now);
+      else this.ipv4(f, frame, 0, false, now);
       return;
     }
     if (frame.length < ETH) {
@@ -327,6 +535,8 @@ export class Router {
     }
     const type = (frame[12]! << 8) | frame[13]!;
     if (type === EtherType.IPV4) this.ipv4(f, frame, ETH, group, now);
+    // IPv6 on Ethernet only where it is configured (an address, so a link-local and NDP).
+    else if (type === EtherType.IPV6 && f.ll6 !== undefined) this.ipv6(f, frame, ETH, group, now);
     else if (type === EtherType.ARP) this.arpIn(f, frame, now);
     else if (isTpid(type)) c.drops.vlan++;
     else c.drops.ethertype++;
@@ -336,10 +546,14 @@ export class Router {
     this.lastNow = now;
     this.arp.handleTimeout(now);
     this.drainArp(now);
+    this.ndp.handleTimeout(now);
+    this.drainNdp(now);
   }
 
   nextTimeout(): number | undefined {
-    return this.arp.nextTimeout();
+    const a = this.arp.nextTimeout();
+    const n = this.ndp.nextTimeout();
+    return a === undefined ? n : n === undefined ? a : Math.min(a, n);
   }
 
   pollTransmit(): Transmit | undefined {
@@ -357,12 +571,16 @@ export class Router {
 
   // ---- show ------------------------------------------------------------------------
 
+  /** IPv4 routes, then IPv6 routes. */
   showRoutes(): RouteLine[] {
-    return this.routes.show().map((r) => ({ ...r, interface: this.ifs[r.ifIndex]?.name ?? `#${r.ifIndex}` }));
+    const name = (i: number): string => this.ifs[i]?.name ?? `#${i}`;
+    return [...this.routes.show().map((r) => ({ ...r, interface: name(r.ifIndex) })), ...this.routes6.show().map((r) => ({ ...r, interface: name(r.ifIndex) }))];
   }
 
-  showArp(now = this.lastNow): (ArpEntryView & { interface: string })[] {
-    return this.arp.show(now).map((e) => ({ ...e, interface: this.ifs[e.ifIndex]?.name ?? `#${e.ifIndex}` }));
+  /** Neighbours: ARP entries, then NDP entries. */
+  showArp(now = this.lastNow): ((ArpEntryView | NdpEntryView) & { interface: string })[] {
+    const name = (i: number): string => this.ifs[i]?.name ?? `#${i}`;
+    return [...this.arp.show(now).map((e) => ({ ...e, interface: name(e.ifIndex) })), ...this.ndp.show(now).map((e) => ({ ...e, interface: name(e.ifIndex) }))];
   }
 
   showInterfaces(): InterfaceView[] {
@@ -376,6 +594,8 @@ export class Router {
       peer: f.peer ? ipv4ToString(f.peer) : undefined,
       mtu: f.mtu,
       mssClamp: f.clamp || undefined,
+      ...(f.addr6 ? { address6: ipv6ToString(f.addr6), prefixLength6: f.prefix6 } : {}),
+      ...(f.ll6 ? { linkLocal6: ipv6ToString(f.ll6) } : {}),
       up: f.up,
       rxFrames: f.rxFrames,
       txFrames: f.txFrames,
@@ -384,9 +604,9 @@ export class Router {
     }));
   }
 
-  /** Router and ARP counters together, as a copy. */
-  showCounters(): RouterCounters & { arp: ArpCounters } {
-    return structuredClone({ ...this.counters, arp: this.arp.counters });
+  /** Router, ARP, IPv6 and NDP counters together, as a copy. */
+  showCounters(): RouterCounters & { arp: ArpCounters; ipv6: Router6Counters; ndp: NdpCounters } {
+    return structuredClone({ ...this.counters, arp: this.arp.counters, ipv6: this.counters6, ndp: this.ndp.counters });
   }
 
   // ---- the forwarding path ------------------------------------------------------------
@@ -667,6 +887,284 @@ export class Router {
     if (this.icmpTokens < 1) return false;
     this.icmpTokens -= 1;
     return true;
+  }
+
+  // ---- IPv6 --------------------------------------------------------------------------------
+
+  private ipv6(inIf: Iface, buf: Uint8Array, o: number, l2group: boolean, now: number): void {
+    const c = this.counters6;
+    const d = c.drops;
+    const avail = buf.length - o;
+    if (avail < 40) return void d.truncated++;
+    if (buf[o]! >>> 4 !== 6) return void this.counters.drops.ipv4Version++;
+    const total = 40 + ((buf[o + 4]! << 8) | buf[o + 5]!);
+    if (total > avail) return void d.payloadLength++;
+    const s = o + 8;
+    const t = o + 24;
+    if (buf[s] === 0xff || isLoopback6(buf, s)) return void d.martianSource++;
+    if (buf[t] === 0xff) {
+      if (this.ourMulticast(inIf, buf, t)) this.local6(inIf, buf, o, total, true, now);
+      else d.notForwardable++;
+      return;
+    }
+    const routes = this.routes6;
+    const r = routes.lookup(buf, t);
+    if (r >= 0 && routes.kindCode[r] === RouteKindCode.LOCAL) {
+      this.local6(inIf, buf, o, total, l2group, now);
+      return;
+    }
+    if (l2group) return void d.notForwardable++;
+    if (isZero6(buf, t) || isLoopback6(buf, t)) return void d.martianDestination++;
+    if (isZero6(buf, s)) return void d.martianSource++;
+    if (LINK_LOCAL(buf, t)) return void d.linkLocal++;
+    if (LINK_LOCAL(buf, s)) {
+      // RFC 4007 §9 / RFC 4443 §3.1: the destination is beyond the scope of the source.
+      d.linkLocal++;
+      this.icmp6Error(inIf, buf, o, Icmpv6Type.DEST_UNREACHABLE, Icmpv6UnreachCode.BEYOND_SCOPE, 0, now);
+      return;
+    }
+    if (buf[o + 7]! <= 1) {
+      d.hopLimitExceeded++;
+      this.icmp6Error(inIf, buf, o, Icmpv6Type.TIME_EXCEEDED, Icmpv6TimeExceededCode.HOP_LIMIT, 0, now);
+      return;
+    }
+    if (r < 0) {
+      d.noRoute++;
+      this.icmp6Error(inIf, buf, o, Icmpv6Type.DEST_UNREACHABLE, Icmpv6UnreachCode.NO_ROUTE, 0, now);
+      return;
+    }
+    const outIf = this.ifs[routes.ifIndex[r]!];
+    if (outIf === undefined || !outIf.up) {
+      this.counters.drops.ifaceDown++;
+      this.icmp6Error(inIf, buf, o, Icmpv6Type.DEST_UNREACHABLE, Icmpv6UnreachCode.NO_ROUTE, 0, now);
+      return;
+    }
+    if (total > outIf.mtu) {
+      d.tooBig++;
+      this.icmp6Error(inIf, buf, o, Icmpv6Type.PACKET_TOO_BIG, 0, outIf.mtu, now);
+      return;
+    }
+    buf[o + 7] = buf[o + 7]! - 1;
+    c.forwarded++;
+    if (routes.hasNextHop[r]) this.output6(outIf, routes.nextHop, r * 16, buf, o, total, now);
+    else this.output6(outIf, buf, t, buf, o, total, now);
+  }
+
+  /** ff02::1, ff02::2, or the solicited-node address of one of the interface's addresses (RFC 4291 §2.7.1). */
+  private ourMulticast(f: Iface, b: Uint8Array, t: number): boolean {
+    if (b[t + 1] !== 0x02) return false;
+    for (let i = 2; i < 11; i++) if (b[t + i] !== 0) return false;
+    if (b[t + 11] === 0 && b[t + 12] === 0 && b[t + 13] === 0 && b[t + 14] === 0) return b[t + 15] === 1 || b[t + 15] === 2;
+    if (b[t + 11] !== 1 || b[t + 12] !== 0xff) return false;
+    const m = (a: Uint8Array | undefined): boolean => a !== undefined && a[13] === b[t + 13] && a[14] === b[t + 14] && a[15] === b[t + 15];
+    return m(f.addr6) || m(f.ll6);
+  }
+
+  /** Sends the IPv6 packet at buf[o, o+total) out of `outIf` toward the neighbour at nh[no, no+16). */
+  private output6(outIf: Iface, nh: Uint8Array, no: number, buf: Uint8Array, o: number, total: number, now: number): void {
+    if (!outIf.eth) {
+      this.tx(outIf, o === 0 && buf.length === total ? buf : buf.subarray(o, o + total));
+      return;
+    }
+    let frame: Uint8Array;
+    if (o === ETH) {
+      frame = buf.length === ETH + total ? buf : buf.subarray(0, ETH + total);
+    } else {
+      // The neighbour's address may be in the packet itself: read it before the packet moves.
+      if (nh === buf) {
+        nh = buf.slice(no, no + 16);
+        no = 0;
+      }
+      frame = new Uint8Array(ETH + total);
+      frame.set(buf.subarray(o, o + total), ETH);
+      this.counters6.headroomCopies++;
+    }
+    const m = outIf.mac;
+    frame[6] = m[0]!; frame[7] = m[1]!; frame[8] = m[2]!; frame[9] = m[3]!; frame[10] = m[4]!; frame[11] = m[5]!;
+    frame[12] = 0x86;
+    frame[13] = 0xdd;
+    const mac = this.ndp.lookup(outIf.index, nh, no, now);
+    if (mac !== undefined) {
+      frame[0] = mac[0]!; frame[1] = mac[1]!; frame[2] = mac[2]!; frame[3] = mac[3]!; frame[4] = mac[4]!; frame[5] = mac[5]!;
+      this.tx(outIf, frame);
+    } else if (!this.ndp.enqueue(outIf.index, nh, no, frame, now)) {
+      this.counters6.drops.ndpQueueFull++;
+    }
+    this.drainNdp(now);
+  }
+
+  private local6(inIf: Iface, buf: Uint8Array, o: number, total: number, multicast: boolean, now: number): void {
+    const c = this.counters6;
+    const d = c.drops;
+    c.localIn++;
+    const payload = buf.subarray(o + 40, o + total);
+    const w = walkIpv6(buf[o + 6]!, payload);
+    if (!w.ok) return void d.extensionHeaders++;
+    if (w.value.fragment) return void d.localFragment++;
+    const src = buf.subarray(o + 8, o + 24);
+    const dst = buf.subarray(o + 24, o + 40);
+    const proto = w.value.protocol;
+    if (proto === NextHeader.ICMPV6) {
+      const body = payload.subarray(w.value.offset);
+      if (body.length < 4) return void d.icmpMalformed++;
+      if (!icmpv6ChecksumOk(src, dst, body)) return void d.icmpChecksum++;
+      const type = body[0]!;
+      if (type === Icmpv6Type.NEIGHBOR_SOLICITATION || type === Icmpv6Type.NEIGHBOR_ADVERTISEMENT) {
+        if (!inIf.eth || o !== ETH || !this.ndp.hasInterface(inIf.index)) return void d.localUnsupported++;
+        const m = parseNdp(body);
+        if (!m.ok) return void d.ndpMalformed++;
+        const ip = { src, dst, hopLimit: buf[o + 7]!, length: body.length, ethSrc: buf.subarray(6, 12) };
+        if (m.value.kind === 'ns') this.ndp.handleNs(inIf.index, ip, m.value, now);
+        else if (m.value.kind === 'na') this.ndp.handleNa(inIf.index, ip, m.value, now);
+        this.drainNdp(now);
+        return;
+      }
+      if (type === Icmpv6Type.ECHO_REQUEST || type === Icmpv6Type.ECHO_REPLY) {
+        const m = parseIcmpv6(body);
+        if (!m.ok || m.value.kind !== 'echo') return void d.icmpMalformed++;
+        if (type === Icmpv6Type.ECHO_REPLY) {
+          c.echoRepliesReceived++;
+          if (this.echoReplies6.length < 1024) this.echoReplies6.push({ identifier: m.value.identifier, sequence: m.value.sequence, from: ipv6ToString(src), at: now });
+          return;
+        }
+        // Echo to a multicast group is not answered (no amplifier; RFC 4443 §4.1 makes it a SHOULD, not a MUST).
+        if (multicast) return void d.localUnsupported++;
+        c.icmpOut.echoReply++;
+        const reply = icmpv6Packet({ src: new Uint8Array(dst), dst: new Uint8Array(src), hopLimit: this.hopLimit }, { ...m.value, type: Icmpv6Type.ECHO_REPLY, checksum: 0 }, ETH);
+        this.originate6(reply, inIf, now);
+        return;
+      }
+      d.localUnsupported++;
+      return;
+    }
+    d.localUnsupported++;
+    // Nothing listens: port unreachable ends a UDP traceroute at the router.
+    if (proto === NextHeader.UDP && !multicast) this.icmp6Error(inIf, buf, o, Icmpv6Type.DEST_UNREACHABLE, Icmpv6UnreachCode.PORT, 0, now, buf.slice(o + 24, o + 40));
+  }
+
+  /**
+   * An ICMPv6 error about the packet at buf[o...] back to its source, unless RFC 4443 §2.4 (e)
+   * forbids it (about an ICMPv6 error or a Redirect, to a multicast address, from a source that
+   * does not name one node) or the (f) token bucket is empty. The caller has already refused
+   * link-layer multicast. `from` defaults to an address of the interface the error leaves by.
+   */
+  private icmp6Error(inIf: Iface, buf: Uint8Array, o: number, type: number, code: number, param: number, now: number, from?: Uint8Array): void {
+    const s = this.counters6.icmpSuppressed;
+    const total = 40 + ((buf[o + 4]! << 8) | buf[o + 5]!);
+    if (buf[o + 24] === 0xff) return void s.multicast++;
+    if (buf[o + 8] === 0xff || isZero6(buf, o + 8)) return void s.badSource++;
+    const sr = this.routes6.lookup(buf, o + 8);
+    if (sr >= 0 && this.routes6.kindCode[sr] === RouteKindCode.LOCAL) return void s.badSource++;
+    const w = walkIpv6(buf[o + 6]!, buf.subarray(o + 40, o + total));
+    if (w.ok && w.value.protocol === NextHeader.ICMPV6 && !(w.value.fragment && w.value.fragment.fragmentOffset !== 0)) {
+      const at = o + 40 + w.value.offset;
+      if (at >= o + total || isIcmpv6Error(buf[at]!) || buf[at] === Icmpv6Type.REDIRECT) return void s.aboutIcmpError++;
+    }
+    if (!this.takeToken6(now)) return void s.rateLimited++;
+    const original = buf.subarray(o, o + Math.min(total, ICMPV6_MAX_QUOTE));
+    const dst = buf.slice(o + 8, o + 24);
+    const linkLocal = LINK_LOCAL(dst, 0);
+    const src = from ?? (linkLocal ? inIf.ll6 : this.sourceFor6(dst));
+    if (!src) return void this.counters6.drops.noRouteLocal++;
+    const out = this.counters6.icmpOut;
+    let msg: Icmpv6Message;
+    if (type === Icmpv6Type.TIME_EXCEEDED) {
+      out.timeExceeded++;
+      msg = { kind: 'time-exceeded', code, checksum: 0, unused: 0, original };
+    } else if (type === Icmpv6Type.PACKET_TOO_BIG) {
+      out.packetTooBig++;
+      msg = { kind: 'packet-too-big', code: 0, checksum: 0, mtu: param, original };
+    } else {
+      if (code === Icmpv6UnreachCode.BEYOND_SCOPE) out.beyondScope++;
+      else if (code === Icmpv6UnreachCode.ADDRESS) out.addressUnreachable++;
+      else if (code === Icmpv6UnreachCode.PORT) out.portUnreachable++;
+      else out.noRoute++;
+      msg = { kind: 'dest-unreachable', code, checksum: 0, unused: 0, original };
+    }
+    this.originate6(icmpv6Packet({ src, dst, hopLimit: this.hopLimit }, msg, ETH), inIf, now);
+  }
+
+  /**
+   * Sends an IPv6 packet the router built (with 14 bytes of headroom), routed like any
+   * packet; to a link-local destination it goes back out of `inIf`, the only link it means.
+   */
+  private originate6(pkt: Uint8Array, inIf: Iface | undefined, now: number): boolean {
+    const d = this.counters6.drops;
+    const t = ETH + 24;
+    let outIf: Iface | undefined;
+    let nh: Uint8Array = pkt;
+    let no = t;
+    if (LINK_LOCAL(pkt, t)) outIf = inIf;
+    else {
+      const r = this.routes6.lookup(pkt, t);
+      if (r >= 0 && this.routes6.kindCode[r] !== RouteKindCode.LOCAL) {
+        outIf = this.ifs[this.routes6.ifIndex[r]!];
+        if (this.routes6.hasNextHop[r]) {
+          nh = this.routes6.nextHop;
+          no = r * 16;
+        }
+      }
+    }
+    if (outIf === undefined || !outIf.up) {
+      d.noRouteLocal++;
+      return false;
+    }
+    const total = pkt.length - ETH;
+    if (total > outIf.mtu) {
+      d.localTooBig++;
+      return false;
+    }
+    this.counters6.localOut++;
+    this.output6(outIf, nh, no, pkt, ETH, total, now);
+    return true;
+  }
+
+  /** The address ICMPv6 to `dst` comes from: the global address of the interface it leaves by, else our first. */
+  private sourceFor6(dst: Uint8Array): Uint8Array | undefined {
+    const r = this.routes6.lookup(dst);
+    const f = r >= 0 ? this.ifs[this.routes6.ifIndex[r]!] : undefined;
+    return f?.addr6 ?? this.address6();
+  }
+
+  private takeToken6(now: number): boolean {
+    const dt = now - this.icmp6RefillAt;
+    if (dt > 0) {
+      this.icmp6Tokens = Math.min(this.icmp6Burst, this.icmp6Tokens + dt * this.icmp6Rate);
+      this.icmp6RefillAt = now;
+    }
+    if (this.icmp6Tokens < 1) return false;
+    this.icmp6Tokens -= 1;
+    return true;
+  }
+
+  /** Moves NDP's messages to the transmit queue, releases packets that waited, answers failures (RFC 4861 §7.2.2: address unreachable). */
+  private drainNdp(now: number): void {
+    const ndp = this.ndp;
+    for (let t = ndp.pollTransmit(); t !== undefined; t = ndp.pollTransmit()) {
+      const f = this.ifs[t.ifIndex];
+      if (!f?.up) continue;
+      const frame = ndpPacket({ src: t.src, dst: t.dst }, t.message, ETH);
+      frame.set(t.dstMac, 0);
+      frame.set(f.mac, 6);
+      frame[12] = 0x86;
+      frame[13] = 0xdd;
+      this.tx(f, frame);
+    }
+    for (let e = ndp.pollEvent(); e !== undefined; e = ndp.pollEvent()) {
+      const f = this.ifs[e.ifIndex];
+      if (e.kind === 'resolved') {
+        for (const fr of e.packets) {
+          fr.set(e.mac, 0);
+          if (f?.up) this.tx(f, fr);
+        }
+      } else {
+        for (const fr of e.packets) {
+          this.counters6.drops.ndpFailed++;
+          // The packet's hop limit was already decremented; the quote shows it as forwarded.
+          if (f) this.icmp6Error(f, fr, ETH, Icmpv6Type.DEST_UNREACHABLE, Icmpv6UnreachCode.ADDRESS, 0, now);
+        }
+      }
+    }
   }
 
   // ---- ARP ------------------------------------------------------------------------------

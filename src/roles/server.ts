@@ -1,6 +1,6 @@
 /**
  * The server behind the router as a box: one Ethernet port, a host IP stack that answers
- * ping and UDP echo (RFC 862) and can ping others.
+ * ping and UDP echo (RFC 862) and can ping others; with an IPv6 address also ping6 both ways.
  */
 import { Host, type HostConfig, type HostEvent } from './host.js';
 import type { Box, Transmit, View } from './box.js';
@@ -43,6 +43,11 @@ export class ServerBox implements Box<ServerPortName, HostEvent> {
 
   ping(dst: number, sequence: number, now: number, size = 56): void {
     this.host.ping(dst, { sequence, size }, now);
+  }
+
+  /** ICMPv6 echo; false when the server has no IPv6 address. The reply is an `echo-reply6` event. */
+  ping6(dst: Uint8Array, sequence: number, now: number, size = 56): boolean {
+    return this.host.ping6(dst, { sequence, size }, now);
   }
 
   show(view: View, now: number): unknown {

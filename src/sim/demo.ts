@@ -14,6 +14,7 @@ import { VirtualClock } from './clock.js';
 import { describeFrame } from '../wire/describe.js';
 import { toHtml, toMermaid, type SequenceMessage } from './sequence.js';
 import { ipv4ToString, ipv4FromString, macToString } from '../wire/bytes.js';
+import { ipv6FromString } from '../wire/ipv6.js';
 import type { AccountingLine } from '../roles/radius-server.js';
 import type { Logger } from 'pino';
 import { logNetwork } from './log.js';
@@ -27,6 +28,8 @@ export interface DemoSession {
   tunnelId: number | null;
   sessionId: number | null;
   pingOk: boolean;
+  /** Where IPv6 is on (the home is dual-stack and the LNS opened IPV6CP); absent where not. */
+  ipv6?: { delegatedPrefix: string | null; pingOk: boolean };
 }
 
 export interface DemoResult {
@@ -89,6 +92,11 @@ export function runDemo(topo: Topology, opts: DemoOptions): DemoResult {
       const r = relays.get(s.user);
       log(`${t(e.at)}  ${e.box.padEnd(8)} online  user ${s.user}  PPPoE session ${e.event.sessionId}  L2TP tunnel ${r?.lacTunnel}/${s.tunnelId} session ${r?.lacSession}/${s.sessionId} (LAC/LNS ids) via ${s.lns}  address ${s.ip}  DNS ${s.dns.join(', ')}`);
     }
+    if (e.kind === 'home' && e.event.type === 'home-ipv6-up') {
+      const s = byHome.get(e.box)!;
+      s.ipv6 = { delegatedPrefix: e.event.delegatedPrefix, pingOk: s.ipv6?.pingOk ?? false };
+      log(`${t(e.at)}  ${e.box.padEnd(8)} IPv6 up  address ${e.event.address}  delegated prefix ${e.event.delegatedPrefix}  LAN /64 ${e.event.lanPrefix} (recorded: the home has no LAN port)`);
+    }
     if (e.kind === 'home' && e.event.type === 'offline') log(`${t(e.at)}  ${e.box.padEnd(8)} offline (${e.event.reason})`);
     if (e.kind === 'home' && e.event.type === 'auth-failed') log(`${t(e.at)}  ${e.box.padEnd(8)} authentication failed: ${e.event.reason}`);
     if (e.kind === 'sse' && e.event.type === 'no-lns') log(`${t(e.at)}  sse      no LNS for ${e.event.user} (domain ${e.event.domain}): CHAP Failure, PADT`);
@@ -148,17 +156,49 @@ export function runDemo(topo: Topology, opts: DemoOptions): DemoResult {
     }
     answered.clear();
   };
+  // IPv6: the homes whose LNS opened IPV6CP (an IPv4-only LNS Protocol-Rejects it: those stay IPv4, not a failure) get their prefix, then ping6 the server.
+  const server6 = topology.server.address6 ? ipv6FromString(topology.server.address6) : undefined;
+  const home = (n: string) => net.homes.find((x) => x.cfg.name === n)!;
+  const ping6 = (names: string[], within: number): void => {
+    const dual = names.filter((n) => home(n).ipv6 !== undefined);
+    clock.runUntilTrue(() => dual.every((n) => home(n).ipv6?.isUp === true), clock.now() + within);
+    for (const n of dual) {
+      const s = byHome.get(n)!;
+      s.ipv6 ??= { delegatedPrefix: null, pingOk: false };
+      if (!home(n).ipv6?.isUp) problems.push(`${n}: IPV6CP up but no delegated prefix`);
+    }
+    const up6 = dual.filter((n) => home(n).ipv6?.isUp);
+    for (const n of names) if (home(n).cfg.ipv6 && !dual.includes(n)) log(`${t(clock.now())}  ${n.padEnd(8)} IPv4 only: the LNS did not open IPV6CP`);
+    if (!server6 || up6.length === 0) return;
+    const answered = new Map<string, number>();
+    net.onEvent((e: NetEvent) => {
+      if (e.kind === 'home' && e.event.type === 'ip6' && e.event.event.kind === 'echo-reply') answered.set(e.box, (answered.get(e.box) ?? 0) + 1);
+    });
+    for (let k = 0; k < pings; k++) {
+      for (const n of up6) net.act(n, (now) => home(n).ping6(server6, k + 1, now));
+      clock.runUntil(clock.now() + 1000);
+    }
+    for (const n of up6) {
+      const got = answered.get(n) ?? 0;
+      byHome.get(n)!.ipv6!.pingOk = got === pings;
+      log(`${t(clock.now())}  ${n.padEnd(8)} ping6 ${topology.server.address6}: ${got}/${pings} answered`);
+      if (got !== pings) problems.push(`${n}: ${got}/${pings} ping6 answered`);
+    }
+    answered.clear();
+  };
 
   log(`pseudonet demo: ${topology.homes.length} homes, ${topology.isps.length} ISPs (${topology.isps.map((i) => `${i.name}: ${i.domain} → ${i.lns.name}, ${i.lcpPolicy}`).join('; ')})`);
   if (first) {
     recording = true;
     up([first], 30_000);
     ping([first]);
+    ping6([first], 15_000);
     recording = false;
   }
   const rest = topology.homes.slice(1).map((h) => h.name);
   up(rest, 60_000);
   ping(rest);
+  ping6(rest, 15_000);
 
   // ---- teardown, every direction
   const homes = topology.homes.map((h) => h.name);
@@ -217,10 +257,11 @@ export function runDemo(topo: Topology, opts: DemoOptions): DemoResult {
   write('sequence.mmd', toMermaid(order, seq, title));
   write('sequence.html', toHtml(order, seq, title));
   const sessions = topology.homes.map((h) => byHome.get(h.name)!);
-  const ok = problems.length === 0 && sessions.every((s) => s.ip !== null && s.pingOk);
+  const ok = problems.length === 0 && sessions.every((s) => s.ip !== null && s.pingOk && (s.ipv6 === undefined || (s.ipv6.delegatedPrefix !== null && s.ipv6.pingOk)));
   write('summary.json', JSON.stringify({ sessions, ok }, null, 2) + '\n');
   log('');
   for (const p of problems) log(`problem: ${p}`);
-  log(`${ok ? 'OK' : 'FAILED'}: ${sessions.filter((s) => s.ip).length}/${sessions.length} homes got an address, ${sessions.filter((s) => s.pingOk).length}/${sessions.length} answered every ping; files in ${opts.out}/`);
+  const v6 = sessions.filter((s) => s.ipv6);
+  log(`${ok ? 'OK' : 'FAILED'}: ${sessions.filter((s) => s.ip).length}/${sessions.length} homes got an address, ${sessions.filter((s) => s.pingOk).length}/${sessions.length} answered every ping${v6.length ? `; IPv6: ${v6.filter((s) => s.ipv6!.delegatedPrefix).length}/${v6.length} got a delegated prefix, ${v6.filter((s) => s.ipv6!.pingOk).length}/${v6.length} answered every ping6` : ''}; files in ${opts.out}/`);
   return { ok, sessions, accounting, problems, files, net };
 }

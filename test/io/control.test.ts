@@ -18,7 +18,7 @@ import type { RunningBox } from '../../src/io/box.js';
 const work = mkdtempSync(path.join(tmpdir(), 'pseudonet-control-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-interface PingCall { dst: number; timeoutMs?: number; size?: number; from?: string }
+interface PingCall { dst: number | Uint8Array; timeoutMs?: number; size?: number; from?: string }
 
 /** A box that answers every ping in 1.25 ms and records what it was asked. */
 function fakeBox(name = 'fake'): RunningBox & { pings: PingCall[] } {
@@ -215,9 +215,13 @@ test('/ping: every parameter within its range, the error naming it; defaults cou
   assert.match(await err('dst=192.0.2.1&size=70000'), /^size must be a whole number from 0 to 65507 \(got "70000"\)$/);
   assert.match(await err('dst=192.0.2.1&count=100&timeout=60000'), /^count × timeout must be at most 600000 ms \(got 100 × 60000\)$/);
   assert.match(await err('count=1'), /^dst is missing/);
-  assert.match(await err('dst=300.1.1.1'), /^dst must be an IPv4 address \(got "300.1.1.1"\)$/);
+  assert.match(await err('dst=300.1.1.1'), /^dst must be an IPv4 or IPv6 address \(got "300.1.1.1"\)$/);
+  assert.match(await err('dst=2001:db8::1::2'), /^dst must be an IPv4 or IPv6 address \(got "2001:db8::1::2"\)$/);
   assert.equal(box.pings.length, 104, 'no refused request pinged');
-  assert.equal(server.counters.refused.badParameter, 14);
+  assert.equal(server.counters.refused.badParameter, 15);
+  // An IPv6 destination reaches the box as its 16 bytes.
+  await controlRequest(sock, '/ping?dst=2001:db8:ffff:1::10&count=1');
+  assert.deepEqual(box.pings.at(-1), { dst: new Uint8Array([0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0x10]), timeoutMs: 1000, size: 56 });
   assert.match(await err('dst=192.0.2.1').catch((e: Error) => e.message), /accepted/);
   await close(server);
 });

@@ -1,0 +1,155 @@
+/**
+ * The IPv6 routing table: routes (prefix, next hop, interface, kind) by route id in typed
+ * arrays, and an `Lpm6` from destination to route id, as `RouteTable` does for IPv4. A
+ * prefix holds one route; connected and local routes are replaced or removed only with
+ * their interface. The table holds at most the LPM's `maxPrefixes` routes.
+ */
+import { Lpm6 } from './lpm6.js';
+import { RouteKindCode, type RouteKind } from './routes.js';
+import { ipv6ToString } from '../wire/ipv6.js';
+
+const KINDS: readonly RouteKind[] = ['connected', 'local', 'static', 'runtime'];
+
+export interface Route6Spec {
+  readonly prefix: Uint8Array;
+  readonly prefixLength: number;
+  /** The gateway; absent means the destination itself is on the link. */
+  readonly nextHop?: Uint8Array;
+  readonly ifIndex: number;
+  readonly kind: RouteKind;
+}
+
+/** One line of `show routes` for IPv6. */
+export interface Route6View {
+  readonly prefix: string;
+  readonly nextHop: string | undefined;
+  readonly ifIndex: number;
+  readonly kind: RouteKind;
+}
+
+export class RouteTable6 {
+  readonly lpm: Lpm6;
+  /** 16 bytes per route id; `hasNextHop[id]` 0 = on-link. */
+  nextHop: Uint8Array;
+  hasNextHop: Uint8Array;
+  ifIndex: Int32Array;
+  kindCode: Uint8Array;
+  prefix: Uint8Array;
+  len: Uint8Array;
+  private freeIds: number[] = [];
+  private used = 0;
+  private readonly perIf = new Map<number, Set<number>>();
+
+  constructor(o: { maxRoutes?: number; capacity?: number } = {}) {
+    this.lpm = new Lpm6({ ...(o.maxRoutes === undefined ? {} : { maxPrefixes: o.maxRoutes }) });
+    const cap = o.capacity ?? 64;
+    this.nextHop = new Uint8Array(cap * 16);
+    this.hasNextHop = new Uint8Array(cap);
+    this.ifIndex = new Int32Array(cap);
+    this.kindCode = new Uint8Array(cap);
+    this.prefix = new Uint8Array(cap * 16);
+    this.len = new Uint8Array(cap);
+  }
+
+  get size(): number {
+    return this.lpm.size;
+  }
+
+  /** Route id for the destination at a[o, o+16), or -1. */
+  lookup(a: Uint8Array, o = 0): number {
+    return this.lpm.lookup(a, o);
+  }
+
+  /** The route's next hop (a subarray of the table), or undefined when on-link. */
+  gateway(id: number): Uint8Array | undefined {
+    return this.hasNextHop[id] ? this.nextHop.subarray(id * 16, id * 16 + 16) : undefined;
+  }
+
+  /** Adds or replaces a route. False when a connected or local route holds the prefix, or the table is full. */
+  add(r: Route6Spec): boolean {
+    const old = this.lpm.get(r.prefix, r.prefixLength);
+    if (old >= 0 && this.kindCode[old]! <= RouteKindCode.LOCAL && r.kind !== 'connected' && r.kind !== 'local') return false;
+    const id = old >= 0 ? old : this.alloc();
+    if (old >= 0) this.unlink(old);
+    const p = this.prefix.subarray(id * 16, id * 16 + 16);
+    for (let i = 0; i < 16; i++) {
+      const bits = Math.max(0, Math.min(8, r.prefixLength - 8 * i));
+      p[i] = r.prefix[i]! & ((0xff00 >> bits) & 0xff);
+    }
+    this.len[id] = r.prefixLength;
+    this.hasNextHop[id] = r.nextHop ? 1 : 0;
+    if (r.nextHop) this.nextHop.set(r.nextHop.subarray(0, 16), id * 16);
+    this.ifIndex[id] = r.ifIndex;
+    this.kindCode[id] = KINDS.indexOf(r.kind);
+    if (!this.lpm.insert(r.prefix, r.prefixLength, id)) {
+      this.freeIds.push(id);
+      return false;
+    }
+    let ids = this.perIf.get(r.ifIndex);
+    if (!ids) this.perIf.set(r.ifIndex, (ids = new Set()));
+    ids.add(id);
+    return true;
+  }
+
+  /** Removes the route for exactly prefix/len; connected and local ones only with `connectedToo`. */
+  remove(prefix: Uint8Array, prefixLength: number, connectedToo = false): boolean {
+    const id = this.lpm.get(prefix, prefixLength);
+    if (id < 0) return false;
+    if (!connectedToo && this.kindCode[id]! <= RouteKindCode.LOCAL) return false;
+    this.lpm.remove(prefix, prefixLength);
+    this.unlink(id);
+    this.freeIds.push(id);
+    return true;
+  }
+
+  /** Removes every route through `ifIndex`. Returns how many. */
+  removeInterface(ifIndex: number): number {
+    const ids = this.perIf.get(ifIndex);
+    if (!ids) return 0;
+    const doomed = [...ids].map((id): [Uint8Array, number] => [this.prefix.slice(id * 16, id * 16 + 16), this.len[id]!]);
+    for (const [p, l] of doomed) this.remove(p, l, true);
+    this.perIf.delete(ifIndex);
+    return doomed.length;
+  }
+
+  show(): Route6View[] {
+    const out: (Route6View & { key: Uint8Array; l: number })[] = [];
+    for (const [, , id] of this.lpm.entries()) {
+      const key = this.prefix.subarray(id * 16, id * 16 + 16);
+      const nh = this.gateway(id);
+      out.push({ prefix: `${ipv6ToString(key)}/${this.len[id]}`, nextHop: nh && ipv6ToString(nh), ifIndex: this.ifIndex[id]!, kind: KINDS[this.kindCode[id]!]!, key, l: this.len[id]! });
+    }
+    out.sort((a, b) => {
+      for (let i = 0; i < 16; i++) if (a.key[i] !== b.key[i]) return a.key[i]! - b.key[i]!;
+      return b.l - a.l;
+    });
+    return out.map(({ prefix, nextHop, ifIndex, kind }) => ({ prefix, nextHop, ifIndex, kind }));
+  }
+
+  private unlink(id: number): void {
+    const ids = this.perIf.get(this.ifIndex[id]!);
+    ids?.delete(id);
+    if (ids && ids.size === 0) this.perIf.delete(this.ifIndex[id]!);
+  }
+
+  private alloc(): number {
+    const f = this.freeIds.pop();
+    if (f !== undefined) return f;
+    if (this.used === this.len.length) this.grow();
+    return this.used++;
+  }
+
+  private grow(): void {
+    const g = <T extends Uint8Array | Int32Array>(a: T, make: (k: number) => T): T => {
+      const b = make(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.nextHop = g(this.nextHop, (k) => new Uint8Array(k));
+    this.hasNextHop = g(this.hasNextHop, (k) => new Uint8Array(k));
+    this.ifIndex = g(this.ifIndex, (k) => new Int32Array(k));
+    this.kindCode = g(this.kindCode, (k) => new Uint8Array(k));
+    this.prefix = g(this.prefix, (k) => new Uint8Array(k));
+    this.len = g(this.len, (k) => new Uint8Array(k));
+  }
+}
