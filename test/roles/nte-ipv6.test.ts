@@ -129,7 +129,7 @@ function pdStatus(m: Dhcpv6ClientServer): number | undefined {
 
 test('dual-stack PPP through sse → nte: IPV6CP, RAs (burst, periodic, RS answer), DHCPv6-PD, accounting, prefixes freed at the end; tshark-clean', () => {
   const base = loadTopology('topologies/default.yaml');
-  const t = topologySchema.parse({ ...base, homes: base.homes.map((h) => ({ ...h, redial: false })) });
+  const t = topologySchema.parse({ ...base, homes: base.homes.map((h) => ({ ...h, redial: false, ipv6: false })) });
   const clock = new VirtualClock(Date.UTC(2026, 0, 1));
   const net = new Network(t, { clock, keep: 100_000 });
   const got = dualStack(net);
@@ -341,7 +341,7 @@ test('dual-stack PPP through sse → nte: IPV6CP, RAs (burst, periodic, RS answe
 
 test("hostile IPv6 from a subscriber (random packets, RSs with random options, DHCPv6 of random bytes) never throws; the session lives, drops are counted", () => {
   const base = loadTopology('topologies/default.yaml');
-  const t = topologySchema.parse({ ...base, homes: base.homes.slice(0, 1).map((h) => ({ ...h, redial: false })) });
+  const t = topologySchema.parse({ ...base, homes: base.homes.slice(0, 1).map((h) => ({ ...h, redial: false, ipv6: false })) });
   const clock = new VirtualClock(Date.UTC(2026, 0, 1));
   const net = new Network(t, { clock, keep: 1000 });
   const got = dualStack(net);
@@ -384,7 +384,7 @@ test('an exhausted pdPool: the session still comes up (IPv6 with its /64), its S
   const base = loadTopology('topologies/default.yaml');
   const t = topologySchema.parse({
     ...base,
-    homes: base.homes.slice(0, 2).map((h) => ({ ...h, redial: false })),
+    homes: base.homes.slice(0, 2).map((h) => ({ ...h, redial: false, ipv6: false })),
     isps: base.isps.map((isp, i) => (i === 0 ? {
       ...isp,
       ipv6: { ...isp.ipv6!, pdPool: '2001:db8:8000::/56' }, // one /56

@@ -27,7 +27,7 @@ test(`20 dual-stack homes, 16 /64s and 16 /56s, Session-Timeout 60 s, 2 % loss, 
   const t = topologySchema.parse({
     ...base,
     isps: [{ ...isp, ipv6: { ...isp.ipv6!, wanPrefixPool: '2001:db8:100::/60', pdPool: '2001:db8:8000::/52' }, users: [isp.users[0]!, ...users] }],
-    homes: users.map((u, i) => ({ name: `h${i}`, user: u.name, password: u.password, redial: false })),
+    homes: users.map((u, i) => ({ name: `h${i}`, user: u.name, password: u.password, redial: false, ipv6: false })),
     links: { access: lossy, carrier: lossy, 'radius-isp-a': { delay: 1 }, core: { delay: 0.2 }, server: { delay: 0.2 } },
   });
   const clock = new VirtualClock(Date.UTC(2026, 0, 1));
