@@ -1,6 +1,6 @@
 /**
- * IPv6 prefix leases under churn, in process on the virtual clock: 20 dual-stack homes (each
- * home's PPP link given IPV6CP) on isp-a with pools of only 16 /64s and 16 /56s, so prefixes
+ * IPv6 prefix leases under churn, in process on the virtual clock: 20 homes (once with only
+ * IPV6CP on their PPP link, once fully dual-stack with their own DHCPv6 client) on isp-a with pools of only 16 /64s and 16 /56s, so prefixes
  * run out and are reused; Session-Timeout 60 s, 2 % loss on the access and carrier links,
  * every home dialling again after it went down, for 30 virtual minutes. No /64 or delegated
  * prefix is ever held by two live sessions — as the LNS has them, and in the RADIUS server's
@@ -19,7 +19,7 @@ import { ipv6cpConfig } from '../../src/proto/ipv6cp.js';
 
 const MINUTES = 30;
 
-test(`20 dual-stack homes, 16 /64s and 16 /56s, Session-Timeout 60 s, 2 % loss, ${MINUTES} virtual minutes: never one prefix for two live sessions`, (t0) => {
+for (const native of [false, true]) test(`20 ${native ? 'dual-stack homes (their own SLAAC and DHCPv6-PD client)' : 'homes with IPV6CP only'}, 16 /64s and 16 /56s, Session-Timeout 60 s, 2 % loss, ${MINUTES} virtual minutes: never one prefix for two live sessions`, (t0) => {
   const base = loadTopology('topologies/default.yaml');
   const isp = base.isps[0]!;
   const users = Array.from({ length: 20 }, (_, i) => ({ name: `u${i}@isp-a.example`, password: `pw${i}`, sessionTimeout: 60, interimInterval: 20 }));
@@ -27,12 +27,12 @@ test(`20 dual-stack homes, 16 /64s and 16 /56s, Session-Timeout 60 s, 2 % loss, 
   const t = topologySchema.parse({
     ...base,
     isps: [{ ...isp, ipv6: { ...isp.ipv6!, wanPrefixPool: '2001:db8:100::/60', pdPool: '2001:db8:8000::/52' }, users: [isp.users[0]!, ...users] }],
-    homes: users.map((u, i) => ({ name: `h${i}`, user: u.name, password: u.password, redial: false, ipv6: false })),
+    homes: users.map((u, i) => ({ name: `h${i}`, user: u.name, password: u.password, redial: false, ipv6: native })),
     links: { access: lossy, carrier: lossy, 'radius-isp-a': { delay: 1 }, core: { delay: 0.2 }, server: { delay: 0.2 } },
   });
   const clock = new VirtualClock(Date.UTC(2026, 0, 1));
   const net = new Network(t, { clock, keep: 200_000 });
-  for (const h of net.homes) {
+  if (!native) for (const h of net.homes) {
     const c = h.cfg;
     (h as unknown as { link: PppLink }).link = new PppLink(pppLinkConfig({
       lcp: { mru: c.mru ?? 1454, authenticate: [], authenticateWith: ['chap-md5'], echoIntervalMs: c.echoIntervalMs ?? 30_000 },
@@ -105,6 +105,7 @@ test(`20 dual-stack homes, 16 /64s and 16 /56s, Session-Timeout 60 s, 2 % loss, 
   assert.equal(nte.sessionCount, 0, JSON.stringify(nte.listSessions()));
   assert.deepEqual([pools.wan.inUse, pools.pd.inUse], [0, 0], 'every pool prefix back');
   assert.equal(nte.dhcpv6!.linkCount, 0);
-  t0.diagnostic(`${ups} IPv6 sessions; /64 leases ${pools.wan.leased}, /56 leases ${pools.pd.leased}; exhausted ${nte.counters['ipv6.pd-pool-exhausted']}`);
+  if (native) assert.ok((nte.counters['dhcpv6.event.bound'] ?? 0) > 20 * MINUTES / 4, `the homes' DHCPv6 clients bound prefixes: ${nte.counters['dhcpv6.event.bound']}`);
+  t0.diagnostic(`${ups} IPv6 sessions; /64 leases ${pools.wan.leased}, /56 leases ${pools.pd.leased}; exhausted ${nte.counters['ipv6.pd-pool-exhausted']}; DHCPv6 bindings ${nte.counters['dhcpv6.event.bound'] ?? 0}, releases ${nte.counters['dhcpv6.released'] ?? 0}`);
   net.close();
 });
