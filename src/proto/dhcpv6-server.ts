@@ -32,6 +32,12 @@ export interface Dhcpv6ServerConfig {
   readonly dns: readonly Uint8Array[];
   /** Messages waiting to be sent at most (a bound; refusals counted). */
   readonly outboxLimit: number;
+  /**
+   * Messages taken from one link per second at most; the rest are dropped and counted. A
+   * client retransmits at most about once a second (RFC 8415 §15: IRT of 1 s for Solicit,
+   * Request, Renew...), so this only stops a subscriber that floods.
+   */
+  readonly maxPerLinkPerSecond: number;
 }
 
 export function dhcpv6ServerConfig(c: Partial<Dhcpv6ServerConfig> & { serverDuid: Duid }): Dhcpv6ServerConfig {
@@ -45,6 +51,7 @@ export function dhcpv6ServerConfig(c: Partial<Dhcpv6ServerConfig> & { serverDuid
     preference: 255,
     dns: [],
     outboxLimit: 65_536,
+    maxPerLinkPerSecond: 20,
     ...c,
   };
 }
@@ -87,6 +94,9 @@ interface LinkState {
   naBinding: Binding | undefined;
   /** The client declined the address (§18.3.8: it is not given again on this link). */
   declined: boolean;
+  /** The rate limit's one-second window: its start and the messages taken in it. */
+  windowStart: number;
+  windowCount: number;
 }
 
 function duidKey(d: Duid): string {
@@ -122,7 +132,7 @@ export class Dhcpv6Server<L> {
       s.info = info;
       if (s.binding && !info.delegated) s.binding = undefined;
       if (s.naBinding && !info.address) s.naBinding = undefined;
-    } else this.links.set(link, { info, binding: undefined, naBinding: undefined, declined: false });
+    } else this.links.set(link, { info, binding: undefined, naBinding: undefined, declined: false, windowStart: -Infinity, windowCount: 0 });
   }
 
   /** The link is gone: its binding with it. */
@@ -168,6 +178,11 @@ export class Dhcpv6Server<L> {
   handle(link: L, src: Uint8Array, multicast: boolean, payload: Uint8Array, now: number): void {
     const s = this.links.get(link);
     if (!s) return this.drop('no-link');
+    if (now - s.windowStart >= 1000) {
+      s.windowStart = now;
+      s.windowCount = 0;
+    }
+    if (++s.windowCount > this.cfg.maxPerLinkPerSecond) return this.drop('rate-limited');
     const p = parseDhcpv6(payload);
     if (!p.ok) return this.drop(`malformed.${p.error.code}`);
     const m = p.value;

@@ -354,3 +354,15 @@ test('tshark dissects every message the server sent above (each type and status)
 function hexKey(b: Uint8Array): string {
   return Buffer.from(b).toString('hex');
 }
+
+test('a link that floods is rate-limited (20 messages a second by default), counted, and served again the next second; other links are not touched', () => {
+  const s = server();
+  s.openLink('a', { delegated: PD });
+  s.openLink('b', { delegated: P('2001:db8:8000:1100::/56') });
+  let answered = 0;
+  for (let i = 0; i < 1000; i++) if (ask(s, 'a', msg(T.SOLICIT, [CLIENT, iaPd()]), 500)) answered++;
+  assert.equal(answered, 20);
+  assert.equal(s.counters['dhcpv6.drop.rate-limited'], 980);
+  assert.ok(ask(s, 'b', msg(T.SOLICIT, [CLIENT, iaPd()]), 500), 'another link is served');
+  assert.ok(ask(s, 'a', msg(T.SOLICIT, [CLIENT, iaPd()]), 1500), 'the next second');
+});
