@@ -884,7 +884,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
 
   /** IPV6CP Opened: RAs start on the link, the DHCPv6 server serves it, routes go in. */
   private ipv6Up(s: NteSession, n: Ipv6cpNegotiated, now: number): void {
-    if (!this.raCfg || !this.dhcpv6) return;
+    if (!this.raCfg || !this.dhcpv6 || s.ended) return;
     if (s.ipv6Up) return this.count('ipv6cp.renegotiated');
     // A pool that was empty at the Access-Accept may have a prefix now (another session ended).
     if (!s.wanPrefix6 && this.wanPool6) this.assignFromPool(s, 'wan');
