@@ -12,6 +12,7 @@ import type { Topology } from './topology.js';
 import type { SseConfig, LnsEntry } from '../roles/sse.js';
 import type { NteConfig } from '../roles/nte.js';
 import type { Router } from '../roles/router.js';
+import { ipv6PrefixFromString } from '../proto/prefix-pool6.js';
 import { ipv6FromString } from '../wire/ipv6.js';
 
 /** Shared secret between the sse and an embedded carrier RADIUS. */
@@ -147,6 +148,16 @@ export function nteConfig(t: Topology, i: number, macs: { carrier: Uint8Array; r
     ...(isp.lns.lcpEchoInterval ? { echoIntervalMs: isp.lns.lcpEchoInterval * 1000 } : {}),
     ...(isp.lns.lcpEchoFailure ? { echoFailure: isp.lns.lcpEchoFailure } : {}),
     dae: { clients: [{ address: radius.address, secret }], nasIdentifier: isp.lns.name },
+    ...(isp.ipv6 ? {
+      ipv6: {
+        wanPrefixPool: ipv6PrefixFromString(isp.ipv6.wanPrefixPool),
+        pdPool: ipv6PrefixFromString(isp.ipv6.pdPool),
+        pdLength: isp.ipv6.pdLength,
+        dns: isp.ipv6.dns.map(ipv6FromString),
+        // Every user's fixed prefix, of any ISP: RADIUS gives them, the pools never do.
+        reserved: t.isps.flatMap((x) => x.users.flatMap((u) => [u.ipv6Prefix, u.delegatedPrefix].filter((p): p is string => p !== undefined).map(ipv6PrefixFromString))),
+      },
+    } : {}),
   };
 }
 
@@ -204,6 +215,8 @@ export function ispRadiusConfig(t: Topology, i: number): RadiusServerConfig {
       name: u.name,
       password: u.password,
       ...(u.ip ? { framedIp: u.ip } : { pool: isp.name }),
+      ...(isp.ipv6 && u.ipv6Prefix ? { framedIpv6Prefix: u.ipv6Prefix } : {}),
+      ...(isp.ipv6 && u.delegatedPrefix ? { delegatedIpv6Prefix: u.delegatedPrefix } : {}),
       dns: isp.dns,
       ...(u.sessionTimeout === undefined ? {} : { sessionTimeout: u.sessionTimeout }),
       ...(u.idleTimeout === undefined ? {} : { idleTimeout: u.idleTimeout }),

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ipv4FromString, ipv4ToString } from '../wire/bytes.js';
 import { parseCidr, prefixMask } from '../wire/ipv4.js';
 import { parseIpv6Address } from '../wire/ipv6.js';
+import { parseIpv6Prefix, prefixesOverlap, ipv6PrefixToString, type Ipv6Prefix } from '../proto/prefix-pool6.js';
 
 const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, 'an IPv4 address like 192.0.2.1');
 const cidr = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([0-9]|[12]\d|3[0-2])$/, 'an IPv4 prefix like 198.51.100.0/24');
@@ -318,6 +319,7 @@ function semanticProblems(t: Topology): string[] {
       for (const [what, r] of links) if (inRange(a, r)) out.push(`${up}.ip: ${u.ip} is on ${what}`);
     });
   });
+  out.push(...ipv6Problems(t));
   // The server's subnet: its gateway must be on it, and be the router.
   const [snet, slast] = prefixRange(`${t.server.address}/${t.server.prefix}`);
   const onServerNet = (a: string) => inRange(ipv4FromString(a), [snet, slast]);
@@ -347,6 +349,56 @@ function semanticProblems(t: Topology): string[] {
   });
   const validLinks = new Set([...t.sse.accessPorts, 'carrier', 'core', 'server', ...t.isps.map((x) => `radius-${x.name}`)]);
   for (const k of Object.keys(t.links)) if (!validLinks.has(k)) out.push(`links.${k}: no such link (links are ${[...validLinks].join(', ')})`);
+  return out;
+}
+
+/**
+ * The IPv6 fields (issue 17): each ISP's two pools apart from each other and from every other
+ * ISP's, lengths the LNS can cut (/64s from wanPrefixPool, pdLength prefixes from pdPool, at
+ * most 2^32 of either), users' fixed prefixes of the right length, on an ISP with ipv6, one
+ * user each and not inside another ISP's pools (that ISP's LNS would hand them out too).
+ */
+function ipv6Problems(t: Topology): string[] {
+  const out: string[] = [];
+  const pools: [string, Ipv6Prefix][] = [];
+  t.isps.forEach((isp, i) => {
+    const v6 = isp.ipv6;
+    if (!v6) return;
+    const at = `isps[${i}].ipv6`;
+    const wan = parseIpv6Prefix(v6.wanPrefixPool)!;
+    const pd = parseIpv6Prefix(v6.pdPool)!;
+    if (wan.length > 64) out.push(`${at}.wanPrefixPool: a /${wan.length} holds no /64 (the subscriber links' prefixes; at most /64)`);
+    else if (64 - wan.length > 32) out.push(`${at}.wanPrefixPool: a /${wan.length} is 2^${64 - wan.length} /64s, more than the 2^32 a pool may hold (at least /32)`);
+    if (v6.pdLength < pd.length) out.push(`${at}.pdLength: /${v6.pdLength} is shorter than pdPool ${v6.pdPool} (a delegated prefix must lie inside the pool)`);
+    else if (v6.pdLength - pd.length > 32) out.push(`${at}.pdPool: ${v6.pdPool} is 2^${v6.pdLength - pd.length} /${v6.pdLength}s, more than the 2^32 a pool may hold`);
+    if (prefixesOverlap(wan, pd)) out.push(`${at}.pdPool: ${v6.pdPool} overlaps ${at}.wanPrefixPool ${v6.wanPrefixPool} (one prefix would go to two sessions)`);
+    for (const [where, q] of pools) {
+      if (prefixesOverlap(q, wan)) out.push(`${at}.wanPrefixPool: ${v6.wanPrefixPool} overlaps ${where} ${ipv6PrefixToString(q)}`);
+      if (prefixesOverlap(q, pd)) out.push(`${at}.pdPool: ${v6.pdPool} overlaps ${where} ${ipv6PrefixToString(q)}`);
+    }
+    pools.push([`${at}.wanPrefixPool`, wan], [`${at}.pdPool`, pd]);
+  });
+  const fixed: [string, Ipv6Prefix][] = [];
+  t.isps.forEach((isp, i) => {
+    isp.users.forEach((u, j) => {
+      const up = `isps[${i}].users[${j}]`;
+      const fields: ['ipv6Prefix' | 'delegatedPrefix', string | undefined][] = [['ipv6Prefix', u.ipv6Prefix], ['delegatedPrefix', u.delegatedPrefix]];
+      for (const [field, text] of fields) {
+        if (text === undefined) continue;
+        const v6 = isp.ipv6;
+        if (!v6) {
+          out.push(`${up}.${field}: ${isp.name} has no ipv6 (isps[${i}].ipv6), so nothing would use ${text}`);
+          continue;
+        }
+        const p = parseIpv6Prefix(text)!;
+        if (field === 'ipv6Prefix' && p.length !== 64) out.push(`${up}.ipv6Prefix: ${text} is not a /64 (the WAN link's prefix, for SLAAC)`);
+        if (field === 'delegatedPrefix' && p.length !== v6.pdLength) out.push(`${up}.delegatedPrefix: ${text} is not a /${v6.pdLength} (isps[${i}].ipv6.pdLength)`);
+        for (const [where, q] of fixed) if (prefixesOverlap(q, p)) out.push(`${up}.${field}: ${text} overlaps ${where} ${ipv6PrefixToString(q)} (two users one prefix)`);
+        for (const [where, q] of pools) if (!where.startsWith(`isps[${i}].`) && prefixesOverlap(q, p)) out.push(`${up}.${field}: ${text} is inside ${where} ${ipv6PrefixToString(q)}`);
+        fixed.push([`${up}.${field}`, p]);
+      }
+    });
+  });
   return out;
 }
 

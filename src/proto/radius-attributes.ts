@@ -6,7 +6,7 @@
 import { bytesText, parseIpv4, setU32, textBytes, u32 } from '../wire/bytes.js';
 import {
   A, MsAttr, TunnelMediumType, TunnelType, VENDOR_MICROSOFT, getAttr, getAttrs, getInt, getVendorAttrs, intAttr, ipv4Attr, isVendorSpecific,
-  splitTag, taggedIntAttr, taggedTextAttr, textAttr, vendorAttr, type RadiusAttribute, type RadiusPacket,
+  splitTag, taggedIntAttr, taggedTextAttr, textAttr, vendorAttr, type RadiusAttribute, type RadiusPacket, parseIpv6PrefixValue, ipv6PrefixValue,
 } from '../wire/radius.js';
 import { decryptTunnelPassword, tunnelPasswordAttr, type Secret } from '../wire/radius-crypto.js';
 
@@ -219,6 +219,19 @@ export interface AccessReply {
   readonly class: Uint8Array[];
   readonly replyMessage?: string;
   readonly state?: Uint8Array;
+  /** RFC 3162 §2.3 Framed-IPv6-Prefix: the subscriber link's prefix (SLAAC wants a /64). */
+  readonly framedIpv6Prefix?: Ipv6PrefixValue;
+  /** RFC 4818 §3 Delegated-IPv6-Prefix: the prefix DHCPv6-PD hands to the home. */
+  readonly delegatedIpv6Prefix?: Ipv6PrefixValue;
+  /** RFC 6911 §3.2 DNS-Server-IPv6-Address, in order. */
+  readonly dns6?: Uint8Array[];
+  /** IPv6 prefix attributes present but malformed (ignored, counted by the NAS). */
+  readonly badIpv6Prefixes?: number;
+}
+
+export interface Ipv6PrefixValue {
+  readonly prefix: Uint8Array;
+  readonly length: number;
 }
 
 export function readAccessReply(p: RadiusPacket, secret: Secret, requestAuthenticator: Uint8Array): AccessReply & { undecryptableTunnelPasswords: number } {
@@ -236,6 +249,19 @@ export function readAccessReply(p: RadiusPacket, secret: Secret, requestAuthenti
   const msgs = getAttrs(p, A.REPLY_MESSAGE);
   set('replyMessage', msgs.length ? msgs.map((m) => bytesText(m.data)).join('') : undefined);
   set('state', getAttr(p, A.STATE)?.data);
+  let bad = 0;
+  const prefixOf = (type: number) => {
+    const a = getAttr(p, type);
+    if (!a) return undefined;
+    const v = parseIpv6PrefixValue(a.data);
+    if (!v) bad++;
+    return v;
+  };
+  set('framedIpv6Prefix', prefixOf(A.FRAMED_IPV6_PREFIX));
+  set('delegatedIpv6Prefix', prefixOf(A.DELEGATED_IPV6_PREFIX));
+  if (bad) reply['badIpv6Prefixes'] = bad;
+  const dns6 = getAttrs(p, A.DNS_SERVER_IPV6_ADDRESS).filter((a) => a.data.length === 16).map((a) => new Uint8Array(a.data));
+  if (dns6.length) reply['dns6'] = dns6;
   return reply as unknown as AccessReply & { undecryptableTunnelPasswords: number };
 }
 
@@ -252,6 +278,9 @@ export function accessReplyAttributes(r: Omit<AccessReply, 'tunnels' | 'class'> 
   if (r.idleTimeout !== undefined) out.push(intAttr(A.IDLE_TIMEOUT, r.idleTimeout));
   if (r.acctInterimInterval !== undefined) out.push(intAttr(A.ACCT_INTERIM_INTERVAL, r.acctInterimInterval));
   out.push(...dnsAttributes(r.dns));
+  if (r.framedIpv6Prefix) out.push({ type: A.FRAMED_IPV6_PREFIX, data: ipv6PrefixValue(r.framedIpv6Prefix.prefix, r.framedIpv6Prefix.length) });
+  if (r.delegatedIpv6Prefix) out.push({ type: A.DELEGATED_IPV6_PREFIX, data: ipv6PrefixValue(r.delegatedIpv6Prefix.prefix, r.delegatedIpv6Prefix.length) });
+  for (const d of r.dns6 ?? []) out.push({ type: A.DNS_SERVER_IPV6_ADDRESS, data: d });
   for (const c of r.class ?? []) out.push({ type: A.CLASS, data: c });
   if (r.replyMessage !== undefined) {
     const b = textBytes(r.replyMessage);

@@ -6,6 +6,10 @@
  * accounting Start / Interim / Stop, puts a /32 per subscriber into its router (each
  * session is a point-to-point interface), and ends sessions on Disconnect-Request and at
  * the Session-Timeout and Idle-Timeout any RADIUS server gives (RFC 2865 §5.27, §5.28).
+ * For an ISP with IPv6 it also runs IPV6CP, sends Router Advertisements with the session's
+ * /64 and answers Router Solicitations (src/proto/ra.ts), and delegates one prefix per
+ * session with DHCPv6 (src/proto/dhcpv6-server.ts), both prefixes from RADIUS or its own
+ * pools (src/proto/prefix-pool6.ts), never one to two live sessions.
  * Sans-IO: ports 'carrier' (L2TP over UDP 1701), 'radius' (RADIUS client and RFC 5176
  * server) and 'core' (the router's uplink), all Ethernet frames.
  */
@@ -29,6 +33,20 @@ import { Host, INFRA_ARP } from './host.js';
 import { TimerQueue } from '../proto/timer-queue.js';
 import { proxyValuesFrom } from './proxy.js';
 import type { UdpEndpoint } from './sse.js';
+import { ipv6cpConfig, type Ipv6cpNegotiated } from '../proto/ipv6cp.js';
+import { PrefixPool6, prefixKey, ipv6PrefixToString, type Ipv6Prefix } from '../proto/prefix-pool6.js';
+import { RouterAdvertiser, raConfig, type RaConfig } from '../proto/ra.js';
+import { mulberry32 } from '../proto/seeded.js';
+import { Dhcpv6Server, dhcpv6ServerConfig, type Dhcpv6ServerConfig } from '../proto/dhcpv6-server.js';
+import { dhcpv6, duidLl, DHCPV6_CLIENT_PORT, DHCPV6_SERVER_PORT } from '../wire/dhcpv6.js';
+import { parseIpv6, ipv6UpperLayer, ipv6ToString, linkLocalAddress, isExtensionHeader, NextHeader } from '../wire/ipv6.js';
+import { ipv6UpperChecksum } from '../wire/checksum.js';
+import { Icmpv6Type } from '../wire/icmpv6.js';
+import { parseUdp } from '../wire/udp.js';
+import { ndpPacket, udp6Packet } from '../wire/ipv6-packets.js';
+import { encode } from '../wire/result.js';
+import { A, ipv6PrefixValue, type RadiusAttribute } from '../wire/radius.js';
+import type { AccessReply } from '../proto/radius-attributes.js';
 
 export const DAE_PORT = 3799;
 /** The RADIUS client's source ports: socket i uses RADIUS_SOURCE_PORT + i. */
@@ -73,7 +91,28 @@ export interface NteConfig {
   readonly echoFailure?: number;
   /** CHAP Success / PAP Ack message (the home sees it, so it shows who authenticated). */
   readonly successMessage?: string;
+  /** IPv6 for the ISP's subscribers (absent: IPV6CP is Protocol-Rejected, IPv4 only). */
+  readonly ipv6?: NteIpv6Config;
 }
+
+export interface NteIpv6Config {
+  /** Where each session's /64 comes from when RADIUS gives no Framed-IPv6-Prefix. */
+  readonly wanPrefixPool: Ipv6Prefix;
+  /** Where each session's delegated prefix (of `pdLength`) comes from without Delegated-IPv6-Prefix. */
+  readonly pdPool: Ipv6Prefix;
+  readonly pdLength: number;
+  /** RDNSS (RFC 8106) and DHCPv6 DNS servers (RFC 3646). */
+  readonly dns: readonly Uint8Array[];
+  /** Users' fixed prefixes: never leased from a pool. */
+  readonly reserved?: readonly Ipv6Prefix[];
+  readonly ra?: Partial<RaConfig>;
+  readonly dhcpv6?: Partial<Omit<Dhcpv6ServerConfig, 'dns'>>;
+}
+
+/** All_DHCP_Relay_Agents_and_Servers (RFC 8415 §7.1). */
+const ALL_DHCP_SERVERS = Uint8Array.of(0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2);
+/** Our link-local when the peer rejected the Interface-Identifier option (RFC 5072 §4.1 leaves us without one). */
+const FALLBACK_IDENTIFIER = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 1);
 
 type State = 'lcp' | 'auth' | 'radius' | 'network' | 'up' | 'closing';
 
@@ -110,16 +149,33 @@ export interface NteSession {
   peerTerminated?: boolean;
   /** Why we are ending it ourselves (stopAll), for the Accounting-Stop. */
   localCause?: number;
-  /** The WAN /64 and the delegated prefix of the session (IPv6 control plane), routed toward `ifIndex` by `subscriberRoutes6`. */
+  /** The /64 of the subscriber link, advertised in RAs (RADIUS Framed-IPv6-Prefix or the pool); routed toward `ifIndex` by `subscriberRoutes6`. */
   wanPrefix6?: { prefix: Uint8Array; length: number };
+  /** The prefix DHCPv6 delegates to the home (RADIUS Delegated-IPv6-Prefix or the pool). */
   delegatedPrefix6?: { prefix: Uint8Array; length: number };
+  /** The home's link-local (fe80:: + its IPV6CP identifier), once IPV6CP is up. */
   peerLinkLocal6?: Uint8Array;
+  /** Ours on this link: the source of RAs and DHCPv6 replies. */
+  localLinkLocal6?: Uint8Array;
+  /** The home's global address in the /64, learnt from its packets (RFC 6911 Framed-IPv6-Address). */
+  address6?: Uint8Array;
+  wanFromPool6?: boolean;
+  pdFromPool6?: boolean;
+  ra?: RouterAdvertiser;
+  /** IPV6CP is up (RAs and DHCPv6 served). */
+  ipv6Up?: boolean;
+  /** IPv6 share of the totals above (the totals, and so Acct-*-Octets, count both families). */
+  in6Octets?: number;
+  out6Octets?: number;
+  in6Packets?: number;
+  out6Packets?: number;
 }
 
 export type NteEvent =
   | { readonly type: 'online'; readonly user: string; readonly address: number; readonly dns: number[]; readonly tunnelId: number; readonly sessionId: number; readonly proxyTaken: boolean; readonly acctSessionId: string }
   | { readonly type: 'auth-rejected'; readonly user: string; readonly reason: string }
   | { readonly type: 'session-ended'; readonly user?: string; readonly tunnelId: number; readonly sessionId: number; readonly cause: number; readonly reason: string }
+  | { readonly type: 'ipv6-up'; readonly user: string; readonly acctSessionId: string; readonly wanPrefix?: string; readonly delegatedPrefix?: string }
   | { readonly type: 'accounting'; readonly record: AccountingRecord; readonly server: string }
   | { readonly type: 'warning'; readonly message: string };
 
@@ -149,6 +205,12 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   private readonly addressOwner = new Map<number, NteSession>();
   private poolNext: number;
   private acctSeq = 0;
+  private readonly wanPool6: PrefixPool6 | undefined;
+  private readonly pdPool6: PrefixPool6 | undefined;
+  /** The session each IPv6 prefix (WAN or delegated) belongs to: one prefix, one live session. */
+  private readonly prefixOwner6 = new Map<string, NteSession>();
+  private readonly raCfg: RaConfig | undefined;
+  readonly dhcpv6: Dhcpv6Server<NteSession> | undefined;
 
   constructor(readonly cfg: NteConfig, now: number) {
     super(1 << 20);
@@ -180,8 +242,23 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
       lcp: { mru: cfg.mru, authenticate: ['chap-md5', 'pap'], authenticateWith: [], pppoe: false, echoIntervalMs: cfg.echoIntervalMs ?? 0, ...(cfg.echoFailure ? { echoFailure: cfg.echoFailure } : {}), ...(cfg.fsm ? { fsm: cfg.fsm } : {}) },
       authenticator: authenticatorConfig({ name: cfg.hostName, verify: 'external', ...(cfg.successMessage ? { successMessage: textBytes(cfg.successMessage) } : {}) }),
       ipcp: ipcpConfig({ localAddress: cfg.gateway, dns: cfg.dns, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) }),
+      ...(cfg.ipv6 ? { ipv6cp: ipv6cpConfig({ ...(cfg.fsm ? { fsm: cfg.fsm } : {}) }) } : {}),
       counters: this.counters,
     });
+    const v6 = cfg.ipv6;
+    if (v6) {
+      this.wanPool6 = new PrefixPool6(v6.wanPrefixPool, 64);
+      this.pdPool6 = new PrefixPool6(v6.pdPool, v6.pdLength);
+      for (const r of v6.reserved ?? []) {
+        this.wanPool6.reserve(r);
+        this.pdPool6.reserve(r);
+      }
+      // RA jitter is not a secret: seeded by the box name, so a simulated run repeats.
+      let seed = 0x9e3779b9;
+      for (const ch of cfg.name) seed = Math.imul(seed ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+      this.raCfg = raConfig({ random: mulberry32(seed), ...v6.ra });
+      this.dhcpv6 = new Dhcpv6Server(dhcpv6ServerConfig({ serverDuid: duidLl(cfg.coreMac), ...v6.dhcpv6, dns: v6.dns }), this.counters);
+    }
   }
 
   get name(): string {
@@ -201,7 +278,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
       case 'interfaces':
         return { router: this.router.showInterfaces() };
       case 'counters':
-        return { nte: this.counters, l2tp: this.l2tp.counters, router: this.router.showCounters(), radius: this.radius.counters, radiusBacklog: this.radius.accountingBacklog, outbox: { refused: this.outputRefused } };
+        return { nte: this.counters, ...(this.wanPool6 && this.pdPool6 ? { pool6: { wan: { ...this.wanPool6.counters, inUse: this.wanPool6.inUse, size: this.wanPool6.size }, pd: { ...this.pdPool6.counters, inUse: this.pdPool6.inUse, size: this.pdPool6.size } } } : {}), l2tp: this.l2tp.counters, router: this.router.showCounters(), radius: this.radius.counters, radiusBacklog: this.radius.accountingBacklog, outbox: { refused: this.outputRefused } };
       default:
         return undefined;
     }
@@ -212,7 +289,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   }
 
   /** Live sessions, for `show sessions` and tests. */
-  listSessions(): { user?: string; state: string; address?: string; tunnelId: number; sessionId: number; proxyTaken: boolean; acctSessionId: string }[] {
+  listSessions(): { user?: string; state: string; address?: string; tunnelId: number; sessionId: number; proxyTaken: boolean; acctSessionId: string; ipv6?: { wanPrefix?: string; delegatedPrefix?: string; address?: string; inOctets: number; outOctets: number } }[] {
     return [...this.sessions.values()].map((s) => ({
       ...(s.user !== undefined ? { user: s.user } : {}),
       state: s.state,
@@ -221,6 +298,12 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
       sessionId: s.sessionId,
       proxyTaken: s.proxyTaken,
       acctSessionId: s.acctSessionId,
+      ...(s.ipv6Up ? { ipv6: {
+        ...(s.wanPrefix6 ? { wanPrefix: ipv6PrefixToString(s.wanPrefix6) } : {}),
+        ...(s.delegatedPrefix6 ? { delegatedPrefix: ipv6PrefixToString(s.delegatedPrefix6) } : {}),
+        ...(s.address6 ? { address: ipv6ToString(s.address6) } : {}),
+        inOctets: s.in6Octets ?? 0, outOctets: s.out6Octets ?? 0,
+      } } : {}),
     }));
   }
 
@@ -263,6 +346,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     this.router.handleTimeout(now);
     for (const s of this.timers.due(now)) {
       s.link.handleTimeout(now);
+      s.ra?.handleTimeout(now);
       if (s.state === 'up' && this.sessionLimitReached(s, now)) continue;
       if (s.nextInterimAt !== undefined && s.nextInterimAt <= now && s.state === 'up') {
         this.account(s, AcctStatusType.INTERIM_UPDATE, now);
@@ -293,7 +377,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
             this.timers.remove(s);
             continue;
           }
-          this.timers.schedule(s, earliest(s.link.nextTimeout(), s.nextInterimAt, this.sessionLimitAt(s)));
+          this.timers.schedule(s, earliest(s.link.nextTimeout(), s.nextInterimAt, this.sessionLimitAt(s), s.ra?.nextTimeout()));
         }
       }
       for (let t = this.l2tp.pollTransmit(); t; t = this.l2tp.pollTransmit()) {
@@ -318,6 +402,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
           busy = true;
         }
       }
+      if (this.dhcpv6) busy = this.serviceDhcpv6(this.dhcpv6, now) || busy;
       for (let t = this.router.pollTransmit(); t; t = this.router.pollTransmit()) {
         busy = true;
         if (t.ifIndex === this.coreIf) this.tx.push({ port: 'core', frame: t.frame });
@@ -401,8 +486,10 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     // LAC's CDN (after the home's PADT) arrives before our LCP has finished.
     if (protocol === PppProtocol.LCP && info[0] === 5 && s.state === 'up') s.peerTerminated = true;
     if (!s.link.handleFrame(protocol, info, now)) {
-      // IPv4, and IPv6 once IPV6CP is Opened (the link hands it back): the router takes both on the session's p2p interface.
-      if ((protocol === PppProtocol.IPV4 || protocol === PppProtocol.IPV6) && s.ifIndex !== undefined) {
+      if (protocol === PppProtocol.IPV6 && this.fromSubscriber6(s, info, now)) {
+        // an RS or a DHCPv6 message, answered here, before the router (issue 17 contract)
+      } else if ((protocol === PppProtocol.IPV4 || protocol === PppProtocol.IPV6) && s.ifIndex !== undefined) {
+        // IPv4, and IPv6 once IPV6CP is Opened (the link hands it back): the router takes both on the session's p2p interface.
         s.inOctets += info.length;
         s.inPackets++;
         s.lastDataAt = now;
@@ -432,6 +519,10 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     if (this.l2tp.writeDataHeaderFor(s.call, buf, 0, packet.length + 4) < 0) return this.count('data.drop.call-gone');
     s.outOctets += packet.length;
     s.outPackets++;
+    if (buf[hl + 3] === 0x57) {
+      s.out6Octets = (s.out6Octets ?? 0) + packet.length;
+      s.out6Packets = (s.out6Packets ?? 0) + 1;
+    }
     // The idle timer is not moved here (that would cost a heap update per packet): when it
     // fires early, sessionLimitReached sees this and it is scheduled again.
     s.lastDataAt = now;
@@ -459,6 +550,10 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
 
   private serviceLink(s: NteSession, now: number): boolean {
     let busy = false;
+    for (let t = s.ra?.pollTransmit(); t; t = s.ra?.pollTransmit()) {
+      busy = true;
+      this.sendIpv6(s, ndpPacket({ src: t.src, dst: t.dst, hopLimit: t.hopLimit }, t.message, 4));
+    }
     for (let m = s.link.pollTransmit(); m; m = s.link.pollTransmit()) {
       busy = true;
       const buf = encodePppMessage(m, 2);
@@ -478,6 +573,12 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
         case 'ipcp-up':
           this.online(s, now);
           break;
+        case 'ipv6cp-up':
+          this.ipv6Up(s, e.negotiated, now);
+          break;
+        case 'ipv6cp-down':
+          this.ipv6Down(s, now);
+          break;
         case 'finished':
           if (!s.ended) {
             // A subscriber that stopped answering LCP echo is gone: Lost-Carrier (RFC 2866 §5.10), as pppd and accel-ppp report it.
@@ -488,6 +589,16 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
         default:
           break;
       }
+    }
+    // IPCP gave up while IPV6CP holds the link (PPP keeps LCP open for the other NCP). This
+    // LNS's sessions are IPv4 first — accounting, Session-Timeout and the interface come with
+    // IPCP — so a link left without IPv4 ends, as it did before IPV6CP: otherwise a peer that
+    // vanished between the two NCPs would hold its prefixes, unaccounted, for ever.
+    const ipcp = s.link.ipcp;
+    if (this.cfg.ipv6 && !s.ended && (s.state === 'network' || s.state === 'up') && ipcp && (ipcp.state === 2 || ipcp.state === 3) && s.link.ipv6cp?.opened) {
+      this.count('sessions.ipcp-failed');
+      this.end(s, now, AcctTerminateCause.NAS_ERROR, 'IPCP failed', true);
+      busy = true;
     }
     return busy;
   }
@@ -570,6 +681,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
         if (e.reply.sessionTimeout) s.sessionTimeoutMs = e.reply.sessionTimeout * 1000;
         if (e.reply.idleTimeout) s.idleTimeoutMs = e.reply.idleTimeout * 1000;
         s.link.ipcp!.setPeerAddress(addr);
+        this.assignIpv6(s, e.reply);
         s.state = 'network';
         s.link.authDecision(true, now);
         return;
@@ -643,6 +755,8 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     const addr = s.address!;
     s.ifIndex = this.router.addInterface({ kind: 'p2p', name: `l2tp-${s.tunnelId}-${s.sessionId}`, peer: addr, mtu: this.cfg.mru, mssClamp: true }, now);
     this.byIf.set(s.ifIndex, s);
+    // IPV6CP came up first: its routes wait for the interface.
+    if (s.ipv6Up) this.subscriberRoutes6(s, true, now);
     s.state = 'up';
     s.startedAt = now;
     if (s.interimMs) s.nextInterimAt = now + s.interimMs;
@@ -676,6 +790,240 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     return false;
   }
 
+  // ---- IPv6 control plane (issue 17) --------------------------------------------------
+
+  /**
+   * The session's /64 and delegated prefix, decided with the Access-Accept as its IPv4
+   * address is, so that Accounting-Start carries them: RADIUS's Framed-IPv6-Prefix (a /64)
+   * and Delegated-IPv6-Prefix when it gives them and no other live session holds them, else
+   * the pools'. Without a prefix the session still comes up (RAs link-local only, or
+   * NoPrefixAvail): IPv6 is an addition, never a reason to refuse the subscriber.
+   */
+  private assignIpv6(s: NteSession, reply: AccessReply): void {
+    if (!this.wanPool6 || !this.pdPool6) return;
+    if (reply.badIpv6Prefixes) this.count('radius.ipv6-prefix-malformed');
+    let wan = reply.framedIpv6Prefix;
+    if (wan && wan.length !== 64) {
+      // SLAAC needs a /64 (RFC 4862 §5.5.3 with RFC 4291 identifiers); the pool gives one instead.
+      this.count('ipv6.radius-prefix-not-64');
+      wan = undefined;
+    }
+    const w = this.takePrefix(s, this.wanPool6, wan, 'wan');
+    if (w) {
+      s.wanPrefix6 = w.prefix;
+      s.wanFromPool6 = w.fromPool;
+    }
+    let pd = reply.delegatedIpv6Prefix;
+    if (pd && pd.length > 64) {
+      this.count('ipv6.radius-delegated-longer-than-64');
+      pd = undefined;
+    }
+    const d = this.takePrefix(s, this.pdPool6, pd, 'pd');
+    if (d) {
+      s.delegatedPrefix6 = d.prefix;
+      s.pdFromPool6 = d.fromPool;
+    }
+  }
+
+  /** RADIUS's prefix when free (held in the pool too when it lies there), else one leased from the pool. */
+  private takePrefix(s: NteSession, pool: PrefixPool6, given: Ipv6Prefix | undefined, what: 'wan' | 'pd'): { prefix: Ipv6Prefix; fromPool: boolean } | undefined {
+    if (given) {
+      const key = prefixKey(given);
+      const owner = this.prefixOwner6.get(key);
+      if (owner && owner !== s) this.count(`ipv6.${what}-prefix-in-use`);
+      else {
+        const fromPool = pool.leaseExact(given);
+        this.prefixOwner6.set(key, s);
+        return { prefix: given, fromPool };
+      }
+    }
+    // A pool prefix may still be held by a session whose RADIUS gave it (leaseExact above
+    // makes that impossible for prefixes in the pool); the owner map is the last word.
+    for (let tries = 0; tries < 4; tries++) {
+      const p = pool.lease();
+      if (!p) {
+        this.count(`ipv6.${what}-pool-exhausted`);
+        return undefined;
+      }
+      const key = prefixKey(p);
+      if (this.prefixOwner6.has(key)) {
+        this.count(`ipv6.${what}-pool-prefix-held`);
+        continue;
+      }
+      this.prefixOwner6.set(key, s);
+      return { prefix: p, fromPool: true };
+    }
+    return undefined;
+  }
+
+  private assignFromPool(s: NteSession, what: 'wan' | 'pd'): void {
+    const p = this.takePrefix(s, what === 'wan' ? this.wanPool6! : this.pdPool6!, undefined, what);
+    if (!p) return;
+    if (what === 'wan') {
+      s.wanPrefix6 = p.prefix;
+      s.wanFromPool6 = true;
+    } else {
+      s.delegatedPrefix6 = p.prefix;
+      s.pdFromPool6 = true;
+    }
+  }
+
+  /** Session end: both prefixes back (to the pool when they came from it), owners forgotten. */
+  private freeIpv6(s: NteSession): void {
+    const free = (p: Ipv6Prefix | undefined, fromPool: boolean | undefined, pool: PrefixPool6 | undefined) => {
+      if (!p) return;
+      const key = prefixKey(p);
+      if (this.prefixOwner6.get(key) === s) this.prefixOwner6.delete(key);
+      if (fromPool) pool?.release(p);
+    };
+    free(s.wanPrefix6, s.wanFromPool6, this.wanPool6);
+    free(s.delegatedPrefix6, s.pdFromPool6, this.pdPool6);
+    s.wanFromPool6 = false;
+    s.pdFromPool6 = false;
+  }
+
+  /** IPV6CP Opened: RAs start on the link, the DHCPv6 server serves it, routes go in. */
+  private ipv6Up(s: NteSession, n: Ipv6cpNegotiated, now: number): void {
+    if (!this.raCfg || !this.dhcpv6 || s.ended) return;
+    if (s.ipv6Up) return this.count('ipv6cp.renegotiated');
+    // A pool that was empty at the Access-Accept may have a prefix now (another session ended).
+    if (!s.wanPrefix6 && this.wanPool6) this.assignFromPool(s, 'wan');
+    if (!s.delegatedPrefix6 && this.pdPool6) this.assignFromPool(s, 'pd');
+    if (!n.localLinkLocal) this.count('ipv6cp.no-local-identifier');
+    s.localLinkLocal6 = n.localLinkLocal ?? linkLocalAddress(FALLBACK_IDENTIFIER);
+    if (n.peerLinkLocal) s.peerLinkLocal6 = n.peerLinkLocal;
+    s.ra = new RouterAdvertiser(this.raCfg, { source: s.localLinkLocal6, ...(s.wanPrefix6 ? { prefix: s.wanPrefix6 } : {}), mtu: this.cfg.mru, dns: this.cfg.ipv6!.dns }, this.counters);
+    s.ra.start(now);
+    this.dhcpv6.openLink(s, {
+      ...(s.delegatedPrefix6 ? { delegated: s.delegatedPrefix6 } : {}),
+      ...(s.wanPrefix6 ? { onLink: s.wanPrefix6, address: dhcpv6Address(s.wanPrefix6.prefix, n.peerIdentifier) } : {}),
+    });
+    s.ipv6Up = true;
+    this.count('ipv6.up');
+    this.subscriberRoutes6(s, true, now);
+    this.events.push({
+      type: 'ipv6-up', user: s.user ?? '', acctSessionId: s.acctSessionId,
+      ...(s.wanPrefix6 ? { wanPrefix: ipv6PrefixToString(s.wanPrefix6) } : {}),
+      ...(s.delegatedPrefix6 ? { delegatedPrefix: ipv6PrefixToString(s.delegatedPrefix6) } : {}),
+    });
+    this.dirty.add(s);
+  }
+
+  /** IPV6CP down or the session ending: no more RAs or DHCPv6 on the link, routes out. The prefixes stay the session's until it ends. */
+  private ipv6Down(s: NteSession, now: number): void {
+    if (!s.ipv6Up) return;
+    s.ipv6Up = false;
+    s.ra?.stop();
+    s.ra = undefined;
+    this.dhcpv6?.closeLink(s);
+    this.count('ipv6.down');
+    this.subscriberRoutes6(s, false, now);
+  }
+
+  /**
+   * An IPv6 packet from the subscriber: Router Solicitations and DHCPv6 (UDP 547 to
+   * ff02::1:2 or our link-local) are ours and answered here; true when taken. Every IPv6
+   * packet counts in the IPv6 share of the session's octets; the ones taken here also in the
+   * totals (the data path counts the others).
+   */
+  private fromSubscriber6(s: NteSession, packet: Uint8Array, now: number): boolean {
+    s.in6Octets = (s.in6Octets ?? 0) + packet.length;
+    s.in6Packets = (s.in6Packets ?? 0) + 1;
+    if (!this.intercept6(s, packet, now)) return false;
+    // The data path counts the rest in the totals.
+    s.inOctets += packet.length;
+    s.inPackets++;
+    return true;
+  }
+
+  private intercept6(s: NteSession, packet: Uint8Array, now: number): boolean {
+    if (packet.length < 40 || packet[0]! >> 4 !== 6) return false;
+    // The source (octets 8..23): the home's global address, once, from any packet of the /64.
+    const wan = s.wanPrefix6;
+    if (!s.address6 && wan && prefixMatches64(packet.subarray(8, 16), wan.prefix)) s.address6 = packet.slice(8, 24);
+    // Data packets (TCP, ...) cost one octet test here: only ICMPv6, UDP or an extension header can be ours.
+    const nh = packet[6]!;
+    if (nh !== NextHeader.ICMPV6 && nh !== NextHeader.UDP && !isExtensionHeader(nh)) return false;
+    const ip = parseIpv6(packet);
+    if (!ip.ok) return false;
+    const { src, dst } = ip.value;
+    const up = ipv6UpperLayer(ip.value);
+    if (!up.ok || up.value.fragment) return false;
+    const data = up.value.data;
+    if (up.value.protocol === NextHeader.ICMPV6 && data[0] === Icmpv6Type.ROUTER_SOLICITATION) {
+      if (!s.ra) this.count('ra.rs-drop.no-ipv6');
+      else s.ra.handleSolicitation(src, dst, ip.value.hopLimit, data, now);
+      this.dirty.add(s);
+      return true;
+    }
+    if (up.value.protocol !== NextHeader.UDP || !this.dhcpv6) return false;
+    const udp = parseUdp(data);
+    if (!udp.ok || udp.value.dstPort !== DHCPV6_SERVER_PORT) return false;
+    const multicast = bytesEqual16(dst, ALL_DHCP_SERVERS);
+    if (!multicast && !(s.localLinkLocal6 && bytesEqual16(dst, s.localLinkLocal6))) return false;
+    // RFC 8200 §8.1: the UDP checksum is mandatory over IPv6.
+    let c = ipv6UpperChecksum(src, dst, NextHeader.UDP, data, 0, 8 + udp.value.payload.length, 6);
+    if (c === 0) c = 0xffff;
+    if (udp.value.checksum !== c) {
+      this.count('dhcpv6.drop.udp-checksum');
+      return true;
+    }
+    if (!s.ipv6Up) {
+      this.count('dhcpv6.drop.no-ipv6');
+      return true;
+    }
+    this.dhcpv6.handle(s, src, multicast, udp.value.payload, now);
+    return true;
+  }
+
+  /** DHCPv6 answers to their sessions' links (from our link-local there, to port 546); bindings counted. */
+  private serviceDhcpv6(server: Dhcpv6Server<NteSession>, now: number): boolean {
+    let busy = false;
+    void now;
+    for (let t = server.pollTransmit(); t; t = server.pollTransmit()) {
+      busy = true;
+      const s = t.link;
+      if (s.ended || !s.localLinkLocal6) {
+        this.count('dhcpv6.drop.session-gone');
+        continue;
+      }
+      this.sendIpv6(s, udp6Packet({ src: s.localLinkLocal6, dst: t.dst }, DHCPV6_SERVER_PORT, DHCPV6_CLIENT_PORT, encode(dhcpv6, t.message), 4));
+    }
+    for (let e = server.pollEvent(); e; e = server.pollEvent()) {
+      busy = true;
+      this.count(`dhcpv6.event.${e.type}`);
+      // RFC 6911 Framed-IPv6-Address: the address DHCPv6 gave, unless one was seen in use first.
+      if (e.type === 'address-bound' && !e.link.address6) e.link.address6 = e.address;
+    }
+    return busy;
+  }
+
+  /** An IPv6 packet built with 4 octets of headroom, as a PPP frame (FF 03 00 57) on the session. */
+  private sendIpv6(s: NteSession, buf: Uint8Array): void {
+    buf[0] = 0xff;
+    buf[1] = 0x03;
+    buf[2] = 0x00;
+    buf[3] = 0x57;
+    const n = buf.length - 4;
+    s.outOctets += n;
+    s.outPackets++;
+    s.out6Octets = (s.out6Octets ?? 0) + n;
+    s.out6Packets = (s.out6Packets ?? 0) + 1;
+    this.l2tp.sendData(s.call, buf);
+  }
+
+  /**
+   * RFC 3162 §2.3 Framed-IPv6-Prefix, RFC 4818 §3 Delegated-IPv6-Prefix ("MAY appear in an
+   * Accounting-Request"), RFC 6911 §3.1 Framed-IPv6-Address once the home's address is known.
+   */
+  private accountingAttributes6(s: NteSession): { attributes?: RadiusAttribute[] } {
+    const out: RadiusAttribute[] = [];
+    if (s.wanPrefix6) out.push({ type: A.FRAMED_IPV6_PREFIX, data: ipv6PrefixValue(s.wanPrefix6.prefix, s.wanPrefix6.length) });
+    if (s.delegatedPrefix6) out.push({ type: A.DELEGATED_IPV6_PREFIX, data: ipv6PrefixValue(s.delegatedPrefix6.prefix, s.delegatedPrefix6.length) });
+    if (s.address6) out.push({ type: A.FRAMED_IPV6_ADDRESS, data: s.address6 });
+    return out.length ? { attributes: out } : {};
+  }
+
   private account(s: NteSession, statusType: number, now: number, cause?: number): void {
     const input: Parameters<RadiusClient['account']>[0] = {
       statusType,
@@ -690,6 +1038,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
         ? { sessionTime: Math.floor((now - (s.startedAt ?? now)) / 1000), inputOctets: s.inOctets, outputOctets: s.outOctets, inputPackets: s.inPackets, outputPackets: s.outPackets }
         : {}),
       ...(cause !== undefined ? { terminateCause: cause } : {}),
+      ...(this.accountingAttributes6(s)),
     };
     this.radius.account(input, now);
   }
@@ -707,6 +1056,8 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
       this.byIf.delete(s.ifIndex);
     }
     if (s.state === 'up') this.account(s, AcctStatusType.STOP, now, cause);
+    if (s.ipv6Up) this.ipv6Down(s, now);
+    this.freeIpv6(s);
     if (s.fromPool && s.address !== undefined) this.poolUsed.delete(s.address);
     if (s.address !== undefined && this.addressOwner.get(s.address) === s) this.addressOwner.delete(s.address);
     s.state = 'closing';
@@ -734,4 +1085,27 @@ function l2tpTerminateCause(s: NteSession, e: { readonly reason: string; readonl
   }
   if (e.reason === 'tunnel-peer-stopccn') return AcctTerminateCause.LOST_SERVICE;
   return AcctTerminateCause.LOST_CARRIER;
+}
+
+function bytesEqual16(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The upper 64 bits of `a` are `prefix`'s (a /64). */
+function prefixMatches64(a: Uint8Array, prefix: Uint8Array): boolean {
+  for (let i = 0; i < 8; i++) if (a[i] !== prefix[i]) return false;
+  return true;
+}
+
+/**
+ * The one IA_NA address of a link: the /64 and the interface identifier ::1, or ::2 when the
+ * home's IPV6CP identifier is ::1 (its SLAAC address would be the same).
+ */
+function dhcpv6Address(prefix: Uint8Array, peerIdentifier: Uint8Array | undefined): Uint8Array {
+  const a = new Uint8Array(16);
+  a.set(prefix.subarray(0, 8));
+  const one = peerIdentifier !== undefined && peerIdentifier.every((b, i) => b === (i === 7 ? 1 : 0));
+  a[15] = one ? 2 : 1;
+  return a;
 }

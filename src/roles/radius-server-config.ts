@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ipv4FromString } from '../wire/bytes.js';
 import { TunnelMediumType, TunnelType } from '../wire/radius.js';
+import { parseIpv6Prefix } from '../proto/prefix-pool6.js';
 
 const octet = '(25[0-5]|2[0-4]\\d|1?\\d?\\d)';
 const IPV4 = `${octet}(\\.${octet}){3}`;
@@ -14,6 +15,7 @@ const ipv4 = z.string().regex(new RegExp(`^${IPV4}$`), 'an IPv4 address like 192
 const prefix = z.string().regex(new RegExp(`^${IPV4}(/([0-9]|[12]\\d|3[0-2]))?$`), 'an IPv4 address or prefix like 127.0.0.0/8');
 const range = z.string().regex(new RegExp(`^(${IPV4}/([0-9]|[12]\\d|3[0-2])|${IPV4}\\s*-\\s*${IPV4})$`), 'a prefix like 198.51.100.0/24 or a range like 198.51.100.10-198.51.100.99');
 const domain = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/, 'a domain name like isp-a.example');
+const prefix6 = z.string().refine((s) => parseIpv6Prefix(s) !== undefined, 'an IPv6 prefix like 2001:db8:100:10::/64, no bits set past its length');
 const seconds = z.number().int().min(1).max(0xffffffff);
 /** RADIUS text attributes hold at most 253 octets; passwords at most 128 (RFC 2865 §5.2). */
 const password = z.string().min(1).max(128);
@@ -42,6 +44,10 @@ export const userSchema = z.strictObject({
   /** Framed-IP-Address; or `pool` for one from a pool. */
   framedIp: ipv4.optional(),
   pool: z.string().min(1).optional(),
+  /** RFC 3162 §2.3 Framed-IPv6-Prefix: the user's fixed /64. */
+  framedIpv6Prefix: prefix6.optional(),
+  /** RFC 4818 Delegated-IPv6-Prefix: the user's fixed delegated prefix. */
+  delegatedIpv6Prefix: prefix6.optional(),
   ...replySchema,
 });
 

@@ -19,6 +19,7 @@ import {
 import {
   checkChapPassword, checkMessageAuthenticator, messageAuthenticatorAttr, revealUserPassword, signPacket, verifyRequestAuthenticator,
 } from '../wire/radius-crypto.js';
+import { ipv6PrefixFromString } from '../proto/prefix-pool6.js';
 import { accessReplyAttributes, tunnelAttributes, type TunnelSpec } from '../proto/radius-attributes.js';
 import { poolRanges, tunnelMediumNumber, tunnelTypeNumber, type RadiusServerConfig, type RadiusServerRealm, type RadiusServerUser } from './radius-server-config.js';
 import { TimerQueue } from '../proto/timer-queue.js';
@@ -148,6 +149,8 @@ function profile(user: RadiusServerUser | undefined, realm: RadiusServerRealm | 
   const password = user ? user.password : realm?.password;
   const attributes = [intAttr(A.SERVICE_TYPE, ServiceType.FRAMED), intAttr(A.FRAMED_PROTOCOL, FramedProtocol.PPP), ...accessReplyAttributes({
     ...(fixedIp === undefined ? {} : { framedIpAddress: ipv4FromString(fixedIp) }),
+    ...(user?.framedIpv6Prefix === undefined ? {} : { framedIpv6Prefix: ipv6PrefixFromString(user.framedIpv6Prefix) }),
+    ...(user?.delegatedIpv6Prefix === undefined ? {} : { delegatedIpv6Prefix: ipv6PrefixFromString(user.delegatedIpv6Prefix) }),
     dns: (r.dns ?? []).map(ipv4FromString),
     ...(r.sessionTimeout === undefined ? {} : { sessionTimeout: r.sessionTimeout }),
     ...(r.idleTimeout === undefined ? {} : { idleTimeout: r.idleTimeout }),

@@ -241,7 +241,8 @@ export function runDemo(topo: Topology, opts: DemoOptions): DemoResult {
   log('');
   log('accounting records (as the ISP RADIUS servers logged them):');
   for (const a of accounting) {
-    log(`  ${String(a.statusType).padEnd(6)} ${a.userName ?? '?'}  session ${a.sessionId}  ip ${a.framedIpAddress ?? '-'}${a.statusType === 'Stop' ? `  time ${a.sessionTime}s  in ${a.inputOctets} B/${a.inputPackets} pkts  out ${a.outputOctets} B/${a.outputPackets} pkts  cause ${a.terminateCause}` : ''}`);
+    const pd = a.attributes?.['Delegated-IPv6-Prefix'];
+    log(`  ${String(a.statusType).padEnd(6)} ${a.userName ?? '?'}  session ${a.sessionId}  ip ${a.framedIpAddress ?? '-'}${typeof pd === 'string' ? `  prefix ${pd}` : ''}${a.statusType === 'Stop' ? `  time ${a.sessionTime}s  in ${a.inputOctets} B/${a.inputPackets} pkts  out ${a.outputOctets} B/${a.outputPackets} pkts  cause ${a.terminateCause}` : ''}`);
   }
 
   // ---- files

@@ -1,6 +1,6 @@
 /**
  * The RADIUS dictionary as data: every attribute of RFC 2865, 2866, 2867, 2868, 2869,
- * 3579 and 5176 with its data type, tag and encryption flags and named values, plus the
+ * 3579 and 5176, and the IPv6 ones of RFC 3162, 4818 and 6911, with its data type, tag and encryption flags and named values, plus the
  * packet codes. The codec (radius.ts) uses it only to check fixed value lengths and to
  * decode values for people; packets keep every attribute as bytes, known or not.
  */
@@ -8,9 +8,11 @@
 /**
  * Value types of RFC 8044 as the RFCs of the era name them.
  * text: UTF-8 (1..253 octets); string: octets; integer: 32-bit unsigned; ipaddr: IPv4;
- * date: 32-bit seconds since 1970 UTC; vsa: Vendor-Specific (RFC 2865 §5.26).
+ * date: 32-bit seconds since 1970 UTC; vsa: Vendor-Specific (RFC 2865 §5.26);
+ * ipv6addr: 16 octets (RFC 8044 §3.9); ipv6prefix: Reserved, Prefix-Length, then the prefix
+ * in at most 16 octets (RFC 3162 §2.3, RFC 8044 §3.10); ifid: 8 octets (RFC 3162 §2.2).
  */
-export type RadiusValueType = 'text' | 'string' | 'integer' | 'ipaddr' | 'date' | 'vsa';
+export type RadiusValueType = 'text' | 'string' | 'integer' | 'ipaddr' | 'date' | 'vsa' | 'ipv6addr' | 'ipv6prefix' | 'ifid';
 
 export interface AttributeDef {
   readonly type: number;
@@ -119,6 +121,13 @@ export const A = {
   ACCT_INTERIM_INTERVAL: 85,
   NAS_PORT_ID: 87,
   FRAMED_POOL: 88,
+  FRAMED_INTERFACE_ID: 96,
+  FRAMED_IPV6_PREFIX: 97,
+  FRAMED_IPV6_ROUTE: 99,
+  FRAMED_IPV6_POOL: 100,
+  DELEGATED_IPV6_PREFIX: 123,
+  FRAMED_IPV6_ADDRESS: 168,
+  DNS_SERVER_IPV6_ADDRESS: 169,
   TUNNEL_CLIENT_AUTH_ID: 90,
   TUNNEL_SERVER_AUTH_ID: 91,
   ERROR_CAUSE: 101,
@@ -287,7 +296,15 @@ const ROWS: Row[] = [
   [88, 'Framed-Pool', 'text', 'RFC 2869 §5.18'],
   [90, 'Tunnel-Client-Auth-Id', 'text', 'RFC 2868 §3.9', { tagged: true }],
   [91, 'Tunnel-Server-Auth-Id', 'text', 'RFC 2868 §3.10', { tagged: true }],
+  [96, 'Framed-Interface-Id', 'ifid', 'RFC 3162 §2.2'],
+  [97, 'Framed-IPv6-Prefix', 'ipv6prefix', 'RFC 3162 §2.3'],
+  [98, 'Login-IPv6-Host', 'ipv6addr', 'RFC 3162 §2.4'],
+  [99, 'Framed-IPv6-Route', 'text', 'RFC 3162 §2.5'],
+  [100, 'Framed-IPv6-Pool', 'text', 'RFC 3162 §2.6'],
   [101, 'Error-Cause', 'integer', 'RFC 5176 §3.5', { values: ERROR_CAUSE }],
+  [123, 'Delegated-IPv6-Prefix', 'ipv6prefix', 'RFC 4818 §3'],
+  [168, 'Framed-IPv6-Address', 'ipv6addr', 'RFC 6911 §3.1'],
+  [169, 'DNS-Server-IPv6-Address', 'ipv6addr', 'RFC 6911 §3.2'],
 ];
 
 /** Every known attribute by type number. */
@@ -318,5 +335,7 @@ export const VENDORS: ReadonlyMap<number, VendorDef> = new Map([
 export function fixedValueLength(def: AttributeDef): number | undefined {
   if (def.length !== undefined) return def.length;
   if (def.valueType === 'integer' || def.valueType === 'ipaddr' || def.valueType === 'date') return 4;
+  if (def.valueType === 'ipv6addr') return 16;
+  if (def.valueType === 'ifid') return 8;
   return undefined;
 }

@@ -8,6 +8,7 @@
  */
 import { bytesText, ipv4ToString, setU32, textBytes, u16, u32, setU16 } from './bytes.js';
 import { fail, ok, type Codec, type Parsed } from './result.js';
+import { ipv6ToString } from './ipv6.js';
 import { ATTRIBUTES, CODE_NAMES, VENDORS, fixedValueLength, type RadiusValueType } from './radius-dictionary.js';
 
 export * from './radius-dictionary.js';
@@ -211,6 +212,34 @@ export function intAttr(type: number, n: number): RawAttribute {
   return { type, data };
 }
 
+/**
+ * An ipv6prefix value (RFC 3162 §2.3, RFC 4818 §3, RFC 8044 §3.10): Reserved 0, Prefix-Length,
+ * then the prefix cut to the octets its length needs (the form FreeRADIUS sends; 16 octets
+ * are also allowed and read).
+ */
+export function ipv6PrefixValue(prefix: Uint8Array, length: number): Uint8Array {
+  const n = Math.ceil(length / 8);
+  const out = new Uint8Array(2 + n);
+  out[1] = length;
+  out.set(prefix.subarray(0, n), 2);
+  return out;
+}
+
+/**
+ * Reads an ipv6prefix value from a peer: Prefix-Length 0..128, enough prefix octets for it
+ * and at most 16, no bit set past the length (RFC 8044 §3.10 "MUST be zero"); undefined
+ * otherwise. The prefix is a fresh 16-octet address.
+ */
+export function parseIpv6PrefixValue(data: Uint8Array): { prefix: Uint8Array; length: number } | undefined {
+  if (data.length < 2 || data.length > 18) return undefined;
+  const length = data[1]!;
+  if (length > 128 || data.length - 2 < Math.ceil(length / 8)) return undefined;
+  const prefix = new Uint8Array(16);
+  prefix.set(data.subarray(2));
+  for (let bit = length; bit < 128; bit++) if (prefix[bit >> 3]! & (0x80 >> (bit & 7))) return undefined;
+  return { prefix, length };
+}
+
 export function ipv4Attr(type: number, address: number): RawAttribute {
   return intAttr(type, address);
 }
@@ -301,6 +330,12 @@ function decodeValue(valueType: RadiusValueType, data: Uint8Array, at: number): 
       return data.length === 4 ? ok(u32(data, 0)) : fail('radius.value.bad-integer', at);
     case 'ipaddr':
       return data.length === 4 ? ok(ipv4ToString(u32(data, 0))) : fail('radius.value.bad-ipaddr', at);
+    case 'ipv6addr':
+      return data.length === 16 ? ok(ipv6ToString(data)) : fail('radius.value.bad-ipv6addr', at);
+    case 'ipv6prefix': {
+      const p = parseIpv6PrefixValue(data);
+      return p ? ok(`${ipv6ToString(p.prefix)}/${p.length}`) : fail('radius.value.bad-ipv6prefix', at);
+    }
     case 'text':
       return ok(bytesText(data));
     default:

@@ -17,13 +17,13 @@ import { parseCapture } from '../../src/wire/pcap.js';
 const HOMES = 30;
 const HOURS = 6;
 
-interface Line { at: number; statusType: string; sessionId: string; userName: string; framedIpAddress?: string; sessionTime?: number; terminateCause?: string }
+interface Line { at: number; statusType: string; sessionId: string; userName: string; framedIpAddress?: string; sessionTime?: number; terminateCause?: string; attributes: Record<string, unknown> }
 
 test(`churn: ${HOMES} homes, ${HOURS} virtual hours through 2 % loss and 0.5 % corruption: homes online, accounting whole, no address twice`, async () => {
   const out = mkdtempSync(path.join(tmpdir(), 'pseudonet-churn-'));
   try {
     const t0 = performance.now();
-    const r = await runTopology(churnTopology(HOMES), { durationMs: HOURS * 3_600_000, realtime: false, out, log: () => {} });
+    const r = await runTopology(churnTopology(HOMES, { sessionTimeout: 600, interimInterval: 300, ipv6: true }), { durationMs: HOURS * 3_600_000, realtime: false, out, log: () => {} });
     const wall = performance.now() - t0;
     const summary = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8')) as { online: number; homes: number };
     assert.equal(summary.homes, HOMES);
@@ -58,6 +58,26 @@ test(`churn: ${HOMES} homes, ${HOURS} virtual hours through 2 % loss and 0.5 % c
     for (const [addr, list] of byAddress) {
       list.sort((a, b) => a.start - b.start);
       for (let i = 1; i < list.length; i++) assert.ok(list[i]!.start >= list[i - 1]!.stop, `${addr} held by ${list[i - 1]!.id} and ${list[i]!.id} at once`);
+    }
+    // IPv6 (isp-a, pools of 32 prefixes each, leased again and again): no /64 and no delegated
+    // prefix held by two sessions at once, read from the accounting the way the addresses are.
+    for (const attr of ['Framed-IPv6-Prefix', 'Delegated-IPv6-Prefix']) {
+      const byPrefix = new Map<string, { start: number; stop: number; id: string }[]>();
+      for (const [id, lines] of bySession) {
+        const p = lines[0]!.attributes[attr];
+        if (typeof p !== 'string') continue;
+        const list = byPrefix.get(p) ?? [];
+        list.push({ start: lines[0]!.at, stop: lines.at(-1)!.at, id });
+        byPrefix.set(p, list);
+      }
+      const leases = [...byPrefix.values()].reduce((n, l) => n + l.length, 0);
+      assert.ok(leases >= 300, `${leases} sessions carried ${attr}`);
+      assert.ok([...byPrefix.values()].some((l) => l.length > 1), `some ${attr} was leased again`);
+      assert.ok(byPrefix.size <= 32, `${byPrefix.size} distinct ${attr}s out of a pool of 32`);
+      for (const [prefix, list] of byPrefix) {
+        list.sort((a, b) => a.start - b.start);
+        for (let i = 1; i < list.length; i++) assert.ok(list[i]!.start >= list[i - 1]!.stop, `${attr} ${prefix} held by ${list[i - 1]!.id} and ${list[i]!.id} at once`);
+      }
     }
     // The fixed addresses went to their users only; the two homes of one user were online together with two addresses.
     const users = (ip: string) => new Set((byAddress.get(ip) ?? []).map((x) => bySession.get(x.id)![0]!.userName));

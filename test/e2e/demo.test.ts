@@ -44,7 +44,11 @@ test('the files are written: pcapng per link, sequence diagram, accounting, summ
   for (const f of ['access.pcapng', 'carrier.pcapng', 'core.pcapng', 'server.pcapng', 'radius-isp-a.pcapng', 'radius-isp-b.pcapng', 'sequence.mmd', 'sequence.html', 'accounting.jsonl', 'summary.json']) assert.ok(files.includes(f), f);
   const summary = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8'));
   assert.equal(summary.ok, true);
-  assert.deepEqual(Object.keys(summary.sessions[0]).sort(), ['dns', 'ip', 'lns', 'pingOk', 'sessionId', 'tunnelId', 'user']);
+  // isp-a's sessions are dual-stack (the nte's RA and DHCPv6-PD): "ipv6" is there for them only.
+  assert.deepEqual(Object.keys(summary.sessions[0]).sort(), ['dns', 'ip', 'ipv6', 'lns', 'pingOk', 'sessionId', 'tunnelId', 'user']);
+  const byUser = Object.fromEntries((summary.sessions as { user: string; ipv6?: unknown }[]).map((x) => [x.user, x.ipv6]));
+  assert.deepEqual(byUser['alice@isp-a.example'], { delegatedPrefix: '2001:db8:8000:1000::/56', pingOk: true });
+  assert.equal(byUser['carol@isp-b.example'], undefined);
   const mmd = readFileSync(path.join(out, 'sequence.mmd'), 'utf8');
   assert.ok(mmd.includes('sse->>carrier-radius: RADIUS Access-Request'), 'the sse asks the carrier RADIUS for the LNS');
   for (const m of ['PADI', 'PADS', 'CHAP Challenge', 'SCCRQ', 'ICCN', 'Access-Request', 'Access-Accept', 'IPCP Configuration Ack', 'Accounting-Request', 'Echo (ping) request', 'PADT', 'CDN']) assert.ok(mmd.includes(m), `diagram shows ${m}`);

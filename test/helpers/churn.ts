@@ -11,6 +11,11 @@ export interface ChurnOptions {
   readonly sessionTimeout?: number;
   readonly interimInterval?: number;
   readonly seed?: number;
+  /**
+   * isp-a dual stack, with pools of 32 /64s and 32 /56s: fewer prefixes than sessions over a
+   * run, so every prefix is leased again and again.
+   */
+  readonly ipv6?: boolean;
 }
 
 export function churnTopology(n: number, o: ChurnOptions = { sessionTimeout: 600, interimInterval: 300 }): Topology {
@@ -41,12 +46,12 @@ export function churnTopology(n: number, o: ChurnOptions = { sessionTimeout: 600
     seed: o.seed ?? 13,
     sse: { name: 'sse', address: '192.0.2.254', lnsLookup: 'static' },
     isps: [
-      { name: 'isp-a', domain: 'isp-a.example', lns: { name: 'nte-a', address: '192.0.2.1', hostName: 'nte-a.isp-a.example', tunnelSecret: 'sa' }, pool: '198.51.100.0/23', gateway: '198.51.100.1', dns: ['198.51.100.53'], users: users.a },
+      { name: 'isp-a', domain: 'isp-a.example', lns: { name: 'nte-a', address: '192.0.2.1', hostName: 'nte-a.isp-a.example', tunnelSecret: 'sa' }, pool: '198.51.100.0/23', gateway: '198.51.100.1', dns: ['198.51.100.53'], users: users.a, ...(o.ipv6 ? { ipv6: { wanPrefixPool: '2001:db8:100::/59', pdPool: '2001:db8:8000::/51', pdLength: 56, dns: ['2001:db8:ffff:1::53'] } } : {}) },
       { name: 'isp-b', domain: 'isp-b.example', lcpPolicy: 'renegotiate', lns: { name: 'nte-b', address: '192.0.2.2', hostName: 'nte-b.isp-b.example', tunnelSecret: 'sb' }, pool: '100.64.0.0/22', gateway: '100.64.0.1', dns: ['100.64.0.53'], users: users.b },
     ],
     homes,
-    server: { name: 'server', address: '203.0.113.10', gateway: '203.0.113.1', prefix: 24 },
-    router: { name: 'router', ispSide: '10.255.0.1', serverSide: '203.0.113.1' },
+    server: { name: 'server', address: '203.0.113.10', gateway: '203.0.113.1', prefix: 24, ...(o.ipv6 ? { address6: '2001:db8:ffff:1::10' } : {}) },
+    router: { name: 'router', ispSide: '10.255.0.1', serverSide: '203.0.113.1', ...(o.ipv6 ? { ispSide6: '2001:db8:ffff::1', serverSide6: '2001:db8:ffff:1::1' } : {}) },
     links: { access: { delay: 0.5, ...impaired }, carrier: { delay: 2, ...impaired }, core: { delay: 0.2 }, server: { delay: 0.2 } },
   });
 }

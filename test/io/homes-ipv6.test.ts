@@ -1,6 +1,6 @@
 // The home emulator builds its homes with the assembler, so they are dual-stack exactly where
 // the topology says (homes[].ipv6, default on, and the user's ISP has ipv6), and `online`
-// still means IPv4: against an LNS that Protocol-Rejects IPV6CP they come online as before.
+// still means IPv4.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BoxProcess } from '../../src/io/box.js';
@@ -13,7 +13,7 @@ import { ipv6FromString } from '../../src/wire/ipv6.js';
 
 const V6 = oneIspTopology().replace('    dns: [198.51.100.53]', '    dns: [198.51.100.53]\n    ipv6: { wanPrefixPool: 2001:db8:100::/40, pdPool: 2001:db8:8000::/33, pdLength: 56, dns: [2001:db8:ffff:1::53] }');
 
-test('the emulator\'s homes are dual-stack where the topology says, and come online on IPv4 as before when the LNS rejects IPV6CP', async () => {
+test('the emulator\'s homes are dual-stack where the topology says: IPv6 up from the nte, online on IPv4 as before', async () => {
   const base = withHomes(parseTopology(V6), 4);
   assert.ok(base.isps[0]!.ipv6, 'the topology parsed with isp-a ipv6');
   const t = { ...base, homes: base.homes.map((h, i) => (i === 1 ? { ...h, ipv6: false } : h)) };
@@ -28,12 +28,14 @@ test('the emulator\'s homes are dual-stack where the topology says, and come onl
   assert.equal(homes.members[1]!.home.link.ipv6cp, undefined);
   clock.runUntil(clock.now() + 10_000);
   assert.equal(homes.setup().online, 4);
-  // This branch's nte Protocol-Rejects IPV6CP: no IPv6 stack, nothing in show, online unchanged.
-  assert.ok(homes.members.every((m) => m.home.ipv6 === undefined));
+  // The nte runs IPV6CP, RAs and DHCPv6: the dual-stack homes have IPv6 up (in show), the other
+  // not; online is IPv4's as before.
+  clock.runUntil(clock.now() + 10_000);
+  assert.deepEqual(homes.members.map((m) => m.home.ipv6?.isUp === true), [true, false, true, true]);
   const rows = (homes.show('sessions') as { homes: Record<string, unknown>[] }).homes;
-  assert.ok(rows.every((r) => !('ipv6' in r) && typeof r.address === 'string'));
-  // ping6 like ping: no home with IPv6 up here, so no answer; an unknown home is an error.
-  assert.equal(await homes.ping6(ipv6FromString('2001:db8:ffff:1::10'), 10), undefined);
+  assert.deepEqual(rows.map((r) => 'ipv6' in r), [true, false, true, true]);
+  assert.ok(rows.every((r) => typeof r.address === 'string'));
+  // ping6 like ping: an unknown home is an error.
   await assert.rejects(homes.ping6(ipv6FromString('2001:db8:ffff:1::10'), 10, 56, 'nobody'), /no home named/);
 });
 

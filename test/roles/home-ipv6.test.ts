@@ -186,7 +186,7 @@ test('tshark: every RS, DHCPv6 message (Solicit, Request, Renew, Rebind, Release
   void NTE_LL;
 });
 
-test('in the whole network (this branch: the nte Protocol-Rejects IPV6CP): isp-a homes are dual-stack and stay online on IPv4, isp-b homes are IPv4 only', async () => {
+test('in the whole network: isp-a homes are dual-stack (IPV6CP, SLAAC and a delegated prefix from the nte) and online on IPv4, isp-b homes are IPv4 only', async () => {
   const { topo, start } = await import('../helpers/net-run.js');
   const r = start(topo());
   assert.equal(r.up(), true);
@@ -194,7 +194,11 @@ test('in the whole network (this branch: the nte Protocol-Rejects IPV6CP): isp-a
   assert.equal(r.home('home3').cfg.ipv6, undefined, 'isp-b has none');
   r.clock.runUntil(r.clock.now() + 60_000);
   for (const n of ['home1', 'home2', 'home3']) assert.equal(r.home(n).isOnline, true, n);
-  assert.ok(r.home('home1').link.ipv6cp!.state <= 3, 'IPV6CP Closed/Stopped after the Protocol-Reject');
+  for (const n of ['home1', 'home2']) {
+    assert.equal(r.home(n).link.ipv6cp!.opened, true, `${n}: IPV6CP Opened with the nte`);
+    assert.equal(r.home(n).ipv6?.isUp, true, `${n}: IPv6 up`);
+  }
+  assert.equal(r.home('home3').ipv6, undefined, 'isp-b: no IPv6 stack');
   assert.equal(r.events.filter((e) => e.kind === 'home' && e.event.type === 'offline').length, 0);
 });
 

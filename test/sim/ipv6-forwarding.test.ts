@@ -76,7 +76,9 @@ test('ipv6: subscriber IPv6 (PPP 0x0057) goes through nte → router to the serv
   const orig = h.handleFrame.bind(h);
   h.handleFrame = (port, frame, now) => {
     // PPPoE session frame: Ethernet 14, PPPoE 6, then the PPP protocol.
-    if (frame[12] === 0x88 && frame[13] === 0x64 && frame[20] === 0x00 && frame[21] === 0x57) toHome.push(new Uint8Array(frame.subarray(22)));
+    // The nte's own RAs and DHCPv6 replies (its control plane) are not the forwarded packets looked for here.
+    const control = (frame[22 + 6] === 58 && frame[22 + 40]! >= 133 && frame[22 + 40]! <= 137) || (frame[22 + 6] === 17 && frame[22 + 42] === 0x02 && frame[22 + 43] === 0x22);
+    if (frame[12] === 0x88 && frame[13] === 0x64 && frame[20] === 0x00 && frame[21] === 0x57 && !control) toHome.push(new Uint8Array(frame.subarray(22)));
     orig(port, frame, now);
   };
   net.act(h.cfg.name, (now) => h.start(now));
