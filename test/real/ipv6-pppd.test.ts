@@ -1,15 +1,17 @@
 /**
  * Issue 17, real peers (1): Debian's pppd 2.4.9 (+ipv6) with dhcpcd 9.4.1 as the home, in a
- * QEMU VM (the lab's pppoe-client, `ipv6=1 dhcpv6=pd`), through our boxes, one process each:
+ * QEMU VM (the lab's pppoe-client, `ipv6=1 dhcpv6=na,pd`), through our boxes, one process each:
  *
  *   pppd+dhcpcd (VM) ─br0─ [sse] ─veth─ [nte-a] ─veth─ [router] ─veth─ [server]
  *
  * isp-a has `ipv6`. IPV6CP opens (RFC 5072); dhcpcd takes the /64 of our Router Advertisement
  * (RFC 4861 §6.1.2: from the nte's link-local, a default router; RFC 4862 SLAAC; the ISP's DNS
  * by RDNSS, RFC 8106, or the DHCPv6 DNS option, RFC 3646) and the prefix our DHCPv6 server
- * delegates (RFC 8415 IA_PD, inside the ISP's pdPool, of its pdLength); the VM pings the
- * server's IPv6 address from its SLAAC address and from its delegated prefix. tshark finds no
- * malformed packet and no expert warning in any IPv6 or IPV6CP frame our boxes sent.
+ * delegates (RFC 8415 IA_PD, inside the ISP's pdPool, of its pdLength) and an address of the
+ * WAN /64 (IA_NA, not the SLAAC one); the VM pings the
+ * server's IPv6 address from each of them and from its delegated prefix; when pppd hangs up the
+ * nte's routes for the /64 and the delegated prefix go. tshark finds no malformed packet and no
+ * expert warning in any IPv6 or IPV6CP frame our boxes sent.
  * Every wait is bounded: when our side does not answer, the tests fail and say what is missing.
  */
 import { test, before, after } from 'node:test';
@@ -42,7 +44,7 @@ const caps: { proc: Proc; file: string }[] = [];
 const NO_IPV6CP = /Protocol-Reject for 'IPv6 Control Protocol'|IPV6CP: timeout sending Config-Requests|IPV6CP terminated/;
 
 /** What the tests learn in order; a later test fails at once (saying why) when an earlier step never happened. */
-const seen: { nteLinkLocal?: Uint8Array; ra?: Prefix; slaac?: Uint8Array; pd?: Prefix; lanAddr?: Uint8Array } = {};
+const seen: { nteLinkLocal?: Uint8Array; ra?: Prefix; slaac?: Uint8Array; pd?: Prefix; lanAddr?: Uint8Array; na?: Uint8Array } = {};
 const need = <T>(v: T | undefined, what: string): T => {
   if (v === undefined) throw new Error(`not reached: ${what} (an earlier test failed)`);
   return v;
@@ -91,7 +93,7 @@ router: { name: router, ispSide: 10.255.0.1, serverSide: 203.0.113.1, ispSide6: 
     const file = path.join(work, `${ifname}.pcapng`);
     caps.push({ proc: await startCapture(lab, ns, ifname, file, bpf), file });
   }
-  await vms.run('pppoe-client', labNs, VM, ['--user', USER, '--pass', 'secret', '--set', 'persist=0', '--set', 'ipv6=1', '--set', 'dhcpv6=pd', '--set', 'dhcpcd_env=1', '--set', `pd_len=${PD_LENGTH}`, '--timeout', '90']);
+  await vms.run('pppoe-client', labNs, VM, ['--user', USER, '--pass', 'secret', '--set', 'persist=0', '--set', 'ipv6=1', '--set', 'dhcpv6=na,pd', '--set', 'dhcpcd_env=1', '--set', `pd_len=${PD_LENGTH}`, '--timeout', '90']);
 }, { timeout: 150_000 });
 
 after(async () => {
@@ -152,7 +154,7 @@ test('dhcpcd takes the /64 of our Router Advertisement, sent from the nte\'s lin
   assert.ok(dns.some((d) => sameAddress(address(d, 'DNS server'), address(DNS6))), `the ISP's DNS ${DNS6} reached dhcpcd: ${JSON.stringify(dns)}\n${env}`);
 });
 
-test('our DHCPv6 server delegates a prefix of the pool\'s length (RFC 8415 IA_PD): console LAB: dhcpv6-pd', { skip, timeout: 50_000 }, async () => {
+test('our DHCPv6 server delegates a prefix of the pool\'s length (RFC 8415 IA_PD, console LAB: dhcpv6-pd) and gives an address (IA_NA)', { skip, timeout: 50_000 }, async () => {
   need(seen.nteLinkLocal, 'IPV6CP');
   const pd = await vms.waitConsole(VM, /LAB: dhcpv6-pd ppp0 prefix=(\S+) lan=lan0 addr=(\S+)/, 40_000, 'a delegated prefix from our DHCPv6 server (dhcpcd Solicits IA_PD with hint /56)');
   const p = prefix(pd[1], 'delegated prefix');
@@ -168,18 +170,44 @@ test('our DHCPv6 server delegates a prefix of the pool\'s length (RFC 8415 IA_PD
   assert.ok(samePrefix(prefix(row.ipv6.delegatedPrefix, 'show sessions delegatedPrefix'), p));
   if (seen.ra) assert.ok(samePrefix(prefix(row.ipv6.wanPrefix, 'show sessions wanPrefix'), seen.ra));
   assert.ok(!prefixWithin(p, WAN_POOL) && !(seen.ra && prefixWithin(seen.ra, p)), 'the delegated prefix and the WAN /64 are apart');
+  // IA_NA (dhcpcd asked for both): an address of the link's /64, not the one SLAAC formed (RFC 8415 §6.2, RFC 4862 §5.4 DAD would refuse a duplicate).
+  const na = await vms.waitConsole(VM, /LAB: dhcpv6-na ppp0 addr=(\S+)/, 10_000, 'an IA_NA address from our DHCPv6 server (dhcpcd asked for IA_NA and IA_PD)');
+  const naAddr = address(na[1]!, 'IA_NA address');
+  if (seen.ra) assert.ok(within(naAddr, seen.ra), `IA_NA ${na[1]} is of the RA's ${seen.ra.text}`);
+  if (seen.slaac) assert.ok(!sameAddress(naAddr, seen.slaac), `IA_NA ${na[1]} is not the SLAAC address`);
+  seen.na = naAddr;
 });
 
-test('the VM pings the server\'s IPv6 address through nte and router, from its SLAAC address and from its delegated prefix', { skip, timeout: 60_000 }, async () => {
+test('the VM pings the server\'s IPv6 address through nte and router, from its SLAAC, IA_NA and delegated-prefix addresses', { skip, timeout: 60_000 }, async () => {
   const slaac = need(seen.slaac, 'the SLAAC address');
   const lan = need(seen.lanAddr, 'the delegated prefix');
   // From lan0's address the reply comes back through the nte's route for the delegated prefix toward this session.
   const failed: string[] = [];
-  for (const [src, what] of [[slaac, 'SLAAC address on ppp0'], [lan, 'lan0, of the delegated prefix']] as const) {
+  const sources: [Uint8Array, string][] = [[slaac, 'SLAAC address on ppp0'], [lan, 'lan0, of the delegated prefix']];
+  if (seen.na) sources.push([seen.na, 'the IA_NA address']);
+  for (const [src, what] of sources) {
     const r = await vms.guest(VM, `ping6 -c 3 -W 3 -I ${show6(src)} ${SERVER6} && echo PING6-OK`, 25);
     if (!/PING6-OK/.test(r.out)) failed.push(`ping6 ${SERVER6} from ${show6(src)} (${what}):\n${r.out}`);
   }
   assert.deepEqual(failed, [], `${failed.join('\n')}\n(counters of every box in ${work} after the run)`);
+});
+
+test('pppd hangs up: the nte ends the session and its routes for the /64 and the delegated prefix go (show routes)', { skip, timeout: 40_000 }, async () => {
+  const ra = need(seen.ra, 'the RA prefix');
+  const pd = need(seen.pd, 'the delegated prefix');
+  type Route = { prefix?: string };
+  const has = (rs: Route[], p: Prefix): boolean => rs.some((r) => typeof r.prefix === 'string' && r.prefix.includes(':') && samePrefix(prefix(r.prefix, 'route'), p));
+  const before = (await controlRequest(sock('nte-a'), '/show/routes')) as Route[];
+  assert.ok(has(before, ra) && has(before, pd), `while up, the nte routes ${ra.text} and ${pd.text} to the session: ${JSON.stringify(before)}`);
+  const r = await vms.guest(VM, 'kill $(pidof pppd); sleep 2; echo DONE', 10);
+  assert.match(r.out, /DONE/, r.out);
+  await nte.waitFor((l) => l.kind === 'nte' && (l.event as { type?: string } | undefined)?.type === 'session-ended', 20_000, 'nte session-ended');
+  let after: Route[] = before;
+  for (let i = 0; i < 30 && (has(after, ra) || has(after, pd)); i++) {
+    await new Promise((res) => setTimeout(res, 200));
+    after = (await controlRequest(sock('nte-a'), '/show/routes')) as Route[];
+  }
+  assert.ok(!has(after, ra) && !has(after, pd), `after the session, no route for ${ra.text} or ${pd.text}: ${JSON.stringify(after)}`);
 });
 
 test('tshark: every IPv6, ICMPv6, NDP, DHCPv6 and IPV6CP frame our boxes sent dissects clean (checksums checked)', { skip, timeout: 30_000 }, async () => {
