@@ -8,9 +8,9 @@
  * (RFC 4861 §6.1.2: from the nte's link-local, a default router; RFC 4862 SLAAC; the ISP's DNS
  * by RDNSS, RFC 8106, or the DHCPv6 DNS option, RFC 3646) and the prefix our DHCPv6 server
  * delegates (RFC 8415 IA_PD, inside the ISP's pdPool, of its pdLength) and an address of the
- * WAN /64 (IA_NA, not the SLAAC one); the VM pings the
- * server's IPv6 address from each of them and from its delegated prefix; when pppd hangs up the
- * nte's routes for the /64 and the delegated prefix go. tshark finds no malformed packet and no
+ * WAN /64 (IA_NA, not the SLAAC one); the VM pings the server's IPv6 address from both
+ * addresses and from its delegated prefix; when pppd hangs up, the nte's routes for the /64 and
+ * the delegated prefix go. tshark finds no malformed packet and no
  * expert warning in any IPv6 or IPV6CP frame our boxes sent.
  * Every wait is bounded: when our side does not answer, the tests fail and say what is missing.
  */
