@@ -55,7 +55,7 @@ before(async () => {
   requireAddon();
   const labNs = vms.up(`${NAME}${lab.tag}b`);
   const homeNs = lab.ns('h');
-  vms.veth(labNs, 'h1', homeNs);
+  vms.veth(labNs, 'v6labh1', homeNs);
   // The ISP's `ipv6` makes the home dual stack; its pools are the LNS's business, not the home's
   // (the LNS here is the VM's pppd), so they are the default topology's.
   writeFileSync(TOPO, `name: v6lab-home
@@ -69,14 +69,14 @@ isps:
     dns: [10.0.0.53]
     ipv6: { wanPrefixPool: 2001:db8:100::/40, pdPool: 2001:db8:8000::/33, pdLength: 56, dns: [2001:db8:ffff:1::53] }
 homes:
-  - { name: home1, user: user@isp.example, password: secret, interfaces: { access: h1 } }
+  - { name: home1, user: user@isp.example, password: secret, interfaces: { access: v6labh1 } }
 server: { address: 203.0.113.10, gateway: 203.0.113.1, address6: 2001:db8:ffff:1::10 }
 router: { ispSide: 10.255.0.1, serverSide: 203.0.113.1, ispSide6: 2001:db8:ffff::1, serverSide6: 2001:db8:ffff:1::1 }
 `);
   await vms.run('pppoe-server', labNs, VM, ['--set', 'local=10.0.0.1', '--set', 'pool=10.0.0.2', '--set', 'ipv6=1',
     '--set', `wan_prefix=${WAN.text}`, '--set', `pd_pool=${PD_POOL.text}`, '--set', `pd_len=${PD_LEN}`, '--timeout', '90']);
-  const file = path.join(work, 'h1.pcapng');
-  cap = { proc: await startCapture(lab, homeNs, 'h1', file, `ether src ${ifMac(homeNs, 'h1')}`), file };
+  const file = path.join(work, 'v6labh1.pcapng');
+  cap = { proc: await startCapture(lab, homeNs, 'v6labh1', file, `ether src ${ifMac(homeNs, 'v6labh1')}`), file };
   home = lab.pseudonet('home1', homeNs, ['up', TOPO, '--box', 'home1', '--control', CONTROL]);
   await home.waitFor((l) => l.ev === 'ready', 20_000, 'home1 ready');
 }, { timeout: 120_000 });
@@ -163,7 +163,7 @@ test('tshark: every IPv6, ICMPv6, NDP, DHCPv6 and IPV6CP frame our home sent dis
   await cap.proc.stop('SIGTERM');
   const { problems, judged } = judgeIpv6([cap.file], work);
   assert.deepEqual(problems, [], JSON.stringify(judged, null, 1));
-  const only = path.join(work, 'h1.ipv6.pcapng');
+  const only = path.join(work, 'v6labh1.ipv6.pcapng');
   // Not vacuous: what our home must have sent. (Not a Router Solicitation: radvd's first unsolicited
   // RA may come before the home's RS delay of RFC 4861 §6.3.7 has passed, and then none is needed.)
   const want: [string, string][] = [

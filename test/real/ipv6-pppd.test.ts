@@ -63,24 +63,24 @@ before(async () => {
   const nteNs = lab.ns('n');
   const rtrNs = lab.ns('r');
   const srvNs = lab.ns('v');
-  vms.veth(labNs, 'acc', sseNs);
-  lab.veth(sseNs, 'car0', nteNs, 'car1');
-  lab.veth(nteNs, 'core0', rtrNs, 'core1');
-  lab.veth(rtrNs, 'srv0', srvNs, 'srv1');
+  vms.veth(labNs, 'v6labacc', sseNs);
+  lab.veth(sseNs, 'v6labcar0', nteNs, 'v6labcar1');
+  lab.veth(nteNs, 'v6labcore0', rtrNs, 'v6labcore1');
+  lab.veth(rtrNs, 'v6labsrv0', srvNs, 'v6labsrv1');
   writeFileSync(TOPO, `name: v6lab-pppd
-sse: { name: sse, address: 192.0.2.254, interfaces: { access: acc, carrier: car0 } }
+sse: { name: sse, address: 192.0.2.254, interfaces: { access: v6labacc, carrier: v6labcar0 } }
 isps:
   - name: isp-a
     domain: isp-a.example
-    lns: { name: nte-a, address: 192.0.2.1, hostName: nte-a.isp-a.example, tunnelSecret: s, interfaces: { carrier: car1, core: core0 } }
+    lns: { name: nte-a, address: 192.0.2.1, hostName: nte-a.isp-a.example, tunnelSecret: s, interfaces: { carrier: v6labcar1, core: v6labcore0 } }
     radius: embedded
     pool: 198.51.100.0/24
     gateway: 198.51.100.1
     dns: [198.51.100.53]
     ipv6: { wanPrefixPool: ${WAN_POOL.text}, pdPool: ${PD_POOL.text}, pdLength: ${PD_LENGTH}, dns: [${DNS6}] }
     users: [ { name: ${USER}, password: secret } ]
-server: { name: server, address: 203.0.113.10, gateway: 203.0.113.1, address6: ${SERVER6}, interfaces: { server: srv1 } }
-router: { name: router, ispSide: 10.255.0.1, serverSide: 203.0.113.1, ispSide6: 2001:db8:ffff::1, serverSide6: 2001:db8:ffff:1::1, interfaces: { core: core1, server: srv0 } }
+server: { name: server, address: 203.0.113.10, gateway: 203.0.113.1, address6: ${SERVER6}, interfaces: { server: v6labsrv1 } }
+router: { name: router, ispSide: 10.255.0.1, serverSide: 203.0.113.1, ispSide6: 2001:db8:ffff::1, serverSide6: 2001:db8:ffff:1::1, interfaces: { core: v6labcore1, server: v6labsrv0 } }
 `);
   server = lab.pseudonet('server', srvNs, ['up', TOPO, '--box', 'server', '--control', sock('server')]);
   router = lab.pseudonet('router', rtrNs, ['up', TOPO, '--box', 'router', '--control', sock('router')]);
@@ -89,7 +89,7 @@ router: { name: router, ispSide: 10.255.0.1, serverSide: 203.0.113.1, ispSide6: 
   await Promise.all([server, router, nte, sse].map((p) => p.waitFor((l) => l.ev === 'ready', 25_000, `${p.name} ready`)));
   // What our boxes send: the sse toward the VM (PPPoE, carrying what the nte says), and every
   // frame on the core and server links (only our boxes are there; the namespaces' kernels have IPv6 off).
-  for (const [ns, ifname, bpf] of [[sseNs, 'acc', `ether src ${ifMac(sseNs, 'acc')}`], [nteNs, 'core0', ''], [rtrNs, 'srv0', '']] as const) {
+  for (const [ns, ifname, bpf] of [[sseNs, 'v6labacc', `ether src ${ifMac(sseNs, 'v6labacc')}`], [nteNs, 'v6labcore0', ''], [rtrNs, 'v6labsrv0', '']] as const) {
     const file = path.join(work, `${ifname}.pcapng`);
     caps.push({ proc: await startCapture(lab, ns, ifname, file, bpf), file });
   }
@@ -216,15 +216,15 @@ test('tshark: every IPv6, ICMPv6, NDP, DHCPv6 and IPV6CP frame our boxes sent di
   const { problems, judged } = judgeIpv6(caps.map((c) => c.file), work);
   assert.deepEqual(problems, [], JSON.stringify(judged, null, 1));
   // Not vacuous: what our side must have sent toward the VM, and on the core links.
-  const acc = path.join(work, 'acc.ipv6.pcapng');
+  const acc = path.join(work, 'v6labacc.ipv6.pcapng');
   const want: [string, string, string][] = [
     [acc, 'ipv6cp && ppp.code == 1', 'IPV6CP Configure-Request'],
     [acc, 'ipv6cp && ppp.code == 2', 'IPV6CP Configure-Ack'],
     [acc, 'icmpv6.type == 134', 'Router Advertisement'],
     [acc, 'dhcpv6.msgtype == 2 || dhcpv6.msgtype == 7', 'DHCPv6 Advertise or Reply'],
     [acc, 'icmpv6.type == 129', 'Echo Reply toward the VM'],
-    [path.join(work, 'srv0.ipv6.pcapng'), 'icmpv6.type == 128', 'Echo Request forwarded to the server'],
-    [path.join(work, 'core0.ipv6.pcapng'), 'icmpv6.type == 129', 'Echo Reply on the core link'],
+    [path.join(work, 'v6labsrv0.ipv6.pcapng'), 'icmpv6.type == 128', 'Echo Request forwarded to the server'],
+    [path.join(work, 'v6labcore0.ipv6.pcapng'), 'icmpv6.type == 129', 'Echo Reply on the core link'],
   ];
   const absent = want.filter(([f, flt]) => frames(f, flt).length === 0).map(([, , what]) => what);
   assert.deepEqual(absent, [], `frames our boxes never sent:\n${JSON.stringify(judged, null, 1)}`);
