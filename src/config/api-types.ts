@@ -24,6 +24,25 @@ export interface ApiSession {
   /** Bytes from the subscriber and to it, as the LNS counted them. */
   readonly octetsIn: number | null;
   readonly octetsOut: number | null;
+  /** Where IPv6 is up on the session (dual stack): its addresses and prefixes (RFC 5952, /len); else null. */
+  readonly ipv6: ApiSessionIpv6 | null;
+}
+
+export interface ApiSessionIpv6 {
+  /** The home's WAN address (SLAAC from the RA's /64). */
+  readonly address: string | null;
+  /** The /64 advertised on the WAN link. */
+  readonly wanPrefix: string | null;
+  /** The prefix delegated by DHCPv6 (IA_PD). */
+  readonly delegatedPrefix: string | null;
+}
+
+/** An ApiSessionIpv6 from a box's `show sessions` ipv6 object (strings or absent). */
+export function apiIpv6(v: unknown): ApiSessionIpv6 | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const o = v as Record<string, unknown>;
+  const str = (x: unknown): string | null => (typeof x === 'string' ? x : null);
+  return { address: str(o.address), wanPrefix: str(o.wanPrefix), delegatedPrefix: str(o.delegatedPrefix) };
 }
 
 export interface ApiBox {

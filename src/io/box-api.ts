@@ -7,7 +7,7 @@
  * Made before the box, because the box's first frames go out while it is being built:
  * pass `tap` and `event` to the box's options, then `attach(box)`.
  */
-import { ApiError, type ApiEvent, type ApiSession, type ApiTopology, type Impairments } from '../config/api-types.js';
+import { ApiError, apiIpv6, type ApiEvent, type ApiSession, type ApiTopology, type Impairments } from '../config/api-types.js';
 import { FrameObserver, type LadderView } from '../config/observe.js';
 import { Exporter, byState } from '../config/metrics.js';
 import { sites, homeMac } from '../config/assemble.js';
@@ -103,7 +103,7 @@ export class BoxApi {
 
   sessions(): ApiSession[] {
     const b = this.running;
-    const row = (o: Partial<ApiSession> & { home: string; user: string; state: string }): ApiSession => ({ ip: null, lns: null, pppoeSessionId: null, tunnelId: null, sessionId: null, since: null, octetsIn: null, octetsOut: null, ...o });
+    const row = (o: Partial<ApiSession> & { home: string; user: string; state: string }): ApiSession => ({ ip: null, lns: null, pppoeSessionId: null, tunnelId: null, sessionId: null, since: null, octetsIn: null, octetsOut: null, ipv6: null, ...o });
     const since = (home: string): string | null => {
       const at = this.since.get(home);
       return at === undefined ? null : new Date(at).toISOString();
@@ -111,14 +111,14 @@ export class BoxApi {
     if (b instanceof HomesBox) {
       return b.members.map((m) => {
         const on = m.home.isOnline;
-        return row({ home: m.name, user: m.home.cfg.user, state: on ? 'online' : b.held.has(m.name) ? 'down' : m.home.client.state, ip: on ? ipv4ToString(m.home.address) : null, pppoeSessionId: m.home.client.state === 'session' ? m.home.sessionId : null, since: on ? since(m.name) : null });
+        return row({ home: m.name, user: m.home.cfg.user, state: on ? 'online' : b.held.has(m.name) ? 'down' : m.home.client.state, ip: on ? ipv4ToString(m.home.address) : null, pppoeSessionId: m.home.client.state === 'session' ? m.home.sessionId : null, since: on ? since(m.name) : null, ipv6: on && m.home.ipv6?.isUp ? apiIpv6(m.home.ipv6.showSession()) : null });
       });
     }
     if (!(b instanceof BoxProcess)) return [];
     const box = b.box;
     if (box.kind === 'home') {
       const on = box.isOnline;
-      return [row({ home: b.name, user: box.cfg.user, state: on ? 'online' : b.held ? 'down' : box.client.state, ip: on ? ipv4ToString(box.address) : null, pppoeSessionId: box.client.state === 'session' ? box.sessionId : null, since: on ? since(b.name) : null })];
+      return [row({ home: b.name, user: box.cfg.user, state: on ? 'online' : b.held ? 'down' : box.client.state, ip: on ? ipv4ToString(box.address) : null, pppoeSessionId: box.client.state === 'session' ? box.sessionId : null, since: on ? since(b.name) : null, ipv6: on && box.ipv6?.isUp ? apiIpv6(box.ipv6.showSession()) : null })];
     }
     if (box.kind === 'sse') {
       return box.relaying().map((r) => row({ home: this.homeByMac.get(r.mac) ?? r.mac, user: r.user, state: 'online', lns: r.lns, pppoeSessionId: r.pppoeSessionId, tunnelId: r.peerTunnelId, sessionId: r.peerSessionId, since: new Date(r.since).toISOString() }));
@@ -131,7 +131,7 @@ export class BoxApi {
         const user = String(s.user ?? '');
         const ip = typeof s.address === 'string' ? s.address : null;
         const o = ip ? octets.get(ip) : undefined;
-        return row({ home: this.homeByUser.get(user) ?? user, user, state: s.state === 'up' ? 'online' : String(s.state), ip, lns: b.name, tunnelId: Number(s.tunnelId), sessionId: Number(s.sessionId), octetsIn: o?.rx ?? null, octetsOut: o?.tx ?? null });
+        return row({ home: this.homeByUser.get(user) ?? user, user, state: s.state === 'up' ? 'online' : String(s.state), ip, lns: b.name, tunnelId: Number(s.tunnelId), sessionId: Number(s.sessionId), octetsIn: o?.rx ?? null, octetsOut: o?.tx ?? null, ipv6: apiIpv6(s.ipv6) });
       });
     }
     return [];

@@ -5,7 +5,7 @@
  * stop/start, Disconnect-Request). Built right after the network, before any frame moves,
  * so that the ladders and histograms see everything.
  */
-import { ApiError, type ApiBox, type ApiEvent, type ApiSession, type ApiTopology, type Impairments } from '../config/api-types.js';
+import { ApiError, apiIpv6, type ApiBox, type ApiEvent, type ApiSession, type ApiTopology, type Impairments } from '../config/api-types.js';
 import { FrameObserver, type LadderView } from '../config/observe.js';
 import { Exporter } from '../config/metrics.js';
 import { sites } from '../config/assemble.js';
@@ -56,11 +56,11 @@ export class NetworkApi {
     const net = this.net;
     const now = net.clock.now();
     const relaying = new Map(net.sse.relaying().map((r) => [r.user, r]));
-    const lnsSessions = new Map<string, { lns: string; tunnelId: number; sessionId: number; address?: string }>();
+    const lnsSessions = new Map<string, { lns: string; tunnelId: number; sessionId: number; address?: string; ipv6?: unknown }>();
     const octets = new Map<string, { rx: number; tx: number }>();
     for (const b of net.isps) {
       if (net.stopped.has(b.isp.lns.name)) continue;
-      for (const s of (b.nte.show('sessions', now) as { user: string; tunnelId: number; sessionId: number; address?: string }[]) ?? []) lnsSessions.set(s.user, { lns: b.isp.lns.name, ...s });
+      for (const s of (b.nte.show('sessions', now) as { user: string; tunnelId: number; sessionId: number; address?: string; ipv6?: unknown }[]) ?? []) lnsSessions.set(s.user, { lns: b.isp.lns.name, ...s });
       const ifs = (b.nte.show('interfaces', now) as { router?: { peer?: string; rxBytes: number; txBytes: number }[] } | undefined)?.router ?? [];
       for (const i of ifs) if (i.peer) octets.set(i.peer, { rx: i.rxBytes, tx: i.txBytes });
     }
@@ -85,6 +85,8 @@ export class NetworkApi {
         since: online && at !== undefined ? new Date(at).toISOString() : null,
         octetsIn: o?.rx ?? null,
         octetsOut: o?.tx ?? null,
+        // The home's own view (its SLAAC address), the LNS's where the home has none to give.
+        ipv6: online ? (apiIpv6(h.ipv6?.isUp ? h.ipv6.showSession() : undefined) ?? apiIpv6(l?.ipv6)) : null,
       };
     });
   }

@@ -22,7 +22,7 @@ const api = new NetworkApi(net);
 let server: Server;
 let base = '';
 
-interface Session { home: string; user: string; state: string; ip: string | null; lns: string | null; pppoeSessionId: number | null; tunnelId: number | null; sessionId: number | null; since: string | null; octetsIn: number | null; octetsOut: number | null }
+interface Session { home: string; user: string; state: string; ip: string | null; lns: string | null; pppoeSessionId: number | null; tunnelId: number | null; sessionId: number | null; since: string | null; octetsIn: number | null; octetsOut: number | null; ipv6: { address: string | null; wanPrefix: string | null; delegatedPrefix: string | null } | null }
 
 const get = async (p: string): Promise<{ status: number; body: any }> => {
   const r = await fetch(base + p);
@@ -52,7 +52,7 @@ test('GET /api/sessions: every home with the named keys, "online" and its addres
   assert.equal(r.status, 200);
   assert.equal(r.body.length, 3);
   for (const s of r.body as Session[]) {
-    assert.deepEqual(Object.keys(s).sort(), ['home', 'ip', 'lns', 'octetsIn', 'octetsOut', 'pppoeSessionId', 'sessionId', 'since', 'state', 'tunnelId', 'user'].sort());
+    assert.deepEqual(Object.keys(s).sort(), ['home', 'ip', 'ipv6', 'lns', 'octetsIn', 'octetsOut', 'pppoeSessionId', 'sessionId', 'since', 'state', 'tunnelId', 'user'].sort());
     assert.equal(s.state, 'online');
     assert.match(s.since!, /^\d{4}-\d\d-\d\dT/);
     assert.ok(s.pppoeSessionId! > 0 && s.tunnelId! > 0 && s.sessionId! > 0);
@@ -64,6 +64,15 @@ test('GET /api/sessions: every home with the named keys, "online" and its addres
   assert.equal(by.get('home1')!.lns, 'nte-a');
   assert.equal(by.get('home3')!.lns, 'nte-b');
   assert.match(by.get('home3')!.ip!, /^100\.64\.0\./);
+  // Dual stack where the ISP has IPv6 (isp-a): alice's fixed prefixes from the topology; isp-b none.
+  const v6 = by.get('home1')!.ipv6!;
+  assert.equal(v6.delegatedPrefix, '2001:db8:8000:1000::/56');
+  assert.equal(v6.wanPrefix, '2001:db8:100:10::/64');
+  assert.match(v6.address!, /^2001:db8:100:10:/);
+  // bob's from the pdPool 2001:db8:8000::/33, not alice's.
+  assert.match(by.get('home2')!.ipv6!.delegatedPrefix!, /^2001:db8:[89a-f][0-9a-f]{3}:?[0-9a-f:]*\/56$/);
+  assert.notEqual(by.get('home2')!.ipv6!.delegatedPrefix, v6.delegatedPrefix);
+  assert.equal(by.get('home3')!.ipv6, null);
 });
 
 test('octets: a ping through the LNS counts bytes in and out of that session', async () => {

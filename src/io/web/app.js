@@ -120,7 +120,7 @@ function drawSessions() {
   const rows = all.slice(0, 500);
   $('#sessions-count').textContent = `${all.length} of ${sessions.length} sessions${all.length > rows.length ? `, the first ${rows.length} shown` : ''}; ${sessions.filter((s) => s.state === 'online').length} online`;
   $('#sessions tbody').innerHTML = rows.map((s) => `<tr data-home="${esc(s.home)}" class="${stateClass(s.state)}${s.home === selected ? ' selected' : ''}">
-    <td>${esc(s.home)}</td><td>${esc(s.user)}</td><td class="state">${esc(s.state)}</td><td>${esc(s.ip ?? '')}</td><td>${esc(s.lns ?? '')}</td>
+    <td>${esc(s.home)}</td><td>${esc(s.user)}</td><td class="state">${esc(s.state)}</td><td>${esc(s.ip ?? '')}${s.ipv6?.delegatedPrefix ? `<br><span class="v6">${esc(s.ipv6.delegatedPrefix)}</span>` : ''}</td><td>${esc(s.lns ?? '')}</td>
     <td>${s.pppoeSessionId ?? ''}</td><td>${s.tunnelId ?? ''}${s.sessionId !== null ? `/${s.sessionId}` : ''}</td><td>${esc(s.since ? s.since.slice(11, 19) : '')}</td>
     <td>${s.octetsIn ?? ''}${s.octetsOut !== null ? `/${s.octetsOut}` : ''}</td>
     <td><button class="down">down</button><button class="up">up</button><button class="disconnect" title="RFC 5176 Disconnect-Request from the ISP's RADIUS">disconnect</button><button class="ladder">ladder</button></td></tr>`).join('');
