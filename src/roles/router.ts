@@ -10,6 +10,8 @@
  * hands that same buffer (or a subarray) out. `handle` therefore takes ownership of the
  * frame: the caller must not reuse its bytes. The one copy is p2p → Ethernet, which needs
  * 14 bytes in front of the packet. Everything else (ICMP, ARP, fragments) is built fresh.
+ * A route of kind 'unreachable' (an LNS's pools) is never forwarded along: its packets get
+ * Destination Unreachable (IPv4 Host Unreachable, IPv6 Address Unreachable).
  *
  * IPv6 (RFC 8200) runs beside it on the same interfaces: EtherType 0x86dd on Ethernet, the
  * version nibble on p2p. Hop Limit is decremented in place (IPv6 has no header checksum); a
