@@ -76,9 +76,10 @@ export class RouteTable6 {
     const old = this.lpm.get(r.prefix, r.prefixLength);
     if (old >= 0 && this.kindCode[old]! <= RouteKindCode.LOCAL && r.kind !== 'connected' && r.kind !== 'local') return false;
     if (old >= 0) {
-      const key = this.keyOf(old);
-      if (r.kind === 'unreachable') this.shadowed.delete(key);
-      else if (this.kindCode[old] === RouteKindCode.UNREACHABLE) this.shadowed.add(key);
+      // (A key string only when it matters: replacing a session's route stays cheap.)
+      if (r.kind === 'unreachable') {
+        if (this.shadowed.size > 0) this.shadowed.delete(this.keyOf(old));
+      } else if (this.kindCode[old] === RouteKindCode.UNREACHABLE) this.shadowed.add(this.keyOf(old));
     }
     const id = old >= 0 ? old : this.alloc();
     if (old >= 0) this.unlink(old);
