@@ -138,6 +138,7 @@ export function nteConfig(t: Topology, i: number, macs: { carrier: Uint8Array; r
     gateway: p.gateway,
     dns: isp.dns.map(ipv4FromString),
     pool: p.pool,
+    poolPrefix: { prefix: p.net, length: p.prefixLength },
     radius: {
       servers: [{ name: `${isp.name}-radius`, ...radius, secret, ...(real ? { requireMessageAuthenticator: real.requireMessageAuthenticator } : {}) }],
       nasIdentifier: isp.lns.name,

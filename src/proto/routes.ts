@@ -3,7 +3,8 @@
  * route id, and a DIR-24-8 `Lpm` from destination to route id. Lookups are one LPM read
  * plus typed-array reads; adds and removes are incremental and may run between packets.
  * A prefix holds one route: adding it again replaces the old one, except that connected
- * and local routes are only replaced or removed by their interface going away.
+ * and local routes are only replaced or removed by their interface going away. An
+ * unreachable route belongs to no interface: a lookup that ends on it is not forwarded.
  */
 import { Lpm } from './lpm.js';
 import { ipv4ToString } from '../wire/bytes.js';
@@ -11,18 +12,24 @@ import { ipv4ToString } from '../wire/bytes.js';
 /**
  * connected: a subnet on an interface; local: one of our own addresses (delivered to us,
  * like Linux's local table); static: configuration; runtime: added and removed while
- * running (the LNS's per-subscriber /32s).
+ * running (the LNS's per-subscriber /32s); unreachable: a prefix we answer for but do not
+ * forward (Linux's `ip route add unreachable`; the LNS's pools, so an address no session
+ * holds gets Destination Unreachable instead of following the default route back out).
  */
-export type RouteKind = 'connected' | 'local' | 'static' | 'runtime';
-const KINDS: readonly RouteKind[] = ['connected', 'local', 'static', 'runtime'];
+export type RouteKind = 'connected' | 'local' | 'static' | 'runtime' | 'unreachable';
+export const ROUTE_KINDS: readonly RouteKind[] = ['connected', 'local', 'static', 'runtime', 'unreachable'];
+const KINDS = ROUTE_KINDS;
 /** `kindCode` values, for the forwarding path. */
-export const RouteKindCode = { CONNECTED: 0, LOCAL: 1, STATIC: 2, RUNTIME: 3 } as const;
+export const RouteKindCode = { CONNECTED: 0, LOCAL: 1, STATIC: 2, RUNTIME: 3, UNREACHABLE: 4 } as const;
+/** The `ifIndex` of an unreachable route: no interface (so the forwarding path finds none). */
+export const NO_INTERFACE = -1;
 
 export interface RouteSpec {
   readonly prefix: number;
   readonly prefixLength: number;
   /** The gateway; 0 (or absent) means the destination itself is on the link. */
   readonly nextHop?: number;
+  /** Ignored for an unreachable route (stored as `NO_INTERFACE`). */
   readonly ifIndex: number;
   readonly kind: RouteKind;
 }
@@ -48,6 +55,8 @@ export class RouteTable {
   private used = 0;
   /** Route ids per interface, so an interface that goes away (a subscriber leaving) costs its own routes only. */
   private readonly perIf = new Map<number, Set<number>>();
+  /** Unreachable routes (len * 2^32 + prefix) that another route of the same prefix replaced for a while. */
+  private readonly shadowed = new Set<number>();
 
   constructor(capacity = 1024) {
     this.nextHop = new Uint32Array(capacity);
@@ -66,23 +75,35 @@ export class RouteTable {
     return this.lpm.lookup(dst);
   }
 
-  /** Adds or replaces a route. Returns false when a connected or local route holds the prefix. */
+  /**
+   * Adds or replaces a route. Returns false when a connected or local route holds the prefix.
+   * A route replacing an unreachable one of the same prefix shadows it: when it goes, the
+   * unreachable route comes back (a pool of one prefix must not lose its discard route to
+   * the first session that held it).
+   */
   add(r: RouteSpec): boolean {
     const old = this.lpm.get(r.prefix, r.prefixLength);
     if (old >= 0) {
       if (this.kindCode[old]! <= RouteKindCode.LOCAL && r.kind !== 'connected' && r.kind !== 'local') return false;
+      const key = this.len[old]! * 0x100000000 + this.prefix[old]!;
+      if (r.kind === 'unreachable') this.shadowed.delete(key);
+      else if (this.kindCode[old] === RouteKindCode.UNREACHABLE) this.shadowed.add(key);
       this.release(old);
     }
     const id = this.alloc();
     const mask = r.prefixLength === 0 ? 0 : (0xffffffff << (32 - r.prefixLength)) >>> 0;
+    const unreachable = r.kind === 'unreachable';
+    const ifIndex = unreachable ? NO_INTERFACE : r.ifIndex;
     this.prefix[id] = (r.prefix & mask) >>> 0;
     this.len[id] = r.prefixLength;
-    this.nextHop[id] = r.nextHop ?? 0;
-    this.ifIndex[id] = r.ifIndex;
+    this.nextHop[id] = unreachable ? 0 : (r.nextHop ?? 0);
+    this.ifIndex[id] = ifIndex;
     this.kindCode[id] = KINDS.indexOf(r.kind);
-    let ids = this.perIf.get(r.ifIndex);
-    if (!ids) this.perIf.set(r.ifIndex, (ids = new Set()));
-    ids.add(id);
+    if (!unreachable) {
+      let ids = this.perIf.get(ifIndex);
+      if (!ids) this.perIf.set(ifIndex, (ids = new Set()));
+      ids.add(id);
+    }
     this.lpm.insert(r.prefix, r.prefixLength, id);
     return true;
   }
@@ -92,8 +113,11 @@ export class RouteTable {
     const id = this.lpm.get(prefix, prefixLength);
     if (id < 0) return false;
     if (!connectedToo && this.kindCode[id]! <= RouteKindCode.LOCAL) return false;
+    const unreachable = this.kindCode[id] === RouteKindCode.UNREACHABLE;
+    const key = this.len[id]! * 0x100000000 + this.prefix[id]!;
     this.lpm.remove(prefix, prefixLength);
     this.release(id);
+    if (this.shadowed.size > 0 && !unreachable && this.shadowed.delete(key)) this.add({ prefix, prefixLength, ifIndex: NO_INTERFACE, kind: 'unreachable' });
     return true;
   }
 

@@ -2,19 +2,19 @@
  * The IPv6 routing table: routes (prefix, next hop, interface, kind) by route id in typed
  * arrays, and an `Lpm6` from destination to route id, as `RouteTable` does for IPv4. A
  * prefix holds one route; connected and local routes are replaced or removed only with
- * their interface. The table holds at most the LPM's `maxPrefixes` routes.
+ * their interface; an unreachable route has no interface (`NO_INTERFACE`) and is not
+ * forwarded. The table holds at most the LPM's `maxPrefixes` routes.
  */
 import { Lpm6 } from './lpm6.js';
-import { RouteKindCode, type RouteKind } from './routes.js';
+import { NO_INTERFACE, ROUTE_KINDS as KINDS, RouteKindCode, type RouteKind } from './routes.js';
 import { ipv6ToString } from '../wire/ipv6.js';
-
-const KINDS: readonly RouteKind[] = ['connected', 'local', 'static', 'runtime'];
 
 export interface Route6Spec {
   readonly prefix: Uint8Array;
   readonly prefixLength: number;
   /** The gateway; absent means the destination itself is on the link. */
   readonly nextHop?: Uint8Array;
+  /** Ignored for an unreachable route (stored as `NO_INTERFACE`). */
   readonly ifIndex: number;
   readonly kind: RouteKind;
 }
@@ -39,6 +39,8 @@ export class RouteTable6 {
   private freeIds: number[] = [];
   private used = 0;
   private readonly perIf = new Map<number, Set<number>>();
+  /** Unreachable routes (`keyOf`) that another route of the same prefix replaced for a while. */
+  private readonly shadowed = new Set<string>();
 
   constructor(o: { maxRoutes?: number; capacity?: number } = {}) {
     this.lpm = new Lpm6({ ...(o.maxRoutes === undefined ? {} : { maxPrefixes: o.maxRoutes }) });
@@ -65,10 +67,20 @@ export class RouteTable6 {
     return this.hasNextHop[id] ? this.nextHop.subarray(id * 16, id * 16 + 16) : undefined;
   }
 
-  /** Adds or replaces a route. False when a connected or local route holds the prefix, or the table is full. */
+  /**
+   * Adds or replaces a route. False when a connected or local route holds the prefix, or the
+   * table is full. A route replacing an unreachable one of the same prefix shadows it: the
+   * unreachable route comes back when that route goes (as `RouteTable`).
+   */
   add(r: Route6Spec): boolean {
     const old = this.lpm.get(r.prefix, r.prefixLength);
     if (old >= 0 && this.kindCode[old]! <= RouteKindCode.LOCAL && r.kind !== 'connected' && r.kind !== 'local') return false;
+    if (old >= 0) {
+      // (A key string only when it matters: replacing a session's route stays cheap.)
+      if (r.kind === 'unreachable') {
+        if (this.shadowed.size > 0) this.shadowed.delete(this.keyOf(old));
+      } else if (this.kindCode[old] === RouteKindCode.UNREACHABLE) this.shadowed.add(this.keyOf(old));
+    }
     const id = old >= 0 ? old : this.alloc();
     if (old >= 0) this.unlink(old);
     const p = this.prefix.subarray(id * 16, id * 16 + 16);
@@ -76,17 +88,21 @@ export class RouteTable6 {
       const bits = Math.max(0, Math.min(8, r.prefixLength - 8 * i));
       p[i] = r.prefix[i]! & ((0xff00 >> bits) & 0xff);
     }
+    const unreachable = r.kind === 'unreachable';
+    const nextHop = unreachable ? undefined : r.nextHop;
+    const ifIndex = unreachable ? NO_INTERFACE : r.ifIndex;
     this.len[id] = r.prefixLength;
-    this.hasNextHop[id] = r.nextHop ? 1 : 0;
-    if (r.nextHop) this.nextHop.set(r.nextHop.subarray(0, 16), id * 16);
-    this.ifIndex[id] = r.ifIndex;
+    this.hasNextHop[id] = nextHop ? 1 : 0;
+    if (nextHop) this.nextHop.set(nextHop.subarray(0, 16), id * 16);
+    this.ifIndex[id] = ifIndex;
     this.kindCode[id] = KINDS.indexOf(r.kind);
     if (!this.lpm.insert(r.prefix, r.prefixLength, id)) {
       this.freeIds.push(id);
       return false;
     }
-    let ids = this.perIf.get(r.ifIndex);
-    if (!ids) this.perIf.set(r.ifIndex, (ids = new Set()));
+    if (unreachable) return true;
+    let ids = this.perIf.get(ifIndex);
+    if (!ids) this.perIf.set(ifIndex, (ids = new Set()));
     ids.add(id);
     return true;
   }
@@ -96,10 +112,17 @@ export class RouteTable6 {
     const id = this.lpm.get(prefix, prefixLength);
     if (id < 0) return false;
     if (!connectedToo && this.kindCode[id]! <= RouteKindCode.LOCAL) return false;
+    const restore = this.shadowed.size > 0 && this.kindCode[id] !== RouteKindCode.UNREACHABLE && this.shadowed.delete(this.keyOf(id));
+    const key = restore ? this.prefix.slice(id * 16, id * 16 + 16) : undefined;
     this.lpm.remove(prefix, prefixLength);
     this.unlink(id);
     this.freeIds.push(id);
+    if (key) this.add({ prefix: key, prefixLength, ifIndex: NO_INTERFACE, kind: 'unreachable' });
     return true;
+  }
+
+  private keyOf(id: number): string {
+    return `${ipv6ToString(this.prefix.subarray(id * 16, id * 16 + 16))}/${this.len[id]}`;
   }
 
   /** Removes every route through `ifIndex`. Returns how many. */

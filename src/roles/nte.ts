@@ -79,6 +79,8 @@ export interface NteConfig {
   readonly dns: readonly number[];
   /** Address pool for users RADIUS gives no Framed-IP-Address: [first, last]. */
   readonly pool: readonly [number, number];
+  /** The pool's prefix: an unreachable route, so an address no session holds is answered, not sent back to the core. */
+  readonly poolPrefix?: { readonly prefix: number; readonly length: number };
   readonly radius: RadiusClientConfig;
   readonly dae?: DaeConfig;
   /** Interim-Update interval (ms) when RADIUS gives none; 0 = none. */
@@ -235,6 +237,10 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     this.coreIf = this.router.addInterface({ kind: 'ethernet', name: 'core', mac: cfg.coreMac, address: cfg.coreAddress, prefixLength: cfg.corePrefixLength, ...(cfg.coreAddress6 ? { address6: cfg.coreAddress6, prefixLength6: cfg.corePrefixLength6 ?? 64 } : {}) }, now);
     this.router.addRoute({ prefix: 0, prefixLength: 0, nextHop: cfg.coreGateway, kind: 'static' });
     if (cfg.coreAddress6 && cfg.coreGateway6) this.router.addRoute6({ prefix: new Uint8Array(16), prefixLength: 0, nextHop: cfg.coreGateway6, kind: 'static' });
+    // The core routes the whole pools here and our default route points back: without these a
+    // packet to an address no session holds would loop until its TTL / Hop Limit ran out.
+    if (cfg.poolPrefix) this.router.addRoute({ prefix: cfg.poolPrefix.prefix, prefixLength: cfg.poolPrefix.length, kind: 'unreachable' });
+    for (const p of cfg.ipv6 ? [cfg.ipv6.wanPrefixPool, cfg.ipv6.pdPool] : []) this.router.addRoute6({ prefix: p.prefix, prefixLength: p.length, kind: 'unreachable' });
     this.radius = new RadiusClient(cfg.radius);
     this.dae = cfg.dae ? new DynamicAuthorizationServer(cfg.dae) : undefined;
     this.poolNext = cfg.pool[0];

@@ -10,6 +10,8 @@
  * hands that same buffer (or a subarray) out. `handle` therefore takes ownership of the
  * frame: the caller must not reuse its bytes. The one copy is p2p → Ethernet, which needs
  * 14 bytes in front of the packet. Everything else (ICMP, ARP, fragments) is built fresh.
+ * A route of kind 'unreachable' (an LNS's pools) is never forwarded along: its packets get
+ * Destination Unreachable (IPv4 Host Unreachable, IPv6 Address Unreachable).
  *
  * IPv6 (RFC 8200) runs beside it on the same interfaces: EtherType 0x86dd on Ethernet, the
  * version nibble on p2p. Hop Limit is decremented in place (IPv6 has no header checksum); a
@@ -20,7 +22,7 @@
  * are an `Lpm6` (src/proto/lpm6.ts) of route ids.
  */
 import { ArpCache, type ArpEntryView, type ArpOptions, type ArpCounters } from '../proto/arp-cache.js';
-import { RouteKindCode, RouteTable, type RouteKind, type RouteView } from '../proto/routes.js';
+import { NO_INTERFACE, RouteKindCode, RouteTable, type RouteKind, type RouteView } from '../proto/routes.js';
 import { parseArp } from '../wire/arp.js';
 import { ipv4ToString, macToString, u16, u32 } from '../wire/bytes.js';
 import { internetChecksum } from '../wire/checksum.js';
@@ -105,6 +107,8 @@ export interface Router6Drops {
   notForwardable: number;
   hopLimitExceeded: number;
   noRoute: number;
+  /** The longest match was an unreachable route (an LNS pool prefix no session holds): Address Unreachable. */
+  unreachableRoute: number;
   /** Bigger than the next link's MTU: Packet Too Big, no fragmentation (RFC 8200 §5). */
   tooBig: number;
   /** Could not wait for NDP: a bound was hit (details in `ndp.drops`). */
@@ -168,6 +172,8 @@ export interface RouterDrops {
   notForwardable: number;
   ttlExceeded: number;
   noRoute: number;
+  /** The longest match was an unreachable route (an LNS pool address no session holds): Host Unreachable. */
+  unreachableRoute: number;
   /** Too big for the next hop with DF set. */
   fragNeeded: number;
   /** Could not wait for ARP: a queue bound was hit (details in `arp.drops`). */
@@ -288,7 +294,7 @@ export class Router {
     icmpOut: { echoReply: 0, timeExceeded: 0, noRoute: 0, beyondScope: 0, addressUnreachable: 0, portUnreachable: 0, packetTooBig: 0 },
     icmpSuppressed: { aboutIcmpError: 0, multicast: 0, badSource: 0, rateLimited: 0 },
     drops: {
-      truncated: 0, payloadLength: 0, martianSource: 0, martianDestination: 0, linkLocal: 0, notForwardable: 0, hopLimitExceeded: 0, noRoute: 0, tooBig: 0,
+      truncated: 0, payloadLength: 0, martianSource: 0, martianDestination: 0, linkLocal: 0, notForwardable: 0, hopLimitExceeded: 0, noRoute: 0, unreachableRoute: 0, tooBig: 0,
       ndpQueueFull: 0, ndpFailed: 0, ndpMalformed: 0, extensionHeaders: 0, localFragment: 0, localUnsupported: 0, icmpMalformed: 0, icmpChecksum: 0, noRouteLocal: 0, localTooBig: 0,
     },
   };
@@ -299,7 +305,7 @@ export class Router {
     icmpSuppressed: { aboutIcmpError: 0, nonFirstFragment: 0, broadcast: 0, badSource: 0, rateLimited: 0 },
     drops: {
       ifaceDown: 0, otherHost: 0, ethertype: 0, vlan: 0, truncated: 0, ipv4Version: 0, ipv4HeaderLength: 0, ipv4TotalLength: 0, ipv4Truncated: 0, ipv4Checksum: 0,
-      martianSource: 0, martianDestination: 0, notForwardable: 0, ttlExceeded: 0, noRoute: 0, fragNeeded: 0, arpQueueFull: 0, arpFailed: 0, arpMalformed: 0,
+      martianSource: 0, martianDestination: 0, notForwardable: 0, ttlExceeded: 0, noRoute: 0, unreachableRoute: 0, fragNeeded: 0, arpQueueFull: 0, arpFailed: 0, arpMalformed: 0,
       localFragment: 0, localUnsupported: 0, icmpMalformed: 0, icmpChecksum: 0, noRouteLocal: 0,
     },
   };
@@ -412,9 +418,11 @@ export class Router {
   /**
    * Adds a static or runtime route. `nextHop` omitted = the destination is on the link of
    * `ifIndex`; `ifIndex` omitted = the interface of the connected subnet holding `nextHop`.
-   * Returns false when a connected or local route holds the prefix.
+   * Returns false when a connected or local route holds the prefix. Kind 'unreachable'
+   * takes neither: a packet it matches gets Host Unreachable (see `ipv4`).
    */
-  addRoute(r: { prefix: number; prefixLength: number; nextHop?: number; ifIndex?: number; kind?: 'static' | 'runtime' }): boolean {
+  addRoute(r: { prefix: number; prefixLength: number; nextHop?: number; ifIndex?: number; kind?: 'static' | 'runtime' | 'unreachable' }): boolean {
+    if (r.kind === 'unreachable') return this.routes.add({ prefix: r.prefix, prefixLength: r.prefixLength, ifIndex: NO_INTERFACE, kind: 'unreachable' });
     let ifIndex = r.ifIndex;
     if (ifIndex === undefined) {
       if (!r.nextHop) throw new Error('addRoute: give nextHop or ifIndex');
@@ -453,9 +461,11 @@ export class Router {
   /**
    * Adds a static or runtime IPv6 route, as `addRoute`: `nextHop` omitted = on the link of
    * `ifIndex`; `ifIndex` omitted = the interface of the connected prefix holding `nextHop`.
-   * False when a connected or local route holds the prefix, or the table is full.
+   * False when a connected or local route holds the prefix, or the table is full. Kind
+   * 'unreachable' takes neither: a packet it matches gets Address Unreachable (see `ipv6`).
    */
-  addRoute6(r: { prefix: Uint8Array; prefixLength: number; nextHop?: Uint8Array; ifIndex?: number; kind?: 'static' | 'runtime' }): boolean {
+  addRoute6(r: { prefix: Uint8Array; prefixLength: number; nextHop?: Uint8Array; ifIndex?: number; kind?: 'static' | 'runtime' | 'unreachable' }): boolean {
+    if (r.kind === 'unreachable') return this.routes6.add({ prefix: r.prefix, prefixLength: r.prefixLength, ifIndex: NO_INTERFACE, kind: 'unreachable' });
     let ifIndex = r.ifIndex;
     if (ifIndex === undefined) {
       if (!r.nextHop) throw new Error('addRoute6: give nextHop or ifIndex');
@@ -571,9 +581,9 @@ export class Router {
 
   // ---- show ------------------------------------------------------------------------
 
-  /** IPv4 routes, then IPv6 routes. */
+  /** IPv4 routes, then IPv6 routes; an unreachable route's interface is '-' (it has none). */
   showRoutes(): RouteLine[] {
-    const name = (i: number): string => this.ifs[i]?.name ?? `#${i}`;
+    const name = (i: number): string => (i === NO_INTERFACE ? '-' : (this.ifs[i]?.name ?? `#${i}`));
     return [...this.routes.show().map((r) => ({ ...r, interface: name(r.ifIndex) })), ...this.routes6.show().map((r) => ({ ...r, interface: name(r.ifIndex) }))];
   }
 
@@ -675,6 +685,15 @@ export class Router {
     }
     const outIf = this.ifs[routes.ifIndex[r]!];
     if (outIf === undefined || !outIf.up) {
+      // An unreachable route has no interface, so it is found here, off the forwarding path.
+      if (routes.kindCode[r] === RouteKindCode.UNREACHABLE) {
+        // RFC 1812 §5.2.7.1: the last-hop router that "has ascertained that there is no path
+        // to the destination host" MUST send Host Unreachable (code 1). The LNS is the last
+        // hop for its pool, and no session holds this address.
+        d.unreachableRoute++;
+        this.icmpError(buf, o, IcmpType.DEST_UNREACHABLE, UnreachCode.HOST, 0, now);
+        return;
+      }
       d.ifaceDown++;
       this.icmpError(buf, o, IcmpType.DEST_UNREACHABLE, UnreachCode.NET, 0, now);
       return;
@@ -935,6 +954,15 @@ export class Router {
     }
     const outIf = this.ifs[routes.ifIndex[r]!];
     if (outIf === undefined || !outIf.up) {
+      if (routes.kindCode[r] === RouteKindCode.UNREACHABLE) {
+        // RFC 4443 §3.1: code 0 is for "lack of a matching entry in the forwarding node's
+        // routing table" and "can occur only in nodes that do not hold a default route"; the
+        // LNS holds ::/0 and this packet matched its pool entry. The failure to deliver to the
+        // address is "any other reason": code 3, Address Unreachable (IPv4's Host Unreachable).
+        d.unreachableRoute++;
+        this.icmp6Error(inIf, buf, o, Icmpv6Type.DEST_UNREACHABLE, Icmpv6UnreachCode.ADDRESS, 0, now);
+        return;
+      }
       this.counters.drops.ifaceDown++;
       this.icmp6Error(inIf, buf, o, Icmpv6Type.DEST_UNREACHABLE, Icmpv6UnreachCode.NO_ROUTE, 0, now);
       return;

@@ -1,7 +1,17 @@
-/** The router driven directly (no links): bad input is counted and dropped, ARP policy, gratuitous ARP, robustness. */
-import { test } from 'node:test';
+/**
+ * The router driven directly (no links): bad input is counted and dropped, ARP policy,
+ * gratuitous ARP, robustness; unreachable routes (RFC 1812 §5.2.7.1) and tshark's verdict on
+ * the errors they make.
+ */
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Router, type Transmit } from '../../src/roles/router.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Router, type Transmit, type RouterOptions } from '../../src/roles/router.js';
+import { PcapngWriter } from '../../src/wire/pcap.js';
+import { tsharkProblems, tsharkSummary } from '../helpers/tshark.js';
+import { withChecksumChecks } from '../helpers/wsconfig.js';
 import { ipv4FromString as ip, macFromString as mac, setU16 } from '../../src/wire/bytes.js';
 import { arpEthernetIpv4, ArpOp, parseArp } from '../../src/wire/arp.js';
 import { parseEthernet, EtherType } from '../../src/wire/ethernet.js';
@@ -25,8 +35,8 @@ function drain(r: Router): Transmit[] {
 }
 
 /** A router with B (10.2.0.20) already resolved on eth1. */
-function setup(): Router {
-  const r = new Router();
+function setup(o: RouterOptions = {}): Router {
+  const r = new Router(o);
   r.addInterface({ kind: 'ethernet', name: 'eth0', mac: R0, address: ip('10.1.0.1'), prefixLength: 24 }, 0);
   r.addInterface({ kind: 'ethernet', name: 'eth1', mac: R1, address: ip('10.2.0.1'), prefixLength: 24 }, 0);
   drain(r);
@@ -228,4 +238,153 @@ test('router: interfaces taken away are given again — a p2p interface per sess
   assert.ok(c === 1 || c === 2);
   assert.deepEqual(r.showRoutes().filter((x) => x.interface === 'pppX').map((x) => x.prefix), ['100.64.9.9/32']);
   assert.equal(r.showRoutes().filter((x) => x.prefix.startsWith('100.64.0.') || x.prefix.startsWith('100.64.1.')).length, 0);
+});
+
+// ---- unreachable routes (the LNS's discard route for its pool) ------------------------------
+
+const dir = mkdtempSync(path.join(tmpdir(), 'pseudonet-router4-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+/** The ICMP frames the unreachable-route tests saw leave, for tshark. */
+const icmpSent: Uint8Array[] = [];
+
+/**
+ * setup() plus what an LNS has: ppp0 to a subscriber holding 100.64.0.7 (its /32), the pool
+ * 100.64.0.0/16 as an unreachable route, and a default route to B (the core router), which a
+ * packet to an unused pool address must not follow.
+ */
+function lns(o: RouterOptions = {}): Router {
+  const r = setup(o);
+  r.addInterface({ kind: 'p2p', name: 'ppp0', peer: ip('100.64.0.7') }, 0);
+  assert.ok(r.addRoute({ prefix: ip('100.64.0.0'), prefixLength: 16, kind: 'unreachable' }));
+  assert.ok(r.addRoute({ prefix: 0, prefixLength: 0, nextHop: ip('10.2.0.20') }));
+  // A resolved on eth0 (a Time Exceeded to it makes the router ask), so errors to it leave at once.
+  r.handle(0, withEthernet(udpPacket({ src: ip('10.1.0.10'), dst: ip('10.2.0.20'), ttl: 1 }, 1, 9, new Uint8Array(4), 14), R0, A), 0);
+  r.handle(0, arpFrame(arpEthernetIpv4(ArpOp.REPLY, A, ip('10.1.0.10'), R0, ip('10.1.0.1')), A, R0), 0);
+  drain(r);
+  assert.equal(r.showArp().find((e) => e.ip === '10.1.0.10')?.state, 'REACHABLE');
+  return r;
+}
+
+const toPool = (dst: string, ttl = 9, src = '10.1.0.10'): Uint8Array => withEthernet(udpPacket({ src: ip(src), dst: ip(dst), ttl }, 4000, 33434, new Uint8Array(20).fill(0x5a), 14), R0, A);
+
+function sentOut(r: Router): Transmit[] {
+  const out = drain(r);
+  for (const t of out) if (t.frame.length >= 34 && t.frame[12] === 0x08 && t.frame[13] === 0x00 && t.frame[14 + 9] === 1) icmpSent.push(new Uint8Array(t.frame));
+  return out;
+}
+
+/** The code of the one Destination Unreachable in `out`. */
+function icmpCode(out: Transmit[]): number {
+  assert.equal(out.length, 1);
+  const ipv = parseIpv4(out[0]!.frame.subarray(14));
+  assert.ok(ipv.ok && ipv.value.protocol === 1);
+  const m = parseIcmp(ipv.value.payload);
+  assert.ok(m.ok && m.value.kind === 'dest-unreachable');
+  return m.value.code;
+}
+
+test('router: a packet matching an unreachable route is not forwarded (not even by the default route): Destination Unreachable, Host Unreachable (code 1, RFC 1812 §5.2.7.1), quoting the datagram as received', () => {
+  const r = lns();
+  const fwd = r.counters.forwarded;
+  const f = toPool('100.64.9.9');
+  const quoted = new Uint8Array(f.subarray(14));
+  r.handle(0, f, 10);
+  const out = sentOut(r);
+  assert.equal(out.length, 1, 'one error, nothing toward the default route');
+  assert.equal(out[0]!.ifIndex, 0);
+  assert.deepEqual(out[0]!.frame.subarray(0, 6), A);
+  const ipv = parseIpv4(out[0]!.frame.subarray(14));
+  assert.ok(ipv.ok && ipv4HeaderChecksumOk(out[0]!.frame, 14));
+  assert.equal(ipv.value.protocol, 1);
+  // From the address of the interface toward the source (RFC 1812 §4.3.2.4), to the source.
+  assert.equal(ipv.value.src, ip('10.1.0.1'));
+  assert.equal(ipv.value.dst, ip('10.1.0.10'));
+  assert.equal(internetChecksum(ipv.value.payload), 0, 'ICMP checksum');
+  const m = parseIcmp(ipv.value.payload);
+  assert.ok(m.ok && m.value.kind === 'dest-unreachable');
+  assert.equal(m.value.code, 1);
+  // RFC 792 / RFC 1812 §4.3.2.3: the IP header and at least 8 octets of data; this one is small enough to be whole, TTL as received.
+  assert.ok(Buffer.from(m.value.original).equals(Buffer.from(quoted)));
+  assert.equal(r.counters.forwarded, fwd);
+  assert.equal(r.counters.drops.unreachableRoute, 1);
+  assert.equal(r.counters.drops.noRoute, 0);
+  assert.equal(r.counters.icmpOut.hostUnreachable, 1);
+  // Longest match: the subscriber's /32 in the pool still goes to ppp0, TTL − 1.
+  r.handle(0, toPool('100.64.0.7'), 11);
+  const [t] = sentOut(r);
+  assert.equal(t!.ifIndex, 1 + 1, 'ppp0');
+  assert.equal(t!.frame[8], 8);
+  // Outside the pool, the default route.
+  r.handle(0, toPool('100.65.0.1'), 12);
+  assert.equal(sentOut(r)[0]!.ifIndex, 1);
+  assert.equal(r.counters.forwarded, fwd + 2);
+  // show routes: the kind, no interface, no next hop.
+  assert.deepEqual(r.showRoutes().filter((x) => x.kind === 'unreachable'), [{ prefix: '100.64.0.0/16', nextHop: undefined, ifIndex: -1, kind: 'unreachable', interface: '-' }]);
+});
+
+test('router: errors for unreachable routes follow RFC 1812 §4.3.2.7 (none about an ICMP error, a non-first fragment, or from one of our addresses) and the rate limit (§4.3.2.8)', () => {
+  const r = lns({ icmpRate: { perSecond: 10, burst: 3 } });
+  const s = r.counters.icmpSuppressed;
+  // At 1 s the bucket is full again (3) whatever lns() took from it.
+  // An ICMP error toward an unused pool address.
+  const err = withEthernet(icmpPacket({ src: ip('10.1.0.10'), dst: ip('100.64.9.9'), ttl: 9 }, { kind: 'dest-unreachable', code: 3, unused: 0, nextHopMtu: 0, original: new Uint8Array(28) }, 14), R0, A);
+  r.handle(0, err, 1000);
+  assert.equal(s.aboutIcmpError, 1);
+  // An Echo Request is not an error: it gets one.
+  r.handle(0, withEthernet(icmpPacket({ src: ip('10.1.0.10'), dst: ip('100.64.9.9'), ttl: 9 }, { kind: 'echo', type: IcmpType.ECHO_REQUEST, code: 0, identifier: 1, sequence: 1, data: new Uint8Array(8) }, 14), R0, A), 1000);
+  // A non-first fragment.
+  const frag = toPool('100.64.9.9');
+  fixSum(frag, () => setU16(frag, 14 + 6, 0x0010));
+  r.handle(0, frag, 1000);
+  assert.equal(s.nonFirstFragment, 1);
+  // From one of our own addresses.
+  r.handle(0, toPool('100.64.9.9', 9, '10.2.0.1'), 1000);
+  assert.equal(s.badSource, 1);
+  assert.equal(r.counters.drops.unreachableRoute, 4);
+  assert.equal(sentOut(r).length, 1, 'only the Echo Request got an error');
+  assert.equal(r.counters.icmpOut.hostUnreachable, 1);
+  // Burst 3, one token used: two more errors, then rate-limited.
+  for (let i = 0; i < 6; i++) r.handle(0, toPool(`100.64.9.${10 + i}`), 1000);
+  assert.equal(sentOut(r).length, 2);
+  assert.equal(s.rateLimited, 4);
+  assert.equal(r.counters.icmpOut.hostUnreachable, 3);
+});
+
+test('router: a route of the same prefix as an unreachable one replaces it while it lasts; when it goes (removed or its interface gone) the unreachable route is back', () => {
+  const r = lns();
+  // A pool of one address (a /32 no session holds, then held).
+  assert.ok(r.addRoute({ prefix: ip('100.66.0.1'), prefixLength: 32, kind: 'unreachable' }));
+  const ppp = r.addInterface({ kind: 'p2p', name: 'ppp1' }, 30);
+  assert.ok(r.addRoute({ prefix: ip('100.66.0.1'), prefixLength: 32, ifIndex: ppp, kind: 'runtime' }));
+  r.handle(0, toPool('100.66.0.1'), 31);
+  assert.equal(sentOut(r)[0]!.ifIndex, ppp);
+  assert.ok(r.removeRoute(ip('100.66.0.1'), 32));
+  r.handle(0, toPool('100.66.0.1'), 32);
+  assert.equal(icmpCode(sentOut(r)), 1);
+  // Again, with the interface going away (a session ending).
+  assert.ok(r.addRoute({ prefix: ip('100.66.0.1'), prefixLength: 32, ifIndex: ppp, kind: 'runtime' }));
+  r.removeInterface(ppp, 33);
+  assert.deepEqual(r.showRoutes().filter((x) => x.prefix === '100.66.0.1/32').map((x) => x.kind), ['unreachable']);
+  r.handle(0, toPool('100.66.0.1'), 34);
+  assert.equal(icmpCode(sentOut(r)), 1);
+  // The unreachable route itself is removed like a static one, and then the default route takes the address.
+  assert.ok(r.removeRoute(ip('100.66.0.1'), 32));
+  r.handle(0, toPool('100.66.0.1'), 35);
+  assert.equal(sentOut(r)[0]!.ifIndex, 1);
+  assert.ok(r.removeRoute(ip('100.64.0.0'), 16));
+  assert.equal(r.showRoutes().filter((x) => x.kind === 'unreachable').length, 0);
+});
+
+test('router: tshark dissects the Host Unreachable errors, checksums checked: no malformed packet, no expert warning', () => {
+  assert.ok(icmpSent.length >= 4);
+  const w = new PcapngWriter();
+  const ifc = w.addInterface(1, 'router4');
+  icmpSent.forEach((f, i) => w.write(ifc, 1000 + i, f.length < 60 ? Uint8Array.from([...f, ...new Uint8Array(60 - f.length)]) : f));
+  const file = path.join(dir, 'router4.pcapng');
+  writeFileSync(file, w.bytes());
+  withChecksumChecks(dir, () => {
+    const summary = tsharkSummary(file).join('\n');
+    assert.match(summary, /Destination unreachable \(Host unreachable\)/);
+    assert.deepEqual(tsharkProblems(file), []);
+  });
 });

@@ -401,6 +401,118 @@ test('router6: an Ethernet interface without an IPv6 address takes no IPv6 (no f
   assert.throws(() => r.setAddress6(small, ip6('2001:db8:3::1'), 64, 0), /1280/);
 });
 
+/**
+ * resolved() plus what an LNS has: its pools 2001:db8:100::/40 (WAN /64s) and
+ * 2001:db8:8000::/33 (delegated /56s) as unreachable routes, a session's delegated /56 on
+ * ppp0 beside its /64, and ::/0 toward B (the core router), which a packet to an unused pool
+ * prefix must not follow.
+ */
+function lns6(o: RouterOptions = {}): Router {
+  const r = resolved(o);
+  assert.ok(r.addRoute6({ prefix: ip6('2001:db8:100::'), prefixLength: 40, kind: 'unreachable' }));
+  assert.ok(r.addRoute6({ prefix: ip6('2001:db8:8000::'), prefixLength: 33, kind: 'unreachable' }));
+  assert.ok(r.addRoute6({ prefix: ip6('2001:db8:8000:1000::'), prefixLength: 56, ifIndex: 2, kind: 'runtime' }));
+  assert.ok(r.addRoute6({ prefix: ip6('::'), prefixLength: 0, nextHop: bIp }));
+  return r;
+}
+
+test('router6: a packet matching an unreachable route is not forwarded (not even by ::/0): Destination Unreachable code 3, Address Unreachable (RFC 4443 §3.1), quoting the packet as received', () => {
+  const r = lns6();
+  const fwd = r.counters6.forwarded;
+  for (const [dst, n] of [['2001:db8:100:99::1', 1], ['2001:db8:8000:2000::1', 2]] as const) {
+    const f = udpFrom(aIp, ip6(dst), 64);
+    const quoted = new Uint8Array(f.subarray(14));
+    r.handle(0, f, 100);
+    const out = drain(r);
+    assert.equal(out.length, 1, 'one error, nothing toward ::/0');
+    assert.equal(out[0]!.ifIndex, 0);
+    assert.equal(macToString(out[0]!.frame.subarray(0, 6)), '02:00:00:00:00:0a');
+    const m = icmpOf(out[0]!.frame);
+    assert.ok(m.kind === 'dest-unreachable' && m.code === 3);
+    assert.equal(m.ip.src, '2001:db8:1::1');
+    assert.equal(m.ip.dst, '2001:db8:1::a');
+    // §3.1: "As much of invoking packet as possible without the ICMPv6 packet exceeding the minimum IPv6 MTU"; Hop Limit as received.
+    assert.ok(m.kind === 'dest-unreachable' && Buffer.from(m.original).equals(Buffer.from(quoted)));
+    assert.equal(r.counters6.drops.unreachableRoute, n);
+    assert.equal(r.counters6.icmpOut.addressUnreachable, n);
+  }
+  assert.equal(r.counters6.forwarded, fwd);
+  assert.equal(r.counters6.drops.noRoute, 0);
+  // Longest match: the session's /64 and /56 inside the pools still go to ppp0, Hop Limit − 1.
+  for (const dst of ['2001:db8:100:10::1234', '2001:db8:8000:1000:1::5']) {
+    r.handle(0, udpFrom(aIp, ip6(dst), 64), 101);
+    const [t] = drain(r);
+    assert.equal(t!.ifIndex, 2);
+    assert.equal(ipOf(t!.frame, 0).hopLimit, 63);
+  }
+  // Outside the pools, ::/0.
+  r.handle(0, udpFrom(aIp, ip6('2001:db8:200::1'), 64), 102);
+  assert.equal(drain(r)[0]!.ifIndex, 1);
+  assert.equal(r.counters6.forwarded, fwd + 3);
+  assert.deepEqual(r.showRoutes().filter((x) => x.kind === 'unreachable'), [
+    { prefix: '2001:db8:100::/40', nextHop: undefined, ifIndex: -1, kind: 'unreachable', interface: '-' },
+    { prefix: '2001:db8:8000::/33', nextHop: undefined, ifIndex: -1, kind: 'unreachable', interface: '-' },
+  ]);
+  // The router's own packets to such an address go nowhere either.
+  assert.equal(r.ping6(ip6('2001:db8:100:99::1'), 1, 1, 8, 103), false);
+  assert.equal(drain(r).length, 0);
+});
+
+test('router6: errors for unreachable routes follow RFC 4443 §2.4 (e) (none about an ICMPv6 error, none to a source of ours) and the (f) rate limit', () => {
+  const r = lns6({ icmp6Rate: { perSecond: 10, burst: 3 } });
+  const s = r.counters6.icmpSuppressed;
+  const base = { ...s };
+  const dst = ip6('2001:db8:100:99::1');
+  // An ICMPv6 error toward an unused pool address: no error about it (e.1).
+  const err = icmpv6Packet({ src: aIp, dst, hopLimit: 64 }, { kind: 'dest-unreachable', code: 4, checksum: 0, unused: 0, original: new Uint8Array(48) }, 14);
+  r.handle(0, withEthernet(err, R0, A, IPV6), 10_000);
+  assert.equal(s.aboutIcmpError - base.aboutIcmpError, 1);
+  // An Echo Request is informational: it gets one.
+  const echo = icmpv6Packet({ src: aIp, dst, hopLimit: 64 }, { kind: 'echo', type: 128, code: 0, checksum: 0, identifier: 3, sequence: 1, data: new Uint8Array(8) }, 14);
+  r.handle(0, withEthernet(echo, R0, A, IPV6), 10_000);
+  // From one of the router's own addresses (e.3: the source does not name another node).
+  r.handle(0, udpFrom(r1Ip, dst), 10_000);
+  assert.equal(s.badSource - base.badSource, 1);
+  let out = drain(r);
+  assert.equal(out.length, 1, 'only the Echo Request got an error');
+  assert.ok(icmpOf(out[0]!.frame).kind === 'dest-unreachable');
+  assert.equal(r.counters6.drops.unreachableRoute, 3);
+  // Burst 3, one token used: two more, then rate-limited.
+  for (let i = 0; i < 6; i++) r.handle(0, udpFrom(aIp, ip6(`2001:db8:100:99::${i + 10}`)), 10_000);
+  out = drain(r);
+  assert.equal(out.length, 2);
+  assert.equal(s.rateLimited - base.rateLimited, 4);
+});
+
+test('router6: a route of the same prefix as an unreachable one (a pool of one /64) replaces it while it lasts; when it goes the unreachable route is back', () => {
+  const r = lns6();
+  const p = ip6('2001:db8:100:20::');
+  assert.ok(r.addRoute6({ prefix: p, prefixLength: 64, kind: 'unreachable' }));
+  const ppp = r.addInterface({ kind: 'p2p', name: 'ppp1' }, 110);
+  const code = (): number => {
+    r.handle(0, udpFrom(aIp, ip6('2001:db8:100:20::9')), 111);
+    const out = drain(r);
+    assert.equal(out.length, 1);
+    if (out[0]!.ifIndex === ppp) return -1;
+    const m = icmpOf(out[0]!.frame);
+    assert.ok(m.kind === 'dest-unreachable');
+    return m.code;
+  };
+  assert.equal(code(), 3);
+  assert.ok(r.addRoute6({ prefix: p, prefixLength: 64, ifIndex: ppp, kind: 'runtime' }));
+  assert.equal(code(), -1, 'forwarded to the session');
+  assert.ok(r.removeRoute6(p, 64));
+  assert.equal(code(), 3);
+  assert.ok(r.addRoute6({ prefix: p, prefixLength: 64, ifIndex: ppp, kind: 'runtime' }));
+  r.removeInterface(ppp, 112);
+  assert.deepEqual(r.showRoutes().filter((x) => x.prefix === '2001:db8:100:20::/64').map((x) => x.kind), ['unreachable']);
+  assert.equal(code(), 3);
+  assert.ok(r.removeRoute6(p, 64));
+  // Now the /40 pool route holds it.
+  assert.equal(code(), 3);
+  assert.equal(r.showRoutes().filter((x) => x.prefix === '2001:db8:100:20::/64').length, 0);
+});
+
 test('router6: tshark dissects every NDP message and ICMPv6 error the router emitted, checksums checked: no malformed packet, no expert warning', () => {
   assert.ok(emitted.length >= 10);
   const w = new PcapngWriter();

@@ -5,10 +5,19 @@
  * the server reaches both. Then the nte's subscriber data path: with IPV6CP opened on a
  * session (both links given an IPV6CP config here, as the IPv6 control plane will) and the
  * session's WAN /64 and delegated /56 set by hand, IPv6 from the subscriber (PPP 0x0057)
- * reaches the server through nte → router, and the answer goes back as PPP 0x0057.
+ * reaches the server through nte → router, and the answer goes back as PPP 0x0057. A
+ * packet to a pool address no session holds gets Destination Unreachable from the nte at
+ * once (its discard routes for the pools), IPv4 and IPv6, and tshark finds nothing wrong
+ * with those errors on the wire.
  */
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ipv4FromString as ip, ipv4ToString } from '../../src/wire/bytes.js';
+import { tsharkProblems, tsharkSummary } from '../helpers/tshark.js';
+import { withChecksumChecks } from '../helpers/wsconfig.js';
 import { Network } from '../../src/sim/network.js';
 import { VirtualClock } from '../../src/sim/clock.js';
 import { loadTopology, topologySchema } from '../../src/config/topology.js';
@@ -19,12 +28,15 @@ import { ipv6cpConfig } from '../../src/proto/ipv6cp.js';
 import { pppoeIpv4Frame } from '../../src/roles/framing.js';
 import type { NteSession } from '../../src/roles/nte.js';
 
-function network(homes: number): { net: Network; clock: VirtualClock; t: ReturnType<typeof topologySchema.parse> } {
+function network(homes: number, capture = false): { net: Network; clock: VirtualClock; t: ReturnType<typeof topologySchema.parse> } {
   const base = loadTopology('topologies/default.yaml');
   const t = topologySchema.parse({ ...base, homes: base.homes.slice(0, homes) });
   const clock = new VirtualClock(Date.UTC(2026, 0, 1));
-  return { net: new Network(t, { clock }), clock, t };
+  return { net: new Network(t, { clock, capture }), clock, t };
 }
+
+const dir = mkdtempSync(path.join(tmpdir(), 'pseudonet-ipv6-fwd-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('ipv6: the server answers ping6 from the router and from nte-a core address through the router, and pings both back', () => {
   const { net, clock, t } = network(0);
@@ -58,7 +70,7 @@ test('ipv6: the server answers ping6 from the router and from nte-a core address
   // The router's routes toward isp-a's pools go through nte-a's core address; isp-b has no IPv6.
   const r6 = net.router.showRoutes().filter((r) => r.prefix.includes(':'));
   assert.ok(r6.some((r) => r.prefix === '2001:db8:100::/40' && r.nextHop === '2001:db8:ffff::2'));
-  assert.ok(r6.some((r) => r.prefix === '2001:db8:8000::/33' && r.nextHop === '2001:db8:ffff::2'));
+  assert.ok(r6.some((r) => r.prefix === '2001:db8:8000::/34' && r.nextHop === '2001:db8:ffff::2'));
   assert.ok(!r6.some((r) => r.nextHop === '2001:db8:ffff::3'));
   assert.ok(nte.router.showRoutes().some((r) => r.prefix === '::/0' && r.nextHop === '2001:db8:ffff::1'));
   net.close();
@@ -121,15 +133,70 @@ test('ipv6: subscriber IPv6 (PPP 0x0057) goes through nte → router to the serv
   // Routes down: the server's ping now gets No Route from the nte.
   net.act(nte.name, (now) => nte.subscriberRoutes6(s, false, now));
   assert.ok(!nte.router.showRoutes().some((r) => r.prefix === '2001:db8:8000:1000::/56'));
-  const errors: number[] = [];
+  const errors: string[] = [];
   net.onEvent((e) => {
-    if (e.kind === 'server' && e.event.kind === 'icmp6-error') errors.push(e.event.type * 256 + e.event.code);
+    if (e.kind === 'server' && e.event.kind === 'icmp6-error') errors.push(`${e.event.from} ${e.event.type}/${e.event.code}`);
   });
+  const fwd = net.router.counters6.forwarded;
   net.act(t.server.name, (now) => net.server.ping6(lan, { sequence: 6 }, now));
   clock.runUntil(clock.now() + 1000);
   assert.equal(toHome.length, 2);
-  // The router's route for the pool points at the nte and the nte's ::/0 points back (as for IPv4 today: no discard
-  // route for a pool at the LNS), so the packet goes back and forth until its Hop Limit runs out: Time Exceeded.
-  assert.deepEqual(errors, [3 * 256 + 0]);
+  // The router sends the pool to the nte and the nte's ::/0 points back, but the nte's
+  // discard route for its pdPool answers: Destination Unreachable, code 3 (Address
+  // Unreachable, RFC 4443 §3.1), from nte-a's core address. The request crossed the router
+  // once and the error once: no loop, no Time Exceeded.
+  assert.deepEqual(errors, ['2001:db8:ffff::2 1/3']);
+  assert.equal(net.router.counters6.forwarded - fwd, 2);
+  assert.equal(nte.router.counters6.drops.unreachableRoute, 1);
+  net.close();
+});
+
+test('a ping from the server to a pool address no session holds gets Destination Unreachable from the ISP\'s nte at once (IPv4 Host Unreachable, IPv6 Address Unreachable), not Time Exceeded after a loop; tshark finds no fault in them', () => {
+  const { net, clock, t } = network(0, true);
+  const [a, b] = [net.isps[0]!, net.isps[1]!];
+  // The nte's discard routes, in show routes.
+  assert.deepEqual(a.nte.router.showRoutes().filter((r) => r.kind === 'unreachable').map((r) => `${r.prefix} ${r.interface}`), ['198.51.100.0/24 -', '2001:db8:100::/40 -', '2001:db8:8000::/34 -']);
+  assert.deepEqual(b.nte.router.showRoutes().filter((r) => r.kind === 'unreachable').map((r) => r.prefix), ['100.64.0.0/24']);
+  const errors: string[] = [];
+  const replies: string[] = [];
+  net.onEvent((e) => {
+    if (e.kind !== 'server') return;
+    if (e.event.kind === 'icmp-error') errors.push(`${ipv4ToString(e.event.from)} ${e.event.type}/${e.event.code} at ${e.at - start}`);
+    if (e.event.kind === 'icmp6-error') errors.push(`${e.event.from} ${e.event.type}/${e.event.code} at ${e.at - start}`);
+    if (e.event.kind === 'echo-reply') replies.push(ipv4ToString(e.event.from));
+  });
+  const fwd4 = net.router.counters.forwarded;
+  const fwd6 = net.router.counters6.forwarded;
+  const start = clock.now();
+  // isp-a's and isp-b's IPv4 pools (no home online), isp-a's WAN and delegated-prefix pools.
+  net.act(t.server.name, (now) => net.server.ping(ip('198.51.100.200'), { sequence: 1 }, now));
+  net.act(t.server.name, (now) => net.server.ping(ip('100.64.0.99'), { sequence: 2 }, now));
+  net.act(t.server.name, (now) => assert.ok(net.server.ping6(ip6('2001:db8:100:ab::1'), { sequence: 3 }, now)));
+  net.act(t.server.name, (now) => assert.ok(net.server.ping6(ip6('2001:db8:8000:ab00::1'), { sequence: 4 }, now)));
+  clock.runUntil(clock.now() + 2000);
+  assert.deepEqual(replies, []);
+  // RFC 1812 §5.2.7.1: Host Unreachable (3/1); RFC 4443 §3.1: Address Unreachable (1/3); each from the nte's core address.
+  const got = errors.map((x) => x.replace(/ at [\d.]+$/, '')).sort();
+  assert.deepEqual(got, [`${ipv4ToString(a.addresses.core)} 3/1`, `${ipv4ToString(b.addresses.core)} 3/1`, '2001:db8:ffff::2 1/3', '2001:db8:ffff::2 1/3'].sort());
+  // No loop: each request crossed the router once, each error once.
+  assert.equal(net.router.counters.forwarded - fwd4, 4);
+  assert.equal(net.router.counters6.forwarded - fwd6, 4);
+  assert.equal(net.router.counters.icmpOut.timeExceeded + net.router.counters6.icmpOut.timeExceeded, 0);
+  assert.equal(a.nte.router.counters.drops.unreachableRoute, 1);
+  assert.equal(b.nte.router.counters.drops.unreachableRoute, 1);
+  assert.equal(a.nte.router.counters6.drops.unreachableRoute, 2);
+  // At once: a few link crossings (ARP / NDP included), where a loop of 64 hops would take far longer.
+  for (const x of errors) assert.ok(Number(/at ([\d.]+)$/.exec(x)![1]) < 10, `at once: ${x}`);
+  // tshark over the core and server links, checksums checked.
+  for (const seg of ['core', 'server']) {
+    const file = path.join(dir, `${seg}.pcapng`);
+    writeFileSync(file, net.captures.get(seg)!.bytes());
+    withChecksumChecks(dir, () => {
+      const summary = tsharkSummary(file).join('\n');
+      assert.match(summary, /Destination unreachable \(Host unreachable\)/, seg);
+      assert.match(summary, /Destination Unreachable \(Address unreachable\)/, seg);
+      assert.deepEqual(tsharkProblems(file), [], seg);
+    });
+  }
   net.close();
 });
