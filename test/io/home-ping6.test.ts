@@ -17,7 +17,9 @@ test('ping6 from a home box: BoxProcess.ping with an IPv6 destination answers wi
   const { clock, open } = memoryLab();
   const t = parseTopology(oneIspTopology(`homes:
   - { name: home1, user: alice@isp-a.example, password: secret, interfaces: { access: acc } }
-`).replace('dns: [198.51.100.53]', 'dns: [198.51.100.53]\n    ipv6: { wanPrefixPool: 2001:db8:100::/40, pdPool: 2001:db8:8000::/33, pdLength: 56, dns: [2001:db8:ffff:1::53] }'));
+`).replace('dns: [198.51.100.53]', 'dns: [198.51.100.53]\n    ipv6: { wanPrefixPool: 2001:db8:100::/40, pdPool: 2001:db8:8000::/34, pdLength: 56, dns: [2001:db8:ffff:1::53] }')
+    .replace('router: { ispSide: 10.255.0.1, serverSide: 203.0.113.1 }', 'router: { ispSide: 10.255.0.1, serverSide: 203.0.113.1, ispSide6: 2001:db8:ffff::1, serverSide6: 2001:db8:ffff:1::1 }')
+    .replace('server: { address: 203.0.113.10, gateway: 203.0.113.1 }', 'server: { address: 203.0.113.10, gateway: 203.0.113.1, address6: 2001:db8:ffff:1::10 }'));
   // The scripted LNS, its home replaced by a bridge to the access segment the home box is on.
   const lns = new ScriptedLns();
   const fromBox: Uint8Array[] = [];

@@ -67,7 +67,7 @@ isps:
     pool: 10.0.0.0/24
     gateway: 10.0.0.1
     dns: [10.0.0.53]
-    ipv6: { wanPrefixPool: 2001:db8:100::/40, pdPool: 2001:db8:8000::/33, pdLength: 56, dns: [2001:db8:ffff:1::53] }
+    ipv6: { wanPrefixPool: 2001:db8:100::/40, pdPool: 2001:db8:8000::/34, pdLength: 56, dns: [2001:db8:ffff:1::53] }
 homes:
   - { name: home1, user: user@isp.example, password: secret, interfaces: { access: v6labh1 } }
 server: { address: 203.0.113.10, gateway: 203.0.113.1, address6: 2001:db8:ffff:1::10 }

@@ -34,7 +34,7 @@ const VM = `${NAME}${lab.tag}c`;
 const USER = 'user@isp-a.example';
 // The ISP's IPv6 plan (the topology below): every prefix the VM gets must come from here.
 const WAN_POOL = prefix('2001:db8:100::/40');
-const PD_POOL = prefix('2001:db8:8000::/33');
+const PD_POOL = prefix('2001:db8:8000::/34');
 const PD_LENGTH = 56;
 const SERVER6 = '2001:db8:ffff:1::10';
 const DNS6 = '2001:db8:ffff:1::53';
