@@ -415,11 +415,10 @@ function slash64(address: string): Ipv6Prefix {
  * The core and server links (the /64s of router.ispSide6 and server.address6) and the ISPs'
  * IPv6 DNS addresses outside every subscriber pool: each LNS routes its pools as unreachable
  * and leases them to homes, so a link inside one is cut off or handed to a subscriber. The
- * server's /64 needs the router on it, and the LNSs need the core link.
+ * server's /64 needs the router on it.
  */
 function ipv6LinkProblems(t: Topology, pools: [string, Ipv6Prefix][]): string[] {
   const out: string[] = [];
-  const anyV6 = t.isps.some((i) => i.ipv6);
   const links: [string, string | undefined][] = [['router.ispSide6', t.router.ispSide6], ['router.serverSide6', t.router.serverSide6], ['server.address6', t.server.address6]];
   for (const [field, text] of links) {
     if (text === undefined) continue;
@@ -435,7 +434,6 @@ function ipv6LinkProblems(t: Topology, pools: [string, Ipv6Prefix][]): string[] 
   if (t.server.address6 !== undefined && t.router.serverSide6 === undefined) out.push('router.serverSide6: needed with server.address6 (the server\'s IPv6 gateway)');
   else if (t.server.address6 !== undefined && ipv6PrefixToString(slash64(t.server.address6)) !== ipv6PrefixToString(slash64(t.router.serverSide6!))) out.push(`router.serverSide6: ${t.router.serverSide6} is not on the server's /64 ${ipv6PrefixToString(slash64(t.server.address6))}`);
   if (t.server.address6 !== undefined && t.server.address6 === t.router.serverSide6) out.push(`server.address6: ${t.server.address6} is also router.serverSide6`);
-  if (anyV6 && t.router.ispSide6 === undefined) out.push('router.ispSide6: needed when an ISP has ipv6 (the LNSs\' IPv6 core link)');
   return out;
 }
 

@@ -28,7 +28,7 @@ test('demo: each isp-a home prints its delegated prefix and a ping6 to the serve
     assert.equal(v6[1]?.pingOk, true);
     const bobText = v6[1]?.delegatedPrefix ?? '';
     const bobPd = ipv6PrefixFromString(bobText);
-    assert.ok(bobPd.length === 56 && prefixContains(ipv6PrefixFromString('2001:db8:8000::/33'), bobPd) && bobText !== v6[0]!.delegatedPrefix, `bob: a pool /56 (${bobText})`);
+    assert.ok(bobPd.length === 56 && prefixContains(ipv6PrefixFromString('2001:db8:8000::/34'), bobPd) && bobText !== v6[0]!.delegatedPrefix, `bob: a pool /56 (${bobText})`);
     assert.equal(v6[2], undefined);
     const summary = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8')) as { sessions: Record<string, unknown>[] };
     assert.deepEqual(summary.sessions[0]!.ipv6, { delegatedPrefix: '2001:db8:8000:1000::/56', pingOk: true });

@@ -37,7 +37,7 @@ test('dual-stack homes through sse → nte → router: SLAAC /64 and DHCPv6 /56 
   const bob = up.get('home2');
   assert.ok(bob, 'bob IPv6 up');
   const pd = ipv6PrefixFromString(bob.delegatedPrefix);
-  assert.ok(pd.length === 56 && prefixContains(ipv6PrefixFromString('2001:db8:8000::/33'), pd), `${bob.delegatedPrefix}: a /56 of pdPool 2001:db8:8000::/33`);
+  assert.ok(pd.length === 56 && prefixContains(ipv6PrefixFromString('2001:db8:8000::/34'), pd), `${bob.delegatedPrefix}: a /56 of pdPool 2001:db8:8000::/34`);
   assert.ok(prefixContains(ipv6PrefixFromString('2001:db8:100::/40'), { prefix: ip6(bob.address), length: 128 }), `${bob.address} in wanPrefixPool 2001:db8:100::/40`);
   assert.equal(up.get('home3'), undefined, 'carol (isp-b) stays IPv4 only');
   // ping6 the server from both isp-a homes.

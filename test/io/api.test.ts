@@ -69,7 +69,7 @@ test('GET /api/sessions: every home with the named keys, "online" and its addres
   assert.equal(v6.delegatedPrefix, '2001:db8:8000:1000::/56');
   assert.equal(v6.wanPrefix, '2001:db8:100:10::/64');
   assert.match(v6.address!, /^2001:db8:100:10:/);
-  // bob's from the pdPool 2001:db8:8000::/33, not alice's.
+  // bob's from the pdPool 2001:db8:8000::/34, not alice's.
   assert.match(by.get('home2')!.ipv6!.delegatedPrefix!, /^2001:db8:[89a-f][0-9a-f]{3}:?[0-9a-f:]*\/56$/);
   assert.notEqual(by.get('home2')!.ipv6!.delegatedPrefix, v6.delegatedPrefix);
   assert.equal(by.get('home3')!.ipv6, null);

@@ -11,7 +11,7 @@ import { withHomes } from '../../src/config/generate.js';
 import { homeIpv6Config, homeMac } from '../../src/config/assemble.js';
 import { ipv6FromString } from '../../src/wire/ipv6.js';
 
-const V6 = oneIspTopology().replace('    dns: [198.51.100.53]', '    dns: [198.51.100.53]\n    ipv6: { wanPrefixPool: 2001:db8:100::/40, pdPool: 2001:db8:8000::/33, pdLength: 56, dns: [2001:db8:ffff:1::53] }');
+const V6 = oneIspTopology().replace('    dns: [198.51.100.53]', '    dns: [198.51.100.53]\n    ipv6: { wanPrefixPool: 2001:db8:100::/40, pdPool: 2001:db8:8000::/34, pdLength: 56, dns: [2001:db8:ffff:1::53] }');
 
 test('the emulator\'s homes are dual-stack where the topology says: IPv6 up from the nte, online on IPv4 as before', async () => {
   const base = withHomes(parseTopology(V6), 4);

@@ -156,7 +156,7 @@ test('dual-stack PPP through sse → nte: IPV6CP, RAs (burst, periodic, RS answe
   assert.match(bobUp.delegatedPrefix!, /\/56$/);
   assert.notEqual(bobUp.delegatedPrefix, aliceUp.delegatedPrefix);
   const bobPd = ip6(bobUp.delegatedPrefix!.split('/')[0]!);
-  assert.ok(bobPd[4]! >= 0x80 && bobPd[2] === 0x0d && bobPd[3] === 0xb8, 'bob: a /56 of pdPool 2001:db8:8000::/33');
+  assert.ok((bobPd[4]! & 0xc0) === 0x80 && bobPd[2] === 0x0d && bobPd[3] === 0xb8, 'bob: a /56 of pdPool 2001:db8:8000::/34');
 
   // RAs on alice's link: from fe80:: + the nte's IPV6CP identifier (what alice's IPV6CP learnt as the peer's), to all-nodes, hop limit 255.
   const nteLl = ipv6ToString(alice.link.ipv6cp!.negotiated().peerLinkLocal!);
