@@ -424,6 +424,7 @@ export class Lcp extends ControlProtocol<LcpOption> {
     const savedMagic = this.ourMagic;
     this.ourMagic = ourMagic;
     const ok = this.rcr({ kind: 'conf-req', identifier: 0, options: his.value });
+    this.forgetReply(); // the LAC already acked it
     if (!ok) {
       this.ourMagic = savedMagic;
       return false;

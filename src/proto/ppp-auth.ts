@@ -104,6 +104,12 @@ interface Retry<C> {
   readonly max: (cfg: C) => number;
 }
 
+// One retry description per machine kind, shared by every session (not one object and closure each).
+const CHAP_AUTHENTICATOR_RETRY: Retry<AuthenticatorConfig> = { protocol: PppProtocol.CHAP, side: 'authenticator', giveUp: 'chap.no-response', retransmit: 'chap.challenge-retransmit', max: (c) => c.maxChallenges };
+const CHAP_PEER_RETRY: Retry<PeerConfig> = { protocol: PppProtocol.CHAP, side: 'peer', giveUp: 'chap.no-result', retransmit: 'chap.response-retransmit', max: (c) => c.maxRequests };
+const PAP_AUTHENTICATOR_RETRY: Retry<AuthenticatorConfig> = { protocol: PppProtocol.PAP, side: 'authenticator', giveUp: 'pap.no-request', retransmit: 'pap.no-request', max: () => 0 };
+const PAP_PEER_RETRY: Retry<PeerConfig> = { protocol: PppProtocol.PAP, side: 'peer', giveUp: 'pap.no-answer', retransmit: 'pap.request-retransmit', max: (c) => c.maxRequests };
+
 /** What the four authentication machines share: the RFC state, one retransmit timer, giving up. */
 abstract class AuthMachine<C> {
   protected s = S_IDLE;
@@ -145,7 +151,7 @@ abstract class AuthMachine<C> {
 
 /** CHAP-MD5 authenticator (RFC 1994 §4): Challenge, retransmit, check or hand over the Response, Success/Failure. */
 export class ChapAuthenticator extends AuthMachine<AuthenticatorConfig> {
-  protected readonly retry: Retry<AuthenticatorConfig> = { protocol: PppProtocol.CHAP, side: 'authenticator', giveUp: 'chap.no-response', retransmit: 'chap.challenge-retransmit', max: (c) => c.maxChallenges };
+  protected readonly retry: Retry<AuthenticatorConfig> = CHAP_AUTHENTICATOR_RETRY;
   protected resend(now: number): void {
     this.sendChallenge(now);
   }
@@ -265,7 +271,7 @@ export class ChapAuthenticator extends AuthMachine<AuthenticatorConfig> {
  * Success does not leave the link hanging.
  */
 export class ChapPeer extends AuthMachine<PeerConfig> {
-  protected readonly retry: Retry<PeerConfig> = { protocol: PppProtocol.CHAP, side: 'peer', giveUp: 'chap.no-result', retransmit: 'chap.response-retransmit', max: (c) => c.maxRequests };
+  protected readonly retry: Retry<PeerConfig> = CHAP_PEER_RETRY;
   protected resend(now: number): void {
     this.sendResponse(now);
   }
@@ -323,7 +329,7 @@ export class ChapPeer extends AuthMachine<PeerConfig> {
 /** PAP authenticator (RFC 1334 §2): waits for Authenticate-Request, answers Ack/Nak, repeats the answer for a repeated request. */
 export class PapAuthenticator extends AuthMachine<AuthenticatorConfig> {
   /** One wait (papWaitMs) for the peer's Authenticate-Request; nothing to resend. */
-  protected readonly retry: Retry<AuthenticatorConfig> = { protocol: PppProtocol.PAP, side: 'authenticator', giveUp: 'pap.no-request', retransmit: 'pap.no-request', max: () => 0 };
+  protected readonly retry: Retry<AuthenticatorConfig> = PAP_AUTHENTICATOR_RETRY;
   protected resend(): void {}
   private answeredId = -1;
   /** The Peer-ID of the request (UTF-8 decoded), for accounting. */
@@ -426,7 +432,7 @@ export class PapAuthenticator extends AuthMachine<AuthenticatorConfig> {
 
 /** PAP peer: sends Authenticate-Request until an Ack or Nak with its identifier arrives. */
 export class PapPeer extends AuthMachine<PeerConfig> {
-  protected readonly retry: Retry<PeerConfig> = { protocol: PppProtocol.PAP, side: 'peer', giveUp: 'pap.no-answer', retransmit: 'pap.request-retransmit', max: (c) => c.maxRequests };
+  protected readonly retry: Retry<PeerConfig> = PAP_PEER_RETRY;
   protected resend(now: number): void {
     this.sendRequest(now);
   }

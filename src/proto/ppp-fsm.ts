@@ -481,7 +481,8 @@ export abstract class ControlProtocol<O> {
             const o = h.request(this);
             if (o !== undefined) opts.push(o);
           }
-          this.sentOptions = opts;
+          // Kept for the session's life: a copy of exact length (a pushed-to array holds 17 slots).
+          this.sentOptions = opts.slice();
         }
         this.acked = false;
         this.send({ kind: 'conf-req', identifier: this.reqId, options: this.sentOptions });
@@ -574,6 +575,11 @@ export abstract class ControlProtocol<O> {
       if (h && !h.nak(this, o)) return false;
     }
     return true;
+  }
+
+  /** A reply decided but never to be sent (a proxied request taken as if answered): not kept. */
+  protected forgetReply(): void {
+    this.reply = undefined;
   }
 
   /** A Configure-Reject: it must be a subset of what we sent (§5.4), else it is discarded. */

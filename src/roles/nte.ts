@@ -414,11 +414,13 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
         if (t.ifIndex === this.coreIf) this.tx.push({ port: 'core', frame: t.frame });
         else this.toSubscriber(t.ifIndex, t.frame, now);
       }
-      for (const [host, port] of [[this.carrier, 'carrier'], [this.mgmt, 'radius']] as const) {
-        for (let t = host.pollTransmit(); t; t = host.pollTransmit()) {
-          this.tx.push({ port, frame: t.frame });
-          busy = true;
-        }
+      for (let t = this.carrier.pollTransmit(); t; t = this.carrier.pollTransmit()) {
+        this.tx.push({ port: 'carrier', frame: t.frame });
+        busy = true;
+      }
+      for (let t = this.mgmt.pollTransmit(); t; t = this.mgmt.pollTransmit()) {
+        this.tx.push({ port: 'radius', frame: t.frame });
+        busy = true;
       }
       for (let e = this.carrier.pollEvent(); e; e = this.carrier.pollEvent()) {
         busy = true;

@@ -423,13 +423,12 @@ export class RadiusServer {
   };
 
   private accounting(bytes: Uint8Array, client: Client, d: ServerDatagram, now: number): RadiusPacket | undefined {
-    const drop = (why: RadiusServerDrop) => this.drop(why);
     // RFC 2866 §3: the Request Authenticator is an MD5 over the packet and the secret.
-    if (!verifyRequestAuthenticator(bytes, client.secret)) return void drop('bad-authenticator');
+    if (!verifyRequestAuthenticator(bytes, client.secret)) return void this.drop('bad-authenticator');
     const ma = checkMessageAuthenticator(bytes, client.secret);
-    if (ma === 'invalid') return void drop('bad-message-authenticator');
+    if (ma === 'invalid') return void this.drop('bad-message-authenticator');
     const parsed = radiusPacket.parse(bytes);
-    if (!parsed.ok) return void drop('malformed');
+    if (!parsed.ok) return void this.drop('malformed');
     const req = parsed.value;
     this.counters.accountingRequests++;
     const answer: RadiusPacket = { code: RadiusCode.ACCOUNTING_RESPONSE, identifier: req.identifier, authenticator: new Uint8Array(16), attributes: ma === 'valid' ? [messageAuthenticatorAttr()] : [] };

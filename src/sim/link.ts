@@ -49,11 +49,41 @@ export interface Port {
 
 export { mulberry32 };
 
-interface Attached {
-  name: string;
-  onFrame: (frame: Uint8Array, from: string) => void;
-  live: boolean;
-  isolated: boolean;
+/**
+ * One attached port, and the `Port` its owner holds: a class with methods rather than an
+ * object of closures, since a segment has a port per home (a closure costs ~300 bytes each
+ * under the tsx loader, which names every arrow function with a property).
+ */
+class Attached implements Port {
+  live = true;
+
+  constructor(
+    private readonly segment: Segment,
+    readonly name: string,
+    private readonly onFrame: ((frame: Uint8Array, from: string) => void) | undefined,
+    private readonly receiver: FrameReceiver | undefined,
+    private readonly port: string,
+    readonly isolated: boolean,
+  ) {}
+
+  /** @internal A frame for this port. */
+  take(frame: Uint8Array, from: string): void {
+    if (this.receiver) this.receiver.input(this.port, frame);
+    else this.onFrame!(frame, from);
+  }
+
+  send(frame: Uint8Array): void {
+    this.segment.transmit(this, frame);
+  }
+
+  detach(): void {
+    this.segment.detachPort(this);
+  }
+}
+
+/** What takes a port's frames by port name (a Driver). */
+export interface FrameReceiver {
+  input(port: string, frame: Uint8Array): void;
 }
 
 export interface AttachOptions {
@@ -103,21 +133,31 @@ export class Segment {
   }
 
   attach(name: string, onFrame: (frame: Uint8Array, from: string) => void, opts: AttachOptions = {}): Port {
-    const a: Attached = { name, onFrame, live: true, isolated: opts.isolated ?? false };
+    return this.add(new Attached(this, name, onFrame, undefined, '', opts.isolated ?? false));
+  }
+
+  /**
+   * Attaches `receiver` (a Driver) so that frames arrive as `receiver.input(port, frame)`:
+   * no closure per attached port.
+   */
+  attachReceiver(name: string, receiver: FrameReceiver, port: string, opts: AttachOptions = {}): Port {
+    return this.add(new Attached(this, name, undefined, receiver, port, opts.isolated ?? false));
+  }
+
+  private add(a: Attached): Attached {
     this.ports.push(a);
     if (!a.isolated) this.open.push(a);
-    return {
-      name,
-      send: (frame) => this.transmit(a, frame),
-      detach: () => {
-        a.live = false;
-        for (const list of [this.ports, this.open]) {
-          const i = list.indexOf(a);
-          if (i >= 0) list.splice(i, 1);
-        }
-        for (const [k, p] of this.macTable) if (p === a) this.macTable.delete(k);
-      },
-    };
+    return a;
+  }
+
+  /** @internal A port leaves: no more frames to or from it. */
+  detachPort(a: Attached): void {
+    a.live = false;
+    for (const list of [this.ports, this.open]) {
+      const i = list.indexOf(a);
+      if (i >= 0) list.splice(i, 1);
+    }
+    for (const [k, p] of this.macTable) if (p === a) this.macTable.delete(k);
   }
 
   /** The ports a frame from `from` goes to. */
@@ -134,7 +174,8 @@ export class Segment {
     return from.isolated ? this.open : this.ports;
   }
 
-  private transmit(from: Attached, frame: Uint8Array): void {
+  /** @internal */
+  transmit(from: Attached, frame: Uint8Array): void {
     if (!from.live) return;
     const imp = this.impairments;
     this.counters.sent++;
@@ -213,7 +254,7 @@ export class Segment {
       const p = to[i]!;
       if (p === from || !p.live || (p.isolated && from.isolated)) continue;
       this.counters.delivered++;
-      p.onFrame(f, from.name);
+      p.take(f, from.name);
     }
   }
 }
