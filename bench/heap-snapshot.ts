@@ -1,6 +1,7 @@
 /**
  * Brings N homes online on the virtual clock and writes a V8 heap snapshot (for finding
- * what each session keeps): node --expose-gc --import tsx bench/heap-snapshot.ts N FILE
+ * what each session keeps): node --expose-gc --import tsx bench/heap-snapshot.ts N FILE [idle]
+ * (idle: the homes are built but never dial)
  */
 import { writeHeapSnapshot } from 'node:v8';
 import { Network } from '../src/sim/network.js';
@@ -17,7 +18,8 @@ let online = 0;
 net.onEvent((e) => {
   if (e.kind === 'home' && e.event.type === 'online') online++;
 });
-for (const h of net.homes) net.act(h.cfg.name, (now) => h.start(now));
+if (process.argv[4] !== "idle") for (const h of net.homes) net.act(h.cfg.name, (now) => h.start(now));
+else online = n;
 clock.runUntilTrue(() => online === n, clock.now() + 600_000);
 (globalThis as { gc?: () => void }).gc?.();
 console.log(`${online}/${n} online`, writeHeapSnapshot(file));

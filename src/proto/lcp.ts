@@ -13,7 +13,7 @@ import {
   ACK, REJ, ControlProtocol, DEFAULT_FSM, handlerTable, State,
   type FsmConfig, type HandlerTable, type OptionHandler, type PppSink,
 } from './ppp-fsm.js';
-import { count, cryptoRandom, randomU32NonZero, type Counters, type RandomBytes } from './ppp-common.js';
+import { count, cryptoRandom, randomU32NonZero, sharedConfig, type Counters, type RandomBytes } from './ppp-common.js';
 
 export type AuthProtocol = 'chap-md5' | 'pap';
 
@@ -57,8 +57,11 @@ export const DEFAULT_LCP: LcpConfig = {
   random: cryptoRandom,
 };
 
+const sharedLcp = new Map<string, LcpConfig>();
+
+/** The defaults with `c` over them; equal plain configurations get one shared object. */
 export function lcpConfig(c: Partial<LcpConfig> = {}): LcpConfig {
-  return { ...DEFAULT_LCP, ...c };
+  return sharedConfig(sharedLcp, c, (x) => ({ ...DEFAULT_LCP, ...x }));
 }
 
 /** RFC 1661 §6.1 default, and pppd's lower bound for a peer's MRU. */

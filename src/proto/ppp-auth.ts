@@ -8,7 +8,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { chapMd5Response, chapMd5Verify, type ChapPacket } from '../wire/chap.js';
 import type { PapPacket } from '../wire/pap.js';
 import { PppProtocol } from '../wire/ppp.js';
-import { bytesEqual, textBytes } from '../wire/bytes.js';
+import { bytesEqual, keptText, textBytes } from '../wire/bytes.js';
 import { count, cryptoRandom, type Counters, type PppMessage, type RandomBytes } from './ppp-common.js';
 
 /** What an authentication machine tells its owner. */
@@ -74,8 +74,9 @@ export interface PeerConfig {
 
 export function peerConfig(c: { name: Uint8Array | string; secret: Uint8Array | string; retransmitMs?: number; maxRequests?: number }): PeerConfig {
   return {
-    name: typeof c.name === 'string' ? textBytes(c.name) : c.name,
-    secret: typeof c.secret === 'string' ? textBytes(c.secret) : c.secret,
+    // Held for the session's life (a home's credentials): slab copies, not a buffer each.
+    name: typeof c.name === 'string' ? keptText(c.name) : c.name,
+    secret: typeof c.secret === 'string' ? keptText(c.secret) : c.secret,
     retransmitMs: c.retransmitMs ?? 3000,
     maxRequests: c.maxRequests ?? 10,
   };

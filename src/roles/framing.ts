@@ -7,7 +7,7 @@ import type { L2tpNode } from '../proto/l2tp.js';
 import { emitEthernetHeader, EtherType, ETHERNET_HEADER_LENGTH } from '../wire/ethernet.js';
 import { pppoeDiscovery, writeSessionHeader, PPPOE_HEADER_LENGTH, type PppoeDiscovery } from '../wire/pppoe.js';
 import { encodePppMessage, type PppMessage } from '../proto/ppp-common.js';
-import { setU16 } from '../wire/bytes.js';
+import { keptBytes, setU16 } from '../wire/bytes.js';
 
 /** Ethernet + PPPoE session header in front of a PPP frame. */
 export const PPPOE_SESSION_HEADROOM = ETHERNET_HEADER_LENGTH + PPPOE_HEADER_LENGTH;
@@ -39,7 +39,8 @@ export function pppoeIpv4Frame(dst: Uint8Array, src: Uint8Array, sessionId: numb
 
 /** Locally administered unicast MACs from a role number and an index: 02:RR:II:II:II:II. */
 export function labMac(role: number, index: number): Uint8Array {
-  return new Uint8Array([0x02, role & 0xff, (index >>> 24) & 0xff, (index >>> 16) & 0xff, (index >>> 8) & 0xff, index & 0xff]);
+  // Kept for the box's life: a view into a shared slab (one per home adds up).
+  return keptBytes(Uint8Array.of(0x02, role & 0xff, (index >>> 24) & 0xff, (index >>> 16) & 0xff, (index >>> 8) & 0xff, index & 0xff));
 }
 
 /**

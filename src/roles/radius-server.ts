@@ -11,7 +11,7 @@
 import { cryptoRandom } from '../proto/ppp-common.js';
 import { timingSafeEqual } from 'node:crypto';
 import { md5Context } from '../wire/md5.js';
-import { bytesText, hex, ipv4FromString, ipv4ToString, textBytes, u16, u32 } from '../wire/bytes.js';
+import { bytesText, hex, ipv4FromString, ipv4ToString, keptText, textBytes, u16, u32 } from '../wire/bytes.js';
 import {
   A, F as RF, HEADER_LENGTH, RadiusCode, ServiceType, FramedProtocol, decodeAttribute, emitProblem, getAttr, getInt, intAttr, ipv4Attr, isVendorSpecific, radiusPacket,
   type RadiusAttribute, type RadiusPacket, type DecodedValue,
@@ -142,7 +142,23 @@ interface Profile {
   readonly tunnels: TunnelSpec[];
 }
 
-function profile(user: RadiusServerUser | undefined, realm: RadiusServerRealm | undefined): Profile {
+/**
+ * Reply attributes by what they are made of: the users of a realm mostly share them (a
+ * generated topology has one user per home), and a profile's attributes are never written to,
+ * so one list serves them all instead of a few small buffers per user.
+ */
+type AttributeCache = Map<string, RadiusAttribute[]>;
+
+function sharedAttributes(cache: AttributeCache, attributes: RadiusAttribute[]): RadiusAttribute[] {
+  let key = '';
+  for (const a of attributes) key += 'data' in a ? `${a.type}:${hex(a.data)};` : `${a.type}/${a.vendorId}:${a.vsas.map((v) => `${v.vendorType}=${hex(v.data)}`).join(',')};`;
+  const seen = cache.get(key);
+  if (seen) return seen;
+  cache.set(key, attributes);
+  return attributes;
+}
+
+function profile(user: RadiusServerUser | undefined, realm: RadiusServerRealm | undefined, cache: AttributeCache = new Map()): Profile {
   const r = { ...realm, ...user };
   const fixedIp = user?.framedIp;
   const pool = user ? user.pool ?? (fixedIp === undefined ? realm?.pool : undefined) : realm?.pool;
@@ -172,10 +188,10 @@ function profile(user: RadiusServerUser | undefined, realm: RadiusServerRealm | 
   }));
   return {
     isUser: user !== undefined,
-    ...(password === undefined ? {} : { password: textBytes(password) }),
+    ...(password === undefined ? {} : { password: keptText(password) }),
     ...(pool === undefined ? {} : { pool }),
     ...(r.interimInterval === undefined ? {} : { interimSeconds: r.interimInterval }),
-    attributes,
+    attributes: sharedAttributes(cache, attributes),
     tunnels,
   };
 }
@@ -252,9 +268,10 @@ export class RadiusServer {
       .sort((x, y) => y.bits - x.bits);
     const realms = new Map(config.realms.map((r) => [r.domain.toLowerCase(), r]));
     for (const r of config.realms) this.realmProfiles.set(r.domain.toLowerCase(), profile(undefined, r));
+    const cache: AttributeCache = new Map();
     for (const u of config.users) {
       const at = u.name.lastIndexOf('@');
-      this.userProfiles.set(u.name, profile(u, realms.get((at >= 0 ? u.name.slice(at + 1) : u.name).toLowerCase())));
+      this.userProfiles.set(u.name, profile(u, realms.get((at >= 0 ? u.name.slice(at + 1) : u.name).toLowerCase()), cache));
     }
     // Fixed addresses and DNS addresses are never a pool's to give.
     const reserved: [number, number][] = [];

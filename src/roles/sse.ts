@@ -23,7 +23,7 @@ import type { AuthProtocol } from '../proto/lcp.js';
 import { L2tpNode, encodeTransmit, type L2tpConfig, type Q931Cause } from '../proto/l2tp.js';
 import { AVP_MAX_VALUE_LENGTH, CdnResult, L2TP_PORT, Q931_NORMAL_CLEARING, Q931_DISCONNECT } from '../wire/l2tp.js';
 import { Host, INFRA_ARP } from './host.js';
-import { u16, textBytes, bytesText, macToString } from '../wire/bytes.js';
+import { u16, textBytes, bytesText, macToString, hex } from '../wire/bytes.js';
 import { EtherType, ETHERNET_HEADER_LENGTH, macEquals, isGroupMac } from '../wire/ethernet.js';
 import { PPPOE_HEADER_LENGTH, PppoeCode, discoveryDestinationProblem, sessionFrameProblem } from '../wire/pppoe.js';
 import { pppoeDiscoveryFrame, pppoeSessionFrame, pppoeToL2tp, l2tpToPppoe } from './framing.js';
@@ -110,6 +110,9 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 4000;
 /** Usable tunnels of a carrier RADIUS answer that are tried, best preference first; the rest are counted and ignored. */
 export const MAX_LNS_CANDIDATES = 8;
 
+/** Distinct LNS (name, address, secret) from carrier RADIUS answers that are shared between sessions. */
+export const MAX_LNS_ENTRIES = 1024;
+
 /** The carrier RADIUS client's source ports: socket i uses CARRIER_RADIUS_PORT + i. */
 export const CARRIER_RADIUS_PORT = 51000;
 
@@ -171,6 +174,8 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
   readonly acs = new Map<string, PppoeAc<SseSession>>();
   /** Sessions whose PPP link (before hand-off) has output or events to look at. */
   private readonly dirty = new Set<SseSession>();
+  /** LNS entries from carrier RADIUS answers, shared by the sessions they serve (bounded: MAX_LNS_ENTRIES). */
+  private readonly lnsEntries = new Map<string, LnsEntry>();
   private readonly linkTimers = new TimerQueue<SseSession>();
   /** Calls waiting for a tunnel that has not come up, with a next LNS to try. */
   private readonly connectTimers = new TimerQueue<SseSession>();
@@ -499,13 +504,13 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     const pick = l2tpCandidates(e.reply.tunnels, MAX_LNS_CANDIDATES);
     for (const [why, n] of Object.entries(pick.refused)) this.counters[`route.tunnel-refused.${why}`] = (this.counters[`route.tunnel-refused.${why}`] ?? 0) + n;
     if (pick.overCap) this.counters['route.tunnel-over-cap'] = (this.counters['route.tunnel-over-cap'] ?? 0) + pick.overCap;
-    const lns = pick.candidates.map((c): LnsEntry => ({ name: c.name.length > 64 ? c.name.slice(0, 64) : c.name, address: c.address, port: L2TP_PORT, ...(c.secret ? { secret: c.secret } : {}) }));
+    const lns = pick.candidates.map((c) => this.lnsEntry(c.name.length > 64 ? c.name.slice(0, 64) : c.name, c.address, c.secret));
     if (!lns.length) {
       this.count('route.radius-no-usable-tunnel');
       return this.refuse(s, domain, now, `No usable tunnel for the domain "${domain}"`);
     }
     this.count('route.radius-accept');
-    s.candidates = lns.slice(1);
+    s.candidates = lns.length > 1 ? lns.slice(1) : undefined;
     this.open(s, lns[0]!, now);
   }
 
@@ -519,6 +524,21 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     if (!long(p.initialReceivedConfReq) && !long(p.lastSentConfReq) && !long(p.lastReceivedConfReq)) return p;
     this.count('proxy.lcp-too-long');
     return p.chap ? { chap: p.chap } : {};
+  }
+
+  /**
+   * One LnsEntry per distinct LNS the carrier RADIUS names, shared by every session sent
+   * there (not an entry and a secret buffer per session). The table is bounded: past
+   * MAX_LNS_ENTRIES distinct answers an entry is made per session again, and counted.
+   */
+  private lnsEntry(name: string, address: number, secret: Uint8Array | undefined): LnsEntry {
+    const key = `${name}|${address}|${secret ? hex(secret) : ''}`;
+    const seen = this.lnsEntries.get(key);
+    if (seen) return seen;
+    const e: LnsEntry = { name, address, port: L2TP_PORT, ...(secret ? { secret: secret.slice() } : {}) };
+    if (this.lnsEntries.size < MAX_LNS_ENTRIES) this.lnsEntries.set(key, e);
+    else this.count('route.lns-entries-full');
+    return e;
   }
 
   /** Opens (or reuses) the tunnel to `lns` and places the call with the proxy AVPs. */
