@@ -1182,6 +1182,9 @@ export class L2tpNode<E> {
   }
 
   private collect(): void {
+    // Called on every poll with nothing queued (a box polls after each frame): an empty set
+    // is left without creating an iterator.
+    if (this.dirty.size === 0) return;
     for (const t of this.dirty) {
       for (;;) {
         const sent = t.cc.counters.sent;
