@@ -110,6 +110,18 @@ export interface PingOptions {
   readonly df?: boolean;
 }
 
+
+/** The echo data pattern 00 01 02 … of a size, made once: a ping copies it into its packet. */
+const pingPatterns = new Map<number, Uint8Array>();
+function pingData(size: number): Uint8Array {
+  let d = pingPatterns.get(size);
+  if (!d) {
+    d = new Uint8Array(size);
+    for (let i = 0; i < size; i++) d[i] = i & 0xff;
+    if (pingPatterns.size < 16) pingPatterns.set(size, d);
+  }
+  return d;
+}
 export class Host {
   /** Ethernet only: a point-to-point host has no link addresses to resolve. */
   readonly arp: ArpCache | undefined;
@@ -182,7 +194,7 @@ export class Host {
   /** Sends an ICMP echo request; the reply comes back as an `echo-reply` event with its RTT. */
   ping(dst: number, o: PingOptions, now: number): void {
     const identifier = o.identifier ?? 0x5053;
-    const data = new Uint8Array(o.size ?? 56).map((_, i) => i & 0xff);
+    const data = pingData(o.size ?? 56);
     (this.pings ??= new Map()).set(identifier * 0x10000 + o.sequence, now);
     const msg: IcmpMessage = { kind: 'echo', type: IcmpType.ECHO_REQUEST, code: 0, identifier, sequence: o.sequence, data };
     this.send(icmpPacket({ src: this.address, dst, ttl: o.ttl ?? this.ttl, identification: this.nextId(), flags: o.df ? Ipv4Flag.DF : 0 }, msg, ETH), dst, now);
