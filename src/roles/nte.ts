@@ -635,14 +635,15 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   /** Calling / Called Number AVPs (the LAC's text) as station ids; one a RADIUS attribute cannot hold is left out. */
   private callingIds(s: NteSession): { callingStationId?: string; calledStationId?: string } {
     const out: { callingStationId?: string; calledStationId?: string } = {};
-    const fits = (v: string) => {
-      if (textBytes(v).length <= MAX_VALUE_LENGTH) return true;
-      this.count('radius.station-id-omitted');
-      return false;
-    };
-    if (s.info.callingNumber !== undefined && fits(s.info.callingNumber)) out.callingStationId = s.info.callingNumber;
-    if (s.info.calledNumber !== undefined && fits(s.info.calledNumber)) out.calledStationId = s.info.calledNumber;
+    if (s.info.callingNumber !== undefined && this.stationIdFits(s.info.callingNumber)) out.callingStationId = s.info.callingNumber;
+    if (s.info.calledNumber !== undefined && this.stationIdFits(s.info.calledNumber)) out.calledStationId = s.info.calledNumber;
     return out;
+  }
+
+  private stationIdFits(v: string): boolean {
+    if (textBytes(v).length <= MAX_VALUE_LENGTH) return true;
+    this.count('radius.station-id-omitted');
+    return false;
   }
 
   private radiusEvent(e: NonNullable<ReturnType<RadiusClient['pollEvent']>>, now: number): void {

@@ -520,8 +520,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
    * renegotiate (§4.4.5 makes the proxy AVPs optional).
    */
   private fitProxy(p: ProxyValues): ProxyValues {
-    const long = (b: Uint8Array | undefined) => b !== undefined && b.length > AVP_MAX_VALUE_LENGTH;
-    if (!long(p.initialReceivedConfReq) && !long(p.lastSentConfReq) && !long(p.lastReceivedConfReq)) return p;
+    if (!tooLongForAvp(p.initialReceivedConfReq) && !tooLongForAvp(p.lastSentConfReq) && !tooLongForAvp(p.lastReceivedConfReq)) return p;
     this.count('proxy.lcp-too-long');
     return p.chap ? { chap: p.chap } : {};
   }
@@ -699,4 +698,9 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     this.connectTimers.remove(s);
     this.dirty.delete(s);
   }
+}
+
+/** A recorded Configure-Request too long for an AVP (RFC 2661 §4.1). Module level: no closure per setup. */
+function tooLongForAvp(b: Uint8Array | undefined): boolean {
+  return b !== undefined && b.length > AVP_MAX_VALUE_LENGTH;
 }
