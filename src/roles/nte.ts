@@ -200,7 +200,12 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   private readonly sessions = new Map<number, NteSession>();
   private readonly byIf = new Map<number, NteSession>();
   private readonly byToken = new Map<number, NteSession>();
-  private readonly dirty = new Set<NteSession>();
+  private dirty = new Set<NteSession>();
+  /**
+   * An empty set that takes `dirty`'s place while its sessions are serviced (no array copy
+   * per pump); undefined while in use, so a re-entered pump makes its own.
+   */
+  private dirtySpare: Set<NteSession> | undefined = new Set<NteSession>();
   private readonly timers = new TimerQueue<NteSession>();
   private readonly poolUsed = new Set<number>();
   /** The session each subscriber address is routed to: one address, one session. */
@@ -375,8 +380,9 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
         this.l2tpEvent(e, now);
       }
       if (this.dirty.size) {
-        const list = [...this.dirty];
-        this.dirty.clear();
+        const list = this.dirty;
+        this.dirty = this.dirtySpare ?? new Set();
+        this.dirtySpare = undefined;
         for (const s of list) {
           busy = this.serviceLink(s, now) || busy;
           if (!this.sessions.has(s.call)) {
@@ -385,6 +391,8 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
           }
           this.timers.schedule(s, earliest(s.link.nextTimeout(), s.nextInterimAt, this.sessionLimitAt(s), s.ra?.nextTimeout()));
         }
+        list.clear();
+        this.dirtySpare = list;
       }
       for (let t = this.l2tp.pollTransmit(); t; t = this.l2tp.pollTransmit()) {
         this.carrier.sendUdp(t.to.address, L2TP_PORT, t.to.port, encodeTransmit(t), now);

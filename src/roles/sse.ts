@@ -173,13 +173,21 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
   /** The PPPoE AC of each access port, in port order. */
   readonly acs = new Map<string, PppoeAc<SseSession>>();
   /** Sessions whose PPP link (before hand-off) has output or events to look at. */
-  private readonly dirty = new Set<SseSession>();
+  private dirty = new Set<SseSession>();
+  /**
+   * An empty set that takes `dirty`'s place while its sessions are serviced (no array copy
+   * per pump); undefined while in use, so a re-entered pump makes its own.
+   */
+  private dirtySpare: Set<SseSession> | undefined = new Set<SseSession>();
   /** LNS entries from carrier RADIUS answers, shared by the sessions they serve (bounded: MAX_LNS_ENTRIES). */
   private readonly lnsEntries = new Map<string, LnsEntry>();
   private readonly linkTimers = new TimerQueue<SseSession>();
   /** Calls waiting for a tunnel that has not come up, with a next LNS to try. */
   private readonly connectTimers = new TimerQueue<SseSession>();
   private readonly states: Record<SessionState, number> = { lcp: 0, lookup: 0, opening: 0, relaying: 0, closing: 0 };
+  /** The access ports and their ACs as arrays, in port order: pumped after every frame without a Map iterator. */
+  private readonly acPorts: readonly string[];
+  private readonly acList: readonly PppoeAc<SseSession>[];
 
   constructor(readonly cfg: SseConfig, now: number) {
     super(1 << 20);
@@ -187,6 +195,8 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     const access = cfg.accessPorts?.length ? cfg.accessPorts : ['access'];
     for (const p of access) this.acs.set(p, new PppoeAc<SseSession>({ ...cfg.ac, maxPending: Math.min(cfg.ac.maxPending, cfg.maxPendingSessions ?? 16_384) }));
     this.ports = [...access, 'carrier'];
+    this.acPorts = [...access];
+    this.acList = this.acPorts.map((p) => this.acs.get(p)!);
     this.ac = this.acs.get(access[0]!)!;
     this.linkConfig = pppLinkConfig({
       lcp: { mru: cfg.mru, authenticate: cfg.auth ?? DEFAULT_SSE_AUTH, authenticateWith: [], recordConfReqs: true, echoIntervalMs: cfg.echoIntervalMs ?? 0, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) },
@@ -362,17 +372,18 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
 
   nextTimeout(): number | undefined {
     let acs: number | undefined;
-    for (const ac of this.acs.values()) acs = earliest(acs, ac.nextTimeout());
+    for (let i = 0; i < this.acList.length; i++) acs = earliest(acs, this.acList[i]!.nextTimeout());
     return earliest(this.l2tp.nextTimeout(), acs, this.carrier.nextTimeout(), this.radius?.nextTimeout(), this.linkTimers.peek(), this.connectTimers.peek());
   }
 
   private pump(now: number): void {
     for (let busy = true; busy; ) {
       busy = false;
-      for (const [port, ac] of this.acs) busy = this.pumpAc(port, ac, now) || busy;
+      for (let i = 0; i < this.acList.length; i++) busy = this.pumpAc(this.acPorts[i]!, this.acList[i]!, now) || busy;
       if (this.dirty.size) {
-        const list = [...this.dirty];
-        this.dirty.clear();
+        const list = this.dirty;
+        this.dirty = this.dirtySpare ?? new Set();
+        this.dirtySpare = undefined;
         for (const s of list) {
           busy = this.serviceLink(s, now) || busy;
           if (s.retired) continue;
@@ -380,6 +391,8 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
           const deadline = s.state === 'relaying' ? undefined : s.deadline;
           this.linkTimers.schedule(s, link === undefined ? deadline : deadline === undefined ? link : Math.min(link, deadline));
         }
+        list.clear();
+        this.dirtySpare = list;
       }
       for (let t = this.l2tp.pollTransmit(); t; t = this.l2tp.pollTransmit()) {
         this.carrier.sendUdp(t.to.address, L2TP_PORT, t.to.port, encodeTransmit(t), now);
