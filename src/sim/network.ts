@@ -99,8 +99,18 @@ export class Network {
   readonly events: Recent<NetEvent>;
   /** The last `keep` accounting records the embedded RADIUS servers logged (a real server keeps its own). */
   readonly accounting: Recent<AccountingLine>;
-  /** Box name by MAC (for diagrams). */
-  readonly macOwner = new Map<string, string>();
+  /**
+   * Box name by MAC (for diagrams and the API's ladders). Built on first use, from every box
+   * of the topology: a string key per home is not worth keeping for runs that never ask.
+   */
+  get macOwner(): Map<string, string> {
+    if (!this.macOwners) {
+      this.macOwners = new Map();
+      for (const site of sites(this.topology)) for (const port of Object.keys(site.links)) this.macOwners.set(macToString(site.macs[port]!), site.name);
+    }
+    return this.macOwners;
+  }
+  private macOwners: Map<string, string> | undefined;
   /** Every box by name, with its driver. */
   readonly drivers = new Map<string, Driver<string, unknown>>();
   private readonly listeners: ((e: NetEvent) => void)[] = [];
@@ -152,7 +162,6 @@ export class Network {
     this.drivers.set(site.name, d);
     const ports: Port[] = [];
     for (const [port, link] of Object.entries(site.links)) {
-      this.macOwner.set(macToString(site.macs[port]!), site.name);
       const p = this.segment(link).attachReceiver(site.name, d, port, { isolated: site.kind === 'home' });
       ports.push(p);
       d.attach(port, p);
