@@ -11,7 +11,7 @@
 import { Outbox } from '../proto/outbox.js';
 import { ArpCache, type ArpEntryView, type ArpOptions } from '../proto/arp-cache.js';
 import { parseArp } from '../wire/arp.js';
-import { u16, u32 } from '../wire/bytes.js';
+import { keptBytes, u16, u32 } from '../wire/bytes.js';
 import { internetChecksum } from '../wire/checksum.js';
 import { EtherType, macEquals } from '../wire/ethernet.js';
 import { IcmpType, parseIcmp, parseQuotedIpv4, UnreachCode, type IcmpMessage, type QuotedIpv4 } from '../wire/icmp.js';
@@ -111,6 +111,8 @@ export interface PingOptions {
 }
 
 
+const NO_MAC = new Uint8Array(6);
+
 /** The echo data pattern 00 01 02 … of a size, made once: a ping copies it into its packet. */
 const pingPatterns = new Map<number, Uint8Array>();
 function pingData(size: number): Uint8Array {
@@ -159,7 +161,8 @@ export class Host {
   constructor(readonly config: HostConfig, now: number) {
     this.eth = (config.kind ?? 'ethernet') === 'ethernet';
     if (this.eth && !config.mac) throw new Error(`host ${config.name}: an Ethernet host needs a MAC`);
-    this.mac = new Uint8Array(config.mac ?? new Uint8Array(6));
+    // Our copy (the caller's may change); a point-to-point host has no MAC: one shared zero MAC, never written.
+    this.mac = config.mac ? keptBytes(config.mac) : NO_MAC;
     this.address = config.address;
     this.mask = prefixMask(config.prefixLength ?? (this.eth ? 24 : 32));
     this.subnetBroadcast = (config.prefixLength ?? (this.eth ? 24 : 32)) >= 31 ? 0 : (this.address | ~this.mask) >>> 0;
