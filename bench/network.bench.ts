@@ -4,6 +4,8 @@
  * every box with the baseline taken before the homes exist, and packets relayed by the sse
  * per second (its relay.up + relay.down counters) while every home pings the server.
  * The network's event log (an array on this version) is emptied on every event: none is kept.
+ * BENCH_RELAY_MS sets how long the relay measurement runs (default 1500; longer for profiles:
+ * `BENCH_RELAY_MS=6000 node --cpu-prof --import tsx bench/one.ts 'network relay'`).
  */
 import type { BenchEntry } from './bench.js';
 import { Network } from '../src/sim/network.js';
