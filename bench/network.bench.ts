@@ -4,6 +4,8 @@
  * every box with the baseline taken before the homes exist, and packets relayed by the sse
  * per second (its relay.up + relay.down counters) while every home pings the server.
  * The network's event log (an array on this version) is emptied on every event: none is kept.
+ * BENCH_RELAY_MS sets how long the relay measurement runs (default 1500; longer for profiles:
+ * `BENCH_RELAY_MS=6000 node --cpu-prof --import tsx bench/one.ts 'network relay'`).
  */
 import type { BenchEntry } from './bench.js';
 import { Network } from '../src/sim/network.js';
@@ -113,7 +115,8 @@ export default [
       const relayed0 = relayed();
       const t0 = performance.now();
       let seq = 0;
-      while (performance.now() - t0 < 1500) {
+      const ms = Number(process.env.BENCH_RELAY_MS ?? 1500); // longer for profiling
+      while (performance.now() - t0 < ms) {
         seq++;
         for (const h of net.homes) net.act(h.cfg.name, (now) => h.ping(server, seq & 0xffff, now, 56));
         clock.runUntil(clock.now() + 50);

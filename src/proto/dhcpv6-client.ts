@@ -7,7 +7,7 @@
  * by reason. One exchange at a time, the Advertise table bounded. Sans-IO: messages out
  * with `pollTransmit` (DHCPv6 octets for All_DHCP_Relay_Agents_and_Servers), in with `handle`.
  */
-import { bytesEqual } from '../wire/bytes.js';
+import { bytesEqual, keptBytes } from '../wire/bytes.js';
 import { dhcpv6, Dhcpv6MessageType as T, Dhcpv6OptionCode, Dhcpv6Status, duidLength, emitDuid, findOption, parseDhcpv6, type Dhcpv6Option, type Duid } from '../wire/dhcpv6.js';
 import { encode } from '../wire/result.js';
 import { ipv6ToString } from '../wire/ipv6.js';
@@ -119,8 +119,9 @@ export class Dhcpv6Client {
   private readonly duidBytes: Uint8Array;
 
   constructor(readonly cfg: Dhcpv6ClientConfig, readonly counters: Counters = {}) {
-    this.duidBytes = new Uint8Array(duidLength(cfg.duid));
-    emitDuid(cfg.duid, this.duidBytes, 0);
+    const duid = new Uint8Array(duidLength(cfg.duid));
+    emitDuid(cfg.duid, duid, 0);
+    this.duidBytes = keptBytes(duid); // for the client's life: a slab copy, not a buffer each
   }
 
   /** The interface is up: Solicit after a random delay in [0, SOL_MAX_DELAY]. Again later: nothing (already running). */

@@ -6,7 +6,7 @@
 import { ipcpOptions, ipcpPacket, PppProtocol, type ControlPacket, type IpcpOption, type OptionCodec } from '../wire/ppp.js';
 import type { Codec } from '../wire/result.js';
 import { ACK, REJ, ControlProtocol, DEFAULT_FSM, handlerTable, type FsmConfig, type HandlerTable, type OptionHandler, type PppSink } from './ppp-fsm.js';
-import type { Counters } from './ppp-common.js';
+import { sharedConfig, type Counters } from './ppp-common.js';
 
 export interface IpcpConfig {
   /** Our own address to announce; 0 asks the peer to assign one (the home side). */
@@ -23,8 +23,11 @@ export interface IpcpConfig {
   readonly fsm: FsmConfig;
 }
 
+const sharedIpcp = new Map<string, IpcpConfig>();
+
+/** The defaults with `c` over them; equal plain configurations get one shared object. */
 export function ipcpConfig(c: Partial<IpcpConfig> = {}): IpcpConfig {
-  return { localAddress: 0, requestDns: false, fsm: DEFAULT_FSM, ...c };
+  return sharedConfig(sharedIpcp, c, (x) => ({ localAddress: 0, requestDns: false, fsm: DEFAULT_FSM, ...x }));
 }
 
 export interface IpcpNegotiated {

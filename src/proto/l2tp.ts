@@ -17,6 +17,7 @@ import {
 import { bytesEqual } from '../wire/bytes.js';
 import { lcpOptions, optionBytes, parseOptions, type LcpOption } from '../wire/ppp.js';
 import { ReliableControl, DEFAULT_RELIABLE, emptyReliableCounters, fullRetransmitCycle, type ReliableConfig, type ReliableCounters } from './l2tp-reliable.js';
+import { earliest } from './timers.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public types.
@@ -413,17 +414,10 @@ export class L2tpNode<E> {
   }
 
   nextTimeout(): number | undefined {
+    // Called after every frame a box takes: no closure, no allocation.
     let next: number | undefined;
-    const min = (x: number | undefined): void => {
-      if (x !== undefined && (next === undefined || x < next)) next = x;
-    };
     for (const t of this.tunnels.values()) {
-      min(t.cc.nextTimeout());
-      min(t.holdUntil);
-      min(t.halfOpenUntil);
-      if (t.state === 'established') min(t.helloAt);
-      min(t.idleAt);
-      min(this.nextCallSetupDeadline(t));
+      next = earliest(next, t.cc.nextTimeout(), t.holdUntil, t.halfOpenUntil, t.state === 'established' ? t.helloAt : undefined, t.idleAt, this.nextCallSetupDeadline(t));
     }
     return next;
   }
@@ -1188,6 +1182,9 @@ export class L2tpNode<E> {
   }
 
   private collect(): void {
+    // Called on every poll with nothing queued (a box polls after each frame): an empty set
+    // is left without creating an iterator.
+    if (this.dirty.size === 0) return;
     for (const t of this.dirty) {
       for (;;) {
         const sent = t.cc.counters.sent;

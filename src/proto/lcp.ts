@@ -10,10 +10,10 @@ import {
 } from '../wire/ppp.js';
 import { encode, type Codec } from '../wire/result.js';
 import {
-  ACK, REJ, ControlProtocol, DEFAULT_FSM, handlerTable, State,
+  ACK, REJ, ControlProtocol, DEFAULT_FSM, handlerTable, sharedOption, State,
   type FsmConfig, type HandlerTable, type OptionHandler, type PppSink,
 } from './ppp-fsm.js';
-import { count, cryptoRandom, randomU32NonZero, type Counters, type RandomBytes } from './ppp-common.js';
+import { count, cryptoRandom, randomU32NonZero, sharedConfig, type Counters, type RandomBytes } from './ppp-common.js';
 
 export type AuthProtocol = 'chap-md5' | 'pap';
 
@@ -57,8 +57,11 @@ export const DEFAULT_LCP: LcpConfig = {
   random: cryptoRandom,
 };
 
+const sharedLcp = new Map<string, LcpConfig>();
+
+/** The defaults with `c` over them; equal plain configurations get one shared object. */
 export function lcpConfig(c: Partial<LcpConfig> = {}): LcpConfig {
-  return { ...DEFAULT_LCP, ...c };
+  return sharedConfig(sharedLcp, c, (x) => ({ ...DEFAULT_LCP, ...x }));
 }
 
 /** RFC 1661 §6.1 default, and pppd's lower bound for a peer's MRU. */
@@ -424,13 +427,14 @@ export class Lcp extends ControlProtocol<LcpOption> {
     const savedMagic = this.ourMagic;
     this.ourMagic = ourMagic;
     const ok = this.rcr({ kind: 'conf-req', identifier: 0, options: his.value });
+    this.forgetReply(); // the LAC already acked it
     if (!ok) {
       this.ourMagic = savedMagic;
       return false;
     }
     this.ourMru = ourMru;
     this.ourAuth = ourAuth;
-    this.sentOptions = ours.value;
+    this.sentOptions = ours.value.map(sharedOption); // exact length, common options shared
     this.reqId = this.nextId(); // as if the LAC's request had been ours
     this.acked = true; // and the peer had Acked it: a late copy of that Ack is a duplicate
     this.state = State.Opened;

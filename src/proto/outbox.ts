@@ -1,7 +1,7 @@
 /**
  * A bounded FIFO for what a machine has to send or report: O(1) `push` and `shift` on a
- * ring that is allocated on first use and given back when it drains, so an idle machine
- * holds no queue. A push beyond the bound is refused and counted, never thrown.
+ * ring that is allocated on first use and given back whenever it drains, so an idle machine
+ * (a home between pings) holds no queue. A push beyond the bound is refused and counted, never thrown.
  */
 export class Outbox<T> {
   private ring: (T | undefined)[] | undefined;
@@ -38,7 +38,7 @@ export class Outbox<T> {
     this.head = (this.head + 1) & (r.length - 1);
     if (--this.size === 0) {
       this.head = 0;
-      if (r.length > 64) this.ring = undefined;
+      this.ring = undefined;
     }
     return item;
   }

@@ -8,7 +8,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { chapMd5Response, chapMd5Verify, type ChapPacket } from '../wire/chap.js';
 import type { PapPacket } from '../wire/pap.js';
 import { PppProtocol } from '../wire/ppp.js';
-import { bytesEqual, textBytes } from '../wire/bytes.js';
+import { bytesEqual, keptText, textBytes } from '../wire/bytes.js';
 import { count, cryptoRandom, type Counters, type PppMessage, type RandomBytes } from './ppp-common.js';
 
 /** What an authentication machine tells its owner. */
@@ -74,8 +74,9 @@ export interface PeerConfig {
 
 export function peerConfig(c: { name: Uint8Array | string; secret: Uint8Array | string; retransmitMs?: number; maxRequests?: number }): PeerConfig {
   return {
-    name: typeof c.name === 'string' ? textBytes(c.name) : c.name,
-    secret: typeof c.secret === 'string' ? textBytes(c.secret) : c.secret,
+    // Held for the session's life (a home's credentials): slab copies, not a buffer each.
+    name: typeof c.name === 'string' ? keptText(c.name) : c.name,
+    secret: typeof c.secret === 'string' ? keptText(c.secret) : c.secret,
     retransmitMs: c.retransmitMs ?? 3000,
     maxRequests: c.maxRequests ?? 10,
   };
@@ -103,6 +104,12 @@ interface Retry<C> {
   readonly retransmit: string;
   readonly max: (cfg: C) => number;
 }
+
+// One retry description per machine kind, shared by every session (not one object and closure each).
+const CHAP_AUTHENTICATOR_RETRY: Retry<AuthenticatorConfig> = { protocol: PppProtocol.CHAP, side: 'authenticator', giveUp: 'chap.no-response', retransmit: 'chap.challenge-retransmit', max: (c) => c.maxChallenges };
+const CHAP_PEER_RETRY: Retry<PeerConfig> = { protocol: PppProtocol.CHAP, side: 'peer', giveUp: 'chap.no-result', retransmit: 'chap.response-retransmit', max: (c) => c.maxRequests };
+const PAP_AUTHENTICATOR_RETRY: Retry<AuthenticatorConfig> = { protocol: PppProtocol.PAP, side: 'authenticator', giveUp: 'pap.no-request', retransmit: 'pap.no-request', max: () => 0 };
+const PAP_PEER_RETRY: Retry<PeerConfig> = { protocol: PppProtocol.PAP, side: 'peer', giveUp: 'pap.no-answer', retransmit: 'pap.request-retransmit', max: (c) => c.maxRequests };
 
 /** What the four authentication machines share: the RFC state, one retransmit timer, giving up. */
 abstract class AuthMachine<C> {
@@ -145,7 +152,7 @@ abstract class AuthMachine<C> {
 
 /** CHAP-MD5 authenticator (RFC 1994 §4): Challenge, retransmit, check or hand over the Response, Success/Failure. */
 export class ChapAuthenticator extends AuthMachine<AuthenticatorConfig> {
-  protected readonly retry: Retry<AuthenticatorConfig> = { protocol: PppProtocol.CHAP, side: 'authenticator', giveUp: 'chap.no-response', retransmit: 'chap.challenge-retransmit', max: (c) => c.maxChallenges };
+  protected readonly retry: Retry<AuthenticatorConfig> = CHAP_AUTHENTICATOR_RETRY;
   protected resend(now: number): void {
     this.sendChallenge(now);
   }
@@ -265,7 +272,7 @@ export class ChapAuthenticator extends AuthMachine<AuthenticatorConfig> {
  * Success does not leave the link hanging.
  */
 export class ChapPeer extends AuthMachine<PeerConfig> {
-  protected readonly retry: Retry<PeerConfig> = { protocol: PppProtocol.CHAP, side: 'peer', giveUp: 'chap.no-result', retransmit: 'chap.response-retransmit', max: (c) => c.maxRequests };
+  protected readonly retry: Retry<PeerConfig> = CHAP_PEER_RETRY;
   protected resend(now: number): void {
     this.sendResponse(now);
   }
@@ -323,7 +330,7 @@ export class ChapPeer extends AuthMachine<PeerConfig> {
 /** PAP authenticator (RFC 1334 §2): waits for Authenticate-Request, answers Ack/Nak, repeats the answer for a repeated request. */
 export class PapAuthenticator extends AuthMachine<AuthenticatorConfig> {
   /** One wait (papWaitMs) for the peer's Authenticate-Request; nothing to resend. */
-  protected readonly retry: Retry<AuthenticatorConfig> = { protocol: PppProtocol.PAP, side: 'authenticator', giveUp: 'pap.no-request', retransmit: 'pap.no-request', max: () => 0 };
+  protected readonly retry: Retry<AuthenticatorConfig> = PAP_AUTHENTICATOR_RETRY;
   protected resend(): void {}
   private answeredId = -1;
   /** The Peer-ID of the request (UTF-8 decoded), for accounting. */
@@ -426,7 +433,7 @@ export class PapAuthenticator extends AuthMachine<AuthenticatorConfig> {
 
 /** PAP peer: sends Authenticate-Request until an Ack or Nak with its identifier arrives. */
 export class PapPeer extends AuthMachine<PeerConfig> {
-  protected readonly retry: Retry<PeerConfig> = { protocol: PppProtocol.PAP, side: 'peer', giveUp: 'pap.no-answer', retransmit: 'pap.request-retransmit', max: (c) => c.maxRequests };
+  protected readonly retry: Retry<PeerConfig> = PAP_PEER_RETRY;
   protected resend(now: number): void {
     this.sendRequest(now);
   }

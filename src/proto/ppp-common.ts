@@ -96,3 +96,24 @@ export function parseOrCount<T>(codec: { parse(b: Uint8Array): Parsed<T> }, byte
   count(c, `drop.${r.error.code}`);
   return undefined;
 }
+
+/**
+ * A configuration built from `c` by `build`, shared (frozen) with every other caller that
+ * passed the same plain values: thousands of sessions each hold an LCP and an IPCP whose
+ * configuration is the same. Only configurations of primitives and arrays of primitives are
+ * shared (a function or object could differ by identity); the cache holds at most 64.
+ */
+export function sharedConfig<C extends object, T extends object>(cache: Map<string, T>, c: C, build: (c: C) => T): T {
+  let key = '';
+  for (const k in c) {
+    const v = (c as Record<string, unknown>)[k];
+    if (v !== null && typeof v === 'object' && !(Array.isArray(v) && v.every((x) => x === null || typeof x !== 'object'))) return build(c);
+    if (typeof v === 'function') return build(c);
+    key += `${k}=${JSON.stringify(v)};`;
+  }
+  const seen = cache.get(key);
+  if (seen) return seen;
+  const made = Object.freeze(build(c));
+  if (cache.size < 64) cache.set(key, made);
+  return made;
+}

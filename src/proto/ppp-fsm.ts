@@ -217,6 +217,28 @@ export function handlerTable<O, L>(handlers: readonly OptionHandler<O, L>[]): Ha
 }
 
 /** Structural equality of two option values (numbers, strings, byte arrays). */
+/**
+ * Our requested options are kept for the session's life (`sentOptions`) and most are the
+ * same in every session (MRU, Auth-Protocol, a DNS request): equal ones of plain values are
+ * one shared object. Options are never written to. At most 4096 are held; when full the
+ * table starts again (values unique to a session, a Magic-Number, fill it; the common ones
+ * come back at once).
+ */
+const sharedOptions = new Map<string, unknown>();
+export function sharedOption<O>(o: O): O {
+  let key = '';
+  for (const k in o) {
+    const v = (o as Record<string, unknown>)[k];
+    if (v !== null && (typeof v === 'object' || typeof v === 'function')) return o;
+    key += `${k}=${typeof v}:${String(v)};`;
+  }
+  const seen = sharedOptions.get(key);
+  if (seen !== undefined) return seen as O;
+  if (sharedOptions.size >= 4096) sharedOptions.clear();
+  sharedOptions.set(key, o);
+  return o;
+}
+
 export function optionEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (a instanceof Uint8Array && b instanceof Uint8Array) return bytesEqual(a, b);
@@ -479,9 +501,10 @@ export abstract class ControlProtocol<O> {
           const opts: O[] = [];
           for (const h of this.handlers.order) {
             const o = h.request(this);
-            if (o !== undefined) opts.push(o);
+            if (o !== undefined) opts.push(sharedOption(o));
           }
-          this.sentOptions = opts;
+          // Kept for the session's life: a copy of exact length (a pushed-to array holds 17 slots).
+          this.sentOptions = opts.slice();
         }
         this.acked = false;
         this.send({ kind: 'conf-req', identifier: this.reqId, options: this.sentOptions });
@@ -574,6 +597,11 @@ export abstract class ControlProtocol<O> {
       if (h && !h.nak(this, o)) return false;
     }
     return true;
+  }
+
+  /** A reply decided but never to be sent (a proxied request taken as if answered): not kept. */
+  protected forgetReply(): void {
+    this.reply = undefined;
   }
 
   /** A Configure-Reject: it must be a subset of what we sent (§5.4), else it is discarded. */

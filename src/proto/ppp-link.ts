@@ -424,7 +424,9 @@ export class PppLink implements LcpSink, AuthSink {
   auth(e: AuthEvent, now: number): void {
     switch (e.type) {
       case 'chap-response':
-        this.chapSeen = e;
+        // Kept only by a LAC, for the proxy authentication AVPs; anyone else would hold the
+        // challenge, name and response (and the frame they sit in) for the session's life.
+        if (this.cfg.lcp.recordConfReqs) this.chapSeen = e;
         this.emit(e);
         break;
       case 'pap-request':

@@ -4,7 +4,7 @@
  * Tags in the order rp-pppoe (pppd's plugin) sends them. Thousands fit in one process.
  */
 import { pppoeDiscovery, PppoeCode, PppoeTagType, pppMaxPayloadTag, type PppoeDiscovery, type PppoeTag } from '../wire/pppoe.js';
-import { bytesEqual, textBytes, u16 } from '../wire/bytes.js';
+import { bytesEqual, keptBytes, textBytes, u16 } from '../wire/bytes.js';
 import { count, cryptoRandom, parseOrCount, type Counters, type RandomBytes } from './ppp-common.js';
 import { macKey, macFromKey } from './pppoe-ac.js';
 
@@ -67,7 +67,7 @@ export class PppoeClient {
     /** Counters, usually shared by every client of a load generator. */
     readonly counters: Counters = {},
   ) {
-    this.hostUniq = cfg.hostUniqLength > 0 ? cfg.random(cfg.hostUniqLength) : undefined;
+    this.hostUniq = cfg.hostUniqLength > 0 ? keptBytes(cfg.random(cfg.hostUniqLength)) : undefined;
   }
 
   /** The AC's MAC, or undefined before a PADO was taken. */

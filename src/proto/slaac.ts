@@ -6,13 +6,14 @@
  * option and RDNSS (RFC 8106). Every table is bounded and counted. Sans-IO: RS packets out
  * with `pollTransmit` (bare IPv6), RAs in with `handleRa`; time is `now` in ms.
  */
-import { bytesEqual } from '../wire/bytes.js';
+import { bytesEqual, keptBytes } from '../wire/bytes.js';
 import { icmpv6ChecksumOk, Icmpv6Type } from '../wire/icmpv6.js';
 import { IPV6_MIN_MTU, ipv6ToString, type Ipv6Packet } from '../wire/ipv6.js';
 import { ndpPacket } from '../wire/ipv6-packets.js';
 import { NDP_INFINITY, parseNdp, PrefixFlag, RaFlag, type RouterAdvertisement } from '../wire/ndp.js';
 import { count, type Counters } from './ppp-common.js';
 import { earliest } from './timers.js';
+import { Outbox } from './outbox.js';
 
 /** RFC 4861 §10 host constants. */
 export const MAX_RTR_SOLICITATION_DELAY_MS = 1000;
@@ -61,14 +62,14 @@ export type SlaacEvent =
   | { readonly type: 'no-router' };
 
 export class Slaac {
-  readonly addresses: SlaacAddress[] = [];
+  addresses: SlaacAddress[] = [];
   /** The RA's source while its Router Lifetime runs. */
   defaultRouter: Uint8Array | undefined;
   private routerUntil: number | undefined;
   /** CurHopLimit of the last RA that set one (0 = unspecified, §6.3.4). */
   hopLimit = 64;
   mtu: number;
-  readonly dns: { server: Uint8Array; until: number | undefined }[] = [];
+  dns: { server: Uint8Array; until: number | undefined }[] = [];
   /** RS sent so far. */
   solicitations = 0;
   private rsAt: number | undefined;
@@ -78,7 +79,8 @@ export class Slaac {
   /** A valid RA with a non-zero Router Lifetime was seen: no more RS (§6.3.7). */
   private routerSeen = false;
   private readonly tx: Uint8Array[] = [];
-  private readonly events: SlaacEvent[] = [];
+  /** Events until polled: a ring given back when drained (an idle machine holds no queue). */
+  private readonly events = new Outbox<SlaacEvent>(1024);
   private readonly maxRs: number;
   private readonly rsInterval: number;
 
@@ -133,7 +135,8 @@ export class Slaac {
     if (ra.curHopLimit !== 0) this.hopLimit = ra.curHopLimit;
     if (ra.routerLifetime !== 0) {
       const changed = !this.defaultRouter || !bytesEqual(this.defaultRouter, src);
-      this.defaultRouter = src.slice();
+      // Kept while it stays the router: a slab copy when it changes, nothing per periodic RA.
+      if (changed) this.defaultRouter = keptBytes(src);
       this.routerUntil = now + ra.routerLifetime * 1000;
       if (changed) this.events.push({ type: 'router', router: this.defaultRouter });
       if (!this.routerSeen) {
@@ -168,12 +171,14 @@ export class Slaac {
     if (!existing) {
       if (o.validLifetime === 0) return;
       if (this.addresses.length >= MAX_SLAAC_ADDRESSES) return this.ignore('slaac.address-table-full');
-      const address = prefix.slice();
-      address.set(this.cfg.interfaceId.subarray(0, 8), 8);
+      const kept = keptBytes(prefix);
+      prefix.set(this.cfg.interfaceId.subarray(0, 8), 8);
+      const address = keptBytes(prefix);
       // No DAD (DupAddrDetectTransmits 0, §5.4): on a PPP link the only other node is the peer, and IPV6CP made our identifier differ from its (RFC 5072 §4.1).
-      this.addresses.push({ address, prefix, preferredUntil: until(o.preferredLifetime), validUntil: until(o.validLifetime) });
+      // A new array of exact length (an address is formed once or twice per session; a pushed-to array holds 17 slots).
+      this.addresses = [...this.addresses, { address, prefix: kept, preferredUntil: until(o.preferredLifetime), validUntil: until(o.validLifetime) }];
       count(this.counters, 'slaac.address-formed');
-      this.events.push({ type: 'address-added', address, prefix });
+      this.events.push({ type: 'address-added', address, prefix: kept });
       return;
     }
     // e) the preferred lifetime is reset; the valid one with the two-hour rule against a spoofed short lifetime.
@@ -195,7 +200,7 @@ export class Slaac {
       }
       const until = lifetime === NDP_INFINITY ? undefined : now + lifetime * 1000;
       if (i >= 0) this.dns[i]!.until = until;
-      else if (this.dns.length < MAX_RDNSS) this.dns.push({ server: s.slice(), until });
+      else if (this.dns.length < MAX_RDNSS) this.dns = [...this.dns, { server: keptBytes(s), until }];
       else count(this.counters, 'slaac.rdnss-table-full');
     }
   }

@@ -5,33 +5,38 @@
  * asks `isDue(name, now)` and acts only on what has come due.
  */
 export class TimerTable<K extends string> {
-  private readonly at = new Map<K, number>();
+  // A plain object, not a Map: a machine has one or two names, and a Map costs ~180 bytes per
+  // machine even when empty. Cleared names are set to undefined (never deleted), so the
+  // object keeps one shape.
+  private readonly at: Partial<Record<K, number>> = {};
 
   /** Arms `name` at absolute time `t` (ms); undefined clears it. */
   set(name: K, t: number | undefined): void {
-    if (t === undefined) this.at.delete(name);
-    else this.at.set(name, t);
+    this.at[name] = t;
   }
 
   clear(name: K): void {
-    this.at.delete(name);
+    if (this.at[name] !== undefined) this.at[name] = undefined;
   }
 
   get(name: K): number | undefined {
-    return this.at.get(name);
+    return this.at[name];
   }
 
   /** True when `name` is armed and its time has come; the timer is cleared. */
   take(name: K, now: number): boolean {
-    const t = this.at.get(name);
+    const t = this.at[name];
     if (t === undefined || t > now) return false;
-    this.at.delete(name);
+    this.at[name] = undefined;
     return true;
   }
 
   next(): number | undefined {
     let t: number | undefined;
-    for (const x of this.at.values()) if (t === undefined || x < t) t = x;
+    for (const k in this.at) {
+      const x = this.at[k];
+      if (x !== undefined && (t === undefined || x < t)) t = x;
+    }
     return t;
   }
 }

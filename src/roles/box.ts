@@ -84,23 +84,30 @@ export interface Link {
   send(frame: Uint8Array): void;
 }
 
+function ignoreEvent(): void {}
+
 /** The loop around one box: input, drain, one timer at the next timeout. */
 export class Driver<P extends string = string, E = unknown> {
   private timer: TimerId | undefined;
   private timerAt: number | undefined;
-  private readonly links = new Map<P, Link>();
+  // A plain object, not a Map: a driver per home, one or two ports each (a Map costs ~180
+  // bytes even for one entry).
+  private readonly links: Partial<Record<P, Link>> = {};
   private stopped = false;
   /** Frames the box sent on a port with no link (counted, never thrown). */
   unlinked = 0;
+  /** The timer callback: one bound function per driver (no closure per arm). */
+  private readonly fire: () => void = this.onTimer.bind(this);
 
+  /** `onEvent` gets the box as its third argument, so one listener can serve every driver. */
   constructor(
     readonly clock: Clock,
     readonly box: Box<P, E>,
-    private readonly onEvent: (e: E, at: number) => void = () => {},
+    private readonly onEvent: (e: E, at: number, box: Box<P, E>) => void = ignoreEvent,
   ) {}
 
   attach(port: P, link: Link): void {
-    this.links.set(port, link);
+    this.links[port] = link;
   }
 
   /** A frame arrived on `port`: the box takes it, then its output moves. */
@@ -127,11 +134,11 @@ export class Driver<P extends string = string, E = unknown> {
     if (this.stopped) return;
     const box = this.box;
     for (let x = box.pollTransmit(); x; x = box.pollTransmit()) {
-      const l = this.links.get(x.port);
+      const l = this.links[x.port];
       if (l) l.send(x.frame);
       else this.unlinked++;
     }
-    for (let e = box.pollEvent(); e !== undefined; e = box.pollEvent()) this.onEvent(e, this.clock.now());
+    for (let e = box.pollEvent(); e !== undefined; e = box.pollEvent()) this.onEvent(e, this.clock.now(), box);
     // Re-arm only for an earlier deadline. A later one (or none) leaves the armed timer: it
     // fires early, the box's extra handleTimeout is harmless by contract, and the kick after
     // it arms the real deadline. Boxes move their deadline on nearly every frame; this keeps
@@ -143,13 +150,13 @@ export class Driver<P extends string = string, E = unknown> {
     this.timer = this.clock.setTimer(t, this.fire);
   }
 
-  private readonly fire = (): void => {
+  private onTimer(): void {
     this.timer = undefined;
     this.timerAt = undefined;
     if (this.stopped) return;
     this.box.handleTimeout(this.clock.now());
     this.kick();
-  };
+  }
 
   /** Stops the loop: no more input, no timer. */
   stop(): void {

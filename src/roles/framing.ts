@@ -4,17 +4,17 @@
  * the relay's data path, which copies nothing: the PPPoE ⇄ L2TP rewrite in place.
  */
 import type { L2tpNode } from '../proto/l2tp.js';
-import { emitEthernetHeader, EtherType, ETHERNET_HEADER_LENGTH } from '../wire/ethernet.js';
+import { emitEthernetHeader, EtherType, ETHERNET_HEADER_LENGTH, NO_TAGS } from '../wire/ethernet.js';
 import { pppoeDiscovery, writeSessionHeader, PPPOE_HEADER_LENGTH, type PppoeDiscovery } from '../wire/pppoe.js';
 import { encodePppMessage, type PppMessage } from '../proto/ppp-common.js';
-import { setU16 } from '../wire/bytes.js';
+import { keptBytes, setU16 } from '../wire/bytes.js';
 
 /** Ethernet + PPPoE session header in front of a PPP frame. */
 export const PPPOE_SESSION_HEADROOM = ETHERNET_HEADER_LENGTH + PPPOE_HEADER_LENGTH;
 
 export function pppoeDiscoveryFrame(dst: Uint8Array, src: Uint8Array, p: PppoeDiscovery): Uint8Array {
   const buf = new Uint8Array(ETHERNET_HEADER_LENGTH + pppoeDiscovery.encodedLength(p));
-  emitEthernetHeader(dst, src, [], EtherType.PPPOE_DISCOVERY, buf, 0);
+  emitEthernetHeader(dst, src, NO_TAGS, EtherType.PPPOE_DISCOVERY, buf, 0);
   pppoeDiscovery.emit(p, buf, ETHERNET_HEADER_LENGTH);
   return buf;
 }
@@ -22,7 +22,7 @@ export function pppoeDiscoveryFrame(dst: Uint8Array, src: Uint8Array, p: PppoeDi
 /** A PPP control message as a PPPoE session frame. */
 export function pppoeSessionFrame(dst: Uint8Array, src: Uint8Array, sessionId: number, m: PppMessage): Uint8Array {
   const buf = encodePppMessage(m, PPPOE_SESSION_HEADROOM);
-  emitEthernetHeader(dst, src, [], EtherType.PPPOE_SESSION, buf, 0);
+  emitEthernetHeader(dst, src, NO_TAGS, EtherType.PPPOE_SESSION, buf, 0);
   writeSessionHeader(buf, ETHERNET_HEADER_LENGTH, sessionId, buf.length - PPPOE_SESSION_HEADROOM);
   return buf;
 }
@@ -30,7 +30,7 @@ export function pppoeSessionFrame(dst: Uint8Array, src: Uint8Array, sessionId: n
 /** An IPv4 packet as a PPPoE session frame (protocol 0x0021). One copy: the packet comes from an IP stack. */
 export function pppoeIpv4Frame(dst: Uint8Array, src: Uint8Array, sessionId: number, ip: Uint8Array): Uint8Array {
   const buf = new Uint8Array(PPPOE_SESSION_HEADROOM + 2 + ip.length);
-  emitEthernetHeader(dst, src, [], EtherType.PPPOE_SESSION, buf, 0);
+  emitEthernetHeader(dst, src, NO_TAGS, EtherType.PPPOE_SESSION, buf, 0);
   writeSessionHeader(buf, ETHERNET_HEADER_LENGTH, sessionId, 2 + ip.length);
   setU16(buf, PPPOE_SESSION_HEADROOM, 0x0021);
   buf.set(ip, PPPOE_SESSION_HEADROOM + 2);
@@ -39,7 +39,8 @@ export function pppoeIpv4Frame(dst: Uint8Array, src: Uint8Array, sessionId: numb
 
 /** Locally administered unicast MACs from a role number and an index: 02:RR:II:II:II:II. */
 export function labMac(role: number, index: number): Uint8Array {
-  return new Uint8Array([0x02, role & 0xff, (index >>> 24) & 0xff, (index >>> 16) & 0xff, (index >>> 8) & 0xff, index & 0xff]);
+  // Kept for the box's life: a view into a shared slab (one per home adds up).
+  return keptBytes(Uint8Array.of(0x02, role & 0xff, (index >>> 24) & 0xff, (index >>> 16) & 0xff, (index >>> 8) & 0xff, index & 0xff));
 }
 
 /**
@@ -70,7 +71,7 @@ export function l2tpToPppoe(ppp: Uint8Array, dst: Uint8Array, src: Uint8Array, s
   if (p.length >= 2 && p[0] === 0xff && p[1] === 0x03) p = p.subarray(2);
   if (p.byteOffset < PPPOE_SESSION_HEADROOM) return undefined;
   const frame = new Uint8Array(p.buffer, p.byteOffset - PPPOE_SESSION_HEADROOM, PPPOE_SESSION_HEADROOM + p.length);
-  emitEthernetHeader(dst, src, [], EtherType.PPPOE_SESSION, frame, 0);
+  emitEthernetHeader(dst, src, NO_TAGS, EtherType.PPPOE_SESSION, frame, 0);
   writeSessionHeader(frame, ETHERNET_HEADER_LENGTH, sessionId, p.length);
   return frame;
 }

@@ -305,7 +305,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
           case 'ipcp-up': {
             const n = e.negotiated;
             this.address = n.localAddress;
-            this.dns = [n.primaryDns, n.secondaryDns].filter((x): x is number => x !== undefined && x !== 0);
+            this.dns = [n.primaryDns, n.secondaryDns].filter((x): x is number => x !== undefined && x !== 0).slice(); // exact length: kept for the session
             this.host = new Host({ name: this.cfg.name, kind: 'p2p', address: n.localAddress, gateway: n.peerAddress, mtu: this.cfg.mru ?? 1454 }, now);
             this.reachedOnline = true;
             this.failures = 0;

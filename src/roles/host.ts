@@ -11,7 +11,7 @@
 import { Outbox } from '../proto/outbox.js';
 import { ArpCache, type ArpEntryView, type ArpOptions } from '../proto/arp-cache.js';
 import { parseArp } from '../wire/arp.js';
-import { u16, u32 } from '../wire/bytes.js';
+import { keptBytes, u16, u32 } from '../wire/bytes.js';
 import { internetChecksum } from '../wire/checksum.js';
 import { EtherType, macEquals } from '../wire/ethernet.js';
 import { IcmpType, parseIcmp, parseQuotedIpv4, UnreachCode, type IcmpMessage, type QuotedIpv4 } from '../wire/icmp.js';
@@ -110,6 +110,20 @@ export interface PingOptions {
   readonly df?: boolean;
 }
 
+
+const NO_MAC = new Uint8Array(6);
+
+/** The echo data pattern 00 01 02 … of a size, made once: a ping copies it into its packet. */
+const pingPatterns = new Map<number, Uint8Array>();
+function pingData(size: number): Uint8Array {
+  let d = pingPatterns.get(size);
+  if (!d) {
+    d = new Uint8Array(size);
+    for (let i = 0; i < size; i++) d[i] = i & 0xff;
+    if (pingPatterns.size < 16) pingPatterns.set(size, d);
+  }
+  return d;
+}
 export class Host {
   /** Ethernet only: a point-to-point host has no link addresses to resolve. */
   readonly arp: ArpCache | undefined;
@@ -147,7 +161,8 @@ export class Host {
   constructor(readonly config: HostConfig, now: number) {
     this.eth = (config.kind ?? 'ethernet') === 'ethernet';
     if (this.eth && !config.mac) throw new Error(`host ${config.name}: an Ethernet host needs a MAC`);
-    this.mac = new Uint8Array(config.mac ?? new Uint8Array(6));
+    // Our copy (the caller's may change); a point-to-point host has no MAC: one shared zero MAC, never written.
+    this.mac = config.mac ? keptBytes(config.mac) : NO_MAC;
     this.address = config.address;
     this.mask = prefixMask(config.prefixLength ?? (this.eth ? 24 : 32));
     this.subnetBroadcast = (config.prefixLength ?? (this.eth ? 24 : 32)) >= 31 ? 0 : (this.address | ~this.mask) >>> 0;
@@ -182,7 +197,7 @@ export class Host {
   /** Sends an ICMP echo request; the reply comes back as an `echo-reply` event with its RTT. */
   ping(dst: number, o: PingOptions, now: number): void {
     const identifier = o.identifier ?? 0x5053;
-    const data = new Uint8Array(o.size ?? 56).map((_, i) => i & 0xff);
+    const data = pingData(o.size ?? 56);
     (this.pings ??= new Map()).set(identifier * 0x10000 + o.sequence, now);
     const msg: IcmpMessage = { kind: 'echo', type: IcmpType.ECHO_REQUEST, code: 0, identifier, sequence: o.sequence, data };
     this.send(icmpPacket({ src: this.address, dst, ttl: o.ttl ?? this.ttl, identification: this.nextId(), flags: o.df ? Ipv4Flag.DF : 0 }, msg, ETH), dst, now);

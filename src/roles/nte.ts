@@ -200,7 +200,12 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   private readonly sessions = new Map<number, NteSession>();
   private readonly byIf = new Map<number, NteSession>();
   private readonly byToken = new Map<number, NteSession>();
-  private readonly dirty = new Set<NteSession>();
+  private dirty = new Set<NteSession>();
+  /**
+   * An empty set that takes `dirty`'s place while its sessions are serviced (no array copy
+   * per pump); undefined while in use, so a re-entered pump makes its own.
+   */
+  private dirtySpare: Set<NteSession> | undefined = new Set<NteSession>();
   private readonly timers = new TimerQueue<NteSession>();
   private readonly poolUsed = new Set<number>();
   /** The session each subscriber address is routed to: one address, one session. */
@@ -375,8 +380,9 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
         this.l2tpEvent(e, now);
       }
       if (this.dirty.size) {
-        const list = [...this.dirty];
-        this.dirty.clear();
+        const list = this.dirty;
+        this.dirty = this.dirtySpare ?? new Set();
+        this.dirtySpare = undefined;
         for (const s of list) {
           busy = this.serviceLink(s, now) || busy;
           if (!this.sessions.has(s.call)) {
@@ -385,6 +391,8 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
           }
           this.timers.schedule(s, earliest(s.link.nextTimeout(), s.nextInterimAt, this.sessionLimitAt(s), s.ra?.nextTimeout()));
         }
+        list.clear();
+        this.dirtySpare = list;
       }
       for (let t = this.l2tp.pollTransmit(); t; t = this.l2tp.pollTransmit()) {
         this.carrier.sendUdp(t.to.address, L2TP_PORT, t.to.port, encodeTransmit(t), now);
@@ -414,11 +422,13 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
         if (t.ifIndex === this.coreIf) this.tx.push({ port: 'core', frame: t.frame });
         else this.toSubscriber(t.ifIndex, t.frame, now);
       }
-      for (const [host, port] of [[this.carrier, 'carrier'], [this.mgmt, 'radius']] as const) {
-        for (let t = host.pollTransmit(); t; t = host.pollTransmit()) {
-          this.tx.push({ port, frame: t.frame });
-          busy = true;
-        }
+      for (let t = this.carrier.pollTransmit(); t; t = this.carrier.pollTransmit()) {
+        this.tx.push({ port: 'carrier', frame: t.frame });
+        busy = true;
+      }
+      for (let t = this.mgmt.pollTransmit(); t; t = this.mgmt.pollTransmit()) {
+        this.tx.push({ port: 'radius', frame: t.frame });
+        busy = true;
       }
       for (let e = this.carrier.pollEvent(); e; e = this.carrier.pollEvent()) {
         busy = true;
@@ -633,14 +643,15 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   /** Calling / Called Number AVPs (the LAC's text) as station ids; one a RADIUS attribute cannot hold is left out. */
   private callingIds(s: NteSession): { callingStationId?: string; calledStationId?: string } {
     const out: { callingStationId?: string; calledStationId?: string } = {};
-    const fits = (v: string) => {
-      if (textBytes(v).length <= MAX_VALUE_LENGTH) return true;
-      this.count('radius.station-id-omitted');
-      return false;
-    };
-    if (s.info.callingNumber !== undefined && fits(s.info.callingNumber)) out.callingStationId = s.info.callingNumber;
-    if (s.info.calledNumber !== undefined && fits(s.info.calledNumber)) out.calledStationId = s.info.calledNumber;
+    if (s.info.callingNumber !== undefined && this.stationIdFits(s.info.callingNumber)) out.callingStationId = s.info.callingNumber;
+    if (s.info.calledNumber !== undefined && this.stationIdFits(s.info.calledNumber)) out.calledStationId = s.info.calledNumber;
     return out;
+  }
+
+  private stationIdFits(v: string): boolean {
+    if (textBytes(v).length <= MAX_VALUE_LENGTH) return true;
+    this.count('radius.station-id-omitted');
+    return false;
   }
 
   private radiusEvent(e: NonNullable<ReturnType<RadiusClient['pollEvent']>>, now: number): void {

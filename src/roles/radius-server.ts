@@ -11,7 +11,7 @@
 import { cryptoRandom } from '../proto/ppp-common.js';
 import { timingSafeEqual } from 'node:crypto';
 import { md5Context } from '../wire/md5.js';
-import { bytesText, hex, ipv4FromString, ipv4ToString, textBytes, u16, u32 } from '../wire/bytes.js';
+import { bytesText, hex, ipv4FromString, ipv4ToString, keptText, textBytes, u16, u32 } from '../wire/bytes.js';
 import {
   A, F as RF, HEADER_LENGTH, RadiusCode, ServiceType, FramedProtocol, decodeAttribute, emitProblem, getAttr, getInt, intAttr, ipv4Attr, isVendorSpecific, radiusPacket,
   type RadiusAttribute, type RadiusPacket, type DecodedValue,
@@ -142,7 +142,23 @@ interface Profile {
   readonly tunnels: TunnelSpec[];
 }
 
-function profile(user: RadiusServerUser | undefined, realm: RadiusServerRealm | undefined): Profile {
+/**
+ * Reply attributes by what they are made of: the users of a realm mostly share them (a
+ * generated topology has one user per home), and a profile's attributes are never written to,
+ * so one list serves them all instead of a few small buffers per user.
+ */
+type AttributeCache = Map<string, RadiusAttribute[]>;
+
+function sharedAttributes(cache: AttributeCache, attributes: RadiusAttribute[]): RadiusAttribute[] {
+  let key = '';
+  for (const a of attributes) key += 'data' in a ? `${a.type}:${hex(a.data)};` : `${a.type}/${a.vendorId}:${a.vsas.map((v) => `${v.vendorType}=${hex(v.data)}`).join(',')};`;
+  const seen = cache.get(key);
+  if (seen) return seen;
+  cache.set(key, attributes);
+  return attributes;
+}
+
+function profile(user: RadiusServerUser | undefined, realm: RadiusServerRealm | undefined, cache: AttributeCache = new Map()): Profile {
   const r = { ...realm, ...user };
   const fixedIp = user?.framedIp;
   const pool = user ? user.pool ?? (fixedIp === undefined ? realm?.pool : undefined) : realm?.pool;
@@ -172,10 +188,10 @@ function profile(user: RadiusServerUser | undefined, realm: RadiusServerRealm | 
   }));
   return {
     isUser: user !== undefined,
-    ...(password === undefined ? {} : { password: textBytes(password) }),
+    ...(password === undefined ? {} : { password: keptText(password) }),
     ...(pool === undefined ? {} : { pool }),
     ...(r.interimInterval === undefined ? {} : { interimSeconds: r.interimInterval }),
-    attributes,
+    attributes: sharedAttributes(cache, attributes),
     tunnels,
   };
 }
@@ -252,9 +268,10 @@ export class RadiusServer {
       .sort((x, y) => y.bits - x.bits);
     const realms = new Map(config.realms.map((r) => [r.domain.toLowerCase(), r]));
     for (const r of config.realms) this.realmProfiles.set(r.domain.toLowerCase(), profile(undefined, r));
+    const cache: AttributeCache = new Map();
     for (const u of config.users) {
       const at = u.name.lastIndexOf('@');
-      this.userProfiles.set(u.name, profile(u, realms.get((at >= 0 ? u.name.slice(at + 1) : u.name).toLowerCase())));
+      this.userProfiles.set(u.name, profile(u, realms.get((at >= 0 ? u.name.slice(at + 1) : u.name).toLowerCase()), cache));
     }
     // Fixed addresses and DNS addresses are never a pool's to give.
     const reserved: [number, number][] = [];
@@ -423,13 +440,12 @@ export class RadiusServer {
   };
 
   private accounting(bytes: Uint8Array, client: Client, d: ServerDatagram, now: number): RadiusPacket | undefined {
-    const drop = (why: RadiusServerDrop) => this.drop(why);
     // RFC 2866 §3: the Request Authenticator is an MD5 over the packet and the secret.
-    if (!verifyRequestAuthenticator(bytes, client.secret)) return void drop('bad-authenticator');
+    if (!verifyRequestAuthenticator(bytes, client.secret)) return void this.drop('bad-authenticator');
     const ma = checkMessageAuthenticator(bytes, client.secret);
-    if (ma === 'invalid') return void drop('bad-message-authenticator');
+    if (ma === 'invalid') return void this.drop('bad-message-authenticator');
     const parsed = radiusPacket.parse(bytes);
-    if (!parsed.ok) return void drop('malformed');
+    if (!parsed.ok) return void this.drop('malformed');
     const req = parsed.value;
     this.counters.accountingRequests++;
     const answer: RadiusPacket = { code: RadiusCode.ACCOUNTING_RESPONSE, identifier: req.identifier, authenticator: new Uint8Array(16), attributes: ma === 'valid' ? [messageAuthenticatorAttr()] : [] };
@@ -761,38 +777,49 @@ export function accountingLine(p: RadiusPacket, client: string, at: number): Acc
       attributes[x.name] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
     }
   }
-  const int = (t: number) => {
-    const a = getAttr(p, t);
-    return a && a.data.length === 4 ? u32(a.data, 0) : undefined;
-  };
-  const text = (t: number) => {
-    const a = getAttr(p, t);
-    return a && bytesText(a.data);
-  };
-  const wide = (lo: number, hi: number) => {
-    const l = int(lo);
-    return l === undefined ? undefined : (int(hi) ?? 0) * 2 ** 32 + l;
-  };
-  const status = int(A.ACCT_STATUS_TYPE);
-  const cause = int(A.ACCT_TERMINATE_CAUSE);
-  const named = (v: string | number | Uint8Array | DecodedValue[] | undefined) => (typeof v === 'string' ? v : undefined);
+  const status = acctInt(p, A.ACCT_STATUS_TYPE);
+  const cause = acctInt(p, A.ACCT_TERMINATE_CAUSE);
   const line: Record<string, unknown> = {
     at,
     client,
     statusType: named(attributes['Acct-Status-Type'] as string) ?? status ?? 'missing',
   };
-  const set = (k: string, v: unknown) => v !== undefined && (line[k] = v);
-  set('sessionId', text(A.ACCT_SESSION_ID));
-  set('userName', text(A.USER_NAME));
-  set('sessionTime', int(A.ACCT_SESSION_TIME));
-  set('inputOctets', wide(A.ACCT_INPUT_OCTETS, A.ACCT_INPUT_GIGAWORDS));
-  set('outputOctets', wide(A.ACCT_OUTPUT_OCTETS, A.ACCT_OUTPUT_GIGAWORDS));
-  set('inputPackets', int(A.ACCT_INPUT_PACKETS));
-  set('outputPackets', int(A.ACCT_OUTPUT_PACKETS));
-  set('terminateCause', cause === undefined ? undefined : named(attributes['Acct-Terminate-Cause'] as string) ?? cause);
-  const ip = int(A.FRAMED_IP_ADDRESS);
-  set('framedIpAddress', ip === undefined ? undefined : ipv4ToString(ip));
-  set('delayTime', int(A.ACCT_DELAY_TIME));
+  setDefined(line, 'sessionId', acctText(p, A.ACCT_SESSION_ID));
+  setDefined(line, 'userName', acctText(p, A.USER_NAME));
+  setDefined(line, 'sessionTime', acctInt(p, A.ACCT_SESSION_TIME));
+  setDefined(line, 'inputOctets', acctWide(p, A.ACCT_INPUT_OCTETS, A.ACCT_INPUT_GIGAWORDS));
+  setDefined(line, 'outputOctets', acctWide(p, A.ACCT_OUTPUT_OCTETS, A.ACCT_OUTPUT_GIGAWORDS));
+  setDefined(line, 'inputPackets', acctInt(p, A.ACCT_INPUT_PACKETS));
+  setDefined(line, 'outputPackets', acctInt(p, A.ACCT_OUTPUT_PACKETS));
+  setDefined(line, 'terminateCause', cause === undefined ? undefined : named(attributes['Acct-Terminate-Cause'] as string) ?? cause);
+  const ip = acctInt(p, A.FRAMED_IP_ADDRESS);
+  setDefined(line, 'framedIpAddress', ip === undefined ? undefined : ipv4ToString(ip));
+  setDefined(line, 'delayTime', acctInt(p, A.ACCT_DELAY_TIME));
   line.attributes = attributes;
   return line as unknown as AccountingLine;
+}
+
+// The helpers of accountingLine, at module level: one record per Accounting-Request, and a
+// closure made per call costs a property definition each under the tsx loader.
+function acctInt(p: RadiusPacket, t: number): number | undefined {
+  const a = getAttr(p, t);
+  return a && a.data.length === 4 ? u32(a.data, 0) : undefined;
+}
+
+function acctText(p: RadiusPacket, t: number): string | undefined {
+  const a = getAttr(p, t);
+  return a && bytesText(a.data);
+}
+
+function acctWide(p: RadiusPacket, lo: number, hi: number): number | undefined {
+  const l = acctInt(p, lo);
+  return l === undefined ? undefined : (acctInt(p, hi) ?? 0) * 2 ** 32 + l;
+}
+
+function named(v: string | number | Uint8Array | DecodedValue[] | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function setDefined(line: Record<string, unknown>, k: string, v: unknown): void {
+  if (v !== undefined) line[k] = v;
 }

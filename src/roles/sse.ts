@@ -23,7 +23,7 @@ import type { AuthProtocol } from '../proto/lcp.js';
 import { L2tpNode, encodeTransmit, type L2tpConfig, type Q931Cause } from '../proto/l2tp.js';
 import { AVP_MAX_VALUE_LENGTH, CdnResult, L2TP_PORT, Q931_NORMAL_CLEARING, Q931_DISCONNECT } from '../wire/l2tp.js';
 import { Host, INFRA_ARP } from './host.js';
-import { u16, textBytes, bytesText, macToString } from '../wire/bytes.js';
+import { u16, textBytes, bytesText, macToString, hex } from '../wire/bytes.js';
 import { EtherType, ETHERNET_HEADER_LENGTH, macEquals, isGroupMac } from '../wire/ethernet.js';
 import { PPPOE_HEADER_LENGTH, PppoeCode, discoveryDestinationProblem, sessionFrameProblem } from '../wire/pppoe.js';
 import { pppoeDiscoveryFrame, pppoeSessionFrame, pppoeToL2tp, l2tpToPppoe } from './framing.js';
@@ -110,6 +110,9 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 4000;
 /** Usable tunnels of a carrier RADIUS answer that are tried, best preference first; the rest are counted and ignored. */
 export const MAX_LNS_CANDIDATES = 8;
 
+/** Distinct LNS (name, address, secret) from carrier RADIUS answers that are shared between sessions. */
+export const MAX_LNS_ENTRIES = 1024;
+
 /** The carrier RADIUS client's source ports: socket i uses CARRIER_RADIUS_PORT + i. */
 export const CARRIER_RADIUS_PORT = 51000;
 
@@ -170,11 +173,21 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
   /** The PPPoE AC of each access port, in port order. */
   readonly acs = new Map<string, PppoeAc<SseSession>>();
   /** Sessions whose PPP link (before hand-off) has output or events to look at. */
-  private readonly dirty = new Set<SseSession>();
+  private dirty = new Set<SseSession>();
+  /**
+   * An empty set that takes `dirty`'s place while its sessions are serviced (no array copy
+   * per pump); undefined while in use, so a re-entered pump makes its own.
+   */
+  private dirtySpare: Set<SseSession> | undefined = new Set<SseSession>();
+  /** LNS entries from carrier RADIUS answers, shared by the sessions they serve (bounded: MAX_LNS_ENTRIES). */
+  private readonly lnsEntries = new Map<string, LnsEntry>();
   private readonly linkTimers = new TimerQueue<SseSession>();
   /** Calls waiting for a tunnel that has not come up, with a next LNS to try. */
   private readonly connectTimers = new TimerQueue<SseSession>();
   private readonly states: Record<SessionState, number> = { lcp: 0, lookup: 0, opening: 0, relaying: 0, closing: 0 };
+  /** The access ports and their ACs as arrays, in port order: pumped after every frame without a Map iterator. */
+  private readonly acPorts: readonly string[];
+  private readonly acList: readonly PppoeAc<SseSession>[];
 
   constructor(readonly cfg: SseConfig, now: number) {
     super(1 << 20);
@@ -182,6 +195,8 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     const access = cfg.accessPorts?.length ? cfg.accessPorts : ['access'];
     for (const p of access) this.acs.set(p, new PppoeAc<SseSession>({ ...cfg.ac, maxPending: Math.min(cfg.ac.maxPending, cfg.maxPendingSessions ?? 16_384) }));
     this.ports = [...access, 'carrier'];
+    this.acPorts = [...access];
+    this.acList = this.acPorts.map((p) => this.acs.get(p)!);
     this.ac = this.acs.get(access[0]!)!;
     this.linkConfig = pppLinkConfig({
       lcp: { mru: cfg.mru, authenticate: cfg.auth ?? DEFAULT_SSE_AUTH, authenticateWith: [], recordConfReqs: true, echoIntervalMs: cfg.echoIntervalMs ?? 0, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) },
@@ -357,17 +372,18 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
 
   nextTimeout(): number | undefined {
     let acs: number | undefined;
-    for (const ac of this.acs.values()) acs = earliest(acs, ac.nextTimeout());
+    for (let i = 0; i < this.acList.length; i++) acs = earliest(acs, this.acList[i]!.nextTimeout());
     return earliest(this.l2tp.nextTimeout(), acs, this.carrier.nextTimeout(), this.radius?.nextTimeout(), this.linkTimers.peek(), this.connectTimers.peek());
   }
 
   private pump(now: number): void {
     for (let busy = true; busy; ) {
       busy = false;
-      for (const [port, ac] of this.acs) busy = this.pumpAc(port, ac, now) || busy;
+      for (let i = 0; i < this.acList.length; i++) busy = this.pumpAc(this.acPorts[i]!, this.acList[i]!, now) || busy;
       if (this.dirty.size) {
-        const list = [...this.dirty];
-        this.dirty.clear();
+        const list = this.dirty;
+        this.dirty = this.dirtySpare ?? new Set();
+        this.dirtySpare = undefined;
         for (const s of list) {
           busy = this.serviceLink(s, now) || busy;
           if (s.retired) continue;
@@ -375,6 +391,8 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
           const deadline = s.state === 'relaying' ? undefined : s.deadline;
           this.linkTimers.schedule(s, link === undefined ? deadline : deadline === undefined ? link : Math.min(link, deadline));
         }
+        list.clear();
+        this.dirtySpare = list;
       }
       for (let t = this.l2tp.pollTransmit(); t; t = this.l2tp.pollTransmit()) {
         this.carrier.sendUdp(t.to.address, L2TP_PORT, t.to.port, encodeTransmit(t), now);
@@ -499,13 +517,13 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     const pick = l2tpCandidates(e.reply.tunnels, MAX_LNS_CANDIDATES);
     for (const [why, n] of Object.entries(pick.refused)) this.counters[`route.tunnel-refused.${why}`] = (this.counters[`route.tunnel-refused.${why}`] ?? 0) + n;
     if (pick.overCap) this.counters['route.tunnel-over-cap'] = (this.counters['route.tunnel-over-cap'] ?? 0) + pick.overCap;
-    const lns = pick.candidates.map((c): LnsEntry => ({ name: c.name.length > 64 ? c.name.slice(0, 64) : c.name, address: c.address, port: L2TP_PORT, ...(c.secret ? { secret: c.secret } : {}) }));
+    const lns = pick.candidates.map((c) => this.lnsEntry(c.name.length > 64 ? c.name.slice(0, 64) : c.name, c.address, c.secret));
     if (!lns.length) {
       this.count('route.radius-no-usable-tunnel');
       return this.refuse(s, domain, now, `No usable tunnel for the domain "${domain}"`);
     }
     this.count('route.radius-accept');
-    s.candidates = lns.slice(1);
+    s.candidates = lns.length > 1 ? lns.slice(1) : undefined;
     this.open(s, lns[0]!, now);
   }
 
@@ -515,10 +533,24 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
    * renegotiate (§4.4.5 makes the proxy AVPs optional).
    */
   private fitProxy(p: ProxyValues): ProxyValues {
-    const long = (b: Uint8Array | undefined) => b !== undefined && b.length > AVP_MAX_VALUE_LENGTH;
-    if (!long(p.initialReceivedConfReq) && !long(p.lastSentConfReq) && !long(p.lastReceivedConfReq)) return p;
+    if (!tooLongForAvp(p.initialReceivedConfReq) && !tooLongForAvp(p.lastSentConfReq) && !tooLongForAvp(p.lastReceivedConfReq)) return p;
     this.count('proxy.lcp-too-long');
     return p.chap ? { chap: p.chap } : {};
+  }
+
+  /**
+   * One LnsEntry per distinct LNS the carrier RADIUS names, shared by every session sent
+   * there (not an entry and a secret buffer per session). The table is bounded: past
+   * MAX_LNS_ENTRIES distinct answers an entry is made per session again, and counted.
+   */
+  private lnsEntry(name: string, address: number, secret: Uint8Array | undefined): LnsEntry {
+    const key = `${name}|${address}|${secret ? hex(secret) : ''}`;
+    const seen = this.lnsEntries.get(key);
+    if (seen) return seen;
+    const e: LnsEntry = { name, address, port: L2TP_PORT, ...(secret ? { secret: secret.slice() } : {}) };
+    if (this.lnsEntries.size < MAX_LNS_ENTRIES) this.lnsEntries.set(key, e);
+    else this.count('route.lns-entries-full');
+    return e;
   }
 
   /** Opens (or reuses) the tunnel to `lns` and places the call with the proxy AVPs. */
@@ -679,4 +711,9 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     this.connectTimers.remove(s);
     this.dirty.delete(s);
   }
+}
+
+/** A recorded Configure-Request too long for an AVP (RFC 2661 §4.1). Module level: no closure per setup. */
+function tooLongForAvp(b: Uint8Array | undefined): boolean {
+  return b !== undefined && b.length > AVP_MAX_VALUE_LENGTH;
 }

@@ -49,11 +49,41 @@ export interface Port {
 
 export { mulberry32 };
 
-interface Attached {
-  name: string;
-  onFrame: (frame: Uint8Array, from: string) => void;
-  live: boolean;
-  isolated: boolean;
+/**
+ * One attached port, and the `Port` its owner holds: a class with methods rather than an
+ * object of closures, since a segment has a port per home (a closure costs ~300 bytes each
+ * under the tsx loader, which names every arrow function with a property).
+ */
+class Attached implements Port {
+  live = true;
+
+  constructor(
+    private readonly segment: Segment,
+    readonly name: string,
+    private readonly onFrame: ((frame: Uint8Array, from: string) => void) | undefined,
+    private readonly receiver: FrameReceiver | undefined,
+    private readonly port: string,
+    readonly isolated: boolean,
+  ) {}
+
+  /** @internal A frame for this port. */
+  take(frame: Uint8Array, from: string): void {
+    if (this.receiver) this.receiver.input(this.port, frame);
+    else this.onFrame!(frame, from);
+  }
+
+  send(frame: Uint8Array): void {
+    this.segment.transmit(this, frame);
+  }
+
+  detach(): void {
+    this.segment.detachPort(this);
+  }
+}
+
+/** What takes a port's frames by port name (a Driver). */
+export interface FrameReceiver {
+  input(port: string, frame: Uint8Array): void;
 }
 
 export interface AttachOptions {
@@ -77,8 +107,13 @@ export class Segment {
   private readonly observers: FrameObserver[] = [];
   private readonly random: () => number;
   private tapWriter: PcapngWriter | undefined;
-  /** Frames on the wire, in the order they leave (no jitter); `head` is the next. */
-  private readonly queue: (Delivery | undefined)[] = [];
+  /**
+   * Frames on the wire, in the order they leave (no jitter); `head` is the next. Three
+   * parallel arrays rather than an object per frame: nothing allocated per frame sent.
+   */
+  private readonly qAt: number[] = [];
+  private readonly qFrom: (Attached | undefined)[] = [];
+  private readonly qFrame: (Uint8Array | undefined)[] = [];
   private head = 0;
   private timerAt: number | undefined;
   private tapIface = 0;
@@ -103,38 +138,66 @@ export class Segment {
   }
 
   attach(name: string, onFrame: (frame: Uint8Array, from: string) => void, opts: AttachOptions = {}): Port {
-    const a: Attached = { name, onFrame, live: true, isolated: opts.isolated ?? false };
+    return this.add(new Attached(this, name, onFrame, undefined, '', opts.isolated ?? false));
+  }
+
+  /**
+   * Attaches `receiver` (a Driver) so that frames arrive as `receiver.input(port, frame)`:
+   * no closure per attached port.
+   */
+  attachReceiver(name: string, receiver: FrameReceiver, port: string, opts: AttachOptions = {}): Port {
+    return this.add(new Attached(this, name, undefined, receiver, port, opts.isolated ?? false));
+  }
+
+  private add(a: Attached): Attached {
     this.ports.push(a);
     if (!a.isolated) this.open.push(a);
-    return {
-      name,
-      send: (frame) => this.transmit(a, frame),
-      detach: () => {
-        a.live = false;
-        for (const list of [this.ports, this.open]) {
-          const i = list.indexOf(a);
-          if (i >= 0) list.splice(i, 1);
-        }
-        for (const [k, p] of this.macTable) if (p === a) this.macTable.delete(k);
-      },
-    };
+    return a;
   }
 
-  /** The ports a frame from `from` goes to. */
-  private receivers(from: Attached, frame: Uint8Array): readonly Attached[] {
-    if (frame.length >= 12) {
-      const src = macKeyAt(frame, 6);
-      // Group addresses and the all-zero address are never valid sources.
-      if ((frame[6]! & 1) === 0 && src !== 0) this.macTable.set(src, from);
-      if ((frame[0]! & 1) === 0) {
-        const to = this.macTable.get(macKeyAt(frame, 0));
-        if (to && to.live) return to === from || (to.isolated && from.isolated) ? [] : [to];
+  /** @internal A port leaves: no more frames to or from it. */
+  detachPort(a: Attached): void {
+    a.live = false;
+    for (const list of [this.ports, this.open]) {
+      const i = list.indexOf(a);
+      if (i >= 0) list.splice(i, 1);
+    }
+    for (const [k, p] of this.macTable) if (p === a) this.macTable.delete(k);
+  }
+
+  /**
+   * Learns the source, then hands the frame to the one port that owns its destination, or
+   * floods it (to the open ports only, from an isolated one).
+   */
+  private deliver(from: Attached, f: Uint8Array): void {
+    if (f.length >= 12) {
+      // Learn only when the table does not already say so: a Map.set per frame is not free.
+      if ((f[6]! & 1) === 0) {
+        const src = macKeyAt(f, 6);
+        // Group addresses and the all-zero address are never valid sources.
+        if (src !== 0 && this.macTable.get(src) !== from) this.macTable.set(src, from);
+      }
+      if ((f[0]! & 1) === 0) {
+        const to = this.macTable.get(macKeyAt(f, 0));
+        if (to && to.live) {
+          if (to === from || (to.isolated && from.isolated)) return;
+          this.counters.delivered++;
+          to.take(f, from.name);
+          return;
+        }
       }
     }
-    return from.isolated ? this.open : this.ports;
+    const all = from.isolated ? this.open : this.ports;
+    for (let i = 0; i < all.length; i++) {
+      const p = all[i]!;
+      if (p === from || !p.live || (p.isolated && from.isolated)) continue;
+      this.counters.delivered++;
+      p.take(f, from.name);
+    }
   }
 
-  private transmit(from: Attached, frame: Uint8Array): void {
+  /** @internal */
+  transmit(from: Attached, frame: Uint8Array): void {
     if (!from.live) return;
     const imp = this.impairments;
     this.counters.sent++;
@@ -167,7 +230,9 @@ export class Segment {
   }
 
   private enqueue(at: number, from: Attached, frame: Uint8Array): void {
-    this.queue.push({ at, from, frame });
+    this.qAt.push(at);
+    this.qFrom.push(from);
+    this.qFrame.push(frame);
     if (this.timerAt === undefined) this.arm(at);
   }
 
@@ -186,40 +251,33 @@ export class Segment {
     // timerAt stays set while delivering: frames sent meanwhile queue up without arming a
     // second timer; the one re-arm below serves them.
     this.timerAt = now;
-    const q = this.queue;
-    const end = q.length;
+    const qAt = this.qAt;
+    const qFrom = this.qFrom;
+    const qFrame = this.qFrame;
+    const end = qAt.length;
     let i = this.head;
-    for (let d = q[i]; i < end && d!.at <= now; d = q[++i]) {
-      q[i] = undefined;
-      this.deliver(d!.from, d!.frame);
+    for (; i < end && qAt[i]! <= now; i++) {
+      const from = qFrom[i]!;
+      const frame = qFrame[i]!;
+      qFrom[i] = undefined;
+      qFrame[i] = undefined;
+      this.deliver(from, frame);
     }
     this.head = i;
     this.timerAt = undefined;
-    if (this.head === q.length) {
-      q.length = 0;
+    if (this.head === qAt.length) {
+      qAt.length = 0;
+      qFrom.length = 0;
+      qFrame.length = 0;
       this.head = 0;
     } else {
-      if (this.head > 1024 && this.head * 2 > q.length) {
-        q.splice(0, this.head);
+      if (this.head > 1024 && this.head * 2 > qAt.length) {
+        qAt.splice(0, this.head);
+        qFrom.splice(0, this.head);
+        qFrame.splice(0, this.head);
         this.head = 0;
       }
-      this.arm(Math.max(now, q[this.head]!.at));
+      this.arm(Math.max(now, qAt[this.head]!));
     }
   };
-
-  private deliver(from: Attached, f: Uint8Array): void {
-    const to = this.receivers(from, f);
-    for (let i = 0; i < to.length; i++) {
-      const p = to[i]!;
-      if (p === from || !p.live || (p.isolated && from.isolated)) continue;
-      this.counters.delivered++;
-      p.onFrame(f, from.name);
-    }
-  }
-}
-
-interface Delivery {
-  readonly at: number;
-  readonly from: Attached;
-  readonly frame: Uint8Array;
 }

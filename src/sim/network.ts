@@ -99,8 +99,18 @@ export class Network {
   readonly events: Recent<NetEvent>;
   /** The last `keep` accounting records the embedded RADIUS servers logged (a real server keeps its own). */
   readonly accounting: Recent<AccountingLine>;
-  /** Box name by MAC (for diagrams). */
-  readonly macOwner = new Map<string, string>();
+  /**
+   * Box name by MAC (for diagrams and the API's ladders). Built on first use, from every box
+   * of the topology: a string key per home is not worth keeping for runs that never ask.
+   */
+  get macOwner(): Map<string, string> {
+    if (!this.macOwners) {
+      this.macOwners = new Map();
+      for (const site of sites(this.topology)) for (const port of Object.keys(site.links)) this.macOwners.set(macToString(site.macs[port]!), site.name);
+    }
+    return this.macOwners;
+  }
+  private macOwners: Map<string, string> | undefined;
   /** Every box by name, with its driver. */
   readonly drivers = new Map<string, Driver<string, unknown>>();
   private readonly listeners: ((e: NetEvent) => void)[] = [];
@@ -148,12 +158,11 @@ export class Network {
 
   /** Attaches a box's ports to their segments and starts its driver. */
   private place(site: Site, box: AnyBox): void {
-    const d = new Driver<string, unknown>(this.clock, box as Box<string, unknown>, (e, at) => this.boxEvent(box, e, at));
+    const d = new Driver<string, unknown>(this.clock, box as Box<string, unknown>, this.onBoxEvent);
     this.drivers.set(site.name, d);
     const ports: Port[] = [];
     for (const [port, link] of Object.entries(site.links)) {
-      this.macOwner.set(macToString(site.macs[port]!), site.name);
-      const p = this.segment(link).attach(site.name, (f) => d.input(port, f), { isolated: site.kind === 'home' });
+      const p = this.segment(link).attachReceiver(site.name, d, port, { isolated: site.kind === 'home' });
       ports.push(p);
       d.attach(port, p);
     }
@@ -188,6 +197,9 @@ export class Network {
     }
     return s;
   }
+
+  /** The one event listener of every driver (a closure per box would cost ~300 bytes per home). */
+  private readonly onBoxEvent = (event: unknown, at: number, box: Box<string, unknown>): void => this.boxEvent(box as AnyBox, event, at);
 
   private boxEvent(box: AnyBox, event: unknown, at: number): void {
     if (box.kind === 'radius-relay') return this.relays.get(box.name)?.send(event as RelayDatagram);

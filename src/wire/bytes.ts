@@ -45,7 +45,45 @@ const utf8 = new TextEncoder();
 const utf8d = new TextDecoder('utf-8', { fatal: false });
 
 export function textBytes(s: string): Uint8Array {
-  return utf8.encode(s);
+  // Short ASCII (names, session ids, counters) without the call into TextEncoder.
+  const n = s.length;
+  if (n > 64) return utf8.encode(s);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return utf8.encode(s);
+    out[i] = c;
+  }
+  return out;
+}
+
+/*
+ * Bytes held for a long time (configuration: user names, secrets, MACs, Host-Uniq): small
+ * copies carved out of shared 4 KiB slabs. A Uint8Array with its own buffer costs ~200 bytes
+ * of heap however short it is; a view into a slab ~100. Only for what lives as long as its
+ * owner: a short-lived view would pin its slab.
+ */
+const SLAB_SIZE = 4096;
+let slab = new Uint8Array(SLAB_SIZE);
+let slabAt = 0;
+
+/** A long-lived copy of `b` (see above); larger ones get their own buffer. */
+export function keptBytes(b: Uint8Array): Uint8Array {
+  const n = b.length;
+  if (n > 256) return b.slice();
+  if (slabAt + n > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabAt = 0;
+  }
+  const out = slab.subarray(slabAt, slabAt + n);
+  out.set(b);
+  slabAt += n;
+  return out;
+}
+
+/** `textBytes(s)` as a long-lived copy (see `keptBytes`). */
+export function keptText(s: string): Uint8Array {
+  return keptBytes(textBytes(s));
 }
 
 export function bytesText(b: Uint8Array): string {

@@ -115,9 +115,11 @@ export function emitIpv4Header(p: Ipv4Packet, payloadLength: number, buf: Uint8A
   setU16(buf, o + F.CHECKSUM, 0);
   setU32(buf, o + F.SRC, p.src);
   setU32(buf, o + F.DST, p.dst);
-  buf.set(p.options, o + F.OPTIONS);
-  // Pad options with EOOL (zero) to the 32-bit boundary (RFC 791 "Padding").
-  buf.fill(0, o + F.OPTIONS + p.options.length, o + hl);
+  if (p.options.length > 0) {
+    buf.set(p.options, o + F.OPTIONS);
+    // Pad options with EOOL (zero) to the 32-bit boundary (RFC 791 "Padding").
+    buf.fill(0, o + F.OPTIONS + p.options.length, o + hl);
+  }
   setU16(buf, o + F.CHECKSUM, p.checksum ?? internetChecksum(buf, o, o + hl));
   return hl;
 }

@@ -5,7 +5,7 @@
  * IP header so a link header can be written in place.
  */
 import { arp, type ArpPacket } from './arp.js';
-import { BROADCAST_MAC, emitEthernetHeader, EtherType, ETHERNET_HEADER_LENGTH } from './ethernet.js';
+import { BROADCAST_MAC, emitEthernetHeader, EtherType, ETHERNET_HEADER_LENGTH, NO_TAGS } from './ethernet.js';
 import { icmp, type IcmpMessage } from './icmp.js';
 import { emitIpv4Header, ipv4HeaderLength, IpProtocol, type Ipv4Packet } from './ipv4.js';
 import { fillTcpChecksum, tcp, type TcpSegment } from './tcp.js';
@@ -73,14 +73,14 @@ export function tcpPacket(h: Ipv4HeaderFields, seg: Omit<TcpSegment, 'checksum'>
 
 /** Writes an Ethernet II header into the first 14 bytes of `buf` (its headroom) and returns `buf`. */
 export function withEthernet(buf: Uint8Array, dst: Uint8Array, src: Uint8Array, ethertype: number = EtherType.IPV4): Uint8Array {
-  emitEthernetHeader(dst, src, [], ethertype, buf, 0);
+  emitEthernetHeader(dst, src, NO_TAGS, ethertype, buf, 0);
   return buf;
 }
 
 /** An Ethernet frame carrying an ARP packet (broadcast unless `dst` is given). */
 export function arpFrame(p: ArpPacket, src: Uint8Array, dst: Uint8Array = BROADCAST_MAC): Uint8Array {
   const buf = new Uint8Array(ETHERNET_HEADER_LENGTH + arp.encodedLength(p));
-  emitEthernetHeader(dst, src, [], EtherType.ARP, buf, 0);
+  emitEthernetHeader(dst, src, NO_TAGS, EtherType.ARP, buf, 0);
   arp.emit(p, buf, ETHERNET_HEADER_LENGTH);
   return buf;
 }
