@@ -19,6 +19,7 @@
 import { ArpHardware, ArpOp, isGratuitous, type ArpPacket } from '../wire/arp.js';
 import { EtherType, BROADCAST_MAC, ZERO_MAC } from '../wire/ethernet.js';
 import { ipv4ToString, macToString } from '../wire/bytes.js';
+import { NeighbourTable, type NeighbourEvent } from './neighbour-table.js';
 
 export type ArpState = 'INCOMPLETE' | 'REACHABLE' | 'STALE';
 
@@ -56,9 +57,7 @@ export interface ArpTransmit {
   readonly packet: ArpPacket;
 }
 
-export type ArpEvent =
-  | { readonly kind: 'resolved'; readonly ifIndex: number; readonly ip: number; readonly mac: Uint8Array; readonly packets: Uint8Array[] }
-  | { readonly kind: 'failed'; readonly ifIndex: number; readonly ip: number; readonly packets: Uint8Array[] };
+export type ArpEvent = NeighbourEvent<number>;
 
 /** One line of `show arp`. */
 export interface ArpEntryView {
@@ -131,25 +130,18 @@ interface Entry {
 
 const key = (ifIndex: number, ip: number): number => ifIndex * 0x100000000 + ip;
 
-export class ArpCache {
+export class ArpCache extends NeighbourTable<number, number, ArpState, Entry, ArpTransmit> {
   readonly options: ArpOptions;
   readonly counters: ArpCounters = {
     requestsSent: 0, repliesSent: 0, gratuitousSent: 0, requestsReceived: 0, repliesReceived: 0, resolved: 0, failed: 0, probesFailed: 0, queued: 0,
     drops: { queuePerHop: 0, queueGlobal: 0, unsupported: 0, badSender: 0, otherNetwork: 0, addressConflict: 0, unsolicited: 0, poisonRefused: 0, gratuitousUnknown: 0, notForUs: 0, noInterface: 0 },
   };
   private readonly ifaces = new Map<number, Iface>();
-  private readonly entries = new Map<number, Entry>();
-  /** Entries with a resolution or probe run in progress (the only ones with timers). */
-  private readonly active = new Set<Entry>();
-  private queuedTotal = 0;
-  private readonly tx: ArpTransmit[] = [];
-  private txHead = 0;
-  private readonly events: ArpEvent[] = [];
-  private eventHead = 0;
   private nextSweepAt: number | undefined;
   private gratuitous: { ifIndex: number; at: number; left: number }[] = [];
 
   constructor(options: Partial<ArpOptions> = {}) {
+    super();
     this.options = { ...DEFAULT_ARP_OPTIONS, ...options };
   }
 
@@ -325,27 +317,6 @@ export class ArpCache {
     return t;
   }
 
-  pollTransmit(): ArpTransmit | undefined {
-    if (this.txHead >= this.tx.length) return undefined;
-    const t = this.tx[this.txHead]!;
-    this.tx[this.txHead++] = undefined as unknown as ArpTransmit;
-    if (this.txHead === this.tx.length) this.tx.length = this.txHead = 0;
-    return t;
-  }
-
-  pollEvent(): ArpEvent | undefined {
-    if (this.eventHead >= this.events.length) return undefined;
-    const e = this.events[this.eventHead]!;
-    this.events[this.eventHead++] = undefined as unknown as ArpEvent;
-    if (this.eventHead === this.events.length) this.events.length = this.eventHead = 0;
-    return e;
-  }
-
-  /** Packets waiting for resolution, all next hops together. */
-  get queuedPackets(): number {
-    return this.queuedTotal;
-  }
-
   /** `show arp`: every entry with its state as of `now`. */
   show(now: number): ArpEntryView[] {
     const out: ArpEntryView[] = [];
@@ -363,27 +334,8 @@ export class ArpCache {
     return e.state === 'REACHABLE' && now - e.confirmedAt >= this.options.reachableTime ? 'STALE' : e.state;
   }
 
-  private resolve(e: Entry, mac: Uint8Array, state: ArpState, now: number): void {
-    e.mac = new Uint8Array(mac);
-    e.state = state;
-    e.confirmedAt = now;
-    e.usedAt = now;
-    e.probes = 0;
-    this.active.delete(e);
-    this.counters.resolved++;
-    const packets = e.queue;
-    e.queue = [];
-    this.queuedTotal -= packets.length;
-    this.events.push({ kind: 'resolved', ifIndex: e.ifIndex, ip: e.ip, mac: e.mac, packets });
-  }
-
-  /** Removes an entry; its waiting packets are handed back in a `failed` event when `report`. */
-  private drop(e: Entry, report: boolean): void {
-    this.entries.delete(key(e.ifIndex, e.ip));
-    this.active.delete(e);
-    this.queuedTotal -= e.queue.length;
-    if (report) this.events.push({ kind: 'failed', ifIndex: e.ifIndex, ip: e.ip, packets: e.queue });
-    e.queue = [];
+  protected keyOf(ifIndex: number, ip: number): number {
+    return key(ifIndex, ip);
   }
 
   private request(e: Entry, dst: Uint8Array): void {

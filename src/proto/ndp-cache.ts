@@ -16,6 +16,7 @@
 import { ipv6ToString, isIpv6Multicast, solicitedNodeAddress } from '../wire/ipv6.js';
 import { lla, NaFlag, type NdpMessage, type NeighborAdvertisement, type NeighborSolicitation } from '../wire/ndp.js';
 import { macToString } from '../wire/bytes.js';
+import { NeighbourTable, type NeighbourEvent } from './neighbour-table.js';
 
 export type NdpState = 'INCOMPLETE' | 'REACHABLE' | 'STALE' | 'DELAY' | 'PROBE';
 
@@ -64,9 +65,7 @@ export interface NdpTransmit {
   readonly message: NdpMessage;
 }
 
-export type NdpEvent =
-  | { readonly kind: 'resolved'; readonly ifIndex: number; readonly ip: Uint8Array; readonly mac: Uint8Array; readonly packets: Uint8Array[] }
-  | { readonly kind: 'failed'; readonly ifIndex: number; readonly ip: Uint8Array; readonly packets: Uint8Array[] };
+export type NdpEvent = NeighbourEvent<Uint8Array>;
 
 export interface NdpEntryView {
   readonly ifIndex: number;
@@ -172,24 +171,17 @@ const eq16 = (a: Uint8Array, b: Uint8Array): boolean => {
 const eq6 = (a: Uint8Array, b: Uint8Array): boolean => a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3] && a[4] === b[4] && a[5] === b[5];
 const isUnspecified = (a: Uint8Array): boolean => a.every((x) => x === 0);
 
-export class NdpCache {
+export class NdpCache extends NeighbourTable<string, Uint8Array, NdpState, Entry, NdpTransmit> {
   readonly options: NdpOptions;
   readonly counters: NdpCounters = {
     nsSent: 0, naSent: 0, nsReceived: 0, naReceived: 0, resolved: 0, failed: 0, probesFailed: 0, queued: 0,
     drops: { queuePerHop: 0, queueGlobal: 0, tableFull: 0, hopLimit: 0, badCode: 0, tooShort: 0, multicastTarget: 0, badUnspecified: 0, solicitedToMulticast: 0, notForUs: 0, unsolicited: 0, noLinkLayerAddress: 0, overrideRefused: 0, badLinkLayerAddress: 0, addressConflict: 0, noInterface: 0 },
   };
   private readonly ifaces = new Map<number, Iface>();
-  private readonly entries = new Map<string, Entry>();
-  /** Entries with a timer running (INCOMPLETE, DELAY, PROBE). */
-  private readonly active = new Set<Entry>();
-  private queuedTotal = 0;
-  private readonly tx: NdpTransmit[] = [];
-  private txHead = 0;
-  private readonly events: NdpEvent[] = [];
-  private eventHead = 0;
   private nextSweepAt: number | undefined;
 
   constructor(options: Partial<NdpOptions> = {}) {
+    super();
     this.options = { ...DEFAULT_NDP_OPTIONS, ...options };
   }
 
@@ -382,26 +374,6 @@ export class NdpCache {
     return t;
   }
 
-  pollTransmit(): NdpTransmit | undefined {
-    if (this.txHead >= this.tx.length) return undefined;
-    const t = this.tx[this.txHead]!;
-    this.tx[this.txHead++] = undefined as unknown as NdpTransmit;
-    if (this.txHead === this.tx.length) this.tx.length = this.txHead = 0;
-    return t;
-  }
-
-  pollEvent(): NdpEvent | undefined {
-    if (this.eventHead >= this.events.length) return undefined;
-    const e = this.events[this.eventHead]!;
-    this.events[this.eventHead++] = undefined as unknown as NdpEvent;
-    if (this.eventHead === this.events.length) this.events.length = this.eventHead = 0;
-    return e;
-  }
-
-  get queuedPackets(): number {
-    return this.queuedTotal;
-  }
-
   get size(): number {
     return this.entries.size;
   }
@@ -450,26 +422,8 @@ export class NdpCache {
     return false;
   }
 
-  private resolve(e: Entry, mac: Uint8Array, state: NdpState, now: number): void {
-    e.mac = new Uint8Array(mac);
-    e.state = state;
-    e.confirmedAt = now;
-    e.usedAt = now;
-    e.probes = 0;
-    this.active.delete(e);
-    this.counters.resolved++;
-    const packets = e.queue;
-    e.queue = [];
-    this.queuedTotal -= packets.length;
-    this.events.push({ kind: 'resolved', ifIndex: e.ifIndex, ip: e.ip, mac: e.mac, packets });
-  }
-
-  private drop(e: Entry, report: boolean): void {
-    this.entries.delete(ndpKey(e.ifIndex, e.ip));
-    this.active.delete(e);
-    this.queuedTotal -= e.queue.length;
-    if (report) this.events.push({ kind: 'failed', ifIndex: e.ifIndex, ip: e.ip, packets: e.queue });
-    e.queue = [];
+  protected keyOf(ifIndex: number, ip: Uint8Array): string {
+    return ndpKey(ifIndex, ip);
   }
 
   /** §7.2.2: multicast to the solicited-node address (resolution) or unicast to the neighbour (probe), from our link-local, with our link-layer address. */
