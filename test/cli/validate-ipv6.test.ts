@@ -4,45 +4,11 @@
  * wrong length, shared, inside another ISP's pool, or on an ISP without ipv6. Each is
  * refused with exit status 2 and the path of the field.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { edit, validateRunner } from '../helpers/validate-run.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'v6nte-validate-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-const base = readFileSync('topologies/default.yaml', 'utf8');
-
-type Result = { status: number | null; output: string };
-const PARALLEL = 3;
-let running = 0;
-const waiting: (() => void)[] = [];
-
-async function validate(name: string, text: string): Promise<Result> {
-  const file = path.join(dir, `${name}.yaml`);
-  writeFileSync(file, text);
-  if (running >= PARALLEL) await new Promise<void>((r) => waiting.push(r));
-  running++;
-  try {
-    return await new Promise((resolve) => {
-      const p = spawn(process.execPath, ['bin/pseudonet.js', 'validate', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      p.stdout.on('data', (d) => (output += d));
-      p.stderr.on('data', (d) => (output += d));
-      p.on('close', (status) => resolve({ status, output }));
-    });
-  } finally {
-    running--;
-    waiting.shift()?.();
-  }
-}
-
-function edit(from: string, to: string, text = base): string {
-  assert.ok(text.includes(from), `the default topology has ${from}`);
-  return text.replace(from, to);
-}
+const { validate } = validateRunner('v6nte-validate');
 
 const BOB = '{ name: bob@isp-a.example, password: hunter2 }';
 const CAROL = '{ name: carol@isp-b.example, password: s3cret }';

@@ -3,51 +3,11 @@
  * exit status 2 and every problem named by the path of its field; hostile YAML (an alias
  * bomb, an oversize or absurdly nested document) the same way, never with a stack trace.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { DEFAULT_TOPOLOGY_TEXT as base, edit, validateRunner } from '../helpers/validate-run.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'radius-validate-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-const base = readFileSync('topologies/default.yaml', 'utf8');
-
-type Result = { status: number | null; output: string };
-/** CLI runs at once at most (each is a Node process with the tsx loader). */
-const PARALLEL = 3;
-let running = 0;
-const waiting: (() => void)[] = [];
-
-async function validate(name: string, text: string): Promise<Result> {
-  const file = path.join(dir, `${name}.yaml`);
-  writeFileSync(file, text);
-  if (running >= PARALLEL) await new Promise<void>((r) => waiting.push(r));
-  running++;
-  try {
-    return await run(file);
-  } finally {
-    running--;
-    waiting.shift()?.();
-  }
-}
-
-function run(file: string): Promise<Result> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['bin/pseudonet.js', 'validate', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    p.stdout.on('data', (d) => (output += d));
-    p.stderr.on('data', (d) => (output += d));
-    p.on('close', (status) => resolve({ status, output }));
-  });
-}
-
-/** `text` with `from` replaced, checking that it was there. */
-function edit(from: string, to: string, text = base): string {
-  assert.ok(text.includes(from), `the default topology has ${from}`);
-  return text.replace(from, to);
-}
+const { validate } = validateRunner('radius-validate');
 
 const BOB = '{ name: bob@isp-a.example, password: hunter2 }';
 const cases: { name: string; text: string; path: string; says: RegExp }[] = [

@@ -6,23 +6,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { memoryLab } from '../helpers/memory-lab.js';
+import { memoryLab, oneIspTopology } from '../helpers/memory-lab.js';
 import { BoxProcess } from '../../src/io/box.js';
 import { parseTopology } from '../../src/config/topology.js';
 import { ipv6FromString as ip6 } from '../../src/wire/ipv6.js';
 
-const TOPOLOGY = `
-sse: { name: sse, address: 192.0.2.254, interfaces: { access: acc, carrier: car0 } }
-isps:
-  - name: isp-a
-    domain: isp-a.example
-    lns: { name: nte-a, address: 192.0.2.1, hostName: nte-a.isp-a.example, tunnelSecret: s, interfaces: { carrier: car1, core: core0 } }
-    pool: 198.51.100.0/24
-    gateway: 198.51.100.1
-    dns: [198.51.100.53]
-server: { address: 203.0.113.10, gateway: 203.0.113.1, address6: '2001:db8:ffff:1::10', interfaces: { server: srv } }
-router: { ispSide: 10.255.0.1, serverSide: 203.0.113.1, ispSide6: '2001:db8:ffff::1', serverSide6: '2001:db8:ffff:1::1', interfaces: { core: core0, server: srv } }
-`;
+// The helper's one-ISP network with IPv6 on the core and server links.
+const TOPOLOGY = oneIspTopology()
+  .replace('server: { address: 203.0.113.10, gateway: 203.0.113.1 }', "server: { address: 203.0.113.10, gateway: 203.0.113.1, address6: '2001:db8:ffff:1::10', interfaces: { server: srv } }")
+  .replace('router: { ispSide: 10.255.0.1, serverSide: 203.0.113.1 }', "router: { ispSide: 10.255.0.1, serverSide: 203.0.113.1, ispSide6: '2001:db8:ffff::1', serverSide6: '2001:db8:ffff:1::1', interfaces: { core: core0, server: srv } }");
 
 test('ping6 from the server, router and nte boxes (BoxProcess.ping with an IPv6 destination)', async () => {
   const { clock, open } = memoryLab();
