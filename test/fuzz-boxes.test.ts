@@ -66,8 +66,9 @@ test(`box fuzzer: ${COUNT} hostile frames per port, no throw, every ping answere
       if (type === 0x8864 && b.length >= 24 && b[20] === 0xc0 && b[21] === 0x21 && (b[22] === 7 || b[22] === 8)) quoting.add(i + 1);
     });
     // tshark infers "duplicate IP address" across frames from the spoofed ARP the fuzzer sent: not a property of one frame.
-    // The same quoting frames inside PPPoE and L2TP (the home's and the LNS's), found by tshark's own dissection.
-    const inner = execFileSync('tshark', ['-r', pcap, '-Y', 'icmp.type == 3 || icmp.type == 11 || icmp.type == 12 || ((lcp || ipcp) && (ppp.code == 4 || ppp.code == 7 || ppp.code == 8))', '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    // The same quoting frames inside PPPoE and L2TP (the home's and the LNS's), found by tshark's own dissection:
+    // ICMPv6 errors quote as much of the packet as fits (RFC 4443 §2.4 (c)), IPV6CP rejects as LCP's do.
+    const inner = execFileSync('tshark', ['-r', pcap, '-Y', 'icmp.type == 3 || icmp.type == 11 || icmp.type == 12 || icmpv6.type == 1 || icmpv6.type == 2 || icmpv6.type == 3 || icmpv6.type == 4 || ((lcp || ipcp || ipv6cp) && (ppp.code == 4 || ppp.code == 7 || ppp.code == 8))', '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     for (const n of inner.split('\n').filter(Boolean)) quoting.add(Number(n));
     const problems = tsharkProblems(pcap).filter((x) => !quoting.has(x.frame) && !/^Duplicate IP address configured/.test(x.message));
     assert.deepEqual(problems.slice(0, 20), [], `${problems.length} problems in the boxes' answers`);
