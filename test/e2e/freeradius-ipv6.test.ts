@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startFreeRadius, type FreeRadius } from '../helpers/freeradius.js';
+import { detailRecordsOf, localRadiusRef, startFreeRadius, type FreeRadius } from '../helpers/freeradius.js';
 import { runTopology } from '../../src/cli/run.js';
 import { loadTopology, topologySchema } from '../../src/config/topology.js';
 
@@ -32,19 +32,17 @@ test("FreeRADIUS's Framed-IPv6-Prefix and Delegated-IPv6-Prefix are taken by the
       'carol@isp-b.example Cleartext-Password := "s3cret"',
       '',
     ].join('\n'),
-    clients: 'client localhost {\n\tipaddr = 127.0.0.1\n\tsecret = testing123\n\trequire_message_authenticator = yes\n}\n',
     debug: true,
   });
   const base = loadTopology('topologies/default.yaml');
-  const real = { address: '127.0.0.1', authPort: fr.authPort, acctPort: fr.acctPort, secret: 'testing123', requireMessageAuthenticator: false };
+  const real = localRadiusRef(fr);
   // The users' fixed prefixes are FreeRADIUS's now, not the topology's.
   const t = topologySchema.parse({ ...base, isps: base.isps.map((i) => ({ ...i, radius: real, users: i.users.map((u) => ({ name: u.name, password: u.password, ...(u.ip ? { ip: u.ip } : {}) })) })) });
   const out = mkdtempSync(path.join(tmpdir(), 'v6nte-fr6-'));
   const lines: string[] = [];
   const r = await runTopology(t, { durationMs: 3000, realtime: true, out, log: (l) => lines.push(l), pingIntervalMs: 1000 });
   assert.equal(r.online, 3, lines.join('\n'));
-  const records = fr.detail().split(/\n\n+/);
-  const of = (user: string, status: string) => records.filter((b) => b.includes(`User-Name = "${user}"`) && b.includes(`Acct-Status-Type = ${status}`));
+  const of = (user: string, status: string) => detailRecordsOf(fr!, user).filter((b) => b.includes(`Acct-Status-Type = ${status}`));
   for (const status of ['Start', 'Stop']) {
     const bob = of('bob@isp-a.example', status);
     assert.equal(bob.length, 1, `${status} for bob`);

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startFreeRadius, type FreeRadius } from '../helpers/freeradius.js';
+import { detailRecordsOf, localRadiusRef, startFreeRadius, type FreeRadius } from '../helpers/freeradius.js';
 import { runTopology } from '../../src/cli/run.js';
 import { loadTopology, topologySchema } from '../../src/config/topology.js';
 
@@ -35,11 +35,10 @@ test('FreeRADIUS\'s Session-Timeout, Idle-Timeout and Acct-Interim-Interval are 
       '\tIdle-Timeout = 2',
       '',
     ].join('\n'),
-    clients: 'client localhost {\n\tipaddr = 127.0.0.1\n\tsecret = testing123\n\trequire_message_authenticator = yes\n}\n',
     debug: true,
   });
   const base = loadTopology('topologies/default.yaml');
-  const real = { address: '127.0.0.1', authPort: fr.authPort, acctPort: fr.acctPort, secret: 'testing123', requireMessageAuthenticator: false };
+  const real = localRadiusRef(fr);
   // The homes stay down once their session ends (one Stop each to look at; redial is test/e2e/redial.test.ts).
   const t = topologySchema.parse({ ...base, homes: base.homes.map((h) => ({ ...h, redial: false })), isps: base.isps.map((i) => ({ ...i, radius: real })) });
   const out = mkdtempSync(path.join(tmpdir(), 'pseudonet-frl-'));
@@ -47,8 +46,7 @@ test('FreeRADIUS\'s Session-Timeout, Idle-Timeout and Acct-Interim-Interval are 
   // No pings before the end of the run (every 10 s, the run lasts 6 s): carol sends nothing.
   const r = await runTopology(t, { durationMs: 6000, realtime: true, out, log: (l) => lines.push(l), pingIntervalMs: 10_000 });
   assert.equal(r.online, 1, `only alice, who has no limit, is online at the end\n${lines.join('\n')}`);
-  const records = fr.detail().split(/\n\n+/);
-  const of = (u: string) => records.filter((b) => b.includes(`User-Name = "${u}"`));
+  const of = (u: string) => detailRecordsOf(fr!, u);
   const bob = of('bob@isp-a.example');
   const bobStop = bob.filter((b) => b.includes('Acct-Status-Type = Stop'));
   assert.equal(bobStop.length, 1, bob.join('\n\n'));

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startFreeRadius, type FreeRadius } from '../helpers/freeradius.js';
+import { detailRecordsOf, localRadiusRef, startFreeRadius, type FreeRadius } from '../helpers/freeradius.js';
 import { runTopology } from '../../src/cli/run.js';
 import { loadTopology, topologySchema } from '../../src/config/topology.js';
 
@@ -28,11 +28,10 @@ test('the whole chain with FreeRADIUS as both ISPs\' RADIUS', async () => {
       'carol@isp-b.example Cleartext-Password := "s3cret"',
       '',
     ].join('\n'),
-    clients: 'client localhost {\n\tipaddr = 127.0.0.1\n\tsecret = testing123\n\trequire_message_authenticator = yes\n}\n',
     debug: true,
   });
   const base = loadTopology('topologies/default.yaml');
-  const real = { address: '127.0.0.1', authPort: fr.authPort, acctPort: fr.acctPort, secret: 'testing123', requireMessageAuthenticator: false };
+  const real = localRadiusRef(fr);
   const t = topologySchema.parse({ ...base, isps: base.isps.map((i) => ({ ...i, radius: real })) });
   const out = mkdtempSync(path.join(tmpdir(), 'pseudonet-fr-'));
   const lines: string[] = [];
@@ -41,9 +40,8 @@ test('the whole chain with FreeRADIUS as both ISPs\' RADIUS', async () => {
   assert.equal(r.ok, true, lines.join('\n'));
   assert.ok(lines.some((l) => l === 'home1: online 198.51.100.10'), 'FreeRADIUS gave alice her Framed-IP-Address');
   // FreeRADIUS wrote every record it acknowledged.
-  const detail = fr.detail();
   for (const u of ['alice@isp-a.example', 'bob@isp-a.example', 'carol@isp-b.example']) {
-    const recs = detail.split(/\n\n+/).filter((b) => b.includes(`User-Name = "${u}"`));
+    const recs = detailRecordsOf(fr, u);
     assert.ok(recs.some((b) => b.includes('Acct-Status-Type = Start')), `Start for ${u}`);
     assert.ok(recs.some((b) => b.includes('Acct-Status-Type = Stop')), `Stop for ${u}`);
   }

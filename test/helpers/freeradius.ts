@@ -43,6 +43,19 @@ export interface FreeRadius {
 
 export const FREERADIUS_CONF = '/etc/freeradius/3.0';
 
+/**
+ * A topology's `radius` value for a server started with the default clients.conf (127.0.0.1,
+ * secret testing123). Debian's FreeRADIUS 3.2.1 sends no Message-Authenticator in responses.
+ */
+export function localRadiusRef(fr: FreeRadius): { address: string; authPort: number; acctPort: number; secret: string; requireMessageAuthenticator: boolean } {
+  return { address: '127.0.0.1', authPort: fr.authPort, acctPort: fr.acctPort, secret: 'testing123', requireMessageAuthenticator: false };
+}
+
+/** The accounting detail records (blank-line separated) that name `user`. */
+export function detailRecordsOf(fr: FreeRadius, user: string): string[] {
+  return fr.detail().split(/\n\n+/).filter((b) => b.includes(`User-Name = "${user}"`));
+}
+
 export function freeradiusAvailable(): boolean {
   try {
     execFileSync('freeradius', ['-v'], { stdio: 'ignore' });
