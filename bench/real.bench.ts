@@ -10,13 +10,14 @@
  * session setups per second (first PADI to last IPCP up, measured by the emulator) and L2TP
  * data packets per second between the sse and nte processes (closed-loop pings from every
  * home to the nte's core address, counted from both boxes' L2TP counters), with the CPU
- * seconds each process used. Everything created is removed at the end, also on failure.
+ * seconds each process used; and `pseudonet load --realtime` on the same chain for the setup
+ * latency percentiles. Everything created is removed at the end, also on failure.
  */
 import path from 'node:path';
 import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { BenchEntry } from './bench.js';
-import { Lab, ROOT, requireAddon } from '../test/real/lab.js';
+import { Lab, ROOT, requireAddon, startAccessChain } from '../test/real/lab.js';
 import { controlRequest } from '../src/io/control.js';
 
 const AGENT = path.join(ROOT, 'test/real/afpacket-agent.ts');
@@ -98,16 +99,22 @@ const l2tpData = async (sock: string): Promise<L2tpSessionCounters> => ((await c
  * nte-a (embedded RADIUS, `--homes n` users); then, when `floodSeconds` is given, every
  * home pings the nte's core address with `window` requests in flight.
  */
+/** The chain's three namespaces and veths: homes h0 ─ acc sse car0 ─ car1 nte core0 ─ core1. */
+function chainLinks(lab: Lab): { hns: string; sns: string; nns: string } {
+  const hns = lab.ns('bch');
+  const sns = lab.ns('bcs');
+  const nns = lab.ns('bcn');
+  lab.veth(hns, 'h0', sns, 'acc');
+  lab.veth(sns, 'car0', nns, 'car1');
+  lab.veth(nns, 'core0', nns, 'core1');
+  return { hns, sns, nns };
+}
+
 export async function accessChain(n: number, o: { window: number; floodSeconds?: number; floodWindow?: number }): Promise<Record<string, number>> {
   return withLab(async (lab) => {
     const work = mkdtempSync(path.join(tmpdir(), 'pseudonet-bench-chain-'));
     try {
-      const hns = lab.ns('bch');
-      const sns = lab.ns('bcs');
-      const nns = lab.ns('bcn');
-      lab.veth(hns, 'h0', sns, 'acc');
-      lab.veth(sns, 'car0', nns, 'car1');
-      lab.veth(nns, 'core0', nns, 'core1');
+      const { hns, sns, nns } = chainLinks(lab);
       const topo = path.join(work, 't.yaml');
       writeFileSync(topo, `sse: { name: sse, address: 192.0.2.254, interfaces: { access: acc, carrier: car0 } }
 isps:
@@ -161,6 +168,44 @@ router: { ispSide: 10.255.0.1, serverSide: 203.0.113.1 }
   });
 }
 
+/**
+ * Issue 15's per-process setup latency: `pseudonet load --realtime` (the home emulator on h0,
+ * wall ms seen on the access port) against the sse and nte processes of `startAccessChain`:
+ * setup rate, percentiles, the longest phase, and CPU seconds per 1,000 setups of each
+ * process over the whole run.
+ */
+async function loadRealtime(n: number, window: number): Promise<Record<string, number>> {
+  return withLab(async (lab) => {
+    const work = mkdtempSync(path.join(tmpdir(), 'pseudonet-bench-load-'));
+    try {
+      const { hns, sns, nns } = chainLinks(lab);
+      const topo = path.join(work, 'topology.yaml');
+      const sock = (b: string): string => path.join(work, `${b}.sock`);
+      const { sse, nte } = await startAccessChain(lab, { name: 'bench-load', sns, nns, topo, sock, homes: n });
+      const out = path.join(work, 'out');
+      const load = lab.pseudonet('load', hns, ['load', topo, '--homes', String(n), '--realtime', '--access', 'h0', '--window', String(window), '--out', out, '--pid', `sse=${sse.pid}`, '--pid', `nte-a=${nte.pid}`, '--timeout', String(60 + Math.ceil(n / 100))]);
+      await load.done;
+      if (load.exited !== 0) throw new Error(`load exited ${load.exited}: ${load.stderr}`);
+      const r = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as { online: number; setupsPerSecond: number; setupMs: Record<string, number>; phaseMs: Record<string, Record<string, number>>; cpuSecondsPerBox: Record<string, number> };
+      if (r.online !== n) throw new Error(`${r.online} of ${n} homes online`);
+      const perK = (b: string): number => (r.cpuSecondsPerBox[b]! / r.online) * 1000;
+      const label = `(${n} homes, window ${window}, load --realtime)`;
+      return {
+        [`setups/s ${label}`]: r.setupsPerSecond,
+        'setup ms p50 (wall, access port)': r.setupMs.p50!,
+        'setup ms p99': r.setupMs.p99!,
+        'setup ms max': r.setupMs.max!,
+        'auth phase ms p50 (CHAP to Success: LNS lookup, tunnel, call, RADIUS)': r.phaseMs.auth!.p50!,
+        'CPU s per 1,000 setups, whole run: sse': perK('sse'),
+        'CPU s per 1,000 setups, whole run: nte (+ embedded RADIUS)': perK('nte-a'),
+        'CPU s per 1,000 setups, whole run: home emulator': perK('homes'),
+      };
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+}
+
 const entries: BenchEntry[] = real
   ? [
       { name: 'afpacket attachment', measure: () => attachment(64) },
@@ -169,6 +214,7 @@ const entries: BenchEntry[] = real
       { name: 'access chain over veth', measure: () => accessChain(10_000, { window: 256 }) },
       { name: 'access chain over veth', measure: () => accessChain(20_000, { window: 256 }) },
       { name: 'access chain over veth', measure: () => accessChain(1_000, { window: 256, floodSeconds: 5, floodWindow: 4 }) },
+      { name: 'access chain, load --realtime', measure: () => loadRealtime(10_000, 256) },
     ]
   : [];
 export default entries;
