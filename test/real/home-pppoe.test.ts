@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Lab, VmLab, notRoot, labReady, requireAddon, type Proc } from './lab.js';
+import { Lab, VmLab, notRoot, labReady, labHomeTopology, requireAddon, type Proc } from './lab.js';
 import { controlRequest } from '../../src/io/control.js';
 
 const skip = notRoot() ?? labReady();
@@ -28,20 +28,7 @@ before(async () => {
   labNs = vms.up(`pnvmh${lab.tag}`);
   const homeNs = lab.ns('home');
   vms.veth(labNs, 'h1', homeNs);
-  writeFileSync(TOPO, `name: real-home
-sse: { address: 192.0.2.254 }
-isps:
-  - name: isp
-    domain: isp.example
-    lns: { name: nte-a, address: 192.0.2.1, hostName: nte.example, tunnelSecret: s }
-    pool: 10.0.0.0/24
-    gateway: 10.0.0.1
-    dns: [10.0.0.53]
-homes:
-  - { name: home1, user: user@isp.example, password: secret, interfaces: { access: h1 } }
-server: { address: 203.0.113.10, gateway: 203.0.113.1 }
-router: { ispSide: 10.255.0.1, serverSide: 203.0.113.1 }
-`);
+  writeFileSync(TOPO, labHomeTopology('real-home', 'h1'));
   await vms.run('pppoe-server', labNs, VM, ['--set', 'local=10.0.0.1', '--set', 'pool=10.0.0.2', '--set', 'lcp_echo=2', '--timeout', '90']);
   home = lab.pseudonet('home1', homeNs, ['up', TOPO, '--box', 'home1', '--control', CONTROL]);
   await home.waitFor((l) => l.ev === 'ready', 20_000, 'home1 ready');

@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Lab, VmLab, notRoot, labReady, requireAddon, type Proc, type JsonLine } from './lab.js';
+import { Lab, VmLab, notRoot, labReady, labHomeTopology, requireAddon, type Proc, type JsonLine } from './lab.js';
 import { controlRequest } from '../../src/io/control.js';
 import { address, prefix, prefixWithin, within, hostBitsZero, samePrefix, sameAddress, hasInterfaceId, show6, ifMac, startCapture, judgeIpv6, frames, type Prefix } from '../helpers/ipv6-lab.js';
 
@@ -56,23 +56,7 @@ before(async () => {
   const labNs = vms.up(`${NAME}${lab.tag}b`);
   const homeNs = lab.ns('h');
   vms.veth(labNs, 'v6labh1', homeNs);
-  // The ISP's `ipv6` makes the home dual stack; its pools are the LNS's business, not the home's
-  // (the LNS here is the VM's pppd), so they are the default topology's.
-  writeFileSync(TOPO, `name: v6lab-home
-sse: { address: 192.0.2.254 }
-isps:
-  - name: isp
-    domain: isp.example
-    lns: { name: nte-a, address: 192.0.2.1, hostName: nte.example, tunnelSecret: s }
-    pool: 10.0.0.0/24
-    gateway: 10.0.0.1
-    dns: [10.0.0.53]
-    ipv6: { wanPrefixPool: 2001:db8:100::/40, pdPool: 2001:db8:8000::/34, pdLength: 56, dns: [2001:db8:ffff:1::53] }
-homes:
-  - { name: home1, user: user@isp.example, password: secret, interfaces: { access: v6labh1 } }
-server: { address: 203.0.113.10, gateway: 203.0.113.1, address6: 2001:db8:ffff:1::10 }
-router: { ispSide: 10.255.0.1, serverSide: 203.0.113.1, ispSide6: 2001:db8:ffff::1, serverSide6: 2001:db8:ffff:1::1 }
-`);
+  writeFileSync(TOPO, labHomeTopology('v6lab-home', 'v6labh1', { ipv6: true }));
   await vms.run('pppoe-server', labNs, VM, ['--set', 'local=10.0.0.1', '--set', 'pool=10.0.0.2', '--set', 'ipv6=1',
     '--set', `wan_prefix=${WAN.text}`, '--set', `pd_pool=${PD_POOL.text}`, '--set', `pd_len=${PD_LEN}`, '--timeout', '90']);
   const file = path.join(work, 'v6labh1.pcapng');

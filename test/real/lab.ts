@@ -318,6 +318,30 @@ export class VmLab {
  * processes: the sse's access on `acc` and carrier on `car0` in `sns`; the LNS's carrier on
  * `car1` and core on `core0` in `nns`. Writes the topology to `topo` and waits until both are ready.
  */
+/**
+ * The topology of one home of ours (`pseudonet up FILE --box home1`, user user@isp.example)
+ * on `accessIf` against a lab VM's pppoe-server, which is its LNS. With `ipv6` the ISP (and
+ * so the home) is dual stack; its pools are the LNS's business (the VM's), so they are the
+ * default topology's.
+ */
+export function labHomeTopology(name: string, accessIf: string, o: { ipv6?: boolean } = {}): string {
+  return `name: ${name}
+sse: { address: 192.0.2.254 }
+isps:
+  - name: isp
+    domain: isp.example
+    lns: { name: nte-a, address: 192.0.2.1, hostName: nte.example, tunnelSecret: s }
+    pool: 10.0.0.0/24
+    gateway: 10.0.0.1
+    dns: [10.0.0.53]
+${o.ipv6 ? '    ipv6: { wanPrefixPool: 2001:db8:100::/40, pdPool: 2001:db8:8000::/34, pdLength: 56, dns: [2001:db8:ffff:1::53] }\n' : ''}homes:
+  - { name: home1, user: user@isp.example, password: secret, interfaces: { access: ${accessIf} } }
+${o.ipv6
+    ? 'server: { address: 203.0.113.10, gateway: 203.0.113.1, address6: 2001:db8:ffff:1::10 }\nrouter: { ispSide: 10.255.0.1, serverSide: 203.0.113.1, ispSide6: 2001:db8:ffff::1, serverSide6: 2001:db8:ffff:1::1 }'
+    : 'server: { address: 203.0.113.10, gateway: 203.0.113.1 }\nrouter: { ispSide: 10.255.0.1, serverSide: 203.0.113.1 }'}
+`;
+}
+
 export async function startAccessChain(lab: Lab, o: { name: string; sns: string; nns: string; topo: string; sock: (box: string) => string; homes: number }): Promise<{ nte: Proc; sse: Proc }> {
   writeFileSync(o.topo, `name: ${o.name}
 sse: { name: sse, address: 192.0.2.254, interfaces: { access: acc, carrier: car0 } }
