@@ -28,6 +28,7 @@ import { PppProtocol } from '../wire/ppp.js';
 import { u16, textBytes, bytesText, ipv4ToString } from '../wire/bytes.js';
 import { Router } from './router.js';
 import { earliest } from '../proto/timers.js';
+import { DirtySet } from '../proto/dirty-set.js';
 import { BoxOutput, type Box, type Transmit, type View } from './box.js';
 import { Host, INFRA_ARP } from './host.js';
 import { TimerQueue } from '../proto/timer-queue.js';
@@ -200,12 +201,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   private readonly sessions = new Map<number, NteSession>();
   private readonly byIf = new Map<number, NteSession>();
   private readonly byToken = new Map<number, NteSession>();
-  private dirty = new Set<NteSession>();
-  /**
-   * An empty set that takes `dirty`'s place while its sessions are serviced (no array copy
-   * per pump); undefined while in use, so a re-entered pump makes its own.
-   */
-  private dirtySpare: Set<NteSession> | undefined = new Set<NteSession>();
+  private readonly dirty = new DirtySet<NteSession>();
   private readonly timers = new TimerQueue<NteSession>();
   private readonly poolUsed = new Set<number>();
   /** The session each subscriber address is routed to: one address, one session. */
@@ -380,9 +376,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
         this.l2tpEvent(e, now);
       }
       if (this.dirty.size) {
-        const list = this.dirty;
-        this.dirty = this.dirtySpare ?? new Set();
-        this.dirtySpare = undefined;
+        const list = this.dirty.take();
         for (const s of list) {
           busy = this.serviceLink(s, now) || busy;
           if (!this.sessions.has(s.call)) {
@@ -391,8 +385,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
           }
           this.timers.schedule(s, earliest(s.link.nextTimeout(), s.nextInterimAt, this.sessionLimitAt(s), s.ra?.nextTimeout()));
         }
-        list.clear();
-        this.dirtySpare = list;
+        this.dirty.done(list);
       }
       for (let t = this.l2tp.pollTransmit(); t; t = this.l2tp.pollTransmit()) {
         this.carrier.sendUdp(t.to.address, L2TP_PORT, t.to.port, encodeTransmit(t), now);

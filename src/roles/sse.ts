@@ -37,6 +37,7 @@ import { l2tpCandidates } from '../proto/radius-attributes.js';
 import { MAX_VALUE_LENGTH } from '../wire/radius.js';
 import type { ProxyValues } from '../proto/ppp-link.js';
 import { earliest } from '../proto/timers.js';
+import { DirtySet } from '../proto/dirty-set.js';
 import { BoxOutput, type Box, type Transmit, type View } from './box.js';
 import type { PppMessage } from '../proto/ppp-common.js';
 import { PppProtocol, lcpPacket } from '../wire/ppp.js';
@@ -173,12 +174,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
   /** The PPPoE AC of each access port, in port order. */
   readonly acs = new Map<string, PppoeAc<SseSession>>();
   /** Sessions whose PPP link (before hand-off) has output or events to look at. */
-  private dirty = new Set<SseSession>();
-  /**
-   * An empty set that takes `dirty`'s place while its sessions are serviced (no array copy
-   * per pump); undefined while in use, so a re-entered pump makes its own.
-   */
-  private dirtySpare: Set<SseSession> | undefined = new Set<SseSession>();
+  private readonly dirty = new DirtySet<SseSession>();
   /** LNS entries from carrier RADIUS answers, shared by the sessions they serve (bounded: MAX_LNS_ENTRIES). */
   private readonly lnsEntries = new Map<string, LnsEntry>();
   private readonly linkTimers = new TimerQueue<SseSession>();
@@ -381,9 +377,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
       busy = false;
       for (let i = 0; i < this.acList.length; i++) busy = this.pumpAc(this.acPorts[i]!, this.acList[i]!, now) || busy;
       if (this.dirty.size) {
-        const list = this.dirty;
-        this.dirty = this.dirtySpare ?? new Set();
-        this.dirtySpare = undefined;
+        const list = this.dirty.take();
         for (const s of list) {
           busy = this.serviceLink(s, now) || busy;
           if (s.retired) continue;
@@ -391,8 +385,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
           const deadline = s.state === 'relaying' ? undefined : s.deadline;
           this.linkTimers.schedule(s, link === undefined ? deadline : deadline === undefined ? link : Math.min(link, deadline));
         }
-        list.clear();
-        this.dirtySpare = list;
+        this.dirty.done(list);
       }
       for (let t = this.l2tp.pollTransmit(); t; t = this.l2tp.pollTransmit()) {
         this.carrier.sendUdp(t.to.address, L2TP_PORT, t.to.port, encodeTransmit(t), now);
