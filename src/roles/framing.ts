@@ -27,12 +27,15 @@ export function pppoeSessionFrame(dst: Uint8Array, src: Uint8Array, sessionId: n
   return buf;
 }
 
-/** An IPv4 packet as a PPPoE session frame (protocol 0x0021). One copy: the packet comes from an IP stack. */
-export function pppoeIpv4Frame(dst: Uint8Array, src: Uint8Array, sessionId: number, ip: Uint8Array): Uint8Array {
+/**
+ * An IP packet as a PPPoE session frame: PPP protocol 0x0021 (IPv4) or 0x0057 (IPv6, RFC 5072
+ * §2). One copy: the packet comes from an IP stack.
+ */
+export function pppoeIpFrame(dst: Uint8Array, src: Uint8Array, sessionId: number, protocol: number, ip: Uint8Array): Uint8Array {
   const buf = new Uint8Array(PPPOE_SESSION_HEADROOM + 2 + ip.length);
   emitEthernetHeader(dst, src, NO_TAGS, EtherType.PPPOE_SESSION, buf, 0);
   writeSessionHeader(buf, ETHERNET_HEADER_LENGTH, sessionId, 2 + ip.length);
-  setU16(buf, PPPOE_SESSION_HEADROOM, 0x0021);
+  setU16(buf, PPPOE_SESSION_HEADROOM, protocol);
   buf.set(ip, PPPOE_SESSION_HEADROOM + 2);
   return buf;
 }

@@ -19,11 +19,11 @@ import { HomeIpv6, type HomeIpv6Event, type HomeIpv6Options } from './home-ipv6.
 import type { Counters } from '../proto/ppp-common.js';
 import type { FsmConfig } from '../proto/ppp-fsm.js';
 import { Host, type HostEvent } from './host.js';
-import { u16, setU16, ipv4ToString } from '../wire/bytes.js';
-import { EtherType, macEquals, isGroupMac, ETHERNET_HEADER_LENGTH, emitEthernetHeader } from '../wire/ethernet.js';
-import { PPPOE_HEADER_LENGTH, discoveryDestinationProblem, sessionFrameProblem, writeSessionHeader } from '../wire/pppoe.js';
+import { u16, ipv4ToString } from '../wire/bytes.js';
+import { EtherType, macEquals, isGroupMac, ETHERNET_HEADER_LENGTH } from '../wire/ethernet.js';
+import { PPPOE_HEADER_LENGTH, discoveryDestinationProblem, sessionFrameProblem } from '../wire/pppoe.js';
 import { PppProtocol } from '../wire/ppp.js';
-import { pppoeDiscoveryFrame, pppoeIpv4Frame, pppoeSessionFrame, PPPOE_SESSION_HEADROOM } from './framing.js';
+import { pppoeDiscoveryFrame, pppoeIpFrame, pppoeSessionFrame } from './framing.js';
 import { earliest, TimerTable } from '../proto/timers.js';
 import { BoxOutput, type Box, type View } from './box.js';
 
@@ -335,7 +335,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
       const h = this.host;
       if (h) {
         for (let t = h.pollTransmit(); t; t = h.pollTransmit()) {
-          if (this.client.state === 'session' && this.client.ac) this.send(pppoeIpv4Frame(this.client.ac, this.cfg.mac, this.client.sessionId, t.frame));
+          if (this.client.state === 'session' && this.client.ac) this.send(pppoeIpFrame(this.client.ac, this.cfg.mac, this.client.sessionId, PppProtocol.IPV4, t.frame));
           busy = true;
         }
         for (let e = h.pollEvent(); e; e = h.pollEvent()) {
@@ -347,7 +347,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
       if (v6) {
         v6.pump(now);
         for (let p = v6.pollTransmit(); p; p = v6.pollTransmit()) {
-          if (this.client.state === 'session' && this.client.ac) this.send(pppoeIpv6Frame(this.client.ac, this.cfg.mac, this.client.sessionId, p));
+          if (this.client.state === 'session' && this.client.ac) this.send(pppoeIpFrame(this.client.ac, this.cfg.mac, this.client.sessionId, PppProtocol.IPV6, p));
           busy = true;
         }
         for (let e = v6.pollEvent(); e; e = v6.pollEvent()) {
@@ -403,14 +403,4 @@ function bytesFrom(random: () => number): (n: number) => Uint8Array {
     for (let i = 0; i < n; i++) b[i] = Math.floor(random() * 256) & 0xff;
     return b;
   };
-}
-
-/** An IPv6 packet as a PPPoE session frame (protocol 0x0057, RFC 5072 §2). One copy: the packet comes from the IPv6 stack. */
-function pppoeIpv6Frame(dst: Uint8Array, src: Uint8Array, sessionId: number, ip: Uint8Array): Uint8Array {
-  const buf = new Uint8Array(PPPOE_SESSION_HEADROOM + 2 + ip.length);
-  emitEthernetHeader(dst, src, [], EtherType.PPPOE_SESSION, buf, 0);
-  writeSessionHeader(buf, ETHERNET_HEADER_LENGTH, sessionId, 2 + ip.length);
-  setU16(buf, PPPOE_SESSION_HEADROOM, PppProtocol.IPV6);
-  buf.set(ip, PPPOE_SESSION_HEADROOM + 2);
-  return buf;
 }

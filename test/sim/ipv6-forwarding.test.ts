@@ -25,7 +25,8 @@ import { ipv6FromString as ip6, ipv6ToString } from '../../src/wire/ipv6.js';
 import { icmpv6Packet } from '../../src/wire/ipv6-packets.js';
 import { PppLink, type PppLinkConfig } from '../../src/proto/ppp-link.js';
 import { ipv6cpConfig } from '../../src/proto/ipv6cp.js';
-import { pppoeIpv4Frame } from '../../src/roles/framing.js';
+import { pppoeIpFrame } from '../../src/roles/framing.js';
+import { PppProtocol } from '../../src/wire/ppp.js';
 import type { NteSession } from '../../src/roles/nte.js';
 
 function network(homes: number, capture = false): { net: Network; clock: VirtualClock; t: ReturnType<typeof topologySchema.parse> } {
@@ -109,8 +110,7 @@ test('ipv6: subscriber IPv6 (PPP 0x0057) goes through nte → router to the serv
   const echo = icmpv6Packet({ src: wan, dst: ip6(t.server.address6!), hopLimit: 64 }, { kind: 'echo', type: 128, code: 0, checksum: 0, identifier: 9, sequence: 1, data: new Uint8Array(32) });
   const inBefore = s.inOctets;
   const send = (pkt: Uint8Array): void => {
-    const f = pppoeIpv4Frame(h.client.ac!, h.cfg.mac, h.client.sessionId, pkt);
-    f[21] = 0x57; // PPP protocol 0x0057 (RFC 5072 §3) in place of 0x0021
+    const f = pppoeIpFrame(h.client.ac!, h.cfg.mac, h.client.sessionId, PppProtocol.IPV6, pkt);
     net.act(h.cfg.name, () => (h as unknown as { send(f: Uint8Array): void }).send(f));
   };
   send(echo);
