@@ -526,12 +526,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     buf[hl + 2] = 0x00;
     buf[hl + 3] = packet[0]! >>> 4 === 6 ? 0x57 : 0x21;
     if (this.l2tp.writeDataHeaderFor(s.call, buf, 0, packet.length + 4) < 0) return this.count('data.drop.call-gone');
-    s.outOctets += packet.length;
-    s.outPackets++;
-    if (buf[hl + 3] === 0x57) {
-      s.out6Octets = (s.out6Octets ?? 0) + packet.length;
-      s.out6Packets = (s.out6Packets ?? 0) + 1;
-    }
+    this.countOut(s, packet.length, buf[hl + 3] === 0x57);
     // The idle timer is not moved here (that would cost a heap update per packet): when it
     // fires early, sessionLimitReached sees this and it is scheduled again.
     s.lastDataAt = now;
@@ -1014,12 +1009,18 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     buf[1] = 0x03;
     buf[2] = 0x00;
     buf[3] = 0x57;
-    const n = buf.length - 4;
-    s.outOctets += n;
-    s.outPackets++;
-    s.out6Octets = (s.out6Octets ?? 0) + n;
-    s.out6Packets = (s.out6Packets ?? 0) + 1;
+    this.countOut(s, buf.length - 4, true);
     this.l2tp.sendData(s.call, buf);
+  }
+
+  /** Octets toward the subscriber: both families in Acct-Output-* (RFC 2866), the IPv6 share apart for `show sessions`. */
+  private countOut(s: NteSession, octets: number, ipv6: boolean): void {
+    s.outOctets += octets;
+    s.outPackets++;
+    if (ipv6) {
+      s.out6Octets = (s.out6Octets ?? 0) + octets;
+      s.out6Packets = (s.out6Packets ?? 0) + 1;
+    }
   }
 
   /**
