@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ipv4FromString, ipv4ToString } from '../wire/bytes.js';
 import { parseCidr, prefixMask } from '../wire/ipv4.js';
 import { parseIpv6Address } from '../wire/ipv6.js';
-import { parseIpv6Prefix, prefixesOverlap, ipv6PrefixToString, type Ipv6Prefix } from '../proto/prefix-pool6.js';
+import { parseIpv6Prefix, prefixContains, prefixesOverlap, ipv6PrefixToString, type Ipv6Prefix } from '../proto/prefix-pool6.js';
 
 const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, 'an IPv4 address like 192.0.2.1');
 const cidr = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([0-9]|[12]\d|3[0-2])$/, 'an IPv4 prefix like 198.51.100.0/24');
@@ -431,9 +431,13 @@ function ipv6LinkProblems(t: Topology, pools: [string, Ipv6Prefix][]): string[] 
       for (const [where, q] of pools) if (prefixesOverlap(q, a)) out.push(`isps[${i}].ipv6.dns[${k}]: ${d} is inside ${where} ${ipv6PrefixToString(q)}`);
     });
   });
-  if (t.server.address6 !== undefined && t.router.serverSide6 === undefined) out.push('router.serverSide6: needed with server.address6 (the server\'s IPv6 gateway)');
-  else if (t.server.address6 !== undefined && ipv6PrefixToString(slash64(t.server.address6)) !== ipv6PrefixToString(slash64(t.router.serverSide6!))) out.push(`router.serverSide6: ${t.router.serverSide6} is not on the server's /64 ${ipv6PrefixToString(slash64(t.server.address6))}`);
-  if (t.server.address6 !== undefined && t.server.address6 === t.router.serverSide6) out.push(`server.address6: ${t.server.address6} is also router.serverSide6`);
+  if (t.server.address6 !== undefined) {
+    const net = slash64(t.server.address6);
+    const gw = t.router.serverSide6;
+    if (gw === undefined) out.push('router.serverSide6: needed with server.address6 (the server\'s IPv6 gateway)');
+    else if (!prefixContains(net, { prefix: parseIpv6Address(gw)!, length: 128 })) out.push(`router.serverSide6: ${gw} is not on the server's /64 ${ipv6PrefixToString(net)}`);
+    else if (t.server.address6 === gw) out.push(`server.address6: ${t.server.address6} is also router.serverSide6`);
+  }
   return out;
 }
 
