@@ -13,11 +13,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Lab, VmLab, notRoot, labReady, requireAddon, delay, type Proc, type JsonLine } from './lab.js';
+import { Lab, VmLab, notRoot, requireLab, requireAddon, delay, type Proc, type JsonLine } from './lab.js';
 import { controlRequest } from '../../src/io/control.js';
 import { startFreeRadius, type FreeRadius } from '../helpers/freeradius.js';
 
-const skip = notRoot() ?? labReady();
+const skip = notRoot();
 const lab = new Lab();
 const vms = new VmLab();
 const work = mkdtempSync(path.join(tmpdir(), 'pseudonet-real-chain-'));
@@ -34,6 +34,7 @@ const ev = (p: Proc, kind: string, type: string, extra: (e: Record<string, unkno
 
 before(async () => {
   if (skip) return;
+  requireLab();
   requireAddon();
   const labNs = vms.up(`pnvmc${lab.tag}`);
   const sseNs = lab.ns('csse');

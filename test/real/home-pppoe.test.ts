@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Lab, VmLab, notRoot, labReady, labHomeTopology, requireAddon, type Proc } from './lab.js';
+import { Lab, VmLab, notRoot, requireLab, labHomeTopology, requireAddon, type Proc } from './lab.js';
 import { controlRequest } from '../../src/io/control.js';
 
-const skip = notRoot() ?? labReady();
+const skip = notRoot();
 const lab = new Lab();
 const vms = new VmLab();
 const work = mkdtempSync(path.join(tmpdir(), 'pseudonet-real-home-'));
@@ -24,6 +24,7 @@ let labNs = '';
 
 before(async () => {
   if (skip) return;
+  requireLab();
   requireAddon();
   labNs = vms.up(`pnvmh${lab.tag}`);
   const homeNs = lab.ns('home');

@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Lab, VmLab, notRoot, labReady, labHomeTopology, requireAddon, type Proc, type JsonLine } from './lab.js';
+import { Lab, VmLab, notRoot, requireLab, labHomeTopology, requireAddon, type Proc, type JsonLine } from './lab.js';
 import { controlRequest } from '../../src/io/control.js';
 import { address, prefix, prefixWithin, within, hostBitsZero, samePrefix, sameAddress, hasInterfaceId, show6, ifMac, startCapture, judgeIpv6, frames, type Prefix } from '../helpers/ipv6-lab.js';
 
@@ -50,8 +50,7 @@ const homeEvent = (type: string, ms: number, shape: string): Promise<JsonLine> =
 
 before(async () => {
   if (skip) return;
-  const missing = labReady();
-  if (missing) throw new Error(missing);
+  requireLab();
   requireAddon();
   const labNs = vms.up(`${NAME}${lab.tag}b`);
   const homeNs = lab.ns('h');

@@ -19,7 +19,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Lab, VmLab, notRoot, labReady, requireAddon, type Proc, type JsonLine } from './lab.js';
+import { Lab, VmLab, notRoot, requireLab, requireAddon, type Proc, type JsonLine } from './lab.js';
 import { controlRequest } from '../../src/io/control.js';
 import { address, prefix, prefixWithin, within, hostBitsZero, samePrefix, sameAddress, hasInterfaceId, show6, ifMac, startCapture, judgeIpv6, frames, type Prefix } from '../helpers/ipv6-lab.js';
 
@@ -55,8 +55,7 @@ const nteEvent = (type: string, ms: number): Promise<JsonLine> =>
 
 before(async () => {
   if (skip) return;
-  const missing = labReady();
-  if (missing) throw new Error(missing);
+  requireLab();
   requireAddon();
   const labNs = vms.up(`${NAME}${lab.tag}a`);
   const sseNs = lab.ns('s');

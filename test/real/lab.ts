@@ -201,6 +201,15 @@ export class Lab {
   }
 }
 
+/**
+ * Throws when the QEMU lab is missing or not built: the test command builds it, so a test
+ * that needs it fails without it (never skips).
+ */
+export function requireLab(): void {
+  const missing = labReady();
+  if (missing) throw new Error(`${missing} (npm test builds it)`);
+}
+
 export function labReady(): string | undefined {
   if (!existsSync(path.join(LAB, 'run.sh'))) return `no VM lab at ${LAB}`;
   if (!existsSync(path.join(CACHE, 'initramfs.cpio'))) return `the VM lab is not built (${LAB}/build.sh has not run: no ${CACHE}/initramfs.cpio)`;

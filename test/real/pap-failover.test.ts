@@ -18,10 +18,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Lab, VmLab, LAB, notRoot, labReady, requireAddon, sh, type Proc, type JsonLine } from './lab.js';
+import { Lab, VmLab, LAB, notRoot, requireLab, requireAddon, sh, type Proc, type JsonLine } from './lab.js';
 import { controlRequest } from '../../src/io/control.js';
 
-const skip = notRoot() ?? labReady();
+const skip = notRoot();
 const lab = new Lab();
 const vms = new VmLab();
 const work = mkdtempSync(path.join(tmpdir(), 'pseudonet-real-pap-'));
@@ -51,6 +51,7 @@ function ns(name: string): string {
 
 before(async () => {
   if (skip) return;
+  requireLab();
   requireAddon();
   // Leftovers of an earlier run of this file (our names only).
   for (const n of ['pap-vm', 'pap-car']) try { sh(path.join(LAB, 'netns.sh'), ['down', n]); } catch { /* none */ }

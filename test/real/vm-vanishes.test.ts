@@ -16,10 +16,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Lab, VmLab, CACHE, notRoot, labReady, requireAddon, delay, type Proc, type JsonLine , startAccessChain } from './lab.js';
+import { Lab, VmLab, CACHE, notRoot, requireLab, requireAddon, delay, type Proc, type JsonLine , startAccessChain } from './lab.js';
 import { controlRequest } from '../../src/io/control.js';
 
-const skip = notRoot() ?? labReady();
+const skip = notRoot();
 const lab = new Lab();
 const vms = new VmLab();
 const work = mkdtempSync(path.join(tmpdir(), 'pseudonet-real-vmgone-'));
@@ -36,6 +36,7 @@ const ping = async (from: string): Promise<number | null> => ((await controlRequ
 
 before(async () => {
   if (skip) return;
+  requireLab();
   requireAddon();
   const labNs = vms.up(`pnvmv${lab.tag}`);
   const sns = lab.ns('vsse');

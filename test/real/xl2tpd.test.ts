@@ -10,10 +10,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Lab, VmLab, notRoot, labReady, requireAddon, type Proc } from './lab.js';
+import { Lab, VmLab, notRoot, requireLab, requireAddon, type Proc } from './lab.js';
 import { controlRequest } from '../../src/io/control.js';
 
-const skip = notRoot() ?? labReady();
+const skip = notRoot();
 const lab = new Lab();
 const vms = new VmLab();
 const work = mkdtempSync(path.join(tmpdir(), 'pseudonet-real-xl2tpd-'));
@@ -27,6 +27,7 @@ let homeNs = '';
 
 before(async () => {
   if (skip) return;
+  requireLab();
   requireAddon();
   const labNs = vms.up(`pnvmx${lab.tag}`);
   const nteNs = lab.ns('xnte');
