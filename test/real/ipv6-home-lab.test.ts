@@ -137,6 +137,8 @@ test('SIGTERM: our home releases its prefix (DHCPv6 Release) and hangs up; pppd 
   await home.done;
   assert.equal(home.exited, 0);
   await vms.waitConsole(VM, /LAB: ip-down/, 20_000, 'pppd saw the hang-up');
+  // dumpcap writes its last frames out when it stops: read the capture after that.
+  await cap?.proc.stop('SIGTERM');
   const release = cap ? frames(cap.file, 'dhcpv6.msgtype == 8') : [];
   assert.ok(release.length >= 1, 'a DHCPv6 Release (type 8) left our home before it hung up (RFC 8415 §18.2.7)');
 });
