@@ -16,7 +16,7 @@ import { internetChecksum } from '../wire/checksum.js';
 import { EtherType, macEquals } from '../wire/ethernet.js';
 import { IcmpType, parseIcmp, parseQuotedIpv4, UnreachCode, type IcmpMessage, type QuotedIpv4 } from '../wire/icmp.js';
 import { fragmentIpv4, IpProtocol, Ipv4Flag, prefixMask } from '../wire/ipv4.js';
-import { arpFrame, icmpPacket, udpPacket } from '../wire/packets.js';
+import { arpFrame, icmpPacket, udpPacket, udpPacketInPlace } from '../wire/packets.js';
 import { parseUdp, udpChecksumOk } from '../wire/udp.js';
 import { eui64LinkLocal, type Transmit } from './router.js';
 import { NdpCache, ALL_NODES, multicastMac, type NdpEntryView, type NdpOptions } from '../proto/ndp-cache.js';
@@ -206,7 +206,9 @@ export class Host {
   /** Sends a UDP datagram and listens on `srcPort` for what comes back (`udp` events). */
   sendUdp(dst: number, srcPort: number, dstPort: number, payload: Uint8Array, now: number, o: { ttl?: number; df?: boolean } = {}): void {
     (this.listening ??= new Set()).add(srcPort);
-    this.send(udpPacket({ src: this.address, dst, ttl: o.ttl ?? this.ttl, identification: this.nextId(), flags: o.df ? Ipv4Flag.DF : 0 }, srcPort, dstPort, payload, ETH), dst, now);
+    const h = { src: this.address, dst, ttl: o.ttl ?? this.ttl, identification: this.nextId(), flags: o.df ? Ipv4Flag.DF : 0 };
+    // In front of the payload when it has the room (an L2TP relay's frame), else one copy.
+    this.send(udpPacketInPlace(h, srcPort, dstPort, payload, ETH) ?? udpPacket(h, srcPort, dstPort, payload, ETH), dst, now);
   }
 
   /** Delivers UDP datagrams for `port` as events instead of answering port unreachable. */
