@@ -14,7 +14,7 @@
  * Before hand-off a session is bounded: the AC caps how many are being set up, each has a
  * deadline and a frame budget; a hostile carrier RADIUS answer costs one CHAP Failure.
  */
-import { PppoeAc, type AcSession, type PppoeAcConfig } from '../proto/pppoe-ac.js';
+import { PppoeAc, macFromKey, type AcSession, type PppoeAcConfig } from '../proto/pppoe-ac.js';
 import { PppLink, pppLinkConfig, type PppLinkConfig } from '../proto/ppp-link.js';
 import { authenticatorConfig } from '../proto/ppp-auth.js';
 import type { Counters } from '../proto/ppp-common.js';
@@ -175,6 +175,8 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
   readonly acs = new Map<string, PppoeAc<SseSession>>();
   /** Sessions whose PPP link (before hand-off) has output or events to look at. */
   private readonly dirty = new DirtySet<SseSession>();
+  /** A home's MAC for the frame being relayed down, written from its key (nothing allocated per frame). */
+  private readonly dstMac = new Uint8Array(6);
   /** LNS entries from carrier RADIUS answers, shared by the sessions they serve (bounded: MAX_LNS_ENTRIES). */
   private readonly lnsEntries = new Map<string, LnsEntry>();
   private readonly linkTimers = new TimerQueue<SseSession>();
@@ -640,7 +642,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
 
   /** L2TP data → PPPoE session frame, written in place in front of the PPP frame. */
   private relayDown(s: SseSession, ppp: Uint8Array): void {
-    const frame = l2tpToPppoe(ppp, s.ac.mac, this.cfg.accessMac, s.ac.id);
+    const frame = l2tpToPppoe(ppp, macFromKey(s.ac.macKey, this.dstMac), this.cfg.accessMac, s.ac.id);
     if (!frame) return this.count('relay.drop.no-headroom');
     this.count('relay.down');
     this.tx.push({ port: s.port, frame });

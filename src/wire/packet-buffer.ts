@@ -1,6 +1,6 @@
 /**
  * Buffers for the packets boxes build on the data path, with room in front: each packet lives
- * in a 2 KiB cell of a 64 KiB slab and starts HEADROOM octets into it, so every box on its way
+ * in a 512-octet cell of a 32 KiB slab and starts HEADROOM octets into it, so every box on its way
  * can write its own headers (Ethernet, PPPoE, PPP, L2TP, UDP, IP) in front of it in place
  * instead of copying it into a bigger buffer: an mbuf cluster, in spirit.
  *
@@ -12,31 +12,36 @@
  * smaller than the truth: a copy too many, never a write into another packet.
  */
 
-/** Octets of one cell; a power of two. A packet of up to CELL - HEADROOM octets fits. */
-export const CELL = 2048;
+/**
+ * Octets of one cell; a power of two. A packet of up to CELL - HEADROOM octets fits: a ping,
+ * a control message. A bigger one gets a buffer of its own (as fast to use, dearer to make):
+ * a small cell keeps the memory behind the many small packets of session setup small.
+ */
+export const CELL = 512;
 /**
  * Free octets in front of a packet when it is built. The most any path writes in front of a
  * packet a host built: PPPoE + PPP (8) on the home, then L2TP (up to 16) + UDP + IPv4 +
  * Ethernet (42) on the sse, or PPP + L2TP (20) + UDP + IPv4 + Ethernet (42) on the LNS.
  */
 export const HEADROOM = 64;
-const CELLS_PER_SLAB = 32;
+const CELLS_PER_SLAB = 64;
 
 let slab = new ArrayBuffer(0);
 let next = CELLS_PER_SLAB;
 
-/** The packets this process has built in cells, and those too big for one (a buffer of their own). */
-export const packetBufferCounters = { cells: 0, slabs: 0, oversize: 0 };
+/** Packets this process has built: in cells, in buffers of their own (of which too big for a cell), and the slabs. */
+export const packetBufferCounters = { cells: 0, own: 0, oversize: 0, slabs: 0 };
 
 /**
- * A zeroed view of `length` octets with HEADROOM octets of its own in front. Callers fill
- * every octet they send; the slab is given back to the collector once none of its packets is
- * referenced, so a packet that is kept for long (a queue waiting for ARP) pins 64 KiB at most.
+ * A zeroed view of `length` octets with HEADROOM octets of its own in front, for a packet that
+ * lives as long as it travels (a ping, its reply, an ICMP error). The slab is given back to
+ * the collector once no view into any of its packets is left: a view kept for long pins
+ * 32 KiB, so a packet whose bytes a receiver may keep takes `ownPacketBuffer`.
  */
 export function packetBuffer(length: number): Uint8Array {
   if (length > CELL - HEADROOM) {
     packetBufferCounters.oversize++;
-    return new Uint8Array(new ArrayBuffer(HEADROOM + length), HEADROOM, length);
+    return ownPacketBuffer(length);
   }
   if (next === CELLS_PER_SLAB) {
     slab = new ArrayBuffer(CELL * CELLS_PER_SLAB);
@@ -45,6 +50,16 @@ export function packetBuffer(length: number): Uint8Array {
   }
   packetBufferCounters.cells++;
   return new Uint8Array(slab, next++ * CELL + HEADROOM, length);
+}
+
+/**
+ * A view of `length` zeroed octets in a buffer of its own, with HEADROOM octets in front: for
+ * packets whose bytes a receiver may keep views of for long (RADIUS attributes, L2TP AVPs, a
+ * DHCPv6 option), which would pin a whole slab of cells.
+ */
+export function ownPacketBuffer(length: number): Uint8Array {
+  packetBufferCounters.own++;
+  return new Uint8Array(new ArrayBuffer(HEADROOM + length), HEADROOM, length);
 }
 
 /** Octets in front of `view` that belong to the same packet (see the rule above). */
