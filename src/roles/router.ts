@@ -37,7 +37,7 @@ import { Icmpv6TimeExceededCode, Icmpv6Type, Icmpv6UnreachCode, icmpv6ChecksumOk
 import { ipv6ToString, NextHeader, walkIpv6 } from '../wire/ipv6.js';
 import { icmpv6Packet, ndpPacket } from '../wire/ipv6-packets.js';
 import { parseNdp } from '../wire/ndp.js';
-import { packetBuffer, widen } from '../wire/packet-buffer.js';
+import { packetBuffer, widenAt } from '../wire/packet-buffer.js';
 
 const ETH = 14;
 /** RFC 1812 §4.3.2.3: an ICMP error holds as much of the datagram as fits in 576 octets. */
@@ -749,7 +749,7 @@ export class Router {
       frame = buf.length === ETH + total ? buf : buf.subarray(0, ETH + total);
     } else {
       // From a point-to-point interface: the Ethernet header in front, in the packet's own headroom when it has some.
-      frame = widen(buf.subarray(o, o + total), ETH);
+      frame = widenAt(buf, o, total, ETH);
       if (!frame) {
         frame = packetBuffer(ETH + total);
         frame.set(buf.subarray(o, o + total), ETH);
@@ -1003,7 +1003,7 @@ export class Router {
     if (o === ETH) {
       frame = buf.length === ETH + total ? buf : buf.subarray(0, ETH + total);
     } else {
-      frame = widen(buf.subarray(o, o + total), ETH);
+      frame = widenAt(buf, o, total, ETH);
       if (frame) {
         // The packet stays where it is: a neighbour address inside it is still at the same bytes.
         if (nh === buf) {

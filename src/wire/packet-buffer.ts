@@ -75,3 +75,10 @@ export function widen(view: Uint8Array, n: number): Uint8Array | undefined {
   if ((view.byteOffset & (CELL - 1)) < n) return undefined;
   return new Uint8Array(view.buffer, view.byteOffset - n, view.length + n);
 }
+
+/** `widen(buf.subarray(o, o + length), n)` without making the view in between. */
+export function widenAt(buf: Uint8Array, o: number, length: number, n: number): Uint8Array | undefined {
+  const at = buf.byteOffset + o;
+  if ((at & (CELL - 1)) < n) return undefined;
+  return new Uint8Array(buf.buffer, at - n, length + n);
+}

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { CELL, HEADROOM, headroomOf, packetBuffer, widen } from '../../src/wire/packet-buffer.js';
+import { CELL, HEADROOM, headroomOf, packetBuffer, widen, widenAt } from '../../src/wire/packet-buffer.js';
 import { udpPacket, udpPacketInPlace } from '../../src/wire/packets.js';
 import { parseIpv4, IpProtocol } from '../../src/wire/ipv4.js';
 import { parseUdp, udpChecksumOk } from '../../src/wire/udp.js';
@@ -63,4 +63,14 @@ test('udpPacketInPlace: the headers of udpPacket, written in front of the payloa
   assert.ok(udpChecksumOk(h.src, h.dst, ip.value.payload));
   // No room in front (a received frame in a buffer of its own): the caller copies.
   assert.equal(udpPacketInPlace(h, 1701, 1701, payload, 14), undefined);
+});
+
+test('widenAt: the same view as widen of a subarray', () => {
+  const p = packetBuffer(100);
+  const a = widenAt(p, 20, 50, 30)!;
+  const b = widen(p.subarray(20, 70), 30)!;
+  assert.equal(a.byteOffset, b.byteOffset);
+  assert.equal(a.length, b.length);
+  assert.equal(widenAt(p, 20, 50, HEADROOM + 21), undefined);
+  assert.ok(widenAt(p, 20, 50, HEADROOM + 20));
 });
