@@ -315,13 +315,13 @@ export class Dhcpv6Client {
     this.solMaxRtOption(m.options);
     if (m.msgType === T.ADVERTISE) {
       if (x.msgType !== T.SOLICIT) return this.drop('advertise-not-soliciting');
-      return this.advertise(m.options, sid.duid, x, now);
+      return this.advertise(m.options, keptDuid(sid.duid), x, now);
     }
     if (x.msgType === T.SOLICIT) {
       // §18.2.1: a Reply to Solicit counts only with Rapid Commit, which we must have offered.
       if (!(this.cfg.rapidCommit ?? true) || !findOption(m.options, 'rapid-commit')) return this.drop('reply-to-solicit-without-rapid-commit');
     }
-    this.reply(m.options, sid.duid, x, now);
+    this.reply(m.options, keptDuid(sid.duid), x, now);
   }
 
   private advertise(opts: readonly Dhcpv6Option[], server: Duid, x: Exchange, now: number): void {
@@ -481,4 +481,23 @@ function duidEquals(d: Duid, bytes: Uint8Array): boolean {
   const b = new Uint8Array(duidLength(d));
   emitDuid(d, b, 0);
   return bytesEqual(b, bytes);
+}
+
+/**
+ * The server's DUID as a copy of its own: the parsed one is a view into the received packet,
+ * and a lease kept for hours would keep that whole buffer (a slab of received frames, on a
+ * real interface) alive with it.
+ */
+function keptDuid(d: Duid): Duid {
+  switch (d.kind) {
+    case 'llt':
+    case 'll':
+      return { ...d, linkLayer: keptBytes(d.linkLayer) };
+    case 'en':
+      return { ...d, identifier: keptBytes(d.identifier) };
+    case 'uuid':
+      return { ...d, uuid: keptBytes(d.uuid) };
+    case 'raw':
+      return { ...d, data: keptBytes(d.data) };
+  }
 }
