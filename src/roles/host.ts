@@ -203,12 +203,16 @@ export class Host {
     this.send(icmpPacket({ src: this.address, dst, ttl: o.ttl ?? this.ttl, identification: this.nextId(), flags: o.df ? Ipv4Flag.DF : 0 }, msg, ETH), dst, now);
   }
 
-  /** Sends a UDP datagram and listens on `srcPort` for what comes back (`udp` events). */
-  sendUdp(dst: number, srcPort: number, dstPort: number, payload: Uint8Array, now: number, o: { ttl?: number; df?: boolean } = {}): void {
+  /**
+   * Sends a UDP datagram and listens on `srcPort` for what comes back (`udp` events). With
+   * `inPlace` the caller hands over the packet `payload` is part of (a relay's received frame):
+   * the headers go into the octets in front of it when they are its own (src/wire/packet-buffer.ts),
+   * and are overwritten; otherwise, and always without `inPlace`, the payload is copied once.
+   */
+  sendUdp(dst: number, srcPort: number, dstPort: number, payload: Uint8Array, now: number, o: { ttl?: number; df?: boolean; inPlace?: boolean } = {}): void {
     (this.listening ??= new Set()).add(srcPort);
     const h = { src: this.address, dst, ttl: o.ttl ?? this.ttl, identification: this.nextId(), flags: o.df ? Ipv4Flag.DF : 0 };
-    // In front of the payload when it has the room (an L2TP relay's frame), else one copy.
-    this.send(udpPacketInPlace(h, srcPort, dstPort, payload, ETH) ?? udpPacket(h, srcPort, dstPort, payload, ETH), dst, now);
+    this.send((o.inPlace ? udpPacketInPlace(h, srcPort, dstPort, payload, ETH) : undefined) ?? udpPacket(h, srcPort, dstPort, payload, ETH), dst, now);
   }
 
   /** Delivers UDP datagrams for `port` as events instead of answering port unreachable. */

@@ -48,6 +48,9 @@ import { ndpPacket, udp6Packet } from '../wire/ipv6-packets.js';
 import { encode } from '../wire/result.js';
 import { packetBuffer, widen } from '../wire/packet-buffer.js';
 import { A, ipv6PrefixValue, type RadiusAttribute } from '../wire/radius.js';
+
+/** Subscriber data goes out to the LAC in the buffer it came in (its link headers are overwritten). */
+const IN_PLACE = { inPlace: true } as const;
 import type { AccessReply } from '../proto/radius-attributes.js';
 
 export const DAE_PORT = 3799;
@@ -532,7 +535,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     s.lastDataAt = now;
     const peer = this.l2tp.tunnelPeer(s.tunnelId);
     if (!peer) return this.count('data.drop.no-tunnel');
-    this.carrier.sendUdp(peer.address, L2TP_PORT, peer.port, buf, now);
+    this.carrier.sendUdp(peer.address, L2TP_PORT, peer.port, buf, now, IN_PLACE);
   }
 
   /**

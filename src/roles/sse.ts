@@ -31,6 +31,8 @@ import { proxyAvpValues } from './proxy.js';
 import { TimerQueue } from '../proto/timer-queue.js';
 
 /** The home hung up (PADT): Q.931 cause 16 "normal call clearing" in a DISCONNECT, as an ISDN LAC reports a user who cleared. */
+/** The relay's L2TP data goes out in the frame it came in (its PPPoE header is overwritten). */
+const IN_PLACE = { inPlace: true } as const;
 const USER_CLEARED: Q931Cause = { cause: Q931_NORMAL_CLEARING, msg: Q931_DISCONNECT, advisory: 'PADT from the home' };
 import { RadiusClient, accessRequestProblem, type RadiusClientConfig, type AccessRequestInput } from '../proto/radius-client.js';
 import { l2tpCandidates } from '../proto/radius-attributes.js';
@@ -316,7 +318,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
       const m = s.call === undefined || !s.lns ? undefined : pppoeToL2tp(this.l2tp, s.call, frame, ppp, len);
       if (!m) return this.count('relay.drop.call-gone');
       this.count('relay.up');
-      this.carrier.sendUdp(s.lns!.address, L2TP_PORT, s.lns!.port, m, now);
+      this.carrier.sendUdp(s.lns!.address, L2TP_PORT, s.lns!.port, m, now, IN_PLACE);
       return;
     }
     if ((s.state === 'lookup' || s.state === 'opening') && s.link && u16(frame, ppp) === PppProtocol.LCP) {
