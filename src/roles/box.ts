@@ -86,6 +86,10 @@ export interface Link {
 
 function ignoreEvent(): void {}
 
+function fireTimer(this: { onTimer(): void }): void {
+  this.onTimer();
+}
+
 /** The loop around one box: input, drain, one timer at the next timeout. */
 export class Driver<P extends string = string, E = unknown> {
   private timer: TimerId | undefined;
@@ -96,8 +100,12 @@ export class Driver<P extends string = string, E = unknown> {
   private stopped = false;
   /** Frames the box sent on a port with no link (counted, never thrown). */
   unlinked = 0;
-  /** The timer callback: one bound function per driver (no closure per arm). */
-  private readonly fire: () => void = this.onTimer.bind(this);
+  /**
+   * The timer callback: one bound function per driver (no closure per arm). It looks
+   * `onTimer` up at each call, so that a meter wrapping Driver.prototype (the load
+   * generator's time per box) sees timers too.
+   */
+  private readonly fire: () => void = fireTimer.bind(this as { onTimer(): void });
 
   /** `onEvent` gets the box as its third argument, so one listener can serve every driver. */
   constructor(
@@ -150,7 +158,8 @@ export class Driver<P extends string = string, E = unknown> {
     this.timer = this.clock.setTimer(t, this.fire);
   }
 
-  private onTimer(): void {
+  /** @internal The driver's timer fired (called through `fire`). */
+  onTimer(): void {
     this.timer = undefined;
     this.timerAt = undefined;
     if (this.stopped) return;
