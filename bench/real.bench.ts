@@ -242,8 +242,13 @@ const entries: BenchEntry[] = real
       { name: 'access chain over veth', measure: () => accessChain(10_000, { window: 256 }) },
       { name: 'access chain over veth', measure: () => accessChain(20_000, { window: 256 }) },
       { name: 'access chain over veth', measure: () => accessChain(1_000, { window: 256, floodSeconds: 5, floodWindow: 4 }) },
-      { name: 'access chain, load --realtime', measure: () => loadRealtime(10_000, 64) },
+      // The goal's latency figure (setup p99 at 10,000 homes) at window 32: the median is then
+      // ~32 / rate ≈ 35 ms at 0.9 k/s, so the boxes are not saturated even when the machine is
+      // shared and the p99 is theirs, not a queue's; at 64 the rate still rises with the
+      // window (the knee); at 256 the median is mostly waiting (Little's law) and the CPU per
+      // setup is lowest (fuller batches).
       { name: 'access chain, load --realtime', measure: () => loadRealtime(10_000, 32) },
+      { name: 'access chain, load --realtime', measure: () => loadRealtime(10_000, 64) },
       { name: 'access chain, load --realtime', measure: () => loadRealtime(10_000, 256) },
     ]
   : [];
