@@ -10,10 +10,6 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afpacketUnavailable } from '../../src/io/afpacket.js';
-import { loadTopology } from '../../src/config/topology.js';
-import { withHomes } from '../../src/config/generate.js';
-import { ispPlan } from '../../src/config/derive.js';
-import { ipv4ToString } from '../../src/wire/bytes.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const LAB = path.resolve(ROOT, '../shared/lab/vm');
@@ -368,8 +364,8 @@ export interface AccessChainOptions {
   /** No event lines from the boxes (`pseudonet up --quiet`): what a benchmark wants. */
   readonly quiet?: boolean;
   /**
-   * The ISP's RADIUS as a process of its own (`pseudonet radius`, the same server core on
-   * kernel UDP) in namespace `ns`, reached over veth rad0 (the LNS's radius port, in `nns`) ─
+   * The ISP's RADIUS as a process of its own (test/real/radius-agent.ts: the server of
+   * `pseudonet radius`, kernel UDP, the embedded one's configuration) in namespace `ns`, reached over veth rad0 (the LNS's radius port, in `nns`) ─
    * rad1 (172.16.0.2/24, in `ns`), instead of embedded in the LNS's process: its CPU is then
    * its own and the LNS's is the LNS's alone.
    */
@@ -400,20 +396,9 @@ router: { ispSide: 10.255.0.1, serverSide: 203.0.113.1 }
   if (o.radius) {
     lab.veth(o.nns, 'rad0', o.radius.ns, 'rad1');
     lab.exec(o.radius.ns, 'ip', ['addr', 'add', `${CHAIN_RADIUS.address}/24`, 'dev', 'rad1']);
-    // The users the LNS's --homes N stands for (src/config/generate.ts), as the embedded server would have them.
-    const t = withHomes(loadTopology(o.topo), o.homes);
-    const plan = ispPlan(t, 0);
-    const isp = t.isps[0]!;
-    const conf = `${o.topo}.radius.yaml`;
-    writeFileSync(conf, `clients:
-  - { name: nte-a, address: ${CHAIN_RADIUS.nas}, secret: ${CHAIN_RADIUS.secret} }
-pools:
-  ${isp.name}: { range: ${ipv4ToString(plan.pool[0])}-${ipv4ToString(plan.pool[1])}, exclude: [${[isp.gateway, ...isp.dns].join(', ')}] }
-users:
-${isp.users.map((u) => `  - { name: ${JSON.stringify(u.name)}, password: ${JSON.stringify(u.password)}, pool: ${isp.name}, dns: [${isp.dns.join(', ')}] }`).join('\n')}
-`);
-    radius = lab.pseudonet('radius', o.radius.ns, ['radius', '--config', conf, '--bind', CHAIN_RADIUS.address, ...(o.quiet ? ['--quiet'] : [])]);
-    await radius.waitFor((l) => typeof l.raw === 'string' && l.raw.includes('listening'), 20_000, 'radius listening');
+    // The users the LNS's --homes N stands for, as the embedded server would have them (no config file: 10,000s of users).
+    radius = lab.script('radius', o.radius.ns, path.join(ROOT, 'test/real/radius-agent.ts'), [o.topo, String(o.homes), CHAIN_RADIUS.address]);
+    await radius.waitFor((l) => l.ev === 'listening', 30_000, 'radius listening');
   }
   const nte = lab.pseudonet('nte-a', o.nns, ['up', o.topo, '--box', 'nte-a', '--homes', String(o.homes), '--control', o.sock('nte-a'), ...quiet]);
   const sse = lab.pseudonet('sse', o.sns, ['up', o.topo, '--box', 'sse', '--control', o.sock('sse'), ...quiet]);
