@@ -5,8 +5,11 @@
  * IPv4 forwarding through the router box (`pseudonet up --box router`) between two
  * namespaces; and the access chain as processes on veth pairs, each in its own namespace:
  *
- *   [home emulator: N homes] ─veth─ [sse] ─veth─ [nte-a + embedded RADIUS] ─veth─ (nothing)
+ *   [home emulator: N homes] ─veth─ [sse] ─veth─ [nte-a] ─veth─ (nothing)
+ *                                                    └─veth─ [RADIUS: pseudonet radius, kernel UDP]
  *
+ * (the ISP's RADIUS is the embedded server's code in a process of its own, so the nte's CPU
+ * is the nte's alone; the boxes run --quiet, their event log left out)
  * session setups per second (first PADI to last IPCP up, measured by the emulator) and L2TP
  * data packets per second between the sse and nte processes (closed-loop pings from every
  * home to the nte's core address, counted from both boxes' L2TP counters), with the CPU
@@ -17,7 +20,7 @@ import path from 'node:path';
 import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { BenchEntry } from './bench.js';
-import { Lab, ROOT, requireAddon, startAccessChain } from '../test/real/lab.js';
+import { Lab, ROOT, requireAddon, startAccessChain, type Proc } from '../test/real/lab.js';
 import { controlRequest } from '../src/io/control.js';
 
 const AGENT = path.join(ROOT, 'test/real/afpacket-agent.ts');
@@ -99,39 +102,55 @@ const l2tpData = async (sock: string): Promise<L2tpSessionCounters> => ((await c
  * nte-a (embedded RADIUS, `--homes n` users); then, when `floodSeconds` is given, every
  * home pings the nte's core address with `window` requests in flight.
  */
-/** The chain's three namespaces and veths: homes h0 ─ acc sse car0 ─ car1 nte core0 ─ core1. */
-function chainLinks(lab: Lab): { hns: string; sns: string; nns: string } {
+/** The chain's namespaces and veths: homes h0 ─ acc sse car0 ─ car1 nte core0 ─ core1 (rad0 ─ rad1 RADIUS: startAccessChain). */
+function chainLinks(lab: Lab): { hns: string; sns: string; nns: string; rns: string } {
   const hns = lab.ns('bch');
   const sns = lab.ns('bcs');
   const nns = lab.ns('bcn');
+  const rns = lab.ns('bcr');
   lab.veth(hns, 'h0', sns, 'acc');
   lab.veth(sns, 'car0', nns, 'car1');
   lab.veth(nns, 'core0', nns, 'core1');
-  return { hns, sns, nns };
+  return { hns, sns, nns, rns };
 }
+
+interface ChainCounters {
+  ports: Record<string, { kernel?: { drops: number }; counters?: { txDropped: Record<string, number> } }>;
+  radius?: { retransmits: number; accessTimeouts: number };
+}
+
+/**
+ * What was lost in the run, from the boxes' own counters: frames the kernel dropped at an
+ * AF_PACKET socket or the attachment refused, and RADIUS requests the nte had to send again
+ * (a lost request or answer costs the subscriber the retransmission timeout, ~2 s).
+ */
+async function losses(sock: (b: string) => string): Promise<Record<string, number>> {
+  const [s, n] = (await Promise.all([controlRequest(sock('sse'), '/show/counters'), controlRequest(sock('nte-a'), '/show/counters')])) as ChainCounters[];
+  const dropped = (c: ChainCounters): number => Object.values(c.ports).reduce((a, p) => a + (p.kernel?.drops ?? 0) + Object.values(p.counters?.txDropped ?? {}).reduce((x, y) => x + y, 0), 0);
+  return {
+    'frames dropped (kernel at AF_PACKET, or not sent): sse': dropped(s!),
+    'frames dropped: nte': dropped(n!),
+    'RADIUS retransmissions by the nte': n!.radius?.retransmits ?? 0,
+  };
+}
+
+const perThousand = (cpu: number, online: number): number => (cpu / Math.max(1, online)) * 1000;
 
 export async function accessChain(n: number, o: { window: number; floodSeconds?: number; floodWindow?: number }): Promise<Record<string, number>> {
   return withLab(async (lab) => {
     const work = mkdtempSync(path.join(tmpdir(), 'pseudonet-bench-chain-'));
     try {
-      const { hns, sns, nns } = chainLinks(lab);
+      const { hns, sns, nns, rns } = chainLinks(lab);
       const topo = path.join(work, 't.yaml');
-      writeFileSync(topo, `sse: { name: sse, address: 192.0.2.254, interfaces: { access: acc, carrier: car0 } }
-isps:
-  - { name: isp-a, domain: isp-a.example, lns: { name: nte-a, address: 192.0.2.1, hostName: nte-a.isp-a.example, tunnelSecret: s, interfaces: { carrier: car1, core: core0 } }, pool: 198.51.100.0/24, gateway: 198.51.100.1, dns: [198.51.100.53] }
-server: { address: 203.0.113.10, gateway: 203.0.113.1 }
-router: { ispSide: 10.255.0.1, serverSide: 203.0.113.1 }
-`);
       const sock = (b: string): string => path.join(work, `${b}.sock`);
-      const nte = lab.pseudonet('nte', nns, ['up', topo, '--box', 'nte-a', '--homes', String(n), '--control', sock('nte'), '--quiet']);
-      const sse = lab.pseudonet('sse', sns, ['up', topo, '--box', 'sse', '--control', sock('sse'), '--quiet']);
-      await Promise.all([nte, sse].map((p) => p.waitFor((l) => l.ev === 'ready', 30_000, `${p.name} ready`)));
+      const { sse, nte, radius } = await startAccessChain(lab, { name: 'bench-chain', sns, nns, topo, sock, homes: n, quiet: true, lcpEchoInterval: 0, radius: { ns: rns } });
       const homes = lab.pseudonet('homes', hns, ['up', topo, '--box', 'homes', '--homes', String(n), '--access', 'h0', '--window', String(o.window), '--control', sock('homes'), '--quiet']);
       await homes.waitFor((l) => l.ev === 'ready', 30_000, 'homes ready');
-      const cpu0 = [homes, sse, nte].map((p) => cpuSeconds(p.pid));
+      const procs: Proc[] = [homes, sse, nte, radius!];
+      const cpu0 = procs.map((p) => cpuSeconds(p.pid));
       const done = (await homes.waitFor((l) => l.ev === 'setup-done', 60_000 + n * 10, 'every home settled')) as { online: number; failed: number; setupsPerSecond: number; setupMs: number };
-      const cpu1 = [homes, sse, nte].map((p) => cpuSeconds(p.pid));
-      const perK = (i: number): number => ((cpu1[i]! - cpu0[i]!) / Math.max(1, done.online)) * 1000;
+      const cpu1 = procs.map((p) => cpuSeconds(p.pid));
+      const perK = (i: number): number => perThousand(cpu1[i]! - cpu0[i]!, done.online);
       if (done.online !== n) throw new Error(`${done.online} of ${n} homes online (${done.failed} failed)`);
       const out: Record<string, number> = o.floodSeconds
         ? {}
@@ -139,14 +158,16 @@ router: { ispSide: 10.255.0.1, serverSide: 203.0.113.1 }
             [`setups/s (${n} homes, window ${o.window}, PADI to IPCP up)`]: done.setupsPerSecond,
             [`CPU s per 1,000 setups (${n} homes): home emulator`]: perK(0),
             [`CPU s per 1,000 setups (${n} homes): sse`]: perK(1),
-            [`CPU s per 1,000 setups (${n} homes): nte (+ embedded RADIUS)`]: perK(2),
+            [`CPU s per 1,000 setups (${n} homes): nte`]: perK(2),
+            [`CPU s per 1,000 setups (${n} homes): RADIUS (own process)`]: perK(3),
+            ...(await losses(sock)),
           };
       if (o.floodSeconds) {
-        const [s0, n0] = await Promise.all([l2tpData(sock('sse')), l2tpData(sock('nte'))]);
+        const [s0, n0] = await Promise.all([l2tpData(sock('sse')), l2tpData(sock('nte-a'))]);
         const c0 = [homes, sse, nte].map((p) => cpuSeconds(p.pid));
         const f = (await controlRequest(sock('homes'), `/flood?dst=10.255.0.2&seconds=${o.floodSeconds}&window=${o.floodWindow ?? 1}`, o.floodSeconds * 1000 + 30_000)) as { seconds: number; replies: number; lost: number; repliesPerSecond: number; rtt: { mean: number } };
         const c1 = [homes, sse, nte].map((p) => cpuSeconds(p.pid));
-        const [s1, n1] = await Promise.all([l2tpData(sock('sse')), l2tpData(sock('nte'))]);
+        const [s1, n1] = await Promise.all([l2tpData(sock('sse')), l2tpData(sock('nte-a'))]);
         const dt = f.seconds;
         Object.assign(out, {
           [`L2TP data packets/s sse → nte (${n} homes pinging, ${o.floodWindow ?? 1} in flight each)`]: (s1.dataOut - s0.dataOut) / dt,
@@ -170,35 +191,42 @@ router: { ispSide: 10.255.0.1, serverSide: 203.0.113.1 }
 
 /**
  * Issue 15's per-process setup latency: `pseudonet load --realtime` (the home emulator on h0,
- * wall ms seen on the access port) against the sse and nte processes of `startAccessChain`:
- * setup rate, percentiles, the longest phase, and CPU seconds per 1,000 setups of each
- * process over the whole run.
+ * wall ms seen on the access port) against the sse, nte and RADIUS processes of
+ * `startAccessChain` (quiet, the LNS's LCP echo every 30 s as an LNS would have it): setup
+ * rate, percentiles, the auth phase, CPU seconds per 1,000 setups of each process over the
+ * whole run, and what was lost on the way. With `window` homes in setup at once the median
+ * is about window / rate (Little's law), so the latency figure is taken at windows the boxes
+ * are not saturated by as well as at 256.
  */
 async function loadRealtime(n: number, window: number): Promise<Record<string, number>> {
   return withLab(async (lab) => {
     const work = mkdtempSync(path.join(tmpdir(), 'pseudonet-bench-load-'));
     try {
-      const { hns, sns, nns } = chainLinks(lab);
+      const { hns, sns, nns, rns } = chainLinks(lab);
       const topo = path.join(work, 'topology.yaml');
       const sock = (b: string): string => path.join(work, `${b}.sock`);
-      const { sse, nte } = await startAccessChain(lab, { name: 'bench-load', sns, nns, topo, sock, homes: n });
+      const { sse, nte, radius } = await startAccessChain(lab, { name: 'bench-load', sns, nns, topo, sock, homes: n, quiet: true, lcpEchoInterval: 30, radius: { ns: rns } });
       const out = path.join(work, 'out');
-      const load = lab.pseudonet('load', hns, ['load', topo, '--homes', String(n), '--realtime', '--access', 'h0', '--window', String(window), '--out', out, '--pid', `sse=${sse.pid}`, '--pid', `nte-a=${nte.pid}`, '--timeout', String(60 + Math.ceil(n / 100))]);
+      const load = lab.pseudonet('load', hns, ['load', topo, '--homes', String(n), '--realtime', '--access', 'h0', '--window', String(window), '--out', out, '--pid', `sse=${sse.pid}`, '--pid', `nte-a=${nte.pid}`, '--pid', `radius=${radius!.pid}`, '--timeout', String(60 + Math.ceil(n / 100))]);
       await load.done;
       if (load.exited !== 0) throw new Error(`load exited ${load.exited}: ${load.stderr}`);
       const r = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as { online: number; setupsPerSecond: number; setupMs: Record<string, number>; phaseMs: Record<string, Record<string, number>>; cpuSecondsPerBox: Record<string, number> };
       if (r.online !== n) throw new Error(`${r.online} of ${n} homes online`);
-      const perK = (b: string): number => (r.cpuSecondsPerBox[b]! / r.online) * 1000;
+      const perK = (b: string): number => perThousand(r.cpuSecondsPerBox[b]!, r.online);
       const label = `(${n} homes, window ${window}, load --realtime)`;
       return {
         [`setups/s ${label}`]: r.setupsPerSecond,
         'setup ms p50 (wall, access port)': r.setupMs.p50!,
+        'setup ms p90': r.setupMs.p90!,
         'setup ms p99': r.setupMs.p99!,
         'setup ms max': r.setupMs.max!,
         'auth phase ms p50 (CHAP to Success: LNS lookup, tunnel, call, RADIUS)': r.phaseMs.auth!.p50!,
+        'auth phase ms p99': r.phaseMs.auth!.p99!,
         'CPU s per 1,000 setups, whole run: sse': perK('sse'),
-        'CPU s per 1,000 setups, whole run: nte (+ embedded RADIUS)': perK('nte-a'),
+        'CPU s per 1,000 setups, whole run: nte': perK('nte-a'),
+        'CPU s per 1,000 setups, whole run: RADIUS (own process)': perK('radius'),
         'CPU s per 1,000 setups, whole run: home emulator': perK('homes'),
+        ...(await losses(sock)),
       };
     } finally {
       rmSync(work, { recursive: true, force: true });
@@ -214,6 +242,13 @@ const entries: BenchEntry[] = real
       { name: 'access chain over veth', measure: () => accessChain(10_000, { window: 256 }) },
       { name: 'access chain over veth', measure: () => accessChain(20_000, { window: 256 }) },
       { name: 'access chain over veth', measure: () => accessChain(1_000, { window: 256, floodSeconds: 5, floodWindow: 4 }) },
+      // The goal's latency figure (setup p99 at 10,000 homes) at window 32: the median is then
+      // ~32 / rate ≈ 35 ms at 0.9 k/s, so the boxes are not saturated even when the machine is
+      // shared and the p99 is theirs, not a queue's; at 64 the rate still rises with the
+      // window (the knee); at 256 the median is mostly waiting (Little's law) and the CPU per
+      // setup is lowest (fuller batches).
+      { name: 'access chain, load --realtime', measure: () => loadRealtime(10_000, 32) },
+      { name: 'access chain, load --realtime', measure: () => loadRealtime(10_000, 64) },
       { name: 'access chain, load --realtime', measure: () => loadRealtime(10_000, 256) },
     ]
   : [];

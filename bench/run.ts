@@ -22,7 +22,7 @@ const dir = path.dirname(fileURLToPath(import.meta.url));
 const results: Record<string, number> = {};
 
 function fmt(n: number): string {
-  return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1);
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n >= 10 ? n.toFixed(1) : n.toFixed(3);
 }
 
 for (const f of readdirSync(dir).filter((f) => f.endsWith('.bench.ts')).sort()) {

@@ -93,7 +93,7 @@ export class BoxProcess implements RunningBox {
   readonly box: AnyBox;
   /** The embedded RADIUS of an nte whose `radius` port is not on a real interface. */
   readonly radius: RadiusBox | undefined;
-  /** What happened, for `show events` (the last 1,000). */
+  /** What happened, for `show events` (at least the last 1,000; an nte's after its turn's spool commit). */
   readonly events: BoxEvent[] = [];
   private readonly drivers: Driver<string, unknown>[] = [];
   private readonly driver: Driver<string, unknown>;
@@ -132,7 +132,8 @@ export class BoxProcess implements RunningBox {
       for (const p of this.ports.values()) p.close();
       throw e;
     }
-    this.spool = site.kind === 'nte' && opts.accountingSpool ? new FileSpool(opts.accountingSpool()) : undefined;
+    // The fsync runs in the thread pool: the nte's loop never waits for the disk; its events wait for the fsync instead.
+    this.spool = site.kind === 'nte' && opts.accountingSpool ? new FileSpool(opts.accountingSpool(), { fsyncInBackground: true }) : undefined;
     const spool = this.spool;
     this.box = build(t, site, { now: clock.now(), mac: (port) => this.ports.get(port)?.mac, externalRadius: 'direct', ...(spool ? { accountingSpool: () => spool } : {}) });
     driver = this.driver = this.drive(this.box);
@@ -143,9 +144,24 @@ export class BoxProcess implements RunningBox {
       const radius = (this.radius = build(t, rsite, { now: clock.now() }) as RadiusBox);
       const rd = this.drive(radius);
       const nte = driver;
-      // Delivered on the next clock turn, never inside the sender's own drain.
-      nte.attach('radius', { send: (f) => (tap?.('radius', f, 'out', clock.now()), clock.setTimer(clock.now(), () => rd.input('radius', f))) });
-      rd.attach('radius', { send: (f) => clock.setTimer(clock.now(), () => (tap?.('radius', f, 'in', clock.now()), nte.input('radius', f))) });
+      // Delivered on the next clock turn, never inside the sender's own drain: what one side
+      // sent in a turn goes over as one batch behind one timer (not a timer per frame).
+      const link = (to: Driver<string, unknown>, inTap: boolean): { send: (f: Uint8Array) => void } => {
+        let queue: Uint8Array[] = [];
+        const deliver = (): void => {
+          const batch = queue;
+          queue = [];
+          for (const f of batch) {
+            if (inTap) tap?.('radius', f, 'in', clock.now());
+            to.receive('radius', f);
+          }
+          to.kick();
+        };
+        return { send: (f) => void (queue.push(f) === 1 && clock.setTimer(clock.now(), deliver)) };
+      };
+      const toRadius = link(rd, false);
+      nte.attach('radius', { send: (f) => (tap?.('radius', f, 'out', clock.now()), toRadius.send(f)) });
+      rd.attach('radius', link(nte, true));
       rd.kick();
     }
     if (this.box.kind === 'home' && (opts.autoStart ?? true)) {
@@ -173,11 +189,38 @@ export class BoxProcess implements RunningBox {
   }
 
   private emit(kind: string, event: unknown): void {
-    // Write-ahead: the accounting behind what this event reports is on disk before it leaves.
-    this.spool?.commit();
     const e: BoxEvent = { box: this.name, at: this.clock.now(), kind, event };
-    this.events.push(e);
-    if (this.events.length > 1000) this.events.splice(0, this.events.length - 1000);
+    if (!this.spool) return this.deliver(e);
+    // Write-ahead: the accounting behind what an event reports is on disk before the event
+    // leaves. One commit for every event of this event-loop turn, not one per event (a mass
+    // dial reports thousands a second), and the events leave when its fsync has returned.
+    this.unreported.push(e);
+    if (!this.reportQueued) {
+      this.reportQueued = true;
+      setImmediate(this.report);
+    }
+  }
+
+  private unreported: BoxEvent[] = [];
+  private reportQueued = false;
+  /** Commits the spool once, then lets this turn's events leave when the commit is on disk. */
+  private readonly report = (): void => {
+    this.reportQueued = false;
+    if (!this.unreported.length) return;
+    const list = this.unreported;
+    this.unreported = [];
+    const spool = this.spool!;
+    spool.commit();
+    spool.whenDurable(() => {
+      for (const e of list) this.deliver(e);
+    });
+  };
+
+  private deliver(e: BoxEvent): void {
+    const ev = this.events;
+    ev.push(e);
+    // Trimmed in chunks: one splice per thousand events, not a 1,000-element shift per event.
+    if (ev.length >= 2000) ev.splice(0, ev.length - 1000);
     this.opts.onEvent?.(e);
   }
 
@@ -277,7 +320,8 @@ export class BoxProcess implements RunningBox {
       case 'interfaces':
         return { ports, ...((this.box.show('interfaces', now) as object | undefined) ?? {}) };
       case 'counters':
-        return { ports, ...((this.box.show('counters', now) as object | undefined) ?? {}) };
+        // The embedded RADIUS is a box of its own in this process: its host (ARP, UDP) and server counters too.
+        return { ports, ...((this.box.show('counters', now) as object | undefined) ?? {}), ...(this.radius ? { embeddedRadius: this.radius.show('counters', now) } : {}) };
       default:
         if (!(VIEWS as readonly string[]).includes(what)) throw new Error(`unknown "${what}" (${[...VIEWS, 'events', 'box'].join(', ')})`);
         return this.box.show(what as View, now) ?? [];
@@ -335,6 +379,7 @@ export class BoxProcess implements RunningBox {
 
   close(): void {
     for (const d of this.drivers) d.stop();
+    this.report();
     this.spool?.close();
     for (const p of this.ports.values()) p.close();
     if (this.clock instanceof WallClock) this.clock.cancelAll();

@@ -6,9 +6,12 @@
  * they are sent again with the same Acct-Session-Id (the server drops duplicates). The
  * file is emptied whenever nothing in it is unacknowledged, and compacted when it grows.
  * It is also the overflow of the client's bounded in-memory queue: spilled records are
- * read back from their place in the file.
+ * read back from their place in the file. With `fsyncInBackground` the write stays in the
+ * commit (a kill -9 loses nothing written) and the fsync runs in libuv's thread pool, one at
+ * a time, so the event loop never waits for the disk; `whenDurable` says when what was
+ * committed is on disk.
  */
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { close as closeAsync, closeSync, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import { AcctStatusType, AcctTerminateCause } from '../wire/radius-dictionary.js';
 import { recordFromJson, recordToJson, type AccountingJournal, type AccountingRecord, type AccountingSpool } from '../proto/radius-client.js';
 
@@ -17,6 +20,11 @@ export interface FileSpoolOptions {
   readonly fsync?: boolean;
   /** Commit at the end of each event-loop turn (default true); the owner may `commit()` sooner. */
   readonly commitPerTurn?: boolean;
+  /**
+   * The fsync of a commit runs off the event loop (default false: inside `commit()`); whoever
+   * needs the power-loss guarantee before acting waits for `whenDurable`.
+   */
+  readonly fsyncInBackground?: boolean;
 }
 
 /** Buffered bytes that force a commit at once (a virtual-clock run never yields a turn). */
@@ -32,6 +40,8 @@ interface Place {
 export interface FileSpoolCounters {
   commits: number;
   fsyncs: number;
+  /** Background fsyncs that failed (tried again with the next). */
+  fsyncErrors: number;
   /** Times the file was emptied (everything acknowledged) or rewritten smaller. */
   truncations: number;
   compactions: number;
@@ -46,7 +56,7 @@ export interface FileSpoolCounters {
 }
 
 export class FileSpool implements AccountingSpool, AccountingJournal {
-  readonly counters: FileSpoolCounters = { commits: 0, fsyncs: 0, truncations: 0, compactions: 0, tornTail: 0, badLines: 0, recovered: 0, stoppedAtRestart: 0 };
+  readonly counters: FileSpoolCounters = { commits: 0, fsyncs: 0, fsyncErrors: 0, truncations: 0, compactions: 0, tornTail: 0, badLines: 0, recovered: 0, stoppedAtRestart: 0 };
   private fd: number;
   /** Committed bytes in the file. */
   private size = 0;
@@ -60,6 +70,13 @@ export class FileSpool implements AccountingSpool, AccountingJournal {
   private spillHead = 0;
   private left: AccountingRecord[] = [];
   private closed = false;
+  // Background fsync: commits that wrote bytes are numbered; `durable` is the highest whose
+  // bytes an fsync has covered; at most one fsync in flight; waiters in commit order.
+  private written = 0;
+  private durable = 0;
+  private syncing = false;
+  private readonly waiters: { gen: number; cb: () => void }[] = [];
+  private closeAfterSync = false;
   /** Highest `seq` seen in the file, so a restarted client keeps numbering upward. */
   maxSeq = -1;
   /**
@@ -154,18 +171,64 @@ export class FileSpool implements AccountingSpool, AccountingJournal {
     this.buffered = [];
     this.bufferedBytes = 0;
     this.counters.commits++;
+    this.written++;
     if (this.options.fsync ?? true) {
-      fsyncSync(this.fd);
+      if (this.options.fsyncInBackground) this.syncSoon();
+      else {
+        fsyncSync(this.fd);
+        this.counters.fsyncs++;
+        this.durable = this.written;
+      }
+    } else this.durable = this.written;
+    // Never while a background fsync holds the descriptor (the compaction replaces it).
+    if (!this.syncing && this.size > COMPACT_BYTES && (this.unacked.size + this.open.size) * 512 < this.size / 4) this.compact();
+  }
+
+  /**
+   * `cb` runs once everything committed so far is on disk (at once when it is): after the
+   * background fsync that covers it, in the order asked.
+   */
+  whenDurable(cb: () => void): void {
+    if (this.durable >= this.written) return cb();
+    this.waiters.push({ gen: this.written, cb });
+  }
+
+  private syncSoon(): void {
+    if (this.syncing) return;
+    this.syncing = true;
+    const gen = this.written;
+    fsync(this.fd, (err) => {
+      this.syncing = false;
       this.counters.fsyncs++;
-    }
-    if (this.size > COMPACT_BYTES && (this.unacked.size + this.open.size) * 512 < this.size / 4) this.compact();
+      // An error leaves `durable` where it was: the next fsync covers these bytes too.
+      if (!err) this.durable = Math.max(this.durable, gen);
+      else this.counters.fsyncErrors++;
+      if (this.closeAfterSync) {
+        this.closeAfterSync = false;
+        closeAsync(this.fd, () => undefined);
+      }
+      while (this.waiters.length && this.waiters[0]!.gen <= this.durable) this.waiters.shift()!.cb();
+      if (!this.closed && this.written > this.durable) {
+        // After a failure, not at once in a loop: the next turn's commit asks again.
+        if (err) setImmediate(() => !this.closed && this.syncSoon());
+        else this.syncSoon();
+      }
+    });
   }
 
   close(): void {
     if (this.closed) return;
     this.commit();
     this.closed = true;
-    closeSync(this.fd);
+    if (this.written > this.durable) {
+      fsyncSync(this.fd);
+      this.counters.fsyncs++;
+      this.durable = this.written;
+    }
+    // A background fsync still running owns the descriptor until it returns.
+    if (this.syncing) this.closeAfterSync = true;
+    else closeSync(this.fd);
+    for (const w of this.waiters.splice(0)) w.cb();
   }
 
   private buffer(line: string): void {

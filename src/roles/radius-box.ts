@@ -3,7 +3,7 @@
  * 1813) and the server core. Answers to our RFC 5176 requests (sent from UDP 3799) come
  * out as `dae-reply` events. Sans-IO like every role: frames in, frames out.
  */
-import { Host } from './host.js';
+import { Host, INFRA_ARP } from './host.js';
 import { RadiusServer, type RadiusServerEvent } from './radius-server.js';
 import type { RadiusServerConfig } from './radius-server-config.js';
 import { ipv4FromString, ipv4ToString } from '../wire/bytes.js';
@@ -25,7 +25,9 @@ export class RadiusBox<P extends string = string> extends BoxOutput<P, RadiusBox
     super(1 << 16);
     this.ports = [port];
     this.server = new RadiusServer(cfg, { logAuth: true });
-    this.host = new Host({ name, mac, address, prefixLength: 24 }, now);
+    // A server answers a mass dial: hundreds of Accepts toward one NAS while the first ARP for
+    // it runs (a host learns no neighbour from a request), so its queue is an infrastructure one.
+    this.host = new Host({ name, mac, address, prefixLength: 24, arp: INFRA_ARP }, now);
     this.host.listenUdp(1812);
     this.host.listenUdp(1813);
   }

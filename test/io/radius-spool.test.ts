@@ -189,3 +189,39 @@ test('sessions up when the process died get a Stop at the restart: NAS-Reboot, o
   s2.close();
   s3.close();
 });
+
+test('with fsyncInBackground the commit writes at once (a kill -9 loses nothing) and whenDurable waits for the fsync, in commit order', async () => {
+  const f = file();
+  const s = new FileSpool(f, { commitPerTurn: false, fsyncInBackground: true });
+  const order: string[] = [];
+  s.whenDurable(() => order.push('nothing pending'));
+  assert.deepEqual(order, ['nothing pending'], 'nothing committed since the last fsync: at once');
+  s.record(rec(0));
+  s.commit();
+  assert.match(readFileSync(f, 'utf8'), /^R\{.*"seq":0/, 'the line is in the file when commit() returns, before any fsync');
+  assert.equal(s.counters.fsyncs, 0, 'the fsync did not run inside commit()');
+  s.whenDurable(() => order.push('first'));
+  s.record(rec(1));
+  s.commit();
+  s.whenDurable(() => order.push('second'));
+  assert.deepEqual(order, ['nothing pending'], 'nobody is told before an fsync returned');
+  // A kill -9 now: a reopen finds both records.
+  assert.deepEqual(new FileSpool(f, { fsync: false, commitPerTurn: false }).pending().map((r) => r.seq), [0, 1]);
+  for (let i = 0; i < 200 && order.length < 3; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.deepEqual(order, ['nothing pending', 'first', 'second']);
+  assert.ok(s.counters.fsyncs >= 1 && s.counters.fsyncs <= 2, `one fsync in flight at a time covers both commits (${s.counters.fsyncs})`);
+  s.close();
+});
+
+test('close() with a background fsync in flight makes everything durable and tells every waiter', () => {
+  const f = file();
+  const s = new FileSpool(f, { commitPerTurn: false, fsyncInBackground: true });
+  s.record(rec(0));
+  s.commit();
+  let told = false;
+  s.whenDurable(() => (told = true));
+  s.record(rec(1));
+  s.close();
+  assert.equal(told, true);
+  assert.deepEqual(new FileSpool(f, { fsync: false, commitPerTurn: false }).pending().map((r) => r.seq), [0, 1]);
+});

@@ -351,21 +351,57 @@ ${o.ipv6
 `;
 }
 
-export async function startAccessChain(lab: Lab, o: { name: string; sns: string; nns: string; topo: string; sock: (box: string) => string; homes: number }): Promise<{ nte: Proc; sse: Proc }> {
+export interface AccessChainOptions {
+  readonly name: string;
+  readonly sns: string;
+  readonly nns: string;
+  readonly topo: string;
+  readonly sock: (box: string) => string;
+  readonly homes: number;
+  /** The LNS's LCP echo interval (s; default 1, so a vanished home is noticed in ~3 s; 0 = off) and failures (default 3). */
+  readonly lcpEchoInterval?: number;
+  readonly lcpEchoFailure?: number;
+  /** No event lines from the boxes (`pseudonet up --quiet`): what a benchmark wants. */
+  readonly quiet?: boolean;
+  /**
+   * The ISP's RADIUS as a process of its own (test/real/radius-agent.ts: the server of
+   * `pseudonet radius`, kernel UDP, the embedded one's configuration) in namespace `ns`, reached over veth rad0 (the LNS's radius port, in `nns`) ─
+   * rad1 (172.16.0.2/24, in `ns`), instead of embedded in the LNS's process: its CPU is then
+   * its own and the LNS's is the LNS's alone.
+   */
+  readonly radius?: { readonly ns: string };
+}
+
+/** The ISP RADIUS's address and secret when it runs on its own (`AccessChainOptions.radius`). */
+export const CHAIN_RADIUS = { address: '172.16.0.2', nas: '172.16.0.1', secret: 'chain-radius-secret' } as const;
+
+export async function startAccessChain(lab: Lab, o: AccessChainOptions): Promise<{ nte: Proc; sse: Proc; radius?: Proc }> {
+  const echo = o.lcpEchoInterval ?? 1;
+  const lnsExtra = `${echo ? `, lcpEchoInterval: ${echo}, lcpEchoFailure: ${o.lcpEchoFailure ?? 3}` : ''}`;
   writeFileSync(o.topo, `name: ${o.name}
 sse: { name: sse, address: 192.0.2.254, interfaces: { access: acc, carrier: car0 } }
 isps:
   - name: isp-a
     domain: isp-a.example
-    lns: { name: nte-a, address: 192.0.2.1, hostName: nte-a.isp-a.example, tunnelSecret: s, lcpEchoInterval: 1, lcpEchoFailure: 3, interfaces: { carrier: car1, core: core0 } }
-    pool: 198.51.100.0/24
+    lns: { name: nte-a, address: 192.0.2.1, hostName: nte-a.isp-a.example, tunnelSecret: s${lnsExtra}, interfaces: { carrier: car1, core: core0${o.radius ? ', radius: rad0' : ''} } }
+${o.radius ? `    radius: { address: ${CHAIN_RADIUS.address}, secret: ${CHAIN_RADIUS.secret} }
+` : ''}    pool: 198.51.100.0/24
     gateway: 198.51.100.1
     dns: [198.51.100.53]
 server: { address: 203.0.113.10, gateway: 203.0.113.1 }
 router: { ispSide: 10.255.0.1, serverSide: 203.0.113.1 }
 `);
-  const nte = lab.pseudonet('nte-a', o.nns, ['up', o.topo, '--box', 'nte-a', '--homes', String(o.homes), '--control', o.sock('nte-a')]);
-  const sse = lab.pseudonet('sse', o.sns, ['up', o.topo, '--box', 'sse', '--control', o.sock('sse')]);
+  const quiet = o.quiet ? ['--quiet'] : [];
+  let radius: Proc | undefined;
+  if (o.radius) {
+    lab.veth(o.nns, 'rad0', o.radius.ns, 'rad1');
+    lab.exec(o.radius.ns, 'ip', ['addr', 'add', `${CHAIN_RADIUS.address}/24`, 'dev', 'rad1']);
+    // The users the LNS's --homes N stands for, as the embedded server would have them (no config file: 10,000s of users).
+    radius = lab.script('radius', o.radius.ns, path.join(ROOT, 'test/real/radius-agent.ts'), [o.topo, String(o.homes), CHAIN_RADIUS.address]);
+    await radius.waitFor((l) => l.ev === 'listening', 30_000, 'radius listening');
+  }
+  const nte = lab.pseudonet('nte-a', o.nns, ['up', o.topo, '--box', 'nte-a', '--homes', String(o.homes), '--control', o.sock('nte-a'), ...quiet]);
+  const sse = lab.pseudonet('sse', o.sns, ['up', o.topo, '--box', 'sse', '--control', o.sock('sse'), ...quiet]);
   await Promise.all([nte, sse].map((p) => p.waitFor((l) => l.ev === 'ready', 20_000, `${p.name} ready`)));
-  return { nte, sse };
+  return radius ? { nte, sse, radius } : { nte, sse };
 }
