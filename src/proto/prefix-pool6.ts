@@ -13,6 +13,10 @@
  * session holds (src/roles/nte.ts).
  */
 import { ipv6ToString, parseIpv6Address } from '../wire/ipv6.js';
+import { keptBytes } from '../wire/bytes.js';
+
+/** Where a prefix is built before its kept copy (the low 64 bits stay zero). */
+const scratch16 = new Uint8Array(16);
 
 export interface Ipv6Prefix {
   readonly prefix: Uint8Array;
@@ -122,9 +126,10 @@ export class PrefixPool6 {
 
   prefixAt(index: number): Ipv6Prefix {
     const v = this.base + (BigInt(index) << this.shift);
-    const prefix = new Uint8Array(16);
-    for (let i = 0; i < 8; i++) prefix[i] = Number((v >> BigInt(56 - 8 * i)) & 0xffn);
-    return { prefix, length: this.length };
+    const bytes = scratch16;
+    for (let i = 0; i < 8; i++) bytes[i] = Number((v >> BigInt(56 - 8 * i)) & 0xffn);
+    // A lease lives as long as its session: a slab copy, not a buffer of its own each.
+    return { prefix: keptBytes(bytes), length: this.length };
   }
 
   /**

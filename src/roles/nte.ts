@@ -119,6 +119,27 @@ const FALLBACK_IDENTIFIER = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 1);
 
 type State = 'lcp' | 'auth' | 'radius' | 'network' | 'up' | 'closing';
 
+/** No Class attribute: one empty list for every session that got none. */
+const NO_CLASS: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
+
+/**
+ * A session with every field from the start, so that all sessions share one in-object shape
+ * (fields added one by one later end in a property array per session). `lastDataAt` alone is
+ * added when the session comes up: the data path writes it on every packet, and a field
+ * that starts as a number keeps its value in place instead of a new heap number per write.
+ */
+function newNteSession(call: number, tunnelId: number, sessionId: number, link: PppLink, info: CallInfo, acctSessionId: string): NteSession {
+  return {
+    call, tunnelId, sessionId, link, info, state: 'lcp', proxyTaken: false,
+    user: undefined, radiusToken: undefined, address: undefined, fromPool: undefined, dns: undefined, ifIndex: undefined,
+    acctSessionId, startedAt: undefined, interimMs: undefined, nextInterimAt: undefined, sessionTimeoutMs: undefined, endAt: undefined,
+    idleTimeoutMs: undefined, class: undefined, inOctets: 0, outOctets: 0, inPackets: 0, outPackets: 0,
+    ended: undefined, peerTerminated: undefined, localCause: undefined, wanPrefix6: undefined, delegatedPrefix6: undefined,
+    peerLinkLocal6: undefined, localLinkLocal6: undefined, address6: undefined, wanFromPool6: undefined, pdFromPool6: undefined,
+    ra: undefined, ipv6Up: undefined, in6Octets: undefined, out6Octets: undefined, in6Packets: undefined, out6Packets: undefined,
+  };
+}
+
 export interface NteSession {
   readonly call: number;
   readonly tunnelId: number;
@@ -208,6 +229,8 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   private readonly addressOwner = new Map<number, NteSession>();
   private poolNext: number;
   private acctSeq = 0;
+  /** The DNS list sessions got last: sessions given the same servers share one frozen list. */
+  private lastDns: number[] = Object.freeze([]) as unknown as number[];
   private readonly wanPool6: PrefixPool6 | undefined;
   private readonly pdPool6: PrefixPool6 | undefined;
   /** The session each IPv6 prefix (WAN or delegated) belongs to: one prefix, one live session. */
@@ -289,6 +312,12 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
       default:
         return undefined;
     }
+  }
+
+  private sharedDns(dns: readonly number[]): number[] {
+    const last = this.lastDns;
+    if (dns.length !== last.length || dns.some((a, i) => a !== last[i])) this.lastDns = Object.freeze([...dns]) as number[];
+    return this.lastDns;
   }
 
   private count(k: string): void {
@@ -440,12 +469,8 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     switch (e.type) {
       case 'session-up': {
         const link = new PppLink(this.linkConfig);
-        const s: NteSession = {
-          call: e.session, tunnelId: e.tunnelId, sessionId: e.sessionId, link, state: 'lcp', proxyTaken: false,
-          info: { ...(e.info.callingNumber !== undefined ? { callingNumber: e.info.callingNumber } : {}), ...(e.info.calledNumber !== undefined ? { calledNumber: e.info.calledNumber } : {}) },
-          acctSessionId: `${this.cfg.name}-${e.tunnelId.toString(16).padStart(4, '0')}${e.sessionId.toString(16).padStart(4, '0')}-${(++this.acctSeq).toString(16)}`,
-          inOctets: 0, outOctets: 0, inPackets: 0, outPackets: 0,
-        };
+        const acctSessionId = `${this.cfg.name}-${e.tunnelId.toString(16).padStart(4, '0')}${e.sessionId.toString(16).padStart(4, '0')}-${(++this.acctSeq).toString(16)}`;
+        const s = newNteSession(e.session, e.tunnelId, e.sessionId, link, { callingNumber: e.info.callingNumber, calledNumber: e.info.calledNumber }, acctSessionId);
         this.sessions.set(e.session, s);
         this.count('sessions.opened');
         const proxy = e.info.proxyLcp || e.info.proxyAuth ? proxyValuesFrom(e.info.proxyLcp, e.info.proxyAuth) : undefined;
@@ -678,8 +703,8 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
         }
         this.addressOwner.set(addr, s);
         s.address = addr;
-        s.dns = e.reply.dns.length ? e.reply.dns : [...this.cfg.dns];
-        s.class = e.reply.class;
+        s.dns = this.sharedDns(e.reply.dns.length ? e.reply.dns : this.cfg.dns);
+        s.class = e.reply.class.length ? e.reply.class : NO_CLASS;
         const interim = e.reply.acctInterimInterval !== undefined ? e.reply.acctInterimInterval * 1000 : this.cfg.interimMs ?? 0;
         if (interim > 0) s.interimMs = interim;
         // 0 would mean "end at once"; no server means that, so it is taken as no limit.

@@ -657,7 +657,12 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
       busy = true;
       if (e.type === 'session-up') {
         const link = new PppLink(this.linkConfig);
-        const s: SseSession = { ac: e.session, port, link, state: 'lcp', deadline: now + (this.cfg.handoffTimeoutMs ?? 60_000), frames: 0 };
+        // Every field from the start: one in-object shape for all sessions, no property array each.
+        const s: SseSession = {
+          ac: e.session, port, link, state: 'lcp', user: undefined, lns: undefined, call: undefined, proxy: undefined, candidates: undefined,
+          connectAt: undefined, radiusToken: undefined, failure: undefined, retired: undefined, since: undefined,
+          deadline: now + (this.cfg.handoffTimeoutMs ?? 60_000), frames: 0,
+        };
         this.states.lcp++;
         e.session.user = s;
         link.start(now);
