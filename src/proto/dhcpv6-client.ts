@@ -13,6 +13,7 @@ import { encode } from '../wire/result.js';
 import { ipv6ToString } from '../wire/ipv6.js';
 import { count, type Counters } from './ppp-common.js';
 import { earliest } from './timers.js';
+import { shiftOut } from './outbox.js';
 
 /** All_DHCP_Relay_Agents_and_Servers (§7.1). */
 export const ALL_DHCP_RELAY_AGENTS_AND_SERVERS = new Uint8Array([0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2]);
@@ -97,6 +98,17 @@ interface Advertised {
   readonly preference: number;
   readonly prefixes: DelegatedPrefix[];
   readonly order: number;
+}
+
+/** A DUID whose bytes are long-lived copies (a parsed one is a view of its packet). */
+function keptDuid(d: Duid): Duid {
+  switch (d.kind) {
+    case 'llt': return { kind: 'llt', hardwareType: d.hardwareType, time: d.time, linkLayer: keptBytes(d.linkLayer) };
+    case 'en': return { kind: 'en', enterprise: d.enterprise, identifier: keptBytes(d.identifier) };
+    case 'll': return { kind: 'll', hardwareType: d.hardwareType, linkLayer: keptBytes(d.linkLayer) };
+    case 'uuid': return { kind: 'uuid', uuid: keptBytes(d.uuid) };
+    default: return { kind: 'raw', type: d.type, data: keptBytes(d.data) };
+  }
 }
 
 export class Dhcpv6Client {
@@ -396,8 +408,9 @@ export class Dhcpv6Client {
     // §21.21: a zero T1/T2 leaves them to us: 0.5 and 0.8 of the shortest preferred lifetime (§14.2's recommendation).
     const t1 = ia!.t1 !== 0 ? ia!.t1 : shortest === DHCPV6_INFINITY ? DHCPV6_INFINITY : Math.floor(shortest * 0.5);
     const t2 = ia!.t2 !== 0 ? ia!.t2 : shortest === DHCPV6_INFINITY ? DHCPV6_INFINITY : Math.floor(shortest * 0.8);
-    const dns = (findOption(opts, 'dns-servers')?.servers ?? []).slice(0, MAX_DNS).map((s) => s.slice());
-    const lease: Dhcpv6Lease = { server, prefixes, t1, t2, dns, at: now };
+    const dns = (findOption(opts, 'dns-servers')?.servers ?? []).slice(0, MAX_DNS).map((s) => keptBytes(s));
+    // The lease lives for the session: its bytes are slab copies, none a view of the received packet.
+    const lease: Dhcpv6Lease = { server: keptDuid(server), prefixes, t1, t2, dns, at: now };
     const was = x.msgType;
     this.x = undefined;
     this.refusals = 0;
@@ -426,9 +439,10 @@ export class Dhcpv6Client {
       if (out.length >= MAX_PREFIXES) { count(this.counters, 'dhcpv6-client.drop.prefix-table-full'); break; }
       const status = findOption(o.options, 'status');
       if (status && status.status !== Dhcpv6Status.SUCCESS) continue;
-      out.push({ prefix: o.prefix.slice(), length: o.prefixLength, preferredLifetime: o.preferredLifetime, validLifetime: o.validLifetime });
+      out.push({ prefix: keptBytes(o.prefix), length: o.prefixLength, preferredLifetime: o.preferredLifetime, validLifetime: o.validLifetime });
     }
-    return out;
+    // Kept with the lease: an array of exact length (a pushed-to one holds 17 slots).
+    return out.slice();
   }
 
   /** §21.24: SOL_MAX_RT from a server, taken within 60..86400 s. */
@@ -454,11 +468,11 @@ export class Dhcpv6Client {
   }
 
   pollTransmit(): Uint8Array | undefined {
-    return this.tx.shift();
+    return shiftOut(this.tx);
   }
 
   pollEvent(): Dhcpv6ClientEvent | undefined {
-    return this.events.shift();
+    return shiftOut(this.events);
   }
 
   show(now: number): unknown {

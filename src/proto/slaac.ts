@@ -13,7 +13,7 @@ import { ndpPacket } from '../wire/ipv6-packets.js';
 import { NDP_INFINITY, parseNdp, PrefixFlag, RaFlag, type RouterAdvertisement } from '../wire/ndp.js';
 import { count, type Counters } from './ppp-common.js';
 import { earliest } from './timers.js';
-import { Outbox } from './outbox.js';
+import { Outbox, shiftOut } from './outbox.js';
 
 /** RFC 4861 §10 host constants. */
 export const MAX_RTR_SOLICITATION_DELAY_MS = 1000;
@@ -175,8 +175,9 @@ export class Slaac {
       prefix.set(this.cfg.interfaceId.subarray(0, 8), 8);
       const address = keptBytes(prefix);
       // No DAD (DupAddrDetectTransmits 0, §5.4): on a PPP link the only other node is the peer, and IPV6CP made our identifier differ from its (RFC 5072 §4.1).
-      // A new array of exact length (an address is formed once or twice per session; a pushed-to array holds 17 slots).
-      this.addresses = [...this.addresses, { address, prefix: kept, preferredUntil: until(o.preferredLifetime), validUntil: until(o.validLifetime) }];
+      // A new array of exact length (an address is formed once or twice per session; a pushed-to
+      // array, and one built by spreading into a literal, holds 17 slots; concat does not).
+      this.addresses = this.addresses.concat([{ address, prefix: kept, preferredUntil: until(o.preferredLifetime), validUntil: until(o.validLifetime) }]);
       count(this.counters, 'slaac.address-formed');
       this.events.push({ type: 'address-added', address, prefix: kept });
       return;
@@ -200,7 +201,7 @@ export class Slaac {
       }
       const until = lifetime === NDP_INFINITY ? undefined : now + lifetime * 1000;
       if (i >= 0) this.dns[i]!.until = until;
-      else if (this.dns.length < MAX_RDNSS) this.dns = [...this.dns, { server: keptBytes(s), until }];
+      else if (this.dns.length < MAX_RDNSS) this.dns = this.dns.concat([{ server: keptBytes(s), until }]);
       else count(this.counters, 'slaac.rdnss-table-full');
     }
   }
@@ -260,7 +261,7 @@ export class Slaac {
   }
 
   pollTransmit(): Uint8Array | undefined {
-    return this.tx.shift();
+    return shiftOut(this.tx);
   }
 
   pollEvent(): SlaacEvent | undefined {

@@ -5,9 +5,9 @@
  * home, answers to ping6 of its own addresses). Bare IPv6 packets in with `handle`, out
  * with `pollTransmit`; the home puts them in PPP protocol 0x0057. Bounded and counted.
  */
-import { bytesEqual, u16 } from '../wire/bytes.js';
+import { bytesEqual, keptBytes, u16 } from '../wire/bytes.js';
 import { ipv6UpperChecksum } from '../wire/checksum.js';
-import { DHCPV6_CLIENT_PORT, DHCPV6_SERVER_PORT, duidLl } from '../wire/dhcpv6.js';
+import { DHCPV6_CLIENT_PORT, DHCPV6_SERVER_PORT } from '../wire/dhcpv6.js';
 import { icmpv6ChecksumOk, Icmpv6Type, parseIcmpv6 } from '../wire/icmpv6.js';
 import { ipv6ToString, ipv6UpperLayer, NextHeader, parseIpv6, isIpv6Multicast } from '../wire/ipv6.js';
 import { icmpv6Packet, udp6Packet } from '../wire/ipv6-packets.js';
@@ -16,6 +16,7 @@ import { Slaac, type SlaacEvent } from '../proto/slaac.js';
 import { Dhcpv6Client, ALL_DHCP_RELAY_AGENTS_AND_SERVERS, type Dhcpv6ClientEvent, type DelegatedPrefix } from '../proto/dhcpv6-client.js';
 import { count, type Counters } from '../proto/ppp-common.js';
 import { earliest } from '../proto/timers.js';
+import { shiftOut } from '../proto/outbox.js';
 import type { Ipv6cpNegotiated } from '../proto/ipv6cp.js';
 
 /** Echo requests we wait for at once; beyond, the oldest is forgotten (counted). */
@@ -61,7 +62,7 @@ export class HomeIpv6 {
     this.peerLinkLocal = negotiated.peerLinkLocal;
     this.slaac = new Slaac({ interfaceId: this.iid, linkLocal: this.linkLocal, linkMtu: mtu, random: o.random }, counters);
     // IAID 1 for our one IA_PD, a DUID-LL from the home's MAC (RFC 8415 §11.4: the link-layer address of an interface that stays).
-    this.dhcp = new Dhcpv6Client({ duid: duidLl(mac), iaid: 1, random: o.random, ...(o.prefixLengthHint !== undefined ? { prefixLengthHint: o.prefixLengthHint } : {}) }, counters);
+    this.dhcp = new Dhcpv6Client({ duid: { kind: 'll', hardwareType: 1, linkLayer: keptBytes(mac.subarray(0, 6)) }, iaid: 1, random: o.random, prefixLengthHint: o.prefixLengthHint }, counters);
     this.slaac.start(now);
     // DHCPv6-PD starts with the link, not with the RA's M/O flags: those speak of addresses and other configuration on this link,
     // not of a prefix for the LAN, and an LNS that sends no RA still delegates. dhcpcd does the same with `ia_pd` configured.
@@ -222,7 +223,7 @@ export class HomeIpv6 {
     }
     const lan = new Uint8Array(16);
     lan.set(p.prefix.subarray(0, 8));
-    this.lanPrefix = lan;
+    this.lanPrefix = keptBytes(lan); // for the lease's life: a slab copy
   }
 
   /** `up` once: a delegated prefix, and SLAAC's address (or SLAAC settled without one: then lanPrefix::1). */
@@ -232,7 +233,7 @@ export class HomeIpv6 {
       if (!this.slaacSettled) return;
       const a = this.lanPrefix.slice();
       a[15] = 1;
-      this.lanAddress = a;
+      this.lanAddress = keptBytes(a);
     }
     this.upReported = true;
     const wan = this.slaac.addresses[0]?.prefix;
@@ -244,11 +245,11 @@ export class HomeIpv6 {
   }
 
   pollTransmit(): Uint8Array | undefined {
-    return this.tx.shift();
+    return shiftOut(this.tx);
   }
 
   pollEvent(): HomeIpv6Event | undefined {
-    return this.events.shift();
+    return shiftOut(this.events);
   }
 
   /** The `ipv6` part of `show sessions`. */

@@ -13,7 +13,7 @@
  * Sans-IO: ports 'carrier' (L2TP over UDP 1701), 'radius' (RADIUS client and RFC 5176
  * server) and 'core' (the router's uplink), all Ethernet frames.
  */
-import { L2tpNode, encodeTransmit, type CallInfo, type L2tpConfig } from '../proto/l2tp.js';
+import { L2tpNode, encodeTransmit, type L2tpConfig } from '../proto/l2tp.js';
 import { PppLink, pppLinkConfig, type PppLinkConfig } from '../proto/ppp-link.js';
 import { authenticatorConfig } from '../proto/ppp-auth.js';
 import { ipcpConfig } from '../proto/ipcp.js';
@@ -123,20 +123,15 @@ type State = 'lcp' | 'auth' | 'radius' | 'network' | 'up' | 'closing';
 const NO_CLASS: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
 
 /**
- * A session with every field from the start, so that all sessions share one in-object shape
- * (fields added one by one later end in a property array per session). `lastDataAt` alone is
- * added when the session comes up: the data path writes it on every packet, and a field
- * that starts as a number keeps its value in place instead of a new heap number per write.
+ * A session with the fields every session sets (so that they are in-object, one shape for
+ * all); the rarer ones (timeouts, IPv6, the end) are added when set. Every field costs a
+ * pointer in every session, so fields few sessions use are not in the literal.
  */
-function newNteSession(call: number, tunnelId: number, sessionId: number, link: PppLink, info: CallInfo, acctSessionId: string): NteSession {
+function newNteSession(call: number, tunnelId: number, sessionId: number, link: PppLink, callingNumber: string | undefined, calledNumber: string | undefined, acctSessionId: string): NteSession {
   return {
-    call, tunnelId, sessionId, link, info, state: 'lcp', proxyTaken: false,
-    user: undefined, radiusToken: undefined, address: undefined, fromPool: undefined, dns: undefined, ifIndex: undefined,
-    acctSessionId, startedAt: undefined, interimMs: undefined, nextInterimAt: undefined, sessionTimeoutMs: undefined, endAt: undefined,
-    idleTimeoutMs: undefined, class: undefined, inOctets: 0, outOctets: 0, inPackets: 0, outPackets: 0,
-    ended: undefined, peerTerminated: undefined, localCause: undefined, wanPrefix6: undefined, delegatedPrefix6: undefined,
-    peerLinkLocal6: undefined, localLinkLocal6: undefined, address6: undefined, wanFromPool6: undefined, pdFromPool6: undefined,
-    ra: undefined, ipv6Up: undefined, in6Octets: undefined, out6Octets: undefined, in6Packets: undefined, out6Packets: undefined,
+    call, tunnelId, sessionId, link, callingNumber, calledNumber, state: 'lcp', proxyTaken: false,
+    user: undefined, radiusToken: undefined, address: undefined, fromPool: undefined, dns: undefined, class: undefined,
+    acctSessionId, inOctets: 0, outOctets: 0, inPackets: 0, outPackets: 0,
   };
 }
 
@@ -145,7 +140,9 @@ export interface NteSession {
   readonly tunnelId: number;
   readonly sessionId: number;
   readonly link: PppLink;
-  readonly info: CallInfo;
+  /** The call's Calling and Called Numbers (L2TP ICRQ), for RADIUS Calling-/Called-Station-Id. */
+  readonly callingNumber: string | undefined;
+  readonly calledNumber: string | undefined;
   state: State;
   proxyTaken: boolean;
   user?: string;
@@ -231,6 +228,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   private acctSeq = 0;
   /** The DNS list sessions got last: sessions given the same servers share one frozen list. */
   private lastDns: number[] = Object.freeze([]) as unknown as number[];
+  private lastCalledNumber: string | undefined;
   private readonly wanPool6: PrefixPool6 | undefined;
   private readonly pdPool6: PrefixPool6 | undefined;
   /** The session each IPv6 prefix (WAN or delegated) belongs to: one prefix, one live session. */
@@ -470,7 +468,10 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
       case 'session-up': {
         const link = new PppLink(this.linkConfig);
         const acctSessionId = `${this.cfg.name}-${e.tunnelId.toString(16).padStart(4, '0')}${e.sessionId.toString(16).padStart(4, '0')}-${(++this.acctSeq).toString(16)}`;
-        const s = newNteSession(e.session, e.tunnelId, e.sessionId, link, { callingNumber: e.info.callingNumber, calledNumber: e.info.calledNumber }, acctSessionId);
+        // The Called Number is the LAC's name, the same for its every call: one string for all.
+        const called = e.info.calledNumber;
+        if (called !== undefined && called !== this.lastCalledNumber) this.lastCalledNumber = called;
+        const s = newNteSession(e.session, e.tunnelId, e.sessionId, link, e.info.callingNumber, called === undefined ? undefined : this.lastCalledNumber, acctSessionId);
         this.sessions.set(e.session, s);
         this.count('sessions.opened');
         const proxy = e.info.proxyLcp || e.info.proxyAuth ? proxyValuesFrom(e.info.proxyLcp, e.info.proxyAuth) : undefined;
@@ -656,8 +657,8 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   /** Calling / Called Number AVPs (the LAC's text) as station ids; one a RADIUS attribute cannot hold is left out. */
   private callingIds(s: NteSession): { callingStationId?: string; calledStationId?: string } {
     const out: { callingStationId?: string; calledStationId?: string } = {};
-    if (s.info.callingNumber !== undefined && this.stationIdFits(s.info.callingNumber)) out.callingStationId = s.info.callingNumber;
-    if (s.info.calledNumber !== undefined && this.stationIdFits(s.info.calledNumber)) out.calledStationId = s.info.calledNumber;
+    if (s.callingNumber !== undefined && this.stationIdFits(s.callingNumber)) out.callingStationId = s.callingNumber;
+    if (s.calledNumber !== undefined && this.stationIdFits(s.calledNumber)) out.calledStationId = s.calledNumber;
     return out;
   }
 
