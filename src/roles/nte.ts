@@ -25,7 +25,7 @@ import { DynamicAuthorizationServer, type DaeConfig, type SessionSelector } from
 import { AcctStatusType, AcctTerminateCause, ErrorCause } from '../wire/radius-dictionary.js';
 import { CdnResult, L2TP_PORT, Q931_NORMAL_CLEARING } from '../wire/l2tp.js';
 import { PppProtocol } from '../wire/ppp.js';
-import { u16, textBytes, bytesText, ipv4ToString } from '../wire/bytes.js';
+import { u16, textBytes, bytesText, ipv4ToString, keptBytes } from '../wire/bytes.js';
 import { Router } from './router.js';
 import { earliest } from '../proto/timers.js';
 import { DirtySet } from '../proto/dirty-set.js';
@@ -116,6 +116,7 @@ export interface NteIpv6Config {
 const ALL_DHCP_SERVERS = Uint8Array.of(0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2);
 /** Our link-local when the peer rejected the Interface-Identifier option (RFC 5072 §4.1 leaves us without one). */
 const FALLBACK_IDENTIFIER = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 1);
+const FALLBACK_LINK_LOCAL = linkLocalAddress(FALLBACK_IDENTIFIER);
 
 type State = 'lcp' | 'auth' | 'radius' | 'network' | 'up' | 'closing';
 
@@ -921,14 +922,14 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     if (!s.wanPrefix6 && this.wanPool6) this.assignFromPool(s, 'wan');
     if (!s.delegatedPrefix6 && this.pdPool6) this.assignFromPool(s, 'pd');
     if (!n.localLinkLocal) this.count('ipv6cp.no-local-identifier');
-    s.localLinkLocal6 = n.localLinkLocal ?? linkLocalAddress(FALLBACK_IDENTIFIER);
+    s.localLinkLocal6 = n.localLinkLocal ?? FALLBACK_LINK_LOCAL;
     if (n.peerLinkLocal) s.peerLinkLocal6 = n.peerLinkLocal;
-    s.ra = new RouterAdvertiser(this.raCfg, { source: s.localLinkLocal6, ...(s.wanPrefix6 ? { prefix: s.wanPrefix6 } : {}), mtu: this.cfg.mru, dns: this.cfg.ipv6!.dns }, this.counters);
+    // Plain literals with every field (undefined when absent): a literal built from conditional
+    // spreads gets a hidden class and a property array of its own, per session.
+    s.ra = new RouterAdvertiser(this.raCfg, { source: s.localLinkLocal6, prefix: s.wanPrefix6, mtu: this.cfg.mru, dns: this.cfg.ipv6!.dns }, this.counters);
     s.ra.start(now);
-    this.dhcpv6.openLink(s, {
-      ...(s.delegatedPrefix6 ? { delegated: s.delegatedPrefix6 } : {}),
-      ...(s.wanPrefix6 ? { onLink: s.wanPrefix6, address: dhcpv6Address(s.wanPrefix6.prefix, n.peerIdentifier) } : {}),
-    });
+    const wan = s.wanPrefix6;
+    this.dhcpv6.openLink(s, { delegated: s.delegatedPrefix6, onLink: wan, address: wan ? dhcpv6Address(wan.prefix, n.peerIdentifier) : undefined });
     s.ipv6Up = true;
     this.count('ipv6.up');
     this.subscriberRoutes6(s, true, now);
@@ -971,7 +972,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     if (packet.length < 40 || packet[0]! >> 4 !== 6) return false;
     // The source (octets 8..23): the home's global address, once, from any packet of the /64.
     const wan = s.wanPrefix6;
-    if (!s.address6 && wan && prefixMatches64(packet.subarray(8, 16), wan.prefix)) s.address6 = packet.slice(8, 24);
+    if (!s.address6 && wan && prefixMatches64(packet.subarray(8, 16), wan.prefix)) s.address6 = keptBytes(packet.subarray(8, 24));
     // Data packets (TCP, ...) cost one octet test here: only ICMPv6, UDP or an extension header can be ours.
     const nh = packet[6]!;
     if (nh !== NextHeader.ICMPV6 && nh !== NextHeader.UDP && !isExtensionHeader(nh)) return false;
@@ -1144,5 +1145,5 @@ function dhcpv6Address(prefix: Uint8Array, peerIdentifier: Uint8Array | undefine
   a.set(prefix.subarray(0, 8));
   const one = peerIdentifier !== undefined && peerIdentifier.every((b, i) => b === (i === 7 ? 1 : 0));
   a[15] = one ? 2 : 1;
-  return a;
+  return keptBytes(a); // for the session's life: a slab copy
 }
