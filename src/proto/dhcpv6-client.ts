@@ -13,7 +13,6 @@ import { encode } from '../wire/result.js';
 import { ipv6ToString } from '../wire/ipv6.js';
 import { count, type Counters } from './ppp-common.js';
 import { earliest } from './timers.js';
-import { shiftOut } from './outbox.js';
 
 /** All_DHCP_Relay_Agents_and_Servers (§7.1). */
 export const ALL_DHCP_RELAY_AGENTS_AND_SERVERS = new Uint8Array([0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2]);
@@ -100,6 +99,9 @@ interface Advertised {
   readonly order: number;
 }
 
+/** No Advertise collected: one empty list for every client (a bound one holds none). */
+const NO_ADVERTISES: Advertised[] = Object.freeze([]) as unknown as Advertised[];
+
 /** A DUID whose bytes are long-lived copies (a parsed one is a view of its packet). */
 function keptDuid(d: Duid): Duid {
   switch (d.kind) {
@@ -120,14 +122,14 @@ export class Dhcpv6Client {
   private t1At: number | undefined;
   private t2At: number | undefined;
   private validUntil: number | undefined;
-  private advertises: Advertised[] = [];
+  private advertises: Advertised[] = NO_ADVERTISES;
   /** NoPrefixAvail answers in a row (the wait before the next Solicit doubles with them). */
   private refusals = 0;
   private adOrder = 0;
   /** SOL_MAX_RT, updated by the server's option 82 (§21.24). */
   private solMaxRt: number = DHCPV6_TIMING.SOL_MAX_RT;
-  private readonly tx: Uint8Array[] = [];
-  private readonly events: Dhcpv6ClientEvent[] = [];
+  private tx: Uint8Array[] | undefined;
+  private events: Dhcpv6ClientEvent[] | undefined;
   private readonly duidBytes: Uint8Array;
 
   constructor(readonly cfg: Dhcpv6ClientConfig, readonly counters: Counters = {}) {
@@ -149,7 +151,7 @@ export class Dhcpv6Client {
     this.x = undefined;
     this.startAt = this.t1At = this.t2At = this.validUntil = undefined;
     this.lease = undefined;
-    this.advertises = [];
+    this.advertises = NO_ADVERTISES;
   }
 
   /**
@@ -192,7 +194,7 @@ export class Dhcpv6Client {
     x.rc++;
     if (x.rc > 1) count(this.counters, 'dhcpv6-client.retransmit');
     count(this.counters, `dhcpv6-client.sent-${x.msgType}`);
-    this.tx.push(encode(dhcpv6, { kind: 'message', msgType: x.msgType, transactionId: x.xid, options: this.options(x, now) }));
+    (this.tx ??= []).push(encode(dhcpv6, { kind: 'message', msgType: x.msgType, transactionId: x.xid, options: this.options(x, now) }));
   }
 
   /** The next RT (§15): RT = 2·RTprev + RAND·RTprev, capped to MRT + RAND·MRT. */
@@ -242,14 +244,14 @@ export class Dhcpv6Client {
 
   private solicit(now: number): void {
     this.state = 'soliciting';
-    this.advertises = [];
+    this.advertises = NO_ADVERTISES;
     this.chosen = undefined;
     this.begin(T.SOLICIT, DHCPV6_TIMING.SOL_TIMEOUT, this.solMaxRt, 0, undefined, now);
   }
 
   private request(a: Advertised, now: number): void {
     this.chosen = a;
-    this.advertises = [];
+    this.advertises = NO_ADVERTISES;
     this.state = 'requesting';
     this.begin(T.REQUEST, DHCPV6_TIMING.REQ_TIMEOUT, DHCPV6_TIMING.REQ_MAX_RT, DHCPV6_TIMING.REQ_MAX_RC, undefined, now);
   }
@@ -352,6 +354,7 @@ export class Dhcpv6Client {
       if (this.advertises[worst]!.preference >= a.preference) return;
       this.advertises.splice(worst, 1);
     }
+    if (this.advertises === NO_ADVERTISES) this.advertises = [];
     this.advertises.push(a);
     // §18.2.1: preference 255 goes at once; after the first RT the first Advertise goes at once.
     if (a.preference === 255 || now >= x.firstRtEnd) this.request(this.best()!, now);
@@ -364,7 +367,7 @@ export class Dhcpv6Client {
       this.x = undefined;
       this.lease = undefined;
       this.state = 'stopped';
-      this.events.push({ type: 'released' });
+      (this.events ??= []).push({ type: 'released' });
       return;
     }
     if (top && top.status !== Dhcpv6Status.SUCCESS) {
@@ -392,7 +395,7 @@ export class Dhcpv6Client {
       // §18.2.10.1 NoPrefixAvail (or no IA_PD at all) to Request / Rapid Commit: this server has nothing; look again.
       const st = iaStatus ?? { status: Dhcpv6Status.NO_PREFIX_AVAIL, message: new Uint8Array(0) };
       count(this.counters, 'dhcpv6-client.no-prefix');
-      this.events.push({ type: 'no-prefix', status: st.status, message: new TextDecoder().decode(st.message) });
+      (this.events ??= []).push({ type: 'no-prefix', status: st.status, message: new TextDecoder().decode(st.message) });
       // Solicit again, but not at once: a server that always says NoPrefixAvail (and Advertises 255) would
       // otherwise have us Solicit and Request in a loop as fast as it answers. The wait doubles per refusal, up to SOL_MAX_RT.
       this.x = undefined;
@@ -413,14 +416,16 @@ export class Dhcpv6Client {
     const lease: Dhcpv6Lease = { server: keptDuid(server), prefixes, t1, t2, dns, at: now };
     const was = x.msgType;
     this.x = undefined;
+    // The Advertise we requested from is done with (it holds views of its packet).
+    this.chosen = undefined;
     this.refusals = 0;
     this.lease = lease;
     this.state = 'bound';
     this.t1At = t1 === DHCPV6_INFINITY ? undefined : now + t1 * 1000;
     this.t2At = t2 === DHCPV6_INFINITY ? undefined : now + t2 * 1000;
     this.validUntil = validMax === DHCPV6_INFINITY ? undefined : now + validMax * 1000;
-    if (was === T.RENEW || was === T.REBIND) this.events.push({ type: 'renewed', lease, by: was === T.RENEW ? 'renew' : 'rebind' });
-    else this.events.push({ type: 'bound', lease, rapidCommit: was === T.SOLICIT });
+    if (was === T.RENEW || was === T.REBIND) (this.events ??= []).push({ type: 'renewed', lease, by: was === T.RENEW ? 'renew' : 'rebind' });
+    else (this.events ??= []).push({ type: 'bound', lease, rapidCommit: was === T.SOLICIT });
   }
 
   private ourIaPd(opts: readonly Dhcpv6Option[]): Extract<Dhcpv6Option, { kind: 'ia-pd' }> | undefined {
@@ -459,7 +464,7 @@ export class Dhcpv6Client {
     this.lease = undefined;
     this.t1At = this.t2At = this.validUntil = undefined;
     this.x = undefined;
-    this.events.push({ type: 'lost', reason });
+    (this.events ??= []).push({ type: 'lost', reason });
     this.solicit(now);
   }
 
@@ -468,11 +473,21 @@ export class Dhcpv6Client {
   }
 
   pollTransmit(): Uint8Array | undefined {
-    return shiftOut(this.tx);
+    // A drained queue is let go: an idle machine holds no array.
+    const q = this.tx;
+    if (q === undefined) return undefined;
+    const x = q.shift();
+    if (q.length === 0) this.tx = undefined;
+    return x;
   }
 
   pollEvent(): Dhcpv6ClientEvent | undefined {
-    return shiftOut(this.events);
+    // A drained queue is let go: an idle machine holds no array.
+    const q = this.events;
+    if (q === undefined) return undefined;
+    const x = q.shift();
+    if (q.length === 0) this.events = undefined;
+    return x;
   }
 
   show(now: number): unknown {

@@ -50,14 +50,3 @@ export class Outbox<T> {
     return (this.ring = n);
   }
 }
-
-/**
- * `a.shift()` for a small per-session queue kept as a plain array: when the queue drains its
- * store goes too (V8 keeps an array's capacity, 17 slots after the first push, until its
- * length is set to 0), so a machine that sent its last message holds an empty array only.
- */
-export function shiftOut<T>(a: T[]): T | undefined {
-  const x = a.shift();
-  if (a.length === 0) a.length = 0;
-  return x;
-}

@@ -13,7 +13,7 @@ import { ndpPacket } from '../wire/ipv6-packets.js';
 import { NDP_INFINITY, parseNdp, PrefixFlag, RaFlag, type RouterAdvertisement } from '../wire/ndp.js';
 import { count, type Counters } from './ppp-common.js';
 import { earliest } from './timers.js';
-import { Outbox, shiftOut } from './outbox.js';
+import { Outbox } from './outbox.js';
 
 /** RFC 4861 §10 host constants. */
 export const MAX_RTR_SOLICITATION_DELAY_MS = 1000;
@@ -78,7 +78,7 @@ export class Slaac {
   private soliciting = false;
   /** A valid RA with a non-zero Router Lifetime was seen: no more RS (§6.3.7). */
   private routerSeen = false;
-  private readonly tx: Uint8Array[] = [];
+  private tx: Uint8Array[] | undefined;
   /** Events until polled: a ring given back when drained (an idle machine holds no queue). */
   private readonly events = new Outbox<SlaacEvent>(1024);
   private readonly maxRs: number;
@@ -257,11 +257,16 @@ export class Slaac {
   private solicit(): void {
     this.solicitations++;
     count(this.counters, 'slaac.rs-sent');
-    this.tx.push(ndpPacket({ src: this.cfg.linkLocal, dst: ALL_ROUTERS }, { kind: 'rs', code: 0, checksum: 0, reserved: 0, options: [] }));
+    (this.tx ??= []).push(ndpPacket({ src: this.cfg.linkLocal, dst: ALL_ROUTERS }, { kind: 'rs', code: 0, checksum: 0, reserved: 0, options: [] }));
   }
 
   pollTransmit(): Uint8Array | undefined {
-    return shiftOut(this.tx);
+    // A drained queue is let go: an idle machine holds no array.
+    const q = this.tx;
+    if (q === undefined) return undefined;
+    const x = q.shift();
+    if (q.length === 0) this.tx = undefined;
+    return x;
   }
 
   pollEvent(): SlaacEvent | undefined {

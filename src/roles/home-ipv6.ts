@@ -16,7 +16,6 @@ import { Slaac, type SlaacEvent } from '../proto/slaac.js';
 import { Dhcpv6Client, ALL_DHCP_RELAY_AGENTS_AND_SERVERS, type Dhcpv6ClientEvent, type DelegatedPrefix } from '../proto/dhcpv6-client.js';
 import { count, type Counters } from '../proto/ppp-common.js';
 import { earliest } from '../proto/timers.js';
-import { shiftOut } from '../proto/outbox.js';
 import type { Ipv6cpNegotiated } from '../proto/ipv6cp.js';
 
 /** Echo requests we wait for at once; beyond, the oldest is forgotten (counted). */
@@ -52,8 +51,8 @@ export class HomeIpv6 {
   managed = false;
   other = false;
   private pings: Map<number, number> | undefined;
-  private readonly tx: Uint8Array[] = [];
-  private readonly events: HomeIpv6Event[] = [];
+  private tx: Uint8Array[] | undefined;
+  private events: HomeIpv6Event[] | undefined;
   private readonly iid: Uint8Array;
 
   constructor(readonly name: string, mac: Uint8Array, negotiated: Ipv6cpNegotiated, mtu: number, o: HomeIpv6Options, readonly counters: Counters, now: number) {
@@ -93,7 +92,7 @@ export class HomeIpv6 {
     }
     pings.set(k, now);
     const data = new Uint8Array(size).map((_, i) => i & 0xff);
-    this.tx.push(icmpv6Packet({ src, dst, hopLimit: this.slaac.hopLimit }, { kind: 'echo', type: Icmpv6Type.ECHO_REQUEST, code: 0, checksum: 0, identifier, sequence: sequence & 0xffff, data }));
+    (this.tx ??= []).push(icmpv6Packet({ src, dst, hopLimit: this.slaac.hopLimit }, { kind: 'echo', type: Icmpv6Type.ECHO_REQUEST, code: 0, checksum: 0, identifier, sequence: sequence & 0xffff, data }));
     return true;
   }
 
@@ -143,13 +142,13 @@ export class HomeIpv6 {
       // RFC 4443 §4.2: the reply's source is the address the request was sent to (a multicast request: one of ours).
       const src = multicast ? (this.address ?? this.linkLocal) : ip.dst.slice();
       count(this.counters, 'home6.echo-answered');
-      this.tx.push(icmpv6Packet({ src, dst: ip.src.slice(), hopLimit: this.slaac.hopLimit }, { ...v, type: Icmpv6Type.ECHO_REPLY, checksum: 0, data: v.data.slice() }));
+      (this.tx ??= []).push(icmpv6Packet({ src, dst: ip.src.slice(), hopLimit: this.slaac.hopLimit }, { ...v, type: Icmpv6Type.ECHO_REPLY, checksum: 0, data: v.data.slice() }));
     } else if (v.kind === 'echo' && v.type === Icmpv6Type.ECHO_REPLY) {
       const k = v.identifier * 0x10000 + v.sequence;
       const sent = this.pings?.get(k);
       if (sent === undefined) return this.drop('echo-reply-unmatched');
       this.pings!.delete(k);
-      this.events.push({ kind: 'echo-reply', from: ipv6ToString(ip.src), identifier: v.identifier, sequence: v.sequence, rtt: now - sent, hopLimit: ip.hopLimit, bytes: v.data.length });
+      (this.events ??= []).push({ kind: 'echo-reply', from: ipv6ToString(ip.src), identifier: v.identifier, sequence: v.sequence, rtt: now - sent, hopLimit: ip.hopLimit, bytes: v.data.length });
     } else count(this.counters, `home6.icmpv6-ignored-${type}`);
   }
 
@@ -192,10 +191,10 @@ export class HomeIpv6 {
 
   /** Moves the parts' output out and their events into ours. */
   pump(now: number): void {
-    for (let p = this.slaac.pollTransmit(); p; p = this.slaac.pollTransmit()) this.tx.push(p);
+    for (let p = this.slaac.pollTransmit(); p; p = this.slaac.pollTransmit()) (this.tx ??= []).push(p);
     for (let m = this.dhcp.pollTransmit(); m; m = this.dhcp.pollTransmit()) {
       // RFC 8415 §13: from our link-local to All_DHCP_Relay_Agents_and_Servers, link scope.
-      this.tx.push(udp6Packet({ src: this.linkLocal, dst: ALL_DHCP_RELAY_AGENTS_AND_SERVERS, hopLimit: 1 }, DHCPV6_CLIENT_PORT, DHCPV6_SERVER_PORT, m));
+      (this.tx ??= []).push(udp6Packet({ src: this.linkLocal, dst: ALL_DHCP_RELAY_AGENTS_AND_SERVERS, hopLimit: 1 }, DHCPV6_CLIENT_PORT, DHCPV6_SERVER_PORT, m));
     }
     for (let e = this.slaac.pollEvent(); e; e = this.slaac.pollEvent()) {
       if (e.type === 'ra') {
@@ -203,12 +202,12 @@ export class HomeIpv6 {
         this.other = e.other;
         this.slaacSettled = true;
       } else if (e.type === 'no-router') this.slaacSettled = true;
-      this.events.push({ kind: 'slaac', event: e });
+      (this.events ??= []).push({ kind: 'slaac', event: e });
     }
     for (let e = this.dhcp.pollEvent(); e; e = this.dhcp.pollEvent()) {
       if (e.type === 'bound' || e.type === 'renewed') this.takePrefix(e.lease.prefixes[0]);
       else if (e.type === 'lost' || e.type === 'released') this.takePrefix(undefined);
-      this.events.push({ kind: 'dhcpv6', event: e });
+      (this.events ??= []).push({ kind: 'dhcpv6', event: e });
     }
     this.checkUp();
   }
@@ -237,7 +236,7 @@ export class HomeIpv6 {
     }
     this.upReported = true;
     const wan = this.slaac.addresses[0]?.prefix;
-    this.events.push({ kind: 'up', address: ipv6ToString(this.address!), delegatedPrefix: `${ipv6ToString(this.delegated.prefix)}/${this.delegated.length}`, lanPrefix: `${ipv6ToString(this.lanPrefix)}/64`, wanPrefix: wan ? `${ipv6ToString(wan)}/64` : undefined });
+    (this.events ??= []).push({ kind: 'up', address: ipv6ToString(this.address!), delegatedPrefix: `${ipv6ToString(this.delegated.prefix)}/${this.delegated.length}`, lanPrefix: `${ipv6ToString(this.lanPrefix)}/64`, wanPrefix: wan ? `${ipv6ToString(wan)}/64` : undefined });
   }
 
   get isUp(): boolean {
@@ -245,11 +244,21 @@ export class HomeIpv6 {
   }
 
   pollTransmit(): Uint8Array | undefined {
-    return shiftOut(this.tx);
+    // A drained queue is let go: an idle machine holds no array.
+    const q = this.tx;
+    if (q === undefined) return undefined;
+    const x = q.shift();
+    if (q.length === 0) this.tx = undefined;
+    return x;
   }
 
   pollEvent(): HomeIpv6Event | undefined {
-    return shiftOut(this.events);
+    // A drained queue is let go: an idle machine holds no array.
+    const q = this.events;
+    if (q === undefined) return undefined;
+    const x = q.shift();
+    if (q.length === 0) this.events = undefined;
+    return x;
   }
 
   /** The `ipv6` part of `show sessions`. */
