@@ -110,8 +110,6 @@ function sameRequest(c: Cached, packet: Uint8Array): boolean {
 interface Lease {
   readonly pool: Pool;
   readonly key: string;
-  /** The NAS part of the key, for Accounting-On/Off. */
-  readonly nas: string;
   readonly address: number;
   user: string;
   sessionId: string | undefined;
@@ -126,9 +124,13 @@ interface Lease {
  * Every field from the start and none ever deleted: a lease keeps its fast (in-object) shape
  * for the session's life instead of falling back to a dictionary (about 450 bytes more each).
  */
+/** The NAS part of a lease key (see sessionKeys), for Accounting-On/Off: worked out then, not kept per lease. */
+function nasOf(key: string): string {
+  return key.slice(0, key.indexOf('\n'));
+}
+
 function newLease(pool: Pool, key: string, address: number, user: string): Lease {
-  const nas = key.slice(0, key.indexOf('\n'));
-  return { pool, key, nas, address, user, sessionId: undefined, previousSessionId: undefined, interimSeconds: undefined, lastAccountingAt: undefined, expiresAt: undefined };
+  return { pool, key, address, user, sessionId: undefined, previousSessionId: undefined, interimSeconds: undefined, lastAccountingAt: undefined, expiresAt: undefined };
 }
 
 interface Pool {
@@ -674,7 +676,7 @@ export class RadiusServer {
     if (status === AcctStatusType.ACCOUNTING_ON || status === AcctStatusType.ACCOUNTING_OFF) {
       const nas = keys[0]!.slice(0, keys[0]!.indexOf('\n'));
       for (const l of [...this.leaseByKey.values()]) {
-        if (l.nas !== nas) continue;
+        if (nasOf(l.key) !== nas) continue;
         this.release(l);
         this.counters.leasesReleasedByNas++;
       }
