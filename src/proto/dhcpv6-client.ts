@@ -13,6 +13,7 @@ import { encode } from '../wire/result.js';
 import { ipv6ToString } from '../wire/ipv6.js';
 import { count, type Counters } from './ppp-common.js';
 import { earliest } from './timers.js';
+import { sharedBytes } from './shared-bytes.js';
 
 /** All_DHCP_Relay_Agents_and_Servers (§7.1). */
 export const ALL_DHCP_RELAY_AGENTS_AND_SERVERS = new Uint8Array([0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2]);
@@ -102,14 +103,32 @@ interface Advertised {
 /** No Advertise collected: one empty list for every client (a bound one holds none). */
 const NO_ADVERTISES: Advertised[] = Object.freeze([]) as unknown as Advertised[];
 
-/** A DUID whose bytes are long-lived copies (a parsed one is a view of its packet). */
+/**
+ * A DUID whose bytes are long-lived (a parsed one is a view of its packet). Every client of
+ * one server holds that server's DUID: the last one kept is handed out again when equal.
+ */
+let lastServerDuid: Duid | undefined;
 function keptDuid(d: Duid): Duid {
+  if (lastServerDuid !== undefined && duidEqual(lastServerDuid, d)) return lastServerDuid;
+  let k: Duid;
   switch (d.kind) {
-    case 'llt': return { kind: 'llt', hardwareType: d.hardwareType, time: d.time, linkLayer: keptBytes(d.linkLayer) };
-    case 'en': return { kind: 'en', enterprise: d.enterprise, identifier: keptBytes(d.identifier) };
-    case 'll': return { kind: 'll', hardwareType: d.hardwareType, linkLayer: keptBytes(d.linkLayer) };
-    case 'uuid': return { kind: 'uuid', uuid: keptBytes(d.uuid) };
-    default: return { kind: 'raw', type: d.type, data: keptBytes(d.data) };
+    case 'llt': k = { kind: 'llt', hardwareType: d.hardwareType, time: d.time, linkLayer: sharedBytes(d.linkLayer) }; break;
+    case 'en': k = { kind: 'en', enterprise: d.enterprise, identifier: sharedBytes(d.identifier) }; break;
+    case 'll': k = { kind: 'll', hardwareType: d.hardwareType, linkLayer: sharedBytes(d.linkLayer) }; break;
+    case 'uuid': k = { kind: 'uuid', uuid: sharedBytes(d.uuid) }; break;
+    default: k = { kind: 'raw', type: d.type, data: sharedBytes(d.data) };
+  }
+  return (lastServerDuid = k);
+}
+
+function duidEqual(a: Duid, b: Duid): boolean {
+  if (a.kind !== b.kind) return false;
+  switch (a.kind) {
+    case 'llt': { const x = b as typeof a; return a.hardwareType === x.hardwareType && a.time === x.time && bytesEqual(a.linkLayer, x.linkLayer); }
+    case 'en': { const x = b as typeof a; return a.enterprise === x.enterprise && bytesEqual(a.identifier, x.identifier); }
+    case 'll': { const x = b as typeof a; return a.hardwareType === x.hardwareType && bytesEqual(a.linkLayer, x.linkLayer); }
+    case 'uuid': return bytesEqual(a.uuid, (b as typeof a).uuid);
+    default: { const x = b as typeof a; return a.type === x.type && bytesEqual(a.data, x.data); }
   }
 }
 
@@ -411,7 +430,7 @@ export class Dhcpv6Client {
     // §21.21: a zero T1/T2 leaves them to us: 0.5 and 0.8 of the shortest preferred lifetime (§14.2's recommendation).
     const t1 = ia!.t1 !== 0 ? ia!.t1 : shortest === DHCPV6_INFINITY ? DHCPV6_INFINITY : Math.floor(shortest * 0.5);
     const t2 = ia!.t2 !== 0 ? ia!.t2 : shortest === DHCPV6_INFINITY ? DHCPV6_INFINITY : Math.floor(shortest * 0.8);
-    const dns = (findOption(opts, 'dns-servers')?.servers ?? []).slice(0, MAX_DNS).map((s) => keptBytes(s));
+    const dns = (findOption(opts, 'dns-servers')?.servers ?? []).slice(0, MAX_DNS).map((s) => sharedBytes(s));
     // The lease lives for the session: its bytes are slab copies, none a view of the received packet.
     const lease: Dhcpv6Lease = { server: keptDuid(server), prefixes, t1, t2, dns, at: now };
     const was = x.msgType;

@@ -14,6 +14,7 @@ import { NDP_INFINITY, parseNdp, PrefixFlag, RaFlag, type RouterAdvertisement } 
 import { count, type Counters } from './ppp-common.js';
 import { earliest } from './timers.js';
 import { Outbox } from './outbox.js';
+import { sharedBytes } from './shared-bytes.js';
 
 /** RFC 4861 §10 host constants. */
 export const MAX_RTR_SOLICITATION_DELAY_MS = 1000;
@@ -42,6 +43,8 @@ export interface SlaacConfig {
   readonly maxRtrSolicitations?: number;
   readonly rtrSolicitationIntervalMs?: number;
   readonly maxRtrSolicitationDelayMs?: number;
+  /** The peer's link-local, when known (IPV6CP): the router an RA names is kept as this very array when it is that address. */
+  readonly peerLinkLocal?: Uint8Array;
 }
 
 export interface SlaacAddress {
@@ -136,7 +139,10 @@ export class Slaac {
     if (ra.routerLifetime !== 0) {
       const changed = !this.defaultRouter || !bytesEqual(this.defaultRouter, src);
       // Kept while it stays the router: a slab copy when it changes, nothing per periodic RA.
-      if (changed) this.defaultRouter = keptBytes(src);
+      if (changed) {
+        const peer = this.cfg.peerLinkLocal;
+        this.defaultRouter = peer !== undefined && bytesEqual(peer, src) ? peer : keptBytes(src);
+      }
       this.routerUntil = now + ra.routerLifetime * 1000;
       if (changed) this.events.push({ type: 'router', router: this.defaultRouter });
       if (!this.routerSeen) {
@@ -201,7 +207,7 @@ export class Slaac {
       }
       const until = lifetime === NDP_INFINITY ? undefined : now + lifetime * 1000;
       if (i >= 0) this.dns[i]!.until = until;
-      else if (this.dns.length < MAX_RDNSS) this.dns = this.dns.concat([{ server: keptBytes(s), until }]);
+      else if (this.dns.length < MAX_RDNSS) this.dns = this.dns.concat([{ server: sharedBytes(s), until }]);
       else count(this.counters, 'slaac.rdnss-table-full');
     }
   }
