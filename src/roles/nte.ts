@@ -468,7 +468,8 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     switch (e.type) {
       case 'session-up': {
         const link = new PppLink(this.linkConfig);
-        const acctSessionId = `${this.cfg.name}-${e.tunnelId.toString(16).padStart(4, '0')}${e.sessionId.toString(16).padStart(4, '0')}-${(++this.acctSeq).toString(16)}`;
+        // Joined, not concatenated: one flat string for the session's life instead of a tree of five.
+        const acctSessionId = [this.cfg.name, '-', e.tunnelId.toString(16).padStart(4, '0'), e.sessionId.toString(16).padStart(4, '0'), '-', (++this.acctSeq).toString(16)].join('');
         // The Called Number is the LAC's name, the same for its every call: one string for all.
         const called = e.info.calledNumber;
         if (called !== undefined && called !== this.lastCalledNumber) this.lastCalledNumber = called;
@@ -636,7 +637,9 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
 
   /** The peer's credentials (proxied or in-band) go to RADIUS; the answer decides in radiusEvent. */
   private askRadius(s: NteSession, user: string, auth: AccessAuth, now: number): void {
-    s.user = user;
+    // The authenticator decoded the same name: the session keeps that one string, not a second.
+    const known = s.link.authenticator?.peerName;
+    s.user = known === user ? known : user;
     // Service-Type Framed-User (2), Framed-Protocol PPP (1).
     const req: AccessRequestInput = { userName: user, auth, nasPort: s.call, nasPortId: `${s.tunnelId}/${s.sessionId}`, ...this.callingIds(s), serviceType: 2, framedProtocol: 1 };
     // The name, password and challenge are the subscriber's (or the LAC's proxy AVPs): one
