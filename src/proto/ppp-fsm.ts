@@ -220,21 +220,24 @@ export function handlerTable<O, L>(handlers: readonly OptionHandler<O, L>[]): Ha
 /**
  * Our requested options are kept for the session's life (`sentOptions`) and most are the
  * same in every session (MRU, Auth-Protocol, a DNS request): equal ones of plain values are
- * one shared object. Options are never written to. At most 4096 are held; when full the
+ * one shared object. Options are never written to. At most 256 are held; when full the
  * table starts again (values unique to a session, a Magic-Number, fill it; the common ones
- * come back at once).
+ * come back at once). Keys are joined, not concatenated: one flat string each, not a tree.
  */
 const sharedOptions = new Map<string, unknown>();
+const SHARED_OPTIONS_MAX = 256;
+const keyParts: string[] = [];
 export function sharedOption<O>(o: O): O {
-  let key = '';
+  keyParts.length = 0;
   for (const k in o) {
     const v = (o as Record<string, unknown>)[k];
     if (v !== null && (typeof v === 'object' || typeof v === 'function')) return o;
-    key += `${k}=${typeof v}:${String(v)};`;
+    keyParts.push(k, '=', typeof v, ':', String(v), ';');
   }
+  const key = keyParts.join('');
   const seen = sharedOptions.get(key);
   if (seen !== undefined) return seen as O;
-  if (sharedOptions.size >= 4096) sharedOptions.clear();
+  if (sharedOptions.size >= SHARED_OPTIONS_MAX) sharedOptions.clear();
   sharedOptions.set(key, o);
   return o;
 }
