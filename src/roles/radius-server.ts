@@ -95,6 +95,25 @@ interface Cached {
   readonly at: number;
 }
 
+/**
+ * Cached answers live a few seconds and leave oldest first, so they are cut from slabs of
+ * their own: a slab is freed once its last answer is, and an answer costs its octets, not a
+ * buffer of its own (about 100 bytes more each).
+ */
+const CACHE_SLAB = 16384;
+let cacheSlab = new Uint8Array(CACHE_SLAB);
+let cacheSlabAt = 0;
+function cacheBytes(n: number): Uint8Array {
+  if (n > 1024) return new Uint8Array(n);
+  if (cacheSlabAt + n > CACHE_SLAB) {
+    cacheSlab = new Uint8Array(CACHE_SLAB);
+    cacheSlabAt = 0;
+  }
+  const b = cacheSlab.subarray(cacheSlabAt, cacheSlabAt + n);
+  cacheSlabAt += n;
+  return b;
+}
+
 function sameRequest(c: Cached, packet: Uint8Array): boolean {
   const a = c.bytes, o = c.length;
   let d = 0;
@@ -345,7 +364,7 @@ export class RadiusServer {
     // Checked at construction for every profile; kept so that no answer can ever throw here.
     if (emitProblem(response)) return void this.drop('response-too-large');
     const length = radiusPacket.encodedLength(response);
-    const kept = new Uint8Array(length + 16);
+    const kept = cacheBytes(length + 16);
     const out = kept.subarray(0, length);
     radiusPacket.emit(response, out, 0);
     const requestAuthenticator = bytes.subarray(RF.AUTHENTICATOR, RF.ATTRIBUTES);
