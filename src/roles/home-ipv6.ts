@@ -60,8 +60,9 @@ export class HomeIpv6 {
     this.linkLocal = negotiated.localLinkLocal ?? new Uint8Array([0xfe, 0x80, 0, 0, 0, 0, 0, 0, ...this.iid]);
     this.peerLinkLocal = negotiated.peerLinkLocal;
     this.slaac = new Slaac({ interfaceId: this.iid, linkLocal: this.linkLocal, linkMtu: mtu, random: o.random, peerLinkLocal: this.peerLinkLocal }, counters);
-    // IAID 1 for our one IA_PD, a DUID-LL from the home's MAC (RFC 8415 §11.4: the link-layer address of an interface that stays).
-    this.dhcp = new Dhcpv6Client({ duid: { kind: 'll', hardwareType: 1, linkLayer: keptBytes(mac.subarray(0, 6)) }, iaid: 1, random: o.random, prefixLengthHint: o.prefixLengthHint }, counters);
+    // IAID 1 for our one IA_PD, a DUID-LL from the home's MAC (RFC 8415 §11.4: the link-layer address of an interface that stays);
+    // the MAC array itself (the home's, never written to), not a copy.
+    this.dhcp = new Dhcpv6Client({ duid: { kind: 'll', hardwareType: 1, linkLayer: mac.length === 6 ? mac : keptBytes(mac.subarray(0, 6)) }, iaid: 1, random: o.random, prefixLengthHint: o.prefixLengthHint }, counters);
     this.slaac.start(now);
     // DHCPv6-PD starts with the link, not with the RA's M/O flags: those speak of addresses and other configuration on this link,
     // not of a prefix for the LAN, and an LNS that sends no RA still delegates. dhcpcd does the same with `ia_pd` configured.
