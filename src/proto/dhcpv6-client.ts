@@ -149,12 +149,10 @@ export class Dhcpv6Client {
   private solMaxRt: number = DHCPV6_TIMING.SOL_MAX_RT;
   private tx: Uint8Array[] | undefined;
   private events: Dhcpv6ClientEvent[] | undefined;
-  private readonly duidBytes: Uint8Array;
-
   constructor(readonly cfg: Dhcpv6ClientConfig, readonly counters: Counters = {}) {
-    const duid = new Uint8Array(duidLength(cfg.duid));
-    emitDuid(cfg.duid, duid, 0);
-    this.duidBytes = keptBytes(duid); // for the client's life: a slab copy, not a buffer each
+    // Encoded once here so that a DUID that cannot be encoded stops the start; a reply's
+    // Client Identifier is compared with it encoded again (a few replies per lease), not kept.
+    encodedDuid(cfg.duid);
   }
 
   /** The interface is up: Solicit after a random delay in [0, SOL_MAX_DELAY]. Again later: nothing (already running). */
@@ -342,7 +340,7 @@ export class Dhcpv6Client {
     // §16.3, §16.10: discard without a Client Identifier or with one that is not ours; without a Server Identifier.
     const cid = m.options.find((o) => o.kind === 'client-id' || (o.kind === 'raw' && o.code === Dhcpv6OptionCode.CLIENTID));
     if (!cid) return this.drop('no-client-id');
-    if (cid.kind !== 'client-id' || !duidEquals(cid.duid, this.duidBytes)) return this.drop('client-id-mismatch');
+    if (cid.kind !== 'client-id' || !bytesEqual(encodedDuid(cid.duid), encodedDuid(this.cfg.duid))) return this.drop('client-id-mismatch');
     const sid = findOption(m.options, 'server-id');
     if (!sid) return this.drop('no-server-id');
     this.solMaxRtOption(m.options);
@@ -525,8 +523,8 @@ export class Dhcpv6Client {
   }
 }
 
-function duidEquals(d: Duid, bytes: Uint8Array): boolean {
+function encodedDuid(d: Duid): Uint8Array {
   const b = new Uint8Array(duidLength(d));
   emitDuid(d, b, 0);
-  return bytesEqual(b, bytes);
+  return b;
 }
