@@ -35,3 +35,25 @@ test('the ids handed out are a copy: changing the group while walking them is sa
   assert.equal(ids.length, 3);
   assert.equal(g.size, 0);
 });
+
+test('groups of two keep both ids, including 0 and large ids, through every order of deletes', () => {
+  for (const [a, b] of [[0, 1], [1, 0], [5, 2 ** 26 - 1], [2 ** 26 - 1, 0], [2 ** 26, 3], [7, 2 ** 30]] as const) {
+    const g: IdGroups = new Map();
+    groupAdd(g, 1, a);
+    groupAdd(g, 1, b);
+    groupAdd(g, 1, a); // again: no change
+    assert.deepEqual(groupIds(g, 1)!.sort((x, y) => x - y), [a, b].sort((x, y) => x - y), `${a},${b}`);
+    groupDelete(g, 1, 999); // not in it
+    assert.deepEqual(groupIds(g, 1)!.sort((x, y) => x - y), [a, b].sort((x, y) => x - y));
+    groupDelete(g, 1, a);
+    assert.deepEqual(groupIds(g, 1), [b]);
+    groupAdd(g, 1, a);
+    groupDelete(g, 1, b);
+    assert.deepEqual(groupIds(g, 1), [a]);
+    groupAdd(g, 1, b);
+    groupAdd(g, 1, 12345); // a third
+    assert.deepEqual(groupIds(g, 1)!.sort((x, y) => x - y), [a, b, 12345].sort((x, y) => x - y));
+    for (const id of [a, b, 12345]) groupDelete(g, 1, id);
+    assert.equal(g.has(1), false);
+  }
+});
