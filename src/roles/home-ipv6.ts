@@ -223,7 +223,9 @@ export class HomeIpv6 {
     }
     const lan = new Uint8Array(16);
     lan.set(p.prefix.subarray(0, 8));
-    this.lanPrefix = keptBytes(lan); // for the lease's life: a slab copy
+    // For the lease's life: the delegated prefix's own array when its low 64 bits are zero (they
+    // are the same octets), else a slab copy.
+    this.lanPrefix = p.prefix.length === 16 && bytesEqual(lan, p.prefix) ? p.prefix : keptBytes(lan);
   }
 
   /** `up` once: a delegated prefix, and SLAAC's address (or SLAAC settled without one: then lanPrefix::1). */
