@@ -49,7 +49,7 @@ function bringUp(n: number, measureBoxes = false): Up {
   const t = withHomes(base, n);
   const clock = new VirtualClock(Date.UTC(2026, 0, 1));
   const net = new Network(t, { clock });
-  // Timing every box call costs a third of the speed (and leaves V8's call sites megamorphic):
+  // Timing (two clock reads around every driver call, src/cli/load-measure.ts) is not free:
   // only the CPU-per-box entry pays it.
   const times = measureBoxes ? new BoxTimes([...net.drivers.values()].map((d) => d.box)) : undefined;
   clock.runUntil(clock.now() + 1); // first kicks, gratuitous ARPs

@@ -20,6 +20,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CELL } from '../wire/packet-buffer.js';
 
 interface Native {
   open(ifname: string, promisc: boolean, rcvbuf: number, sndbuf: number, onEvent: (ev: number) => void): { handle: unknown; ifindex: number; mac: Uint8Array; mtu: number };
@@ -139,6 +140,7 @@ export class AfPacket {
   private readonly n: Native;
   private readonly h: unknown;
   private readonly slot: number;
+  private readonly maxFrame: number;
   private readonly batch: number;
   private readonly readsPerEvent: number;
   private readonly txLimit: number;
@@ -180,7 +182,10 @@ export class AfPacket {
     this.ifindex = r.ifindex;
     this.mac = r.mac;
     this.mtu = r.mtu;
-    this.slot = o.maxFrame ?? Math.max(r.mtu + 18, 1518);
+    // A whole number of packet cells per slot: a received frame's headroom is then told
+    // right by headroomOf (src/wire/packet-buffer.ts), so nothing writes into its neighbour.
+    this.maxFrame = o.maxFrame ?? Math.max(r.mtu + 18, 1518);
+    this.slot = Math.ceil(this.maxFrame / CELL) * CELL;
     this.batch = Math.min(o.batch ?? 64, 256);
     this.readsPerEvent = o.readsPerEvent ?? 8;
     this.txLimit = o.txQueueLimit ?? 8192;
@@ -326,7 +331,7 @@ export class AfPacket {
           else c.rxGso++;
           continue;
         }
-        if (len > slot) {
+        if (len > this.maxFrame) {
           c.rxTruncated++;
           continue;
         }

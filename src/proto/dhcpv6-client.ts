@@ -104,8 +104,10 @@ interface Advertised {
 const NO_ADVERTISES: Advertised[] = Object.freeze([]) as unknown as Advertised[];
 
 /**
- * A DUID whose bytes are long-lived (a parsed one is a view of its packet). Every client of
- * one server holds that server's DUID: the last one kept is handed out again when equal.
+ * The server's DUID as a copy of its own: the parsed one is a view into the received packet,
+ * and a lease kept for hours would keep that whole buffer (a slab of received frames, on a
+ * real interface) alive with it. Every client of one server holds that server's DUID: the
+ * last one kept is handed out again when equal, its bytes shared (sharedBytes).
  */
 let lastServerDuid: Duid | undefined;
 function keptDuid(d: Duid): Duid {
@@ -346,13 +348,13 @@ export class Dhcpv6Client {
     this.solMaxRtOption(m.options);
     if (m.msgType === T.ADVERTISE) {
       if (x.msgType !== T.SOLICIT) return this.drop('advertise-not-soliciting');
-      return this.advertise(m.options, sid.duid, x, now);
+      return this.advertise(m.options, keptDuid(sid.duid), x, now);
     }
     if (x.msgType === T.SOLICIT) {
       // §18.2.1: a Reply to Solicit counts only with Rapid Commit, which we must have offered.
       if (!(this.cfg.rapidCommit ?? true) || !findOption(m.options, 'rapid-commit')) return this.drop('reply-to-solicit-without-rapid-commit');
     }
-    this.reply(m.options, sid.duid, x, now);
+    this.reply(m.options, keptDuid(sid.duid), x, now);
   }
 
   private advertise(opts: readonly Dhcpv6Option[], server: Duid, x: Exchange, now: number): void {
@@ -430,7 +432,7 @@ export class Dhcpv6Client {
     const t2 = ia!.t2 !== 0 ? ia!.t2 : shortest === DHCPV6_INFINITY ? DHCPV6_INFINITY : Math.floor(shortest * 0.8);
     const dns = (findOption(opts, 'dns-servers')?.servers ?? []).slice(0, MAX_DNS).map((s) => sharedBytes(s));
     // The lease lives for the session: its bytes are slab copies, none a view of the received packet.
-    const lease: Dhcpv6Lease = { server: keptDuid(server), prefixes, t1, t2, dns, at: now };
+    const lease: Dhcpv6Lease = { server, prefixes, t1, t2, dns, at: now };
     const was = x.msgType;
     this.x = undefined;
     // The Advertise we requested from is done with (it holds views of its packet).

@@ -1,8 +1,17 @@
 /**
  * A bounded FIFO for what a machine has to send or report: O(1) `push` and `shift` on a
- * ring that is allocated on first use and given back whenever it drains, so an idle machine
+ * ring that is taken on first use and given back whenever it drains, so an idle machine
  * (a home between pings) holds no queue. A push beyond the bound is refused and counted, never thrown.
  */
+/**
+ * Drained rings of the first size, kept for the next queue that needs one: a home's queue
+ * fills and drains with every packet it sends, and a ring made afresh each time is garbage
+ * by the next tick. Bounded: beyond it a drained ring goes to the collector.
+ */
+const SPARE: unknown[][] = [];
+const SPARE_LIMIT = 4096;
+const FIRST_SIZE = 8;
+
 export class Outbox<T> {
   private ring: (T | undefined)[] | undefined;
   private head = 0;
@@ -23,7 +32,7 @@ export class Outbox<T> {
       return false;
     }
     let r = this.ring;
-    if (!r) r = this.ring = new Array<T | undefined>(8);
+    if (!r) r = this.ring = (SPARE.pop() as (T | undefined)[] | undefined) ?? new Array<T | undefined>(FIRST_SIZE);
     else if (this.size === r.length) r = this.grow(r);
     r[(this.head + this.size) & (r.length - 1)] = item;
     this.size++;
@@ -39,6 +48,8 @@ export class Outbox<T> {
     if (--this.size === 0) {
       this.head = 0;
       this.ring = undefined;
+      // Every slot is undefined again (each shift cleared its own): the ring holds nothing.
+      if (r.length === FIRST_SIZE && SPARE.length < SPARE_LIMIT) SPARE.push(r);
     }
     return item;
   }

@@ -123,8 +123,8 @@ export function macKey(b: Uint8Array, o = 0): number {
   return u16(b, o) * 0x100000000 + u32(b, o + 2);
 }
 
-export function macFromKey(k: number): Uint8Array {
-  const b = new Uint8Array(6);
+/** The six octets of a MAC key, into `b` (a scratch array on the data path: nothing allocated per frame). */
+export function macFromKey(k: number, b: Uint8Array = new Uint8Array(6)): Uint8Array {
   const hi = Math.floor(k / 0x100000000);
   const lo = k >>> 0;
   b[0] = hi >>> 8;

@@ -8,6 +8,7 @@ import { emitEthernetHeader, EtherType, ETHERNET_HEADER_LENGTH, NO_TAGS } from '
 import { pppoeDiscovery, writeSessionHeader, PPPOE_HEADER_LENGTH, type PppoeDiscovery } from '../wire/pppoe.js';
 import { encodePppMessage, type PppMessage } from '../proto/ppp-common.js';
 import { keptBytes, setU16 } from '../wire/bytes.js';
+import { packetBuffer, widen } from '../wire/packet-buffer.js';
 
 /** Ethernet + PPPoE session header in front of a PPP frame. */
 export const PPPOE_SESSION_HEADROOM = ETHERNET_HEADER_LENGTH + PPPOE_HEADER_LENGTH;
@@ -29,14 +30,18 @@ export function pppoeSessionFrame(dst: Uint8Array, src: Uint8Array, sessionId: n
 
 /**
  * An IP packet as a PPPoE session frame: PPP protocol 0x0021 (IPv4) or 0x0057 (IPv6, RFC 5072
- * §2). One copy: the packet comes from an IP stack.
+ * §2). The headers are written in front of the packet when it has the room (a host built it
+ * in a packet buffer), else the packet is copied once.
  */
 export function pppoeIpFrame(dst: Uint8Array, src: Uint8Array, sessionId: number, protocol: number, ip: Uint8Array): Uint8Array {
-  const buf = new Uint8Array(PPPOE_SESSION_HEADROOM + 2 + ip.length);
+  let buf = widen(ip, PPPOE_SESSION_HEADROOM + 2);
+  if (!buf) {
+    buf = packetBuffer(PPPOE_SESSION_HEADROOM + 2 + ip.length);
+    buf.set(ip, PPPOE_SESSION_HEADROOM + 2);
+  }
   emitEthernetHeader(dst, src, NO_TAGS, EtherType.PPPOE_SESSION, buf, 0);
   writeSessionHeader(buf, ETHERNET_HEADER_LENGTH, sessionId, 2 + ip.length);
   setU16(buf, PPPOE_SESSION_HEADROOM, protocol);
-  buf.set(ip, PPPOE_SESSION_HEADROOM + 2);
   return buf;
 }
 
@@ -72,8 +77,8 @@ export function pppoeToL2tp<E>(l2tp: L2tpNode<E>, call: number, frame: Uint8Arra
 export function l2tpToPppoe(ppp: Uint8Array, dst: Uint8Array, src: Uint8Array, sessionId: number): Uint8Array | undefined {
   let p = ppp;
   if (p.length >= 2 && p[0] === 0xff && p[1] === 0x03) p = p.subarray(2);
-  if (p.byteOffset < PPPOE_SESSION_HEADROOM) return undefined;
-  const frame = new Uint8Array(p.buffer, p.byteOffset - PPPOE_SESSION_HEADROOM, PPPOE_SESSION_HEADROOM + p.length);
+  const frame = widen(p, PPPOE_SESSION_HEADROOM);
+  if (!frame) return undefined;
   emitEthernetHeader(dst, src, NO_TAGS, EtherType.PPPOE_SESSION, frame, 0);
   writeSessionHeader(frame, ETHERNET_HEADER_LENGTH, sessionId, p.length);
   return frame;

@@ -10,6 +10,7 @@
  * that until the next `start()`.
  */
 import { PppoeClient, type PppoeClientConfig } from '../proto/pppoe-client.js';
+import { macFromKey, macKey } from '../proto/pppoe-ac.js';
 import { PppLink, pppLinkConfig } from '../proto/ppp-link.js';
 import { peerConfig } from '../proto/ppp-auth.js';
 import { ipcpConfig } from '../proto/ipcp.js';
@@ -25,6 +26,9 @@ import { PPPOE_HEADER_LENGTH, discoveryDestinationProblem, sessionFrameProblem }
 import { PppProtocol } from '../wire/ppp.js';
 import { pppoeDiscoveryFrame, pppoeIpFrame, pppoeSessionFrame } from './framing.js';
 import { earliest, TimerTable } from '../proto/timers.js';
+
+/** The AC's MAC for the frame being built (written from its key: nothing allocated per frame). */
+const AC_MAC = new Uint8Array(6);
 import { BoxOutput, type Box, type View } from './box.js';
 
 export interface HomeConfig {
@@ -230,7 +234,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
       const problem = sessionFrameProblem(frame, o);
       if (problem) return this.drop(problem);
       if (this.client.state !== 'session') return this.drop('not-in-session');
-      if (u16(frame, o + 2) !== this.client.sessionId || !this.client.ac || !macEquals(frame, 6, this.client.ac)) return this.drop('foreign-session');
+      if (u16(frame, o + 2) !== this.client.sessionId || this.client.acKey < 0 || macKey(frame, 6) !== this.client.acKey) return this.drop('foreign-session');
       const len = u16(frame, o + 4);
       const ppp = frame.subarray(o + PPPOE_HEADER_LENGTH, o + PPPOE_HEADER_LENGTH + len);
       const protocol = u16(ppp, 0);
@@ -335,7 +339,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
       const h = this.host;
       if (h) {
         for (let t = h.pollTransmit(); t; t = h.pollTransmit()) {
-          if (this.client.state === 'session' && this.client.ac) this.send(pppoeIpFrame(this.client.ac, this.cfg.mac, this.client.sessionId, PppProtocol.IPV4, t.frame));
+          if (this.client.state === 'session' && this.client.acKey >= 0) this.send(pppoeIpFrame(macFromKey(this.client.acKey, AC_MAC), this.cfg.mac, this.client.sessionId, PppProtocol.IPV4, t.frame));
           busy = true;
         }
         for (let e = h.pollEvent(); e; e = h.pollEvent()) {
@@ -347,7 +351,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
       if (v6) {
         v6.pump(now);
         for (let p = v6.pollTransmit(); p; p = v6.pollTransmit()) {
-          if (this.client.state === 'session' && this.client.ac) this.send(pppoeIpFrame(this.client.ac, this.cfg.mac, this.client.sessionId, PppProtocol.IPV6, p));
+          if (this.client.state === 'session' && this.client.acKey >= 0) this.send(pppoeIpFrame(macFromKey(this.client.acKey, AC_MAC), this.cfg.mac, this.client.sessionId, PppProtocol.IPV6, p));
           busy = true;
         }
         for (let e = v6.pollEvent(); e; e = v6.pollEvent()) {

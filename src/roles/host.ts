@@ -16,7 +16,7 @@ import { internetChecksum } from '../wire/checksum.js';
 import { EtherType, macEquals } from '../wire/ethernet.js';
 import { IcmpType, parseIcmp, parseQuotedIpv4, UnreachCode, type IcmpMessage, type QuotedIpv4 } from '../wire/icmp.js';
 import { fragmentIpv4, IpProtocol, Ipv4Flag, prefixMask } from '../wire/ipv4.js';
-import { arpFrame, icmpPacket, udpPacket } from '../wire/packets.js';
+import { arpFrame, icmpPacket, udpPacket, udpPacketInPlace } from '../wire/packets.js';
 import { parseUdp, udpChecksumOk } from '../wire/udp.js';
 import { eui64LinkLocal, type Transmit } from './router.js';
 import { NdpCache, ALL_NODES, multicastMac, type NdpEntryView, type NdpOptions } from '../proto/ndp-cache.js';
@@ -203,10 +203,16 @@ export class Host {
     this.send(icmpPacket({ src: this.address, dst, ttl: o.ttl ?? this.ttl, identification: this.nextId(), flags: o.df ? Ipv4Flag.DF : 0 }, msg, ETH), dst, now);
   }
 
-  /** Sends a UDP datagram and listens on `srcPort` for what comes back (`udp` events). */
-  sendUdp(dst: number, srcPort: number, dstPort: number, payload: Uint8Array, now: number, o: { ttl?: number; df?: boolean } = {}): void {
+  /**
+   * Sends a UDP datagram and listens on `srcPort` for what comes back (`udp` events). With
+   * `inPlace` the caller hands over the packet `payload` is part of (a relay's received frame):
+   * the headers go into the octets in front of it when they are its own (src/wire/packet-buffer.ts),
+   * and are overwritten; otherwise, and always without `inPlace`, the payload is copied once.
+   */
+  sendUdp(dst: number, srcPort: number, dstPort: number, payload: Uint8Array, now: number, o: { ttl?: number; df?: boolean; inPlace?: boolean } = {}): void {
     (this.listening ??= new Set()).add(srcPort);
-    this.send(udpPacket({ src: this.address, dst, ttl: o.ttl ?? this.ttl, identification: this.nextId(), flags: o.df ? Ipv4Flag.DF : 0 }, srcPort, dstPort, payload, ETH), dst, now);
+    const h = { src: this.address, dst, ttl: o.ttl ?? this.ttl, identification: this.nextId(), flags: o.df ? Ipv4Flag.DF : 0 };
+    this.send((o.inPlace ? udpPacketInPlace(h, srcPort, dstPort, payload, ETH) : undefined) ?? udpPacket(h, srcPort, dstPort, payload, ETH), dst, now);
   }
 
   /** Delivers UDP datagrams for `port` as events instead of answering port unreachable. */

@@ -46,7 +46,11 @@ import { Icmpv6Type } from '../wire/icmpv6.js';
 import { parseUdp } from '../wire/udp.js';
 import { ndpPacket, udp6Packet } from '../wire/ipv6-packets.js';
 import { encode } from '../wire/result.js';
+import { packetBuffer, widen } from '../wire/packet-buffer.js';
 import { A, ipv6PrefixValue, type RadiusAttribute } from '../wire/radius.js';
+
+/** Subscriber data goes out to the LAC in the buffer it came in (its link headers are overwritten). */
+const IN_PLACE = { inPlace: true } as const;
 import type { AccessReply } from '../proto/radius-attributes.js';
 
 export const DAE_PORT = 3799;
@@ -542,11 +546,10 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     if (!s) return this.count('data.drop.no-interface');
     const hl = this.l2tp.dataHeaderLengthFor(s.call);
     const need = hl + 4; // L2TP header, FF 03, protocol 0x0021 or 0x0057
-    let buf: Uint8Array;
-    if (packet.byteOffset >= need) buf = new Uint8Array(packet.buffer, packet.byteOffset - need, need + packet.length);
-    else {
+    let buf = widen(packet, need);
+    if (!buf) {
       this.count('data.copied-for-headroom');
-      buf = new Uint8Array(need + packet.length);
+      buf = packetBuffer(need + packet.length);
       buf.set(packet, need);
     }
     buf[hl] = 0xff;
@@ -560,7 +563,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     s.lastDataAt = now;
     const peer = this.l2tp.tunnelPeer(s.tunnelId);
     if (!peer) return this.count('data.drop.no-tunnel');
-    this.carrier.sendUdp(peer.address, L2TP_PORT, peer.port, buf, now);
+    this.carrier.sendUdp(peer.address, L2TP_PORT, peer.port, buf, now, IN_PLACE);
   }
 
   /**

@@ -37,6 +37,7 @@ import { Icmpv6TimeExceededCode, Icmpv6Type, Icmpv6UnreachCode, icmpv6ChecksumOk
 import { ipv6ToString, NextHeader, walkIpv6 } from '../wire/ipv6.js';
 import { icmpv6Packet, ndpPacket } from '../wire/ipv6-packets.js';
 import { parseNdp } from '../wire/ndp.js';
+import { packetBuffer, widenAt } from '../wire/packet-buffer.js';
 
 const ETH = 14;
 /** RFC 1812 §4.3.2.3: an ICMP error holds as much of the datagram as fits in 576 octets. */
@@ -743,13 +744,17 @@ export class Router {
       this.tx(outIf, o === 0 && buf.length === total ? buf : buf.subarray(o, o + total));
       return;
     }
-    let frame: Uint8Array;
+    let frame: Uint8Array | undefined;
     if (o === ETH) {
       frame = buf.length === ETH + total ? buf : buf.subarray(0, ETH + total);
     } else {
-      frame = new Uint8Array(ETH + total);
-      frame.set(buf.subarray(o, o + total), ETH);
-      this.counters.headroomCopies++;
+      // From a point-to-point interface: the Ethernet header in front, in the packet's own headroom when it has some.
+      frame = widenAt(buf, o, total, ETH);
+      if (!frame) {
+        frame = packetBuffer(ETH + total);
+        frame.set(buf.subarray(o, o + total), ETH);
+        this.counters.headroomCopies++;
+      }
     }
     const m = outIf.mac;
     frame[6] = m[0]!; frame[7] = m[1]!; frame[8] = m[2]!; frame[9] = m[3]!; frame[10] = m[4]!; frame[11] = m[5]!;
@@ -994,18 +999,27 @@ export class Router {
       this.tx(outIf, o === 0 && buf.length === total ? buf : buf.subarray(o, o + total));
       return;
     }
-    let frame: Uint8Array;
+    let frame: Uint8Array | undefined;
     if (o === ETH) {
       frame = buf.length === ETH + total ? buf : buf.subarray(0, ETH + total);
     } else {
-      // The neighbour's address may be in the packet itself: read it before the packet moves.
-      if (nh === buf) {
-        nh = buf.slice(no, no + 16);
-        no = 0;
+      frame = widenAt(buf, o, total, ETH);
+      if (frame) {
+        // The packet stays where it is: a neighbour address inside it is still at the same bytes.
+        if (nh === buf) {
+          nh = frame;
+          no += ETH - o;
+        }
+      } else {
+        // The neighbour's address may be in the packet itself: read it before the packet moves.
+        if (nh === buf) {
+          nh = buf.slice(no, no + 16);
+          no = 0;
+        }
+        frame = packetBuffer(ETH + total);
+        frame.set(buf.subarray(o, o + total), ETH);
+        this.counters6.headroomCopies++;
       }
-      frame = new Uint8Array(ETH + total);
-      frame.set(buf.subarray(o, o + total), ETH);
-      this.counters6.headroomCopies++;
     }
     const m = outIf.mac;
     frame[6] = m[0]!; frame[7] = m[1]!; frame[8] = m[2]!; frame[9] = m[3]!; frame[10] = m[4]!; frame[11] = m[5]!;

@@ -14,7 +14,7 @@
  * Before hand-off a session is bounded: the AC caps how many are being set up, each has a
  * deadline and a frame budget; a hostile carrier RADIUS answer costs one CHAP Failure.
  */
-import { PppoeAc, type AcSession, type PppoeAcConfig } from '../proto/pppoe-ac.js';
+import { PppoeAc, macFromKey, type AcSession, type PppoeAcConfig } from '../proto/pppoe-ac.js';
 import { PppLink, pppLinkConfig, type PppLinkConfig } from '../proto/ppp-link.js';
 import { authenticatorConfig } from '../proto/ppp-auth.js';
 import type { Counters } from '../proto/ppp-common.js';
@@ -31,6 +31,8 @@ import { proxyAvpValues } from './proxy.js';
 import { TimerQueue } from '../proto/timer-queue.js';
 
 /** The home hung up (PADT): Q.931 cause 16 "normal call clearing" in a DISCONNECT, as an ISDN LAC reports a user who cleared. */
+/** The relay's L2TP data goes out in the frame it came in (its PPPoE header is overwritten). */
+const IN_PLACE = { inPlace: true } as const;
 const USER_CLEARED: Q931Cause = { cause: Q931_NORMAL_CLEARING, msg: Q931_DISCONNECT, advisory: 'PADT from the home' };
 import { RadiusClient, accessRequestProblem, type RadiusClientConfig, type AccessRequestInput } from '../proto/radius-client.js';
 import { l2tpCandidates } from '../proto/radius-attributes.js';
@@ -175,6 +177,8 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
   readonly acs = new Map<string, PppoeAc<SseSession>>();
   /** Sessions whose PPP link (before hand-off) has output or events to look at. */
   private readonly dirty = new DirtySet<SseSession>();
+  /** A home's MAC for the frame being relayed down, written from its key (nothing allocated per frame). */
+  private readonly dstMac = new Uint8Array(6);
   /** LNS entries from carrier RADIUS answers, shared by the sessions they serve (bounded: MAX_LNS_ENTRIES). */
   private readonly lnsEntries = new Map<string, LnsEntry>();
   private readonly linkTimers = new TimerQueue<SseSession>();
@@ -314,7 +318,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
       const m = s.call === undefined || !s.lns ? undefined : pppoeToL2tp(this.l2tp, s.call, frame, ppp, len);
       if (!m) return this.count('relay.drop.call-gone');
       this.count('relay.up');
-      this.carrier.sendUdp(s.lns!.address, L2TP_PORT, s.lns!.port, m, now);
+      this.carrier.sendUdp(s.lns!.address, L2TP_PORT, s.lns!.port, m, now, IN_PLACE);
       return;
     }
     if ((s.state === 'lookup' || s.state === 'opening') && s.link && u16(frame, ppp) === PppProtocol.LCP) {
@@ -640,7 +644,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
 
   /** L2TP data → PPPoE session frame, written in place in front of the PPP frame. */
   private relayDown(s: SseSession, ppp: Uint8Array): void {
-    const frame = l2tpToPppoe(ppp, s.ac.mac, this.cfg.accessMac, s.ac.id);
+    const frame = l2tpToPppoe(ppp, macFromKey(s.ac.macKey, this.dstMac), this.cfg.accessMac, s.ac.id);
     if (!frame) return this.count('relay.drop.no-headroom');
     this.count('relay.down');
     this.tx.push({ port: s.port, frame });

@@ -1,16 +1,21 @@
 /**
  * Builders for whole IPv4 packets (header + ICMP / UDP / TCP) with every checksum
- * filled in, for control-plane replies (ICMP errors, echo replies, ARP) and tests. They
- * allocate; the forwarding path never calls them. `headroom` leaves bytes in front of the
- * IP header so a link header can be written in place.
+ * filled in, for the packets hosts originate (pings, echo replies, UDP), control-plane replies
+ * (ICMP errors, ARP) and tests. They allocate; the forwarding path never calls them.
+ * `headroom` leaves bytes in front of the IP header for the first link header, and the
+ * buffer has HEADROOM more in front of those (src/wire/packet-buffer.ts) for the boxes on
+ * the way, which write their headers in place. ICMP goes in a cell of a slab; UDP and TCP in
+ * a buffer of their own, since their receivers keep views of what they carry.
  */
 import { arp, type ArpPacket } from './arp.js';
 import { BROADCAST_MAC, emitEthernetHeader, EtherType, ETHERNET_HEADER_LENGTH, NO_TAGS } from './ethernet.js';
 import { icmp, type IcmpMessage } from './icmp.js';
-import { emitIpv4Header, ipv4HeaderLength, IpProtocol, type Ipv4Packet } from './ipv4.js';
+import { emitIpv4Header, ipv4HeaderLength, IpProtocol, IPV4_MIN_HEADER, type Ipv4Packet } from './ipv4.js';
 import { fillTcpChecksum, tcp, type TcpSegment } from './tcp.js';
-import { fillUdpChecksum, udp, UDP_HEADER_LENGTH } from './udp.js';
+import { fillUdpChecksum, udp, UDP_HEADER_LENGTH, F as UDP } from './udp.js';
+import { setU16 } from './bytes.js';
 import type { Codec } from './result.js';
+import { ownPacketBuffer, packetBuffer, widen } from './packet-buffer.js';
 
 export interface Ipv4HeaderFields {
   readonly src: number;
@@ -42,11 +47,11 @@ function header(h: Ipv4HeaderFields, protocol: number): Ipv4Packet {
 }
 
 /** An IPv4 packet whose payload is `value` encoded with `codec`. Returns [buffer, ipOffset, payloadOffset]. */
-function build<T>(h: Ipv4HeaderFields, protocol: number, codec: Codec<T>, value: T, headroom: number): [Uint8Array, number, number, number] {
+function build<T>(h: Ipv4HeaderFields, protocol: number, codec: Codec<T>, value: T, headroom: number, alloc: (n: number) => Uint8Array): [Uint8Array, number, number, number] {
   const hdr = header(h, protocol);
   const hl = ipv4HeaderLength(hdr);
   const plen = codec.encodedLength(value);
-  const buf = new Uint8Array(headroom + hl + plen);
+  const buf = alloc(headroom + hl + plen);
   emitIpv4Header(hdr, plen, buf, headroom);
   codec.emit(value, buf, headroom + hl);
   return [buf, headroom, headroom + hl, plen];
@@ -54,19 +59,41 @@ function build<T>(h: Ipv4HeaderFields, protocol: number, codec: Codec<T>, value:
 
 /** IPv4 + ICMP, checksums computed. */
 export function icmpPacket(h: Ipv4HeaderFields, msg: IcmpMessage, headroom = 0): Uint8Array {
-  return build(h, IpProtocol.ICMP, icmp, { ...msg, checksum: undefined } as IcmpMessage, headroom)[0];
+  return build(h, IpProtocol.ICMP, icmp, { ...msg, checksum: undefined } as IcmpMessage, headroom, packetBuffer)[0];
 }
 
 /** IPv4 + UDP, the UDP checksum computed over the pseudo-header. */
 export function udpPacket(h: Ipv4HeaderFields, srcPort: number, dstPort: number, payload: Uint8Array, headroom = 0): Uint8Array {
-  const [buf, , po] = build(h, IpProtocol.UDP, udp, { srcPort, dstPort, checksum: 0, payload }, headroom);
+  // A buffer of its own: a receiver keeps views into RADIUS and L2TP control messages.
+  const [buf, , po] = build(h, IpProtocol.UDP, udp, { srcPort, dstPort, checksum: 0, payload }, headroom, ownPacketBuffer);
   fillUdpChecksum(h.src, h.dst, buf, po, UDP_HEADER_LENGTH + payload.length);
+  return buf;
+}
+
+/**
+ * IPv4 + UDP around `payload` in place: the headers (and `headroom` more octets, for the link
+ * header) are written into the octets in front of it, which must be its own
+ * (src/wire/packet-buffer.ts). The same bytes as `udpPacket`, without its copy of the payload;
+ * undefined when there is not the room, or the header has options.
+ */
+export function udpPacketInPlace(h: Ipv4HeaderFields, srcPort: number, dstPort: number, payload: Uint8Array, headroom = 0): Uint8Array | undefined {
+  if (h.options !== undefined && h.options.length > 0) return undefined;
+  const buf = widen(payload, headroom + IPV4_MIN_HEADER + UDP_HEADER_LENGTH);
+  if (!buf) return undefined;
+  const ulen = UDP_HEADER_LENGTH + payload.length;
+  const po = headroom + IPV4_MIN_HEADER;
+  emitIpv4Header(header(h, IpProtocol.UDP), ulen, buf, headroom);
+  setU16(buf, po + UDP.SRC_PORT, srcPort);
+  setU16(buf, po + UDP.DST_PORT, dstPort);
+  setU16(buf, po + UDP.LENGTH, ulen);
+  setU16(buf, po + UDP.CHECKSUM, 0);
+  fillUdpChecksum(h.src, h.dst, buf, po, ulen);
   return buf;
 }
 
 /** IPv4 + TCP, the TCP checksum computed over the pseudo-header. */
 export function tcpPacket(h: Ipv4HeaderFields, seg: Omit<TcpSegment, 'checksum'>, headroom = 0): Uint8Array {
-  const [buf, , po, plen] = build(h, IpProtocol.TCP, tcp, { ...seg, checksum: 0 }, headroom);
+  const [buf, , po, plen] = build(h, IpProtocol.TCP, tcp, { ...seg, checksum: 0 }, headroom, ownPacketBuffer);
   fillTcpChecksum(h.src, h.dst, buf, po, plen);
   return buf;
 }

@@ -83,6 +83,20 @@ test('Rapid Commit (RFC 8415 §18.2.1, §18.3.1): one Solicit, one Reply, the pr
   assert.equal(c.state, 'bound');
 });
 
+test('a lease keeps none of the received packet: the server DUID, the prefixes and the DNS servers are copies', () => {
+  const c = client();
+  const s = new ScriptedDhcpv6Server({ rapidCommit: true, dns: ['2001:db8:ffff:1::53'] });
+  const replies: Uint8Array[] = [];
+  c.start(0);
+  const r = run(c, s, 10_000, { answer: (reply) => (replies.push(reply), reply) });
+  const bound = r.events.find((x) => x.e.type === 'bound')!.e;
+  assert.ok(bound.type === 'bound');
+  assert.equal(replies.length, 1);
+  const server = bound.lease.server;
+  const kept = [server.kind === 'll' || server.kind === 'llt' ? server.linkLayer : server.kind === 'en' ? server.identifier : server.kind === 'uuid' ? server.uuid : server.data, ...bound.lease.prefixes.map((p) => p.prefix), ...bound.lease.dns];
+  for (const b of kept) assert.notEqual(b.buffer, replies[0]!.buffer, 'a view into the Reply would keep the whole received buffer alive');
+});
+
 test('no Rapid Commit: Advertises are collected for the first RT, then Request → Reply (§18.2.1, §18.2.2)', () => {
   const c = client(2);
   const s = new ScriptedDhcpv6Server({ rapidCommit: false });

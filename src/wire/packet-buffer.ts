@@ -1,0 +1,84 @@
+/**
+ * Buffers for the packets boxes build on the data path, with room in front: each packet lives
+ * in a 512-octet cell of a 32 KiB slab and starts HEADROOM octets into it, so every box on its way
+ * can write its own headers (Ethernet, PPPoE, PPP, L2TP, UDP, IP) in front of it in place
+ * instead of copying it into a bigger buffer: an mbuf cluster, in spirit.
+ *
+ * `headroomOf(view)` says how many octets in front of a view belong to the same packet, so
+ * that writing them cannot touch another packet. It rests on one rule for the whole program:
+ * a buffer that holds more than one packet aligns them on CELL boundaries (these slabs, and
+ * the AF_PACKET receive slabs, whose slot is a multiple of CELL). A buffer that holds one
+ * packet owns all of its bytes, so the answer (the offset inside the cell) is then only ever
+ * smaller than the truth: a copy too many, never a write into another packet.
+ */
+
+/**
+ * Octets of one cell; a power of two. A packet of up to CELL - HEADROOM octets fits: a ping,
+ * a control message. A bigger one gets a buffer of its own (as fast to use, dearer to make):
+ * a small cell keeps the memory behind the many small packets of session setup small.
+ */
+export const CELL = 512;
+/**
+ * Free octets in front of a packet when it is built. The most any path writes in front of a
+ * packet a host built: PPPoE + PPP (8) on the home, then L2TP (up to 16) + UDP + IPv4 +
+ * Ethernet (42) on the sse, or PPP + L2TP (20) + UDP + IPv4 + Ethernet (42) on the LNS.
+ */
+export const HEADROOM = 64;
+const CELLS_PER_SLAB = 64;
+
+let slab = new ArrayBuffer(0);
+let next = CELLS_PER_SLAB;
+
+/** Packets this process has built: in cells, in buffers of their own (of which too big for a cell), and the slabs. */
+export const packetBufferCounters = { cells: 0, own: 0, oversize: 0, slabs: 0 };
+
+/**
+ * A zeroed view of `length` octets with HEADROOM octets of its own in front, for a packet that
+ * lives as long as it travels (a ping, its reply, an ICMP error). The slab is given back to
+ * the collector once no view into any of its packets is left: a view kept for long pins
+ * 32 KiB, so a packet whose bytes a receiver may keep takes `ownPacketBuffer`.
+ */
+export function packetBuffer(length: number): Uint8Array {
+  if (length > CELL - HEADROOM) {
+    packetBufferCounters.oversize++;
+    return ownPacketBuffer(length);
+  }
+  if (next === CELLS_PER_SLAB) {
+    slab = new ArrayBuffer(CELL * CELLS_PER_SLAB);
+    next = 0;
+    packetBufferCounters.slabs++;
+  }
+  packetBufferCounters.cells++;
+  return new Uint8Array(slab, next++ * CELL + HEADROOM, length);
+}
+
+/**
+ * A view of `length` zeroed octets in a buffer of its own, with HEADROOM octets in front: for
+ * packets whose bytes a receiver may keep views of for long (RADIUS attributes, L2TP AVPs, a
+ * DHCPv6 option), which would pin a whole slab of cells.
+ */
+export function ownPacketBuffer(length: number): Uint8Array {
+  packetBufferCounters.own++;
+  return new Uint8Array(new ArrayBuffer(HEADROOM + length), HEADROOM, length);
+}
+
+/** Octets in front of `view` that belong to the same packet (see the rule above). */
+export function headroomOf(view: Uint8Array): number {
+  return view.byteOffset & (CELL - 1);
+}
+
+/**
+ * `view` grown by `n` octets at the front, over bytes of its own packet, or undefined when
+ * it has less headroom than that (the caller then copies).
+ */
+export function widen(view: Uint8Array, n: number): Uint8Array | undefined {
+  if ((view.byteOffset & (CELL - 1)) < n) return undefined;
+  return new Uint8Array(view.buffer, view.byteOffset - n, view.length + n);
+}
+
+/** `widen(buf.subarray(o, o + length), n)` without making the view in between. */
+export function widenAt(buf: Uint8Array, o: number, length: number, n: number): Uint8Array | undefined {
+  const at = buf.byteOffset + o;
+  if ((at & (CELL - 1)) < n) return undefined;
+  return new Uint8Array(buf.buffer, at - n, length + n);
+}

@@ -1,0 +1,76 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { CELL, HEADROOM, headroomOf, packetBuffer, widen, widenAt } from '../../src/wire/packet-buffer.js';
+import { udpPacket, udpPacketInPlace } from '../../src/wire/packets.js';
+import { parseIpv4, IpProtocol } from '../../src/wire/ipv4.js';
+import { parseUdp, udpChecksumOk } from '../../src/wire/udp.js';
+
+test('packet-buffer: a packet has HEADROOM octets of its own in front, zeroed, and no more', () => {
+  const a = packetBuffer(100);
+  assert.equal(a.length, 100);
+  assert.equal(headroomOf(a), HEADROOM);
+  assert.ok(a.every((x) => x === 0));
+  const w = widen(a, HEADROOM)!;
+  assert.equal(w.length, 100 + HEADROOM);
+  assert.equal(w.buffer, a.buffer, 'widened in place, not copied');
+  assert.equal(widen(a, HEADROOM + 1), undefined);
+  // Inside the packet the headroom grows with the offset: a header parsed off is room.
+  assert.equal(headroomOf(a.subarray(20)), HEADROOM + 20);
+});
+
+test('packet-buffer: widening a packet never reaches the one built before it in the same slab', () => {
+  const first = packetBuffer(CELL - HEADROOM); // fills its cell to the last octet
+  first.fill(0xaa);
+  const second = packetBuffer(60);
+  assert.equal(second.buffer, first.buffer, 'the same slab');
+  widen(second, headroomOf(second))!.fill(0x55, 0, headroomOf(second));
+  assert.ok(first.every((x) => x === 0xaa), 'the first packet is untouched');
+  assert.equal(widen(second, headroomOf(second) + 1), undefined);
+});
+
+test('packet-buffer: a packet too big for a cell gets a buffer of its own, still with headroom', () => {
+  const big = packetBuffer(CELL);
+  assert.equal(big.length, CELL);
+  assert.equal(headroomOf(big), HEADROOM);
+  assert.equal(big.buffer.byteLength, CELL + HEADROOM);
+});
+
+test('packet-buffer: a buffer of one packet never claims more room than it has', () => {
+  const plain = new Uint8Array(300);
+  assert.equal(headroomOf(plain), 0);
+  assert.equal(headroomOf(plain.subarray(40)), 40);
+  assert.equal(widen(plain, 1), undefined);
+  // Past the first cell of a big buffer the answer is smaller than the truth (a copy too many), never larger.
+  const big = new Uint8Array(5000);
+  assert.ok(headroomOf(big.subarray(3000)) <= 3000);
+});
+
+test('udpPacketInPlace: the headers of udpPacket, written in front of the payload without copying it', () => {
+  const h = { src: 0xc0000201, dst: 0xc00002fe, ttl: 64, identification: 0x1234 };
+  const payload = Uint8Array.from({ length: 37 }, (_, i) => (i * 7) & 0xff);
+  const room = packetBuffer(payload.length);
+  room.set(payload);
+  const inPlace = udpPacketInPlace(h, 1701, 1701, room, 14)!;
+  assert.equal(inPlace.buffer, room.buffer, 'no new buffer');
+  assert.equal(inPlace.length, 14 + 20 + 8 + payload.length);
+  assert.deepEqual(inPlace.subarray(14), udpPacket(h, 1701, 1701, payload, 14).subarray(14));
+  const ip = parseIpv4(inPlace.subarray(14));
+  assert.ok(ip.ok);
+  assert.equal(ip.value.protocol, IpProtocol.UDP);
+  const d = parseUdp(ip.value.payload);
+  assert.ok(d.ok);
+  assert.deepEqual(d.value.payload, payload);
+  assert.ok(udpChecksumOk(h.src, h.dst, ip.value.payload));
+  // No room in front (a received frame in a buffer of its own): the caller copies.
+  assert.equal(udpPacketInPlace(h, 1701, 1701, payload, 14), undefined);
+});
+
+test('widenAt: the same view as widen of a subarray', () => {
+  const p = packetBuffer(100);
+  const a = widenAt(p, 20, 50, 30)!;
+  const b = widen(p.subarray(20, 70), 30)!;
+  assert.equal(a.byteOffset, b.byteOffset);
+  assert.equal(a.length, b.length);
+  assert.equal(widenAt(p, 20, 50, HEADROOM + 21), undefined);
+  assert.ok(widenAt(p, 20, 50, HEADROOM + 20));
+});
