@@ -13,6 +13,7 @@ import { encode } from '../wire/result.js';
 import { ipv6ToString } from '../wire/ipv6.js';
 import { count, type Counters } from './ppp-common.js';
 import { earliest } from './timers.js';
+import { sharedBytes } from './shared-bytes.js';
 
 /** All_DHCP_Relay_Agents_and_Servers (§7.1). */
 export const ALL_DHCP_RELAY_AGENTS_AND_SERVERS = new Uint8Array([0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2]);
@@ -99,6 +100,40 @@ interface Advertised {
   readonly order: number;
 }
 
+/** No Advertise collected: one empty list for every client (a bound one holds none). */
+const NO_ADVERTISES: Advertised[] = Object.freeze([]) as unknown as Advertised[];
+
+/**
+ * The server's DUID as a copy of its own: the parsed one is a view into the received packet,
+ * and a lease kept for hours would keep that whole buffer (a slab of received frames, on a
+ * real interface) alive with it. Every client of one server holds that server's DUID: the
+ * last one kept is handed out again when equal, its bytes shared (sharedBytes).
+ */
+let lastServerDuid: Duid | undefined;
+function keptDuid(d: Duid): Duid {
+  if (lastServerDuid !== undefined && duidEqual(lastServerDuid, d)) return lastServerDuid;
+  let k: Duid;
+  switch (d.kind) {
+    case 'llt': k = { kind: 'llt', hardwareType: d.hardwareType, time: d.time, linkLayer: sharedBytes(d.linkLayer) }; break;
+    case 'en': k = { kind: 'en', enterprise: d.enterprise, identifier: sharedBytes(d.identifier) }; break;
+    case 'll': k = { kind: 'll', hardwareType: d.hardwareType, linkLayer: sharedBytes(d.linkLayer) }; break;
+    case 'uuid': k = { kind: 'uuid', uuid: sharedBytes(d.uuid) }; break;
+    default: k = { kind: 'raw', type: d.type, data: sharedBytes(d.data) };
+  }
+  return (lastServerDuid = k);
+}
+
+function duidEqual(a: Duid, b: Duid): boolean {
+  if (a.kind !== b.kind) return false;
+  switch (a.kind) {
+    case 'llt': { const x = b as typeof a; return a.hardwareType === x.hardwareType && a.time === x.time && bytesEqual(a.linkLayer, x.linkLayer); }
+    case 'en': { const x = b as typeof a; return a.enterprise === x.enterprise && bytesEqual(a.identifier, x.identifier); }
+    case 'll': { const x = b as typeof a; return a.hardwareType === x.hardwareType && bytesEqual(a.linkLayer, x.linkLayer); }
+    case 'uuid': return bytesEqual(a.uuid, (b as typeof a).uuid);
+    default: { const x = b as typeof a; return a.type === x.type && bytesEqual(a.data, x.data); }
+  }
+}
+
 export class Dhcpv6Client {
   state: Dhcpv6ClientState = 'init';
   lease: Dhcpv6Lease | undefined;
@@ -108,20 +143,18 @@ export class Dhcpv6Client {
   private t1At: number | undefined;
   private t2At: number | undefined;
   private validUntil: number | undefined;
-  private advertises: Advertised[] = [];
+  private advertises: Advertised[] = NO_ADVERTISES;
   /** NoPrefixAvail answers in a row (the wait before the next Solicit doubles with them). */
   private refusals = 0;
   private adOrder = 0;
   /** SOL_MAX_RT, updated by the server's option 82 (§21.24). */
   private solMaxRt: number = DHCPV6_TIMING.SOL_MAX_RT;
-  private readonly tx: Uint8Array[] = [];
-  private readonly events: Dhcpv6ClientEvent[] = [];
-  private readonly duidBytes: Uint8Array;
-
+  private tx: Uint8Array[] | undefined;
+  private events: Dhcpv6ClientEvent[] | undefined;
   constructor(readonly cfg: Dhcpv6ClientConfig, readonly counters: Counters = {}) {
-    const duid = new Uint8Array(duidLength(cfg.duid));
-    emitDuid(cfg.duid, duid, 0);
-    this.duidBytes = keptBytes(duid); // for the client's life: a slab copy, not a buffer each
+    // Encoded once here so that a DUID that cannot be encoded stops the start; a reply's
+    // Client Identifier is compared with it encoded again (a few replies per lease), not kept.
+    encodedDuid(cfg.duid);
   }
 
   /** The interface is up: Solicit after a random delay in [0, SOL_MAX_DELAY]. Again later: nothing (already running). */
@@ -137,7 +170,7 @@ export class Dhcpv6Client {
     this.x = undefined;
     this.startAt = this.t1At = this.t2At = this.validUntil = undefined;
     this.lease = undefined;
-    this.advertises = [];
+    this.advertises = NO_ADVERTISES;
   }
 
   /**
@@ -180,7 +213,7 @@ export class Dhcpv6Client {
     x.rc++;
     if (x.rc > 1) count(this.counters, 'dhcpv6-client.retransmit');
     count(this.counters, `dhcpv6-client.sent-${x.msgType}`);
-    this.tx.push(encode(dhcpv6, { kind: 'message', msgType: x.msgType, transactionId: x.xid, options: this.options(x, now) }));
+    (this.tx ??= []).push(encode(dhcpv6, { kind: 'message', msgType: x.msgType, transactionId: x.xid, options: this.options(x, now) }));
   }
 
   /** The next RT (§15): RT = 2·RTprev + RAND·RTprev, capped to MRT + RAND·MRT. */
@@ -230,14 +263,14 @@ export class Dhcpv6Client {
 
   private solicit(now: number): void {
     this.state = 'soliciting';
-    this.advertises = [];
+    this.advertises = NO_ADVERTISES;
     this.chosen = undefined;
     this.begin(T.SOLICIT, DHCPV6_TIMING.SOL_TIMEOUT, this.solMaxRt, 0, undefined, now);
   }
 
   private request(a: Advertised, now: number): void {
     this.chosen = a;
-    this.advertises = [];
+    this.advertises = NO_ADVERTISES;
     this.state = 'requesting';
     this.begin(T.REQUEST, DHCPV6_TIMING.REQ_TIMEOUT, DHCPV6_TIMING.REQ_MAX_RT, DHCPV6_TIMING.REQ_MAX_RC, undefined, now);
   }
@@ -309,7 +342,7 @@ export class Dhcpv6Client {
     // §16.3, §16.10: discard without a Client Identifier or with one that is not ours; without a Server Identifier.
     const cid = m.options.find((o) => o.kind === 'client-id' || (o.kind === 'raw' && o.code === Dhcpv6OptionCode.CLIENTID));
     if (!cid) return this.drop('no-client-id');
-    if (cid.kind !== 'client-id' || !duidEquals(cid.duid, this.duidBytes)) return this.drop('client-id-mismatch');
+    if (cid.kind !== 'client-id' || !bytesEqual(encodedDuid(cid.duid), encodedDuid(this.cfg.duid))) return this.drop('client-id-mismatch');
     const sid = findOption(m.options, 'server-id');
     if (!sid) return this.drop('no-server-id');
     this.solMaxRtOption(m.options);
@@ -340,6 +373,7 @@ export class Dhcpv6Client {
       if (this.advertises[worst]!.preference >= a.preference) return;
       this.advertises.splice(worst, 1);
     }
+    if (this.advertises === NO_ADVERTISES) this.advertises = [];
     this.advertises.push(a);
     // §18.2.1: preference 255 goes at once; after the first RT the first Advertise goes at once.
     if (a.preference === 255 || now >= x.firstRtEnd) this.request(this.best()!, now);
@@ -352,7 +386,7 @@ export class Dhcpv6Client {
       this.x = undefined;
       this.lease = undefined;
       this.state = 'stopped';
-      this.events.push({ type: 'released' });
+      (this.events ??= []).push({ type: 'released' });
       return;
     }
     if (top && top.status !== Dhcpv6Status.SUCCESS) {
@@ -380,7 +414,7 @@ export class Dhcpv6Client {
       // §18.2.10.1 NoPrefixAvail (or no IA_PD at all) to Request / Rapid Commit: this server has nothing; look again.
       const st = iaStatus ?? { status: Dhcpv6Status.NO_PREFIX_AVAIL, message: new Uint8Array(0) };
       count(this.counters, 'dhcpv6-client.no-prefix');
-      this.events.push({ type: 'no-prefix', status: st.status, message: new TextDecoder().decode(st.message) });
+      (this.events ??= []).push({ type: 'no-prefix', status: st.status, message: new TextDecoder().decode(st.message) });
       // Solicit again, but not at once: a server that always says NoPrefixAvail (and Advertises 255) would
       // otherwise have us Solicit and Request in a loop as fast as it answers. The wait doubles per refusal, up to SOL_MAX_RT.
       this.x = undefined;
@@ -396,18 +430,21 @@ export class Dhcpv6Client {
     // §21.21: a zero T1/T2 leaves them to us: 0.5 and 0.8 of the shortest preferred lifetime (§14.2's recommendation).
     const t1 = ia!.t1 !== 0 ? ia!.t1 : shortest === DHCPV6_INFINITY ? DHCPV6_INFINITY : Math.floor(shortest * 0.5);
     const t2 = ia!.t2 !== 0 ? ia!.t2 : shortest === DHCPV6_INFINITY ? DHCPV6_INFINITY : Math.floor(shortest * 0.8);
-    const dns = (findOption(opts, 'dns-servers')?.servers ?? []).slice(0, MAX_DNS).map((s) => s.slice());
+    const dns = (findOption(opts, 'dns-servers')?.servers ?? []).slice(0, MAX_DNS).map((s) => sharedBytes(s));
+    // The lease lives for the session: its bytes are slab copies, none a view of the received packet.
     const lease: Dhcpv6Lease = { server, prefixes, t1, t2, dns, at: now };
     const was = x.msgType;
     this.x = undefined;
+    // The Advertise we requested from is done with (it holds views of its packet).
+    this.chosen = undefined;
     this.refusals = 0;
     this.lease = lease;
     this.state = 'bound';
     this.t1At = t1 === DHCPV6_INFINITY ? undefined : now + t1 * 1000;
     this.t2At = t2 === DHCPV6_INFINITY ? undefined : now + t2 * 1000;
     this.validUntil = validMax === DHCPV6_INFINITY ? undefined : now + validMax * 1000;
-    if (was === T.RENEW || was === T.REBIND) this.events.push({ type: 'renewed', lease, by: was === T.RENEW ? 'renew' : 'rebind' });
-    else this.events.push({ type: 'bound', lease, rapidCommit: was === T.SOLICIT });
+    if (was === T.RENEW || was === T.REBIND) (this.events ??= []).push({ type: 'renewed', lease, by: was === T.RENEW ? 'renew' : 'rebind' });
+    else (this.events ??= []).push({ type: 'bound', lease, rapidCommit: was === T.SOLICIT });
   }
 
   private ourIaPd(opts: readonly Dhcpv6Option[]): Extract<Dhcpv6Option, { kind: 'ia-pd' }> | undefined {
@@ -426,9 +463,10 @@ export class Dhcpv6Client {
       if (out.length >= MAX_PREFIXES) { count(this.counters, 'dhcpv6-client.drop.prefix-table-full'); break; }
       const status = findOption(o.options, 'status');
       if (status && status.status !== Dhcpv6Status.SUCCESS) continue;
-      out.push({ prefix: o.prefix.slice(), length: o.prefixLength, preferredLifetime: o.preferredLifetime, validLifetime: o.validLifetime });
+      out.push({ prefix: keptBytes(o.prefix), length: o.prefixLength, preferredLifetime: o.preferredLifetime, validLifetime: o.validLifetime });
     }
-    return out;
+    // Kept with the lease: an array of exact length (a pushed-to one holds 17 slots).
+    return out.slice();
   }
 
   /** §21.24: SOL_MAX_RT from a server, taken within 60..86400 s. */
@@ -445,7 +483,7 @@ export class Dhcpv6Client {
     this.lease = undefined;
     this.t1At = this.t2At = this.validUntil = undefined;
     this.x = undefined;
-    this.events.push({ type: 'lost', reason });
+    (this.events ??= []).push({ type: 'lost', reason });
     this.solicit(now);
   }
 
@@ -454,11 +492,21 @@ export class Dhcpv6Client {
   }
 
   pollTransmit(): Uint8Array | undefined {
-    return this.tx.shift();
+    // A drained queue is let go: an idle machine holds no array.
+    const q = this.tx;
+    if (q === undefined) return undefined;
+    const x = q.shift();
+    if (q.length === 0) this.tx = undefined;
+    return x;
   }
 
   pollEvent(): Dhcpv6ClientEvent | undefined {
-    return this.events.shift();
+    // A drained queue is let go: an idle machine holds no array.
+    const q = this.events;
+    if (q === undefined) return undefined;
+    const x = q.shift();
+    if (q.length === 0) this.events = undefined;
+    return x;
   }
 
   show(now: number): unknown {
@@ -477,27 +525,8 @@ export class Dhcpv6Client {
   }
 }
 
-function duidEquals(d: Duid, bytes: Uint8Array): boolean {
+function encodedDuid(d: Duid): Uint8Array {
   const b = new Uint8Array(duidLength(d));
   emitDuid(d, b, 0);
-  return bytesEqual(b, bytes);
-}
-
-/**
- * The server's DUID as a copy of its own: the parsed one is a view into the received packet,
- * and a lease kept for hours would keep that whole buffer (a slab of received frames, on a
- * real interface) alive with it.
- */
-function keptDuid(d: Duid): Duid {
-  switch (d.kind) {
-    case 'llt':
-    case 'll':
-      return { ...d, linkLayer: keptBytes(d.linkLayer) };
-    case 'en':
-      return { ...d, identifier: keptBytes(d.identifier) };
-    case 'uuid':
-      return { ...d, uuid: keptBytes(d.uuid) };
-    case 'raw':
-      return { ...d, data: keptBytes(d.data) };
-  }
+  return b;
 }

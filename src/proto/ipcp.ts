@@ -113,14 +113,50 @@ export class Ipcp extends ControlProtocol<IpcpOption> {
     return ipcpPacket as Codec<ControlPacket<IpcpOption>>;
   }
 
-  ourAddress: number;
+  /**
+   * Addresses are held as signed 32-bit values (`| 0`): a field holding an unsigned one of
+   * 2^31 or more (most unicast addresses) keeps it in a heap number box of its own, 16 bytes
+   * each per link; the accessors give the unsigned values, as on the wire.
+   */
+  private our32 = 0;
+  private his32 = 0;
+  private assign32: number | undefined = undefined;
+  private dns1_32: number | undefined = undefined;
+  private dns2_32: number | undefined = undefined;
   sendAddress = true;
+
+  get ourAddress(): number {
+    return this.our32 >>> 0;
+  }
+  set ourAddress(a: number) {
+    this.our32 = a | 0;
+  }
   /** The address we give the peer (this session's). */
-  assign: number | undefined;
-  hisAddress = 0;
+  get assign(): number | undefined {
+    return this.assign32 === undefined ? undefined : this.assign32 >>> 0;
+  }
+  set assign(a: number | undefined) {
+    this.assign32 = a === undefined ? undefined : a | 0;
+  }
+  get hisAddress(): number {
+    return this.his32 >>> 0;
+  }
+  set hisAddress(a: number) {
+    this.his32 = a | 0;
+  }
   /** Primary / secondary DNS we are asking for (undefined: not asking, or rejected). */
-  dns1: number | undefined;
-  dns2: number | undefined;
+  get dns1(): number | undefined {
+    return this.dns1_32 === undefined ? undefined : this.dns1_32 >>> 0;
+  }
+  set dns1(a: number | undefined) {
+    this.dns1_32 = a === undefined ? undefined : a | 0;
+  }
+  get dns2(): number | undefined {
+    return this.dns2_32 === undefined ? undefined : this.dns2_32 >>> 0;
+  }
+  set dns2(a: number | undefined) {
+    this.dns2_32 = a === undefined ? undefined : a | 0;
+  }
 
   constructor(
     readonly cfg: IpcpConfig,

@@ -6,7 +6,7 @@
  * peer (then we choose a new one). IPv6-Compression-Protocol and anything else is
  * rejected. Sans-IO; src/proto/ppp-link.ts runs it when the link is configured with `ipv6cp`.
  */
-import { bytesEqual } from '../wire/bytes.js';
+import { bytesEqual, keptBytes } from '../wire/bytes.js';
 import { linkLocalAddress } from '../wire/ipv6.js';
 import { ipv6cpOptions, ipv6cpPacket, Ipv6cpOptionType, PppProtocol, type ControlPacket, type Ipv6cpOption, type OptionCodec } from '../wire/ppp.js';
 import type { Codec } from '../wire/result.js';
@@ -82,7 +82,7 @@ const interfaceIdentifier: OptionHandler<Ipv6cpOption, Ipv6cp> = {
       count(l.counters, 'ipv6cp.nak-clashing-identifier');
       return l.suggest(undefined);
     }
-    l.hisIdentifier = o.id.slice();
+    l.hisIdentifier = keptBytes(o.id);
     return ACK;
   },
   missing(l) {
@@ -97,8 +97,8 @@ const interfaceIdentifier: OptionHandler<Ipv6cpOption, Ipv6cp> = {
     // a zero suggestion is no identifier at all.
     if (isZero(o.id) || (l.lastNakSent !== undefined && bytesEqual(o.id, l.lastNakSent))) {
       count(l.counters, 'ipv6cp.nak-hint-refused');
-      l.ourIdentifier = randomIdentifier(l.cfg.random, l.ourIdentifier, o.id, l.hisIdentifier);
-    } else l.ourIdentifier = o.id.slice();
+      l.ourIdentifier = keptBytes(randomIdentifier(l.cfg.random, l.ourIdentifier, o.id, l.hisIdentifier));
+    } else l.ourIdentifier = keptBytes(o.id);
     l.sendIdentifier = true;
     return true;
   },
@@ -148,7 +148,8 @@ export class Ipv6cp extends ControlProtocol<Ipv6cpOption> {
     const id = cfg.localIdentifier;
     if (id !== undefined && id.length !== 8) throw new Error('ipv6cp: localIdentifier must be 8 octets');
     if (cfg.peerIdentifier !== undefined && (cfg.peerIdentifier.length !== 8 || isZero(cfg.peerIdentifier))) throw new Error('ipv6cp: peerIdentifier must be 8 octets, not all zero');
-    this.ourIdentifier = id ? id.slice() : randomIdentifier(cfg.random);
+    // Identifiers live as long as the link: slab copies (src/wire/bytes.ts), not a buffer each.
+    this.ourIdentifier = keptBytes(id ?? randomIdentifier(cfg.random));
   }
 
   /** The identifier to suggest to the peer: `preferred` when usable, else a random one; never ours, never zero. */
@@ -178,8 +179,8 @@ export class Ipv6cp extends ControlProtocol<Ipv6cpOption> {
     return {
       localIdentifier: local,
       peerIdentifier: peer,
-      localLinkLocal: local && linkLocalAddress(local),
-      peerLinkLocal: peer && linkLocalAddress(peer),
+      localLinkLocal: local && keptBytes(linkLocalAddress(local)),
+      peerLinkLocal: peer && keptBytes(linkLocalAddress(peer)),
     };
   }
 }

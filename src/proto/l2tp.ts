@@ -224,6 +224,9 @@ type TunnelState = 'wait-ctl-reply' | 'wait-ctl-conn' | 'established' | 'closing
 /** wait-tunnel: an LAC call whose ICRQ waits (tunnel not up yet, or too many calls pending, or the control queue full). */
 type SessionState = 'wait-tunnel' | 'wait-reply' | 'wait-connect' | 'established';
 
+/** The call information of an established session: none is read after the ICCN. */
+const NO_CALL: CallInfo = Object.freeze({});
+
 interface Session {
   readonly localId: number;
   peerId: number;
@@ -1087,11 +1090,9 @@ export class L2tpNode<E> {
     s.state = 'established';
     this.counters.sessions.established++;
     this.events.push({ type: 'session-up', session: sessionKey(t.localId, s.localId), tunnelId: t.localId, sessionId: s.localId, peerSessionId: s.peerId, info: s.call });
-    // The proxy values were for the ICCN and the owner's event; a long-lived session keeps only the rest.
-    if (s.call.proxyLcp || s.call.proxyAuth) {
-      const { proxyLcp: _l, proxyAuth: _a, ...rest } = s.call;
-      s.call = rest;
-    }
+    // The call information was for the ICRQ / ICCN and the owner's event (sequencing is in
+    // `sendSequenced`): an established session keeps none of it.
+    s.call = NO_CALL;
   }
 
   private onCdn(t: Tunnel<E>, m: ControlMessage): void {

@@ -224,13 +224,30 @@ export class Lcp extends ControlProtocol<LcpOption> {
   ourMru: number | undefined;
   /** The protocol we ask the peer to authenticate with. */
   ourAuth: AuthProtocol | undefined;
+  /**
+   * The Magic-Numbers are held as signed 32-bit values: a field that holds an unsigned one of
+   * 2^31 or more keeps it in a heap number box of its own (16 bytes each, per link); the
+   * accessors give the unsigned value, as on the wire.
+   */
+  private ourMagic32 = 0;
+  private peerMagic32 = 0;
   /** Our Magic-Number; 0 when not negotiated. */
-  ourMagic = 0;
+  get ourMagic(): number {
+    return this.ourMagic32 >>> 0;
+  }
+  set ourMagic(m: number) {
+    this.ourMagic32 = m | 0;
+  }
+  get peerMagic(): number {
+    return this.peerMagic32 >>> 0;
+  }
+  set peerMagic(m: number) {
+    this.peerMagic32 = m | 0;
+  }
   /** The peer's MRU (RFC default 1500 when it does not say). */
   peerMru = DEFAULT_MRU;
   /** The protocol the peer asked us to authenticate with. */
   peerAuth: AuthProtocol | undefined;
-  peerMagic = 0;
   /** Magic-Number collisions seen (loop detection). */
   loops = 0;
   private echoAt: number | undefined;

@@ -37,12 +37,9 @@ export function pppLinkConfig(c: { lcp?: Partial<LcpConfig>; authenticator?: Aut
   const lcp = lcpConfig({ ...(c.credentials ? {} : { authenticateWith: [] }), ...c.lcp });
   if (lcp.authenticate.length > 0 && !c.authenticator) throw new Error('lcp.authenticate needs an authenticator configuration');
   if (lcp.authenticateWith.length > 0 && !c.credentials) throw new Error('lcp.authenticateWith needs credentials');
-  const out: { -readonly [K in keyof PppLinkConfig]: PppLinkConfig[K] } = { lcp, counters: c.counters ?? {} };
-  if (c.authenticator) out.authenticator = c.authenticator;
-  if (c.credentials) out.credentials = c.credentials;
-  if (c.ipcp) out.ipcp = c.ipcp;
-  if (c.ipv6cp) out.ipv6cp = c.ipv6cp;
-  return out;
+  // One literal with every part (undefined when absent): one shape for every link's configuration,
+  // no property array each (a home has one of its own, for its credentials).
+  return { lcp, authenticator: c.authenticator || undefined, credentials: c.credentials || undefined, ipcp: c.ipcp || undefined, ipv6cp: c.ipv6cp || undefined, counters: c.counters ?? {} };
 }
 
 /** RFC 1661 §3.2 phases, plus the LAC's hand-off. */

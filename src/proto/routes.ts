@@ -6,6 +6,7 @@
  * and local routes are only replaced or removed by their interface going away. An
  * unreachable route belongs to no interface: a lookup that ends on it is not forwarded.
  */
+import { groupAdd, groupDelete, groupIds, type IdGroups } from './id-groups.js';
 import { Lpm } from './lpm.js';
 import { ipv4ToString } from '../wire/bytes.js';
 
@@ -54,7 +55,7 @@ export class RouteTable {
   private freeIds: number[] = [];
   private used = 0;
   /** Route ids per interface, so an interface that goes away (a subscriber leaving) costs its own routes only. */
-  private readonly perIf = new Map<number, Set<number>>();
+  private readonly perIf: IdGroups = new Map();
   /** Unreachable routes (len * 2^32 + prefix) that another route of the same prefix replaced for a while. */
   private readonly shadowed = new Set<number>();
 
@@ -100,9 +101,7 @@ export class RouteTable {
     this.ifIndex[id] = ifIndex;
     this.kindCode[id] = KINDS.indexOf(r.kind);
     if (!unreachable) {
-      let ids = this.perIf.get(ifIndex);
-      if (!ids) this.perIf.set(ifIndex, (ids = new Set()));
-      ids.add(id);
+      groupAdd(this.perIf, ifIndex, id);
     }
     this.lpm.insert(r.prefix, r.prefixLength, id);
     return true;
@@ -123,9 +122,9 @@ export class RouteTable {
 
   /** Removes every route through `ifIndex` (connected ones too). Returns how many. */
   removeInterface(ifIndex: number): number {
-    const ids = this.perIf.get(ifIndex);
+    const ids = groupIds(this.perIf, ifIndex);
     if (!ids) return 0;
-    const doomed = [...ids].map((id): [number, number] => [this.prefix[id]!, this.len[id]!]);
+    const doomed = ids.map((id): [number, number] => [this.prefix[id]!, this.len[id]!]);
     for (const [p, l] of doomed) this.remove(p, l, true);
     this.perIf.delete(ifIndex);
     return doomed.length;
@@ -157,10 +156,7 @@ export class RouteTable {
   }
 
   private release(id: number): void {
-    const i = this.ifIndex[id]!;
-    const ids = this.perIf.get(i);
-    ids?.delete(id);
-    if (ids && ids.size === 0) this.perIf.delete(i);
+    groupDelete(this.perIf, this.ifIndex[id]!, id);
     this.freeIds.push(id);
   }
 

@@ -6,6 +6,7 @@
  * forwarded. The table holds at most the LPM's `maxPrefixes` routes.
  */
 import { Lpm6 } from './lpm6.js';
+import { groupAdd, groupDelete, groupIds, type IdGroups } from './id-groups.js';
 import { NO_INTERFACE, ROUTE_KINDS as KINDS, RouteKindCode, type RouteKind } from './routes.js';
 import { ipv6ToString } from '../wire/ipv6.js';
 
@@ -38,7 +39,7 @@ export class RouteTable6 {
   len: Uint8Array;
   private freeIds: number[] = [];
   private used = 0;
-  private readonly perIf = new Map<number, Set<number>>();
+  private readonly perIf: IdGroups = new Map();
   /** Unreachable routes (`keyOf`) that another route of the same prefix replaced for a while. */
   private readonly shadowed = new Set<string>();
 
@@ -101,9 +102,7 @@ export class RouteTable6 {
       return false;
     }
     if (unreachable) return true;
-    let ids = this.perIf.get(ifIndex);
-    if (!ids) this.perIf.set(ifIndex, (ids = new Set()));
-    ids.add(id);
+    groupAdd(this.perIf, ifIndex, id);
     return true;
   }
 
@@ -127,9 +126,9 @@ export class RouteTable6 {
 
   /** Removes every route through `ifIndex`. Returns how many. */
   removeInterface(ifIndex: number): number {
-    const ids = this.perIf.get(ifIndex);
+    const ids = groupIds(this.perIf, ifIndex);
     if (!ids) return 0;
-    const doomed = [...ids].map((id): [Uint8Array, number] => [this.prefix.slice(id * 16, id * 16 + 16), this.len[id]!]);
+    const doomed = ids.map((id): [Uint8Array, number] => [this.prefix.slice(id * 16, id * 16 + 16), this.len[id]!]);
     for (const [p, l] of doomed) this.remove(p, l, true);
     this.perIf.delete(ifIndex);
     return doomed.length;
@@ -150,9 +149,7 @@ export class RouteTable6 {
   }
 
   private unlink(id: number): void {
-    const ids = this.perIf.get(this.ifIndex[id]!);
-    ids?.delete(id);
-    if (ids && ids.size === 0) this.perIf.delete(this.ifIndex[id]!);
+    groupDelete(this.perIf, this.ifIndex[id]!, id);
   }
 
   private alloc(): number {

@@ -14,6 +14,7 @@ import { NDP_INFINITY, parseNdp, PrefixFlag, RaFlag, type RouterAdvertisement } 
 import { count, type Counters } from './ppp-common.js';
 import { earliest } from './timers.js';
 import { Outbox } from './outbox.js';
+import { sharedBytes } from './shared-bytes.js';
 
 /** RFC 4861 §10 host constants. */
 export const MAX_RTR_SOLICITATION_DELAY_MS = 1000;
@@ -42,6 +43,8 @@ export interface SlaacConfig {
   readonly maxRtrSolicitations?: number;
   readonly rtrSolicitationIntervalMs?: number;
   readonly maxRtrSolicitationDelayMs?: number;
+  /** The peer's link-local, when known (IPV6CP): the router an RA names is kept as this very array when it is that address. */
+  readonly peerLinkLocal?: Uint8Array;
 }
 
 export interface SlaacAddress {
@@ -78,7 +81,7 @@ export class Slaac {
   private soliciting = false;
   /** A valid RA with a non-zero Router Lifetime was seen: no more RS (§6.3.7). */
   private routerSeen = false;
-  private readonly tx: Uint8Array[] = [];
+  private tx: Uint8Array[] | undefined;
   /** Events until polled: a ring given back when drained (an idle machine holds no queue). */
   private readonly events = new Outbox<SlaacEvent>(1024);
   private readonly maxRs: number;
@@ -136,7 +139,10 @@ export class Slaac {
     if (ra.routerLifetime !== 0) {
       const changed = !this.defaultRouter || !bytesEqual(this.defaultRouter, src);
       // Kept while it stays the router: a slab copy when it changes, nothing per periodic RA.
-      if (changed) this.defaultRouter = keptBytes(src);
+      if (changed) {
+        const peer = this.cfg.peerLinkLocal;
+        this.defaultRouter = peer !== undefined && bytesEqual(peer, src) ? peer : keptBytes(src);
+      }
       this.routerUntil = now + ra.routerLifetime * 1000;
       if (changed) this.events.push({ type: 'router', router: this.defaultRouter });
       if (!this.routerSeen) {
@@ -175,8 +181,9 @@ export class Slaac {
       prefix.set(this.cfg.interfaceId.subarray(0, 8), 8);
       const address = keptBytes(prefix);
       // No DAD (DupAddrDetectTransmits 0, §5.4): on a PPP link the only other node is the peer, and IPV6CP made our identifier differ from its (RFC 5072 §4.1).
-      // A new array of exact length (an address is formed once or twice per session; a pushed-to array holds 17 slots).
-      this.addresses = [...this.addresses, { address, prefix: kept, preferredUntil: until(o.preferredLifetime), validUntil: until(o.validLifetime) }];
+      // A new array of exact length (an address is formed once or twice per session; a pushed-to
+      // array, and one built by spreading into a literal, holds 17 slots; concat does not).
+      this.addresses = this.addresses.concat([{ address, prefix: kept, preferredUntil: until(o.preferredLifetime), validUntil: until(o.validLifetime) }]);
       count(this.counters, 'slaac.address-formed');
       this.events.push({ type: 'address-added', address, prefix: kept });
       return;
@@ -200,7 +207,7 @@ export class Slaac {
       }
       const until = lifetime === NDP_INFINITY ? undefined : now + lifetime * 1000;
       if (i >= 0) this.dns[i]!.until = until;
-      else if (this.dns.length < MAX_RDNSS) this.dns = [...this.dns, { server: keptBytes(s), until }];
+      else if (this.dns.length < MAX_RDNSS) this.dns = this.dns.concat([{ server: sharedBytes(s), until }]);
       else count(this.counters, 'slaac.rdnss-table-full');
     }
   }
@@ -256,11 +263,16 @@ export class Slaac {
   private solicit(): void {
     this.solicitations++;
     count(this.counters, 'slaac.rs-sent');
-    this.tx.push(ndpPacket({ src: this.cfg.linkLocal, dst: ALL_ROUTERS }, { kind: 'rs', code: 0, checksum: 0, reserved: 0, options: [] }));
+    (this.tx ??= []).push(ndpPacket({ src: this.cfg.linkLocal, dst: ALL_ROUTERS }, { kind: 'rs', code: 0, checksum: 0, reserved: 0, options: [] }));
   }
 
   pollTransmit(): Uint8Array | undefined {
-    return this.tx.shift();
+    // A drained queue is let go: an idle machine holds no array.
+    const q = this.tx;
+    if (q === undefined) return undefined;
+    const x = q.shift();
+    if (q.length === 0) this.tx = undefined;
+    return x;
   }
 
   pollEvent(): SlaacEvent | undefined {

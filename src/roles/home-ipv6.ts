@@ -5,9 +5,9 @@
  * home, answers to ping6 of its own addresses). Bare IPv6 packets in with `handle`, out
  * with `pollTransmit`; the home puts them in PPP protocol 0x0057. Bounded and counted.
  */
-import { bytesEqual, u16 } from '../wire/bytes.js';
+import { bytesEqual, keptBytes, u16 } from '../wire/bytes.js';
 import { ipv6UpperChecksum } from '../wire/checksum.js';
-import { DHCPV6_CLIENT_PORT, DHCPV6_SERVER_PORT, duidLl } from '../wire/dhcpv6.js';
+import { DHCPV6_CLIENT_PORT, DHCPV6_SERVER_PORT } from '../wire/dhcpv6.js';
 import { icmpv6ChecksumOk, Icmpv6Type, parseIcmpv6 } from '../wire/icmpv6.js';
 import { ipv6ToString, ipv6UpperLayer, NextHeader, parseIpv6, isIpv6Multicast } from '../wire/ipv6.js';
 import { icmpv6Packet, udp6Packet } from '../wire/ipv6-packets.js';
@@ -51,17 +51,18 @@ export class HomeIpv6 {
   managed = false;
   other = false;
   private pings: Map<number, number> | undefined;
-  private readonly tx: Uint8Array[] = [];
-  private readonly events: HomeIpv6Event[] = [];
+  private tx: Uint8Array[] | undefined;
+  private events: HomeIpv6Event[] | undefined;
   private readonly iid: Uint8Array;
 
   constructor(readonly name: string, mac: Uint8Array, negotiated: Ipv6cpNegotiated, mtu: number, o: HomeIpv6Options, readonly counters: Counters, now: number) {
     this.iid = negotiated.localIdentifier ?? new Uint8Array(8);
     this.linkLocal = negotiated.localLinkLocal ?? new Uint8Array([0xfe, 0x80, 0, 0, 0, 0, 0, 0, ...this.iid]);
     this.peerLinkLocal = negotiated.peerLinkLocal;
-    this.slaac = new Slaac({ interfaceId: this.iid, linkLocal: this.linkLocal, linkMtu: mtu, random: o.random }, counters);
-    // IAID 1 for our one IA_PD, a DUID-LL from the home's MAC (RFC 8415 §11.4: the link-layer address of an interface that stays).
-    this.dhcp = new Dhcpv6Client({ duid: duidLl(mac), iaid: 1, random: o.random, ...(o.prefixLengthHint !== undefined ? { prefixLengthHint: o.prefixLengthHint } : {}) }, counters);
+    this.slaac = new Slaac({ interfaceId: this.iid, linkLocal: this.linkLocal, linkMtu: mtu, random: o.random, peerLinkLocal: this.peerLinkLocal }, counters);
+    // IAID 1 for our one IA_PD, a DUID-LL from the home's MAC (RFC 8415 §11.4: the link-layer address of an interface that stays);
+    // the MAC array itself (the home's, never written to), not a copy.
+    this.dhcp = new Dhcpv6Client({ duid: { kind: 'll', hardwareType: 1, linkLayer: mac.length === 6 ? mac : keptBytes(mac.subarray(0, 6)) }, iaid: 1, random: o.random, prefixLengthHint: o.prefixLengthHint }, counters);
     this.slaac.start(now);
     // DHCPv6-PD starts with the link, not with the RA's M/O flags: those speak of addresses and other configuration on this link,
     // not of a prefix for the LAN, and an LNS that sends no RA still delegates. dhcpcd does the same with `ia_pd` configured.
@@ -92,7 +93,7 @@ export class HomeIpv6 {
     }
     pings.set(k, now);
     const data = new Uint8Array(size).map((_, i) => i & 0xff);
-    this.tx.push(icmpv6Packet({ src, dst, hopLimit: this.slaac.hopLimit }, { kind: 'echo', type: Icmpv6Type.ECHO_REQUEST, code: 0, checksum: 0, identifier, sequence: sequence & 0xffff, data }));
+    (this.tx ??= []).push(icmpv6Packet({ src, dst, hopLimit: this.slaac.hopLimit }, { kind: 'echo', type: Icmpv6Type.ECHO_REQUEST, code: 0, checksum: 0, identifier, sequence: sequence & 0xffff, data }));
     return true;
   }
 
@@ -142,13 +143,13 @@ export class HomeIpv6 {
       // RFC 4443 §4.2: the reply's source is the address the request was sent to (a multicast request: one of ours).
       const src = multicast ? (this.address ?? this.linkLocal) : ip.dst.slice();
       count(this.counters, 'home6.echo-answered');
-      this.tx.push(icmpv6Packet({ src, dst: ip.src.slice(), hopLimit: this.slaac.hopLimit }, { ...v, type: Icmpv6Type.ECHO_REPLY, checksum: 0, data: v.data.slice() }));
+      (this.tx ??= []).push(icmpv6Packet({ src, dst: ip.src.slice(), hopLimit: this.slaac.hopLimit }, { ...v, type: Icmpv6Type.ECHO_REPLY, checksum: 0, data: v.data.slice() }));
     } else if (v.kind === 'echo' && v.type === Icmpv6Type.ECHO_REPLY) {
       const k = v.identifier * 0x10000 + v.sequence;
       const sent = this.pings?.get(k);
       if (sent === undefined) return this.drop('echo-reply-unmatched');
       this.pings!.delete(k);
-      this.events.push({ kind: 'echo-reply', from: ipv6ToString(ip.src), identifier: v.identifier, sequence: v.sequence, rtt: now - sent, hopLimit: ip.hopLimit, bytes: v.data.length });
+      (this.events ??= []).push({ kind: 'echo-reply', from: ipv6ToString(ip.src), identifier: v.identifier, sequence: v.sequence, rtt: now - sent, hopLimit: ip.hopLimit, bytes: v.data.length });
     } else count(this.counters, `home6.icmpv6-ignored-${type}`);
   }
 
@@ -191,10 +192,10 @@ export class HomeIpv6 {
 
   /** Moves the parts' output out and their events into ours. */
   pump(now: number): void {
-    for (let p = this.slaac.pollTransmit(); p; p = this.slaac.pollTransmit()) this.tx.push(p);
+    for (let p = this.slaac.pollTransmit(); p; p = this.slaac.pollTransmit()) (this.tx ??= []).push(p);
     for (let m = this.dhcp.pollTransmit(); m; m = this.dhcp.pollTransmit()) {
       // RFC 8415 §13: from our link-local to All_DHCP_Relay_Agents_and_Servers, link scope.
-      this.tx.push(udp6Packet({ src: this.linkLocal, dst: ALL_DHCP_RELAY_AGENTS_AND_SERVERS, hopLimit: 1 }, DHCPV6_CLIENT_PORT, DHCPV6_SERVER_PORT, m));
+      (this.tx ??= []).push(udp6Packet({ src: this.linkLocal, dst: ALL_DHCP_RELAY_AGENTS_AND_SERVERS, hopLimit: 1 }, DHCPV6_CLIENT_PORT, DHCPV6_SERVER_PORT, m));
     }
     for (let e = this.slaac.pollEvent(); e; e = this.slaac.pollEvent()) {
       if (e.type === 'ra') {
@@ -202,12 +203,12 @@ export class HomeIpv6 {
         this.other = e.other;
         this.slaacSettled = true;
       } else if (e.type === 'no-router') this.slaacSettled = true;
-      this.events.push({ kind: 'slaac', event: e });
+      (this.events ??= []).push({ kind: 'slaac', event: e });
     }
     for (let e = this.dhcp.pollEvent(); e; e = this.dhcp.pollEvent()) {
       if (e.type === 'bound' || e.type === 'renewed') this.takePrefix(e.lease.prefixes[0]);
       else if (e.type === 'lost' || e.type === 'released') this.takePrefix(undefined);
-      this.events.push({ kind: 'dhcpv6', event: e });
+      (this.events ??= []).push({ kind: 'dhcpv6', event: e });
     }
     this.checkUp();
   }
@@ -222,7 +223,9 @@ export class HomeIpv6 {
     }
     const lan = new Uint8Array(16);
     lan.set(p.prefix.subarray(0, 8));
-    this.lanPrefix = lan;
+    // For the lease's life: the delegated prefix's own array when its low 64 bits are zero (they
+    // are the same octets), else a slab copy.
+    this.lanPrefix = p.prefix.length === 16 && bytesEqual(lan, p.prefix) ? p.prefix : keptBytes(lan);
   }
 
   /** `up` once: a delegated prefix, and SLAAC's address (or SLAAC settled without one: then lanPrefix::1). */
@@ -232,11 +235,11 @@ export class HomeIpv6 {
       if (!this.slaacSettled) return;
       const a = this.lanPrefix.slice();
       a[15] = 1;
-      this.lanAddress = a;
+      this.lanAddress = keptBytes(a);
     }
     this.upReported = true;
     const wan = this.slaac.addresses[0]?.prefix;
-    this.events.push({ kind: 'up', address: ipv6ToString(this.address!), delegatedPrefix: `${ipv6ToString(this.delegated.prefix)}/${this.delegated.length}`, lanPrefix: `${ipv6ToString(this.lanPrefix)}/64`, wanPrefix: wan ? `${ipv6ToString(wan)}/64` : undefined });
+    (this.events ??= []).push({ kind: 'up', address: ipv6ToString(this.address!), delegatedPrefix: `${ipv6ToString(this.delegated.prefix)}/${this.delegated.length}`, lanPrefix: `${ipv6ToString(this.lanPrefix)}/64`, wanPrefix: wan ? `${ipv6ToString(wan)}/64` : undefined });
   }
 
   get isUp(): boolean {
@@ -244,11 +247,21 @@ export class HomeIpv6 {
   }
 
   pollTransmit(): Uint8Array | undefined {
-    return this.tx.shift();
+    // A drained queue is let go: an idle machine holds no array.
+    const q = this.tx;
+    if (q === undefined) return undefined;
+    const x = q.shift();
+    if (q.length === 0) this.tx = undefined;
+    return x;
   }
 
   pollEvent(): HomeIpv6Event | undefined {
-    return this.events.shift();
+    // A drained queue is let go: an idle machine holds no array.
+    const q = this.events;
+    if (q === undefined) return undefined;
+    const x = q.shift();
+    if (q.length === 0) this.events = undefined;
+    return x;
   }
 
   /** The `ipv6` part of `show sessions`. */

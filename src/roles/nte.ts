@@ -13,7 +13,7 @@
  * Sans-IO: ports 'carrier' (L2TP over UDP 1701), 'radius' (RADIUS client and RFC 5176
  * server) and 'core' (the router's uplink), all Ethernet frames.
  */
-import { L2tpNode, encodeTransmit, type CallInfo, type L2tpConfig } from '../proto/l2tp.js';
+import { L2tpNode, encodeTransmit, type L2tpConfig } from '../proto/l2tp.js';
 import { PppLink, pppLinkConfig, type PppLinkConfig } from '../proto/ppp-link.js';
 import { authenticatorConfig } from '../proto/ppp-auth.js';
 import { ipcpConfig } from '../proto/ipcp.js';
@@ -25,7 +25,7 @@ import { DynamicAuthorizationServer, type DaeConfig, type SessionSelector } from
 import { AcctStatusType, AcctTerminateCause, ErrorCause } from '../wire/radius-dictionary.js';
 import { CdnResult, L2TP_PORT, Q931_NORMAL_CLEARING } from '../wire/l2tp.js';
 import { PppProtocol } from '../wire/ppp.js';
-import { u16, textBytes, bytesText, ipv4ToString } from '../wire/bytes.js';
+import { u16, textBytes, bytesText, ipv4ToString, keptBytes } from '../wire/bytes.js';
 import { Router } from './router.js';
 import { earliest } from '../proto/timers.js';
 import { DirtySet } from '../proto/dirty-set.js';
@@ -120,15 +120,34 @@ export interface NteIpv6Config {
 const ALL_DHCP_SERVERS = Uint8Array.of(0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2);
 /** Our link-local when the peer rejected the Interface-Identifier option (RFC 5072 §4.1 leaves us without one). */
 const FALLBACK_IDENTIFIER = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 1);
+const FALLBACK_LINK_LOCAL = linkLocalAddress(FALLBACK_IDENTIFIER);
 
 type State = 'lcp' | 'auth' | 'radius' | 'network' | 'up' | 'closing';
+
+/** No Class attribute: one empty list for every session that got none. */
+const NO_CLASS: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
+
+/**
+ * A session with the fields every session sets (so that they are in-object, one shape for
+ * all); the rarer ones (timeouts, IPv6, the end) are added when set. Every field costs a
+ * pointer in every session, so fields few sessions use are not in the literal.
+ */
+function newNteSession(call: number, tunnelId: number, sessionId: number, link: PppLink, callingNumber: string | undefined, calledNumber: string | undefined, acctSessionId: string): NteSession {
+  return {
+    call, tunnelId, sessionId, link, callingNumber, calledNumber, state: 'lcp', proxyTaken: false,
+    user: undefined, radiusToken: undefined, address: undefined, fromPool: undefined, dns: undefined, class: undefined,
+    acctSessionId, inOctets: 0, outOctets: 0, inPackets: 0, outPackets: 0,
+  };
+}
 
 export interface NteSession {
   readonly call: number;
   readonly tunnelId: number;
   readonly sessionId: number;
   readonly link: PppLink;
-  readonly info: CallInfo;
+  /** The call's Calling and Called Numbers (L2TP ICRQ), for RADIUS Calling-/Called-Station-Id. */
+  readonly callingNumber: string | undefined;
+  readonly calledNumber: string | undefined;
   state: State;
   proxyTaken: boolean;
   user?: string;
@@ -212,6 +231,9 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   private readonly addressOwner = new Map<number, NteSession>();
   private poolNext: number;
   private acctSeq = 0;
+  /** The DNS list sessions got last: sessions given the same servers share one frozen list. */
+  private lastDns: number[] = Object.freeze([]) as unknown as number[];
+  private lastCalledNumber: string | undefined;
   private readonly wanPool6: PrefixPool6 | undefined;
   private readonly pdPool6: PrefixPool6 | undefined;
   /** The session each IPv6 prefix (WAN or delegated) belongs to: one prefix, one live session. */
@@ -293,6 +315,12 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
       default:
         return undefined;
     }
+  }
+
+  private sharedDns(dns: readonly number[]): number[] {
+    const last = this.lastDns;
+    if (dns.length !== last.length || dns.some((a, i) => a !== last[i])) this.lastDns = Object.freeze([...dns]) as number[];
+    return this.lastDns;
   }
 
   private count(k: string): void {
@@ -444,12 +472,12 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     switch (e.type) {
       case 'session-up': {
         const link = new PppLink(this.linkConfig);
-        const s: NteSession = {
-          call: e.session, tunnelId: e.tunnelId, sessionId: e.sessionId, link, state: 'lcp', proxyTaken: false,
-          info: { ...(e.info.callingNumber !== undefined ? { callingNumber: e.info.callingNumber } : {}), ...(e.info.calledNumber !== undefined ? { calledNumber: e.info.calledNumber } : {}) },
-          acctSessionId: `${this.cfg.name}-${e.tunnelId.toString(16).padStart(4, '0')}${e.sessionId.toString(16).padStart(4, '0')}-${(++this.acctSeq).toString(16)}`,
-          inOctets: 0, outOctets: 0, inPackets: 0, outPackets: 0,
-        };
+        // Joined, not concatenated: one flat string for the session's life instead of a tree of five.
+        const acctSessionId = [this.cfg.name, '-', e.tunnelId.toString(16).padStart(4, '0'), e.sessionId.toString(16).padStart(4, '0'), '-', (++this.acctSeq).toString(16)].join('');
+        // The Called Number is the LAC's name, the same for its every call: one string for all.
+        const called = e.info.calledNumber;
+        if (called !== undefined && called !== this.lastCalledNumber) this.lastCalledNumber = called;
+        const s = newNteSession(e.session, e.tunnelId, e.sessionId, link, e.info.callingNumber, called === undefined ? undefined : this.lastCalledNumber, acctSessionId);
         this.sessions.set(e.session, s);
         this.count('sessions.opened');
         const proxy = e.info.proxyLcp || e.info.proxyAuth ? proxyValuesFrom(e.info.proxyLcp, e.info.proxyAuth) : undefined;
@@ -612,7 +640,9 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
 
   /** The peer's credentials (proxied or in-band) go to RADIUS; the answer decides in radiusEvent. */
   private askRadius(s: NteSession, user: string, auth: AccessAuth, now: number): void {
-    s.user = user;
+    // The authenticator decoded the same name: the session keeps that one string, not a second.
+    const known = s.link.authenticator?.peerName;
+    s.user = known === user ? known : user;
     // Service-Type Framed-User (2), Framed-Protocol PPP (1).
     const req: AccessRequestInput = { userName: user, auth, nasPort: s.call, nasPortId: `${s.tunnelId}/${s.sessionId}`, ...this.callingIds(s), serviceType: 2, framedProtocol: 1 };
     // The name, password and challenge are the subscriber's (or the LAC's proxy AVPs): one
@@ -634,8 +664,8 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   /** Calling / Called Number AVPs (the LAC's text) as station ids; one a RADIUS attribute cannot hold is left out. */
   private callingIds(s: NteSession): { callingStationId?: string; calledStationId?: string } {
     const out: { callingStationId?: string; calledStationId?: string } = {};
-    if (s.info.callingNumber !== undefined && this.stationIdFits(s.info.callingNumber)) out.callingStationId = s.info.callingNumber;
-    if (s.info.calledNumber !== undefined && this.stationIdFits(s.info.calledNumber)) out.calledStationId = s.info.calledNumber;
+    if (s.callingNumber !== undefined && this.stationIdFits(s.callingNumber)) out.callingStationId = s.callingNumber;
+    if (s.calledNumber !== undefined && this.stationIdFits(s.calledNumber)) out.calledStationId = s.calledNumber;
     return out;
   }
 
@@ -681,8 +711,8 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
         }
         this.addressOwner.set(addr, s);
         s.address = addr;
-        s.dns = e.reply.dns.length ? e.reply.dns : [...this.cfg.dns];
-        s.class = e.reply.class;
+        s.dns = this.sharedDns(e.reply.dns.length ? e.reply.dns : this.cfg.dns);
+        s.class = e.reply.class.length ? e.reply.class : NO_CLASS;
         const interim = e.reply.acctInterimInterval !== undefined ? e.reply.acctInterimInterval * 1000 : this.cfg.interimMs ?? 0;
         if (interim > 0) s.interimMs = interim;
         // 0 would mean "end at once"; no server means that, so it is taken as no limit.
@@ -898,14 +928,14 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     if (!s.wanPrefix6 && this.wanPool6) this.assignFromPool(s, 'wan');
     if (!s.delegatedPrefix6 && this.pdPool6) this.assignFromPool(s, 'pd');
     if (!n.localLinkLocal) this.count('ipv6cp.no-local-identifier');
-    s.localLinkLocal6 = n.localLinkLocal ?? linkLocalAddress(FALLBACK_IDENTIFIER);
+    s.localLinkLocal6 = n.localLinkLocal ?? FALLBACK_LINK_LOCAL;
     if (n.peerLinkLocal) s.peerLinkLocal6 = n.peerLinkLocal;
-    s.ra = new RouterAdvertiser(this.raCfg, { source: s.localLinkLocal6, ...(s.wanPrefix6 ? { prefix: s.wanPrefix6 } : {}), mtu: this.cfg.mru, dns: this.cfg.ipv6!.dns }, this.counters);
+    // Plain literals with every field (undefined when absent): a literal built from conditional
+    // spreads gets a hidden class and a property array of its own, per session.
+    s.ra = new RouterAdvertiser(this.raCfg, { source: s.localLinkLocal6, prefix: s.wanPrefix6, mtu: this.cfg.mru, dns: this.cfg.ipv6!.dns }, this.counters);
     s.ra.start(now);
-    this.dhcpv6.openLink(s, {
-      ...(s.delegatedPrefix6 ? { delegated: s.delegatedPrefix6 } : {}),
-      ...(s.wanPrefix6 ? { onLink: s.wanPrefix6, address: dhcpv6Address(s.wanPrefix6.prefix, n.peerIdentifier) } : {}),
-    });
+    const wan = s.wanPrefix6;
+    this.dhcpv6.openLink(s, { delegated: s.delegatedPrefix6, onLink: wan, address: wan ? dhcpv6Address(wan.prefix, n.peerIdentifier) : undefined });
     s.ipv6Up = true;
     this.count('ipv6.up');
     this.subscriberRoutes6(s, true, now);
@@ -948,7 +978,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     if (packet.length < 40 || packet[0]! >> 4 !== 6) return false;
     // The source (octets 8..23): the home's global address, once, from any packet of the /64.
     const wan = s.wanPrefix6;
-    if (!s.address6 && wan && prefixMatches64(packet.subarray(8, 16), wan.prefix)) s.address6 = packet.slice(8, 24);
+    if (!s.address6 && wan && prefixMatches64(packet.subarray(8, 16), wan.prefix)) s.address6 = keptBytes(packet.subarray(8, 24));
     // Data packets (TCP, ...) cost one octet test here: only ICMPv6, UDP or an extension header can be ours.
     const nh = packet[6]!;
     if (nh !== NextHeader.ICMPV6 && nh !== NextHeader.UDP && !isExtensionHeader(nh)) return false;
@@ -1121,5 +1151,5 @@ function dhcpv6Address(prefix: Uint8Array, peerIdentifier: Uint8Array | undefine
   a.set(prefix.subarray(0, 8));
   const one = peerIdentifier !== undefined && peerIdentifier.every((b, i) => b === (i === 7 ? 1 : 0));
   a[15] = one ? 2 : 1;
-  return a;
+  return keptBytes(a); // for the session's life: a slab copy
 }

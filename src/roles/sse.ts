@@ -661,7 +661,13 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
       busy = true;
       if (e.type === 'session-up') {
         const link = new PppLink(this.linkConfig);
-        const s: SseSession = { ac: e.session, port, link, state: 'lcp', deadline: now + (this.cfg.handoffTimeoutMs ?? 60_000), frames: 0 };
+        // The fields every session sets, from the start: one in-object shape for all sessions, no
+        // property array each (`failure` and `retired` come only with a refusal or the end).
+        const s: SseSession = {
+          ac: e.session, port, link, state: 'lcp', user: undefined, lns: undefined, call: undefined, proxy: undefined, candidates: undefined,
+          connectAt: undefined, radiusToken: undefined, since: undefined,
+          deadline: now + (this.cfg.handoffTimeoutMs ?? 60_000), frames: 0,
+        };
         this.states.lcp++;
         e.session.user = s;
         link.start(now);
