@@ -48,12 +48,28 @@ export function registerReal(program: Command): void {
     .option('--http <addr:port>', 'also serve the HTTP API, /metrics and the web view on this TCP address (the control socket serves the same handlers)')
     .option('-v, --verbose', 'log every frame in and out of every port (pino JSON lines on stderr, as run -v does)')
     .action(async (file: string, o: { box: string; control?: string; stateDir?: string; start: boolean; quiet?: boolean; homes?: number; access?: string; from?: number; count?: number; window: number; rate: number; echoInterval: number; http?: string; verbose?: boolean }) => {
-      const out = (v: unknown): void => void process.stdout.write(toJson(v) + '\n');
+      // Event lines leave once per event-loop turn (one write for the turn's lines, not one
+      // per event: a mass dial is thousands a second), and at exit whatever is left.
+      let pending: string[] = [];
+      const flushOut = (): void => {
+        if (!pending.length) return;
+        const text = pending.join('');
+        pending = [];
+        process.stdout.write(text); // synchronous on Linux for pipes and files: nothing waits in memory
+      };
+      const out = (v: unknown): void => {
+        if (pending.push(toJson(v) + '\n') === 1) setImmediate(flushOut);
+      };
+      process.on('exit', flushOut);
       let box: RunningBox;
       let api: BoxApi;
       let listen: { host: string; port: number } | undefined;
       // Events as pino JSON lines on stderr (info), every frame too with -v (debug); frames by name, never by content.
-      const log = pino({ level: o.verbose ? 'debug' : o.quiet ? 'warn' : 'info', base: { box: o.box }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2));
+      // Buffered up to 4 KiB (written at once beyond, and every 100 ms and at exit): not a write per line.
+      const logDest = pino.destination({ dest: 2, sync: true, minLength: 4096, periodicFlush: 100 });
+      process.on('exit', () => logDest.flushSync());
+      const log = pino({ level: o.verbose ? 'debug' : o.quiet ? 'warn' : 'info', base: { box: o.box }, timestamp: pino.stdTimeFunctions.isoTime }, logDest);
+      const logInfo = log.isLevelEnabled('info');
       try {
         listen = o.http === undefined ? undefined : parseListen(o.http);
         let topology = loadTopology(file);
@@ -71,7 +87,7 @@ export function registerReal(program: Command): void {
         const shown = (e: { at: number; box: string; kind: string; event: unknown }): void => {
           boxApi.event(e);
           const ev = e.event as { type?: string; kind?: string };
-          log.info({ at: Math.round(e.at), ...(e.box !== o.box ? { home: e.box } : {}), kind: e.kind, event: ev.type ?? ev.kind });
+          if (logInfo) log.info({ at: Math.round(e.at), ...(e.box !== o.box ? { home: e.box } : {}), kind: e.kind, event: ev.type ?? ev.kind });
         };
         const onEvent = (e: { at: number; box: string; kind: string; event: unknown }): void => {
           shown(e);

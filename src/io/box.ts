@@ -321,7 +321,7 @@ export class BoxProcess implements RunningBox {
         return { ports, ...((this.box.show('interfaces', now) as object | undefined) ?? {}) };
       case 'counters':
         // The embedded RADIUS is a box of its own in this process: its host (ARP, UDP) and server counters too.
-        return { ports, ...((this.box.show('counters', now) as object | undefined) ?? {}), ...(this.radius ? { embeddedRadius: this.radius.show('counters', now) } : {}) };
+        return { ports, ...((this.box.show('counters', now) as object | undefined) ?? {}), ...(this.radius ? { embeddedRadius: this.radius.show('counters', now) } : {}), ...(this.spool ? { accountingSpool: this.spool.counters } : {}) };
       default:
         if (!(VIEWS as readonly string[]).includes(what)) throw new Error(`unknown "${what}" (${[...VIEWS, 'events', 'box'].join(', ')})`);
         return this.box.show(what as View, now) ?? [];
