@@ -75,6 +75,24 @@ export function frames(file: string, filter: string): string[] {
     .split('\n').filter((l) => l.trim());
 }
 
+/**
+ * Waits until the running capture `file` holds a frame matching `filter` (true), or `ms` have
+ * passed (false). dumpcap hands frames to its file a block at a time (libpcap's buffer
+ * timeout, up to a second): stopped sooner, it loses the last frames seen on the wire.
+ */
+export async function captured(file: string, filter: string, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      if (frames(file, filter).length > 0) return true;
+    } catch {
+      // A capture being written may end in a cut-short block: read it again.
+    }
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 export const IPV6_FILTER = 'ipv6 || ipv6cp';
 
 /**

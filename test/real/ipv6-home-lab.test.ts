@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Lab, VmLab, notRoot, requireLab, labHomeTopology, requireAddon, type Proc, type JsonLine } from './lab.js';
 import { controlRequest } from '../../src/io/control.js';
-import { address, prefix, prefixWithin, within, hostBitsZero, samePrefix, sameAddress, hasInterfaceId, show6, ifMac, startCapture, judgeIpv6, frames, type Prefix } from '../helpers/ipv6-lab.js';
+import { address, prefix, prefixWithin, within, hostBitsZero, samePrefix, sameAddress, hasInterfaceId, show6, ifMac, startCapture, judgeIpv6, frames, captured, type Prefix } from '../helpers/ipv6-lab.js';
 
 const NAME = 'v6lab';
 const skip = notRoot();
@@ -137,9 +137,10 @@ test('SIGTERM: our home releases its prefix (DHCPv6 Release) and hangs up; pppd 
   await home.done;
   assert.equal(home.exited, 0);
   await vms.waitConsole(VM, /LAB: ip-down/, 20_000, 'pppd saw the hang-up');
-  // dumpcap writes its last frames out when it stops (a SIGKILL would lose them): read the
-  // capture after that, with time for a loaded machine.
+  // dumpcap writes frames out a block at a time: the home's last frame (its PADT) in the file
+  // first, then dumpcap stopped (it writes what it holds as it exits; a SIGKILL would lose it).
   const running = cap?.proc.exited === undefined;
+  if (cap) await captured(cap.file, 'pppoed.code == 0xa7', 10_000);
   await cap?.proc.stop('SIGTERM', 20_000);
   const release = cap ? frames(cap.file, 'dhcpv6.msgtype == 8') : [];
   assert.ok(release.length >= 1, `a DHCPv6 Release (type 8) left our home before it hung up (RFC 8415 §18.2.7); dumpcap was ${running ? 'running' : 'already gone'} and exited ${cap?.proc.exited}; its stderr: ${cap?.proc.stderr.slice(-500)}`);
