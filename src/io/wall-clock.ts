@@ -6,34 +6,30 @@ import type { Clock, TimerId } from '../roles/box.js';
 
 /** The wall clock: `now()` is `performance.timeOrigin + performance.now()` in ms. */
 export class WallClock implements Clock {
-  private timers = new Map<TimerId, NodeJS.Timeout>();
-  private nextId = 1;
+  /** Live timers: the handle given out is Node's own. */
+  private readonly timers = new Set<NodeJS.Timeout>();
 
   now(): number {
     return performance.timeOrigin + performance.now();
   }
 
   setTimer(at: number, cb: () => void): TimerId {
-    const id = this.nextId++;
-    const h = setTimeout(() => {
-      this.timers.delete(id);
+    const h: NodeJS.Timeout = setTimeout(() => {
+      this.timers.delete(h);
       cb();
     }, Math.max(0, at - this.now()));
-    this.timers.set(id, h);
-    return id;
+    this.timers.add(h);
+    return h;
   }
 
   cancel(id: TimerId): void {
-    const h = this.timers.get(id);
-    if (h) {
-      clearTimeout(h);
-      this.timers.delete(id);
-    }
+    const h = id as NodeJS.Timeout;
+    if (this.timers.delete(h)) clearTimeout(h);
   }
 
   /** Cancels every timer (for shutdown). */
   cancelAll(): void {
-    for (const h of this.timers.values()) clearTimeout(h);
+    for (const h of this.timers) clearTimeout(h);
     this.timers.clear();
   }
 }

@@ -16,7 +16,8 @@
 
 import { Outbox } from '../proto/outbox.js';
 
-export type TimerId = number;
+/** A timer's handle, for `cancel`: opaque (the clock's own record of the timer, no lookup table). */
+export type TimerId = object;
 
 /** Time for a driver: milliseconds, and timers at absolute times. */
 export interface Clock {

@@ -11,16 +11,19 @@ export type { Clock, TimerId };
 
 interface Entry {
   readonly at: number;
-  readonly id: TimerId;
   cb: (() => void) | undefined;
 }
 
-/** Timers on one min-heap keyed on (at, order set): FIFO at equal times. Cancelled entries are dropped lazily. */
+/**
+ * Timers on one min-heap keyed on (at, order set): FIFO at equal times. A timer's handle is
+ * its heap entry, so cancelling needs no table of live timers; cancelled entries are dropped
+ * lazily.
+ */
 export class VirtualClock implements Clock {
   private t: number;
   private readonly heap = new MinHeap<Entry>();
-  private readonly byId = new Map<TimerId, Entry>();
-  private nextId = 1;
+  /** Live timers. */
+  private live = 0;
   /** Cancelled entries still in the heap. */
   private cancelled = 0;
   /** Timer callbacks run so far. */
@@ -35,30 +38,28 @@ export class VirtualClock implements Clock {
   }
 
   setTimer(at: number, cb: () => void): TimerId {
-    const id = this.nextId++;
-    const e: Entry = { at: Math.max(at, this.t), id, cb };
-    this.byId.set(id, e);
+    const e: Entry = { at: Math.max(at, this.t), cb };
+    this.live++;
     this.heap.push(e.at, e);
-    return id;
+    return e;
   }
 
   cancel(id: TimerId): void {
-    const e = this.byId.get(id);
-    if (e) {
-      e.cb = undefined;
-      this.byId.delete(id);
-      // Cancelled entries leave the heap lazily; when they outnumber the live ones, rebuild it
-      // so that re-armed timers do not pile up.
-      if (++this.cancelled > 1024 && this.cancelled > this.byId.size) {
-        this.heap.filter((x) => x.cb !== undefined);
-        this.cancelled = 0;
-      }
+    const e = id as Entry;
+    if (e.cb === undefined) return; // fired or cancelled already
+    e.cb = undefined;
+    this.live--;
+    // Cancelled entries leave the heap lazily; when they outnumber the live ones, rebuild it
+    // so that re-armed timers do not pile up.
+    if (++this.cancelled > 1024 && this.cancelled > this.live) {
+      this.heap.filter((x) => x.cb !== undefined);
+      this.cancelled = 0;
     }
   }
 
   /** Number of live timers. */
   get pending(): number {
-    return this.byId.size;
+    return this.live;
   }
 
   /** Time of the next live timer, or undefined. */
@@ -109,7 +110,8 @@ export class VirtualClock implements Clock {
     this.t = e.at;
     const cb = e.cb;
     if (!cb) return;
-    this.byId.delete(e.id);
+    e.cb = undefined; // a cancel from now on is a no-op
+    this.live--;
     this.eventsRun++;
     cb();
   }

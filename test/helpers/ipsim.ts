@@ -5,7 +5,7 @@
  * gives each receiver its own buffer (a Segment hands every port the same bytes, and the
  * router rewrites frames in place).
  */
-import { VirtualClock } from '../../src/sim/clock.js';
+import { VirtualClock, type TimerId } from '../../src/sim/clock.js';
 import { Segment, type Impairments, type Port } from '../../src/sim/link.js';
 import { PcapngWriter, LinkType } from '../../src/wire/pcap.js';
 import { Router, type InterfaceConfig, type RouterOptions } from '../../src/roles/router.js';
@@ -21,7 +21,7 @@ export interface SansIoNode {
 export class Attachment {
   private readonly ports: Port[] = [];
   private timerAt: number | undefined;
-  private timerId = 0;
+  private timerId: TimerId | undefined;
 
   constructor(private readonly clock: VirtualClock, readonly node: SansIoNode) {}
 
@@ -41,7 +41,7 @@ export class Attachment {
     for (let t = this.node.pollTransmit(); t; t = this.node.pollTransmit()) this.ports[t.ifIndex]?.send(t.frame);
     const at = this.node.nextTimeout();
     if (at === this.timerAt) return;
-    if (this.timerAt !== undefined) this.clock.cancel(this.timerId);
+    if (this.timerAt !== undefined && this.timerId !== undefined) this.clock.cancel(this.timerId);
     this.timerAt = at;
     if (at !== undefined) {
       this.timerId = this.clock.setTimer(at, () => {

@@ -25,7 +25,7 @@ export class Pair {
   drop: (m: PppMessage, from: Side, index: number) => boolean = () => false;
   /** Set to cut the wire both ways. */
   cut = false;
-  private armed: Record<Side, { at: number; id: TimerId }> = { a: { at: Infinity, id: 0 }, b: { at: Infinity, id: 0 } };
+  private armed: Record<Side, { at: number; id: TimerId | undefined }> = { a: { at: Infinity, id: undefined }, b: { at: Infinity, id: undefined } };
 
   constructor(
     readonly clock: VirtualClock,
@@ -62,7 +62,7 @@ export class Pair {
     const next = l.nextTimeout();
     const a = this.armed[s];
     if (next !== undefined && next < a.at) {
-      if (a.at !== Infinity) this.clock.cancel(a.id);
+      if (a.at !== Infinity && a.id !== undefined) this.clock.cancel(a.id);
       a.at = next;
       a.id = this.clock.setTimer(next, () => {
         a.at = Infinity;

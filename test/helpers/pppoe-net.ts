@@ -71,21 +71,21 @@ function isBroadcast(f: Uint8Array): boolean {
 /** A machine's single armed clock timer: re-armed when the machine wants an earlier one; a late fire is harmless. */
 interface Armed {
   armedAt: number;
-  timer: TimerId;
+  timer: TimerId | undefined;
   /** Made once per machine, so arming a timer allocates no closure. */
   readonly fire: () => void;
 }
 
 function rearm(clock: Clock, a: Armed, next: number | undefined): void {
   if (next === undefined || next >= a.armedAt) return;
-  if (a.armedAt !== Infinity) clock.cancel(a.timer);
+  if (a.armedAt !== Infinity && a.timer !== undefined) clock.cancel(a.timer);
   a.armedAt = next;
   a.timer = clock.setTimer(next, a.fire);
 }
 
 export class AcPppSession implements Armed {
   armedAt = Infinity;
-  timer = 0;
+  timer: TimerId | undefined;
   readonly fire: () => void;
   constructor(
     readonly host: AcHost,
@@ -186,7 +186,7 @@ export class AcHost {
 /** A home: PPPoE client discovery, then a PppLink on the session. */
 export class ClientHost implements Armed {
   armedAt = Infinity;
-  timer = 0;
+  timer: TimerId | undefined;
   readonly fire: () => void;
   readonly client: PppoeClient;
   link: PppLink | undefined;

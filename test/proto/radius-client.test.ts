@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { VirtualClock } from '../../src/sim/clock.js';
+import { VirtualClock, type TimerId } from '../../src/sim/clock.js';
 import { mulberry32 } from '../../src/sim/link.js';
 import {
   RadiusClient, MemorySpool, recordFromJson, recordToJson, type RadiusClientConfig, type RadiusClientEvent, type RadiusTransmit,
@@ -70,7 +70,7 @@ class Net {
   readonly events: RadiusClientEvent[] = [];
   readonly serverEvents: RadiusServerEvent[] = [];
   readonly sent: (RadiusTransmit & { at: number })[] = [];
-  private timer: number | undefined;
+  private timer: TimerId | undefined;
   private readonly rand: () => number;
   /** Rewrites or drops an answer on its way to the client (undefined = drop). */
   tamper: ((bytes: Uint8Array, t: RadiusTransmit) => { bytes: Uint8Array; address?: number; port?: number } | undefined) | undefined;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { VirtualClock } from '../../src/sim/clock.js';
+import { VirtualClock, type TimerId } from '../../src/sim/clock.js';
 import { Segment } from '../../src/sim/link.js';
 import { PcapngWriter, parseCapture } from '../../src/wire/pcap.js';
 
@@ -122,7 +122,7 @@ test('the segment learns MACs: unicast goes to one port, broadcast floods; isola
 test('after thousands of cancellations (the heap is compacted) the live timers still fire once, in order', () => {
   const c = new VirtualClock();
   const fired: number[] = [];
-  const ids: number[] = [];
+  const ids: TimerId[] = [];
   for (let i = 0; i < 5000; i++) ids.push(c.setTimer(10_000 - i, () => fired.push(10_000 - i)));
   for (let i = 0; i < 5000; i++) if (i % 1000 !== 7) c.cancel(ids[i]!);
   assert.equal(c.pending, 5);
@@ -162,4 +162,21 @@ test('the virtual clock runs any set of timers in (time, registration) order, ca
     }),
     { numRuns: 300 },
   );
+});
+
+test('cancelling a timer that has fired, or cancelling twice, changes nothing', () => {
+  const c = new VirtualClock();
+  const fired: string[] = [];
+  const a = c.setTimer(10, () => fired.push('a'));
+  const b = c.setTimer(20, () => fired.push('b'));
+  c.runUntil(15);
+  assert.deepEqual(fired, ['a']);
+  assert.equal(c.pending, 1);
+  c.cancel(a); // already fired
+  assert.equal(c.pending, 1, 'b is still live');
+  c.cancel(b);
+  c.cancel(b);
+  assert.equal(c.pending, 0);
+  c.run();
+  assert.deepEqual(fired, ['a'], 'b never fires');
 });
