@@ -20,7 +20,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CELL } from '../wire/packet-buffer.js';
+import { CELL, HEADROOM } from '../wire/packet-buffer.js';
 
 interface Native {
   open(ifname: string, promisc: boolean, rcvbuf: number, sndbuf: number, onEvent: (ev: number) => void): { handle: unknown; ifindex: number; mac: Uint8Array; mtu: number };
@@ -182,10 +182,13 @@ export class AfPacket {
     this.ifindex = r.ifindex;
     this.mac = r.mac;
     this.mtu = r.mtu;
-    // A whole number of packet cells per slot: a received frame's headroom is then told
-    // right by headroomOf (src/wire/packet-buffer.ts), so nothing writes into its neighbour.
+    // A whole number of packet cells per slot, each frame HEADROOM octets into its slot: a
+    // received frame has room in front for the headers a relay writes (the sse's L2TP, UDP,
+    // IPv4 and Ethernet, the LNS's PPP and L2TP) and headroomOf (src/wire/packet-buffer.ts)
+    // tells it right, so nothing writes into a neighbour. A frame longer than maxFrame may
+    // spill into the next slot's headroom, never its frame, and is dropped as truncated.
     this.maxFrame = o.maxFrame ?? Math.max(r.mtu + 18, 1518);
-    this.slot = Math.ceil(this.maxFrame / CELL) * CELL;
+    this.slot = Math.ceil((this.maxFrame + HEADROOM) / CELL) * CELL;
     this.batch = Math.min(o.batch ?? 64, 256);
     this.readsPerEvent = o.readsPerEvent ?? 8;
     this.txLimit = o.txQueueLimit ?? 8192;
@@ -316,9 +319,10 @@ export class AfPacket {
     const c = this.counters;
     const slot = this.slot;
     for (let r = 0; r < this.readsPerEvent && !this.closed; r++) {
-      if (SLAB_SLOTS - this.slabNext < this.batch) this.slab = this.newSlab();
+      // One slot more than a batch: the HEADROOM offset leaves the last slot of a slab unusable.
+      if (SLAB_SLOTS - this.slabNext <= this.batch) this.slab = this.newSlab();
       const base = this.slabNext * slot;
-      const n = this.n.recv(this.h, this.slab.subarray(base), slot, this.batch, this.lengths);
+      const n = this.n.recv(this.h, this.slab.subarray(base + HEADROOM), slot, this.batch, this.lengths);
       if (n === 0) break;
       c.rxBatches++;
       this.slabNext += n;
@@ -337,7 +341,7 @@ export class AfPacket {
         }
         c.rxFrames++;
         c.rxBytes += len;
-        const off = base + i * slot;
+        const off = base + HEADROOM + i * slot;
         this.onFrame(slab.subarray(off, off + len));
         if (this.closed) return;
       }

@@ -208,11 +208,14 @@ export class Host {
    * `inPlace` the caller hands over the packet `payload` is part of (a relay's received frame):
    * the headers go into the octets in front of it when they are its own (src/wire/packet-buffer.ts),
    * and are overwritten; otherwise, and always without `inPlace`, the payload is copied once.
+   * True when the datagram went out without a copy.
    */
-  sendUdp(dst: number, srcPort: number, dstPort: number, payload: Uint8Array, now: number, o: { ttl?: number; df?: boolean; inPlace?: boolean } = {}): void {
+  sendUdp(dst: number, srcPort: number, dstPort: number, payload: Uint8Array, now: number, o: { ttl?: number; df?: boolean; inPlace?: boolean } = {}): boolean {
     (this.listening ??= new Set()).add(srcPort);
     const h = { src: this.address, dst, ttl: o.ttl ?? this.ttl, identification: this.nextId(), flags: o.df ? Ipv4Flag.DF : 0 };
-    this.send((o.inPlace ? udpPacketInPlace(h, srcPort, dstPort, payload, ETH) : undefined) ?? udpPacket(h, srcPort, dstPort, payload, ETH), dst, now);
+    const inPlace = o.inPlace ? udpPacketInPlace(h, srcPort, dstPort, payload, ETH) : undefined;
+    this.send(inPlace ?? udpPacket(h, srcPort, dstPort, payload, ETH), dst, now);
+    return inPlace !== undefined;
   }
 
   /** Delivers UDP datagrams for `port` as events instead of answering port unreachable. */

@@ -563,7 +563,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     s.lastDataAt = now;
     const peer = this.l2tp.tunnelPeer(s.tunnelId);
     if (!peer) return this.count('data.drop.no-tunnel');
-    this.carrier.sendUdp(peer.address, L2TP_PORT, peer.port, buf, now, IN_PLACE);
+    if (!this.carrier.sendUdp(peer.address, L2TP_PORT, peer.port, buf, now, IN_PLACE)) this.count('data.copied-for-headroom');
   }
 
   /**

@@ -318,7 +318,8 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
       const m = s.call === undefined || !s.lns ? undefined : pppoeToL2tp(this.l2tp, s.call, frame, ppp, len);
       if (!m) return this.count('relay.drop.call-gone');
       this.count('relay.up');
-      this.carrier.sendUdp(s.lns!.address, L2TP_PORT, s.lns!.port, m, now, IN_PLACE);
+      // Copied only when the frame came with no room in front (counted: the data path copies nothing).
+      if (!this.carrier.sendUdp(s.lns!.address, L2TP_PORT, s.lns!.port, m, now, IN_PLACE)) this.count('relay.up.copied');
       return;
     }
     if ((s.state === 'lookup' || s.state === 'opening') && s.link && u16(frame, ppp) === PppProtocol.LCP) {

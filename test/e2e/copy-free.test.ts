@@ -39,6 +39,7 @@ test('copy-free: a relayed ping and its reply travel in the two buffers their ho
   assert.equal(replies, pings, 'every ping answered');
   assert.equal((net.sse.counters['relay.up'] ?? 0) + (net.sse.counters['relay.down'] ?? 0) - relayed, 2 * pings, 'each ping and reply relayed by the sse');
   assert.equal(built() - before, 2 * pings, 'one buffer for each ping and one for each reply, none on the way');
+  assert.equal(net.sse.counters['relay.up.copied'], undefined, 'sse: no copy toward the LNS, of the pings nor of the PPP control frames relayed before them');
   const boxes = [...net.drivers.values()].map((d) => d.box);
   for (const b of boxes) {
     if (b instanceof Nte) {

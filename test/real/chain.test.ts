@@ -114,6 +114,13 @@ test('the VM pings the server; the server pings the home back; LCP echo keeps wo
   assert.doesNotMatch(log, /LAB: ip-down/);
   const routes = JSON.stringify(await controlRequest(sock('nte-a'), '/show/routes'));
   assert.match(routes, /198\.51\.100\.10/, 'a /32 for the subscriber');
+  // Copy-free on real interfaces too: AF_PACKET frames arrive with headroom, so the sse's
+  // L2TP/UDP/IP headers and the LNS's PPP/L2TP ones are written in front of them.
+  const sse = (await controlRequest(sock('sse'), '/show/counters')) as { sse: Record<string, number> };
+  const nte = (await controlRequest(sock('nte-a'), '/show/counters')) as { nte: Record<string, number> };
+  assert.ok((sse.sse['relay.up'] ?? 0) > 6 && (sse.sse['relay.down'] ?? 0) > 6, `pings relayed: ${JSON.stringify(sse.sse)}`);
+  assert.equal(sse.sse['relay.up.copied'], undefined, `the sse relayed without a copy: ${JSON.stringify(sse.sse)}`);
+  assert.equal(nte.nte['data.copied-for-headroom'], undefined, `the LNS sent toward the subscriber without a copy: ${JSON.stringify(nte.nte)}`);
 });
 
 test('stopping pppd: PADT to the sse, CDN to the nte, Accounting-Stop at FreeRADIUS', { skip, timeout: 60_000 }, async () => {
