@@ -9,7 +9,7 @@
  * after a holdoff that doubles per consecutive failed setup; `disconnect()`/`padt()` stop
  * that until the next `start()`.
  */
-import { PppoeClient, type PppoeClientConfig } from '../proto/pppoe-client.js';
+import { PppoeClient, type ClientState, type PppoeClientConfig } from '../proto/pppoe-client.js';
 import { macFromKey, macKey } from '../proto/pppoe-ac.js';
 import { PppLink, pppLinkConfig } from '../proto/ppp-link.js';
 import { peerConfig } from '../proto/ppp-auth.js';
@@ -87,8 +87,9 @@ export type HomePortName = 'access';
 export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<HomePortName, HomeEvent> {
   readonly kind = 'home';
   readonly ports: readonly HomePortName[] = ['access'];
-  readonly client: PppoeClient;
-  readonly link: PppLink;
+  /** Made by the first dial (or the first input that needs it): a home never dialled holds no PPPoE or PPP machine. */
+  private pppoeClient: PppoeClient | undefined;
+  private pppLink: PppLink | undefined;
   host: Host | undefined;
   /** The IPv6 stack while IPV6CP is up (dual-stack homes only). */
   ipv6: HomeIpv6 | undefined;
@@ -108,14 +109,37 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
 
   constructor(
     readonly cfg: HomeConfig,
-    pppoe: PppoeClientConfig,
+    private readonly pppoe: PppoeClientConfig,
     /** Counters shared by every home (drops by reason, retransmits). */
     readonly counters: Counters = {},
   ) {
     super(1024);
-    this.client = new PppoeClient(pppoe, counters);
+  }
+
+  /** The PPPoE client, made on first use (kept across redials, as it always was). */
+  get client(): PppoeClient {
+    return (this.pppoeClient ??= new PppoeClient(this.pppoe, this.counters));
+  }
+
+  /**
+   * The PPP link, made on first use and kept across redials: IPV6CP draws its tentative
+   * identifier from the home's seeded source when it is made, and nothing draws from that
+   * source before the first dial, so a run is the same run as when it was made with the home.
+   */
+  get link(): PppLink {
+    return (this.pppLink ??= this.makeLink());
+  }
+
+  /** The PPPoE state without making a client: 'idle' for a home never dialled. */
+  get pppoeState(): ClientState {
+    return this.pppoeClient?.state ?? 'idle';
+  }
+
+  private makeLink(): PppLink {
+    const cfg = this.cfg;
+    const counters = this.counters;
     const auth = cfg.auth === 'pap' ? 'pap' : 'chap-md5';
-    this.link = new PppLink(
+    return new PppLink(
       pppLinkConfig({
         lcp: { mru: cfg.mru ?? 1454, authenticate: [], authenticateWith: [auth], echoIntervalMs: cfg.echoIntervalMs ?? 30_000, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) },
         credentials: peerConfig({ name: cfg.user, secret: cfg.password }),
@@ -134,7 +158,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   show(view: View, now: number): unknown {
     switch (view) {
       case 'sessions':
-        return [{ state: this.client.state, online: this.isOnline, sessionId: this.sessionId, address: this.address ? ipv4ToString(this.address) : undefined, dns: this.dns.map(ipv4ToString), redials: this.redials, failures: this.failures, ...(this.redialAt !== undefined ? { redialInMs: Math.max(0, this.redialAt - now) } : {}), ...(this.ipv6?.isUp ? { ipv6: this.ipv6.showSession() } : {}) }];
+        return [{ state: this.pppoeState, online: this.isOnline, sessionId: this.sessionId, address: this.address ? ipv4ToString(this.address) : undefined, dns: this.dns.map(ipv4ToString), redials: this.redials, failures: this.failures, ...(this.redialAt !== undefined ? { redialInMs: Math.max(0, this.redialAt - now) } : {}), ...(this.ipv6?.isUp ? { ipv6: this.ipv6.showSession() } : {}) }];
       case 'interfaces':
         // An object (src/io/box.ts spreads it beside the ports): the PPP link and the LAN side this home does not have.
         return {
@@ -158,7 +182,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   }
 
   get sessionId(): number {
-    return this.client.sessionId;
+    return this.pppoeClient?.sessionId ?? 0;
   }
 
   /** Online while IPCP is up: the IP stack exists exactly then. */
@@ -233,8 +257,9 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
       // RFC 2516 §4/§6: VER/TYPE 0x11, CODE 0, unicast destination, LENGTH within the frame.
       const problem = sessionFrameProblem(frame, o);
       if (problem) return this.drop(problem);
-      if (this.client.state !== 'session') return this.drop('not-in-session');
-      if (u16(frame, o + 2) !== this.client.sessionId || this.client.acKey < 0 || macKey(frame, 6) !== this.client.acKey) return this.drop('foreign-session');
+      const client = this.pppoeClient;
+      if (client === undefined || client.state !== 'session') return this.drop('not-in-session');
+      if (u16(frame, o + 2) !== client.sessionId || client.acKey < 0 || macKey(frame, 6) !== client.acKey) return this.drop('foreign-session');
       const len = u16(frame, o + 4);
       const ppp = frame.subarray(o + PPPOE_HEADER_LENGTH, o + PPPOE_HEADER_LENGTH + len);
       const protocol = u16(ppp, 0);
@@ -254,8 +279,8 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   }
 
   handleTimeout(now: number): void {
-    this.client.handleTimeout(now);
-    this.link.handleTimeout(now);
+    this.pppoeClient?.handleTimeout(now);
+    this.pppLink?.handleTimeout(now);
     this.host?.handleTimeout(now);
     this.ipv6?.handleTimeout(now);
     if (this.timers.take('redial', now)) {
@@ -267,7 +292,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   }
 
   nextTimeout(): number | undefined {
-    return earliest(this.client.nextTimeout(), this.link.nextTimeout(), this.host?.nextTimeout(), this.ipv6?.nextTimeout(), this.timers.next());
+    return earliest(this.pppoeClient?.nextTimeout(), this.pppLink?.nextTimeout(), this.host?.nextTimeout(), this.ipv6?.nextTimeout(), this.timers.next());
   }
 
   private send(frame: Uint8Array): void {
@@ -280,13 +305,16 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
 
   /** Moves outputs and events between the parts until nothing is left to do. */
   private pump(now: number): void {
+    const client = this.pppoeClient;
+    // Nothing was ever made: a home never dialled has nothing to move.
+    if (client === undefined && this.pppLink === undefined) return;
     for (let busy = true; busy; ) {
       busy = false;
-      for (let t = this.client.pollTransmit(); t; t = this.client.pollTransmit()) {
+      if (client) for (let t = client.pollTransmit(); t; t = client.pollTransmit()) {
         this.send(pppoeDiscoveryFrame(t.dst, this.cfg.mac, t.packet));
         busy = true;
       }
-      for (let e = this.client.pollEvent(); e; e = this.client.pollEvent()) {
+      if (client) for (let e = client.pollEvent(); e; e = client.pollEvent()) {
         busy = true;
         if (e.type === 'session-up') {
           this.emit({ type: 'pppoe-up', sessionId: e.sessionId });
@@ -299,11 +327,12 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
           this.ended(now);
         }
       }
-      for (let m = this.link.pollTransmit(); m; m = this.link.pollTransmit()) {
-        if (this.client.state === 'session' && this.client.ac) this.send(pppoeSessionFrame(this.client.ac, this.cfg.mac, this.client.sessionId, m));
+      const link = this.pppLink;
+      if (link) for (let m = link.pollTransmit(); m; m = link.pollTransmit()) {
+        if (client && client.state === 'session' && client.ac) this.send(pppoeSessionFrame(client.ac, this.cfg.mac, client.sessionId, m));
         busy = true;
       }
-      for (let e = this.link.pollEvent(); e; e = this.link.pollEvent()) {
+      if (link) for (let e = link.pollEvent(); e; e = link.pollEvent()) {
         busy = true;
         switch (e.type) {
           case 'ipcp-up': {
