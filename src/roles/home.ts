@@ -25,7 +25,7 @@ import { EtherType, macEquals, isGroupMac, ETHERNET_HEADER_LENGTH } from '../wir
 import { PPPOE_HEADER_LENGTH, discoveryDestinationProblem, sessionFrameProblem } from '../wire/pppoe.js';
 import { PppProtocol } from '../wire/ppp.js';
 import { pppoeDiscoveryFrame, pppoeIpFrame, pppoeSessionFrame } from './framing.js';
-import { earliest, TimerTable } from '../proto/timers.js';
+import { earliest } from '../proto/timers.js';
 
 /** The AC's MAC for the frame being built (written from its key: nothing allocated per frame). */
 const AC_MAC = new Uint8Array(6);
@@ -83,10 +83,20 @@ export type HomeEvent =
   | { readonly type: 'ip6'; readonly event: HomeIpv6Event };
 
 export type HomePortName = 'access';
+const HOME_PORTS: readonly HomePortName[] = Object.freeze(['access'] as HomePortName[]);
+/** A home never online has no DNS servers: one frozen empty array for all of them (IPCP up replaces it). */
+const NO_DNS: number[] = Object.freeze([]) as unknown as number[];
 
 export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<HomePortName, HomeEvent> {
-  readonly kind = 'home';
-  readonly ports: readonly HomePortName[] = ['access'];
+  // On the prototype, not in each of thousands of homes.
+  get kind(): 'home' {
+    return 'home';
+  }
+
+  get ports(): readonly HomePortName[] {
+    return HOME_PORTS;
+  }
+
   /** Made by the first dial (or the first input that needs it): a home never dialled holds no PPPoE or PPP machine. */
   private pppoeClient: PppoeClient | undefined;
   private pppLink: PppLink | undefined;
@@ -94,9 +104,11 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   /** The IPv6 stack while IPV6CP is up (dual-stack homes only). */
   ipv6: HomeIpv6 | undefined;
   address = 0;
-  dns: number[] = [];
+  /** The DNS servers IPCP gave (one shared empty array before the first session). */
+  dns: number[] = NO_DNS;
   private offlineReported = false;
-  private readonly timers = new TimerTable<'redial'>();
+  /** When the planned redial is due (pppd `persist`); one number, not a timer table per home. */
+  private redialDue: number | undefined = undefined;
   /** `disconnect()`/`padt()` was called: no redial until `start()`. */
   private stoppedByUser = false;
   /** This attempt reached IPCP up. */
@@ -194,13 +206,13 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   start(now: number): void {
     this.stoppedByUser = false;
     this.failures = 0;
-    this.timers.clear('redial');
+    this.redialDue = undefined;
     this.dial(now);
   }
 
   /** When the next redial is due (undefined: none planned). */
   get redialAt(): number | undefined {
-    return this.timers.get('redial');
+    return this.redialDue;
   }
 
   private dial(now: number): void {
@@ -213,7 +225,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   /** Ends the session politely: DHCPv6 Release, LCP Terminate-Request, then PADT when LCP is finished. No redial. */
   disconnect(now: number): void {
     this.stoppedByUser = true;
-    this.timers.clear('redial');
+    this.redialDue = undefined;
     // RFC 8415 §18.2.7: give the delegated prefix back while the link can still carry it.
     if (this.ipv6?.release(now)) this.pump(now);
     this.link.close(now, 'User request');
@@ -223,7 +235,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   /** Ends the session abruptly with a PADT (as when the router is switched off the line). No redial. */
   padt(now: number, message?: string): void {
     this.stoppedByUser = true;
-    this.timers.clear('redial');
+    this.redialDue = undefined;
     this.client.terminate(message);
     this.link.lowerDown(now, 'padt-sent');
     this.pump(now);
@@ -283,7 +295,8 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
     this.pppLink?.handleTimeout(now);
     this.host?.handleTimeout(now);
     this.ipv6?.handleTimeout(now);
-    if (this.timers.take('redial', now)) {
+    if (this.redialDue !== undefined && this.redialDue <= now) {
+      this.redialDue = undefined;
       this.redials++;
       this.emit({ type: 'redial', attempt: this.redials, failures: this.failures, waitedMs: this.redialWait });
       this.dial(now);
@@ -292,7 +305,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   }
 
   nextTimeout(): number | undefined {
-    return earliest(this.pppoeClient?.nextTimeout(), this.pppLink?.nextTimeout(), this.host?.nextTimeout(), this.ipv6?.nextTimeout(), this.timers.next());
+    return earliest(this.pppoeClient?.nextTimeout(), this.pppLink?.nextTimeout(), this.host?.nextTimeout(), this.ipv6?.nextTimeout(), this.redialDue);
   }
 
   private send(frame: Uint8Array): void {
@@ -425,7 +438,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
     }
     const base = Math.min(r.holdoffMs * 2 ** Math.min(this.failures, 30), r.maxHoldoffMs);
     this.redialWait = Math.round(base * (0.5 + r.random()));
-    this.timers.set('redial', now + this.redialWait);
+    this.redialDue = now + this.redialWait;
   }
 }
 
