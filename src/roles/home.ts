@@ -142,6 +142,11 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
     return (this.pppLink ??= this.makeLink());
   }
 
+  /** A link made elsewhere (tests give a home IPV6CP identifiers of their choosing this way). */
+  set link(l: PppLink) {
+    this.pppLink = l;
+  }
+
   /** The PPPoE state without making a client: 'idle' for a home never dialled. */
   get pppoeState(): ClientState {
     return this.pppoeClient?.state ?? 'idle';
