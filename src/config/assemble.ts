@@ -180,12 +180,43 @@ export function homeIpv6Config(t: Topology, h: { user: string; ipv6?: boolean },
   const isp = t.isps.find((i) => h.user.endsWith(`@${i.domain}`));
   if (!isp?.ipv6) return undefined;
   const low = ((mac[2]! << 24) | (mac[3]! << 16) | (mac[4]! << 8) | mac[5]!) >>> 0;
-  return { random: mulberry32((Math.imul(t.seed ^ 0x6a09e667, 0x85ebca6b) ^ low) >>> 0), prefixLengthHint: isp.ipv6.pdLength };
+  return new SeededIpv6Options((Math.imul(t.seed ^ 0x6a09e667, 0x85ebca6b) ^ low) >>> 0, isp.ipv6.pdLength);
+}
+
+/**
+ * A home's IPv6 options whose seeded source is made on the first draw (its first dial): the
+ * same sequence as one made with the home, and a home that never dials holds only the seed.
+ */
+class SeededIpv6Options implements HomeIpv6Options {
+  #seed: number;
+  #random: (() => number) | undefined = undefined;
+
+  constructor(seed: number, readonly prefixLengthHint: number | undefined) {
+    this.#seed = seed;
+  }
+
+  get random(): () => number {
+    return (this.#random ??= mulberry32(this.#seed));
+  }
+}
+
+/** pppd's persist settings of one home, its jitter source made on the first redial (as above: same sequence, only a seed until then). */
+class SeededRedial implements RedialConfig {
+  #seed: number;
+  #random: (() => number) | undefined = undefined;
+
+  constructor(readonly holdoffMs: number, readonly maxHoldoffMs: number, readonly maxfail: number, seed: number) {
+    this.#seed = seed;
+  }
+
+  get random(): () => number {
+    return (this.#random ??= mulberry32(this.#seed));
+  }
 }
 
 /** Topology seconds → the home's ms; the jitter source is seeded by the topology seed and the home's MAC (same home, same waits). */
 export function redialConfig(r: Redial, seed: number, mac: Uint8Array): RedialConfig | undefined {
   if (r === false) return undefined;
   const low = ((mac[2]! << 24) | (mac[3]! << 16) | (mac[4]! << 8) | mac[5]!) >>> 0;
-  return { holdoffMs: r.holdoff * 1000, maxHoldoffMs: r.maxHoldoff * 1000, maxfail: r.maxfail, random: mulberry32((Math.imul(seed, 0x9e3779b1) ^ low) >>> 0) };
+  return new SeededRedial(r.holdoff * 1000, r.maxHoldoff * 1000, r.maxfail, (Math.imul(seed, 0x9e3779b1) ^ low) >>> 0);
 }

@@ -9,7 +9,7 @@
  * after a holdoff that doubles per consecutive failed setup; `disconnect()`/`padt()` stop
  * that until the next `start()`.
  */
-import { PppoeClient, type PppoeClientConfig } from '../proto/pppoe-client.js';
+import { PppoeClient, type ClientState, type PppoeClientConfig } from '../proto/pppoe-client.js';
 import { macFromKey, macKey } from '../proto/pppoe-ac.js';
 import { PppLink, pppLinkConfig } from '../proto/ppp-link.js';
 import { peerConfig } from '../proto/ppp-auth.js';
@@ -25,7 +25,7 @@ import { EtherType, macEquals, isGroupMac, ETHERNET_HEADER_LENGTH } from '../wir
 import { PPPOE_HEADER_LENGTH, discoveryDestinationProblem, sessionFrameProblem } from '../wire/pppoe.js';
 import { PppProtocol } from '../wire/ppp.js';
 import { pppoeDiscoveryFrame, pppoeIpFrame, pppoeSessionFrame } from './framing.js';
-import { earliest, TimerTable } from '../proto/timers.js';
+import { earliest } from '../proto/timers.js';
 
 /** The AC's MAC for the frame being built (written from its key: nothing allocated per frame). */
 const AC_MAC = new Uint8Array(6);
@@ -83,19 +83,32 @@ export type HomeEvent =
   | { readonly type: 'ip6'; readonly event: HomeIpv6Event };
 
 export type HomePortName = 'access';
+const HOME_PORTS: readonly HomePortName[] = Object.freeze(['access'] as HomePortName[]);
+/** A home never online has no DNS servers: one frozen empty array for all of them (IPCP up replaces it). */
+const NO_DNS: number[] = Object.freeze([]) as unknown as number[];
 
 export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<HomePortName, HomeEvent> {
-  readonly kind = 'home';
-  readonly ports: readonly HomePortName[] = ['access'];
-  readonly client: PppoeClient;
-  readonly link: PppLink;
+  // On the prototype, not in each of thousands of homes.
+  get kind(): 'home' {
+    return 'home';
+  }
+
+  get ports(): readonly HomePortName[] {
+    return HOME_PORTS;
+  }
+
+  /** Made by the first dial (or the first input that needs it): a home never dialled holds no PPPoE or PPP machine. */
+  private pppoeClient: PppoeClient | undefined;
+  private pppLink: PppLink | undefined;
   host: Host | undefined;
   /** The IPv6 stack while IPV6CP is up (dual-stack homes only). */
   ipv6: HomeIpv6 | undefined;
   address = 0;
-  dns: number[] = [];
+  /** The DNS servers IPCP gave (one shared empty array before the first session). */
+  dns: number[] = NO_DNS;
   private offlineReported = false;
-  private readonly timers = new TimerTable<'redial'>();
+  /** When the planned redial is due (pppd `persist`); one number, not a timer table per home. */
+  private redialDue: number | undefined = undefined;
   /** `disconnect()`/`padt()` was called: no redial until `start()`. */
   private stoppedByUser = false;
   /** This attempt reached IPCP up. */
@@ -108,14 +121,42 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
 
   constructor(
     readonly cfg: HomeConfig,
-    pppoe: PppoeClientConfig,
+    private readonly pppoe: PppoeClientConfig,
     /** Counters shared by every home (drops by reason, retransmits). */
     readonly counters: Counters = {},
   ) {
     super(1024);
-    this.client = new PppoeClient(pppoe, counters);
+  }
+
+  /** The PPPoE client, made on first use (kept across redials, as it always was). */
+  get client(): PppoeClient {
+    return (this.pppoeClient ??= new PppoeClient(this.pppoe, this.counters));
+  }
+
+  /**
+   * The PPP link, made on first use and kept across redials: IPV6CP draws its tentative
+   * identifier from the home's seeded source when it is made, and nothing draws from that
+   * source before the first dial, so a run is the same run as when it was made with the home.
+   */
+  get link(): PppLink {
+    return (this.pppLink ??= this.makeLink());
+  }
+
+  /** A link made elsewhere (tests give a home IPV6CP identifiers of their choosing this way). */
+  set link(l: PppLink) {
+    this.pppLink = l;
+  }
+
+  /** The PPPoE state without making a client: 'idle' for a home never dialled. */
+  get pppoeState(): ClientState {
+    return this.pppoeClient?.state ?? 'idle';
+  }
+
+  private makeLink(): PppLink {
+    const cfg = this.cfg;
+    const counters = this.counters;
     const auth = cfg.auth === 'pap' ? 'pap' : 'chap-md5';
-    this.link = new PppLink(
+    return new PppLink(
       pppLinkConfig({
         lcp: { mru: cfg.mru ?? 1454, authenticate: [], authenticateWith: [auth], echoIntervalMs: cfg.echoIntervalMs ?? 30_000, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) },
         credentials: peerConfig({ name: cfg.user, secret: cfg.password }),
@@ -134,7 +175,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   show(view: View, now: number): unknown {
     switch (view) {
       case 'sessions':
-        return [{ state: this.client.state, online: this.isOnline, sessionId: this.sessionId, address: this.address ? ipv4ToString(this.address) : undefined, dns: this.dns.map(ipv4ToString), redials: this.redials, failures: this.failures, ...(this.redialAt !== undefined ? { redialInMs: Math.max(0, this.redialAt - now) } : {}), ...(this.ipv6?.isUp ? { ipv6: this.ipv6.showSession() } : {}) }];
+        return [{ state: this.pppoeState, online: this.isOnline, sessionId: this.sessionId, address: this.address ? ipv4ToString(this.address) : undefined, dns: this.dns.map(ipv4ToString), redials: this.redials, failures: this.failures, ...(this.redialAt !== undefined ? { redialInMs: Math.max(0, this.redialAt - now) } : {}), ...(this.ipv6?.isUp ? { ipv6: this.ipv6.showSession() } : {}) }];
       case 'interfaces':
         // An object (src/io/box.ts spreads it beside the ports): the PPP link and the LAN side this home does not have.
         return {
@@ -158,7 +199,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   }
 
   get sessionId(): number {
-    return this.client.sessionId;
+    return this.pppoeClient?.sessionId ?? 0;
   }
 
   /** Online while IPCP is up: the IP stack exists exactly then. */
@@ -170,13 +211,13 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   start(now: number): void {
     this.stoppedByUser = false;
     this.failures = 0;
-    this.timers.clear('redial');
+    this.redialDue = undefined;
     this.dial(now);
   }
 
   /** When the next redial is due (undefined: none planned). */
   get redialAt(): number | undefined {
-    return this.timers.get('redial');
+    return this.redialDue;
   }
 
   private dial(now: number): void {
@@ -189,7 +230,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   /** Ends the session politely: DHCPv6 Release, LCP Terminate-Request, then PADT when LCP is finished. No redial. */
   disconnect(now: number): void {
     this.stoppedByUser = true;
-    this.timers.clear('redial');
+    this.redialDue = undefined;
     // RFC 8415 §18.2.7: give the delegated prefix back while the link can still carry it.
     if (this.ipv6?.release(now)) this.pump(now);
     this.link.close(now, 'User request');
@@ -199,7 +240,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   /** Ends the session abruptly with a PADT (as when the router is switched off the line). No redial. */
   padt(now: number, message?: string): void {
     this.stoppedByUser = true;
-    this.timers.clear('redial');
+    this.redialDue = undefined;
     this.client.terminate(message);
     this.link.lowerDown(now, 'padt-sent');
     this.pump(now);
@@ -233,8 +274,9 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
       // RFC 2516 §4/§6: VER/TYPE 0x11, CODE 0, unicast destination, LENGTH within the frame.
       const problem = sessionFrameProblem(frame, o);
       if (problem) return this.drop(problem);
-      if (this.client.state !== 'session') return this.drop('not-in-session');
-      if (u16(frame, o + 2) !== this.client.sessionId || this.client.acKey < 0 || macKey(frame, 6) !== this.client.acKey) return this.drop('foreign-session');
+      const client = this.pppoeClient;
+      if (client === undefined || client.state !== 'session') return this.drop('not-in-session');
+      if (u16(frame, o + 2) !== client.sessionId || client.acKey < 0 || macKey(frame, 6) !== client.acKey) return this.drop('foreign-session');
       const len = u16(frame, o + 4);
       const ppp = frame.subarray(o + PPPOE_HEADER_LENGTH, o + PPPOE_HEADER_LENGTH + len);
       const protocol = u16(ppp, 0);
@@ -254,11 +296,12 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   }
 
   handleTimeout(now: number): void {
-    this.client.handleTimeout(now);
-    this.link.handleTimeout(now);
+    this.pppoeClient?.handleTimeout(now);
+    this.pppLink?.handleTimeout(now);
     this.host?.handleTimeout(now);
     this.ipv6?.handleTimeout(now);
-    if (this.timers.take('redial', now)) {
+    if (this.redialDue !== undefined && this.redialDue <= now) {
+      this.redialDue = undefined;
       this.redials++;
       this.emit({ type: 'redial', attempt: this.redials, failures: this.failures, waitedMs: this.redialWait });
       this.dial(now);
@@ -267,7 +310,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   }
 
   nextTimeout(): number | undefined {
-    return earliest(this.client.nextTimeout(), this.link.nextTimeout(), this.host?.nextTimeout(), this.ipv6?.nextTimeout(), this.timers.next());
+    return earliest(this.pppoeClient?.nextTimeout(), this.pppLink?.nextTimeout(), this.host?.nextTimeout(), this.ipv6?.nextTimeout(), this.redialDue);
   }
 
   private send(frame: Uint8Array): void {
@@ -280,13 +323,16 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
 
   /** Moves outputs and events between the parts until nothing is left to do. */
   private pump(now: number): void {
+    const client = this.pppoeClient;
+    // Nothing was ever made: a home never dialled has nothing to move.
+    if (client === undefined && this.pppLink === undefined) return;
     for (let busy = true; busy; ) {
       busy = false;
-      for (let t = this.client.pollTransmit(); t; t = this.client.pollTransmit()) {
+      if (client) for (let t = client.pollTransmit(); t; t = client.pollTransmit()) {
         this.send(pppoeDiscoveryFrame(t.dst, this.cfg.mac, t.packet));
         busy = true;
       }
-      for (let e = this.client.pollEvent(); e; e = this.client.pollEvent()) {
+      if (client) for (let e = client.pollEvent(); e; e = client.pollEvent()) {
         busy = true;
         if (e.type === 'session-up') {
           this.emit({ type: 'pppoe-up', sessionId: e.sessionId });
@@ -299,11 +345,12 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
           this.ended(now);
         }
       }
-      for (let m = this.link.pollTransmit(); m; m = this.link.pollTransmit()) {
-        if (this.client.state === 'session' && this.client.ac) this.send(pppoeSessionFrame(this.client.ac, this.cfg.mac, this.client.sessionId, m));
+      const link = this.pppLink;
+      if (link) for (let m = link.pollTransmit(); m; m = link.pollTransmit()) {
+        if (client && client.state === 'session' && client.ac) this.send(pppoeSessionFrame(client.ac, this.cfg.mac, client.sessionId, m));
         busy = true;
       }
-      for (let e = this.link.pollEvent(); e; e = this.link.pollEvent()) {
+      if (link) for (let e = link.pollEvent(); e; e = link.pollEvent()) {
         busy = true;
         switch (e.type) {
           case 'ipcp-up': {
@@ -396,7 +443,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
     }
     const base = Math.min(r.holdoffMs * 2 ** Math.min(this.failures, 30), r.maxHoldoffMs);
     this.redialWait = Math.round(base * (0.5 + r.random()));
-    this.timers.set('redial', now + this.redialWait);
+    this.redialDue = now + this.redialWait;
   }
 }
 

@@ -124,63 +124,131 @@ function pingData(size: number): Uint8Array {
   }
   return d;
 }
-export class Host {
-  /** Ethernet only: a point-to-point host has no link addresses to resolve. */
+/** What only an Ethernet or an IPv6 host needs: a point-to-point IPv4 host (a home's stack, one of thousands) has none. */
+interface HostExtra {
+  readonly mac: Uint8Array;
   readonly arp: ArpCache | undefined;
-  readonly counters: HostCounters = {
+  readonly address6: Uint8Array | undefined;
+  readonly linkLocal6: Uint8Array | undefined;
+  readonly ndp: NdpCache | undefined;
+  readonly prefix6: number;
+  readonly gateway6: Uint8Array | undefined;
+}
+
+/** The settings that do not depend on the address: one object for every host that has the same (never written). */
+interface HostShape {
+  readonly eth: boolean;
+  readonly mask: number;
+  readonly mtu: number;
+  readonly ttl: number;
+  readonly echoPorts: ReadonlySet<number>;
+}
+const SHAPES = new Map<string, HostShape>();
+function hostShape(eth: boolean, prefixLength: number, mtu: number, ttl: number, echoPorts: readonly number[] | undefined): HostShape {
+  const make = (): HostShape => Object.freeze({ eth, mask: prefixMask(prefixLength), mtu, ttl, echoPorts: echoPorts ? new Set(echoPorts) : DEFAULT_ECHO_PORTS });
+  if (echoPorts) return make();
+  const key = `${eth}/${prefixLength}/${mtu}/${ttl}`;
+  let s = SHAPES.get(key);
+  if (!s) {
+    s = make();
+    if (SHAPES.size < 64) SHAPES.set(key, s);
+  }
+  return s;
+}
+
+function newCounters(): HostCounters {
+  return {
     rxFrames: 0, txFrames: 0, echoRequestsAnswered: 0, echoRepliesReceived: 0, udpEchoed: 0, udpReceived: 0, icmpErrorsReceived: 0,
     drops: { otherHost: 0, ethertype: 0, malformed: 0, checksum: 0, notForUs: 0, fragment: 0, portUnreachable: 0, arpFailed: 0, arpQueueFull: 0, unsupported: 0, txQueueFull: 0, ndpFailed: 0, ndpQueueFull: 0 },
   };
+}
+
+export class Host {
   readonly address: number;
-  readonly address6: Uint8Array | undefined;
-  /** fe80:: + modified EUI-64 of the MAC, on Ethernet with IPv6. */
-  readonly linkLocal6: Uint8Array | undefined;
-  /** NDP, on Ethernet with IPv6. */
-  readonly ndp: NdpCache | undefined;
-  private readonly prefix6: number;
-  private readonly gateway6: Uint8Array | undefined;
-  private pings6: Map<number, number> | undefined;
-  private readonly eth: boolean;
-  private readonly mac: Uint8Array;
-  private readonly mask: number;
   /** The directed broadcast of the subnet, 0 on /31 and /32 (RFC 3021: no broadcast there). */
   private readonly subnetBroadcast: number;
   private readonly gateway: number;
-  private readonly mtu: number;
-  private readonly ttl: number;
-  private readonly echoPorts: ReadonlySet<number>;
-  // Queues and tables exist only while they hold something: a home's stack is one of thousands.
+  private readonly s: HostShape;
+  private readonly x: HostExtra | undefined;
+  /** Made on first use (a frame in or out, or a read): all zero until then, as they would read. */
+  private c: HostCounters | undefined;
+  // Queues and tables exist only while they hold something (the queues from their first use): a home's stack is one of thousands.
   private listening: Set<number> | undefined;
   private pings: Map<number, number> | undefined; // identifier << 16 | sequence → sent at
-  // Bounded (a pump moves them out after every input); allocated only while they hold something.
-  private readonly tx = new Outbox<Uint8Array>(1 << 16);
-  private readonly events = new Outbox<HostEvent>(1 << 16);
+  private pings6: Map<number, number> | undefined;
+  // Bounded (a pump moves them out after every input).
+  private tx: Outbox<Uint8Array> | undefined;
+  private events: Outbox<HostEvent> | undefined;
   private ipId = 1;
   private lastNow = 0;
 
   constructor(readonly config: HostConfig, now: number) {
-    this.eth = (config.kind ?? 'ethernet') === 'ethernet';
-    if (this.eth && !config.mac) throw new Error(`host ${config.name}: an Ethernet host needs a MAC`);
-    // Our copy (the caller's may change); a point-to-point host has no MAC: one shared zero MAC, never written.
-    this.mac = config.mac ? keptBytes(config.mac) : NO_MAC;
+    const eth = (config.kind ?? 'ethernet') === 'ethernet';
+    if (eth && !config.mac) throw new Error(`host ${config.name}: an Ethernet host needs a MAC`);
+    const prefixLength = config.prefixLength ?? (eth ? 24 : 32);
     this.address = config.address;
-    this.mask = prefixMask(config.prefixLength ?? (this.eth ? 24 : 32));
-    this.subnetBroadcast = (config.prefixLength ?? (this.eth ? 24 : 32)) >= 31 ? 0 : (this.address | ~this.mask) >>> 0;
+    this.s = hostShape(eth, prefixLength, config.mtu ?? 1500, config.ttl ?? 64, config.udpEchoPorts);
+    this.subnetBroadcast = prefixLength >= 31 ? 0 : (this.address | ~this.s.mask) >>> 0;
     this.gateway = config.gateway ?? 0;
-    this.mtu = config.mtu ?? 1500;
-    this.ttl = config.ttl ?? 64;
-    this.echoPorts = config.udpEchoPorts ? new Set(config.udpEchoPorts) : DEFAULT_ECHO_PORTS;
-    this.arp = this.eth ? new ArpCache(config.arp) : undefined;
-    if (this.arp) {
-      this.arp.addInterface(0, this.mac, this.address, config.prefixLength ?? 24, now);
+    this.c = undefined;
+    this.listening = undefined;
+    this.pings = undefined;
+    this.pings6 = undefined;
+    this.tx = undefined;
+    this.events = undefined;
+    if (!eth && !config.mac && !config.address6) {
+      this.x = undefined;
+      return;
+    }
+    // Our copy (the caller's may change); a point-to-point host has no MAC: one shared zero MAC, never written.
+    const mac = config.mac ? keptBytes(config.mac) : NO_MAC;
+    const address6 = config.address6 && new Uint8Array(config.address6);
+    const linkLocal6 = eth && address6 ? eui64LinkLocal(mac) : undefined;
+    this.x = {
+      mac,
+      arp: eth ? new ArpCache(config.arp) : undefined,
+      address6,
+      linkLocal6,
+      ndp: linkLocal6 ? new NdpCache({ isRouter: false, ...config.ndp }) : undefined,
+      prefix6: config.prefixLength6 ?? 64,
+      gateway6: config.gateway6 && new Uint8Array(config.gateway6),
+    };
+    if (this.x.arp) {
+      this.x.arp.addInterface(0, mac, this.address, config.prefixLength ?? 24, now);
       this.drainArp(now);
     }
-    this.address6 = config.address6 && new Uint8Array(config.address6);
-    this.prefix6 = config.prefixLength6 ?? 64;
-    this.gateway6 = config.gateway6 && new Uint8Array(config.gateway6);
-    this.linkLocal6 = this.eth && this.address6 ? eui64LinkLocal(this.mac) : undefined;
-    this.ndp = this.linkLocal6 ? new NdpCache({ isRouter: false, ...config.ndp }) : undefined;
-    this.ndp?.addInterface(0, this.mac, this.linkLocal6!, [this.address6!]);
+    this.x.ndp?.addInterface(0, mac, linkLocal6!, [address6!]);
+  }
+
+  get counters(): HostCounters {
+    return (this.c ??= newCounters());
+  }
+
+  /** Ethernet only: a point-to-point host has no link addresses to resolve. */
+  get arp(): ArpCache | undefined {
+    return this.x?.arp;
+  }
+
+  get address6(): Uint8Array | undefined {
+    return this.x?.address6;
+  }
+
+  /** fe80:: + modified EUI-64 of the MAC, on Ethernet with IPv6. */
+  get linkLocal6(): Uint8Array | undefined {
+    return this.x?.linkLocal6;
+  }
+
+  /** NDP, on Ethernet with IPv6. */
+  get ndp(): NdpCache | undefined {
+    return this.x?.ndp;
+  }
+
+  private get eth(): boolean {
+    return this.s.eth;
+  }
+
+  private get mac(): Uint8Array {
+    return this.x?.mac ?? NO_MAC;
   }
 
   /** Sends an ICMPv6 Echo Request; the reply comes back as an `echo-reply6` event with its RTT. False without IPv6. */
@@ -190,7 +258,7 @@ export class Host {
     const data = new Uint8Array(o.size ?? 56).map((_, i) => i & 0xff);
     (this.pings6 ??= new Map()).set(identifier * 0x10000 + o.sequence, now);
     const src = dst[0] === 0xfe && (dst[1]! & 0xc0) === 0x80 && this.linkLocal6 ? this.linkLocal6 : this.address6;
-    this.send6(icmpv6Packet({ src, dst, hopLimit: o.ttl ?? this.ttl }, { kind: 'echo', type: Icmpv6Type.ECHO_REQUEST, code: 0, checksum: 0, identifier, sequence: o.sequence, data }, ETH), now);
+    this.send6(icmpv6Packet({ src, dst, hopLimit: o.ttl ?? this.s.ttl }, { kind: 'echo', type: Icmpv6Type.ECHO_REQUEST, code: 0, checksum: 0, identifier, sequence: o.sequence, data }, ETH), now);
     return true;
   }
 
@@ -200,7 +268,7 @@ export class Host {
     const data = pingData(o.size ?? 56);
     (this.pings ??= new Map()).set(identifier * 0x10000 + o.sequence, now);
     const msg: IcmpMessage = { kind: 'echo', type: IcmpType.ECHO_REQUEST, code: 0, identifier, sequence: o.sequence, data };
-    this.send(icmpPacket({ src: this.address, dst, ttl: o.ttl ?? this.ttl, identification: this.nextId(), flags: o.df ? Ipv4Flag.DF : 0 }, msg, ETH), dst, now);
+    this.send(icmpPacket({ src: this.address, dst, ttl: o.ttl ?? this.s.ttl, identification: this.nextId(), flags: o.df ? Ipv4Flag.DF : 0 }, msg, ETH), dst, now);
   }
 
   /**
@@ -212,7 +280,7 @@ export class Host {
    */
   sendUdp(dst: number, srcPort: number, dstPort: number, payload: Uint8Array, now: number, o: { ttl?: number; df?: boolean; inPlace?: boolean } = {}): boolean {
     (this.listening ??= new Set()).add(srcPort);
-    const h = { src: this.address, dst, ttl: o.ttl ?? this.ttl, identification: this.nextId(), flags: o.df ? Ipv4Flag.DF : 0 };
+    const h = { src: this.address, dst, ttl: o.ttl ?? this.s.ttl, identification: this.nextId(), flags: o.df ? Ipv4Flag.DF : 0 };
     const inPlace = o.inPlace ? udpPacketInPlace(h, srcPort, dstPort, payload, ETH) : undefined;
     this.send(inPlace ?? udpPacket(h, srcPort, dstPort, payload, ETH), dst, now);
     return inPlace !== undefined;
@@ -280,12 +348,12 @@ export class Host {
   }
 
   pollTransmit(): Transmit | undefined {
-    const frame = this.tx.shift();
+    const frame = this.tx?.shift();
     return frame && { ifIndex: 0, frame };
   }
 
   pollEvent(): HostEvent | undefined {
-    return this.events.shift();
+    return this.events?.shift();
   }
 
   /** Neighbours: ARP entries, then NDP entries. */
@@ -335,7 +403,7 @@ export class Host {
     if (v.kind === 'echo' && v.type === Icmpv6Type.ECHO_REQUEST) {
       if (multicast || l2group) return;
       c.echoRequestsAnswered++;
-      this.send6(icmpv6Packet({ src: new Uint8Array(dst), dst: new Uint8Array(src), hopLimit: this.ttl }, { ...v, type: Icmpv6Type.ECHO_REPLY, checksum: 0 }, ETH), now);
+      this.send6(icmpv6Packet({ src: new Uint8Array(dst), dst: new Uint8Array(src), hopLimit: this.s.ttl }, { ...v, type: Icmpv6Type.ECHO_REPLY, checksum: 0 }, ETH), now);
     } else if (v.kind === 'echo' && v.type === Icmpv6Type.ECHO_REPLY) {
       const k = v.identifier * 0x10000 + v.sequence;
       const sent = this.pings6?.get(k);
@@ -352,7 +420,7 @@ export class Host {
 
   /** Sends an IPv6 packet built with 14 bytes of headroom: on-link or to the gateway, resolved by NDP. */
   private send6(pkt: Uint8Array, now: number): void {
-    if (pkt.length - ETH > this.mtu) return void this.counters.drops.unsupported++;
+    if (pkt.length - ETH > this.s.mtu) return void this.counters.drops.unsupported++;
     if (!this.eth) return this.push(pkt.subarray(ETH));
     const ndp = this.ndp!;
     pkt.set(this.mac, 6);
@@ -368,13 +436,13 @@ export class Host {
     if (!onLink) {
       onLink = true;
       const me = this.address6!;
-      for (let i = 0; i < this.prefix6; i++) if (((pkt[d + (i >> 3)]! ^ me[i >> 3]!) & (0x80 >> (i & 7))) !== 0) { onLink = false; break; }
+      for (let i = 0; i < this.x!.prefix6; i++) if (((pkt[d + (i >> 3)]! ^ me[i >> 3]!) & (0x80 >> (i & 7))) !== 0) { onLink = false; break; }
     }
     let nh: Uint8Array = pkt;
     let no = d;
     if (!onLink) {
-      if (!this.gateway6) return void this.counters.drops.unsupported++;
-      nh = this.gateway6;
+      if (!this.x!.gateway6) return void this.counters.drops.unsupported++;
+      nh = this.x!.gateway6;
       no = 0;
     }
     const mac = ndp.lookup(0, nh, no, now);
@@ -453,7 +521,7 @@ export class Host {
       if (v.kind === 'echo' && v.type === IcmpType.ECHO_REQUEST) {
         if (broadcast || l2group) return;
         c.echoRequestsAnswered++;
-        this.send(icmpPacket({ src: this.address, dst: src, ttl: this.ttl, identification: this.nextId() }, { ...v, type: IcmpType.ECHO_REPLY, checksum: undefined }, ETH), src, now);
+        this.send(icmpPacket({ src: this.address, dst: src, ttl: this.s.ttl, identification: this.nextId() }, { ...v, type: IcmpType.ECHO_REPLY, checksum: undefined }, ETH), src, now);
       } else if (v.kind === 'echo' && v.type === IcmpType.ECHO_REPLY) {
         const k = v.identifier * 0x10000 + v.sequence;
         const sent = this.pings?.get(k);
@@ -484,17 +552,17 @@ export class Host {
         return;
       }
       const { srcPort, dstPort, payload } = d.value;
-      if (this.echoPorts.has(dstPort)) {
+      if (this.s.echoPorts.has(dstPort)) {
         if (broadcast) return;
         c.udpEchoed++;
-        this.send(udpPacket({ src: this.address, dst: src, ttl: this.ttl, identification: this.nextId() }, dstPort, srcPort, payload, ETH), src, now);
+        this.send(udpPacket({ src: this.address, dst: src, ttl: this.s.ttl, identification: this.nextId() }, dstPort, srcPort, payload, ETH), src, now);
       } else if (this.listening?.has(dstPort)) {
         c.udpReceived++;
         this.emit({ kind: 'udp', from: src, srcPort, dstPort, payload });
       } else if (!broadcast) {
         c.drops.portUnreachable++;
         const original = b.subarray(o, o + Math.min(total, 548));
-        this.send(icmpPacket({ src: this.address, dst: src, ttl: this.ttl, identification: this.nextId() }, { kind: 'dest-unreachable', code: UnreachCode.PORT, unused: 0, nextHopMtu: 0, original }, ETH), src, now);
+        this.send(icmpPacket({ src: this.address, dst: src, ttl: this.s.ttl, identification: this.nextId() }, { kind: 'dest-unreachable', code: UnreachCode.PORT, unused: 0, nextHopMtu: 0, original }, ETH), src, now);
       }
       return;
     }
@@ -504,21 +572,21 @@ export class Host {
   /** Sends an IPv4 packet built with 14 bytes of headroom: fragments it if needed, resolves the next hop. */
   private send(pkt: Uint8Array, dst: number, now: number): void {
     const total = pkt.length - ETH;
-    if (total > this.mtu) {
+    if (total > this.s.mtu) {
       if ((pkt[ETH + 6]! & 0x40) !== 0) {
         // Our own DF packet does not fit our own link: as a kernel would, report it locally.
         const q = parseQuotedIpv4(pkt.subarray(ETH));
-        if (q.ok) this.emit({ kind: 'icmp-error', from: this.address, type: IcmpType.DEST_UNREACHABLE, code: UnreachCode.FRAG_NEEDED, nextHopMtu: this.mtu, quoted: q.value });
+        if (q.ok) this.emit({ kind: 'icmp-error', from: this.address, type: IcmpType.DEST_UNREACHABLE, code: UnreachCode.FRAG_NEEDED, nextHopMtu: this.s.mtu, quoted: q.value });
         return;
       }
-      for (const f of fragmentIpv4(pkt, ETH, this.mtu, ETH)) this.send(f, dst, now);
+      for (const f of fragmentIpv4(pkt, ETH, this.s.mtu, ETH)) this.send(f, dst, now);
       return;
     }
     if (!this.eth) {
       this.push(pkt.subarray(ETH));
       return;
     }
-    const onLink = ((dst ^ this.address) & this.mask) === 0 || dst === 0xffffffff;
+    const onLink = ((dst ^ this.address) & this.s.mask) === 0 || dst === 0xffffffff;
     const nh = onLink ? dst : this.gateway;
     if (!nh) {
       this.counters.drops.unsupported++;
@@ -544,12 +612,12 @@ export class Host {
   }
 
   private emit(e: HostEvent): void {
-    this.events.push(e);
+    (this.events ??= new Outbox<HostEvent>(1 << 16)).push(e);
   }
 
   private push(frame: Uint8Array): void {
     this.counters.txFrames++;
-    if (!this.tx.push(frame)) this.counters.drops.txQueueFull++;
+    if (!(this.tx ??= new Outbox<Uint8Array>(1 << 16)).push(frame)) this.counters.drops.txQueueFull++;
   }
 
   private drainArp(_now: number): void {
