@@ -111,14 +111,14 @@ export class BoxApi {
     if (b instanceof HomesBox) {
       return b.members.map((m) => {
         const on = m.home.isOnline;
-        return row({ home: m.name, user: m.home.cfg.user, state: on ? 'online' : b.held.has(m.name) ? 'down' : m.home.client.state, ip: on ? ipv4ToString(m.home.address) : null, pppoeSessionId: m.home.client.state === 'session' ? m.home.sessionId : null, since: on ? since(m.name) : null, ipv6: on && m.home.ipv6?.isUp ? apiIpv6(m.home.ipv6.showSession()) : null });
+        return row({ home: m.name, user: m.home.cfg.user, state: on ? 'online' : b.held.has(m.name) ? 'down' : m.home.pppoeState, ip: on ? ipv4ToString(m.home.address) : null, pppoeSessionId: m.home.pppoeState === 'session' ? m.home.sessionId : null, since: on ? since(m.name) : null, ipv6: on && m.home.ipv6?.isUp ? apiIpv6(m.home.ipv6.showSession()) : null });
       });
     }
     if (!(b instanceof BoxProcess)) return [];
     const box = b.box;
     if (box.kind === 'home') {
       const on = box.isOnline;
-      return [row({ home: b.name, user: box.cfg.user, state: on ? 'online' : b.held ? 'down' : box.client.state, ip: on ? ipv4ToString(box.address) : null, pppoeSessionId: box.client.state === 'session' ? box.sessionId : null, since: on ? since(b.name) : null, ipv6: on && box.ipv6?.isUp ? apiIpv6(box.ipv6.showSession()) : null })];
+      return [row({ home: b.name, user: box.cfg.user, state: on ? 'online' : b.held ? 'down' : box.pppoeState, ip: on ? ipv4ToString(box.address) : null, pppoeSessionId: box.pppoeState === 'session' ? box.sessionId : null, since: on ? since(b.name) : null, ipv6: on && box.ipv6?.isUp ? apiIpv6(box.ipv6.showSession()) : null })];
     }
     if (box.kind === 'sse') {
       return box.relaying().map((r) => row({ home: this.homeByMac.get(r.mac) ?? r.mac, user: r.user, state: 'online', lns: r.lns, pppoeSessionId: r.pppoeSessionId, tunnelId: r.peerTunnelId, sessionId: r.peerSessionId, since: new Date(r.since).toISOString() }));

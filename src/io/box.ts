@@ -235,13 +235,13 @@ export class BoxProcess implements RunningBox {
   homeDown(name: string): void {
     const home = this.home(name);
     this.held = true;
-    if (home.client.state === 'session') this.act((n) => (home.isOnline ? home.disconnect(n) : home.padt(n, 'held down')));
+    if (home.pppoeState === 'session') this.act((n) => (home.isOnline ? home.disconnect(n) : home.padt(n, 'held down')));
   }
 
   homeUp(name: string): void {
     const home = this.home(name);
     this.held = false;
-    const s = home.client.state;
+    const s = home.pppoeState;
     if (s !== 'session' && s !== 'padi-sent' && s !== 'padr-sent') this.act((n) => home.start(n));
   }
 
@@ -345,9 +345,9 @@ export class BoxProcess implements RunningBox {
     };
     let clean = true;
     const box = this.box;
-    if (box.kind === 'home' && box.client.state === 'session') {
+    if (box.kind === 'home' && box.pppoeState === 'session') {
       this.act((n) => box.disconnect(n));
-      clean = await until(() => box.client.state !== 'session');
+      clean = await until(() => box.pppoeState !== 'session');
       if (!clean) this.act((n) => box.padt(n, 'shutting down'));
     }
     if (box.kind === 'sse') {

@@ -477,7 +477,7 @@ export class HomesBox implements RunningBox {
     const m = this.members.find((x) => x.name === name);
     if (!m) throw new Error(`no home named "${name}" in this emulator`);
     this.held.add(name);
-    if (m.home.client.state === 'session') this.act(m, (n) => (m.home.isOnline ? m.home.disconnect(n) : m.home.padt(n, 'held down')));
+    if (m.home.pppoeState === 'session') this.act(m, (n) => (m.home.isOnline ? m.home.disconnect(n) : m.home.padt(n, 'held down')));
   }
 
   /** A held-down home dials again. */
@@ -485,7 +485,7 @@ export class HomesBox implements RunningBox {
     const m = this.members.find((x) => x.name === name);
     if (!m) throw new Error(`no home named "${name}" in this emulator`);
     this.held.delete(name);
-    const st = m.home.client.state;
+    const st = m.home.pppoeState;
     if (st === 'session' || st === 'padi-sent' || st === 'padr-sent') return;
     // A home not dialled yet dials in its turn (the window and rate pace it).
     if (m.phase === 'idle') return;
@@ -516,7 +516,7 @@ export class HomesBox implements RunningBox {
             user: m.home.cfg.user,
             mac: macToString(m.home.cfg.mac),
             phase: m.phase,
-            state: m.home.client.state,
+            state: m.home.pppoeState,
             sessionId: m.home.sessionId,
             ...(m.home.isOnline ? { address: ipv4ToString(m.home.address) } : {}),
             ...(m.home.ipv6?.isUp ? { ipv6: m.home.ipv6.showSession() } : {}),
@@ -540,21 +540,21 @@ export class HomesBox implements RunningBox {
     this.dialling = false;
     this.flood = undefined;
     const deadline = this.clock.now() + timeoutMs;
-    const live = this.members.filter((m) => m.home.client.state === 'session');
+    const live = this.members.filter((m) => m.home.pppoeState === 'session');
     const now = this.clock.now();
     for (const m of live) {
       m.home.disconnect(now);
       this.dirty.add(m);
     }
     // The rest stop too: a home waiting to redial, or in discovery, must not dial during shutdown.
-    for (const m of this.members) if (m.home.client.state !== 'session') m.home.padt(now);
+    for (const m of this.members) if (m.home.pppoeState !== 'session') m.home.padt(now);
     this.driver.kick();
     let clean = true;
-    while (live.some((m) => m.home.client.state === 'session')) {
+    while (live.some((m) => m.home.pppoeState === 'session')) {
       if (this.clock.now() >= deadline) {
         clean = false;
         const n = this.clock.now();
-        for (const m of live) if (m.home.client.state === 'session') {
+        for (const m of live) if (m.home.pppoeState === 'session') {
           m.home.padt(n, 'shutting down');
           this.dirty.add(m);
         }

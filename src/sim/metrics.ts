@@ -33,7 +33,7 @@ export function networkMetricsSource(net: Network): MetricsSource {
       for (const [box, d] of running()) if (d.box.kind === 'nte') yield* byState(box, d.box.show('sessions', now));
       const homes = new Map<string, number>();
       for (const h of net.homes) {
-        const s = h.isOnline ? 'online' : net.held.has(h.cfg.name) ? 'down' : h.client.state;
+        const s = h.isOnline ? 'online' : net.held.has(h.cfg.name) ? 'down' : h.pppoeState;
         homes.set(s, (homes.get(s) ?? 0) + 1);
       }
       for (const [state, value] of homes) yield { box: 'homes', state, value };

@@ -76,10 +76,10 @@ export class NetworkApi {
       return {
         home: name,
         user,
-        state: online ? 'online' : net.held.has(name) ? 'down' : net.stopped.has(name) ? 'stopped' : h.client.state,
+        state: online ? 'online' : net.held.has(name) ? 'down' : net.stopped.has(name) ? 'stopped' : h.pppoeState,
         ip: online && h.address ? ipv4ToString(h.address) : null,
         lns: l?.lns ?? r?.lns ?? null,
-        pppoeSessionId: h.client.state === 'session' ? h.sessionId : null,
+        pppoeSessionId: h.pppoeState === 'session' ? h.sessionId : null,
         tunnelId: l?.tunnelId ?? null,
         sessionId: l?.sessionId ?? null,
         since: online && at !== undefined ? new Date(at).toISOString() : null,

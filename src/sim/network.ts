@@ -248,7 +248,7 @@ export class Network {
     const home = this.homes.find((h) => h.cfg.name === name);
     if (!home) throw new Error(`no home named "${name}"`);
     this.held.add(name);
-    if (home.client.state === 'session') this.act(name, (now) => (home.isOnline ? home.disconnect(now) : home.padt(now, 'held down')));
+    if (home.pppoeState === 'session') this.act(name, (now) => (home.isOnline ? home.disconnect(now) : home.padt(now, 'held down')));
   }
 
   /** A held-down home dials again (PPPoE discovery from PADI). */
@@ -256,7 +256,7 @@ export class Network {
     const home = this.homes.find((h) => h.cfg.name === name);
     if (!home) throw new Error(`no home named "${name}"`);
     this.held.delete(name);
-    if (home.client.state !== 'session' && home.client.state !== 'padi-sent' && home.client.state !== 'padr-sent') this.act(name, (now) => home.start(now));
+    if (home.pppoeState !== 'session' && home.pppoeState !== 'padi-sent' && home.pppoeState !== 'padr-sent') this.act(name, (now) => home.start(now));
   }
 
   /** Sets a link's impairments (replacing the ones it had; its PRNG goes on). */
