@@ -12,8 +12,7 @@ import { BROADCAST_MAC, emitEthernetHeader, EtherType, ETHERNET_HEADER_LENGTH, N
 import { icmp, type IcmpMessage } from './icmp.js';
 import { emitIpv4Header, ipv4HeaderLength, IpProtocol, IPV4_MIN_HEADER, type Ipv4Packet } from './ipv4.js';
 import { fillTcpChecksum, tcp, type TcpSegment } from './tcp.js';
-import { fillUdpChecksum, udp, UDP_HEADER_LENGTH, F as UDP } from './udp.js';
-import { setU16 } from './bytes.js';
+import { emitUdpHeader, fillUdpChecksum, udp, UDP_HEADER_LENGTH } from './udp.js';
 import type { Codec } from './result.js';
 import { ownPacketBuffer, packetBuffer, widen } from './packet-buffer.js';
 
@@ -83,10 +82,7 @@ export function udpPacketInPlace(h: Ipv4HeaderFields, srcPort: number, dstPort: 
   const ulen = UDP_HEADER_LENGTH + payload.length;
   const po = headroom + IPV4_MIN_HEADER;
   emitIpv4Header(header(h, IpProtocol.UDP), ulen, buf, headroom);
-  setU16(buf, po + UDP.SRC_PORT, srcPort);
-  setU16(buf, po + UDP.DST_PORT, dstPort);
-  setU16(buf, po + UDP.LENGTH, ulen);
-  setU16(buf, po + UDP.CHECKSUM, 0);
+  emitUdpHeader(srcPort, dstPort, payload.length, 0, buf, po);
   fillUdpChecksum(h.src, h.dst, buf, po, ulen);
   return buf;
 }

@@ -28,14 +28,19 @@ export function parseUdp(b: Uint8Array): Parsed<UdpDatagram> {
   return ok({ srcPort: u16(b, F.SRC_PORT), dstPort: u16(b, F.DST_PORT), checksum: u16(b, F.CHECKSUM), payload: b.subarray(UDP_HEADER_LENGTH, len) });
 }
 
+/** Writes the 8-octet header at `o`, Length = header + `payloadLength` (the payload is the caller's). */
+export function emitUdpHeader(srcPort: number, dstPort: number, payloadLength: number, checksum: number, buf: Uint8Array, o: number): void {
+  setU16(buf, o + F.SRC_PORT, srcPort);
+  setU16(buf, o + F.DST_PORT, dstPort);
+  setU16(buf, o + F.LENGTH, UDP_HEADER_LENGTH + payloadLength);
+  setU16(buf, o + F.CHECKSUM, checksum);
+}
+
 export const udp: Codec<UdpDatagram> = {
   parse: parseUdp,
   encodedLength: (d) => UDP_HEADER_LENGTH + d.payload.length,
   emit(d, buf, o) {
-    setU16(buf, o + F.SRC_PORT, d.srcPort);
-    setU16(buf, o + F.DST_PORT, d.dstPort);
-    setU16(buf, o + F.LENGTH, UDP_HEADER_LENGTH + d.payload.length);
-    setU16(buf, o + F.CHECKSUM, d.checksum);
+    emitUdpHeader(d.srcPort, d.dstPort, d.payload.length, d.checksum, buf, o);
     buf.set(d.payload, o + UDP_HEADER_LENGTH);
     return UDP_HEADER_LENGTH + d.payload.length;
   },
