@@ -110,7 +110,6 @@ export interface PingOptions {
   readonly df?: boolean;
 }
 
-
 const NO_MAC = new Uint8Array(6);
 
 /** The echo data pattern 00 01 02 … of a size, made once: a ping copies it into its packet. */
@@ -255,7 +254,7 @@ export class Host {
   ping6(dst: Uint8Array, o: PingOptions, now: number): boolean {
     if (!this.address6) return false;
     const identifier = o.identifier ?? 0x5053;
-    const data = new Uint8Array(o.size ?? 56).map((_, i) => i & 0xff);
+    const data = pingData(o.size ?? 56);
     (this.pings6 ??= new Map()).set(identifier * 0x10000 + o.sequence, now);
     const src = dst[0] === 0xfe && (dst[1]! & 0xc0) === 0x80 && this.linkLocal6 ? this.linkLocal6 : this.address6;
     this.send6(icmpv6Packet({ src, dst, hopLimit: o.ttl ?? this.s.ttl }, { kind: 'echo', type: Icmpv6Type.ECHO_REQUEST, code: 0, checksum: 0, identifier, sequence: o.sequence, data }, ETH), now);
