@@ -19,10 +19,10 @@ import { HomesBox } from '../io/homes.js';
 import type { BoxEvent } from '../io/box.js';
 import type { HomeEvent } from '../roles/home.js';
 import { BoxTimes, SetupTracker, cryptoFloor, cryptoOps } from './load-measure.js';
+import { phaseMs, quantiles, writeLoadReport, type LoadReport } from './load-report.js';
 
 /** Virtual ms between the end of the setup phase and the heap reading. */
 const SETTLE_MS = 5000;
-import { phaseMs, quantiles, writeLoadReport, type LoadReport } from './load-report.js';
 
 export interface LoadOptions {
   readonly homes: number;

@@ -26,10 +26,10 @@ import { PPPOE_HEADER_LENGTH, discoveryDestinationProblem, sessionFrameProblem }
 import { PppProtocol } from '../wire/ppp.js';
 import { pppoeDiscoveryFrame, pppoeIpFrame, pppoeSessionFrame } from './framing.js';
 import { earliest } from '../proto/timers.js';
+import { BoxOutput, type Box, type View } from './box.js';
 
 /** The AC's MAC for the frame being built (written from its key: nothing allocated per frame). */
 const AC_MAC = new Uint8Array(6);
-import { BoxOutput, type Box, type View } from './box.js';
 
 export interface HomeConfig {
   readonly name: string;

@@ -48,10 +48,10 @@ import { ndpPacket, udp6Packet } from '../wire/ipv6-packets.js';
 import { encode } from '../wire/result.js';
 import { packetBuffer, widen } from '../wire/packet-buffer.js';
 import { A, ipv6PrefixValue, type RadiusAttribute } from '../wire/radius.js';
+import type { AccessReply } from '../proto/radius-attributes.js';
 
 /** Subscriber data goes out to the LAC in the buffer it came in (its link headers are overwritten). */
 const IN_PLACE = { inPlace: true } as const;
-import type { AccessReply } from '../proto/radius-attributes.js';
 
 export const DAE_PORT = 3799;
 /** The RADIUS client's source ports: socket i uses RADIUS_SOURCE_PORT + i. */

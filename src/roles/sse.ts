@@ -30,10 +30,6 @@ import { pppoeDiscoveryFrame, pppoeSessionFrame, pppoeToL2tp, l2tpToPppoe } from
 import { proxyAvpValues } from './proxy.js';
 import { TimerQueue } from '../proto/timer-queue.js';
 
-/** The home hung up (PADT): Q.931 cause 16 "normal call clearing" in a DISCONNECT, as an ISDN LAC reports a user who cleared. */
-/** The relay's L2TP data goes out in the frame it came in (its PPPoE header is overwritten). */
-const IN_PLACE = { inPlace: true } as const;
-const USER_CLEARED: Q931Cause = { cause: Q931_NORMAL_CLEARING, msg: Q931_DISCONNECT, advisory: 'PADT from the home' };
 import { RadiusClient, accessRequestProblem, type RadiusClientConfig, type AccessRequestInput } from '../proto/radius-client.js';
 import { l2tpCandidates } from '../proto/radius-attributes.js';
 import { MAX_VALUE_LENGTH } from '../wire/radius.js';
@@ -43,6 +39,11 @@ import { DirtySet } from '../proto/dirty-set.js';
 import { BoxOutput, type Box, type Transmit, type View } from './box.js';
 import type { PppMessage } from '../proto/ppp-common.js';
 import { PppProtocol, lcpPacket } from '../wire/ppp.js';
+
+/** The home hung up (PADT): Q.931 cause 16 "normal call clearing" in a DISCONNECT, as an ISDN LAC reports a user who cleared. */
+const USER_CLEARED: Q931Cause = { cause: Q931_NORMAL_CLEARING, msg: Q931_DISCONNECT, advisory: 'PADT from the home' };
+/** The relay's L2TP data goes out in the frame it came in (its PPPoE header is overwritten). */
+const IN_PLACE = { inPlace: true } as const;
 
 /** Where a domain's LNS is. */
 export interface LnsEntry {

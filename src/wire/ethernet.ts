@@ -78,10 +78,10 @@ export function ethernetHeaderLength(f: { readonly tags: readonly VlanTag[] }): 
   return ETHERNET_HEADER_LENGTH + VLAN_TAG_LENGTH * f.tags.length;
 }
 
-/** Writes the header (addresses, tags, EtherType) at `o`; returns its length. */
 /** No 802.1Q tags: one shared empty list for untagged frames (not an array per frame). */
 export const NO_TAGS: readonly VlanTag[] = Object.freeze([]);
 
+/** Writes the header (addresses, tags, EtherType) at `o`; returns its length. */
 export function emitEthernetHeader(dst: Uint8Array, src: Uint8Array, tags: readonly VlanTag[], ethertype: number, buf: Uint8Array, o: number): number {
   // Byte by byte: on every frame sent, two subarrays and two set() calls cost more than the copy.
   const d = o + F.DST;
