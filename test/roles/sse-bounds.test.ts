@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { Network, type NetEvent } from '../../src/sim/network.js';
 import { topologySchema } from '../../src/config/topology.js';
 import { VirtualClock } from '../../src/sim/clock.js';
+import { ethernetFrame } from '../helpers/ethernet-frame.js';
 import { macToString, u16 } from '../../src/wire/bytes.js';
 
 const SERVER = 0xcb00710a; // 203.0.113.10
@@ -43,15 +44,8 @@ function pingAll(n: Network, clock: VirtualClock, events: NetEvent[], seq: numbe
   return { sent: homes.length, answered };
 }
 
-function frame(dst: Uint8Array, src: Uint8Array, type: number, payload: Uint8Array): Uint8Array {
-  const f = new Uint8Array(14 + payload.length);
-  f.set(dst, 0);
-  f.set(src, 6);
-  f[12] = type >>> 8;
-  f[13] = type & 0xff;
-  f.set(payload, 14);
-  return f;
-}
+/** Not padded to 60 octets: each frame is octet for octet what the test builds. */
+const frame = (dst: Uint8Array, src: Uint8Array, type: number, payload: Uint8Array): Uint8Array => ethernetFrame(dst, src, type, payload, 0);
 
 /** A PPPoE header (RFC 2516 §4) with the fields as given, then `body`. */
 function pppoe(verType: number, code: number, sessionId: number, body: Uint8Array, length = body.length): Uint8Array {

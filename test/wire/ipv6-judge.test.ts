@@ -17,6 +17,7 @@ import { ipv6FromString as ip6 } from '../../src/wire/ipv6.js';
 import { icmpv6Packet, ndpPacket } from '../../src/wire/ipv6-packets.js';
 import { judgeIpv6 } from '../helpers/ipv6-lab.js';
 import { tsharkProblems } from '../helpers/tshark.js';
+import { ethernetFrame } from '../helpers/ethernet-frame.js';
 import { withChecksumChecks } from '../helpers/wsconfig.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pseudonet-ipv6-judge-'));
@@ -25,15 +26,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const HOME = mac('02:00:00:00:00:0a');
 const AC = mac('02:00:00:00:00:0b');
 
-function frame(type: number, payload: Uint8Array): Uint8Array {
-  const f = new Uint8Array(Math.max(60, 14 + payload.length));
-  f.set(HOME, 0);
-  f.set(AC, 6);
-  f[12] = type >>> 8;
-  f[13] = type & 0xff;
-  f.set(payload, 14);
-  return f;
-}
+const frame = (type: number, payload: Uint8Array): Uint8Array => ethernetFrame(HOME, AC, type, payload);
 const inPppoe = (protocol: number, payload: Uint8Array): Uint8Array =>
   frame(0x8864, encode(pppoeSession, { sessionId: 7, payload: encode(pppFrame, { protocol, payload }) }));
 

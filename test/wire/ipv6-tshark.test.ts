@@ -20,6 +20,7 @@ import { lla, NaFlag, PrefixFlag, RaFlag, NDP_INFINITY } from '../../src/wire/nd
 import { dhcpv6, duidLl, Dhcpv6MessageType as T, Dhcpv6Status, DHCPV6_CLIENT_PORT, DHCPV6_SERVER_PORT, type Dhcpv6Option } from '../../src/wire/dhcpv6.js';
 import { icmpv6Packet, ndpPacket, udp6Packet } from '../../src/wire/ipv6-packets.js';
 import { tsharkProblems, tsharkSummary } from '../helpers/tshark.js';
+import { ethernetFrame } from '../helpers/ethernet-frame.js';
 import { withChecksumChecks } from '../helpers/wsconfig.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pseudonet-ipv6-tshark-'));
@@ -36,16 +37,7 @@ const allNodes = ip6('ff02::1');
 const allRouters = ip6('ff02::2');
 const dhcpServers = ip6('ff02::1:2');
 
-/** An Ethernet II frame around `payload`. */
-function withEthernet(payload: Uint8Array, dst: Uint8Array, src: Uint8Array, type: number): Uint8Array {
-  const f = new Uint8Array(Math.max(60, 14 + payload.length));
-  f.set(dst, 0);
-  f.set(src, 6);
-  f[12] = type >>> 8;
-  f[13] = type & 0xff;
-  f.set(payload, 14);
-  return f;
-}
+const withEthernet = (payload: Uint8Array, dst: Uint8Array, src: Uint8Array, type: number): Uint8Array => ethernetFrame(dst, src, type, payload);
 
 /** An IPv6 packet in a PPPoE session frame (RFC 2516 §7, PPP protocol 0x0057). */
 function pppoe(dst: Uint8Array, src: Uint8Array, protocol: number, payload: Uint8Array): Uint8Array {
