@@ -184,14 +184,14 @@ export function homeIpv6Config(t: Topology, h: { user: string; ipv6?: boolean },
 }
 
 /**
- * A home's IPv6 options whose seeded source is made on the first draw (its first dial): the
- * same sequence as one made with the home, and a home that never dials holds only the seed.
+ * A seeded source made on its first draw (a home's first dial): the same sequence as one made
+ * with the home, and a home that never dials holds only the seed.
  */
-class SeededIpv6Options implements HomeIpv6Options {
+class LazySeeded {
   #seed: number;
   #random: (() => number) | undefined = undefined;
 
-  constructor(seed: number, readonly prefixLengthHint: number | undefined) {
+  constructor(seed: number) {
     this.#seed = seed;
   }
 
@@ -200,17 +200,17 @@ class SeededIpv6Options implements HomeIpv6Options {
   }
 }
 
-/** pppd's persist settings of one home, its jitter source made on the first redial (as above: same sequence, only a seed until then). */
-class SeededRedial implements RedialConfig {
-  #seed: number;
-  #random: (() => number) | undefined = undefined;
-
-  constructor(readonly holdoffMs: number, readonly maxHoldoffMs: number, readonly maxfail: number, seed: number) {
-    this.#seed = seed;
+/** A home's IPv6 options, its source seeded lazily (LazySeeded). */
+class SeededIpv6Options extends LazySeeded implements HomeIpv6Options {
+  constructor(seed: number, readonly prefixLengthHint: number | undefined) {
+    super(seed);
   }
+}
 
-  get random(): () => number {
-    return (this.#random ??= mulberry32(this.#seed));
+/** pppd's persist settings of one home, its jitter source made on the first redial (as above: same sequence, only a seed until then). */
+class SeededRedial extends LazySeeded implements RedialConfig {
+  constructor(readonly holdoffMs: number, readonly maxHoldoffMs: number, readonly maxfail: number, seed: number) {
+    super(seed);
   }
 }
 
