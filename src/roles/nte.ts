@@ -526,18 +526,19 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     // RFC 2866 §5.10: a Terminate-Request from the subscriber is User-Request, even when the
     // LAC's CDN (after the home's PADT) arrives before our LCP has finished.
     if (protocol === PppProtocol.LCP && info[0] === 5 && s.state === 'up') s.peerTerminated = true;
-    if (!s.link.handleFrame(protocol, info, now)) {
-      if (protocol === PppProtocol.IPV6 && this.fromSubscriber6(s, info, now)) {
-        // an RS or a DHCPv6 message, answered here, before the router (issue 17 contract)
-      } else if ((protocol === PppProtocol.IPV4 || protocol === PppProtocol.IPV6) && s.ifIndex !== undefined) {
-        // IPv4, and IPv6 once IPV6CP is Opened (the link hands it back): the router takes both on the session's p2p interface.
-        s.inOctets += info.length;
-        s.inPackets++;
-        s.lastDataAt = now;
-        this.router.handle(s.ifIndex, info, now);
-      } else this.count('data.drop.not-routed');
-    }
-    this.dirty.add(s);
+    if (s.link.handleFrame(protocol, info, now)) {
+      this.dirty.add(s); // the link took it (LCP, auth, an NCP): its output and timers move
+    } else if (protocol === PppProtocol.IPV6 && this.fromSubscriber6(s, info, now)) {
+      this.dirty.add(s); // an RS or a DHCPv6 message, answered here, before the router (issue 17 contract)
+    } else if ((protocol === PppProtocol.IPV4 || protocol === PppProtocol.IPV6) && s.ifIndex !== undefined) {
+      // IPv4, and IPv6 once IPV6CP is Opened (the link hands it back): the router takes both on
+      // the session's p2p interface. The link's state did not move, so the session is not
+      // serviced (no timer work per packet); the router's output is drained by the pump.
+      s.inOctets += info.length;
+      s.inPackets++;
+      s.lastDataAt = now;
+      this.router.handle(s.ifIndex, info, now);
+    } else this.count('data.drop.not-routed');
   }
 
   /** An IPv4 or IPv6 packet the router sends to a subscriber: PPP + L2TP header in front, in place when there is room. */
@@ -1106,8 +1107,8 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     if (s.address !== undefined && this.addressOwner.get(s.address) === s) this.addressOwner.delete(s.address);
     s.state = 'closing';
     this.count('sessions.ended');
-    const ev = { type: 'session-ended' as const, tunnelId: s.tunnelId, sessionId: s.sessionId, cause, reason };
-    this.events.push(s.user !== undefined ? { ...ev, user: s.user } : ev);
+    const { tunnelId, sessionId, user } = s;
+    this.events.push(user !== undefined ? { type: 'session-ended', tunnelId, sessionId, cause, reason, user } : { type: 'session-ended', tunnelId, sessionId, cause, reason });
   }
 }
 

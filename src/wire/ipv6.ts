@@ -340,7 +340,9 @@ export function walkIpv6(first: number, payload: Uint8Array, limit = IPV6_MAX_EX
 export function ipv6UpperLayer(p: Ipv6Packet, limit = IPV6_MAX_EXTENSION_HEADERS): Parsed<Ipv6Upper & { readonly data: Uint8Array }> {
   const w = walkIpv6(p.nextHeader, p.payload, limit);
   if (!w.ok) return w;
-  return ok({ ...w.value, data: p.payload.subarray(w.value.offset) });
+  const { protocol, offset, fragment } = w.value;
+  const data = p.payload.subarray(offset);
+  return ok(fragment ? { protocol, offset, fragment, data } : { protocol, offset, data });
 }
 
 /**

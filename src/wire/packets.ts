@@ -9,7 +9,9 @@
  */
 import { arp, type ArpPacket } from './arp.js';
 import { BROADCAST_MAC, emitEthernetHeader, EtherType, ETHERNET_HEADER_LENGTH, NO_TAGS } from './ethernet.js';
-import { icmp, type IcmpMessage } from './icmp.js';
+import { F as ICMP, icmp, type IcmpMessage } from './icmp.js';
+import { setU16 } from './bytes.js';
+import { internetChecksum } from './checksum.js';
 import { emitIpv4Header, ipv4HeaderLength, IpProtocol, IPV4_MIN_HEADER, type Ipv4Packet } from './ipv4.js';
 import { fillTcpChecksum, tcp, type TcpSegment } from './tcp.js';
 import { emitUdpHeader, fillUdpChecksum, udp, UDP_HEADER_LENGTH } from './udp.js';
@@ -58,7 +60,15 @@ function build<T>(h: Ipv4HeaderFields, protocol: number, codec: Codec<T>, value:
 
 /** IPv4 + ICMP, checksums computed. */
 export function icmpPacket(h: Ipv4HeaderFields, msg: IcmpMessage, headroom = 0): Uint8Array {
-  return build(h, IpProtocol.ICMP, icmp, { ...msg, checksum: undefined } as IcmpMessage, headroom, packetBuffer)[0];
+  // The message goes in as it is, and a checksum it carries (a parsed echo turned into its
+  // reply) is computed again over the bytes: a copy of it with `checksum: undefined` added
+  // would cost more than the whole packet (V8 takes a slow path to add a property to a spread).
+  const [buf, , po, plen] = build(h, IpProtocol.ICMP, icmp, msg, headroom, packetBuffer);
+  if (msg.checksum !== undefined) {
+    setU16(buf, po + ICMP.CHECKSUM, 0);
+    setU16(buf, po + ICMP.CHECKSUM, internetChecksum(buf, po, po + plen));
+  }
+  return buf;
 }
 
 /** IPv4 + UDP, the UDP checksum computed over the pseudo-header. */
@@ -89,7 +99,11 @@ export function udpPacketInPlace(h: Ipv4HeaderFields, srcPort: number, dstPort: 
 
 /** IPv4 + TCP, the TCP checksum computed over the pseudo-header. */
 export function tcpPacket(h: Ipv4HeaderFields, seg: Omit<TcpSegment, 'checksum'>, headroom = 0): Uint8Array {
-  const [buf, , po, plen] = build(h, IpProtocol.TCP, tcp, { ...seg, checksum: 0 }, headroom, ownPacketBuffer);
+  const s: TcpSegment = {
+    srcPort: seg.srcPort, dstPort: seg.dstPort, seq: seg.seq, ack: seg.ack, flags: seg.flags, window: seg.window,
+    checksum: 0, urgentPointer: seg.urgentPointer, options: seg.options, payload: seg.payload,
+  };
+  const [buf, , po, plen] = build(h, IpProtocol.TCP, tcp, s, headroom, ownPacketBuffer);
   fillTcpChecksum(h.src, h.dst, buf, po, plen);
   return buf;
 }
