@@ -229,7 +229,7 @@ export function runLoadVirtual(base: Topology, o: LoadOptions): LoadResult {
   times.restore();
   net.close();
 
-  const perTunnel = N / Math.max(1, t.isps.length);
+  const perTunnel = sessionsPerTunnel(t, N);
   const floor = cryptoFloor(perTunnel);
   const notes = [
     'setupMs and phaseMs are virtual ms: protocol latency with the CPU free (link delays, timers, the boxes\' bounds); setupWallMs is the wall-clock wait',
@@ -255,6 +255,11 @@ export function runLoadVirtual(base: Topology, o: LoadOptions): LoadResult {
 }
 
 /** What both modes report alike, from the tracker. */
+/** Sessions an L2TP tunnel carries in this run: each ISP's share, in tunnels of at most the sse's limit (the crypto floor's per-tunnel share). */
+function sessionsPerTunnel(t: Topology, n: number): number {
+  return Math.min(n / Math.max(1, t.isps.length), t.sse.l2tpMaxSessionsPerTunnel);
+}
+
 function commonReport(tr: SetupTracker, n: number, setupWallSeconds: number, heapPerSession: number, o: { rate: number; window: number }, perTunnel: number) {
   return {
     homes: n,
@@ -344,7 +349,7 @@ export async function runLoadRealtime(base: Topology, o: LoadOptions): Promise<L
   const heap1 = heapNow();
   await box.shutdown(10_000);
   const wallSeconds = (performance.now() - wall0) / 1000;
-  const perTunnel = N / Math.max(1, t.isps.length);
+  const perTunnel = sessionsPerTunnel(t, N);
   const notes = [
     'realtime: setupMs and phaseMs are wall ms seen on the emulator\'s access port; lookup+tunnel+call, radius and accounting-start happen beyond it and are not measured here',
     `cpuSecondsPerBox: "homes" is this emulator process's CPU during the setup phase${Object.keys(pids).length ? '; the others are /proc/PID/stat utime+stime deltas of the processes given with --pid' : '; give --pid sse=PID --pid nte-a=PID to add the boxes\' processes'}`,

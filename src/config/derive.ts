@@ -93,7 +93,7 @@ export function sseConfig(t: Topology, macs: { access: Uint8Array; carrier: Uint
     mru: t.sse.mru,
     lns,
     proxyAvps: t.sse.proxyAvps,
-    l2tp: { hideAvps: t.sse.hideAvps, reliable: { receiveWindow: t.sse.l2tpWindow, maxRetries: t.sse.l2tpMaxRetries } },
+    l2tp: { hideAvps: t.sse.hideAvps, maxSessionsPerTunnel: t.sse.l2tpMaxSessionsPerTunnel, reliable: { receiveWindow: t.sse.l2tpWindow, maxRetries: t.sse.l2tpMaxRetries } },
     auth: t.sse.auth,
     connectTimeoutMs: t.sse.lnsConnectTimeout * 1000,
     ...(t.sse.lnsLookup === 'radius'

@@ -178,6 +178,12 @@ export const topologySchema = z.strictObject({
      */
     l2tpMaxRetries: z.number().int().min(1).max(20).default(5),
     /**
+     * Sessions one L2TP tunnel carries at most (Session IDs are 16 bits, RFC 2661 §3.1). More
+     * calls to the same LNS go in another tunnel to it, as a carrier LAC does; the default leaves
+     * room under 65,535 for calls still ending.
+     */
+    l2tpMaxSessionsPerTunnel: z.number().int().min(1).max(65535).default(60_000),
+    /**
      * Seconds a call waits for a tunnel that has not come up before the sse tries the next
      * LNS by Tunnel-Preference (only when there is one). Separate from l2tpMaxRetries, which
      * is the budget of an established tunnel; well inside a home's 30 s of patience.

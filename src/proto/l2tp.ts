@@ -189,6 +189,12 @@ export interface L2tpConfig<E> {
   readonly helloInterval?: number;
   /** StopCCN a tunnel this long after its last session ended; undefined keeps it. */
   readonly idleTunnelTimeout?: number;
+  /**
+   * LAC: sessions one tunnel carries at most (RFC 2661's Session ID is 16 bits: 65,535). A call
+   * to an LNS whose tunnels are all this full opens another tunnel to it. Default
+   * DEFAULT_MAX_SESSIONS_PER_TUNNEL.
+   */
+  readonly maxSessionsPerTunnel?: number;
   /** Data messages we send carry the Length field. Default false (as xl2tpd and Linux do). */
   readonly dataLengthBit?: boolean;
   /** Identity of an endpoint, for finding the tunnel to an LNS and duplicate SCCRQs. Default String(e). */
@@ -202,6 +208,15 @@ export interface L2tpConfig<E> {
   /** The source address of an endpoint, for per-source limits (an attacker varies the port). Default: `endpointKey`. */
   readonly sourceKey?: (e: E) => string;
 }
+
+/**
+ * Sessions per LAC tunnel by default: below the 65,535 Session IDs, with room for calls that
+ * are still ending, and so that a random free id is found in a few draws.
+ */
+export const DEFAULT_MAX_SESSIONS_PER_TUNNEL = 60_000;
+
+/** Random draws for a free tunnel or session id before the search walks the id space from a random start. */
+const RANDOM_ID_DRAWS = 16;
 
 export const DEFAULT_ADMISSION: Omit<AdmissionConfig, 'halfOpenTimeout' | 'callSetupTimeout'> = {
   halfOpenMax: 256, halfOpenPerSource: 16, answerRate: 10, answerBurst: 20, refusalRate: 200, refusalBurst: 200, sources: 4096,
@@ -448,7 +463,7 @@ export class L2tpNode<E> {
     this.now = now;
     const key = this.keyOf(req.lns);
     let t = this.byKey.get(key);
-    if (t && t.state === 'closing') t = undefined;
+    if (t && (t.state === 'closing' || t.sessions.size >= this.maxSessionsPerTunnel)) t = this.roomyTunnel(key);
     if (!t) t = this.openTunnel(req.lns, key, req.secret);
     if (!t) return -1;
     const s = this.newSession(t, req.call ?? {});
@@ -607,6 +622,25 @@ export class L2tpNode<E> {
       avps.push(avp('challenge', { challenge: t.ourChallenge }));
     }
     return avps;
+  }
+
+  private get maxSessionsPerTunnel(): number {
+    return this.config.maxSessionsPerTunnel ?? DEFAULT_MAX_SESSIONS_PER_TUNNEL;
+  }
+
+  /**
+   * LAC: another of our tunnels to the same LNS with room for a call, made the one new calls
+   * to it use; undefined when there is none (the caller opens one). Walks the tunnels, which
+   * happens only when the current one is full or closing.
+   */
+  private roomyTunnel(key: string): Tunnel<E> | undefined {
+    for (const t of this.tunnels.values()) {
+      if (t.initiator && t.key === key && t.state !== 'closing' && t.sessions.size < this.maxSessionsPerTunnel) {
+        this.byKey.set(key, t);
+        return t;
+      }
+    }
+    return undefined;
   }
 
   private openTunnel(lns: E, key: string, secret: Secret | undefined): Tunnel<E> | undefined {
@@ -1205,13 +1239,22 @@ export class L2tpNode<E> {
     return t && s ? [t, s] : undefined;
   }
 
+  /**
+   * A free id (1..65535) at random, or 0 when all are taken. A few random draws find one while
+   * the space is less than full (sessions per tunnel stay under maxSessionsPerTunnel); then the
+   * ids are walked from the last draw, so a nearly full space costs one walk, not a thousand draws.
+   */
   private freeId(used: (id: number) => boolean): number {
-    for (let i = 0; i < 1000; i++) {
+    let id = 0;
+    for (let i = 0; i < RANDOM_ID_DRAWS; i++) {
       const b = this.random(2);
-      const id = (b[0]! << 8) | b[1]!;
+      id = (b[0]! << 8) | b[1]!;
       if (id !== 0 && !used(id)) return id;
     }
-    for (let id = 1; id <= 0xffff; id++) if (!used(id)) return id;
+    for (let n = 0; n < 0xffff; n++) {
+      id = (id % 0xffff) + 1; // 1..65535, wrapping
+      if (!used(id)) return id;
+    }
     return 0; // exhausted: the caller refuses, counted
   }
 

@@ -255,6 +255,35 @@ test('1,000 sessions over 10 tunnels through 30 % loss, reordering and duplicati
   assert.ok(lac.node.tunnelInfo().every((t) => t.cwnd > 1), JSON.stringify(lac.node.tunnelInfo().map((t) => t.cwnd)));
 });
 
+test('a full tunnel: more calls to the same LNS open another tunnel to it, and calls go where there is room', () => {
+  const net = network(1, { lac: { maxSessionsPerTunnel: 3 } });
+  const { clock, lac, lns } = net;
+  const open = (k: number): number => lac.node.openSession({ lns: 0, call: { callingNumber: `home-${k}` } }, clock.now());
+  const keys = Array.from({ length: 8 }, (_, k) => open(k));
+  lac.pump();
+  assert.ok(keys.every((k) => k >= 0), 'every call placed');
+  assert.ok(clock.runUntilTrue(() => lns[0]!.of('session-up').length === 8, clock.now() + 60_000), `LNS sessions up: ${lns[0]!.of('session-up').length}`);
+  const perTunnel = (node: L2tpNode<number> | L2tpNode<string>): number[] => node.tunnelInfo().map((t) => t.sessions).sort();
+  // RFC 2661 lets a LAC open several tunnels to one LNS; 8 calls at 3 a tunnel need three.
+  assert.deepEqual(perTunnel(lac.node), [2, 3, 3]);
+  assert.deepEqual(perTunnel(lns[0]!.node), [2, 3, 3], 'the LNS sees the same three tunnels');
+  assert.equal(lac.of('tunnel-up').length, 3);
+  // Two calls of the first tunnel end; the next three calls fill the last tunnel, then the first.
+  const first = keys[0]! >>> 16;
+  for (const k of keys.filter((k) => k >>> 16 === first).slice(0, 2)) lac.node.closeSession(k, clock.now());
+  lac.pump();
+  const more = [open(8), open(9), open(10)];
+  lac.pump();
+  assert.ok(more.every((k) => k >= 0));
+  assert.equal(more[0]! >>> 16, keys[7]! >>> 16, 'the tunnel with room takes the next call');
+  assert.equal(more[1]! >>> 16, first, 'then the older tunnel with room');
+  assert.equal(more[2]! >>> 16, first);
+  assert.ok(clock.runUntilTrue(() => lns[0]!.of('session-up').length === 11, clock.now() + 60_000));
+  assert.deepEqual(perTunnel(lac.node), [3, 3, 3]);
+  assert.equal(lac.of('tunnel-up').length, 3, 'no fourth tunnel');
+  assert.equal(lac.node.counters.sessions.refused, 0);
+});
+
 test('tunnel and session ids are non-zero and unique even when the randomness repeats itself', () => {
   // A broken random source that always says 0x0001 (then 0x0000): ids still come out unique and non-zero.
   const stuck = (n: number): Uint8Array => new Uint8Array(n).fill(n === 2 ? 0 : 1).map((x, i) => (i === n - 1 ? 1 : x));
