@@ -72,3 +72,27 @@ test('generated homes spread over as many access ports as they need', () => {
     assert.ok(2 ** (32 - len) > isp.users.length, `${isp.pool} holds ${isp.users.length}`);
   }
 });
+
+test('more homes of one ISP than a tunnel carries: the sse opens more tunnels to its LNS, every home online and answered', () => {
+  // sse.l2tpMaxSessionsPerTunnel 2 stands for the 16-bit Session ID space (RFC 2661 §3.1): isp-a's
+  // five homes need three tunnels to nte-a, which takes each as its own.
+  const base = parseTopology(readFileSync('topologies/default.yaml', 'utf8'));
+  const g = withHomes(base, 10);
+  const t = topologySchema.parse({ ...g, sse: { ...g.sse, l2tpMaxSessionsPerTunnel: 2 } });
+  const clock = new VirtualClock(Date.UTC(2026, 0, 1));
+  const net = new Network(t, { clock });
+  for (const h of net.homes) net.act(h.cfg.name, (now) => h.start(now));
+  assert.ok(clock.runUntilTrue(() => net.homes.every((h) => h.isOnline), clock.now() + 30_000), `online: ${net.homes.filter((h) => h.isOnline).length}/10`);
+  const tunnels = net.sse.show('tunnels', clock.now()) as { peerHostName: string; sessions: number }[];
+  const byLns = new Map<string, number[]>();
+  for (const x of tunnels) byLns.set(x.peerHostName, [...(byLns.get(x.peerHostName) ?? []), x.sessions]);
+  assert.equal(byLns.size, 2, JSON.stringify(tunnels));
+  for (const [lns, s] of byLns) assert.deepEqual(s.sort(), [1, 2, 2], `${lns}: five sessions in tunnels of at most two`);
+  for (const isp of Object.values(net.isps)) assert.equal((isp.nte!.show('tunnels', clock.now()) as unknown[]).length, 3, 'the LNS holds three tunnels from the one LAC');
+  const server = ipv4FromString(t.server.address);
+  let replies = 0;
+  net.onEvent((e) => { if (e.kind === 'home' && e.event.type === 'ip' && e.event.event.kind === 'echo-reply') replies++; });
+  for (const h of net.homes) net.act(h.cfg.name, (now) => h.ping(server, 1, now));
+  clock.runUntil(clock.now() + 1000);
+  assert.equal(replies, 10, 'a ping through every tunnel');
+});
