@@ -285,7 +285,8 @@ test('an LAC whose calls get no ICRP: 124 s later each ends with a CDN and the w
 });
 
 test('id exhaustion is a counted refusal, never a throw: 65,535 sessions fill a tunnel, 65,535 tunnels fill the node', () => {
-  const lac = new L2tpNode<string>({ role: 'lac', hostName: 'sse-1' });
+  // A limit above the 16-bit id space, so that the ids run out before the LAC opens another tunnel.
+  const lac = new L2tpNode<string>({ role: 'lac', hostName: 'sse-1', maxSessionsPerTunnel: 0x10000 });
   const keys = new Set<number>();
   for (let i = 0; i < 0xffff; i++) keys.add(lac.openSession({ lns: 'lns' }, T0));
   assert.equal(keys.size, 0xffff);
