@@ -16,6 +16,7 @@ import {
 } from '../wire/l2tp.js';
 import { bytesEqual } from '../wire/bytes.js';
 import { lcpOptions, optionBytes, parseOptions, type LcpOption } from '../wire/ppp.js';
+import { Fifo } from './fifo.js';
 import { ReliableControl, DEFAULT_RELIABLE, emptyReliableCounters, fullRetransmitCycle, type ReliableConfig, type ReliableCounters } from './l2tp-reliable.js';
 import { earliest } from './timers.js';
 
@@ -287,35 +288,6 @@ interface Tunnel<E> {
   readonly setupDeadlines: Fifo<{ s: Session; at: number }>;
 }
 
-/** A FIFO with O(1) shift (an Array's shift is O(n), and a backlog can hold tens of thousands). */
-class Fifo<T> {
-  private items: (T | undefined)[] = [];
-  private head = 0;
-  get length(): number {
-    return this.items.length - this.head;
-  }
-  push(x: T): void {
-    this.items.push(x);
-  }
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const x = this.items[this.head];
-    this.items[this.head++] = undefined;
-    if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return x;
-  }
-  clear(): void {
-    this.items = [];
-    this.head = 0;
-  }
-  peek(): T | undefined {
-    return this.items[this.head];
-  }
-}
-
 /** A token bucket (tokens refill at `rate` per second up to `burst`). */
 interface Bucket {
   tokens: number;
@@ -359,8 +331,8 @@ export class L2tpNode<E> {
 
   private readonly tunnels = new Map<number, Tunnel<E>>();
   private readonly byKey = new Map<string, Tunnel<E>>();
-  private readonly transmits: L2tpTransmit<E>[] = [];
-  private readonly events: L2tpEvent<E>[] = [];
+  private readonly transmits = new Fifo<L2tpTransmit<E>>();
+  private readonly events = new Fifo<L2tpEvent<E>>();
   /** Tunnels whose control channel may have something to send. */
   private readonly dirty = new Set<Tunnel<E>>();
   private readonly rel: ReliableConfig;

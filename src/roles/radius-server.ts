@@ -9,6 +9,7 @@
  * to one session at a time: leased per session, back at its Stop or when its lease expires.
  */
 import { cryptoRandom } from '../proto/ppp-common.js';
+import { Fifo } from '../proto/fifo.js';
 import { timingSafeEqual } from 'node:crypto';
 import { md5Context } from '../wire/md5.js';
 import { bytesText, hex, ipv4FromString, ipv4ToString, keptText, textBytes, u16, u32 } from '../wire/bytes.js';
@@ -281,7 +282,14 @@ export class RadiusServer {
   /** Session key → lease, across pools. */
   private readonly leaseByKey = new Map<string, Lease>();
   private readonly leaseTimers = new TimerQueue<Lease>();
+  /** Accounting fingerprints of the duplicate window → when first seen. */
   private readonly acctSeen = new Map<string, number>();
+  /**
+   * The same fingerprints in the order they were seen, for expiry and eviction. Not the Map's
+   * own order: V8 leaves a deleted Map entry as a hole until the table is rebuilt, so finding
+   * the oldest by iterating from the front walks every hole (the whole window, per request).
+   */
+  private readonly acctOrder = new Fifo<{ readonly key: string; readonly at: number }>();
   /** The accounting record's fingerprint (MD5 of source and attributes), reused. */
   private readonly dedupDigest = new Uint8Array(16);
   private readonly transmits: (ServerDatagram & { packet?: RadiusPacket })[] = [];
@@ -504,11 +512,15 @@ export class RadiusServer {
       this.counters.accountingDuplicates++;
       return answer;
     }
-    if (this.acctSeen.size >= this.config.accountingDedupSize) {
-      this.acctSeen.delete(this.acctSeen.keys().next().value!);
+    while (this.acctSeen.size >= this.config.accountingDedupSize) {
+      const old = this.acctOrder.shift();
+      if (!old) break; // a window of size 0 keeps nothing
+      if (this.acctSeen.get(old.key) !== old.at) continue; // seen again since: a newer entry is in the queue
+      this.acctSeen.delete(old.key);
       this.counters.accountingDedupEvicted++;
     }
     this.acctSeen.set(dedup, now);
+    this.acctOrder.push({ key: dedup, at: now });
     const line = accountingLine(req, d.address, now);
     this.accountLease(req, client, now);
     this.events.push({ type: 'accounting', line });
@@ -588,9 +600,9 @@ export class RadiusServer {
 
   private expireAccounting(now: number): void {
     const aw = this.config.accountingDedupWindowMs;
-    for (const [k, t] of this.acctSeen) {
-      if (t + aw > now) break;
-      this.acctSeen.delete(k);
+    for (let x = this.acctOrder.peek(); x && x.at + aw <= now; x = this.acctOrder.peek()) {
+      this.acctOrder.shift();
+      if (this.acctSeen.get(x.key) === x.at) this.acctSeen.delete(x.key);
     }
   }
 
