@@ -254,12 +254,12 @@ export function runLoadVirtual(base: Topology, o: LoadOptions): LoadResult {
   return { report, tracker: tr };
 }
 
-/** What both modes report alike, from the tracker. */
 /** Sessions an L2TP tunnel carries in this run: each ISP's share, in tunnels of at most the sse's limit (the crypto floor's per-tunnel share). */
 function sessionsPerTunnel(t: Topology, n: number): number {
   return Math.min(n / Math.max(1, t.isps.length), t.sse.l2tpMaxSessionsPerTunnel);
 }
 
+/** What both modes report alike, from the tracker. */
 function commonReport(tr: SetupTracker, n: number, setupWallSeconds: number, heapPerSession: number, o: { rate: number; window: number }, perTunnel: number) {
   return {
     homes: n,
