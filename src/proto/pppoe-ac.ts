@@ -10,6 +10,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { pppoeDiscovery, PppoeCode, PppoeTagType, pppMaxPayloadTag, type PppoeDiscovery, type PppoeTag } from '../wire/pppoe.js';
 import { bytesEqual, textBytes, u16, u32 } from '../wire/bytes.js';
 import { count, parseOrCount, type Counters } from './ppp-common.js';
+import { Fifo } from './fifo.js';
 
 export interface PppoeAcConfig {
   /** AC-Name in every PADO (RFC 2516 §5.2). */
@@ -146,8 +147,8 @@ export class PppoeAc<U = unknown> {
   private live = 0;
   private pendingCount = 0;
   private cursor = 0;
-  private tx: AcTransmit[] = [];
-  private events: AcEvent<U>[] = [];
+  private readonly tx = new Fifo<AcTransmit>();
+  private readonly events = new Fifo<AcEvent<U>>();
   private readonly acNameTag: PppoeTag;
   private readonly offered: PppoeTag[];
   private readonly services: Uint8Array[];

@@ -15,6 +15,7 @@
  */
 import { cryptoRandom } from './ppp-common.js';
 import { TimerQueue } from './timer-queue.js';
+import { Fifo } from './fifo.js';
 import { fromHex, hex, textBytes, u16, ipv4FromString } from '../wire/bytes.js';
 import {
   A, AcctStatusType, FramedProtocol, NasPortType, RadiusCode, ServiceType, F as RF, HEADER_LENGTH, MAX_PACKET_LENGTH, MAX_VALUE_LENGTH, intAttr, ipv4Attr,
@@ -351,10 +352,10 @@ export class RadiusClient {
   /** Each transaction's retransmission deadline. */
   private readonly deadlines = new TimerQueue<Txn>();
   private nextToken = 1;
-  private readonly transmits: RadiusTransmit[] = [];
-  private readonly events: RadiusClientEvent[] = [];
+  private readonly transmits = new Fifo<RadiusTransmit>();
+  private readonly events = new Fifo<RadiusClientEvent>();
   /** Transactions waiting for a free identifier. */
-  private readonly waiting: Txn[] = [];
+  private readonly waiting = new Fifo<Txn>();
 
   private readonly acctMem: AccountingRecord[] = [];
   private readonly acctBusy = new Set<string>();

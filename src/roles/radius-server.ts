@@ -77,16 +77,23 @@ interface Client {
   readonly requireMa: boolean;
 }
 
-/** The answers cached for one source address (RFC 5080 §2.2.2), oldest first. */
+/** The answers cached for one source address (RFC 5080 §2.2.2), in a chain oldest first. */
 interface Source {
   readonly address: string;
   /** port * 512 + id * 2 + (acct ? 1 : 0) → the answer. */
   readonly cache: Map<number, Cached>;
+  oldest: Cached | undefined;
+  newest: Cached | undefined;
 }
 
 /**
  * One answer for retransmissions: `bytes` holds the response (`length` octets) followed by
- * the request's authenticator (16), one buffer instead of two per answer.
+ * the request's authenticator (16), one buffer instead of two per answer. It is linked into
+ * two chains, oldest first: the server's (expiry, the overall bound) and its source's (the
+ * per-source bound). An answer leaves from the middle when a request replaces it or its
+ * source evicts it; a chain unlinks it in O(1), and the oldest is always at hand. (A Set or
+ * Map walked from the front is not: V8 keeps a deleted entry as a hole until the table is
+ * rebuilt, and every walk steps over all of them.)
  */
 interface Cached {
   readonly source: Source;
@@ -94,6 +101,10 @@ interface Cached {
   readonly bytes: Uint8Array;
   readonly length: number;
   readonly at: number;
+  older: Cached | undefined;
+  newer: Cached | undefined;
+  olderHere: Cached | undefined;
+  newerHere: Cached | undefined;
 }
 
 /**
@@ -273,8 +284,10 @@ export class RadiusServer {
   private readonly clientOf = new Map<string, Client | null>();
   /** Sources that have cached answers. */
   private readonly sources = new Map<string, Source>();
-  /** Every cached answer, oldest first (time never goes back, so also the first to expire). */
-  private readonly cached = new Set<Cached>();
+  /** The chain of every cached answer, oldest first (time never goes back, so also the first to expire). */
+  private oldestCached: Cached | undefined;
+  private newestCached: Cached | undefined;
+  private cachedCount = 0;
   /** What each user and each realm is answered with, built once from the configuration. */
   private readonly userProfiles = new Map<string, Profile>();
   private readonly realmProfiles = new Map<string, Profile>();
@@ -292,8 +305,8 @@ export class RadiusServer {
   private readonly acctOrder = new Fifo<{ readonly key: string; readonly at: number }>();
   /** The accounting record's fingerprint (MD5 of source and attributes), reused. */
   private readonly dedupDigest = new Uint8Array(16);
-  private readonly transmits: (ServerDatagram & { packet?: RadiusPacket })[] = [];
-  private readonly events: RadiusServerEvent[] = [];
+  private readonly transmits = new Fifo<ServerDatagram & { packet?: RadiusPacket }>();
+  private readonly events = new Fifo<RadiusServerEvent>();
   private readonly random: (n: number) => Uint8Array;
   private readonly logAuth: boolean;
 
@@ -394,7 +407,7 @@ export class RadiusServer {
 
   /** Answers held for retransmissions now (at most `duplicateCacheSize`). */
   get duplicateCacheEntries(): number {
-    return this.cached.size;
+    return this.cachedCount;
   }
 
   /** Records held for accounting de-duplication now (at most `accountingDedupSize`). */
@@ -560,37 +573,51 @@ export class RadiusServer {
   /** Caches an answer for retransmissions within both bounds: per source, then overall, oldest out first. */
   private remember(address: string, key: number, bytes: Uint8Array, length: number, now: number): void {
     let source = this.sources.get(address);
-    if (!source) this.sources.set(address, (source = { address, cache: new Map() }));
+    if (!source) this.sources.set(address, (source = { address, cache: new Map(), oldest: undefined, newest: undefined }));
     const old = source.cache.get(key);
     if (old) this.forget(old);
-    if (source.cache.size >= this.config.duplicateCachePerSource) {
-      this.forget(source.cache.values().next().value!);
+    if (source.oldest && source.cache.size >= this.config.duplicateCachePerSource) {
+      this.forget(source.oldest);
       this.counters.duplicateCacheEvicted++;
     }
-    if (this.cached.size >= this.config.duplicateCacheSize) {
-      this.forget(this.cached.values().next().value!);
+    if (this.oldestCached && this.cachedCount >= this.config.duplicateCacheSize) {
+      this.forget(this.oldestCached);
       this.counters.duplicateCacheEvicted++;
     }
-    const entry: Cached = { source, key, bytes, length, at: now };
+    const entry: Cached = { source, key, bytes, length, at: now, older: this.newestCached, newer: undefined, olderHere: source.newest, newerHere: undefined };
     // A source whose last entry was just evicted is gone from the map; put it back.
     if (!this.sources.has(address)) this.sources.set(address, source);
     source.cache.set(key, entry);
-    this.cached.add(entry);
+    if (this.newestCached) this.newestCached.newer = entry;
+    else this.oldestCached = entry;
+    this.newestCached = entry;
+    if (source.newest) source.newest.newerHere = entry;
+    else source.oldest = entry;
+    source.newest = entry;
+    this.cachedCount++;
   }
 
+  /** Unlinks a cached answer from both chains and its source's map (it is in all three or in none). */
   private forget(e: Cached): void {
-    this.cached.delete(e);
-    if (e.source.cache.get(e.key) === e) e.source.cache.delete(e.key);
-    if (e.source.cache.size === 0) this.sources.delete(e.source.address);
+    const s = e.source;
+    if (e.older) e.older.newer = e.newer;
+    else this.oldestCached = e.newer;
+    if (e.newer) e.newer.older = e.older;
+    else this.newestCached = e.older;
+    if (e.olderHere) e.olderHere.newerHere = e.newerHere;
+    else s.oldest = e.newerHere;
+    if (e.newerHere) e.newerHere.olderHere = e.olderHere;
+    else s.newest = e.olderHere;
+    e.older = e.newer = e.olderHere = e.newerHere = undefined;
+    this.cachedCount--;
+    s.cache.delete(e.key);
+    if (s.cache.size === 0) this.sources.delete(s.address);
   }
 
   /** Drops cached answers older than the duplicate window (oldest first) and leases past their time. */
   private expire(now: number): void {
     const w = this.config.duplicateWindowMs;
-    for (const e of this.cached) {
-      if (e.at + w > now) break;
-      this.forget(e);
-    }
+    for (let e = this.oldestCached; e && e.at + w <= now; e = this.oldestCached) this.forget(e);
     for (const l of this.leaseTimers.due(now)) {
       if (l.expiresAt === undefined || l.expiresAt > now || l.pool.byAddress.get(l.address) !== l) continue;
       this.counters.leasesExpired++;
