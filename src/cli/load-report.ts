@@ -28,6 +28,10 @@ export interface LoadReport {
   setupWallSeconds: number;
   /** Per home, PADI → online on the wall clock (in virtual mode: how long it waited while the others were set up). */
   setupWallMs: { p50: number; p90: number; p99: number; max: number };
+  /** Virtual clock: wall seconds spent building the network (topology, boxes, links). */
+  buildWallSeconds?: number;
+  /** Virtual clock: every online home hung up at once; how many went offline, and the wall seconds until the last CDN and Accounting-Stop settled. */
+  teardown?: { homes: number; offline: number; wallSeconds: number };
   cryptoOpsPerSession: CryptoOps;
   pacing: { rate: number; window: number; maxInSetup: number; maxStartsPerSecond: number };
   heap: { baselineBytes: number; onlineBytes: number; exact: boolean; fixedBytes?: number; perSessionBeyondFixed?: number };

@@ -127,6 +127,7 @@ export function runLoadVirtual(base: Topology, o: LoadOptions): LoadResult {
   const net = new Network(t, { clock });
   if (net.homes.length !== N || net.homes[N - 1]?.cfg.name !== `h${N}`) throw new Error('generated homes are not h1..hN in order');
   const times = new BoxTimes([...net.drivers.values()].map((d) => d.box));
+  const buildWallSeconds = (performance.now() - wall0) / 1000;
   const access = net.segments.get('access');
   access?.observe((f, _from, now) => tr.access(f, now));
   let seg = 0;
@@ -215,6 +216,7 @@ export function runLoadVirtual(base: Topology, o: LoadOptions): LoadResult {
   const heap1 = heapNow();
 
   // Teardown: every online home hangs up (LCP Terminate, PADT → CDN, Accounting-Stop).
+  const teardown0 = performance.now();
   offline = 0;
   let up = 0;
   for (const h of net.homes) {
@@ -224,6 +226,7 @@ export function runLoadVirtual(base: Topology, o: LoadOptions): LoadResult {
   }
   clock.runUntilTrue(() => offline >= up, clock.now() + 120_000);
   clock.runUntil(clock.now() + 10_000); // CDN, StopCCN and Accounting-Stop settle
+  const teardown = { homes: up, offline, wallSeconds: (performance.now() - teardown0) / 1000 };
   const virtualSeconds = (clock.now() - v0) / 1000;
   const wallSeconds = (performance.now() - wall0) / 1000;
   times.restore();
@@ -246,6 +249,8 @@ export function runLoadVirtual(base: Topology, o: LoadOptions): LoadResult {
     wallSeconds,
     mode: 'virtual',
     clock: 'virtual',
+    buildWallSeconds,
+    teardown,
     heap: { baselineBytes: heap0, onlineBytes: heap1, exact: heapExact, fixedBytes: heapFixed, perSessionBeyondFixed: (heap1 - heap0 - heapFixed) / N },
     processCpuSeconds,
     cpuScale,

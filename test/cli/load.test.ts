@@ -65,6 +65,9 @@ test('load --homes 2000: every home online through the whole chain, every figure
   assert.ok(s.p50 >= r.phaseMs.discovery.p50 + r.phaseMs.lcp.p50 + r.phaseMs.ipcp.p50);
   for (const b of ['homes', 'sse', 'nte-a', 'nte-b', 'isp-a-radius', 'isp-b-radius']) assert.ok(r.cpuSecondsPerBox[b] > 0, `CPU of ${b}: ${r.cpuSecondsPerBox[b]}`);
   assert.ok(r.virtualSeconds > 0 && r.wallSeconds > 0);
+  // Every home hung up at once in the teardown, and every one went offline.
+  assert.deepEqual({ homes: r.teardown.homes, offline: r.teardown.offline }, { homes: 2000, offline: 2000 });
+  assert.ok(r.teardown.wallSeconds > 0 && r.buildWallSeconds > 0 && r.buildWallSeconds + r.teardown.wallSeconds < r.wallSeconds);
   assert.ok(r.cryptoOpsPerSession.md5 > 0 && r.cryptoOpsPerSession.hmacMd5 > 0 && r.cryptoOpsPerSession.hmacSha256 === 2);
 
   const html = readFileSync(path.join(dir, 'report.html'), 'utf8');
