@@ -21,5 +21,7 @@ net.onEvent((e) => {
 if (process.argv[4] !== "idle") for (const h of net.homes) net.act(h.cfg.name, (now) => h.start(now));
 else online = n;
 clock.runUntilTrue(() => online === n, clock.now() + 600_000);
+// What the last homes still had in flight (IPv6, Accounting-Start, the duplicate windows) is over first, as in `pseudonet load`.
+clock.runUntil(clock.now() + 15_000);
 (globalThis as { gc?: () => void }).gc?.();
 console.log(`${online}/${n} online`, writeHeapSnapshot(file));
