@@ -14,7 +14,7 @@ import {
   MessageType, StopCcnResult, CdnResult, GeneralError, FramingBits, HIDE,
   type Avp, type AvpKind, type AvpOf, type ControlMessage, type DataMessage, type L2tpMessage, type L2tpDataView, type Secret,
 } from '../wire/l2tp.js';
-import { bytesEqual } from '../wire/bytes.js';
+import { bytesEqual, keptBytes } from '../wire/bytes.js';
 import { lcpOptions, optionBytes, parseOptions, type LcpOption } from '../wire/ppp.js';
 import { Fifo } from './fifo.js';
 import { ReliableControl, DEFAULT_RELIABLE, emptyReliableCounters, fullRetransmitCycle, type ReliableConfig, type ReliableCounters } from './l2tp-reliable.js';
@@ -1267,9 +1267,14 @@ function lcpOptionBytes(opts: readonly LcpOption[]): Uint8Array {
   return out;
 }
 
-/** A proxy LCP AVP's CONFREQ body as option values, or undefined (reported) when it does not parse. */
+/**
+ * A proxy LCP AVP's CONFREQ body as option values, or undefined (reported) when it does not
+ * parse. Parsed from a copy: an option's octets (an unknown option's data) stay with the call
+ * for its life, and must not hold the received datagram's buffer (a slab shared with others).
+ */
 function proxyLcpOptions(b: Uint8Array, what: string, bad: (what: string) => void): LcpOption[] | undefined {
-  const r = parseOptions(lcpOptions, b, 0, b.length, LCP_OPTION_ERRORS);
+  const kept = keptBytes(b);
+  const r = parseOptions(lcpOptions, kept, 0, kept.length, LCP_OPTION_ERRORS);
   if (r.ok) return r.value;
   bad(what);
   return undefined;
@@ -1278,6 +1283,7 @@ function proxyLcpOptions(b: Uint8Array, what: string, bad: (what: string) => voi
 /**
  * Collect the call information of an ICRQ or ICCN into typed values, on top of `base`. A proxy
  * LCP AVP that does not parse as LCP options is left out (the LNS then renegotiates LCP).
+ * The call keeps these for its life: octets are copied out of the datagram (kept bytes).
  */
 function callInfo(avps: readonly Avp[], base: CallInfo, bad: (what: string) => void = () => undefined): CallInfo {
   const c: { -readonly [K in keyof CallInfo]: CallInfo[K] } = { ...base };
@@ -1296,15 +1302,15 @@ function callInfo(avps: readonly Avp[], base: CallInfo, bad: (what: string) => v
       case 'rxConnectSpeed': c.rxConnectSpeed = x.bps; break;
       case 'framingType': c.framingType = x.bits; break;
       case 'sequencingRequired': c.sequencingRequired = true; break;
-      case 'privateGroupId': c.privateGroupId = x.groupId; break;
+      case 'privateGroupId': c.privateGroupId = keptBytes(x.groupId); break;
       case 'initialReceivedLcpConfReq': { const v = proxyLcpOptions(x.options, 'initial-received', bad); if (v) lcp.initialReceived = v; break; }
       case 'lastSentLcpConfReq': { const v = proxyLcpOptions(x.options, 'last-sent', bad); if (v) lcp.lastSent = v; break; }
       case 'lastReceivedLcpConfReq': { const v = proxyLcpOptions(x.options, 'last-received', bad); if (v) lcp.lastReceived = v; break; }
       case 'proxyAuthenType': a().type = x.authType; break;
       case 'proxyAuthenName': a().name = x.name; break;
-      case 'proxyAuthenChallenge': a().challenge = x.challenge; break;
+      case 'proxyAuthenChallenge': a().challenge = keptBytes(x.challenge); break;
       case 'proxyAuthenId': a().id = x.id; break;
-      case 'proxyAuthenResponse': a().response = x.response; break;
+      case 'proxyAuthenResponse': a().response = keptBytes(x.response); break;
       default: break;
     }
   }

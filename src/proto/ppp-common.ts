@@ -7,7 +7,7 @@ import { lcpPacket, ipcpPacket, ipv6cpPacket, PppProtocol, type LcpPacket, type 
 import { chapPacket, type ChapPacket } from '../wire/chap.js';
 import { papPacket, type PapPacket } from '../wire/pap.js';
 import { setU16 } from '../wire/bytes.js';
-import { ownPacketBuffer } from '../wire/packet-buffer.js';
+import { packetBuffer } from '../wire/packet-buffer.js';
 import type { Parsed } from '../wire/result.js';
 
 /** One PPP control message to send: its protocol and the packet value. */
@@ -42,13 +42,14 @@ export function emitPppMessage(m: PppMessage, buf: Uint8Array, offset: number): 
 }
 
 /**
- * A fresh buffer holding the PPP frame of `m` after `headroom` free octets, so the caller
- * can write its PPPoE / L2TP / Ethernet headers in front without copying, and with the
+ * A packet cell (src/wire/packet-buffer.ts) holding the PPP frame of `m` after `headroom`
+ * free octets, so the caller can write its PPPoE / L2TP / Ethernet headers in front without
+ * copying, and with the
  * packet buffers' HEADROOM more in front of those for the boxes on the way (the LAC that
  * relays the frame into L2TP writes its UDP, IP and Ethernet headers there).
  */
 export function encodePppMessage(m: PppMessage, headroom = 0): Uint8Array {
-  const buf = ownPacketBuffer(headroom + pppMessageLength(m));
+  const buf = packetBuffer(headroom + pppMessageLength(m));
   emitPppMessage(m, buf, headroom);
   return buf;
 }

@@ -3,7 +3,7 @@
  * timers, DNS (RFC 2548 Microsoft VSAs) and RFC 2868 tunnels grouped by tag with the
  * Tunnel-Password decrypted. Pure functions over packet values; the secret is passed in.
  */
-import { bytesText, parseIpv4, setU32, textBytes, u32 } from '../wire/bytes.js';
+import { bytesText, keptBytes, parseIpv4, setU32, textBytes, u32 } from '../wire/bytes.js';
 import {
   A, MsAttr, TunnelMediumType, TunnelType, VENDOR_MICROSOFT, getAttr, getAttrs, getInt, getVendorAttrs, intAttr, ipv4Attr, isVendorSpecific,
   splitTag, taggedIntAttr, taggedTextAttr, textAttr, vendorAttr, type RadiusAttribute, type RadiusPacket, parseIpv6PrefixValue, ipv6PrefixValue,
@@ -234,9 +234,14 @@ export interface Ipv6PrefixValue {
   readonly length: number;
 }
 
+/**
+ * What an Access-Accept says, in values the NAS may keep for the session's life: Class and
+ * State are copied out of the datagram (kept bytes), so that a session does not hold the
+ * received packet's buffer, which may be a slab shared with other packets.
+ */
 export function readAccessReply(p: RadiusPacket, secret: Secret, requestAuthenticator: Uint8Array): AccessReply & { undecryptableTunnelPasswords: number } {
   const { tunnels, undecryptable } = readTunnels(p, secret, requestAuthenticator);
-  const reply: Record<string, unknown> = { dns: readDns(p), tunnels, class: getAttrs(p, A.CLASS).map((a) => a.data), undecryptableTunnelPasswords: undecryptable };
+  const reply: Record<string, unknown> = { dns: readDns(p), tunnels, class: getAttrs(p, A.CLASS).map((a) => keptBytes(a.data)), undecryptableTunnelPasswords: undecryptable };
   const set = (k: string, v: unknown) => v !== undefined && (reply[k] = v);
   set('framedIpAddress', getInt(p, A.FRAMED_IP_ADDRESS));
   set('framedIpNetmask', getInt(p, A.FRAMED_IP_NETMASK));
@@ -248,7 +253,8 @@ export function readAccessReply(p: RadiusPacket, secret: Secret, requestAuthenti
   set('framedPool', pool && bytesText(pool.data));
   const msgs = getAttrs(p, A.REPLY_MESSAGE);
   set('replyMessage', msgs.length ? msgs.map((m) => bytesText(m.data)).join('') : undefined);
-  set('state', getAttr(p, A.STATE)?.data);
+  const state = getAttr(p, A.STATE);
+  set('state', state && keptBytes(state.data));
   let bad = 0;
   const prefixOf = (type: number) => {
     const a = getAttr(p, type);

@@ -73,8 +73,7 @@ export function icmpPacket(h: Ipv4HeaderFields, msg: IcmpMessage, headroom = 0):
 
 /** IPv4 + UDP, the UDP checksum computed over the pseudo-header. */
 export function udpPacket(h: Ipv4HeaderFields, srcPort: number, dstPort: number, payload: Uint8Array, headroom = 0): Uint8Array {
-  // A buffer of its own: a receiver keeps views into RADIUS and L2TP control messages.
-  const [buf, , po] = build(h, IpProtocol.UDP, udp, { srcPort, dstPort, checksum: 0, payload }, headroom, ownPacketBuffer);
+  const [buf, , po] = build(h, IpProtocol.UDP, udp, { srcPort, dstPort, checksum: 0, payload }, headroom, packetBuffer);
   fillUdpChecksum(h.src, h.dst, buf, po, UDP_HEADER_LENGTH + payload.length);
   return buf;
 }

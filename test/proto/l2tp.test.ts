@@ -766,3 +766,33 @@ test('replay: the xl2tpd LNS\'s frames into our LAC get the answers xl2tpd\'s LA
   assert.equal(evs.filter((e) => e.type === 'data').length, lnsData);
   assert.ok(evs.some((e) => e.type === 'session-up' && e.session === sessionKey(15231, 36944) && e.peerSessionId === 28798));
 });
+
+test('the call an LNS keeps holds no view of a received datagram: proxy authentication, proxy LCP option octets and the Private Group ID are copies', () => {
+  // A datagram may be a slab shared with other packets (src/wire/packet-buffer.ts): a view kept
+  // for the call's life would hold all of it, and these values live as long as the call.
+  const node = new L2tpNode<string>(lnsConfig());
+  const { peer } = manualTunnel(node, 'sse-1', 0x0202);
+  peer.take(node);
+  const received: Uint8Array[] = [];
+  const handle = (b: Uint8Array, now: number): void => {
+    received.push(b);
+    node.handle('lac', b, now);
+  };
+  handle(peer.msg(0, [avp('messageType', { messageType: MessageType.ICRQ }), avp('assignedSessionId', { id: 91 }), avp('callSerialNumber', { serial: 9 }), avp('privateGroupId', { groupId: fromHex('c0ffee') })]), 1);
+  const sid = findAvp(peer.take(node).find((m) => controlMessageType(m) === MessageType.ICRP)!.avps, 'assignedSessionId')!.id;
+  handle(peer.msg(sid, [avp('messageType', { messageType: MessageType.ICCN }), avp('txConnectSpeed', { bps: 1 }), avp('framingType', { bits: 1 }),
+    // Last Sent: MRU 1454 and CHAP with a trailing octet after the algorithm (kept as `data`).
+    avp('lastSentLcpConfReq', { options: fromHex('010405ae 0306c22305aa') }),
+    avp('proxyAuthenType', { authType: ProxyAuthType.CHAP }), avp('proxyAuthenName', { name: 'user@isp-a.example' }),
+    avp('proxyAuthenChallenge', { challenge: fromHex('a1cb47f6c8c10467c394ebed15ee8396') }), avp('proxyAuthenId', { id: 7 }),
+    avp('proxyAuthenResponse', { response: fromHex('710155500236d33ea1bd735fdd7ca715') })]), 2);
+  const up = events(node).find((e) => e.type === 'session-up');
+  assert.ok(up && up.type === 'session-up', 'the call is up');
+  const { info } = up;
+  const kept = [info.proxyAuth!.challenge!, info.proxyAuth!.response!, info.privateGroupId!, (info.proxyLcp!.lastSent![1] as { data: Uint8Array }).data];
+  const datagrams = new Set(received.map((b) => b.buffer));
+  for (const [i, v] of kept.entries()) assert.equal(datagrams.has(v.buffer as ArrayBuffer), false, `value ${i} is a view of a datagram`);
+  // And so nothing changes when the datagrams' bytes are reused.
+  for (const b of received) b.fill(0xee);
+  assert.deepEqual(kept.map((v) => Buffer.from(v).toString('hex')), ['a1cb47f6c8c10467c394ebed15ee8396', '710155500236d33ea1bd735fdd7ca715', 'c0ffee', 'aa']);
+});
