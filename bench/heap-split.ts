@@ -37,6 +37,6 @@ net.onEvent((e) => {
 });
 for (let k = 0; k < WINDOW && k < n; k++) startNext();
 clock.runUntilTrue(() => online === n, clock.now() + 600_000);
-clock.runUntil(clock.now() + 1000);
+clock.runUntil(clock.now() + Number(process.env.SETTLE_MS ?? 1000));
 const h2 = heap();
 console.log(JSON.stringify({ homes: n, online, idleHomeBytes: Math.round((h1 - h0) / n), sessionBytes: Math.round((h2 - h1) / n), totalPerSession: Math.round((h2 - h0) / n), topologyBytesPerHome: 'not counted' }));

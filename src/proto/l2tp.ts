@@ -15,6 +15,7 @@ import {
   type Avp, type AvpKind, type AvpOf, type ControlMessage, type DataMessage, type L2tpMessage, type L2tpDataView, type Secret,
 } from '../wire/l2tp.js';
 import { bytesEqual, keptBytes } from '../wire/bytes.js';
+import { packetBuffer } from '../wire/packet-buffer.js';
 import { lcpOptions, optionBytes, parseOptions, type LcpOption } from '../wire/ppp.js';
 import { Fifo } from './fifo.js';
 import { ReliableControl, DEFAULT_RELIABLE, emptyReliableCounters, fullRetransmitCycle, type ReliableConfig, type ReliableCounters } from './l2tp-reliable.js';
@@ -1319,10 +1320,16 @@ function callInfo(avps: readonly Avp[], base: CallInfo, bad: (what: string) => v
   return c;
 }
 
-/** Encode a transmit's message (hidden AVPs are already concealed, so no secret is needed). */
+/**
+ * Encode a transmit's message (hidden AVPs are already concealed, so no secret is needed):
+ * into `buf` when it is given and long enough, else into a packet cell with room in front,
+ * so that the UDP, IPv4 and Ethernet headers go in place (`sendUdp(..., { inPlace: true })`)
+ * and the message costs no buffer of its own (a teardown of 300,000 homes spent 10 s of its
+ * 90 s allocating them).
+ */
 export function encodeTransmit(t: L2tpTransmit<unknown>, buf?: Uint8Array): Uint8Array {
   const n = l2tp.encodedLength(t.message);
-  const b = buf && buf.length >= n ? buf.subarray(0, n) : new Uint8Array(n);
+  const b = buf && buf.length >= n ? buf.subarray(0, n) : packetBuffer(n);
   l2tp.emit(t.message, b, 0);
   return b;
 }

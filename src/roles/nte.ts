@@ -420,7 +420,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
         this.dirty.done(list);
       }
       for (let t = this.l2tp.pollTransmit(); t; t = this.l2tp.pollTransmit()) {
-        this.carrier.sendUdp(t.to.address, L2TP_PORT, t.to.port, encodeTransmit(t), now);
+        this.carrier.sendUdp(t.to.address, L2TP_PORT, t.to.port, encodeTransmit(t), now, { inPlace: true });
         busy = true;
       }
       for (let e = this.radius.pollEvent(); e; e = this.radius.pollEvent()) {

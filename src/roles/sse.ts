@@ -394,7 +394,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
         this.dirty.done(list);
       }
       for (let t = this.l2tp.pollTransmit(); t; t = this.l2tp.pollTransmit()) {
-        this.carrier.sendUdp(t.to.address, L2TP_PORT, t.to.port, encodeTransmit(t), now);
+        this.carrier.sendUdp(t.to.address, L2TP_PORT, t.to.port, encodeTransmit(t), now, { inPlace: true });
         busy = true;
       }
       for (let e = this.l2tp.pollEvent(); e; e = this.l2tp.pollEvent()) {

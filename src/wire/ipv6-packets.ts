@@ -4,6 +4,7 @@
  * pseudo-header, for control-plane messages (RA, DHCPv6, ICMPv6 errors) and tests. They
  * allocate; a forwarding path never calls them. `headroom` leaves room for a link header.
  */
+import { packetBuffer } from './packet-buffer.js';
 import { setU16 } from './bytes.js';
 import { ipv6UpperChecksum } from './checksum.js';
 import { icmpv6, type Icmpv6Message } from './icmpv6.js';
@@ -29,7 +30,7 @@ function build<T>(h: Ipv6HeaderFields, protocol: number, codec: Codec<T>, value:
   let extLen = 0;
   for (const e of ext) extLen += extensionLength(e);
   const ulen = codec.encodedLength(value);
-  const buf = new Uint8Array(headroom + IPV6_HEADER_LENGTH + extLen + ulen);
+  const buf = packetBuffer(headroom + IPV6_HEADER_LENGTH + extLen + ulen);
   const first = ext.length ? extensionType(ext[0]!) : protocol;
   emitIpv6Header({ trafficClass: h.trafficClass ?? 0, flowLabel: h.flowLabel ?? 0, nextHeader: first, hopLimit: h.hopLimit ?? 64, src: h.src, dst: h.dst }, extLen + ulen, buf, headroom);
   let o = headroom + IPV6_HEADER_LENGTH;

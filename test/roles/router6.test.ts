@@ -334,12 +334,17 @@ test('router6: answers Echo Requests to its addresses and Neighbor Solicitations
 
 test('router6: p2p interfaces take bare IPv6 and IPv4 by the version nibble; removing one takes its IPv6 routes', () => {
   const r = resolved();
-  const pkt = udp6Packet({ src: subscriber, dst: bIp, hopLimit: 9 }, 1, 2, new Uint8Array(4));
+  // A packet in a buffer of its own (as from outside) has no room in front: copied once.
+  const pkt = udp6Packet({ src: subscriber, dst: bIp, hopLimit: 9 }, 1, 2, new Uint8Array(4)).slice();
   r.handle(2, pkt, 70);
   const [t] = drain(r);
   assert.equal(t!.ifIndex, 1);
   assert.equal(ipOf(t!.frame).hopLimit, 8);
   assert.equal(r.counters6.headroomCopies, 1, 'p2p → Ethernet needs 14 octets in front');
+  // One built here lives in a packet cell with room in front: the Ethernet header goes in place.
+  r.handle(2, udp6Packet({ src: subscriber, dst: bIp, hopLimit: 9 }, 1, 2, new Uint8Array(4)), 70);
+  assert.equal(drain(r)[0]!.ifIndex, 1);
+  assert.equal(r.counters6.headroomCopies, 1, 'no copy for a packet with room in front');
   r.handle(2, udpPacket({ src: ip('100.64.0.7'), dst: ip('10.2.0.99') }, 1, 2, new Uint8Array(4)), 70);
   assert.equal(r.counters.forwarded, 1);
   assert.equal(r.arp.queuedPackets, 1, 'the IPv4 packet went the IPv4 way (waiting for ARP)');
