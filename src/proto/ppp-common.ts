@@ -44,9 +44,8 @@ export function emitPppMessage(m: PppMessage, buf: Uint8Array, offset: number): 
 /**
  * A packet cell (src/wire/packet-buffer.ts) holding the PPP frame of `m` after `headroom`
  * free octets, so the caller can write its PPPoE / L2TP / Ethernet headers in front without
- * copying, and with the
- * packet buffers' HEADROOM more in front of those for the boxes on the way (the LAC that
- * relays the frame into L2TP writes its UDP, IP and Ethernet headers there).
+ * copying, and with the packet buffers' HEADROOM more in front of those for the boxes on the
+ * way (the LAC that relays the frame into L2TP writes its UDP, IP and Ethernet headers there).
  */
 export function encodePppMessage(m: PppMessage, headroom = 0): Uint8Array {
   const buf = packetBuffer(headroom + pppMessageLength(m));

@@ -1,5 +1,5 @@
 /**
- * Buffers for the packets boxes build on the data path, with room in front: each packet lives
+ * Buffers for the packets boxes build, data and control, with room in front: each packet lives
  * in a 512-octet cell of a 32 KiB slab and starts HEADROOM octets into it, so every box on its way
  * can write its own headers (Ethernet, PPPoE, PPP, L2TP, UDP, IP) in front of it in place
  * instead of copying it into a bigger buffer: an mbuf cluster, in spirit.
@@ -56,7 +56,7 @@ export function packetBuffer(length: number): Uint8Array {
   return new Uint8Array(slab, next++ * CELL + HEADROOM, length);
 }
 
-/** A view of `length` zeroed octets in a buffer of its own, with HEADROOM octets in front: for a packet too big for a cell. */
+/** A view of `length` zeroed octets in a buffer of its own, with HEADROOM octets in front: for a packet too big for a cell, and TCP segments. */
 export function ownPacketBuffer(length: number): Uint8Array {
   packetBufferCounters.own++;
   return new Uint8Array(new ArrayBuffer(HEADROOM + length), HEADROOM, length);
