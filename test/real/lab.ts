@@ -57,11 +57,30 @@ export class Proc {
         for (const w of [...this.waiters]) w();
       });
     }
-    this.done = new Promise((r) => child.on('exit', (code, sig) => {
-      this.exited = code ?? (sig ? -1 : null);
-      for (const w of [...this.waiters]) w();
-      r();
-    }));
+    // Done when its output is read to the end, not at 'exit': Node may report the exit
+    // before the last lines in the pipe are read, and a test that reads the lines after
+    // `await done` would miss them (the kill -9 test once missed a home's last `offline`).
+    // 'close' comes when stdout and stderr have ended; a grandchild that kept them open
+    // would hold it back, so 2 s after the exit the process counts as done anyway.
+    this.done = new Promise((r) => {
+      let status: number | null | undefined;
+      let grace: NodeJS.Timeout | undefined;
+      const finish = (): void => {
+        if (this.exited !== undefined) return;
+        clearTimeout(grace);
+        this.exited = status;
+        for (const w of [...this.waiters]) w();
+        r();
+      };
+      child.on('exit', (code, sig) => {
+        status = code ?? (sig ? -1 : null);
+        grace = setTimeout(finish, 2000);
+      });
+      child.on('close', (code, sig) => {
+        status ??= code ?? (sig ? -1 : null);
+        finish();
+      });
+    });
   }
 
   get pid(): number {
