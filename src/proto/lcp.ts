@@ -456,6 +456,7 @@ export class Lcp extends ControlProtocol<LcpOption> {
     this.acked = true; // and the peer had Acked it: a late copy of that Ack is a duplicate
     this.state = State.Opened;
     this.layerAction('tlu', now);
+    this.forgetRequest();
     return true;
   }
 }

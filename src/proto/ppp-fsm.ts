@@ -216,11 +216,10 @@ export function handlerTable<O, L>(handlers: readonly OptionHandler<O, L>[]): Ha
   return { byType, order: handlers };
 }
 
-/** Structural equality of two option values (numbers, strings, byte arrays). */
 /**
- * Our requested options are kept for the session's life (`sentOptions`) and most are the
- * same in every session (MRU, Auth-Protocol, a DNS request): equal ones of plain values are
- * one shared object. Options are never written to. At most 256 are held; when full the
+ * Our requested options are kept until Opened (`sentOptions`), and longer when they cannot
+ * be built again. Most are the same in every session (MRU, Auth-Protocol, a DNS request):
+ * equal ones of plain values are one shared object. Options are never written to. At most 256 are held; when full the
  * table starts again (values unique to a session, a Magic-Number, fill it; the common ones
  * come back at once). Keys are joined, not concatenated: one flat string each, not a tree.
  */
@@ -242,6 +241,7 @@ export function sharedOption<O>(o: O): O {
   return o;
 }
 
+/** Structural equality of two option values (numbers, strings, byte arrays). */
 export function optionEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (a instanceof Uint8Array && b instanceof Uint8Array) return bytesEqual(a, b);
@@ -288,8 +288,11 @@ export abstract class ControlProtocol<O> {
   /** A handler decided the link cannot work (peer refused auth, looped back); closed after the packet. */
   protected fatal: string | undefined = undefined;
   /**
-   * The options of our last Configure-Request. Kept in Opened too: RFC 1661 §5.2/§5.4 check
-   * an Ack or Reject against the last request sent, and Opened answers a valid one (tld,scr).
+   * The options of our last Configure-Request: RFC 1661 §5.2/§5.4 check an Ack or Reject
+   * against the last request sent, in Opened too (a valid one there is tld,scr). In Opened
+   * it is usually `REBUILT`: the request our values give now is the one that was sent, so
+   * the list (and its per-session options: a Magic-Number, an address) need not be kept for
+   * the session's life. It is built again when a reply arrives (`lastRequest`).
    */
   protected sentOptions: readonly O[] | undefined = undefined;
   private reply: ConfPacket<O> | undefined = undefined;
@@ -424,6 +427,7 @@ export abstract class ControlProtocol<O> {
       // we sent is silently discarded, in every state (Opened included); so is an Ack whose
       // options are not exactly those of that request.
       case 'conf-ack':
+        this.lastRequest();
         if (p.identifier !== this.reqId || !this.sentOptions) {
           count(this.counters, `${this.name}.stale-reply`);
           return;
@@ -443,6 +447,8 @@ export abstract class ControlProtocol<O> {
       case 'conf-rej': {
         // A Nak or Reject of a request the peer already Acked is not a duplicate but a changed
         // answer (the peer re-evaluated our request): it runs RCN, which restarts negotiation.
+        // The request is built before a Nak's hints change the values it is built from.
+        this.lastRequest();
         if (p.identifier !== this.reqId || !this.sentOptions) {
           count(this.counters, `${this.name}.stale-reply`);
           return;
@@ -507,6 +513,7 @@ export abstract class ControlProtocol<O> {
         this.failureCount = 0;
         this.reason = undefined;
         this.layerAction('tlu', now);
+        this.forgetRequest();
         break;
       case A.tld:
         this.layerAction('tld', now);
@@ -526,15 +533,9 @@ export abstract class ControlProtocol<O> {
         break;
       case A.scr: {
         // A retransmission (TO+) keeps the identifier and the options, as pppd does; anything else is a new request.
-        if (!this.retransmit || !this.sentOptions) {
+        if (!this.retransmit || !this.sentOptions || this.sentOptions === REBUILT) {
           this.reqId = this.nextId();
-          const opts: O[] = [];
-          for (const h of this.handlers.order) {
-            const o = h.request(this);
-            if (o !== undefined) opts.push(sharedOption(o));
-          }
-          // Kept for the session's life: a copy of exact length (a pushed-to array holds 17 slots).
-          this.sentOptions = opts.slice();
+          this.sentOptions = this.buildRequest();
         }
         this.acked = false;
         this.send({ kind: 'conf-req', identifier: this.reqId, options: this.sentOptions });
@@ -629,6 +630,40 @@ export abstract class ControlProtocol<O> {
     return true;
   }
 
+  /** The Configure-Request our values give now, common options shared; of exact length (a pushed-to array holds 17 slots). */
+  private buildRequest(): O[] {
+    const opts: O[] = [];
+    for (const h of this.handlers.order) {
+      const o = h.request(this);
+      if (o !== undefined) opts.push(sharedOption(o));
+    }
+    return opts.slice();
+  }
+
+  /** Opened: the request is not kept when it can be built again as it was sent. */
+  protected forgetRequest(): void {
+    const sent = this.sentOptions;
+    if (sent !== undefined && sent !== REBUILT && this.wouldRequest(sent)) this.sentOptions = REBUILT as readonly O[];
+  }
+
+  /** Whether the request our values give now equals `sent`, option for option. */
+  private wouldRequest(sent: readonly O[]): boolean {
+    let i = 0;
+    for (const h of this.handlers.order) {
+      const o = h.request(this);
+      if (o === undefined) continue;
+      if (i >= sent.length || !optionEqual(sent[i], o)) return false;
+      i++;
+    }
+    return i === sent.length;
+  }
+
+  /** The last request sent, built again if it was not kept (`sentOptions` holds it afterwards). */
+  protected lastRequest(): readonly O[] | undefined {
+    if (this.sentOptions === REBUILT) this.sentOptions = this.buildRequest();
+    return this.sentOptions;
+  }
+
   /** A reply decided but never to be sent (a proxied request taken as if answered): not kept. */
   protected forgetReply(): void {
     this.reply = undefined;
@@ -644,6 +679,8 @@ export abstract class ControlProtocol<O> {
 }
 
 const EMPTY = new Uint8Array(0);
+/** `sentOptions` in Opened when the request can be built again from the machine's values. */
+const REBUILT: readonly never[] = Object.freeze([]);
 
 function sameList<O>(a: readonly O[], b: readonly O[]): boolean {
   if (a.length !== b.length) return false;
