@@ -8,7 +8,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { chapMd5Response, chapMd5Verify, type ChapPacket } from '../wire/chap.js';
 import type { PapPacket } from '../wire/pap.js';
 import { PppProtocol } from '../wire/ppp.js';
-import { bytesEqual, keptText, textBytes } from '../wire/bytes.js';
+import { bytesEqual, textBytes } from '../wire/bytes.js';
 import { count, cryptoRandom, type Counters, type PppMessage, type RandomBytes } from './ppp-common.js';
 
 /** What an authentication machine tells its owner. */
@@ -64,9 +64,13 @@ export function authenticatorConfig(c: Omit<Partial<AuthenticatorConfig>, 'name'
 }
 
 export interface PeerConfig {
-  /** Our name (CHAP Name, PAP Peer-ID). */
-  readonly name: Uint8Array;
-  readonly secret: Uint8Array;
+  /**
+   * Our name (CHAP Name, PAP Peer-ID) and secret. Text is held as the string it came as (a
+   * home's configuration already holds it) and encoded (UTF-8) when a packet needs it: once
+   * a session, where bytes would be two buffers in every home.
+   */
+  readonly name: Uint8Array | string;
+  readonly secret: Uint8Array | string;
   /** PAP Authenticate-Request retransmission (pppd: 3 s, 10 times). */
   readonly retransmitMs: number;
   readonly maxRequests: number;
@@ -74,12 +78,16 @@ export interface PeerConfig {
 
 export function peerConfig(c: { name: Uint8Array | string; secret: Uint8Array | string; retransmitMs?: number; maxRequests?: number }): PeerConfig {
   return {
-    // Held for the session's life (a home's credentials): slab copies, not a buffer each.
-    name: typeof c.name === 'string' ? keptText(c.name) : c.name,
-    secret: typeof c.secret === 'string' ? keptText(c.secret) : c.secret,
+    name: c.name,
+    secret: c.secret,
     retransmitMs: c.retransmitMs ?? 3000,
     maxRequests: c.maxRequests ?? 10,
   };
+}
+
+/** Text as UTF-8 octets; octets as they are. */
+function octets(v: Uint8Array | string): Uint8Array {
+  return typeof v === 'string' ? textBytes(v) : v;
 }
 
 const S_IDLE = 0;
@@ -286,7 +294,7 @@ export class ChapPeer extends AuthMachine<PeerConfig> {
   private sendResponse(now: number): void {
     this.sent++;
     this.timerAt = now + this.cfg.retransmitMs;
-    this.sink.send({ protocol: PppProtocol.CHAP, packet: { kind: 'response', identifier: this.lastId, value: this.lastResponse!, name: this.cfg.name } });
+    this.sink.send({ protocol: PppProtocol.CHAP, packet: { kind: 'response', identifier: this.lastId, value: this.lastResponse!, name: octets(this.cfg.name) } });
   }
 
   handle(p: ChapPacket, now: number): void {
@@ -297,7 +305,7 @@ export class ChapPeer extends AuthMachine<PeerConfig> {
         if (!(p.identifier === this.lastId && this.lastChallenge && bytesEqual(p.value, this.lastChallenge))) {
           this.lastId = p.identifier;
           this.lastChallenge = p.value.slice();
-          this.lastResponse = chapMd5Response(p.identifier, this.cfg.secret, p.value);
+          this.lastResponse = chapMd5Response(p.identifier, octets(this.cfg.secret), p.value);
           this.sent = 0;
           if (this.s !== S_SUCCESS) this.s = S_CHALLENGED;
         } else count(this.counters, 'chap.challenge-repeated');
@@ -450,7 +458,7 @@ export class PapPeer extends AuthMachine<PeerConfig> {
   private sendRequest(now: number): void {
     this.sent++;
     this.timerAt = now + this.cfg.retransmitMs;
-    this.sink.send({ protocol: PppProtocol.PAP, packet: { kind: 'auth-req', identifier: this.identifier, peerId: this.cfg.name, password: this.cfg.secret } });
+    this.sink.send({ protocol: PppProtocol.PAP, packet: { kind: 'auth-req', identifier: this.identifier, peerId: octets(this.cfg.name), password: octets(this.cfg.secret) } });
   }
 
 
