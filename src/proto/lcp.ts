@@ -10,7 +10,7 @@ import {
 } from '../wire/ppp.js';
 import { encode, type Codec } from '../wire/result.js';
 import {
-  ACK, REJ, ControlProtocol, DEFAULT_FSM, handlerTable, sharedOption, State,
+  ACK, REJ, ControlProtocol, DEFAULT_FSM, handlerTable, State,
   type FsmConfig, type HandlerTable, type OptionHandler, type PppSink,
 } from './ppp-fsm.js';
 import { count, cryptoRandom, randomU32NonZero, sharedConfig, type Counters, type RandomBytes } from './ppp-common.js';
@@ -451,7 +451,7 @@ export class Lcp extends ControlProtocol<LcpOption> {
     }
     this.ourMru = ourMru;
     this.ourAuth = ourAuth;
-    this.sentOptions = ours.value.map(sharedOption); // exact length, common options shared
+    this.sentOptions = ours.value; // dropped at Opened below when it can be built again, else kept with common options shared
     this.reqId = this.nextId(); // as if the LAC's request had been ours
     this.acked = true; // and the peer had Acked it: a late copy of that Ack is a duplicate
     this.state = State.Opened;

@@ -217,10 +217,11 @@ export function handlerTable<O, L>(handlers: readonly OptionHandler<O, L>[]): Ha
 }
 
 /**
- * Our requested options are kept until Opened (`sentOptions`), and longer when they cannot
- * be built again. Most are the same in every session (MRU, Auth-Protocol, a DNS request):
- * equal ones of plain values are one shared object. Options are never written to. At most 256 are held; when full the
- * table starts again (values unique to a session, a Magic-Number, fill it; the common ones
+ * A request kept for the session's life (one the machine cannot build again, as a proxied
+ * LCP request with options it does not model: `forgetRequest`) holds options that are
+ * mostly the same in every session (MRU, Auth-Protocol): equal ones of plain values are one
+ * shared object. Options are never written to. At most 256 are held; when full the table
+ * starts again (values unique to a session, a Magic-Number, fill it; the common ones
  * come back at once). Keys are joined, not concatenated: one flat string each, not a tree.
  */
 const sharedOptions = new Map<string, unknown>();
@@ -630,20 +631,21 @@ export abstract class ControlProtocol<O> {
     return true;
   }
 
-  /** The Configure-Request our values give now, common options shared; of exact length (a pushed-to array holds 17 slots). */
+  /** The Configure-Request our values give now (held while negotiating, not shared: `forgetRequest` drops it at Opened). */
   private buildRequest(): O[] {
     const opts: O[] = [];
     for (const h of this.handlers.order) {
       const o = h.request(this);
-      if (o !== undefined) opts.push(sharedOption(o));
+      if (o !== undefined) opts.push(o);
     }
-    return opts.slice();
+    return opts;
   }
 
   /** Opened: the request is not kept when it can be built again as it was sent. */
   protected forgetRequest(): void {
     const sent = this.sentOptions;
-    if (sent !== undefined && sent !== REBUILT && this.wouldRequest(sent)) this.sentOptions = REBUILT as readonly O[];
+    if (sent === undefined || sent === REBUILT) return;
+    this.sentOptions = this.wouldRequest(sent) ? (REBUILT as readonly O[]) : sent.map(sharedOption);
   }
 
   /** Whether the request our values give now equals `sent`, option for option. */

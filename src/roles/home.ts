@@ -347,7 +347,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
       }
       const link = this.pppLink;
       if (link) for (let m = link.pollTransmit(); m; m = link.pollTransmit()) {
-        if (client && client.state === 'session' && client.ac) this.send(pppoeSessionFrame(client.ac, this.cfg.mac, client.sessionId, m));
+        if (client && client.state === 'session' && client.acKey >= 0) this.send(pppoeSessionFrame(macFromKey(client.acKey, AC_MAC), this.cfg.mac, client.sessionId, m));
         busy = true;
       }
       if (link) for (let e = link.pollEvent(); e; e = link.pollEvent()) {
