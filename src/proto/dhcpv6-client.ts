@@ -9,7 +9,7 @@
  */
 import { bytesEqual, keptBytes } from '../wire/bytes.js';
 import { dhcpv6, Dhcpv6MessageType as T, Dhcpv6OptionCode, Dhcpv6Status, duidLength, emitDuid, findOption, parseDhcpv6, type Dhcpv6Option, type Duid } from '../wire/dhcpv6.js';
-import { encode } from '../wire/result.js';
+import { encodeInCell } from '../wire/packet-buffer.js';
 import { ipv6ToString } from '../wire/ipv6.js';
 import { count, type Counters } from './ppp-common.js';
 import { earliest } from './timers.js';
@@ -213,7 +213,7 @@ export class Dhcpv6Client {
     x.rc++;
     if (x.rc > 1) count(this.counters, 'dhcpv6-client.retransmit');
     count(this.counters, `dhcpv6-client.sent-${x.msgType}`);
-    (this.tx ??= []).push(encode(dhcpv6, { kind: 'message', msgType: x.msgType, transactionId: x.xid, options: this.options(x, now) }));
+    (this.tx ??= []).push(encodeInCell(dhcpv6, { kind: 'message', msgType: x.msgType, transactionId: x.xid, options: this.options(x, now) }));
   }
 
   /** The next RT (§15): RT = 2·RTprev + RAND·RTprev, capped to MRT + RAND·MRT. */

@@ -45,8 +45,7 @@ import { ipv6UpperChecksum } from '../wire/checksum.js';
 import { Icmpv6Type } from '../wire/icmpv6.js';
 import { parseUdp } from '../wire/udp.js';
 import { ndpPacket, udp6Packet } from '../wire/ipv6-packets.js';
-import { encode } from '../wire/result.js';
-import { packetBuffer, widen } from '../wire/packet-buffer.js';
+import { encodeInCell, packetBuffer, widen } from '../wire/packet-buffer.js';
 import { A, ipv6PrefixValue, type RadiusAttribute } from '../wire/radius.js';
 import type { AccessReply } from '../proto/radius-attributes.js';
 
@@ -1026,7 +1025,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
         this.count('dhcpv6.drop.session-gone');
         continue;
       }
-      this.sendIpv6(s, udp6Packet({ src: s.localLinkLocal6, dst: t.dst }, DHCPV6_SERVER_PORT, DHCPV6_CLIENT_PORT, encode(dhcpv6, t.message), 4));
+      this.sendIpv6(s, udp6Packet({ src: s.localLinkLocal6, dst: t.dst }, DHCPV6_SERVER_PORT, DHCPV6_CLIENT_PORT, encodeInCell(dhcpv6, t.message), 4));
     }
     for (let e = server.pollEvent(); e; e = server.pollEvent()) {
       busy = true;

@@ -11,6 +11,7 @@
  * packet owns all of its bytes, so the answer (the offset inside the cell) is then only ever
  * smaller than the truth: a copy too many, never a write into another packet.
  */
+import type { Codec } from './result.js';
 
 /**
  * Octets of one cell; a power of two. A packet of up to CELL - HEADROOM octets fits: a ping,
@@ -54,6 +55,18 @@ export function packetBuffer(length: number): Uint8Array {
   }
   packetBufferCounters.cells++;
   return new Uint8Array(slab, next++ * CELL + HEADROOM, length);
+}
+
+/**
+ * `value` encoded by `codec` in a cell: for octets the next layer copies into its packet at
+ * once (a DHCPv6 message into its UDP datagram), not kept. `encode` gives each its own
+ * ArrayBuffer, a malloc: in a 300,000-home teardown the 150,000 dual-stack homes' DHCPv6
+ * Releases spent 6 s there.
+ */
+export function encodeInCell<T>(codec: Codec<T>, value: T): Uint8Array {
+  const buf = packetBuffer(codec.encodedLength(value));
+  codec.emit(value, buf, 0);
+  return buf;
 }
 
 /** A view of `length` zeroed octets in a buffer of its own, with HEADROOM octets in front: for a packet too big for a cell, and TCP segments. */

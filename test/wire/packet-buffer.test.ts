@@ -1,6 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { CELL, HEADROOM, headroomOf, packetBuffer, widen, widenAt } from '../../src/wire/packet-buffer.js';
+import { CELL, HEADROOM, encodeInCell, headroomOf, packetBuffer, widen, widenAt } from '../../src/wire/packet-buffer.js';
+import { dhcpv6, type Dhcpv6Message } from '../../src/wire/dhcpv6.js';
+import { encode } from '../../src/wire/result.js';
 import { udpPacket, udpPacketInPlace } from '../../src/wire/packets.js';
 import { parseIpv4, IpProtocol } from '../../src/wire/ipv4.js';
 import { parseUdp, udpChecksumOk } from '../../src/wire/udp.js';
@@ -73,4 +75,18 @@ test('widenAt: the same view as widen of a subarray', () => {
   assert.equal(a.length, b.length);
   assert.equal(widenAt(p, 20, 50, HEADROOM + 21), undefined);
   assert.ok(widenAt(p, 20, 50, HEADROOM + 20));
+});
+
+test('encodeInCell: the octets of encode, in a cell of a slab (no buffer of its own), for a message of any size', () => {
+  const small: Dhcpv6Message = { kind: 'message', msgType: 8, transactionId: 0x123456, options: [{ kind: 'raw', code: 8, data: new Uint8Array([0, 0]) }] };
+  const big: Dhcpv6Message = { ...small, options: [{ kind: 'raw', code: 16, data: new Uint8Array(CELL).fill(7) }] };
+  for (const m of [small, big]) {
+    const b = encodeInCell(dhcpv6, m);
+    assert.deepEqual(b, encode(dhcpv6, m));
+    assert.equal(headroomOf(b), HEADROOM);
+  }
+  const s1 = encodeInCell(dhcpv6, small);
+  const s2 = encodeInCell(dhcpv6, small);
+  assert.equal(s1.buffer, s2.buffer, 'small messages share a slab');
+  assert.equal(s1.buffer.byteLength, CELL * 64);
 });
