@@ -1105,9 +1105,12 @@ export class L2tpNode<E> {
   private onCdn(t: Tunnel<E>, m: ControlMessage): void {
     const assigned = findAvp(m.avps, 'assignedSessionId');
     let s = m.sessionId ? t.sessions.get(m.sessionId) : undefined;
-    // A CDN sent before the peer learnt our session id carries 0 in the header: find it by the peer's id.
-    if (!s && assigned) for (const x of t.sessions.values()) if (x.peerId === assigned.id && x.peerId !== 0) s = x;
-    if (!s) return this.drop('cdn-unknown-session');
+    // A CDN sent before the peer learnt our session id carries 0 in the header: find it by the
+    // peer's id. One with an id of ours we no longer hold crossed our own CDN (both ends hung
+    // up at once): it is dropped without a walk over the tunnel's sessions, which cost a
+    // teardown of n sessions n²/2 steps.
+    if (!s && m.sessionId === 0 && assigned) for (const x of t.sessions.values()) if (x.peerId === assigned.id && x.peerId !== 0) s = x;
+    if (!s) return this.drop(m.sessionId === 0 ? 'cdn-unknown-session' : 'cdn-for-ended-session');
     const rc = findAvp(m.avps, 'resultCode');
     const q = findAvp(m.avps, 'q931CauseCode');
     this.endSession(t, s, 'peer-cdn', rc ? stripResult(rc) : undefined, q ? stripCause(q) : undefined);

@@ -796,3 +796,35 @@ test('the call an LNS keeps holds no view of a received datagram: proxy authenti
   for (const b of received) b.fill(0xee);
   assert.deepEqual(kept.map((v) => Buffer.from(v).toString('hex')), ['a1cb47f6c8c10467c394ebed15ee8396', '710155500236d33ea1bd735fdd7ca715', 'c0ffee', 'aa']);
 });
+
+test('a CDN is matched by the session id in its header; by the peer\'s Assigned Session ID only when the header is 0 (§5.4.3)', () => {
+  const node = new L2tpNode<string>(lnsConfig());
+  const { peer } = manualTunnel(node, 'sse-1', 0x0202);
+  peer.take(node);
+  const call = (peerId: number, serial: number, now: number): number => {
+    node.handle('lac', peer.msg(0, [avp('messageType', { messageType: MessageType.ICRQ }), avp('assignedSessionId', { id: peerId }), avp('callSerialNumber', { serial })]), now);
+    const icrp = peer.take(node).find((m) => controlMessageType(m) === MessageType.ICRP)!;
+    const sid = findAvp(icrp.avps, 'assignedSessionId')!.id;
+    node.handle('lac', peer.msg(sid, [avp('messageType', { messageType: MessageType.ICCN }), avp('txConnectSpeed', { bps: 1 }), avp('framingType', { bits: 1 })]), now);
+    return sid;
+  };
+  const a = call(81, 1, 1);
+  const b = call(82, 2, 2);
+  const c = call(83, 3, 3);
+  events(node);
+  const cdn = (header: number, assigned: number): Uint8Array => peer.msg(header, [avp('messageType', { messageType: MessageType.CDN }), avp('resultCode', { result: CdnResult.ADMINISTRATIVE, error: 0, message: 'PADT' }), avp('assignedSessionId', { id: assigned })]);
+  const downs = (): number[] => events(node).flatMap((e) => (e.type === 'session-down' ? [e.session] : []));
+  node.handle('lac', cdn(a, 81), 4);
+  assert.deepEqual(downs(), [sessionKey(node.tunnelInfo()[0]!.tunnelId, a)]);
+  // A copy of it, or one that crossed our own CDN: the session is gone; another session is not
+  // looked up by the Assigned Session ID (82 is b's peer id) when the header names one of ours.
+  node.handle('lac', cdn(a, 82), 5);
+  assert.deepEqual(downs(), []);
+  assert.equal(node.counters.drops['cdn-for-ended-session'], 1);
+  // Sent before the peer learnt our id: 0 in the header, found by the peer's id.
+  node.handle('lac', cdn(0, 83), 6);
+  assert.deepEqual(downs(), [sessionKey(node.tunnelInfo()[0]!.tunnelId, c)]);
+  node.handle('lac', cdn(0, 99), 7);
+  assert.equal(node.counters.drops['cdn-unknown-session'], 1);
+  assert.equal(node.sessionInfo(sessionKey(node.tunnelInfo()[0]!.tunnelId, b))?.peerSessionId, 82, 'b is up');
+});
