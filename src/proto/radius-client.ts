@@ -194,20 +194,20 @@ export interface AccountingJournal {
 }
 
 export class MemorySpool implements AccountingSpool {
-  private items: AccountingRecord[] = [];
-  private head = 0;
+  private readonly items = new Fifo<AccountingRecord>();
   get length(): number {
-    return this.items.length - this.head;
+    return this.items.length;
   }
   append(records: readonly AccountingRecord[]): void {
-    this.items.push(...records);
+    for (const r of records) this.items.push(r);
   }
+  /** The oldest `n` records, let go of here (a taken record is held only by its taker). */
   take(n: number): AccountingRecord[] {
-    const out = this.items.slice(this.head, this.head + n);
-    this.head += out.length;
-    if (this.head > 4096 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
+    const out: AccountingRecord[] = [];
+    while (out.length < n) {
+      const r = this.items.shift();
+      if (r === undefined) break;
+      out.push(r);
     }
     return out;
   }
