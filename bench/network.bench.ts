@@ -15,6 +15,7 @@ import { withHomes } from '../src/config/generate.js';
 import { VirtualClock } from '../src/sim/clock.js';
 import { ipv4FromString } from '../src/wire/bytes.js';
 import { BoxTimes } from '../src/cli/load-measure.js';
+import { dialAll } from './bring-up.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 /** Virtual ms between the last home online and the heap reading (see bringUp). */
@@ -56,26 +57,10 @@ function bringUp(n: number, measureBoxes = false): Up {
   // only the CPU-per-box entry pays it.
   const times = measureBoxes ? new BoxTimes([...net.drivers.values()].map((d) => d.box)) : undefined;
   clock.runUntil(clock.now() + 1); // first kicks, gratuitous ARPs
-  let online = 0;
-  // At most WINDOW homes in setup at once: the sse refuses PADRs beyond its 16,384 sessions
-  // being set up (AC-System-Error), as a BNG does under a dial storm.
-  const WINDOW = 10_000;
-  let next = 0;
-  const startNext = (): void => {
-    const h = net.homes[next++];
-    if (h) net.act(h.cfg.name, (now) => h.start(now));
-  };
-  net.onEvent((e) => {
-    if (e.kind === 'home' && e.event.type === 'online') {
-      online++;
-      startNext();
-    }
-  });
   const cpu0 = process.cpuUsage();
   const box0 = times?.seconds() ?? {};
   const t0 = performance.now();
-  for (let k = 0; k < WINDOW && k < n; k++) startNext();
-  clock.runUntilTrue(() => online === n, clock.now() + 600_000);
+  const online = dialAll(net, clock);
   const dt = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   if (online !== n) throw new Error(`${online}/${n} online`);
