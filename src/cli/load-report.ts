@@ -31,7 +31,7 @@ export interface LoadReport {
   /** Virtual clock: wall seconds spent building the network (topology, boxes, links). */
   buildWallSeconds?: number;
   /** Virtual clock: every online home hung up at once; how many went offline, and the wall seconds until the last CDN and Accounting-Stop settled. */
-  teardown?: { homes: number; offline: number; wallSeconds: number };
+  teardown?: { homes: number; offline: number; wallSeconds: number; maxHangingUp: number };
   cryptoOpsPerSession: CryptoOps;
   pacing: { rate: number; window: number; maxInSetup: number; maxStartsPerSecond: number };
   heap: { baselineBytes: number; onlineBytes: number; exact: boolean; fixedBytes?: number; perSessionBeyondFixed?: number };

@@ -138,6 +138,8 @@ export function runLoadVirtual(base: Topology, o: LoadOptions): LoadResult {
   }
 
   let next = 0;
+  /** In the teardown: another home hangs up when one has gone offline. */
+  let hangUpNext: (() => void) | undefined;
   let admitPending = false;
   let rateTimer = false;
   let offline = 0;
@@ -181,6 +183,7 @@ export function runLoadVirtual(base: Topology, o: LoadOptions): LoadResult {
         offline++;
         tr.failed1(i, `offline in setup: ${ev.reason}`);
         freed();
+        hangUpNext?.();
       }
     } else if (e.kind === 'sse' && e.event.type === 'relaying') tr.relaying(e.event.mac, e.at);
   });
@@ -215,18 +218,37 @@ export function runLoadVirtual(base: Topology, o: LoadOptions): LoadResult {
   clock.runUntil(clock.now() + SETTLE_MS);
   const heap1 = heapNow();
 
-  // Teardown: every online home hangs up (LCP Terminate, PADT → CDN, Accounting-Stop).
+  // Teardown: every online home hangs up (LCP Terminate, PADT → CDN, Accounting-Stop), at
+  // most a window of them at once as in the setup. All at one instant put every frame of the
+  // teardown in flight together: a million homes' frames in packet cells, whose slabs V8
+  // counts as external memory, and its pressure forced full collections of the whole heap.
   const teardown0 = performance.now();
   offline = 0;
-  let up = 0;
-  for (const h of net.homes) {
-    if (!tr.isOnline(homeIndex(h.cfg.name))) continue;
-    up++;
+  const online = net.homes.filter((h) => tr.isOnline(homeIndex(h.cfg.name)));
+  const up = online.length;
+  let hung = 0;
+  let maxHangingUp = 0;
+  const hangUp = (): void => {
+    const h = online[hung++];
+    if (!h) return;
     net.act(h.cfg.name, (n) => h.disconnect(n));
-  }
-  clock.runUntilTrue(() => offline >= up, clock.now() + 120_000);
+    if (hung - offline > maxHangingUp) maxHangingUp = hung - offline;
+  };
+  let waiting = 0;
+  hangUpNext = (): void => {
+    // Called from a box's event: the next home hangs up at this instant, from a timer of its own.
+    if (hung + waiting >= up || waiting++ > 0) return;
+    clock.setTimer(clock.now(), () => {
+      const k = waiting;
+      waiting = 0;
+      for (let i = 0; i < k; i++) hangUp();
+    });
+  };
+  const first = o.window > 0 ? Math.min(o.window, up) : up;
+  for (let i = 0; i < first; i++) hangUp();
+  clock.runUntilTrue(() => offline >= up, clock.now() + 120_000 + (first < up ? Math.ceil(up / first) * 10_000 : 0));
   clock.runUntil(clock.now() + 10_000); // CDN, StopCCN and Accounting-Stop settle
-  const teardown = { homes: up, offline, wallSeconds: (performance.now() - teardown0) / 1000 };
+  const teardown = { homes: up, offline, wallSeconds: (performance.now() - teardown0) / 1000, maxHangingUp };
   const virtualSeconds = (clock.now() - v0) / 1000;
   const wallSeconds = (performance.now() - wall0) / 1000;
   times.restore();
@@ -430,7 +452,7 @@ export function registerLoad(program: Command): void {
     .argument('<file>', 'topology YAML (its homes are replaced by N generated ones)')
     .requiredOption('--homes <n>', 'how many homes', count)
     .option('--rate <r>', 'new setups per second (0 = all at once)', rate, 0)
-    .option('--window <w>', 'homes in setup at once at most (0 = no limit; default 10000 on the virtual clock, 256 with --realtime as pseudonet up --box homes)', count)
+    .option('--window <w>', 'homes in setup at once at most, and on the virtual clock hanging up at once at most in the teardown (0 = no limit; default 10000 on the virtual clock, 256 with --realtime as pseudonet up --box homes)', count)
     .option('--out <dir>', 'output directory', 'out')
     .option('--realtime', 'the home emulator on a real interface (--access) against sse and nte processes of their own (pseudonet up)')
     .option('--access <ifname>', 'with --realtime: the interface the homes are on')

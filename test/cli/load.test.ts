@@ -65,7 +65,7 @@ test('load --homes 2000: every home online through the whole chain, every figure
   assert.ok(s.p50 >= r.phaseMs.discovery.p50 + r.phaseMs.lcp.p50 + r.phaseMs.ipcp.p50);
   for (const b of ['homes', 'sse', 'nte-a', 'nte-b', 'isp-a-radius', 'isp-b-radius']) assert.ok(r.cpuSecondsPerBox[b] > 0, `CPU of ${b}: ${r.cpuSecondsPerBox[b]}`);
   assert.ok(r.virtualSeconds > 0 && r.wallSeconds > 0);
-  // Every home hung up at once in the teardown, and every one went offline.
+  // Every home hung up at once in the teardown (2,000 homes, a window of 10,000), and every one went offline.
   assert.deepEqual({ homes: r.teardown.homes, offline: r.teardown.offline }, { homes: 2000, offline: 2000 });
   assert.ok(r.teardown.wallSeconds > 0 && r.buildWallSeconds > 0 && r.buildWallSeconds + r.teardown.wallSeconds < r.wallSeconds);
   assert.ok(r.cryptoOpsPerSession.md5 > 0 && r.cryptoOpsPerSession.hmacMd5 > 0 && r.cryptoOpsPerSession.hmacSha256 === 2);
@@ -105,12 +105,17 @@ test('load --rate and --window (two runs side by side): never more new setups in
     assert.ok(r.pacing.maxStartsPerSecond >= 45, 'the rate is used');
     // 200 starts, the first at 0 and one every 20 ms: the last no earlier than 3.98 s.
     assert.ok(r.virtualSeconds >= 199 / 50, `virtual ${r.virtualSeconds} s`);
+    // --window 0: no window in the teardown either, every home hangs up at the same instant.
+    assert.deepEqual({ offline: r.teardown.offline, maxHangingUp: r.teardown.maxHangingUp }, { offline: 200, maxHangingUp: 200 });
   }
   {
     const { report: r, code, stderr } = window;
     assert.equal(code, 0, stderr);
     assert.equal(r.online, 200);
     assert.ok(r.pacing.maxInSetup <= 4 && r.pacing.maxInSetup >= 1, `most in setup: ${r.pacing.maxInSetup}`);
+    // The teardown keeps the window too, and every home still goes offline.
+    assert.deepEqual({ homes: r.teardown.homes, offline: r.teardown.offline }, { homes: 200, offline: 200 });
+    assert.ok(r.teardown.maxHangingUp <= 4 && r.teardown.maxHangingUp >= 1, `most hanging up at once: ${r.teardown.maxHangingUp}`);
     // Four at a time: at least half the homes took the median setup time or longer, so the
     // run lasts at least (homes / 2) × p50 / window.
     assert.ok(r.virtualSeconds * 1000 >= (100 * r.setupMs.p50) / 4, `virtual ${r.virtualSeconds} s, setup p50 ${r.setupMs.p50} ms`);
