@@ -21,22 +21,33 @@ export function homesNetwork(t: Topology | number): { net: Network; clock: Virtu
   return { net, clock };
 }
 
-/** Dials every home, `window` at a time, until all are online or `timeoutMs` virtual ms pass; returns how many came online. */
-export function dialAll(net: Network, clock: VirtualClock, window = 10_000, timeoutMs = 600_000): number {
-  const n = net.homes.length;
-  let online = 0;
+/** Starts the homes in order, `window` at a time: `begin()` the first window, `next()` one more (when one has come online). */
+export function dialer(net: Network, window = 10_000): { begin(): void; next(): void } {
   let next = 0;
   const startNext = (): void => {
     const h = net.homes[next++];
     if (h) net.act(h.cfg.name, (now) => h.start(now));
   };
+  return {
+    begin: () => {
+      for (let k = 0; k < window && k < net.homes.length; k++) startNext();
+    },
+    next: startNext,
+  };
+}
+
+/** Dials every home, `window` at a time, until all are online or `timeoutMs` virtual ms pass; returns how many came online. */
+export function dialAll(net: Network, clock: VirtualClock, window = 10_000, timeoutMs = 600_000): number {
+  const n = net.homes.length;
+  const d = dialer(net, window);
+  let online = 0;
   net.onEvent((e) => {
     if (e.kind === 'home' && e.event.type === 'online') {
       online++;
-      startNext();
+      d.next();
     }
   });
-  for (let k = 0; k < window && k < n; k++) startNext();
+  d.begin();
   clock.runUntilTrue(() => online === n, clock.now() + timeoutMs);
   return online;
 }

@@ -3,6 +3,7 @@
  * starts again empty; the run waits until every home is back. Used by the restart benchmark
  * (60,000 homes) and test/e2e/lns-restart.test.ts (a few thousand).
  */
+import { dialer } from './bring-up.js';
 import { Network } from '../src/sim/network.js';
 import { loadTopology } from '../src/config/topology.js';
 import { withHomes } from '../src/config/generate.js';
@@ -32,15 +33,11 @@ export function restartRun(n: number, window = 10_000): RestartResult {
   let starts = 0;
   let duplicateStarts = 0;
   const started = new Set<string>();
-  let next = 0;
-  const startNext = (): void => {
-    const h = net.homes[next++];
-    if (h) net.act(h.cfg.name, (now) => h.start(now));
-  };
+  const dial = dialer(net, window);
   net.onEvent((e) => {
     if (e.kind === 'home' && e.event.type === 'online') {
       online.add(e.box);
-      startNext();
+      dial.next();
     } else if (e.kind === 'home' && e.event.type === 'offline') online.delete(e.box);
     else if (e.kind === 'home' && e.event.type === 'redial') redials++;
     else if (e.kind === 'radius' && e.event.type === 'accounting' && e.event.line.statusType === 'Start') {
@@ -51,7 +48,7 @@ export function restartRun(n: number, window = 10_000): RestartResult {
     }
   });
   const w0 = performance.now();
-  for (let k = 0; k < window && k < n; k++) startNext();
+  dial.begin();
   clock.runUntilTrue(() => online.size === n, clock.now() + 900_000);
   const onlineBefore = online.size;
   redials = 0;
