@@ -30,7 +30,7 @@ export interface LoadReport {
   setupWallMs: { p50: number; p90: number; p99: number; max: number };
   /** Virtual clock: wall seconds spent building the network (topology, boxes, links). */
   buildWallSeconds?: number;
-  /** Virtual clock: every online home hung up at once; how many went offline, and the wall seconds until the last CDN and Accounting-Stop settled. */
+  /** Virtual clock: the online homes hung up, at most the window at once; how many went offline, the wall seconds until the last CDN and Accounting-Stop settled, and the most hung up and not yet offline at once. */
   teardown?: { homes: number; offline: number; wallSeconds: number; maxHangingUp: number };
   cryptoOpsPerSession: CryptoOps;
   pacing: { rate: number; window: number; maxInSetup: number; maxStartsPerSecond: number };

@@ -229,24 +229,25 @@ export function runLoadVirtual(base: Topology, o: LoadOptions): LoadResult {
   let hung = 0;
   let maxHangingUp = 0;
   const hangUp = (): void => {
-    const h = online[hung++];
-    if (!h) return;
+    const h = online[hung++]!;
     net.act(h.cfg.name, (n) => h.disconnect(n));
     if (hung - offline > maxHangingUp) maxHangingUp = hung - offline;
   };
-  let waiting = 0;
-  hangUpNext = (): void => {
-    // Called from a box's event: the next home hangs up at this instant, from a timer of its own.
-    if (hung + waiting >= up || waiting++ > 0) return;
-    clock.setTimer(clock.now(), () => {
-      const k = waiting;
-      waiting = 0;
-      for (let i = 0; i < k; i++) hangUp();
-    });
+  // As `admit` in the setup: as many as the window has room for, now and after each offline.
+  let hangUpPending = false;
+  const hangUpMore = (): void => {
+    hangUpPending = false;
+    while (hung < up && (o.window <= 0 || hung - offline < o.window)) hangUp();
   };
-  const first = o.window > 0 ? Math.min(o.window, up) : up;
-  for (let i = 0; i < first; i++) hangUp();
-  clock.runUntilTrue(() => offline >= up, clock.now() + 120_000 + (first < up ? Math.ceil(up / first) * 10_000 : 0));
+  hangUpNext = (): void => {
+    // Called from a box's event: the next homes hang up at this instant, from a timer of their own.
+    if (hangUpPending || hung >= up) return;
+    hangUpPending = true;
+    clock.setTimer(clock.now(), hangUpMore);
+  };
+  hangUpMore();
+  const windows = o.window > 0 && o.window < up ? Math.ceil(up / o.window) : 0;
+  clock.runUntilTrue(() => offline >= up, clock.now() + 120_000 + windows * 10_000);
   clock.runUntil(clock.now() + 10_000); // CDN, StopCCN and Accounting-Stop settle
   const teardown = { homes: up, offline, wallSeconds: (performance.now() - teardown0) / 1000, maxHangingUp };
   const virtualSeconds = (clock.now() - v0) / 1000;
