@@ -13,6 +13,7 @@
 import { mulberry32 } from '../proto/seeded.js';
 import type { Clock } from './clock.js';
 import type { PcapngWriter } from '../wire/pcap.js';
+import { MacTable } from './mac-table.js';
 
 export interface Impairments {
   /** Probability 0..1 that a frame is lost. */
@@ -38,6 +39,8 @@ export interface SegmentCounters {
   duplicated: number;
   corrupted: number;
   mtu: number;
+  /** Source addresses not learnt because the MAC table was full (their frames are flooded). */
+  macTableFull: number;
 }
 
 export interface Port {
@@ -56,6 +59,14 @@ export { mulberry32 };
  */
 class Attached implements Port {
   live = true;
+  /**
+   * The source address this port's frames last came from, as three 16-bit parts (small
+   * integers), -1 before the first: a box sends from its own address, so learning is a
+   * compare, and the table is written only when a port's address is new or moved.
+   */
+  srcA = -1;
+  srcB = 0;
+  srcC = 0;
 
   constructor(
     private readonly segment: Segment,
@@ -94,16 +105,12 @@ export interface AttachOptions {
 /** Observes every frame sent, with its sender's name (for sequence diagrams and logs). */
 export type FrameObserver = (frame: Uint8Array, from: string, at: number) => void;
 
-function macKeyAt(b: Uint8Array, o: number): number {
-  return ((b[o]! << 8) | b[o + 1]!) * 0x100000000 + (((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0);
-}
-
 export class Segment {
-  readonly counters: SegmentCounters = { sent: 0, delivered: 0, lost: 0, duplicated: 0, corrupted: 0, mtu: 0 };
+  readonly counters: SegmentCounters = { sent: 0, delivered: 0, lost: 0, duplicated: 0, corrupted: 0, mtu: 0, macTableFull: 0 };
   private readonly ports: Attached[] = [];
   /** Non-isolated ports: what an isolated port's flood reaches. */
   private readonly open: Attached[] = [];
-  private readonly macTable = new Map<number, Attached>();
+  private readonly macTable = new MacTable<Attached>();
   private readonly observers: FrameObserver[] = [];
   private readonly random: () => number;
   private tapWriter: PcapngWriter | undefined;
@@ -162,7 +169,7 @@ export class Segment {
       const i = list.indexOf(a);
       if (i >= 0) list.splice(i, 1);
     }
-    for (const [k, p] of this.macTable) if (p === a) this.macTable.delete(k);
+    this.macTable.deleteValue(a);
   }
 
   /**
@@ -171,14 +178,27 @@ export class Segment {
    */
   private deliver(from: Attached, f: Uint8Array): void {
     if (f.length >= 12) {
-      // Learn only when the table does not already say so: a Map.set per frame is not free.
+      // Learn only when the source is not the one this port was last seen with: a box sends
+      // from its own address, so this is a compare on nearly every frame. Group addresses and
+      // the all-zero address are never valid sources.
       if ((f[6]! & 1) === 0) {
-        const src = macKeyAt(f, 6);
-        // Group addresses and the all-zero address are never valid sources.
-        if (src !== 0 && this.macTable.get(src) !== from) this.macTable.set(src, from);
+        const a = (f[6]! << 8) | f[7]!;
+        const b = (f[8]! << 8) | f[9]!;
+        const c = (f[10]! << 8) | f[11]!;
+        if ((a !== from.srcA || b !== from.srcB || c !== from.srcC) && (a | b | c) !== 0) {
+          const before = this.macTable.setAt(f, 6, from);
+          if (before === false) this.counters.macTableFull++;
+          else {
+            // The address moved: its old port must learn it again if it comes back there.
+            if (before !== undefined && before !== from) before.srcA = -1;
+            from.srcA = a;
+            from.srcB = b;
+            from.srcC = c;
+          }
+        }
       }
       if ((f[0]! & 1) === 0) {
-        const to = this.macTable.get(macKeyAt(f, 0));
+        const to = this.macTable.getAt(f, 0);
         if (to && to.live) {
           if (to === from || (to.isolated && from.isolated)) return;
           this.counters.delivered++;
