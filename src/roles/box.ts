@@ -91,9 +91,12 @@ function ignoreEvent(): void {}
 export class Driver<P extends string = string, E = unknown> {
   private timer: TimerId | undefined;
   private timerAt: number | undefined;
-  // A plain object, not a Map: a driver per home, one or two ports each (a Map costs ~180
-  // bytes even for one entry).
-  private readonly links: Partial<Record<P, Link>> = {};
+  // The first port's link in two fields (a home has one port; a lookup is one compare of
+  // interned strings), the others in a Map made only for a box with more (an object keyed by
+  // port name was a megamorphic keyed load on every frame: each box kind has its own ports).
+  private port0: P | undefined;
+  private link0: Link | undefined;
+  private more: Map<P, Link> | undefined;
   private stopped = false;
   /** Frames the box sent on a port with no link (counted, never thrown). */
   unlinked = 0;
@@ -112,7 +115,10 @@ export class Driver<P extends string = string, E = unknown> {
   ) {}
 
   attach(port: P, link: Link): void {
-    this.links[port] = link;
+    if (this.port0 === undefined || this.port0 === port) {
+      this.port0 = port;
+      this.link0 = link;
+    } else (this.more ??= new Map()).set(port, link);
   }
 
   /** A frame arrived on `port`: the box takes it, then its output moves. */
@@ -139,7 +145,7 @@ export class Driver<P extends string = string, E = unknown> {
     if (this.stopped) return;
     const box = this.box;
     for (let x = box.pollTransmit(); x; x = box.pollTransmit()) {
-      const l = this.links[x.port];
+      const l = x.port === this.port0 ? this.link0 : this.more?.get(x.port);
       if (l) l.send(x.frame);
       else this.unlinked++;
     }

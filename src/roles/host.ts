@@ -173,8 +173,8 @@ export class Host {
   private c: HostCounters | undefined;
   // Queues and tables exist only while they hold something (the queues from their first use): a home's stack is one of thousands.
   private listening: Set<number> | undefined;
-  private pings: Map<number, number> | undefined; // identifier << 16 | sequence → sent at
-  private pings6: Map<number, number> | undefined;
+  private pings: PingsInFlight | undefined;
+  private pings6: PingsInFlight | undefined;
   // Bounded (a pump moves them out after every input).
   private tx: Outbox<Uint8Array> | undefined;
   private events: Outbox<HostEvent> | undefined;
@@ -255,7 +255,7 @@ export class Host {
     if (!this.address6) return false;
     const identifier = o.identifier ?? 0x5053;
     const data = pingData(o.size ?? 56);
-    (this.pings6 ??= new Map()).set(identifier * 0x10000 + o.sequence, now);
+    (this.pings6 ??= new PingsInFlight()).set(identifier, o.sequence, now);
     const src = dst[0] === 0xfe && (dst[1]! & 0xc0) === 0x80 && this.linkLocal6 ? this.linkLocal6 : this.address6;
     this.send6(icmpv6Packet({ src, dst, hopLimit: o.ttl ?? this.s.ttl }, { kind: 'echo', type: Icmpv6Type.ECHO_REQUEST, code: 0, checksum: 0, identifier, sequence: o.sequence, data }, ETH), now);
     return true;
@@ -265,7 +265,7 @@ export class Host {
   ping(dst: number, o: PingOptions, now: number): void {
     const identifier = o.identifier ?? 0x5053;
     const data = pingData(o.size ?? 56);
-    (this.pings ??= new Map()).set(identifier * 0x10000 + o.sequence, now);
+    (this.pings ??= new PingsInFlight()).set(identifier, o.sequence, now);
     const msg: IcmpMessage = { kind: 'echo', type: IcmpType.ECHO_REQUEST, code: 0, identifier, sequence: o.sequence, data };
     this.send(icmpPacket({ src: this.address, dst, ttl: o.ttl ?? this.s.ttl, identification: this.nextId(), flags: o.df ? Ipv4Flag.DF : 0 }, msg, ETH), dst, now);
   }
@@ -404,10 +404,8 @@ export class Host {
       c.echoRequestsAnswered++;
       this.send6(icmpv6Packet({ src: new Uint8Array(dst), dst: new Uint8Array(src), hopLimit: this.s.ttl }, { ...v, type: Icmpv6Type.ECHO_REPLY, checksum: 0 }, ETH), now);
     } else if (v.kind === 'echo' && v.type === Icmpv6Type.ECHO_REPLY) {
-      const k = v.identifier * 0x10000 + v.sequence;
-      const sent = this.pings6?.get(k);
+      const sent = this.pings6?.take(v.identifier, v.sequence);
       if (sent === undefined) return;
-      this.pings6!.delete(k);
       if (this.pings6!.size === 0) this.pings6 = undefined;
       c.echoRepliesReceived++;
       this.emit({ kind: 'echo-reply6', from: ipv6ToString(src), identifier: v.identifier, sequence: v.sequence, rtt: now - sent, hopLimit: b[o + 7]!, bytes: body.length });
@@ -522,10 +520,8 @@ export class Host {
         c.echoRequestsAnswered++;
         this.send(icmpPacket({ src: this.address, dst: src, ttl: this.s.ttl, identification: this.nextId() }, { ...v, type: IcmpType.ECHO_REPLY, checksum: undefined }, ETH), src, now);
       } else if (v.kind === 'echo' && v.type === IcmpType.ECHO_REPLY) {
-        const k = v.identifier * 0x10000 + v.sequence;
-        const sent = this.pings?.get(k);
+        const sent = this.pings?.take(v.identifier, v.sequence);
         if (sent === undefined) return;
-        this.pings!.delete(k);
         if (this.pings!.size === 0) this.pings = undefined;
         c.echoRepliesReceived++;
         this.emit({ kind: 'echo-reply', from: src, identifier: v.identifier, sequence: v.sequence, rtt: now - sent, ttl: b[o + 8]!, bytes: body.length });
@@ -645,3 +641,39 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/**
+ * Echo Requests sent and not yet answered: identifier, then sequence, to the time sent. Two
+ * levels of small-integer keys: one key of identifier × 65,536 + sequence is beyond V8's
+ * small integers and was boxed on every lookup. Bounded: beyond PINGS_IN_FLIGHT the oldest
+ * of the first identifier is forgotten (its reply, if it ever comes, is not reported).
+ */
+class PingsInFlight {
+  private readonly byId = new Map<number, Map<number, number>>();
+  size = 0;
+
+  set(identifier: number, sequence: number, at: number): void {
+    let m = this.byId.get(identifier);
+    if (!m) this.byId.set(identifier, (m = new Map()));
+    if (!m.has(sequence)) this.size++;
+    m.set(sequence, at);
+    if (this.size > PINGS_IN_FLIGHT) {
+      const [id, first] = this.byId.entries().next().value!;
+      this.take(id, first.keys().next().value!);
+    }
+  }
+
+  /** The time the echo was sent, forgetting it; undefined when it was not (or no longer) awaited. */
+  take(identifier: number, sequence: number): number | undefined {
+    const m = this.byId.get(identifier);
+    const at = m?.get(sequence);
+    if (at === undefined) return undefined;
+    m!.delete(sequence);
+    if (m!.size === 0) this.byId.delete(identifier);
+    this.size--;
+    return at;
+  }
+}
+
+/** Echo Requests one host awaits at most (ping's own sequence space is 65,536). */
+const PINGS_IN_FLIGHT = 4096;
