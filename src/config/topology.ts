@@ -123,7 +123,7 @@ export const ispSchema = z.strictObject({
  * it (0 = never). pppd's own holdoff default is 30 s; home routers redial within seconds,
  * so the default here is 5 s. `false` = a home that stays down (pppd without `persist`).
  */
-export const REDIAL_DEFAULTS = { holdoff: 5, maxHoldoff: 120, maxfail: 0 } as const;
+export const REDIAL_DEFAULTS = Object.freeze({ holdoff: 5, maxHoldoff: 120, maxfail: 0 } as const);
 export const redialSchema = z
   .union([
     z.literal(false),

@@ -107,10 +107,11 @@ export function bytesText(b: Uint8Array): string {
 }
 
 /** MAC address as six bytes <-> "aa:bb:cc:dd:ee:ff". */
+const HEX2 = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** aa:bb:cc:dd:ee:ff, one flat string (joined, not concatenated into a chain of cons nodes: a session keeps it as its Calling Number). */
 export function macToString(b: Uint8Array, o = 0): string {
-  let s = '';
-  for (let i = 0; i < 6; i++) s += (i ? ':' : '') + b[o + i]!.toString(16).padStart(2, '0');
-  return s;
+  return [HEX2[b[o]!], HEX2[b[o + 1]!], HEX2[b[o + 2]!], HEX2[b[o + 3]!], HEX2[b[o + 4]!], HEX2[b[o + 5]!]].join(':');
 }
 
 export function macFromString(s: string): Uint8Array {
