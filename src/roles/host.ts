@@ -17,7 +17,7 @@ import { EtherType, macEquals } from '../wire/ethernet.js';
 import { IcmpType, parseIcmp, parseQuotedIpv4, UnreachCode, type IcmpMessage, type QuotedIpv4 } from '../wire/icmp.js';
 import { fragmentIpv4, IpProtocol, Ipv4Flag, prefixMask } from '../wire/ipv4.js';
 import { arpFrame, icmpPacket, udpPacket, udpPacketInPlace } from '../wire/packets.js';
-import { parseUdp, udpChecksumOk } from '../wire/udp.js';
+import { UDP_HEADER_LENGTH, udpChecksumOk, udpLengthAt } from '../wire/udp.js';
 import { eui64LinkLocal, type Transmit } from './router.js';
 import { NdpCache, ALL_NODES, multicastMac, type NdpEntryView, type NdpOptions } from '../proto/ndp-cache.js';
 import { Icmpv6Type, icmpv6ChecksumOk, isIcmpv6Error, parseIcmpv6 } from '../wire/icmpv6.js';
@@ -502,9 +502,9 @@ export class Host {
       c.drops.fragment++;
       return;
     }
-    const body = b.subarray(o + hl, o + total);
     const proto = b[o + 9]!;
     if (proto === IpProtocol.ICMP) {
+      const body = b.subarray(o + hl, o + total);
       const m = parseIcmp(body);
       if (!m.ok) {
         c.drops.malformed++;
@@ -537,16 +537,21 @@ export class Host {
       return;
     }
     if (proto === IpProtocol.UDP) {
-      const d = parseUdp(body);
-      if (!d.ok) {
+      // Read in place: the header's fields and one view of the payload, no datagram object
+      // (every L2TP and RADIUS datagram of a box comes this way).
+      const u = o + hl;
+      const len = udpLengthAt(b, u, total - hl);
+      if (len < 0) {
         c.drops.malformed++;
         return;
       }
-      if (!udpChecksumOk(src, dst, body, 0, 8 + d.value.payload.length)) {
+      if (!udpChecksumOk(src, dst, b, u, len)) {
         c.drops.checksum++;
         return;
       }
-      const { srcPort, dstPort, payload } = d.value;
+      const srcPort = u16(b, u);
+      const dstPort = u16(b, u + 2);
+      const payload = b.subarray(u + UDP_HEADER_LENGTH, u + len);
       if (this.s.echoPorts.has(dstPort)) {
         if (broadcast) return;
         c.udpEchoed++;

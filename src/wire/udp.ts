@@ -20,6 +20,16 @@ export interface UdpDatagram {
   readonly payload: Uint8Array;
 }
 
+/**
+ * The Length of the datagram at b[o, o+avail) when `parseUdp` would take it (8 ≤ Length ≤
+ * what arrived), else -1: for a receiver that reads the header in place.
+ */
+export function udpLengthAt(b: Uint8Array, o: number, avail: number): number {
+  if (avail < UDP_HEADER_LENGTH) return -1;
+  const len = u16(b, o + F.LENGTH);
+  return len < UDP_HEADER_LENGTH || len > avail ? -1 : len;
+}
+
 export function parseUdp(b: Uint8Array): Parsed<UdpDatagram> {
   if (b.length < UDP_HEADER_LENGTH) return fail('udp.truncated', 0);
   const len = u16(b, F.LENGTH);

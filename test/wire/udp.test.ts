@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { fillUdpChecksum, parseUdp, udp, udpChecksumOk, type UdpDatagram } from '../../src/wire/udp.js';
+import { fillUdpChecksum, parseUdp, udp, udpChecksumOk, udpLengthAt, type UdpDatagram } from '../../src/wire/udp.js';
 import { IpProtocol, parseIpv4 } from '../../src/wire/ipv4.js';
 import { fromHex, ipv4FromString, u16 } from '../../src/wire/bytes.js';
 import { fold, pseudoHeaderSum } from '../../src/wire/checksum.js';
@@ -79,4 +79,23 @@ test('udp: bad input gives a code and an offset', () => {
   // Length shorter than the input: the rest is not UDP's.
   const r = parseUdp(fromHex('06a506a5000a0000aabbccdd'));
   assert.ok(r.ok && r.value.payload.length === 2);
+});
+
+test('udpLengthAt takes exactly what parseUdp takes, at any offset, and gives its Length', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 40 }), fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 40 }), (bytes, pad, lenField) => {
+      const b = new Uint8Array(pad + bytes.length);
+      b.set(bytes, pad);
+      if (bytes.length >= 6) {
+        // Length fields around the input's size: often valid, often just too long.
+        b[pad + 4] = 0;
+        b[pad + 5] = lenField;
+      }
+      const p = parseUdp(b.subarray(pad));
+      const n = udpLengthAt(b, pad, bytes.length);
+      assert.equal(n >= 0, p.ok);
+      if (p.ok) assert.equal(n, 8 + p.value.payload.length);
+    }),
+    { numRuns: 2000 },
+  );
 });
