@@ -11,7 +11,7 @@
 import { Outbox } from '../proto/outbox.js';
 import { ArpCache, type ArpEntryView, type ArpOptions } from '../proto/arp-cache.js';
 import { parseArp } from '../wire/arp.js';
-import { keptBytes, u16, u32 } from '../wire/bytes.js';
+import { keptBytes, setU16, setU32, u16, u32 } from '../wire/bytes.js';
 import { internetChecksum } from '../wire/checksum.js';
 import { EtherType, macEquals } from '../wire/ethernet.js';
 import { IcmpType, parseIcmp, parseQuotedIpv4, UnreachCode, type IcmpMessage, type QuotedIpv4 } from '../wire/icmp.js';
@@ -518,6 +518,10 @@ export class Host {
       if (v.kind === 'echo' && v.type === IcmpType.ECHO_REQUEST) {
         if (broadcast || l2group) return;
         c.echoRequestsAnswered++;
+        // A unicast frame is the receiver's own (src/sim/link.ts; an AF_PACKET slot until the
+        // batch is sent): the reply is the request turned round in place when the frame is just
+        // Ethernet and a 20-octet header; otherwise it is built afresh.
+        if (this.eth && o === ETH && hl === 20 && b.length === o + total) return this.echoReplyInPlace(b, src, now);
         this.send(icmpPacket({ src: this.address, dst: src, ttl: this.s.ttl, identification: this.nextId() }, { ...v, type: IcmpType.ECHO_REPLY, checksum: undefined }, ETH), src, now);
       } else if (v.kind === 'echo' && v.type === IcmpType.ECHO_REPLY) {
         const sent = this.pings?.take(v.identifier, v.sequence);
@@ -567,6 +571,26 @@ export class Host {
       return;
     }
     c.drops.unsupported++;
+  }
+
+  /**
+   * The Echo Request in `frame` (Ethernet, then IPv4 with no options, then ICMP) made the
+   * reply to `peer`: addresses swapped, our TTL and identification, no flags, Echo Reply, both
+   * checksums again; the data is not copied.
+   */
+  private echoReplyInPlace(frame: Uint8Array, peer: number, now: number): void {
+    const o = ETH;
+    setU16(frame, o + 4, this.nextId());
+    setU16(frame, o + 6, 0);
+    frame[o + 8] = this.s.ttl;
+    setU32(frame, o + 12, this.address);
+    setU32(frame, o + 16, peer);
+    setU16(frame, o + 10, 0);
+    setU16(frame, o + 10, internetChecksum(frame, o, o + 20));
+    frame[o + 20] = IcmpType.ECHO_REPLY;
+    setU16(frame, o + 22, 0);
+    setU16(frame, o + 22, internetChecksum(frame, o + 20, frame.length));
+    this.send(frame, peer, now);
   }
 
   /** Sends an IPv4 packet built with 14 bytes of headroom: fragments it if needed, resolves the next hop. */

@@ -5,8 +5,10 @@
  * virtual clock (deterministic for a seed) and on the wall clock.
  * The segment is a learning switch: it learns source MACs, sends a unicast frame to the
  * one port that owns its destination, and floods broadcast and unknown destinations.
- * A receiver that gets a unicast frame owns its bytes (a router may rewrite them in place);
- * flooded frames must be treated as read-only. Ports attached `isolated` (subscriber ports,
+ * A receiver that gets a unicast frame owns its bytes (a router may rewrite them in place, a
+ * host turn an Echo Request round): a unicast flooded because its destination is not learnt
+ * yet reaches each port as a copy of its own. Broadcast and multicast frames are shared by
+ * every receiver and must be treated as read-only. Ports attached `isolated` (subscriber ports,
  * as on an OLT or a private VLAN) reach only the non-isolated ports, never each other.
  * A pcapng tap sees every frame once, as sent.
  */
@@ -208,11 +210,12 @@ export class Segment {
       }
     }
     const all = from.isolated ? this.open : this.ports;
+    const unicast = f.length > 0 && (f[0]! & 1) === 0;
     for (let i = 0; i < all.length; i++) {
       const p = all[i]!;
       if (p === from || !p.live || (p.isolated && from.isolated)) continue;
       this.counters.delivered++;
-      p.take(f, from.name);
+      p.take(unicast ? new Uint8Array(f) : f, from.name);
     }
   }
 

@@ -1,7 +1,8 @@
 /**
  * The data path copies no payload (issue 15): a ping from a home to the server and its reply
- * cross home → sse → nte → router → server and back in the two packet buffers the home and
- * the server built; every box writes its headers in front of them in place.
+ * cross home → sse → nte → router → server and back in the one packet buffer the home built:
+ * the server turns the Echo Request round in place, and every box writes its headers in front
+ * of the packet in place.
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +15,7 @@ import { packetBufferCounters } from '../../src/wire/packet-buffer.js';
 import { Nte } from '../../src/roles/nte.js';
 import { RouterBox } from '../../src/roles/router-box.js';
 
-test('copy-free: a relayed ping and its reply travel in the two buffers their hosts built', () => {
+test('copy-free: a relayed ping and its reply travel in the one buffer the home built (the server turns the request round in place)', () => {
   const clock = new VirtualClock(Date.UTC(2026, 0, 1));
   const net = new Network(withHomes(loadTopology('topologies/default.yaml'), 20), { clock });
   for (const h of net.homes) net.act(h.cfg.name, (now) => h.start(now));
@@ -38,7 +39,7 @@ test('copy-free: a relayed ping and its reply travel in the two buffers their ho
   const pings = ROUNDS * net.homes.length;
   assert.equal(replies, pings, 'every ping answered');
   assert.equal((net.sse.counters['relay.up'] ?? 0) + (net.sse.counters['relay.down'] ?? 0) - relayed, 2 * pings, 'each ping and reply relayed by the sse');
-  assert.equal(built() - before, 2 * pings, 'one buffer for each ping and one for each reply, none on the way');
+  assert.equal(built() - before, pings, 'one buffer for each ping, its reply in the same one, none on the way');
   assert.equal(net.sse.counters['relay.up.copied'], undefined, 'sse: no copy toward the LNS, of the pings nor of the PPP control frames relayed before them');
   const boxes = [...net.drivers.values()].map((d) => d.box);
   for (const b of boxes) {

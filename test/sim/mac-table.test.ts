@@ -80,3 +80,27 @@ test('the segment follows an address that moves between ports, and back', () => 
   assert.deepEqual(got, ['x']);
   assert.equal(s.counters.macTableFull, 0);
 });
+
+test('a unicast flooded before its destination is learnt reaches each port as its own copy; a broadcast is one frame shared', () => {
+  const c = new VirtualClock();
+  const s = new Segment('lan', c);
+  const seen: number[][] = [];
+  const rewrite = (f: Uint8Array): void => {
+    seen.push([...f.subarray(12, 14)]);
+    f[12] = 0xee; // a receiver that owns the frame rewrites it in place
+  };
+  const x = s.attach('x', () => undefined);
+  s.attach('y', rewrite);
+  s.attach('z', rewrite);
+  x.send(new Uint8Array([2, 0, 0, 0, 0, 9, 2, 0, 0, 0, 0, 7, 0x08, 0x00])); // 9 is not learnt: flooded
+  c.run();
+  assert.deepEqual(seen, [[0x08, 0x00], [0x08, 0x00]]);
+  seen.length = 0;
+  const got: Uint8Array[] = [];
+  s.attach('w', (f) => got.push(f));
+  s.attach('v', (f) => got.push(f));
+  x.send(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 7, 0x08, 0x06]));
+  c.run();
+  assert.equal(got.length, 2);
+  assert.equal(got[0], got[1]);
+});
