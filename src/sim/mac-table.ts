@@ -66,9 +66,14 @@ export class MacTable<V extends object> {
     }
   }
 
+  /** Where the address (h, l) starts probing. */
+  private home(h: number, l: number): number {
+    return (Math.imul(l ^ (h << 13) ^ (l >>> 16), 0x9e3779b1) >>> 8) & this.mask;
+  }
+
   private slot(h: number, l: number): number {
     const m = this.mask;
-    let i = (Math.imul(l ^ (h << 13) ^ (l >>> 16), 0x9e3779b1) >>> 8) & m;
+    let i = this.home(h, l);
     for (;;) {
       if (this.val[i] === undefined || (this.lo[i] === l && this.hi[i] === h)) return i;
       i = (i + 1) & m;
@@ -82,7 +87,7 @@ export class MacTable<V extends object> {
     val[i] = undefined;
     this.count--;
     for (let j = (i + 1) & m; val[j] !== undefined; j = (j + 1) & m) {
-      const home = (Math.imul(this.lo[j]! ^ (this.hi[j]! << 13) ^ (this.lo[j]! >>> 16), 0x9e3779b1) >>> 8) & m;
+      const home = this.home(this.hi[j]!, this.lo[j]!);
       // j's entry may fill the hole at i when its home slot is not in (i, j] (cyclically).
       const stays = i <= j ? home > i && home <= j : home > i || home <= j;
       if (stays) continue;

@@ -106,12 +106,20 @@ export function bytesText(b: Uint8Array): string {
   return utf8d.decode(b);
 }
 
-/** MAC address as six bytes <-> "aa:bb:cc:dd:ee:ff". */
-const HEX2 = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** The codes of "aa:bb:cc:dd:ee:ff", the colons in place; the digits are written per call. */
+const macCodes: number[] = new Array<number>(17).fill(0x3a);
 
-/** aa:bb:cc:dd:ee:ff, one flat string (joined, not concatenated into a chain of cons nodes: a session keeps it as its Calling Number). */
+/**
+ * MAC address as six bytes <-> "aa:bb:cc:dd:ee:ff". Made as `hex` makes its string, one flat
+ * string at once: a session keeps it as its Calling Number, and `s +=` would leave a chain
+ * of cons strings behind it.
+ */
 export function macToString(b: Uint8Array, o = 0): string {
-  return [HEX2[b[o]!], HEX2[b[o + 1]!], HEX2[b[o + 2]!], HEX2[b[o + 3]!], HEX2[b[o + 4]!], HEX2[b[o + 5]!]].join(':');
+  for (let i = 0; i < 6; i++) {
+    macCodes[3 * i] = HEX_DIGITS[b[o + i]! >> 4]!;
+    macCodes[3 * i + 1] = HEX_DIGITS[b[o + i]! & 15]!;
+  }
+  return String.fromCharCode.apply(null, macCodes);
 }
 
 export function macFromString(s: string): Uint8Array {
