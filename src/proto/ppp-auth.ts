@@ -260,9 +260,14 @@ export class ChapAuthenticator extends AuthMachine<AuthenticatorConfig> {
   }
 
   private resultMessage: Uint8Array | undefined;
+  /** The message our Success or Failure carried (the decision's, else the configured one): what a repeat carries. */
+  resultFor(ok: boolean): Uint8Array {
+    return this.resultMessage ?? (ok ? this.cfg.successMessage : this.cfg.failureMessage);
+  }
+
   private sendResult(ok: boolean, message?: Uint8Array): void {
     if (message) this.resultMessage = message;
-    const m = this.resultMessage ?? (ok ? this.cfg.successMessage : this.cfg.failureMessage);
+    const m = this.resultFor(ok);
     this.sink.send({ protocol: PppProtocol.CHAP, packet: ok ? { kind: 'success', identifier: this.identifier, message: m } : { kind: 'failure', identifier: this.identifier, message: m } });
   }
 
@@ -288,8 +293,11 @@ export class ChapPeer extends AuthMachine<PeerConfig> {
   private lastChallenge: Uint8Array | undefined;
   private lastResponse: Uint8Array | undefined;
 
-
-
+  /** `authenticated`: the link was authenticated already (a machine made again for a re-challenge, §4.1). */
+  constructor(cfg: PeerConfig, sink: AuthSink, counters: Counters = {}, authenticated = false) {
+    super(cfg, sink, counters);
+    if (authenticated) this.s = S_SUCCESS;
+  }
 
   private sendResponse(now: number): void {
     this.sent++;

@@ -9,7 +9,7 @@
  * `handleFrame(protocol, payload, now)`, `handleTimeout(now)`, `pollTransmit()`, `pollEvent()`.
  */
 import { lcpPacket, ipcpPacket, ipv6cpPacket, PppProtocol } from '../wire/ppp.js';
-import { chapPacket } from '../wire/chap.js';
+import { chapPacket, type ChapPacket } from '../wire/chap.js';
 import { papPacket } from '../wire/pap.js';
 import { Lcp, lcpConfig, type LcpConfig, type LcpNegotiated, type LcpSink } from './lcp.js';
 import { Ipcp, type IpcpConfig, type IpcpNegotiated } from './ipcp.js';
@@ -41,6 +41,9 @@ export function pppLinkConfig(c: { lcp?: Partial<LcpConfig>; authenticator?: Aut
   // no property array each (a home has one of its own, for its credentials).
   return { lcp, authenticator: c.authenticator || undefined, credentials: c.credentials || undefined, ipcp: c.ipcp || undefined, ipv6cp: c.ipv6cp || undefined, counters: c.counters ?? {} };
 }
+
+const CHAP_SENT_SUCCESS = 0x100;
+const CHAP_GOT_SUCCESS = 0x200;
 
 /** RFC 1661 §3.2 phases, plus the LAC's hand-off. */
 export type Phase = 'dead' | 'establish' | 'authenticate' | 'network' | 'terminate' | 'handed-off';
@@ -83,6 +86,15 @@ export class PppLink implements LcpSink, AuthSink {
   private papSeen: ProxyValues['pap'] | undefined;
   private proxyChap: ProxyValues['chap'] | undefined;
   private proxyPap: ProxyValues['pap'] | undefined;
+  /**
+   * What is left of CHAP once it succeeded (the machines are let go: an established link keeps
+   * no authentication object). Bits 0–7: the Identifier of the Success we sent as
+   * authenticator, answered again to a retransmitted Response (RFC 1994 §4.2); CHAP_SENT_SUCCESS:
+   * we sent one; CHAP_GOT_SUCCESS: the peer authenticated us (a re-challenge makes a new peer machine).
+   */
+  private chapDone = 0;
+  /** The message of the Success we sent (the decision's or the configured one), for the repeat. */
+  private chapSuccessMessage: Uint8Array | undefined;
 
   constructor(readonly cfg: PppLinkConfig) {
     this.lcp = new Lcp(cfg.lcp, this, cfg.counters);
@@ -156,12 +168,7 @@ export class PppLink implements LcpSink, AuthSink {
         if (this.phase !== 'authenticate' && this.phase !== 'network') return this.drop('ppp.chap-outside-authenticate');
         const r = chapPacket.parse(payload);
         if (!r.ok) return this.drop(r.error.code);
-        const p = r.value;
-        if (p.kind === 'response') {
-          if (this.authenticator instanceof ChapAuthenticator) this.authenticator.handle(p, now);
-          else this.drop('ppp.chap-not-negotiated');
-        } else if (this.peer instanceof ChapPeer) this.peer.handle(p, now);
-        else this.drop('ppp.chap-not-negotiated');
+        this.chapInput(r.value, now);
         return true;
       }
       case PppProtocol.PAP: {
@@ -214,14 +221,34 @@ export class PppLink implements LcpSink, AuthSink {
       case PppProtocol.IPCP: this.ipcp?.input(m.packet, now); break;
       case PppProtocol.IPV6CP: this.ipv6cp?.input(m.packet, now); break;
       case PppProtocol.CHAP:
-        if (m.packet.kind === 'response') (this.authenticator as ChapAuthenticator | undefined)?.handle(m.packet, now);
-        else (this.peer as ChapPeer | undefined)?.handle(m.packet, now);
+        this.chapInput(m.packet, now);
         break;
       case PppProtocol.PAP:
         if (m.packet.kind === 'auth-req') (this.authenticator as PapAuthenticator | undefined)?.handle(m.packet, now);
         else (this.peer as PapPeer | undefined)?.handle(m.packet, now);
         break;
     }
+  }
+
+  private chapInput(p: ChapPacket, now: number): void {
+    if (p.kind === 'response') {
+      if (this.authenticator instanceof ChapAuthenticator) this.authenticator.handle(p, now);
+      else if ((this.chapDone & CHAP_SENT_SUCCESS) === 0) this.drop('ppp.chap-not-negotiated');
+      else if (p.identifier !== (this.chapDone & 0xff)) this.drop('chap.bad-identifier');
+      else {
+        // RFC 1994 §4.2: our Success may have been lost; the retransmitted Response is answered again.
+        count(this.counters, 'chap.response-repeated');
+        this.send({ protocol: PppProtocol.CHAP, packet: { kind: 'success', identifier: p.identifier, message: this.chapSuccessMessage! } });
+      }
+      return;
+    }
+    if (this.peer instanceof ChapPeer) return this.peer.handle(p, now);
+    if ((this.chapDone & CHAP_GOT_SUCCESS) === 0) return void this.drop('ppp.chap-not-negotiated');
+    if (p.kind !== 'challenge') return void this.drop('chap.result-after-success');
+    // A re-challenge (§4.1) of an authenticated link: a peer machine again, to answer it.
+    const c = new ChapPeer(this.cfg.credentials!, this, this.counters, true);
+    this.peer = c;
+    c.handle(p, now);
   }
 
   private drop(reason: string): true {
@@ -382,6 +409,8 @@ export class PppLink implements LcpSink, AuthSink {
         this.emit({ type: 'lcp-down' });
         this.authenticator = undefined;
         this.peer = undefined;
+        this.chapDone = 0;
+        this.chapSuccessMessage = undefined;
         this.phase = 'terminate';
         break;
       case 'tls':
@@ -433,6 +462,7 @@ export class PppLink implements LcpSink, AuthSink {
         this.emit(e);
         break;
       case 'auth-success':
+        if (e.protocol === PppProtocol.CHAP) this.chapSucceeded(e.side);
         this.emit(e.name ? { type: 'authenticated', side: e.side, protocol: e.protocol, name: e.name } : { type: 'authenticated', side: e.side, protocol: e.protocol });
         if (--this.authPending === 0 && this.phase === 'authenticate') this.enterNetwork(now);
         break;
@@ -441,5 +471,19 @@ export class PppLink implements LcpSink, AuthSink {
         this.lcp.close(now, 'auth-failed');
         break;
     }
+  }
+
+  /** CHAP succeeded on one side: its machine goes, what a repeat needs stays (chapDone). */
+  private chapSucceeded(side: 'authenticator' | 'peer'): void {
+    if (side === 'peer') {
+      if (this.peer instanceof ChapPeer) this.peer = undefined;
+      this.chapDone |= CHAP_GOT_SUCCESS;
+      return;
+    }
+    const a = this.authenticator;
+    if (!(a instanceof ChapAuthenticator)) return;
+    this.chapDone = (this.chapDone & CHAP_GOT_SUCCESS) | CHAP_SENT_SUCCESS | a.identifier;
+    this.chapSuccessMessage = a.resultFor(true);
+    this.authenticator = undefined;
   }
 }

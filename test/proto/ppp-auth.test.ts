@@ -5,7 +5,7 @@ import { VirtualClock } from '../../src/sim/clock.js';
 import { PppLink, pppLinkConfig, type PppLinkConfig } from '../../src/proto/ppp-link.js';
 import { authenticatorConfig, peerConfig, type SecretLookup } from '../../src/proto/ppp-auth.js';
 import { ipcpConfig } from '../../src/proto/ipcp.js';
-import { chapMd5Verify, type ChapPacket } from '../../src/wire/chap.js';
+import { chapMd5Verify, chapPacket, type ChapPacket } from '../../src/wire/chap.js';
 import { PppProtocol, lcpPacket, type IpcpPacket, type LcpPacket } from '../../src/wire/ppp.js';
 import { encode } from '../../src/wire/result.js';
 import { fromHex, hex, ipv4FromString as ip, textBytes } from '../../src/wire/bytes.js';
@@ -74,6 +74,43 @@ test('CHAP under loss: lost Challenge and lost Response are retransmitted (same 
       assert.equal(chapOf(p, 'a').filter((x) => x.kind === 'success').length, 2);
     }
   }
+});
+
+test('CHAP once authenticated: no machine is kept either side; a re-challenge is answered, a repeated Response gets the same Success, another identifier is refused', () => {
+  const clock = new VirtualClock();
+  const p = new Pair(clock, new PppLink(nte()), new PppLink(home()));
+  p.start();
+  clock.runUntil(10_000);
+  assert.equal(p.b.ipcp!.stateName, 'Opened');
+  assert.equal(p.a.authenticator, undefined, 'the authenticator machine is let go after Success');
+  assert.equal(p.b.peer, undefined, 'the peer machine is let go after Success');
+  const [first] = chapOf(p, 'a').filter((x) => x.kind === 'success');
+  const [resp] = chapOf(p, 'b').filter((x) => x.kind === 'response');
+  assert.ok(first?.kind === 'success' && resp?.kind === 'response');
+  // The home's Response again (its Success lost): the LNS answers it with the same Success.
+  const ppp = (m: ChapPacket): Uint8Array => {
+    const body = encode(chapPacket, m);
+    const f = new Uint8Array(2 + body.length);
+    f.set([0xc2, 0x23]);
+    f.set(body, 2);
+    return f;
+  };
+  p.deliver('a', ppp(resp));
+  const successes = chapOf(p, 'a').filter((x) => x.kind === 'success');
+  assert.equal(successes.length, 2);
+  assert.ok(successes[1]!.kind === 'success' && successes[1]!.identifier === first.identifier && hex(successes[1]!.message) === hex(first.message));
+  assert.equal(p.a.counters['chap.response-repeated'], 1);
+  p.deliver('a', ppp({ ...resp, identifier: (resp.identifier + 1) & 0xff }));
+  assert.equal(p.a.counters['chap.bad-identifier'], 1);
+  assert.equal(chapOf(p, 'a').filter((x) => x.kind === 'success').length, 2, 'another identifier gets nothing');
+  // RFC 1994 §4.1: the authenticator may challenge again at any time; the home answers with the new value.
+  const value = fromHex('00112233445566778899aabbccddeeff');
+  p.deliver('b', ppp({ kind: 'challenge', identifier: 77, value, name: textBytes('lab-lns') }));
+  const again = chapOf(p, 'b').filter((x) => x.kind === 'response').at(-1)!;
+  assert.ok(again.kind === 'response' && again.identifier === 77 && chapMd5Verify(77, textBytes('secret'), value, again.value));
+  p.deliver('b', ppp({ kind: 'success', identifier: 77, message: textBytes('ok') }));
+  assert.deepEqual(p.eventTypes('b'), ['lcp-up', 'authenticated', 'ipcp-up'], 'the re-challenge reports no second authentication');
+  assert.equal(p.b.ipcp!.stateName, 'Opened');
 });
 
 test('CHAP: a Response with the wrong identifier is counted and harms nothing; a wrong secret ends in Failure and LCP Terminate', () => {
