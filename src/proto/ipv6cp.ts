@@ -82,7 +82,7 @@ const interfaceIdentifier: OptionHandler<Ipv6cpOption, Ipv6cp> = {
       count(l.counters, 'ipv6cp.nak-clashing-identifier');
       return l.suggest(undefined);
     }
-    l.hisIdentifier = keptBytes(o.id);
+    l.hisIdentifier = o.id;
     return ACK;
   },
   missing(l) {
@@ -97,8 +97,8 @@ const interfaceIdentifier: OptionHandler<Ipv6cpOption, Ipv6cp> = {
     // a zero suggestion is no identifier at all.
     if (isZero(o.id) || (l.lastNakSent !== undefined && bytesEqual(o.id, l.lastNakSent))) {
       count(l.counters, 'ipv6cp.nak-hint-refused');
-      l.ourIdentifier = keptBytes(randomIdentifier(l.cfg.random, l.ourIdentifier, o.id, l.hisIdentifier));
-    } else l.ourIdentifier = keptBytes(o.id);
+      l.ourIdentifier = randomIdentifier(l.cfg.random, l.ourIdentifier, o.id, l.hisIdentifier);
+    } else l.ourIdentifier = o.id;
     l.sendIdentifier = true;
     return true;
   },
@@ -129,11 +129,14 @@ export class Ipv6cp extends ControlProtocol<Ipv6cpOption> {
     return ipv6cpPacket as Codec<ControlPacket<Ipv6cpOption>>;
   }
 
-  /** Our tentative identifier (what our next Configure-Request carries). */
-  ourIdentifier: Uint8Array;
+  /**
+   * fe80::/64 + our tentative identifier (what our next Configure-Request carries), and the
+   * same for the peer's identifier we Acked: each identifier is kept only inside its link-local
+   * address (RFC 5072 §5), one slab copy for the link's life, not two arrays (src/wire/bytes.ts).
+   */
+  private ourLinkLocal: Uint8Array;
+  private hisLinkLocal: Uint8Array | undefined = undefined;
   sendIdentifier = true;
-  /** The peer's identifier we Acked. */
-  hisIdentifier: Uint8Array | undefined = undefined;
   /** The suggestion of the last Configure-Nak we sent the peer. */
   lastNakSent: Uint8Array | undefined = undefined;
   /** We already Nak'd a request that lacked the option (only once, RFC 5072 §4.1). */
@@ -148,8 +151,25 @@ export class Ipv6cp extends ControlProtocol<Ipv6cpOption> {
     const id = cfg.localIdentifier;
     if (id !== undefined && id.length !== 8) throw new Error('ipv6cp: localIdentifier must be 8 octets');
     if (cfg.peerIdentifier !== undefined && (cfg.peerIdentifier.length !== 8 || isZero(cfg.peerIdentifier))) throw new Error('ipv6cp: peerIdentifier must be 8 octets, not all zero');
-    // Identifiers live as long as the link: slab copies (src/wire/bytes.ts), not a buffer each.
-    this.ourIdentifier = keptBytes(id ?? randomIdentifier(cfg.random));
+    this.ourLinkLocal = keptBytes(linkLocalAddress(id ?? randomIdentifier(cfg.random)));
+  }
+
+  /** Our tentative identifier: a view of our link-local's low 64 bits (set: a new link-local). */
+  get ourIdentifier(): Uint8Array {
+    return this.ourLinkLocal.subarray(8);
+  }
+
+  set ourIdentifier(id: Uint8Array) {
+    this.ourLinkLocal = keptBytes(linkLocalAddress(id));
+  }
+
+  /** The peer's identifier we Acked (set: copied into its link-local). */
+  get hisIdentifier(): Uint8Array | undefined {
+    return this.hisLinkLocal?.subarray(8);
+  }
+
+  set hisIdentifier(id: Uint8Array | undefined) {
+    this.hisLinkLocal = id && keptBytes(linkLocalAddress(id));
   }
 
   /** The identifier to suggest to the peer: `preferred` when usable, else a random one; never ours, never zero. */
@@ -174,13 +194,14 @@ export class Ipv6cp extends ControlProtocol<Ipv6cpOption> {
   }
 
   negotiated(): Ipv6cpNegotiated {
-    const local = this.sendIdentifier ? this.ourIdentifier : undefined;
-    const peer = this.hisIdentifier;
+    // The link-locals are this machine's own arrays (never written to: a new identifier is a new array); the identifiers views of them.
+    const local = this.sendIdentifier ? this.ourLinkLocal : undefined;
+    const peer = this.hisLinkLocal;
     return {
-      localIdentifier: local,
-      peerIdentifier: peer,
-      localLinkLocal: local && keptBytes(linkLocalAddress(local)),
-      peerLinkLocal: peer && keptBytes(linkLocalAddress(peer)),
+      localIdentifier: local?.subarray(8),
+      peerIdentifier: peer?.subarray(8),
+      localLinkLocal: local,
+      peerLinkLocal: peer,
     };
   }
 }

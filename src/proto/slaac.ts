@@ -32,8 +32,8 @@ const ALL_ROUTERS = new Uint8Array([0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 const RA_MIN_LENGTH = 16;
 
 export interface SlaacConfig {
-  /** Our 64-bit interface identifier (IPV6CP's, RFC 5072 §5). */
-  readonly interfaceId: Uint8Array;
+  /** Our 64-bit interface identifier (IPV6CP's, RFC 5072 §5); undefined: linkLocal's low 64 bits. */
+  readonly interfaceId?: Uint8Array;
   /** fe80::/64 + the identifier: the source of our RS (§6.3.7 "the IP source address ... of the interface"). */
   readonly linkLocal: Uint8Array;
   /** The link MTU: an RA's MTU option above it is ignored (§6.3.4). */
@@ -49,10 +49,32 @@ export interface SlaacConfig {
 
 export interface SlaacAddress {
   readonly address: Uint8Array;
+  /** The /64 it was formed from (a new array each read: the address holds its octets). */
   readonly prefix: Uint8Array;
   /** undefined: infinite. */
   preferredUntil: number | undefined;
   validUntil: number | undefined;
+}
+
+/** An address formed from a prefix: only the address is kept, the prefix is its high 64 bits. */
+class FormedAddress implements SlaacAddress {
+  constructor(
+    readonly address: Uint8Array,
+    public preferredUntil: number | undefined,
+    public validUntil: number | undefined,
+  ) {}
+
+  get prefix(): Uint8Array {
+    const p = new Uint8Array(16);
+    p.set(this.address.subarray(0, 8));
+    return p;
+  }
+
+  /** Formed from this /64 (the first 8 octets of `prefix`)? */
+  from(prefix: Uint8Array): boolean {
+    for (let i = 0; i < 8; i++) if (this.address[i] !== prefix[i]) return false;
+    return true;
+  }
 }
 
 export type SlaacEvent =
@@ -65,7 +87,7 @@ export type SlaacEvent =
   | { readonly type: 'no-router' };
 
 export class Slaac {
-  addresses: SlaacAddress[] = [];
+  addresses: FormedAddress[] = [];
   /** The RA's source while its Router Lifetime runs. */
   defaultRouter: Uint8Array | undefined;
   private routerUntil: number | undefined;
@@ -170,22 +192,22 @@ export class Slaac {
     if (o.preferredLifetime > o.validLifetime) return this.ignore('slaac.prefix-preferred-above-valid'); // c)
     // §5.5.3 d): the prefix length plus the identifier's (64 bits, RFC 5072 / RFC 4291) must be 128.
     if (o.prefixLength !== 64) return this.ignore('slaac.prefix-length-not-64');
-    const prefix = new Uint8Array(16);
-    prefix.set(o.prefix.subarray(0, 8));
-    const existing = this.addresses.find((a) => bytesEqual(a.prefix, prefix));
+    const existing = this.addresses.find((a) => a.from(o.prefix));
     const until = (s: number): number | undefined => (s === NDP_INFINITY ? undefined : now + s * 1000);
     if (!existing) {
       if (o.validLifetime === 0) return;
       if (this.addresses.length >= MAX_SLAAC_ADDRESSES) return this.ignore('slaac.address-table-full');
-      const kept = keptBytes(prefix);
-      prefix.set(this.cfg.interfaceId.subarray(0, 8), 8);
-      const address = keptBytes(prefix);
+      const formed = new Uint8Array(16);
+      formed.set(o.prefix.subarray(0, 8));
+      formed.set((this.cfg.interfaceId ?? this.cfg.linkLocal.subarray(8)).subarray(0, 8), 8);
+      const address = keptBytes(formed);
       // No DAD (DupAddrDetectTransmits 0, §5.4): on a PPP link the only other node is the peer, and IPV6CP made our identifier differ from its (RFC 5072 §4.1).
       // A new array of exact length (an address is formed once or twice per session; a pushed-to
       // array, and one built by spreading into a literal, holds 17 slots; concat does not).
-      this.addresses = this.addresses.concat([{ address, prefix: kept, preferredUntil: until(o.preferredLifetime), validUntil: until(o.validLifetime) }]);
+      const a = new FormedAddress(address, until(o.preferredLifetime), until(o.validLifetime));
+      this.addresses = this.addresses.concat([a]);
       count(this.counters, 'slaac.address-formed');
-      this.events.push({ type: 'address-added', address, prefix: kept });
+      this.events.push({ type: 'address-added', address, prefix: a.prefix });
       return;
     }
     // e) the preferred lifetime is reset; the valid one with the two-hour rule against a spoofed short lifetime.

@@ -55,11 +55,10 @@ export class HomeIpv6 {
   private events: HomeIpv6Event[] | undefined;
 
   constructor(readonly name: string, mac: Uint8Array, negotiated: Ipv6cpNegotiated, mtu: number, o: HomeIpv6Options, readonly counters: Counters, now: number) {
-    // The identifier is SLAAC's (its configuration keeps it): not a field of ours as well.
-    const iid = negotiated.localIdentifier ?? new Uint8Array(8);
-    this.linkLocal = negotiated.localLinkLocal ?? new Uint8Array([0xfe, 0x80, 0, 0, 0, 0, 0, 0, ...iid]);
+    // IPV6CP's link-locals, as its arrays; the identifier is our link-local's low 64 bits (SLAAC takes it from there).
+    this.linkLocal = negotiated.localLinkLocal ?? new Uint8Array([0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     this.peerLinkLocal = negotiated.peerLinkLocal;
-    this.slaac = new Slaac({ interfaceId: iid, linkLocal: this.linkLocal, linkMtu: mtu, random: o.random, peerLinkLocal: this.peerLinkLocal }, counters);
+    this.slaac = new Slaac({ linkLocal: this.linkLocal, linkMtu: mtu, random: o.random, peerLinkLocal: this.peerLinkLocal }, counters);
     // IAID 1 for our one IA_PD, a DUID-LL from the home's MAC (RFC 8415 §11.4: the link-layer address of an interface that stays);
     // the MAC array itself (the home's, never written to), not a copy.
     this.dhcp = new Dhcpv6Client({ duid: { kind: 'll', hardwareType: 1, linkLayer: mac.length === 6 ? mac : keptBytes(mac.subarray(0, 6)) }, iaid: 1, random: o.random, prefixLengthHint: o.prefixLengthHint }, counters);
