@@ -18,6 +18,7 @@ import { ipv6cpConfig } from '../proto/ipv6cp.js';
 import { ipv6ToString as ipv6Text } from '../wire/ipv6.js';
 import { HomeIpv6, type HomeIpv6Event, type HomeIpv6Options } from './home-ipv6.js';
 import type { Counters } from '../proto/ppp-common.js';
+import { sharedNumbers } from '../proto/shared-bytes.js';
 import type { FsmConfig } from '../proto/ppp-fsm.js';
 import { Host, type HostEvent } from './host.js';
 import { u16, ipv4ToString } from '../wire/bytes.js';
@@ -68,7 +69,7 @@ export interface RedialConfig {
 
 export type HomeEvent =
   | { readonly type: 'pppoe-up'; readonly sessionId: number }
-  | { readonly type: 'online'; readonly sessionId: number; readonly address: number; readonly peer: number; readonly dns: number[] }
+  | { readonly type: 'online'; readonly sessionId: number; readonly address: number; readonly peer: number; readonly dns: readonly number[] }
   | { readonly type: 'auth-failed'; readonly reason: string }
   | { readonly type: 'offline'; readonly reason: string }
   | { readonly type: 'discovery-failed'; readonly reason: string }
@@ -85,7 +86,7 @@ export type HomeEvent =
 export type HomePortName = 'access';
 const HOME_PORTS: readonly HomePortName[] = Object.freeze(['access'] as HomePortName[]);
 /** A home never online has no DNS servers: one frozen empty array for all of them (IPCP up replaces it). */
-const NO_DNS: number[] = Object.freeze([]) as unknown as number[];
+const NO_DNS: readonly number[] = Object.freeze([]);
 
 export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<HomePortName, HomeEvent> {
   // On the prototype, not in each of thousands of homes.
@@ -104,8 +105,8 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   /** The IPv6 stack while IPV6CP is up (dual-stack homes only). */
   ipv6: HomeIpv6 | undefined;
   address = 0;
-  /** The DNS servers IPCP gave (one shared empty array before the first session). */
-  dns: number[] = NO_DNS;
+  /** The DNS servers IPCP gave (shared and frozen: src/proto/shared-bytes.ts). */
+  dns: readonly number[] = NO_DNS;
   private offlineReported = false;
   /** When the planned redial is due (pppd `persist`); one number, not a timer table per home. */
   private redialDue: number | undefined = undefined;
@@ -356,7 +357,8 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
           case 'ipcp-up': {
             const n = e.negotiated;
             this.address = n.localAddress;
-            this.dns = [n.primaryDns, n.secondaryDns].filter((x): x is number => x !== undefined && x !== 0).slice(); // exact length: kept for the session
+            // The same frozen list for every session given the same servers, not an array (and two heap numbers) each.
+            this.dns = sharedNumbers([n.primaryDns, n.secondaryDns].filter((x): x is number => x !== undefined && x !== 0));
             this.host = new Host({ name: this.cfg.name, kind: 'p2p', address: n.localAddress, gateway: n.peerAddress, mtu: this.cfg.mru ?? 1454 }, now);
             this.reachedOnline = true;
             this.failures = 0;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedBytes } from '../../src/proto/shared-bytes.js';
+import { sharedBytes, sharedNumbers } from '../../src/proto/shared-bytes.js';
 
 test('equal contents give one array, other contents another, and the input is copied', () => {
   const input = Uint8Array.of(0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53);
@@ -36,4 +36,18 @@ test('values longer than 32 octets are copied, not shared; many values keep bein
     const v = Uint8Array.of(i & 0xff, i >> 8, 9);
     assert.deepEqual([...sharedBytes(v)], [i & 0xff, i >> 8, 9]);
   }
+});
+
+test('sharedNumbers: equal lists are one frozen array, different lists are not; the caller\'s array is not the one kept', () => {
+  const mine = [0xc0000235, 0xc0000236];
+  const a = sharedNumbers(mine);
+  const b = sharedNumbers([0xc0000235, 0xc0000236]);
+  assert.equal(a, b);
+  assert.notEqual(a, mine);
+  assert.ok(Object.isFrozen(a));
+  assert.deepEqual(a, [0xc0000235, 0xc0000236]);
+  mine[0] = 1;
+  assert.equal(a[0], 0xc0000235, 'a later write to the caller\'s array does not reach the shared one');
+  assert.notEqual(sharedNumbers([0xc0000235]), a);
+  assert.deepEqual(sharedNumbers([]), []);
 });
