@@ -221,7 +221,8 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   readonly coreIf: number;
   private readonly linkConfig: PppLinkConfig;
   private readonly sessions = new Map<number, NteSession>();
-  private readonly byIf = new Map<number, NteSession>();
+  /** Sessions by their router interface (ifIndexes are small and given again: an array, not a Map entry each). */
+  private readonly byIf: (NteSession | undefined)[] = [];
   private readonly byToken = new Map<number, NteSession>();
   private readonly dirty = new DirtySet<NteSession>();
   private readonly timers = new TimerQueue<NteSession>();
@@ -260,6 +261,11 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     for (let i = 0; i < (cfg.radius.maxSockets ?? 4); i++) this.mgmt.listenUdp(RADIUS_SOURCE_PORT + i);
     this.mgmt.listenUdp(DAE_PORT);
     this.router = new Router();
+    // A session's interface is named from its ids when shown, not by a string it keeps.
+    this.router.nameInterfaces((i) => {
+      const s = this.byIf[i];
+      return s && `l2tp-${s.tunnelId}-${s.sessionId}`;
+    });
     this.coreIf = this.router.addInterface({ kind: 'ethernet', name: 'core', mac: cfg.coreMac, address: cfg.coreAddress, prefixLength: cfg.corePrefixLength, ...(cfg.coreAddress6 ? { address6: cfg.coreAddress6, prefixLength6: cfg.corePrefixLength6 ?? 64 } : {}) }, now);
     this.router.addRoute({ prefix: 0, prefixLength: 0, nextHop: cfg.coreGateway, kind: 'static' });
     if (cfg.coreAddress6 && cfg.coreGateway6) this.router.addRoute6({ prefix: new Uint8Array(16), prefixLength: 0, nextHop: cfg.coreGateway6, kind: 'static' });
@@ -542,7 +548,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
 
   /** An IPv4 or IPv6 packet the router sends to a subscriber: PPP + L2TP header in front, in place when there is room. */
   private toSubscriber(ifIndex: number, packet: Uint8Array, now: number): void {
-    const s = this.byIf.get(ifIndex);
+    const s = this.byIf[ifIndex];
     if (!s) return this.count('data.drop.no-interface');
     const hl = this.l2tp.dataHeaderLengthFor(s.call);
     const need = hl + 4; // L2TP header, FF 03, protocol 0x0021 or 0x0057
@@ -791,8 +797,8 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     // the address is ours to give and stays the same, so the interface and the accounting do too.
     if (s.state === 'up') return this.count('ipcp.renegotiated');
     const addr = s.address!;
-    s.ifIndex = this.router.addInterface({ kind: 'p2p', name: `l2tp-${s.tunnelId}-${s.sessionId}`, peer: addr, mtu: this.cfg.mru, mssClamp: true }, now);
-    this.byIf.set(s.ifIndex, s);
+    s.ifIndex = this.router.addInterface({ kind: 'p2p', peer: addr, mtu: this.cfg.mru, mssClamp: true }, now);
+    this.byIf[s.ifIndex] = s;
     // IPV6CP came up first: its routes wait for the interface.
     if (s.ipv6Up) this.subscriberRoutes6(s, true, now);
     s.state = 'up';
@@ -1097,7 +1103,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     if (cdn) this.l2tp.closeSession(s.call, now, { result: CdnResult.ADMINISTRATIVE, message: reason });
     if (s.ifIndex !== undefined) {
       this.router.removeInterface(s.ifIndex, now);
-      this.byIf.delete(s.ifIndex);
+      this.byIf[s.ifIndex] = undefined;
     }
     if (s.state === 'up') this.account(s, AcctStatusType.STOP, now, cause);
     if (s.ipv6Up) this.ipv6Down(s, now);

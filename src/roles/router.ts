@@ -62,7 +62,8 @@ export interface EthernetInterfaceConfig {
 
 export interface PointToPointInterfaceConfig {
   readonly kind: 'p2p';
-  readonly name: string;
+  /** Absent: named by `nameInterfaces` when shown (a subscriber's interface keeps no string of its own). */
+  readonly name?: string;
   /** Our address on the link; absent = unnumbered (ICMP from it uses the router's first address). */
   readonly address?: number;
   /** The far end: a connected /32 to it is installed. */
@@ -242,26 +243,48 @@ export interface Transmit {
   readonly frame: Uint8Array;
 }
 
-interface Iface {
-  readonly index: number;
-  readonly name: string;
-  readonly eth: boolean;
-  readonly mac: Uint8Array;
-  readonly address: number; // 0 = none
-  readonly prefixLength: number;
-  readonly peer: number;
-  readonly mtu: number;
-  /** MSS clamp value, 0 = none. */
-  readonly clamp: number;
-  addr6: Uint8Array | undefined;
-  prefix6: number;
+/**
+ * One interface. Its IPv4 addresses are held as signed 32-bit values: a field that ever holds
+ * one of 2^31 or more (192.0.2.1) keeps every interface's value in a heap number box of its
+ * own; the accessors give them unsigned. A subscriber's interface has no name of its own
+ * unless given one: the router's namer names it when it is shown.
+ */
+class Iface {
+  private readonly address32: number;
+  private readonly peer32: number;
+  addr6: Uint8Array | undefined = undefined;
+  prefix6 = 128;
   /** fe80::/64 + modified EUI-64 of the MAC (RFC 4291 §2.5.1), Ethernet only, once IPv6 is on. */
-  ll6: Uint8Array | undefined;
-  up: boolean;
-  rxFrames: number;
-  txFrames: number;
-  rxBytes: number;
-  txBytes: number;
+  ll6: Uint8Array | undefined = undefined;
+  up = false;
+  rxFrames = 0;
+  txFrames = 0;
+  rxBytes = 0;
+  txBytes = 0;
+
+  constructor(
+    readonly index: number,
+    readonly name: string | undefined,
+    readonly eth: boolean,
+    readonly mac: Uint8Array,
+    address: number, // 0 = none
+    readonly prefixLength: number,
+    peer: number,
+    readonly mtu: number,
+    /** MSS clamp value, 0 = none. */
+    readonly clamp: number,
+  ) {
+    this.address32 = address | 0;
+    this.peer32 = peer | 0;
+  }
+
+  get address(): number {
+    return this.address32 >>> 0;
+  }
+
+  get peer(): number {
+    return this.peer32 >>> 0;
+  }
 }
 
 const NO_MAC = new Uint8Array(6);
@@ -311,6 +334,7 @@ export class Router {
     },
   };
   private readonly ifs: (Iface | undefined)[] = [];
+  private namer: ((ifIndex: number) => string | undefined) | undefined;
   /** ifIndexes of removed interfaces, given again (a session's p2p interface per login must not grow the table for ever). */
   private readonly freeIfs: number[] = [];
   private readonly txIf: number[] = [];
@@ -351,25 +375,10 @@ export class Router {
     const index = this.freeIfs.pop() ?? this.ifs.length;
     const eth = c.kind === 'ethernet';
     const mtu = c.mtu ?? 1500;
-    if (!(mtu >= 68 && mtu <= 65535)) throw new RangeError(`interface ${c.name}: MTU ${mtu} out of 68..65535`);
+    if (!(mtu >= 68 && mtu <= 65535)) throw new RangeError(`interface ${c.name ?? `#${index}`}: MTU ${mtu} out of 68..65535`);
     const clampOpt = c.mssClamp ?? !eth;
     const clamp = clampOpt === true ? mtu - 40 : clampOpt === false ? 0 : clampOpt;
-    this.ifs[index] = {
-      index,
-      name: c.name,
-      eth,
-      mac: eth ? new Uint8Array(c.mac) : NO_MAC,
-      address: c.address ?? 0,
-      prefixLength: c.prefixLength ?? 32,
-      peer: eth ? 0 : (c.peer ?? 0),
-      mtu,
-      clamp,
-      addr6: undefined,
-      prefix6: 128,
-      ll6: undefined,
-      up: false,
-      rxFrames: 0, txFrames: 0, rxBytes: 0, txBytes: 0,
-    };
+    this.ifs[index] = new Iface(index, c.name, eth, eth ? new Uint8Array(c.mac) : NO_MAC, c.address ?? 0, c.prefixLength ?? 32, eth ? 0 : (c.peer ?? 0), mtu, clamp);
     if (c.kind === 'ethernet' && c.address6) this.setAddress6(index, c.address6, c.prefixLength6 ?? 64, now);
     if (!c.down) this.setUp(index, true, now);
     return index;
@@ -447,7 +456,7 @@ export class Router {
     const f = this.iface(ifIndex);
     if (!(prefixLength >= 0 && prefixLength <= 128) || address.length !== 16) throw new RangeError(`setAddress6: bad address or prefix length ${prefixLength}`);
     // RFC 8200 §5: every link IPv6 runs on carries 1280 octets.
-    if (f.mtu < 1280) throw new RangeError(`setAddress6: interface ${f.name} has MTU ${f.mtu}, below IPv6's 1280`);
+    if (f.mtu < 1280) throw new RangeError(`setAddress6: interface ${this.interfaceName(f.index)} has MTU ${f.mtu}, below IPv6's 1280`);
     this.lastNow = now;
     if (f.addr6) {
       this.routes6.remove(f.addr6, 128, true);
@@ -582,22 +591,33 @@ export class Router {
 
   // ---- show ------------------------------------------------------------------------
 
+  /** Names the interfaces added without a name (an LNS: a session's interface from its tunnel and session ids). */
+  nameInterfaces(namer: (ifIndex: number) => string | undefined): void {
+    this.namer = namer;
+  }
+
+  /** An interface's name: its own, the namer's, or `#ifIndex`. */
+  interfaceName(ifIndex: number): string {
+    const f = this.ifs[ifIndex];
+    return f?.name ?? this.namer?.(ifIndex) ?? `#${ifIndex}`;
+  }
+
   /** IPv4 routes, then IPv6 routes; an unreachable route's interface is '-' (it has none). */
   showRoutes(): RouteLine[] {
-    const name = (i: number): string => (i === NO_INTERFACE ? '-' : (this.ifs[i]?.name ?? `#${i}`));
+    const name = (i: number): string => (i === NO_INTERFACE ? '-' : this.interfaceName(i));
     return [...this.routes.show().map((r) => ({ ...r, interface: name(r.ifIndex) })), ...this.routes6.show().map((r) => ({ ...r, interface: name(r.ifIndex) }))];
   }
 
   /** Neighbours: ARP entries, then NDP entries. */
   showArp(now = this.lastNow): ((ArpEntryView | NdpEntryView) & { interface: string })[] {
-    const name = (i: number): string => this.ifs[i]?.name ?? `#${i}`;
+    const name = (i: number): string => this.interfaceName(i);
     return [...this.arp.show(now).map((e) => ({ ...e, interface: name(e.ifIndex) })), ...this.ndp.show(now).map((e) => ({ ...e, interface: name(e.ifIndex) }))];
   }
 
   showInterfaces(): InterfaceView[] {
     return this.ifs.filter((f): f is Iface => f !== undefined).map((f) => ({
       ifIndex: f.index,
-      name: f.name,
+      name: this.interfaceName(f.index),
       kind: f.eth ? 'ethernet' : 'p2p',
       mac: f.eth ? macToString(f.mac) : undefined,
       address: f.address ? ipv4ToString(f.address) : undefined,

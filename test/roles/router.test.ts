@@ -388,3 +388,16 @@ test('router: tshark dissects the Host Unreachable errors, checksums checked: no
     assert.deepEqual(tsharkProblems(file), []);
   });
 });
+
+test('router: an interface added without a name is named by the namer when shown, else #ifIndex; addresses at and above 2^31 read back unsigned', () => {
+  const r = new Router();
+  const core = r.addInterface({ kind: 'ethernet', name: 'core', mac: mac('02:00:00:00:00:01'), address: ip('192.0.2.1'), prefixLength: 24 }, 0);
+  const sub = r.addInterface({ kind: 'p2p', peer: ip('198.51.100.7') }, 0);
+  assert.equal(r.interfaceName(sub), `#${sub}`, 'no namer yet');
+  r.nameInterfaces((i) => (i === sub ? 'l2tp-1-2' : undefined));
+  assert.equal(r.interfaceName(sub), 'l2tp-1-2');
+  assert.equal(r.interfaceName(core), 'core', 'an interface\'s own name comes first');
+  const view = r.showInterfaces();
+  assert.deepEqual(view.map((v) => [v.name, v.address, v.peer]), [['core', '192.0.2.1', undefined], ['l2tp-1-2', undefined, '198.51.100.7']]);
+  assert.deepEqual(r.showRoutes().filter((x) => x.interface === 'l2tp-1-2').map((x) => x.prefix), ['198.51.100.7/32']);
+});
