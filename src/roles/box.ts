@@ -56,27 +56,49 @@ export interface Box<P extends string = string, E = unknown> {
 /**
  * The output half most boxes share: a bounded queue of frames to send and one of events, each
  * polled by the driver. A push beyond the bound is refused and counted (`outputRefused`).
+ * A queue exists while it holds something: drained, it is let go (an idle box, a home online
+ * and quiet, holds no queue object), and what it refused is carried over.
  */
 export abstract class BoxOutput<P extends string, E> {
-  protected readonly tx: Outbox<Transmit<P>>;
-  protected readonly events: Outbox<E>;
+  private txq: Outbox<Transmit<P>> | undefined = undefined;
+  private eventq: Outbox<E> | undefined = undefined;
+  private refusedBefore = 0;
 
-  constructor(limit: number) {
-    this.tx = new Outbox(limit);
-    this.events = new Outbox(limit);
+  constructor(private readonly limit: number) {}
+
+  protected get tx(): Outbox<Transmit<P>> {
+    return (this.txq ??= new Outbox(this.limit));
+  }
+
+  protected get events(): Outbox<E> {
+    return (this.eventq ??= new Outbox(this.limit));
   }
 
   pollTransmit(): Transmit<P> | undefined {
-    return this.tx.shift();
+    const q = this.txq;
+    if (q === undefined) return undefined;
+    const t = q.shift();
+    if (q.length === 0) {
+      this.refusedBefore += q.refused;
+      this.txq = undefined;
+    }
+    return t;
   }
 
   pollEvent(): E | undefined {
-    return this.events.shift();
+    const q = this.eventq;
+    if (q === undefined) return undefined;
+    const e = q.shift();
+    if (q.length === 0) {
+      this.refusedBefore += q.refused;
+      this.eventq = undefined;
+    }
+    return e;
   }
 
   /** Frames and events refused because a queue was full. */
   get outputRefused(): number {
-    return this.tx.refused + this.events.refused;
+    return this.refusedBefore + (this.txq?.refused ?? 0) + (this.eventq?.refused ?? 0);
   }
 }
 
