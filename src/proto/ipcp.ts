@@ -5,7 +5,7 @@
  */
 import { ipcpOptions, ipcpPacket, PppProtocol, type ControlPacket, type IpcpOption, type OptionCodec } from '../wire/ppp.js';
 import type { Codec } from '../wire/result.js';
-import { ACK, REJ, ControlProtocol, DEFAULT_FSM, handlerTable, type FsmConfig, type HandlerTable, type OptionHandler, type PppSink } from './ppp-fsm.js';
+import { ACK, REJ, ControlProtocol, DEFAULT_FSM, checkFsm, handlerTable, type FsmConfig, type HandlerTable, type OptionHandler, type PppSink } from './ppp-fsm.js';
 import { sharedConfig, type Counters } from './ppp-common.js';
 
 export interface IpcpConfig {
@@ -27,7 +27,11 @@ const sharedIpcp = new Map<string, IpcpConfig>();
 
 /** The defaults with `c` over them; equal plain configurations get one shared object. */
 export function ipcpConfig(c: Partial<IpcpConfig> = {}): IpcpConfig {
-  return sharedConfig(sharedIpcp, c, (x) => ({ localAddress: 0, requestDns: false, fsm: DEFAULT_FSM, ...x }));
+  return sharedConfig(sharedIpcp, c, (x) => {
+    const i = { localAddress: 0, requestDns: false, fsm: DEFAULT_FSM, ...x };
+    checkFsm(i.fsm);
+    return i;
+  });
 }
 
 export interface IpcpNegotiated {

@@ -10,7 +10,7 @@ import { bytesEqual, keptBytes } from '../wire/bytes.js';
 import { linkLocalAddress } from '../wire/ipv6.js';
 import { ipv6cpOptions, ipv6cpPacket, Ipv6cpOptionType, PppProtocol, type ControlPacket, type Ipv6cpOption, type OptionCodec } from '../wire/ppp.js';
 import type { Codec } from '../wire/result.js';
-import { ACK, REJ, ControlProtocol, DEFAULT_FSM, handlerTable, type FsmConfig, type HandlerTable, type LayerAction, type OptionHandler, type PppSink } from './ppp-fsm.js';
+import { ACK, REJ, ControlProtocol, DEFAULT_FSM, checkFsm, handlerTable, type FsmConfig, type HandlerTable, type LayerAction, type OptionHandler, type PppSink } from './ppp-fsm.js';
 import { count, cryptoRandom, type Counters, type RandomBytes } from './ppp-common.js';
 
 export interface Ipv6cpConfig {
@@ -36,7 +36,9 @@ export interface Ipv6cpConfig {
 }
 
 export function ipv6cpConfig(c: Partial<Ipv6cpConfig> = {}): Ipv6cpConfig {
-  return { requirePeerIdentifier: false, random: cryptoRandom, fsm: DEFAULT_FSM, ...c };
+  const v = { requirePeerIdentifier: false, random: cryptoRandom, fsm: DEFAULT_FSM, ...c };
+  checkFsm(v.fsm);
+  return v;
 }
 
 export interface Ipv6cpNegotiated {

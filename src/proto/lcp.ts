@@ -10,7 +10,7 @@ import {
 } from '../wire/ppp.js';
 import { encode, type Codec } from '../wire/result.js';
 import {
-  ACK, REJ, ControlProtocol, DEFAULT_FSM, handlerTable, State,
+  ACK, REJ, ControlProtocol, DEFAULT_FSM, checkFsm, handlerTable, State,
   type FsmConfig, type HandlerTable, type OptionHandler, type PppSink,
 } from './ppp-fsm.js';
 import { count, cryptoRandom, randomU32NonZero, sharedConfig, type Counters, type RandomBytes } from './ppp-common.js';
@@ -61,7 +61,11 @@ const sharedLcp = new Map<string, LcpConfig>();
 
 /** The defaults with `c` over them; equal plain configurations get one shared object. */
 export function lcpConfig(c: Partial<LcpConfig> = {}): LcpConfig {
-  return sharedConfig(sharedLcp, c, (x) => ({ ...DEFAULT_LCP, ...x }));
+  return sharedConfig(sharedLcp, c, (x) => {
+    const l = { ...DEFAULT_LCP, ...x };
+    checkFsm(l.fsm);
+    return l;
+  });
 }
 
 /** RFC 1661 §6.1 default, and pppd's lower bound for a peer's MRU. */

@@ -178,6 +178,18 @@ export interface FsmConfig {
   readonly dropDuplicateReplies: boolean;
 }
 
+/** The most Configure-, Terminate-Requests or Naks a machine counts (its counters are 8 bits). */
+export const MAX_FSM_COUNT = 255;
+
+/** `f` when every count is a whole number in 0..MAX_FSM_COUNT (and the timer positive); else a RangeError naming the field. */
+export function checkFsm(f: FsmConfig): FsmConfig {
+  for (const k of ['maxTerminate', 'maxConfigure', 'maxFailure'] as const) {
+    if (!Number.isInteger(f[k]) || f[k] < 0 || f[k] > MAX_FSM_COUNT) throw new RangeError(`fsm.${k}: a whole number in 0..${MAX_FSM_COUNT}, not ${f[k]}`);
+  }
+  if (!(f.restartMs > 0)) throw new RangeError(`fsm.restartMs: a positive number of ms, not ${f.restartMs}`);
+  return f;
+}
+
 export const DEFAULT_FSM: FsmConfig = { restartMs: 3000, maxTerminate: 2, maxConfigure: 10, maxFailure: 5, dropDuplicateReplies: true };
 
 // ---- option handlers ------------------------------------------------------------------
@@ -274,14 +286,41 @@ export interface PppSink {
  * option handlers, the packet wrapper and the extended codes.
  */
 export abstract class ControlProtocol<O> {
+  /**
+   * The state (bits 0–3), the Restart counter (4–11), the Configure-Naks sent since the last
+   * Configure-Ack (12–19) and our outstanding request's Identifier + 1 (20–28) in one small
+   * integer, as `bits` below: every session holds four or five of these machines.
+   */
+  private counts = 0;
   /** Current state (State.*). */
-  state: StateNumber = State.Initial;
-  /** Restart counter (RFC 1661 §4.6). */
-  restartCount = 0;
+  get state(): StateNumber {
+    return (this.counts & 0xf) as StateNumber;
+  }
+  set state(s: StateNumber) {
+    this.counts = (this.counts & ~0xf) | s;
+  }
+  /** Restart counter (RFC 1661 §4.6), 0..MAX_FSM_COUNT. */
+  get restartCount(): number {
+    return (this.counts >> 4) & 0xff;
+  }
+  set restartCount(n: number) {
+    // Below zero is as spent as zero (only `> 0` is asked: scr in Opened decrements without an irc).
+    this.counts = (this.counts & ~0xff0) | ((Math.max(0, Math.min(n, MAX_FSM_COUNT)) & 0xff) << 4);
+  }
   /** Configure-Naks sent since the last Configure-Ack (Max-Failure). */
-  failureCount = 0;
+  get failureCount(): number {
+    return (this.counts >> 12) & 0xff;
+  }
+  set failureCount(n: number) {
+    this.counts = (this.counts & ~0xff000) | ((Math.min(n, MAX_FSM_COUNT) & 0xff) << 12);
+  }
   /** Identifier of our outstanding Configure-Request, -1 before the first. */
-  reqId = -1;
+  get reqId(): number {
+    return ((this.counts >> 20) & 0x1ff) - 1;
+  }
+  set reqId(id: number) {
+    this.counts = (this.counts & ~0x1ff00000) | (((id + 1) & 0x1ff) << 20);
+  }
   /** Restart timer deadline (absolute ms), or undefined when stopped. */
   timerAt: number | undefined = undefined;
   /** Why the layer is going down, for Terminate-Request data and events. */

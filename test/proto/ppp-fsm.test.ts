@@ -307,3 +307,30 @@ test('two LCPs: a late Nak to an open layer renegotiates, and both sides are Ope
   assert.equal(a.sink.trace.filter((x) => x === 'tlu').length, 2, 'A came up twice');
   assert.equal(b.sink.trace.filter((x) => x === 'tlu').length, 2, 'B renegotiated with it (RCR in Opened)');
 });
+
+test('the machine\'s packed counts: every state, Restart count, Nak count and request Identifier reads back as set, independently; the Restart count never wraps below zero', () => {
+  const { lcp } = fresh(true);
+  const m = lcp as unknown as { restartCount: number; failureCount: number; reqId: number; state: number };
+  for (const st of Object.values(State) as number[]) {
+    for (const [restart, fail, id] of [[0, 0, -1], [255, 255, 255], [10, 5, 0], [1, 254, 128]] as const) {
+      m.state = st;
+      m.restartCount = restart;
+      m.failureCount = fail;
+      m.reqId = id;
+      assert.deepEqual([m.state, m.restartCount, m.failureCount, m.reqId], [st, restart, fail, id]);
+    }
+  }
+  m.restartCount = 0;
+  m.restartCount--;
+  assert.equal(m.restartCount, 0, 'spent stays spent (an scr in Opened decrements without an irc)');
+  m.failureCount = 300;
+  assert.equal(m.failureCount, 255, 'the Nak count saturates');
+});
+
+test('a machine configuration with counts beyond what it can hold is refused, naming the field', () => {
+  assert.throws(() => lcpConfig({ fsm: { ...DEFAULT_FSM, maxConfigure: 256 } }), /fsm\.maxConfigure: a whole number in 0\.\.255, not 256/);
+  assert.throws(() => lcpConfig({ fsm: { ...DEFAULT_FSM, maxFailure: -1 } }), /fsm\.maxFailure/);
+  assert.throws(() => lcpConfig({ fsm: { ...DEFAULT_FSM, maxTerminate: 2.5 } }), /fsm\.maxTerminate/);
+  assert.throws(() => lcpConfig({ fsm: { ...DEFAULT_FSM, restartMs: 0 } }), /fsm\.restartMs/);
+  assert.equal(lcpConfig({ fsm: { ...DEFAULT_FSM, maxConfigure: 255 } }).fsm.maxConfigure, 255);
+});
