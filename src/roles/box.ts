@@ -78,10 +78,7 @@ export abstract class BoxOutput<P extends string, E> {
     const q = this.txq;
     if (q === undefined) return undefined;
     const t = q.shift();
-    if (q.length === 0) {
-      this.refusedBefore += q.refused;
-      this.txq = undefined;
-    }
+    if (q.length === 0) this.txq = this.letGo(q);
     return t;
   }
 
@@ -89,11 +86,14 @@ export abstract class BoxOutput<P extends string, E> {
     const q = this.eventq;
     if (q === undefined) return undefined;
     const e = q.shift();
-    if (q.length === 0) {
-      this.refusedBefore += q.refused;
-      this.eventq = undefined;
-    }
+    if (q.length === 0) this.eventq = this.letGo(q);
     return e;
+  }
+
+  /** A drained queue goes; what it refused stays counted. */
+  private letGo(q: Outbox<unknown>): undefined {
+    this.refusedBefore += q.refused;
+    return undefined;
   }
 
   /** Frames and events refused because a queue was full. */
