@@ -99,7 +99,7 @@ const interfaceIdentifier: OptionHandler<Ipv6cpOption, Ipv6cp> = {
     // a zero suggestion is no identifier at all.
     if (isZero(o.id) || (l.lastNakSent !== undefined && bytesEqual(o.id, l.lastNakSent))) {
       count(l.counters, 'ipv6cp.nak-hint-refused');
-      l.ourIdentifier = randomIdentifier(l.cfg.random, l.ourIdentifier, o.id, l.hisIdentifier);
+      l.ourIdentifier = randomIdentifier(l.random, l.ourIdentifier, o.id, l.hisIdentifier);
     } else l.ourIdentifier = o.id;
     l.sendIdentifier = true;
     return true;
@@ -148,12 +148,17 @@ export class Ipv6cp extends ControlProtocol<Ipv6cpOption> {
     readonly cfg: Ipv6cpConfig,
     sink: PppSink,
     counters: Counters = {},
+    /**
+     * Where our identifiers come from: the configuration's source unless the link brings its
+     * own (a home's seeded source, so that many homes share one configuration).
+     */
+    readonly random: RandomBytes = cfg.random,
   ) {
     super(sink, counters);
     const id = cfg.localIdentifier;
     if (id !== undefined && id.length !== 8) throw new Error('ipv6cp: localIdentifier must be 8 octets');
     if (cfg.peerIdentifier !== undefined && (cfg.peerIdentifier.length !== 8 || isZero(cfg.peerIdentifier))) throw new Error('ipv6cp: peerIdentifier must be 8 octets, not all zero');
-    this.ourLinkLocal = keptBytes(linkLocalAddress(id ?? randomIdentifier(cfg.random)));
+    this.ourLinkLocal = keptBytes(linkLocalAddress(id ?? randomIdentifier(random)));
   }
 
   /** Our tentative identifier: a view of our link-local's low 64 bits (set: a new link-local). */
@@ -176,7 +181,7 @@ export class Ipv6cp extends ControlProtocol<Ipv6cpOption> {
 
   /** The identifier to suggest to the peer: `preferred` when usable, else a random one; never ours, never zero. */
   suggest(preferred: Uint8Array | undefined): Ipv6cpOption {
-    const id = preferred !== undefined && !bytesEqual(preferred, this.ourIdentifier) ? preferred.slice() : randomIdentifier(this.cfg.random, this.ourIdentifier);
+    const id = preferred !== undefined && !bytesEqual(preferred, this.ourIdentifier) ? preferred.slice() : randomIdentifier(this.random, this.ourIdentifier);
     this.lastNakSent = id;
     return { kind: 'interface-id', id };
   }

@@ -16,7 +16,13 @@ import { Ipcp, type IpcpConfig, type IpcpNegotiated } from './ipcp.js';
 import { Ipv6cp, type Ipv6cpConfig, type Ipv6cpNegotiated } from './ipv6cp.js';
 import { ChapAuthenticator, ChapPeer, PapAuthenticator, PapPeer, type AuthEvent, type AuthSink, type AuthenticatorConfig, type PeerConfig } from './ppp-auth.js';
 import type { ControlProtocol, LayerAction } from './ppp-fsm.js';
-import { count, type Counters, type PppMessage } from './ppp-common.js';
+import { count, type Counters, type PppMessage, type RandomBytes } from './ppp-common.js';
+
+/** A link's own name and secret (CHAP Name / PAP Peer-ID and the secret), as a home's configuration holds them. */
+export interface LinkIdentity {
+  readonly user: Uint8Array | string;
+  readonly password: Uint8Array | string;
+}
 
 export interface PppLinkConfig {
   readonly lcp: LcpConfig;
@@ -96,10 +102,29 @@ export class PppLink implements LcpSink, AuthSink {
   /** The message of the Success we sent (the decision's or the configured one), for the repeat. */
   private chapSuccessMessage: Uint8Array | undefined;
 
-  constructor(readonly cfg: PppLinkConfig) {
+  /**
+   * @param cfg may be shared by many links (every home of a kind has one): what is a link's own
+   * comes beside it.
+   * @param identity our name and secret when they are not `cfg.credentials`' (a home's
+   *   configuration object, held as it is: no copy per link).
+   * @param ipv6Random where IPV6CP draws our identifiers, when not from `cfg.ipv6cp` (a home's
+   *   seeded source).
+   */
+  constructor(
+    readonly cfg: PppLinkConfig,
+    private readonly identity?: LinkIdentity,
+    ipv6Random?: RandomBytes,
+  ) {
     this.lcp = new Lcp(cfg.lcp, this, cfg.counters);
     this.ipcp = cfg.ipcp ? new Ipcp(cfg.ipcp, this, cfg.counters) : undefined;
-    this.ipv6cp = cfg.ipv6cp ? new Ipv6cp(cfg.ipv6cp, this, cfg.counters) : undefined;
+    this.ipv6cp = cfg.ipv6cp ? new Ipv6cp(cfg.ipv6cp, this, cfg.counters, ipv6Random ?? cfg.ipv6cp.random) : undefined;
+  }
+
+  /** Our credentials for a peer machine (made once a dial, and on a re-challenge). */
+  private credentials(): PeerConfig {
+    const c = this.cfg.credentials!;
+    const id = this.identity;
+    return id === undefined ? c : { ...c, name: id.user, secret: id.password };
   }
 
   get counters(): Counters {
@@ -246,7 +271,7 @@ export class PppLink implements LcpSink, AuthSink {
     if ((this.chapDone & CHAP_GOT_SUCCESS) === 0) return void this.drop('ppp.chap-not-negotiated');
     if (p.kind !== 'challenge') return void this.drop('chap.result-after-success');
     // A re-challenge (§4.1) of an authenticated link: a peer machine again, to answer it.
-    const c = new ChapPeer(this.cfg.credentials!, this, this.counters, true);
+    const c = new ChapPeer(this.credentials(), this, this.counters, true);
     this.peer = c;
     c.handle(p, now);
   }
@@ -390,7 +415,7 @@ export class PppLink implements LcpSink, AuthSink {
           }
         }
         if (n.authenticateWith !== undefined) {
-          const c = this.cfg.credentials!;
+          const c = this.credentials();
           this.authPending++;
           if (n.authenticateWith === 'chap-md5') this.peer = new ChapPeer(c, this, this.counters);
           else {

@@ -11,7 +11,7 @@
  */
 import { PppoeClient, type ClientState, type PppoeClientConfig } from '../proto/pppoe-client.js';
 import { macFromKey, macKey } from '../proto/pppoe-ac.js';
-import { PppLink, pppLinkConfig } from '../proto/ppp-link.js';
+import { PppLink, pppLinkConfig, type PppLinkConfig } from '../proto/ppp-link.js';
 import { peerConfig } from '../proto/ppp-auth.js';
 import { ipcpConfig } from '../proto/ipcp.js';
 import { ipv6cpConfig } from '../proto/ipv6cp.js';
@@ -155,18 +155,8 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
 
   private makeLink(): PppLink {
     const cfg = this.cfg;
-    const counters = this.counters;
-    const auth = cfg.auth === 'pap' ? 'pap' : 'chap-md5';
-    return new PppLink(
-      pppLinkConfig({
-        lcp: { mru: cfg.mru ?? 1454, authenticate: [], authenticateWith: [auth], echoIntervalMs: cfg.echoIntervalMs ?? 30_000, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) },
-        credentials: peerConfig({ name: cfg.user, secret: cfg.password }),
-        ipcp: ipcpConfig({ localAddress: 0, requestDns: true, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) }),
-        // Our tentative identifier from the seeded source, so a run is the same run again (RFC 5072 §4.1 asks only for uniqueness on the link).
-        ...(cfg.ipv6 ? { ipv6cp: ipv6cpConfig({ random: bytesFrom(cfg.ipv6.random), ...(cfg.fsm ? { fsm: cfg.fsm } : {}) }) } : {}),
-        counters,
-      }),
-    );
+    // Our tentative IPV6CP identifier from the seeded source, so a run is the same run again (RFC 5072 §4.1 asks only for uniqueness on the link).
+    return new PppLink(linkConfigFor(cfg, this.counters), cfg, cfg.ipv6 ? bytesFrom(cfg.ipv6.random) : undefined);
   }
 
   get name(): string {
@@ -450,6 +440,35 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
 }
 
 /** RandomBytes (IPV6CP's source) from a uniform [0, 1) one. */
+/**
+ * The PPP link configuration of every home with the same settings and counters: one object
+ * for them all. A home's own name, secret and IPV6CP source go beside it (`new PppLink(cfg,
+ * home, random)`). A home with an `fsm` of its own (tests) gets a configuration of its own.
+ */
+const linkConfigs = new WeakMap<Counters, Map<string, PppLinkConfig>>();
+
+function linkConfigFor(cfg: HomeConfig, counters: Counters): PppLinkConfig {
+  const auth = cfg.auth === 'pap' ? 'pap' : 'chap-md5';
+  const mru = cfg.mru ?? 1454;
+  const echoIntervalMs = cfg.echoIntervalMs ?? 30_000;
+  const make = (): PppLinkConfig =>
+    pppLinkConfig({
+      lcp: { mru, authenticate: [], authenticateWith: [auth], echoIntervalMs, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) },
+      // The name and secret are each home's own (PppLink's identity): these stand for them.
+      credentials: peerConfig({ name: '', secret: '' }),
+      ipcp: ipcpConfig({ localAddress: 0, requestDns: true, ...(cfg.fsm ? { fsm: cfg.fsm } : {}) }),
+      ...(cfg.ipv6 ? { ipv6cp: ipv6cpConfig(cfg.fsm ? { fsm: cfg.fsm } : {}) } : {}),
+      counters,
+    });
+  if (cfg.fsm) return make();
+  let byKey = linkConfigs.get(counters);
+  if (!byKey) linkConfigs.set(counters, (byKey = new Map()));
+  const key = `${auth} ${mru} ${echoIntervalMs} ${cfg.ipv6 ? 'v6' : 'v4'}`;
+  let c = byKey.get(key);
+  if (!c) byKey.set(key, (c = make()));
+  return c;
+}
+
 function bytesFrom(random: () => number): (n: number) => Uint8Array {
   return (n) => {
     const b = new Uint8Array(n);

@@ -73,3 +73,20 @@ test('a dual-stack home keeps its IPV6CP interface identifier (its link-local ad
   const ll2 = (home.show('interfaces', r.clock.now()) as { ppp0: { ipv6: { linkLocal: string } } }).ppp0.ipv6.linkLocal;
   assert.equal(ll2, ll);
 });
+
+test('homes with the same settings share one PPP link configuration, yet each authenticates with its own name and secret and draws its own IPV6CP identifier', () => {
+  const r = start(topo());
+  assert.ok(r.up());
+  const dual = r.net.homes.filter((h) => h.cfg.ipv6 !== undefined);
+  assert.ok(dual.length >= 2, 'two dual-stack homes in the default topology');
+  const [a, b] = dual as [(typeof dual)[0], (typeof dual)[0]];
+  assert.notEqual(a.cfg.user, b.cfg.user);
+  assert.equal(a.link.cfg, b.link.cfg, 'one configuration object');
+  // Online means the LNS's RADIUS accepted each CHAP Response: under each home's own name.
+  assert.ok(a.isOnline && b.isOnline);
+  const users = new Set(r.net.isps.flatMap((isp) => (isp.nte.show('sessions', r.clock.now()) as { user: string }[]).map((s) => s.user)));
+  assert.ok(users.has(a.cfg.user) && users.has(b.cfg.user), `the LNS holds sessions of ${a.cfg.user} and ${b.cfg.user}`);
+  assert.ok(r.clock.runUntilTrue(() => a.ipv6?.isUp === true && b.ipv6?.isUp === true, r.clock.now() + 30_000));
+  const ll = (h: typeof a): string => (h.show('interfaces', r.clock.now()) as { ppp0: { ipv6: { linkLocal: string } } }).ppp0.ipv6.linkLocal;
+  assert.notEqual(ll(a), ll(b));
+});

@@ -84,7 +84,7 @@ test('ipv6: subscriber IPv6 (PPP 0x0057) goes through nte → router to the serv
   const n = nte as unknown as { linkConfig: PppLinkConfig; sessions: Map<number, NteSession> };
   n.linkConfig = { ...n.linkConfig, ipv6cp: ipv6cpConfig({}) };
   const h = net.homes[0]!;
-  (h as unknown as { link: PppLink }).link = new PppLink({ ...h.link.cfg, ipv6cp: ipv6cpConfig({}) });
+  (h as unknown as { link: PppLink }).link = new PppLink({ ...h.link.cfg, ipv6cp: ipv6cpConfig({}) }, h.cfg);
   const toHome: Uint8Array[] = [];
   const orig = h.handleFrame.bind(h);
   h.handleFrame = (port, frame, now) => {
