@@ -313,7 +313,7 @@ function warmUp(t: Topology, liveHomeName: string, fuzzed: string): Phase {
   const ispIndex = t.isps.findIndex((x) => liveCfg.user.endsWith(`@${x.domain}`));
   const sse = sites(t)[0]!;
   const live: Live = {
-    home: liveHome, homeMac: liveHome.cfg.mac, sseMac: sse.macs.access!, user: liveCfg.user,
+    home: liveHome, homeMac: liveHome.mac, sseMac: sse.macs.access!, user: liveCfg.user,
     pppoeId: liveHome.sessionId, tunnels: new Set(), sessions: new Set(),
     daeSecret: ispPlan(t, ispIndex).radiusSecret, owners: new Map(), onPath: false, expectedNs: new Map(),
   };
@@ -493,7 +493,11 @@ export function fuzzBox(t: Topology, site: Site, lookup: Lookup, o: BoxFuzzOptio
     if (churnHome && seq % 5 === 0) {
       // Each time with a fresh MAC: the flood replays the old one's PADR, and an AC that keeps one session per MAC
       // then refuses the real one (AC-System-Error; docs/fuzzing.md), which would stop the churn.
-      if (!churnHome.isOnline) churnHome.cfg.mac[4] = 1 + (seq % 250);
+      if (!churnHome.isOnline) {
+        const mac = churnHome.mac;
+        mac[4] = 1 + (seq % 250);
+        churnHome.mac = mac;
+      }
       net.act(churn!, (now) => (churnHome.isOnline ? churnHome.padt(now) : churnHome.start(now)));
     }
     const pinged = live.home.isOnline;

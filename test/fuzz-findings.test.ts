@@ -70,12 +70,12 @@ test('PPPoE session frames with VER/TYPE other than 0x11, CODE other than 0x00, 
     return f;
   };
   const bcast = new Uint8Array(6).fill(0xff);
-  for (const [verType, code, dst] of [[0x11, 0x48, home.cfg.mac], [0x12, 0x00, home.cfg.mac], [0x21, 0x00, home.cfg.mac], [0x11, 0x00, bcast]] as const) {
+  for (const [verType, code, dst] of [[0x11, 0x48, home.mac], [0x12, 0x00, home.mac], [0x21, 0x00, home.mac], [0x11, 0x00, bcast]] as const) {
     net.drivers.get(home.cfg.name)!.input('access', frame(dst, sseMac, verType, code));
-    net.drivers.get(t.sse.name)!.input('access', frame(dst === bcast ? bcast : sseMac, home.cfg.mac, verType, code));
+    net.drivers.get(t.sse.name)!.input('access', frame(dst === bcast ? bcast : sseMac, home.mac, verType, code));
   }
   // A well-formed header whose LENGTH says more than the frame holds (RFC 2516 §4): malformed, not a shorter payload.
-  const long = frame(home.cfg.mac, sseMac, 0x11, 0x00);
+  const long = frame(home.mac, sseMac, 0x11, 0x00);
   long[19] = 0x40;
   net.drivers.get(home.cfg.name)!.input('access', long);
   clock.runUntil(clock.now() + 5000);

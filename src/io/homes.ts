@@ -514,7 +514,7 @@ export class HomesBox implements RunningBox {
           homes: this.members.map((m) => ({
             name: m.name,
             user: m.home.cfg.user,
-            mac: macToString(m.home.cfg.mac),
+            mac: macToString(m.home.mac),
             phase: m.phase,
             state: m.home.pppoeState,
             sessionId: m.home.sessionId,

@@ -21,8 +21,8 @@ import type { Counters } from '../proto/ppp-common.js';
 import { sharedNumbers } from '../proto/shared-bytes.js';
 import type { FsmConfig } from '../proto/ppp-fsm.js';
 import { Host, type HostEvent } from './host.js';
-import { u16, ipv4ToString } from '../wire/bytes.js';
-import { EtherType, macEquals, isGroupMac, ETHERNET_HEADER_LENGTH } from '../wire/ethernet.js';
+import { u16, ipv4ToString, keptBytes } from '../wire/bytes.js';
+import { EtherType, isGroupMac, ETHERNET_HEADER_LENGTH } from '../wire/ethernet.js';
 import { PPPOE_HEADER_LENGTH, discoveryDestinationProblem, sessionFrameProblem } from '../wire/pppoe.js';
 import { PppProtocol } from '../wire/ppp.js';
 import { pppoeDiscoveryFrame, pppoeIpFrame, pppoeSessionFrame } from './framing.js';
@@ -31,6 +31,18 @@ import { BoxOutput, type Box, type View } from './box.js';
 
 /** The AC's MAC for the frame being built (written from its key: nothing allocated per frame). */
 const AC_MAC = new Uint8Array(6);
+/** The home's own MAC for the frame being built (written from its halves). */
+const HOME_MAC = new Uint8Array(6);
+
+function writeMac(hi: number, lo: number, b: Uint8Array): Uint8Array {
+  b[0] = hi >>> 16;
+  b[1] = (hi >>> 8) & 0xff;
+  b[2] = hi & 0xff;
+  b[3] = lo >>> 16;
+  b[4] = (lo >>> 8) & 0xff;
+  b[5] = lo & 0xff;
+  return b;
+}
 
 export interface HomeConfig {
   readonly name: string;
@@ -51,6 +63,9 @@ export interface HomeConfig {
    */
   readonly ipv6?: HomeIpv6Options;
 }
+
+/** What a home keeps of its configuration (the MAC is held as two numbers: `Home.mac`). */
+export type HomeSettings = Omit<HomeConfig, 'mac'>;
 
 /** pppd's `persist` with `holdoff` and `maxfail`, plus the back-off a home router adds. */
 export interface RedialConfig {
@@ -120,13 +135,48 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   redials = 0;
   private redialWait = 0;
 
+  /** The configuration but the MAC, which is kept as `macHi`/`macLo`. */
+  readonly cfg: HomeSettings;
+  /**
+   * Our MAC as two 24-bit halves (small integers): a byte array is about 90 bytes a home, and
+   * the frames are built from a scratch copy (HOME_MAC).
+   */
+  private macHi: number;
+  private macLo: number;
+
   constructor(
-    readonly cfg: HomeConfig,
+    cfg: HomeConfig,
     private readonly pppoe: PppoeClientConfig,
     /** Counters shared by every home (drops by reason, retransmits). */
     readonly counters: Counters = {},
   ) {
     super(1024);
+    const { mac, ...settings } = cfg;
+    this.cfg = settings;
+    this.macHi = 0;
+    this.macLo = 0;
+    this.mac = mac;
+  }
+
+  /** Our MAC (a new array each call: for the API, tests and the IPv6 side's DUID). */
+  get mac(): Uint8Array {
+    return writeMac(this.macHi, this.macLo, new Uint8Array(6));
+  }
+
+  /** A new MAC (another router on the same line: the fuzzer's churn). Takes effect with the next frame. */
+  set mac(mac: Uint8Array) {
+    if (mac.length !== 6) throw new Error('home: mac must be 6 octets');
+    this.macHi = (mac[0]! << 16) | (mac[1]! << 8) | mac[2]!;
+    this.macLo = (mac[3]! << 16) | (mac[4]! << 8) | mac[5]!;
+  }
+
+  /** Our MAC in the scratch array the frame builders copy from (valid until the next call). */
+  private ourMac(): Uint8Array {
+    return writeMac(this.macHi, this.macLo, HOME_MAC);
+  }
+
+  private isOurMac(frame: Uint8Array, o: number): boolean {
+    return ((frame[o]! << 16) | (frame[o + 1]! << 8) | frame[o + 2]!) === this.macHi && ((frame[o + 3]! << 16) | (frame[o + 4]! << 8) | frame[o + 5]!) === this.macLo;
   }
 
   /** The PPPoE client, made on first use (kept across redials, as it always was). */
@@ -253,7 +303,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
 
   handleFrame(_port: HomePortName, frame: Uint8Array, now: number): void {
     if (frame.length < ETHERNET_HEADER_LENGTH) return;
-    if (!macEquals(frame, 0, this.cfg.mac) && !isGroupMac(frame, 0)) return;
+    if (!this.isOurMac(frame, 0) && !isGroupMac(frame, 0)) return;
     const type = u16(frame, 12);
     const src = frame.subarray(6, 12);
     if (type === EtherType.PPPOE_DISCOVERY) {
@@ -320,7 +370,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
     for (let busy = true; busy; ) {
       busy = false;
       if (client) for (let t = client.pollTransmit(); t; t = client.pollTransmit()) {
-        this.send(pppoeDiscoveryFrame(t.dst, this.cfg.mac, t.packet));
+        this.send(pppoeDiscoveryFrame(t.dst, this.ourMac(), t.packet));
         busy = true;
       }
       if (client) for (let e = client.pollEvent(); e; e = client.pollEvent()) {
@@ -338,7 +388,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
       }
       const link = this.pppLink;
       if (link) for (let m = link.pollTransmit(); m; m = link.pollTransmit()) {
-        if (client && client.state === 'session' && client.acKey >= 0) this.send(pppoeSessionFrame(macFromKey(client.acKey, AC_MAC), this.cfg.mac, client.sessionId, m));
+        if (client && client.state === 'session' && client.acKey >= 0) this.send(pppoeSessionFrame(macFromKey(client.acKey, AC_MAC), this.ourMac(), client.sessionId, m));
         busy = true;
       }
       if (link) for (let e = link.pollEvent(); e; e = link.pollEvent()) {
@@ -358,7 +408,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
           case 'ipv6cp-up':
             // Renegotiated (a Configure-Request after Opened, RFC 1661 §4.1): start over on the new identifiers.
             this.ipv6Down('ipv6cp-renegotiated');
-            if (this.cfg.ipv6) this.ipv6 = new HomeIpv6(this.cfg.name, this.cfg.mac, e.negotiated, this.cfg.mru ?? 1454, this.cfg.ipv6, this.counters, now);
+            if (this.cfg.ipv6) this.ipv6 = new HomeIpv6(this.cfg.name, keptBytes(this.mac), e.negotiated, this.cfg.mru ?? 1454, this.cfg.ipv6, this.counters, now);
             break;
           case 'ipv6cp-down':
             this.ipv6Down('ipv6cp-down');
@@ -378,7 +428,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
       const h = this.host;
       if (h) {
         for (let t = h.pollTransmit(); t; t = h.pollTransmit()) {
-          if (this.client.state === 'session' && this.client.acKey >= 0) this.send(pppoeIpFrame(macFromKey(this.client.acKey, AC_MAC), this.cfg.mac, this.client.sessionId, PppProtocol.IPV4, t.frame));
+          if (this.client.state === 'session' && this.client.acKey >= 0) this.send(pppoeIpFrame(macFromKey(this.client.acKey, AC_MAC), this.ourMac(), this.client.sessionId, PppProtocol.IPV4, t.frame));
           busy = true;
         }
         for (let e = h.pollEvent(); e; e = h.pollEvent()) {
@@ -390,7 +440,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
       if (v6) {
         v6.pump(now);
         for (let p = v6.pollTransmit(); p; p = v6.pollTransmit()) {
-          if (this.client.state === 'session' && this.client.acKey >= 0) this.send(pppoeIpFrame(macFromKey(this.client.acKey, AC_MAC), this.cfg.mac, this.client.sessionId, PppProtocol.IPV6, p));
+          if (this.client.state === 'session' && this.client.acKey >= 0) this.send(pppoeIpFrame(macFromKey(this.client.acKey, AC_MAC), this.ourMac(), this.client.sessionId, PppProtocol.IPV6, p));
           busy = true;
         }
         for (let e = v6.pollEvent(); e; e = v6.pollEvent()) {
@@ -447,7 +497,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
  */
 const linkConfigs = new WeakMap<Counters, Map<string, PppLinkConfig>>();
 
-function linkConfigFor(cfg: HomeConfig, counters: Counters): PppLinkConfig {
+function linkConfigFor(cfg: HomeSettings, counters: Counters): PppLinkConfig {
   const auth = cfg.auth === 'pap' ? 'pap' : 'chap-md5';
   const mru = cfg.mru ?? 1454;
   const echoIntervalMs = cfg.echoIntervalMs ?? 30_000;

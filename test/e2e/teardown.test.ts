@@ -157,7 +157,7 @@ test('IPCP renegotiated inside a live session (a new Configure-Request in Opened
   const ifaces = nte.router.showInterfaces().length;
   // The home asks again for its address (RFC 1661 §4.1: RCR in Opened → tld, scr, sca/scn).
   const m = { protocol: PppProtocol.IPCP, packet: { kind: 'conf-req', identifier: 0x77, options: [{ kind: 'ip-address', address }] } } as const;
-  const frame = pppoeSessionFrame(r.net.sse.cfg.accessMac, h.cfg.mac, h.sessionId, m);
+  const frame = pppoeSessionFrame(r.net.sse.cfg.accessMac, h.mac, h.sessionId, m);
   r.net.drivers.get('sse')!.input('access', frame);
   r.clock.runUntil(r.clock.now() + 5_000);
   assert.ok(h.isOnline);

@@ -77,7 +77,7 @@ function send6(net: Network, h: Home, ip: Uint8Array): void {
   net.act(h.cfg.name, () => {
     const f = new Uint8Array(22 + ip.length);
     f.set(h.client.ac!, 0);
-    f.set(h.cfg.mac, 6);
+    f.set(h.mac, 6);
     f[12] = 0x88; f[13] = 0x64;
     f[14] = 0x11; f[15] = 0;
     f[16] = h.sessionId >> 8; f[17] = h.sessionId & 0xff;
@@ -220,7 +220,7 @@ test('dual-stack PPP through sse → nte: IPV6CP, RAs (burst, periodic, RS answe
   const drops = () => ['hop-limit', 'code', 'sllao-from-unspecified'].map((k) => counters[`ra.rs-drop.${k}`] ?? 0);
   send6(net, alice, ndpPacket({ src: aliceLl, dst: ALL_ROUTERS, hopLimit: 64 }, { kind: 'rs', code: 0, checksum: 0, reserved: 0, options: [] }));
   send6(net, alice, ndpPacket({ src: aliceLl, dst: ALL_ROUTERS }, { kind: 'rs', code: 1, checksum: 0, reserved: 0, options: [] }));
-  send6(net, alice, ndpPacket({ src: new Uint8Array(16), dst: ALL_ROUTERS }, { kind: 'rs', code: 0, checksum: 0, reserved: 0, options: [{ kind: 'source-lla', address: alice.cfg.mac }] }));
+  send6(net, alice, ndpPacket({ src: new Uint8Array(16), dst: ALL_ROUTERS }, { kind: 'rs', code: 0, checksum: 0, reserved: 0, options: [{ kind: 'source-lla', address: alice.mac }] }));
   const badAt = clock.now();
   clock.runUntil(badAt + 5_000);
   assert.deepEqual(drops(), [1, 1, 1]);
@@ -268,7 +268,7 @@ test('dual-stack PPP through sse → nte: IPV6CP, RAs (burst, periodic, RS answe
   // Bob asks with Rapid Commit and DNS in the ORO: a Reply at once, with DNS.
   const bobLl = bob.link.ipv6cp!.negotiated().localLinkLocal!;
   const bobSolicit: Dhcpv6ClientServer = { kind: 'message', msgType: T.SOLICIT, transactionId: 0x123456, options: [
-    { kind: 'client-id', duid: duidLl(bob.cfg.mac) }, { kind: 'rapid-commit' }, { kind: 'oro', codes: [23] }, { kind: 'elapsed-time', value: 0 },
+    { kind: 'client-id', duid: duidLl(bob.mac) }, { kind: 'rapid-commit' }, { kind: 'oro', codes: [23] }, { kind: 'elapsed-time', value: 0 },
     { kind: 'ia-pd', iaid: 7, t1: 0, t2: 0, options: [] },
   ] };
   send6(net, bob, udp(bobLl, ALL_DHCP, encode(dhcpv6, bobSolicit)));
@@ -413,7 +413,7 @@ test('an exhausted pdPool: the session still comes up (IPv6 with its /64), its S
   assert.match(bobRow.ipv6!.wanPrefix!, /\/64$/, 'but his /64');
   assert.ok((nte.counters['ipv6.pd-pool-exhausted'] ?? 0) >= 1);
   const bobLl = bob.link.ipv6cp!.negotiated().localLinkLocal!;
-  const sol: Dhcpv6ClientServer = { kind: 'message', msgType: T.SOLICIT, transactionId: 1, options: [{ kind: 'client-id', duid: duidLl(bob.cfg.mac) }, { kind: 'rapid-commit' }, { kind: 'ia-pd', iaid: 1, t1: 0, t2: 0, options: [] }] };
+  const sol: Dhcpv6ClientServer = { kind: 'message', msgType: T.SOLICIT, transactionId: 1, options: [{ kind: 'client-id', duid: duidLl(bob.mac) }, { kind: 'rapid-commit' }, { kind: 'ia-pd', iaid: 1, t1: 0, t2: 0, options: [] }] };
   send6(net, bob, udp6Packet({ src: bobLl, dst: ALL_DHCP, hopLimit: 1 }, 546, 547, encode(dhcpv6, sol)));
   clock.runUntil(clock.now() + 1_000);
   const r = dhcpReplies(got.get('home2')!)[0]!;

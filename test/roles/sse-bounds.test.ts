@@ -96,7 +96,7 @@ test('PPPoE session frames: VER/TYPE, CODE, group destination and LENGTH are che
   assert.equal(sse.counters['access.drop.short'], short + 1, 'shorter than Ethernet + PPPoE headers');
   // RFC 2516 §5.5: a PADT goes to a unicast address; one broadcast "from" home1 ends nothing.
   const h1 = n.homes[0]!;
-  const padt = frame(BROADCAST, h1.cfg.mac, 0x8863, pppoe(0x11, 0xa7, h1.sessionId, new Uint8Array(0)));
+  const padt = frame(BROADCAST, h1.mac, 0x8863, pppoe(0x11, 0xa7, h1.sessionId, new Uint8Array(0)));
   inject(padt);
   assert.equal(sse.counters['access.drop.discovery.pppoe.group-destination'], 1);
   assert.equal(sse.ac.sessionCount, 3, 'no session ended');
@@ -113,12 +113,12 @@ test('the home checks the PPPoE session header too (and counts by reason)', () =
   const h = n.homes[0]!;
   const ac = h.client.ac!;
   const lcpEcho = Uint8Array.of(0xc0, 0x21, 9, 7, 0, 8, 0, 0, 0, 0); // LCP Echo-Request (RFC 1661 §5.8)
-  const base = () => frame(h.cfg.mac, ac, 0x8864, pppoe(0x11, 0x00, h.sessionId, lcpEcho));
+  const base = () => frame(h.mac, ac, 0x8864, pppoe(0x11, 0x00, h.sessionId, lcpEcho));
   const cases: [string, Uint8Array][] = [
     ['pppoe.bad-version-type', (() => { const f = base(); f[14] = 0x10; return f; })()],
     ['pppoe.not-session-code', (() => { const f = base(); f[15] = 0x65; return f; })()],
     ['pppoe.group-destination', (() => { const f = base(); f.set(BROADCAST, 0); return f; })()],
-    ['pppoe.length-exceeds-frame', frame(h.cfg.mac, ac, 0x8864, pppoe(0x11, 0, h.sessionId, lcpEcho, 400))],
+    ['pppoe.length-exceeds-frame', frame(h.mac, ac, 0x8864, pppoe(0x11, 0, h.sessionId, lcpEcho, 400))],
   ];
   // RFC 2516 §5.5: a PADT to a group address is not one the home acts on.
   n.act(h.cfg.name, (now) => h.handleFrame('access', frame(BROADCAST, ac, 0x8863, pppoe(0x11, 0xa7, h.sessionId, new Uint8Array(0))), now));

@@ -110,7 +110,7 @@ test('ipv6: subscriber IPv6 (PPP 0x0057) goes through nte → router to the serv
   const echo = icmpv6Packet({ src: wan, dst: ip6(t.server.address6!), hopLimit: 64 }, { kind: 'echo', type: 128, code: 0, checksum: 0, identifier: 9, sequence: 1, data: new Uint8Array(32) });
   const inBefore = s.inOctets;
   const send = (pkt: Uint8Array): void => {
-    const f = pppoeIpFrame(h.client.ac!, h.cfg.mac, h.client.sessionId, PppProtocol.IPV6, pkt);
+    const f = pppoeIpFrame(h.client.ac!, h.mac, h.client.sessionId, PppProtocol.IPV6, pkt);
     net.act(h.cfg.name, () => (h as unknown as { send(f: Uint8Array): void }).send(f));
   };
   send(echo);
