@@ -192,7 +192,9 @@ class LazySeeded {
   #random: (() => number) | undefined = undefined;
 
   constructor(seed: number) {
-    this.#seed = seed;
+    // As a signed 32-bit value: a small integer in the field, where an unsigned one above 2^31
+    // would be a boxed number a home (mulberry32 takes the same 32 bits either way).
+    this.#seed = seed | 0;
   }
 
   get random(): () => number {

@@ -320,7 +320,7 @@ export class PppoeAc<U = unknown> {
     if (!t.cookie || !this.cookieValid(src, t.cookie, now)) return this.dropped('padr-bad-cookie');
     if (t.services !== 1 || t.service === undefined) return this.dropped('padr-service-name-count');
     const key = macKey(src);
-    const cookieTag = u32(t.cookie, COOKIE_LENGTH - 4);
+    const cookieTag = u32(t.cookie, COOKIE_LENGTH - 4) | 0; // signed: a small integer in each session, not a boxed number
     // A retransmitted PADR (our PADS was lost): the same PADS again, not a second session.
     for (let s = this.byMac.get(key); s; s = s.nextSameMac) {
       if (!s.seen && s.cookieTag === cookieTag && s.sameHostUniq(t.hostUniq)) {

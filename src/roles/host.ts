@@ -179,9 +179,11 @@ export class Host {
   private tx: Outbox<Uint8Array> | undefined;
   private events: Outbox<HostEvent> | undefined;
   private ipId = 1;
-  private lastNow = 0;
+  /** The configuration's name (the rest is taken in when made: a home's stack keeps no configuration object). */
+  readonly name: string;
 
-  constructor(readonly config: HostConfig, now: number) {
+  constructor(config: HostConfig, now: number) {
+    this.name = config.name;
     const eth = (config.kind ?? 'ethernet') === 'ethernet';
     if (eth && !config.mac) throw new Error(`host ${config.name}: an Ethernet host needs a MAC`);
     const prefixLength = config.prefixLength ?? (eth ? 24 : 32);
@@ -291,7 +293,6 @@ export class Host {
   }
 
   handle(_ifIndex: number, frame: Uint8Array, now: number): void {
-    this.lastNow = now;
     const c = this.counters;
     c.rxFrames++;
     let o = 0;
@@ -333,7 +334,6 @@ export class Host {
   }
 
   handleTimeout(now: number): void {
-    this.lastNow = now;
     this.arp?.handleTimeout(now);
     this.drainArp(now);
     this.ndp?.handleTimeout(now);
@@ -356,7 +356,7 @@ export class Host {
   }
 
   /** Neighbours: ARP entries, then NDP entries. */
-  showArp(now = this.lastNow): (ArpEntryView | NdpEntryView)[] {
+  showArp(now: number): (ArpEntryView | NdpEntryView)[] {
     return [...(this.arp?.show(now) ?? []), ...(this.ndp?.show(now) ?? [])];
   }
 

@@ -17,7 +17,7 @@ export class ServerBox implements Box<ServerPortName, HostEvent> {
   }
 
   get name(): string {
-    return this.host.config.name;
+    return this.host.name;
   }
 
   handleFrame(_port: ServerPortName, frame: Uint8Array, now: number): void {
