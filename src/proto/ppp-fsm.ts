@@ -323,23 +323,72 @@ export abstract class ControlProtocol<O> {
   }
   /** Restart timer deadline (absolute ms), or undefined when stopped. */
   timerAt: number | undefined = undefined;
+  /**
+   * What a machine holds only while it negotiates or closes (why it goes down, a fatal
+   * finding, our last request, a reply or Code-Reject to send): none of it in Opened, where a
+   * session spends its life, so it is one object made when needed and let go when empty
+   * rather than five fields in every machine of every session.
+   */
+  private cold: Cold<O> | undefined = undefined;
+  private setCold<K extends keyof Cold<O>>(k: K, v: Cold<O>[K]): void {
+    let c = this.cold;
+    if (v === undefined) {
+      if (c === undefined) return;
+      c[k] = v;
+      if (c.reason === undefined && c.fatal === undefined && c.sentOptions === undefined && c.reply === undefined && c.rejected === undefined) this.cold = undefined;
+      return;
+    }
+    if (c === undefined) this.cold = c = { reason: undefined, fatal: undefined, sentOptions: undefined, reply: undefined, rejected: undefined };
+    c[k] = v;
+  }
   /** Why the layer is going down, for Terminate-Request data and events. */
-  reason: string | undefined = undefined;
+  get reason(): string | undefined {
+    return this.cold?.reason;
+  }
+  set reason(v: string | undefined) {
+    this.setCold('reason', v);
+  }
   /** A handler decided the link cannot work (peer refused auth, looped back); closed after the packet. */
-  protected fatal: string | undefined = undefined;
+  protected get fatal(): string | undefined {
+    return this.cold?.fatal;
+  }
+  protected set fatal(v: string | undefined) {
+    this.setCold('fatal', v);
+  }
   /**
    * The options of our last Configure-Request: RFC 1661 §5.2/§5.4 check an Ack or Reject
    * against the last request sent, in Opened too (a valid one there is tld,scr). In Opened
-   * it is usually `REBUILT`: the request our values give now is the one that was sent, so
-   * the list (and its per-session options: a Magic-Number, an address) need not be kept for
-   * the session's life. It is built again when a reply arrives (`lastRequest`).
+   * it is usually `REBUILT` (a bit, SENT_REBUILT): the request our values give now is the one
+   * that was sent, so the list (and its per-session options: a Magic-Number, an address) need
+   * not be kept for the session's life. It is built again when a reply arrives (`lastRequest`).
    */
-  protected sentOptions: readonly O[] | undefined = undefined;
-  private reply: ConfPacket<O> | undefined = undefined;
-  private rejected: Uint8Array | undefined = undefined;
+  protected get sentOptions(): readonly O[] | undefined {
+    return (this.bits & SENT_REBUILT) !== 0 ? (REBUILT as readonly O[]) : this.cold?.sentOptions;
+  }
+  protected set sentOptions(v: readonly O[] | undefined) {
+    if (v === REBUILT) {
+      this.bits |= SENT_REBUILT;
+      this.setCold('sentOptions', undefined);
+    } else {
+      this.bits &= ~SENT_REBUILT;
+      this.setCold('sentOptions', v);
+    }
+  }
+  private get reply(): ConfPacket<O> | undefined {
+    return this.cold?.reply;
+  }
+  private set reply(v: ConfPacket<O> | undefined) {
+    this.setCold('reply', v);
+  }
+  private get rejected(): Uint8Array | undefined {
+    return this.cold?.rejected;
+  }
+  private set rejected(v: Uint8Array | undefined) {
+    this.setCold('rejected', v);
+  }
   /**
-   * The last Identifier we used (bits 0-7), the last one received (8-15), `retransmit` (16)
-   * and `acked` (17) in one small integer: four fields cost 32 bytes in every machine of
+   * The last Identifier we used (bits 0-7), the last one received (8-15), `retransmit` (16),
+   * `acked` (17) and SENT_REBUILT (18) in one small integer: four fields cost 32 bytes in every machine of
    * every session, one costs 8.
    */
   private bits = 0;
@@ -722,6 +771,17 @@ export abstract class ControlProtocol<O> {
 const EMPTY = new Uint8Array(0);
 /** `sentOptions` in Opened when the request can be built again from the machine's values. */
 const REBUILT: readonly never[] = Object.freeze([]);
+/** The `bits` flag that stands for `sentOptions === REBUILT`. */
+const SENT_REBUILT = 0x40000;
+
+/** A machine's negotiating and closing state (ControlProtocol.cold). */
+interface Cold<O> {
+  reason: string | undefined;
+  fatal: string | undefined;
+  sentOptions: readonly O[] | undefined;
+  reply: ConfPacket<O> | undefined;
+  rejected: Uint8Array | undefined;
+}
 
 function sameList<O>(a: readonly O[], b: readonly O[]): boolean {
   if (a.length !== b.length) return false;

@@ -9,8 +9,8 @@ import { MinHeap } from '../proto/heap.js';
 
 export type { Clock, TimerId };
 
+/** A timer's handle: its callback, cleared when it fires or is cancelled. Its time is the heap's (no boxed number each). */
 interface Entry {
-  readonly at: number;
   cb: (() => void) | undefined;
 }
 
@@ -38,9 +38,9 @@ export class VirtualClock implements Clock {
   }
 
   setTimer(at: number, cb: () => void): TimerId {
-    const e: Entry = { at: Math.max(at, this.t), cb };
+    const e: Entry = { cb };
     this.live++;
-    this.heap.push(e.at, e);
+    this.heap.push(Math.max(at, this.t), e);
     return e;
   }
 
@@ -106,8 +106,8 @@ export class VirtualClock implements Clock {
   }
 
   private step(): void {
+    this.t = this.heap.peekTime()!;
     const e = this.heap.pop()!;
-    this.t = e.at;
     const cb = e.cb;
     if (!cb) return;
     e.cb = undefined; // a cancel from now on is a no-op
