@@ -64,9 +64,16 @@ export function lcpConfig(c: Partial<LcpConfig> = {}): LcpConfig {
   return sharedConfig(sharedLcp, c, (x) => {
     const l = { ...DEFAULT_LCP, ...x };
     checkFsm(l.fsm);
+    // Each machine counts these in a few bits (Lcp.echo): a limit must be reachable there.
+    if (!Number.isInteger(l.echoFailure) || l.echoFailure < 1 || l.echoFailure > MAX_ECHO_PENDING) throw new RangeError(`lcp.echoFailure: a whole number in 1..${MAX_ECHO_PENDING}, not ${l.echoFailure}`);
+    if (!Number.isInteger(l.loopbackLimit) || l.loopbackLimit < 1 || l.loopbackLimit > MAX_LOOPS) throw new RangeError(`lcp.loopbackLimit: a whole number in 1..${MAX_LOOPS}, not ${l.loopbackLimit}`);
     return l;
   });
 }
+
+/** The most unanswered Echo-Requests and Magic-Number collisions an LCP machine counts. */
+export const MAX_ECHO_PENDING = 0x7ff;
+export const MAX_LOOPS = 0x3ff;
 
 /** RFC 1661 §6.1 default, and pppd's lower bound for a peer's MRU. */
 export const DEFAULT_MRU = 1500;
@@ -224,8 +231,26 @@ export class Lcp extends ControlProtocol<LcpOption> {
     return lcpPacket;
   }
 
+  /**
+   * Our MRU request (bits 0–15, 0: not requested, i.e. rejected or configured 1500) and the
+   * peer's MRU (16–31) in one small integer; `ourMru`/`peerMru` read them.
+   */
+  private mrus = DEFAULT_MRU << 16;
   /** Our MRU request, undefined when not requested (rejected, or configured 1500). */
-  ourMru: number | undefined;
+  get ourMru(): number | undefined {
+    const m = this.mrus & 0xffff;
+    return m === 0 ? undefined : m;
+  }
+  set ourMru(m: number | undefined) {
+    this.mrus = (this.mrus & ~0xffff) | ((m ?? 0) & 0xffff);
+  }
+  /** The peer's MRU (RFC default 1500 when it does not say). */
+  get peerMru(): number {
+    return this.mrus >>> 16;
+  }
+  set peerMru(m: number) {
+    this.mrus = (this.mrus & 0xffff) | ((m & 0xffff) << 16);
+  }
   /** The protocol we ask the peer to authenticate with. */
   ourAuth: AuthProtocol | undefined;
   /**
@@ -248,18 +273,42 @@ export class Lcp extends ControlProtocol<LcpOption> {
   set peerMagic(m: number) {
     this.peerMagic32 = m | 0;
   }
-  /** The peer's MRU (RFC default 1500 when it does not say). */
-  peerMru = DEFAULT_MRU;
   /** The protocol the peer asked us to authenticate with. */
   peerAuth: AuthProtocol | undefined;
-  /** Magic-Number collisions seen (loop detection). */
-  loops = 0;
   private echoAt: number | undefined;
-  /** Identifier of the last Echo-Request (the first one is 0, as pppd sends it). */
-  private echoId = 0xff;
+  /**
+   * The keepalive's small numbers in one integer: the last Echo-Request Identifier (bits 0–7;
+   * the first one sent is 0, as pppd sends it), echo turned off (8), Echo-Requests without a
+   * reply (9–19) and Magic-Number collisions (20–29), both saturating (lcpConfig keeps
+   * `echoFailure` and `loopbackLimit` below where they stop).
+   */
+  private echo = 0xff;
+  private get echoId(): number {
+    return this.echo & 0xff;
+  }
+  private set echoId(id: number) {
+    this.echo = (this.echo & ~0xff) | (id & 0xff);
+  }
+  private get echoOff(): boolean {
+    return (this.echo & 0x100) !== 0;
+  }
+  private set echoOff(v: boolean) {
+    this.echo = v ? this.echo | 0x100 : this.echo & ~0x100;
+  }
   /** Echo-Requests sent without a reply. */
-  echoPending = 0;
-  private echoOff = false;
+  get echoPending(): number {
+    return (this.echo >> 9) & MAX_ECHO_PENDING;
+  }
+  set echoPending(n: number) {
+    this.echo = (this.echo & ~(MAX_ECHO_PENDING << 9)) | (Math.max(0, Math.min(n, MAX_ECHO_PENDING)) << 9);
+  }
+  /** Magic-Number collisions seen (loop detection). */
+  get loops(): number {
+    return (this.echo >> 20) & MAX_LOOPS;
+  }
+  set loops(n: number) {
+    this.echo = (this.echo & ~(MAX_LOOPS << 20)) | (Math.max(0, Math.min(n, MAX_LOOPS)) << 20);
+  }
   private pendingEcho: EchoPacket | undefined;
 
   /** L2TP proxy LCP (RFC 2661 §4.4.5), kept when `recordConfReqs`: option bytes of the peer's first and last Configure-Request and of our last one. */

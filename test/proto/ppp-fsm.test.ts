@@ -333,4 +333,9 @@ test('a machine configuration with counts beyond what it can hold is refused, na
   assert.throws(() => lcpConfig({ fsm: { ...DEFAULT_FSM, maxTerminate: 2.5 } }), /fsm\.maxTerminate/);
   assert.throws(() => lcpConfig({ fsm: { ...DEFAULT_FSM, restartMs: 0 } }), /fsm\.restartMs/);
   assert.equal(lcpConfig({ fsm: { ...DEFAULT_FSM, maxConfigure: 255 } }).fsm.maxConfigure, 255);
+  // LCP counts unanswered echoes and Magic-Number collisions in a few bits of one integer.
+  assert.throws(() => lcpConfig({ echoFailure: 2048 }), /lcp\.echoFailure: a whole number in 1\.\.2047, not 2048/);
+  assert.throws(() => lcpConfig({ echoFailure: 0 }), /lcp\.echoFailure/);
+  assert.throws(() => lcpConfig({ loopbackLimit: 1024 }), /lcp\.loopbackLimit: a whole number in 1\.\.1023, not 1024/);
+  assert.equal(lcpConfig({ echoFailure: 2047, loopbackLimit: 1023 }).echoFailure, 2047);
 });
