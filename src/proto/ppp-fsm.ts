@@ -5,6 +5,7 @@
  * the protocol object (accel-ppp style). Sans-IO: time comes in as `now`, packets go out
  * through a sink, nothing here reads a clock or opens a socket.
  */
+import { putPart } from './phase-part.js';
 import { bytesEqual, textBytes } from '../wire/bytes.js';
 import { encode } from '../wire/result.js';
 import type { Codec } from '../wire/result.js';
@@ -331,15 +332,7 @@ export abstract class ControlProtocol<O> {
    */
   private cold: Cold<O> | undefined = undefined;
   private setCold<K extends keyof Cold<O>>(k: K, v: Cold<O>[K]): void {
-    let c = this.cold;
-    if (v === undefined) {
-      if (c === undefined) return;
-      c[k] = v;
-      if (c.reason === undefined && c.fatal === undefined && c.sentOptions === undefined && c.reply === undefined && c.rejected === undefined) this.cold = undefined;
-      return;
-    }
-    if (c === undefined) this.cold = c = { reason: undefined, fatal: undefined, sentOptions: undefined, reply: undefined, rejected: undefined };
-    c[k] = v;
+    this.cold = putPart(this.cold, k, v, newCold as () => Cold<O>, coldIsEmpty);
   }
   /** Why the layer is going down, for Terminate-Request data and events. */
   get reason(): string | undefined {
@@ -781,6 +774,14 @@ interface Cold<O> {
   sentOptions: readonly O[] | undefined;
   reply: ConfPacket<O> | undefined;
   rejected: Uint8Array | undefined;
+}
+
+function newCold(): Cold<unknown> {
+  return { reason: undefined, fatal: undefined, sentOptions: undefined, reply: undefined, rejected: undefined };
+}
+
+function coldIsEmpty(c: Cold<unknown>): boolean {
+  return c.reason === undefined && c.fatal === undefined && c.sentOptions === undefined && c.reply === undefined && c.rejected === undefined;
 }
 
 function sameList<O>(a: readonly O[], b: readonly O[]): boolean {

@@ -17,6 +17,7 @@ import { Ipv6cp, type Ipv6cpConfig, type Ipv6cpNegotiated } from './ipv6cp.js';
 import { ChapAuthenticator, ChapPeer, PapAuthenticator, PapPeer, type AuthEvent, type AuthSink, type AuthenticatorConfig, type PeerConfig } from './ppp-auth.js';
 import type { ControlProtocol, LayerAction } from './ppp-fsm.js';
 import { count, type Counters, type PppMessage, type RandomBytes } from './ppp-common.js';
+import { putPart } from './phase-part.js';
 
 /** A link's own name and secret (CHAP Name / PAP Peer-ID and the secret), as a home's configuration holds them. */
 export interface LinkIdentity {
@@ -46,6 +47,25 @@ export function pppLinkConfig(c: { lcp?: Partial<LcpConfig>; authenticator?: Aut
   // One literal with every part (undefined when absent): one shape for every link's configuration,
   // no property array each (a home has one of its own, for its credentials).
   return { lcp, authenticator: c.authenticator || undefined, credentials: c.credentials || undefined, ipcp: c.ipcp || undefined, ipv6cp: c.ipv6cp || undefined, counters: c.counters ?? {} };
+}
+
+/** A link's authentication phase (PppLink.authPart). */
+interface AuthPart {
+  authenticator: ChapAuthenticator | PapAuthenticator | undefined;
+  peer: ChapPeer | PapPeer | undefined;
+  pending: number;
+  chapSeen: Extract<AuthEvent, { type: 'chap-response' }> | undefined;
+  papSeen: ProxyValues['pap'] | undefined;
+  proxyChap: ProxyValues['chap'] | undefined;
+  proxyPap: ProxyValues['pap'] | undefined;
+}
+
+function newAuthPart(): AuthPart {
+  return { authenticator: undefined, peer: undefined, pending: 0, chapSeen: undefined, papSeen: undefined, proxyChap: undefined, proxyPap: undefined };
+}
+
+function authPartIsEmpty(a: AuthPart): boolean {
+  return a.authenticator === undefined && a.peer === undefined && a.pending === 0 && a.chapSeen === undefined && a.papSeen === undefined && a.proxyChap === undefined && a.proxyPap === undefined;
 }
 
 const CHAP_SENT_SUCCESS = 0x100;
@@ -82,16 +102,64 @@ export class PppLink implements LcpSink, AuthSink {
   readonly lcp: Lcp;
   readonly ipcp: Ipcp | undefined;
   readonly ipv6cp: Ipv6cp | undefined;
-  authenticator: ChapAuthenticator | PapAuthenticator | undefined;
-  peer: ChapPeer | PapPeer | undefined;
   phase: Phase = 'dead';
   private tx: PppMessage[] | undefined;
   private events: PppLinkEvent[] | undefined;
-  private authPending = 0;
-  private chapSeen: Extract<AuthEvent, { type: 'chap-response' }> | undefined;
-  private papSeen: ProxyValues['pap'] | undefined;
-  private proxyChap: ProxyValues['chap'] | undefined;
-  private proxyPap: ProxyValues['pap'] | undefined;
+  /**
+   * The authentication phase's machines and values (src/proto/phase-part.ts): made when it
+   * starts, let go when it is over; an established link keeps none of it.
+   */
+  private authPart: AuthPart | undefined = undefined;
+  private setAuth<K extends keyof AuthPart>(k: K, v: AuthPart[K]): void {
+    this.authPart = putPart(this.authPart, k, v, newAuthPart, authPartIsEmpty);
+  }
+  /** Our authenticator machine while we authenticate the peer (a PAP one stays for the link's life). */
+  get authenticator(): ChapAuthenticator | PapAuthenticator | undefined {
+    return this.authPart?.authenticator;
+  }
+  set authenticator(v: ChapAuthenticator | PapAuthenticator | undefined) {
+    this.setAuth('authenticator', v);
+  }
+  /** Our peer machine while the peer authenticates us. */
+  get peer(): ChapPeer | PapPeer | undefined {
+    return this.authPart?.peer;
+  }
+  set peer(v: ChapPeer | PapPeer | undefined) {
+    this.setAuth('peer', v);
+  }
+  /** Authentications (each side's) not finished yet. */
+  private get authPending(): number {
+    return this.authPart?.pending ?? 0;
+  }
+  private set authPending(n: number) {
+    this.setAuth('pending', n);
+  }
+  /** The CHAP Response seen, for proxy authentication (recordConfReqs: the LAC). */
+  private get chapSeen(): AuthPart['chapSeen'] {
+    return this.authPart?.chapSeen;
+  }
+  private set chapSeen(v: AuthPart['chapSeen']) {
+    this.setAuth('chapSeen', v);
+  }
+  private get papSeen(): ProxyValues['pap'] | undefined {
+    return this.authPart?.papSeen;
+  }
+  private set papSeen(v: ProxyValues['pap'] | undefined) {
+    this.setAuth('papSeen', v);
+  }
+  /** Proxy authentication handed to us, taken when LCP has agreed its protocol (the LNS). */
+  private get proxyChap(): ProxyValues['chap'] | undefined {
+    return this.authPart?.proxyChap;
+  }
+  private set proxyChap(v: ProxyValues['chap'] | undefined) {
+    this.setAuth('proxyChap', v);
+  }
+  private get proxyPap(): ProxyValues['pap'] | undefined {
+    return this.authPart?.proxyPap;
+  }
+  private set proxyPap(v: ProxyValues['pap'] | undefined) {
+    this.setAuth('proxyPap', v);
+  }
   /**
    * What is left of CHAP once it succeeded (the machines are let go: an established link keeps
    * no authentication object). Bits 0–7: the Identifier of the Success we sent as
