@@ -12,7 +12,7 @@ import { cryptoRandom } from '../proto/ppp-common.js';
 import { Fifo } from '../proto/fifo.js';
 import { timingSafeEqual } from 'node:crypto';
 import { md5Context } from '../wire/md5.js';
-import { bytesText, hex, ipv4FromString, ipv4ToString, keptText, textBytes, u16, u32 } from '../wire/bytes.js';
+import { bytesText, hex, ipv4FromString, ipv4ToString, textBytes, u16, u32 } from '../wire/bytes.js';
 import {
   A, F as RF, HEADER_LENGTH, RadiusCode, ServiceType, FramedProtocol, decodeAttribute, emitProblem, getAttr, getInt, intAttr, ipv4Attr, isVendorSpecific, radiusPacket,
   type RadiusAttribute, type RadiusPacket, type DecodedValue,
@@ -181,7 +181,8 @@ interface Pool {
 /** A user's or a realm's answer: the user's own fields win over its realm's. */
 interface Profile {
   readonly isUser: boolean;
-  readonly password?: Uint8Array;
+  /** As configured (the topology's string: nothing kept per user), encoded when a request is checked. */
+  readonly password?: string;
   readonly pool?: string;
   readonly interimSeconds?: number;
   /** Everything but the Message-Authenticator, a pool address and the tunnels. */
@@ -205,6 +206,9 @@ function sharedAttributes(cache: AttributeCache, attributes: RadiusAttribute[]):
   return attributes;
 }
 
+/** A profile with no tunnel (a user of an ISP's own RADIUS): one frozen empty list for them all. */
+const NO_TUNNELS: TunnelSpec[] = Object.freeze([]) as unknown as TunnelSpec[];
+
 function profile(user: RadiusServerUser | undefined, realm: RadiusServerRealm | undefined, cache: AttributeCache = new Map()): Profile {
   const r = { ...realm, ...user };
   const fixedIp = user?.framedIp;
@@ -221,7 +225,7 @@ function profile(user: RadiusServerUser | undefined, realm: RadiusServerRealm | 
     ...(r.framedMtu === undefined ? {} : { framedMtu: r.framedMtu }),
     ...(r.replyMessage === undefined ? {} : { replyMessage: r.replyMessage }),
   })];
-  const tunnels: TunnelSpec[] = (realm?.tunnels ?? []).map((t, i) => ({
+  const tunnels: TunnelSpec[] = !realm?.tunnels?.length ? NO_TUNNELS : realm.tunnels.map((t, i) => ({
     tag: i + 1,
     type: tunnelTypeNumber(t.type),
     mediumType: tunnelMediumNumber(t.medium),
@@ -235,7 +239,7 @@ function profile(user: RadiusServerUser | undefined, realm: RadiusServerRealm | 
   }));
   return {
     isUser: user !== undefined,
-    ...(password === undefined ? {} : { password: keptText(password) }),
+    ...(password === undefined ? {} : { password }),
     ...(pool === undefined ? {} : { pool }),
     ...(r.interimInterval === undefined ? {} : { interimSeconds: r.interimInterval }),
     attributes: sharedAttributes(cache, attributes),
@@ -310,7 +314,12 @@ export class RadiusServer {
   private readonly random: (n: number) => Uint8Array;
   private readonly logAuth: boolean;
 
-  constructor(readonly config: RadiusServerConfig, options: RadiusServerOptions = {}) {
+  /** The settings (windows, cache sizes, pools); the users are taken into their profiles and not kept besides. */
+  readonly config: Omit<RadiusServerConfig, 'users'>;
+
+  constructor(config: RadiusServerConfig, options: RadiusServerOptions = {}) {
+    const { users: _users, ...settings } = config;
+    this.config = settings;
     this.random = options.random ?? cryptoRandom; // pooled: a challenge or an authenticator costs no system call
     this.logAuth = options.logAuth ?? true;
     // Most specific prefix first.
@@ -459,10 +468,11 @@ export class RadiusServer {
     if (!profile) return this.reject(req, client, userName, 'unknown user');
     if (profile.password !== undefined) {
       let good: boolean;
+      const password = textBytes(profile.password);
       if (pap) {
         const clear = revealUserPassword(pap.data, client.secret, req.authenticator);
-        good = clear.ok && clear.value.length === profile.password.length && timingSafeEqual(clear.value, profile.password);
-      } else good = checkChapPassword(chap!.data, profile.password, getAttr(req, A.CHAP_CHALLENGE)?.data ?? req.authenticator);
+        good = clear.ok && clear.value.length === password.length && timingSafeEqual(clear.value, password);
+      } else good = checkChapPassword(chap!.data, password, getAttr(req, A.CHAP_CHALLENGE)?.data ?? req.authenticator);
       if (!good) return this.reject(req, client, userName, profile.isUser ? 'bad password' : 'bad realm password');
     }
     const attrs: RadiusAttribute[] = [messageAuthenticatorAttr(), ...profile.attributes];
