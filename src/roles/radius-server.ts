@@ -206,6 +206,12 @@ function sharedAttributes(cache: AttributeCache, attributes: RadiusAttribute[]):
   return attributes;
 }
 
+/** The realm part of a user name (after the last @; the whole name without one), in lower case. */
+function domainOf(userName: string): string {
+  const at = userName.lastIndexOf('@');
+  return (at >= 0 ? userName.slice(at + 1) : userName).toLowerCase();
+}
+
 /** A profile with no tunnel (a user of an ISP's own RADIUS): one frozen empty list for them all. */
 const NO_TUNNELS: TunnelSpec[] = Object.freeze([]) as unknown as TunnelSpec[];
 
@@ -293,7 +299,14 @@ export class RadiusServer {
   private newestCached: Cached | undefined;
   private cachedCount = 0;
   /** What each user and each realm is answered with, built once from the configuration. */
-  private readonly userProfiles = new Map<string, Profile>();
+  /**
+   * A user whose answer is its domain's common one (a generated topology's every user) is its
+   * password here, the answer in `userCommon`; a user with fields of its own has its own profile.
+   */
+  private readonly userProfiles = new Map<string, Profile | string>();
+  /** By domain (lower case): the profile its plain users share, no password in it. */
+  private readonly userCommon = new Map<string, Profile>();
+
   private readonly realmProfiles = new Map<string, Profile>();
   private readonly pools = new Map<string, Pool>();
   /** Session key → lease, across pools. */
@@ -334,9 +347,21 @@ export class RadiusServer {
     const realms = new Map(config.realms.map((r) => [r.domain.toLowerCase(), r]));
     for (const r of config.realms) this.realmProfiles.set(r.domain.toLowerCase(), profile(undefined, r));
     const cache: AttributeCache = new Map();
+    /** Per domain, what makes a user's answer (its fields but name and password) for the shared profile. */
+    const commonKey = new Map<string, string>();
+    /** By domain: the user the shared profile was made from (named in a configuration error). */
+    const commonFirst = new Map<string, string>();
     for (const u of config.users) {
-      const at = u.name.lastIndexOf('@');
-      this.userProfiles.set(u.name, profile(u, realms.get((at >= 0 ? u.name.slice(at + 1) : u.name).toLowerCase()), cache));
+      const domain = domainOf(u.name);
+      const { name: _name, password, ...own } = u;
+      const key = JSON.stringify(own);
+      if (!commonKey.has(domain)) {
+        const { password: _first, ...shared } = profile(u, realms.get(domain), cache);
+        commonKey.set(domain, key);
+        this.userCommon.set(domain, shared);
+        commonFirst.set(domain, u.name);
+      }
+      this.userProfiles.set(u.name, commonKey.get(domain) === key ? password : profile(u, realms.get(domain), cache));
     }
     // Fixed addresses and DNS addresses are never a pool's to give.
     const reserved: [number, number][] = [];
@@ -352,7 +377,9 @@ export class RadiusServer {
     }
     // An answer that cannot be encoded would throw on the first request that asks for it:
     // the configuration is refused here, at start, instead (long UTF-8 text, many tunnels).
-    for (const [who, p] of [...this.realmProfiles.entries(), ...this.userProfiles.entries()]) {
+    const answers: [string, Profile][] = [...this.realmProfiles.entries(), ...[...this.userCommon].map(([d, p]): [string, Profile] => [commonFirst.get(d)!, p])];
+    for (const [name, p] of this.userProfiles) if (typeof p !== 'string') answers.push([name, p]);
+    for (const [who, p] of answers) {
       const attrs = [messageAuthenticatorAttr(), ...p.attributes, ipv4Attr(A.FRAMED_IP_ADDRESS, 0), ipv4Attr(A.FRAMED_IP_NETMASK, 0)];
       try {
         attrs.push(...tunnelAttributes(p.tunnels, 'x', new Uint8Array(16), () => 0));
@@ -460,15 +487,13 @@ export class RadiusServer {
     this.counters.accessRequests++;
     const nameAttr = getAttr(req, A.USER_NAME);
     const userName = nameAttr ? bytesText(nameAttr.data) : '';
-    let profile = this.userProfiles.get(userName);
-    if (!profile) {
-      const at = userName.lastIndexOf('@');
-      profile = this.realmProfiles.get((at >= 0 ? userName.slice(at + 1) : userName).toLowerCase());
-    }
+    const own = this.userProfiles.get(userName);
+    const profile = typeof own === 'string' ? this.userCommon.get(domainOf(userName)) : (own ?? this.realmProfiles.get(domainOf(userName)));
     if (!profile) return this.reject(req, client, userName, 'unknown user');
-    if (profile.password !== undefined) {
+    const secret = typeof own === 'string' ? own : profile.password;
+    if (secret !== undefined) {
       let good: boolean;
-      const password = textBytes(profile.password);
+      const password = textBytes(secret);
       if (pap) {
         const clear = revealUserPassword(pap.data, client.secret, req.authenticator);
         good = clear.ok && clear.value.length === password.length && timingSafeEqual(clear.value, password);
@@ -486,7 +511,7 @@ export class RadiusServer {
     }
     if (profile.tunnels.length) attrs.push(...tunnelAttributes(profile.tunnels, client.secret, req.authenticator, this.salt));
     this.counters.accessAccepts++;
-    if (this.logAuth) this.events.push({ type: 'auth', client: client.name, userName, accepted: true, reason: profile.isUser ? 'user' : profile.password ? 'realm password' : 'realm' });
+    if (this.logAuth) this.events.push({ type: 'auth', client: client.name, userName, accepted: true, reason: profile.isUser ? 'user' : secret !== undefined ? 'realm password' : 'realm' });
     return { code: RadiusCode.ACCESS_ACCEPT, identifier: req.identifier, authenticator: new Uint8Array(16), attributes: attrs };
   }
 

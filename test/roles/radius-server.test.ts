@@ -231,3 +231,34 @@ test('an answer that cannot be encoded (texts over 253 octets in UTF-8, 31 long 
   assert.throws(() => new RadiusServer(parseRadiusServerConfig(cfg(Array.from({ length: 31 }, (_, i) => tunnel(i, 'x'.repeat(190)))))), /radius\.packet-too-long/);
   assert.doesNotThrow(() => new RadiusServer(parseRadiusServerConfig(cfg([tunnel(1, '192.0.2.1')]))));
 });
+
+test('users of one domain: plain ones share one answer yet each is checked against its own password; a user with fields of its own keeps its own answer, wherever it is listed', () => {
+  const s = new RadiusServer(parseRadiusServerConfig(`
+clients:
+  - address: 127.0.0.1
+    secret: ${SECRET}
+pools:
+  p: { range: 100.64.0.0/28 }
+users:
+  - { name: u1@isp-z.example, password: pw-one, pool: p, dns: [192.0.2.53] }
+  - { name: fixed@isp-z.example, password: pw-fixed, framedIp: 198.51.100.7, replyMessage: fixed one }
+  - { name: u2@isp-z.example, password: pw-two, pool: p, dns: [192.0.2.53] }
+  - { name: U3@ISP-Z.example, password: pw-three, pool: p, dns: [192.0.2.53] }
+`));
+  let id = 0;
+  const answer = (user: string, pw: string) => ask(s, access(papFor(user, pw), { id: ++id })).out!;
+  for (const [user, pw] of [['u1@isp-z.example', 'pw-one'], ['u2@isp-z.example', 'pw-two'], ['U3@ISP-Z.example', 'pw-three']] as const) {
+    const ok = answer(user, pw);
+    assert.equal(ok.bytes[0], RadiusCode.ACCESS_ACCEPT, user);
+    const a = ipv4ToString(getInt(ok.packet!, A.FRAMED_IP_ADDRESS)!);
+    assert.ok(a.startsWith('100.64.0.'), `${user} gets a pool address, not ${a}`);
+    assert.equal(getAttr(ok.packet!, A.REPLY_MESSAGE), undefined, `${user} has no reply message`);
+    assert.equal(answer(user, 'pw-one' === pw ? 'pw-two' : 'pw-one').bytes[0], RadiusCode.ACCESS_REJECT, `${user} with another user's password`);
+  }
+  const fixed = answer('fixed@isp-z.example', 'pw-fixed');
+  assert.equal(fixed.bytes[0], RadiusCode.ACCESS_ACCEPT);
+  assert.equal(ipv4ToString(getInt(fixed.packet!, A.FRAMED_IP_ADDRESS)!), '198.51.100.7');
+  assert.equal(bytesText(getAttr(fixed.packet!, A.REPLY_MESSAGE)!.data), 'fixed one');
+  assert.equal(answer('fixed@isp-z.example', 'pw-one').bytes[0], RadiusCode.ACCESS_REJECT);
+  assert.equal(answer('nobody@isp-z.example', 'pw-one').bytes[0], RadiusCode.ACCESS_REJECT, 'an unlisted user of the domain (no realm)');
+});
