@@ -13,7 +13,8 @@ export class MinHeap<T> {
     return this.at.length;
   }
 
-  push(t: number, item: T): void {
+  /** Adds `item` at time `t`; returns its sequence number (unique, rising: the tie-break at equal times). */
+  push(t: number, item: T): number {
     const a = this.at;
     const q = this.seq;
     const it = this.items;
@@ -33,6 +34,7 @@ export class MinHeap<T> {
     a[i] = t;
     q[i] = s;
     it[i] = item;
+    return s;
   }
 
   /** Time of the first item, or undefined. */
@@ -42,6 +44,11 @@ export class MinHeap<T> {
 
   peekItem(): T | undefined {
     return this.items[0];
+  }
+
+  /** Sequence number of the first item (as `push` returned it), or undefined. */
+  peekSeq(): number | undefined {
+    return this.seq[0];
   }
 
   pop(): T | undefined {
@@ -74,14 +81,19 @@ export class MinHeap<T> {
     return top;
   }
 
-  /** Keeps only the items `keep` accepts; their order (time, then first pushed) is kept. */
-  filter(keep: (item: T) => boolean): void {
+  /** Keeps only the items `keep` accepts; their order (time, then first pushed) and sequence numbers are kept. */
+  filter(keep: (item: T, seq: number) => boolean): void {
     const live: { t: number; s: number; item: T }[] = [];
-    for (let i = 0; i < this.at.length; i++) if (keep(this.items[i]!)) live.push({ t: this.at[i]!, s: this.seq[i]!, item: this.items[i]! });
+    for (let i = 0; i < this.at.length; i++) if (keep(this.items[i]!, this.seq[i]!)) live.push({ t: this.at[i]!, s: this.seq[i]!, item: this.items[i]! });
+    // Sorted by (time, sequence) is a valid heap.
     live.sort((x, y) => x.t - y.t || x.s - y.s);
     this.at.length = 0;
     this.seq.length = 0;
     this.items.length = 0;
-    for (const x of live) this.push(x.t, x.item);
+    for (const x of live) {
+      this.at.push(x.t);
+      this.seq.push(x.s);
+      this.items.push(x.item);
+    }
   }
 }

@@ -25,6 +25,19 @@ export interface Clock {
   /** Calls `cb` at absolute time `at` (ms). Earlier-registered timers at the same time run first. */
   setTimer(at: number, cb: () => void): TimerId;
   cancel(id: TimerId): void;
+  /**
+   * Optional, for one re-armed timer per target with nothing allocated: calls `target.onTimer()`
+   * at `at`, replacing the time it was armed for. The virtual clock has it.
+   */
+  arm?(target: Armable, at: number): void;
+  /** Optional, with `arm`: no call for `target`. */
+  disarm?(target: Armable): void;
+}
+
+/** What `Clock.arm` calls: the clock keeps its bookkeeping in `armedSeq` (0: not armed; start it at 0, never write it). */
+export interface Armable {
+  armedSeq: number;
+  onTimer(): void;
 }
 
 /** One frame a box wants sent, and on which of its ports. */
@@ -110,9 +123,12 @@ export interface Link {
 function ignoreEvent(): void {}
 
 /** The loop around one box: input, drain, one timer at the next timeout. */
-export class Driver<P extends string = string, E = unknown> {
+export class Driver<P extends string = string, E = unknown> implements Armable {
+  /** The timer from `setTimer`, on a clock without `arm` (the wall clock). */
   private timer: TimerId | undefined;
   private timerAt: number | undefined;
+  /** @internal The clock's, on a clock with `arm` (Armable). */
+  armedSeq = 0;
   // The first port's link in two fields (a home has one port; a lookup is one compare of
   // interned strings), the others in a Map made only for a box with more (an object keyed by
   // port name was a megamorphic keyed load on every frame: each box kind has its own ports).
@@ -123,11 +139,11 @@ export class Driver<P extends string = string, E = unknown> {
   /** Frames the box sent on a port with no link (counted, never thrown). */
   unlinked = 0;
   /**
-   * The timer callback: one bound function per driver (no closure per arm). It looks
-   * `onTimer` up at each call, so that a meter wrapping Driver.prototype (the load
-   * generator's time per box) sees timers too.
+   * The timer callback on a clock without `arm`: one bound function per driver, made on the
+   * first arm (no closure per arm). It, and the clock's `arm`, look `onTimer` up at each call,
+   * so that a meter wrapping Driver.prototype (the load generator's time per box) sees timers too.
    */
-  private readonly fire: () => void = this.timerFired.bind(this);
+  private fire: (() => void) | undefined = undefined;
 
   /** `onEvent` gets the box as its third argument, so one listener can serve every driver. */
   constructor(
@@ -178,9 +194,11 @@ export class Driver<P extends string = string, E = unknown> {
     // the clock's heap from churning with cancelled timers.
     const t = box.nextTimeout();
     if (t === undefined || (this.timerAt !== undefined && t >= this.timerAt)) return;
-    if (this.timer !== undefined) this.clock.cancel(this.timer);
     this.timerAt = t;
-    this.timer = this.clock.setTimer(t, this.fire);
+    const clock = this.clock;
+    if (clock.arm !== undefined) return clock.arm(this, t);
+    if (this.timer !== undefined) clock.cancel(this.timer);
+    this.timer = clock.setTimer(t, (this.fire ??= this.timerFired.bind(this)));
   }
 
   // A method, not a module function: bound, a function that the tsx loader has renamed
@@ -202,6 +220,7 @@ export class Driver<P extends string = string, E = unknown> {
   stop(): void {
     this.stopped = true;
     if (this.timer !== undefined) this.clock.cancel(this.timer);
+    this.clock.disarm?.(this);
     this.timer = undefined;
     this.timerAt = undefined;
   }

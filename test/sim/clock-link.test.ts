@@ -19,6 +19,68 @@ test('virtual clock runs timers in time order, FIFO at equal times, and skips ca
   assert.equal(c.pending, 0);
 });
 
+test('virtual clock: armed targets (one live time each, re-arm replaces, disarm drops) and plain timers fire as a model says, in (time, order set) order, through heap rebuilds', () => {
+  const op = fc.oneof(
+    fc.record({ k: fc.constant('set' as const), at: fc.integer({ min: 0, max: 50 }) }),
+    fc.record({ k: fc.constant('cancel' as const), i: fc.nat(200) }),
+    fc.record({ k: fc.constant('arm' as const), j: fc.nat(7), at: fc.integer({ min: 0, max: 50 }) }),
+    fc.record({ k: fc.constant('disarm' as const), j: fc.nat(7) }),
+    fc.record({ k: fc.constant('run' as const), dt: fc.integer({ min: 0, max: 20 }) }),
+  );
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 3000 }), (ops) => {
+      const c = new VirtualClock();
+      const fired: string[] = [];
+      const expected: string[] = [];
+      // The model: live timers as (at, order, name); a target has at most one.
+      let model: { at: number; order: number; name: string }[] = [];
+      const ids: TimerId[] = [];
+      const targets = Array.from({ length: 8 }, (_, j) => ({ armedSeq: 0, onTimer: () => fired.push(`t${j}`) }));
+      const runModel = (until: number): void => {
+        model.sort((x, y) => x.at - y.at || x.order - y.order);
+        while (model.length && model[0]!.at <= until) expected.push(model.shift()!.name);
+      };
+      ops.forEach((o, n) => {
+        const now = c.now();
+        if (o.k === 'set') {
+          const name = `s${ids.length}`;
+          ids.push(c.setTimer(now + o.at, () => fired.push(name)));
+          model.push({ at: now + o.at, order: n, name });
+        } else if (o.k === 'cancel') {
+          if (o.i >= ids.length) return;
+          c.cancel(ids[o.i]!);
+          model = model.filter((m) => m.name !== `s${o.i}`);
+        } else if (o.k === 'arm') {
+          c.arm(targets[o.j]!, now + o.at);
+          model = model.filter((m) => m.name !== `t${o.j}`);
+          model.push({ at: now + o.at, order: n, name: `t${o.j}` });
+        } else if (o.k === 'disarm') {
+          c.disarm(targets[o.j]!);
+          model = model.filter((m) => m.name !== `t${o.j}`);
+        } else {
+          c.runUntil(now + o.dt);
+          runModel(now + o.dt);
+        }
+        assert.equal(c.pending, model.length);
+      });
+      c.run();
+      runModel(Infinity);
+      assert.deepEqual(fired, expected);
+      assert.ok(targets.every((t) => t.armedSeq === 0));
+    }),
+    { numRuns: 60 },
+  );
+  // Many re-arms of few targets: stale slots are dropped (the heap is rebuilt), the live ones still fire once each.
+  const c = new VirtualClock();
+  const fired: number[] = [];
+  const targets = Array.from({ length: 3 }, (_, j) => ({ armedSeq: 0, onTimer: () => fired.push(j) }));
+  for (let r = 0; r < 5000; r++) for (const [j, t] of targets.entries()) c.arm(t, 10_000 - r + j);
+  assert.equal(c.pending, 3);
+  c.run();
+  assert.deepEqual(fired, [0, 1, 2]);
+  assert.equal(c.now(), 5003);
+});
+
 test('virtual clock runs ten hours of 1 s timers quickly and lands exactly', () => {
   const c = new VirtualClock();
   let ticks = 0;
