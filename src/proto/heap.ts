@@ -82,9 +82,9 @@ export class MinHeap<T> {
   }
 
   /** Keeps only the items `keep` accepts; their order (time, then first pushed) and sequence numbers are kept. */
-  filter(keep: (item: T, seq: number) => boolean): void {
+  filter(keep: (item: T, seq: number, t: number) => boolean): void {
     const live: { t: number; s: number; item: T }[] = [];
-    for (let i = 0; i < this.at.length; i++) if (keep(this.items[i]!, this.seq[i]!)) live.push({ t: this.at[i]!, s: this.seq[i]!, item: this.items[i]! });
+    for (let i = 0; i < this.at.length; i++) if (keep(this.items[i]!, this.seq[i]!, this.at[i]!)) live.push({ t: this.at[i]!, s: this.seq[i]!, item: this.items[i]! });
     // Sorted by (time, sequence) is a valid heap.
     live.sort((x, y) => x.t - y.t || x.s - y.s);
     this.at.length = 0;

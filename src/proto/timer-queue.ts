@@ -2,6 +2,9 @@
  * Many machines' timers behind one `nextTimeout()`: a min-heap of (time, item) with lazy
  * invalidation. `schedule` after touching an item; `due(now)` yields the items whose
  * time has come (an item may come out more than once: an extra timeout is harmless).
+ * A slot left behind (its item removed or moved) stays until it reaches the front, unless
+ * such slots come to outnumber the live ones: then the heap is rebuilt without them (a mass
+ * set-up leaves one per session, due only at its hand-off deadline a minute on).
  */
 import { MinHeap } from './heap.js';
 
@@ -11,18 +14,24 @@ export class TimerQueue<T> {
 
   /** Records `t` as the item's next timeout (undefined: none). */
   schedule(item: T, t: number | undefined): void {
-    if (t === undefined) {
-      this.when.delete(item);
-      return;
-    }
+    if (t === undefined) return this.remove(item);
     if (this.when.get(item) === t) return;
     this.when.set(item, t);
     this.heap.push(t, item);
+    this.compact();
   }
 
   remove(item: T): void {
-    this.when.delete(item);
+    if (this.when.delete(item)) this.compact();
   }
+
+  /** Rebuilds the heap without its dead slots once they outnumber the live ones (and 1024). */
+  private compact(): void {
+    const slots = this.heap.size;
+    if (slots > 1024 && slots > 2 * this.when.size) this.heap.filter(this.isLive);
+  }
+
+  private readonly isLive = (item: T, _seq: number, t: number): boolean => this.when.get(item) === t;
 
   peek(): number | undefined {
     for (let t = this.heap.peekTime(); t !== undefined; t = this.heap.peekTime()) {
