@@ -212,6 +212,17 @@ function domainOf(userName: string): string {
   return (at >= 0 ? userName.slice(at + 1) : userName).toLowerCase();
 }
 
+/** An accounting record's fingerprint in the de-duplication window: its key, and when (ms after `acctEpoch`). */
+interface AcctSeen {
+  readonly key: string;
+  readonly at: number;
+}
+
+/** The 16 digest octets as 8 UTF-16 code units: a Map key of 8 characters, not 32 hex ones. */
+function digestKey(d: Uint8Array): string {
+  return String.fromCharCode((d[0]! << 8) | d[1]!, (d[2]! << 8) | d[3]!, (d[4]! << 8) | d[5]!, (d[6]! << 8) | d[7]!, (d[8]! << 8) | d[9]!, (d[10]! << 8) | d[11]!, (d[12]! << 8) | d[13]!, (d[14]! << 8) | d[15]!);
+}
+
 /** A profile with no tunnel (a user of an ISP's own RADIUS): one frozen empty list for them all. */
 const NO_TUNNELS: TunnelSpec[] = Object.freeze([]) as unknown as TunnelSpec[];
 
@@ -313,13 +324,15 @@ export class RadiusServer {
   private readonly leaseByKey = new Map<string, Lease>();
   private readonly leaseTimers = new TimerQueue<Lease>();
   /** Accounting fingerprints of the duplicate window → when first seen. */
-  private readonly acctSeen = new Map<string, number>();
+  private readonly acctSeen = new Map<string, AcctSeen>();
   /**
    * The same fingerprints in the order they were seen, for expiry and eviction. Not the Map's
    * own order: V8 leaves a deleted Map entry as a hole until the table is rebuilt, so finding
    * the oldest by iterating from the front walks every hole (the whole window, per request).
    */
-  private readonly acctOrder = new Fifo<{ readonly key: string; readonly at: number }>();
+  private readonly acctOrder = new Fifo<AcctSeen>();
+  /** The time fingerprints are kept against (the first accounting request's): small integers, not boxed numbers. */
+  private acctEpoch: number | undefined = undefined;
   /** The accounting record's fingerprint (MD5 of source and attributes), reused. */
   private readonly dedupDigest = new Uint8Array(16);
   private readonly transmits = new Fifo<ServerDatagram & { packet?: RadiusPacket }>();
@@ -434,11 +447,24 @@ export class RadiusServer {
   /** Cached answers past their window and leases past their time are dropped. */
   handleTimeout(now: number): void {
     this.expire(now);
+    this.expireAccounting(now);
   }
 
-  /** When the next lease expires (cached answers expire as requests arrive). */
+  /**
+   * When the next lease expires, or the oldest cached answer or accounting fingerprint leaves
+   * its window: a burst's windows are let go when they pass, not at the next request (which
+   * may be hours away once every home is online).
+   */
   nextTimeout(): number | undefined {
-    return this.leaseTimers.peek();
+    let t = this.leaseTimers.peek();
+    const c = this.oldestCached;
+    if (c !== undefined && (t === undefined || c.at + this.config.duplicateWindowMs < t)) t = c.at + this.config.duplicateWindowMs;
+    const a = this.acctOrder.peek();
+    if (a !== undefined) {
+      const end = this.acctEpoch! + a.at + this.config.accountingDedupWindowMs;
+      if (t === undefined || end < t) t = end;
+    }
+    return t;
   }
 
   /** Answers held for retransmissions now (at most `duplicateCacheSize`). */
@@ -554,21 +580,23 @@ export class RadiusServer {
       h.update(tl).update(a.data);
     }
     h.finish(this.dedupDigest, 0);
-    const dedup = hex(this.dedupDigest);
+    const dedup = digestKey(this.dedupDigest);
+    const at = now - (this.acctEpoch ??= now);
     const seen = this.acctSeen.get(dedup);
-    if (seen !== undefined && seen + this.config.accountingDedupWindowMs > now) {
+    if (seen !== undefined && seen.at + this.config.accountingDedupWindowMs > at) {
       this.counters.accountingDuplicates++;
       return answer;
     }
     while (this.acctSeen.size >= this.config.accountingDedupSize) {
       const old = this.acctOrder.shift();
       if (!old) break; // a window of size 0 keeps nothing
-      if (this.acctSeen.get(old.key) !== old.at) continue; // seen again since: a newer entry is in the queue
+      if (this.acctSeen.get(old.key) !== old) continue; // seen again since: a newer entry is in the queue
       this.acctSeen.delete(old.key);
       this.counters.accountingDedupEvicted++;
     }
-    this.acctSeen.set(dedup, now);
-    this.acctOrder.push({ key: dedup, at: now });
+    const entry: AcctSeen = { key: dedup, at };
+    this.acctSeen.set(dedup, entry);
+    this.acctOrder.push(entry);
     const line = accountingLine(req, d.address, now);
     this.accountLease(req, client, now);
     this.events.push({ type: 'accounting', line });
@@ -662,9 +690,11 @@ export class RadiusServer {
 
   private expireAccounting(now: number): void {
     const aw = this.config.accountingDedupWindowMs;
-    for (let x = this.acctOrder.peek(); x && x.at + aw <= now; x = this.acctOrder.peek()) {
+    if (this.acctEpoch === undefined) return;
+    const at = now - this.acctEpoch;
+    for (let x = this.acctOrder.peek(); x && x.at + aw <= at; x = this.acctOrder.peek()) {
       this.acctOrder.shift();
-      if (this.acctSeen.get(x.key) === x.at) this.acctSeen.delete(x.key);
+      if (this.acctSeen.get(x.key) === x) this.acctSeen.delete(x.key);
     }
   }
 

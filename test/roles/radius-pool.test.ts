@@ -96,6 +96,11 @@ test('one lease per session: two logins of one user get two addresses; the same 
 test('a lease without an Accounting-Start expires after leaseOfferSeconds; one whose Interim-Updates stop expires after two intervals and a minute', () => {
   const s = new RadiusServer(parseRadiusServerConfig(YAML));
   login(s, 'bob@isp.example', 1, 0);
+  // First the cached answer leaves its duplicate window (5 s), then the offered lease expires.
+  assert.equal(s.nextTimeout(), 5_000);
+  assert.equal(s.duplicateCacheEntries, 1);
+  s.handleTimeout(5_000);
+  assert.equal(s.duplicateCacheEntries, 0, 'let go when its window passed, with no request since');
   assert.equal(s.nextTimeout(), 30_000);
   s.handleTimeout(29_999);
   assert.equal(s.leases('p').length, 1);

@@ -208,6 +208,18 @@ test('accounting: JSON line per record with well-known fields and every attribut
   assert.equal(b.out!.bytes[0], RadiusCode.ACCOUNTING_RESPONSE, 'answered');
   assert.equal(b.events.length, 0, 'not logged twice');
   assert.equal(s.counters.accountingDuplicates, 1);
+  // The fingerprint leaves with its window (600 s from the first copy), though no request comes meanwhile.
+  assert.equal(s.accountingDedupEntries, 1);
+  assert.ok(s.nextTimeout()! <= 600_000);
+  s.handleTimeout(599_999);
+  assert.equal(s.accountingDedupEntries, 1);
+  s.handleTimeout(600_000);
+  assert.equal(s.accountingDedupEntries, 0);
+  assert.equal(s.nextTimeout(), undefined);
+  // After the window the same record is a new one (logged), and held again.
+  const c = ask(s, rec(0, 3), '127.0.0.1', 'acct', 700_000);
+  assert.equal(c.events.length, 1);
+  assert.equal(s.accountingDedupEntries, 1);
 });
 
 test('Status-Server (RFC 5997) with a Message-Authenticator is answered on both ports', () => {
