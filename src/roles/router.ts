@@ -253,29 +253,36 @@ class Iface {
   private readonly address32: number;
   private readonly peer32: number;
   addr6: Uint8Array | undefined = undefined;
-  prefix6 = 128;
   /** fe80::/64 + modified EUI-64 of the MAC (RFC 4291 §2.5.1), Ethernet only, once IPv6 is on. */
   ll6: Uint8Array | undefined = undefined;
-  up = false;
   rxFrames = 0;
   txFrames = 0;
   rxBytes = 0;
   txBytes = 0;
+  /**
+   * The small settings in one integer (a subscriber interface per session): Ethernet (bit 0),
+   * up (1), the IPv4 prefix length (2–7) and the IPv6 one (8–15).
+   */
+  private flags: number;
+  /** The MTU (bits 0–15) and the MSS clamp (16–31, 0 = none) in one integer. */
+  private readonly sizes: number;
 
   constructor(
     readonly index: number,
     readonly name: string | undefined,
-    readonly eth: boolean,
+    eth: boolean,
     readonly mac: Uint8Array,
     address: number, // 0 = none
-    readonly prefixLength: number,
+    prefixLength: number,
     peer: number,
-    readonly mtu: number,
+    mtu: number,
     /** MSS clamp value, 0 = none. */
-    readonly clamp: number,
+    clamp: number,
   ) {
     this.address32 = address | 0;
     this.peer32 = peer | 0;
+    this.flags = (eth ? 1 : 0) | ((prefixLength & 0x3f) << 2) | (128 << 8);
+    this.sizes = (mtu & 0xffff) | ((clamp & 0xffff) << 16);
   }
 
   get address(): number {
@@ -284,6 +291,36 @@ class Iface {
 
   get peer(): number {
     return this.peer32 >>> 0;
+  }
+
+  get eth(): boolean {
+    return (this.flags & 1) !== 0;
+  }
+
+  get up(): boolean {
+    return (this.flags & 2) !== 0;
+  }
+  set up(v: boolean) {
+    this.flags = v ? this.flags | 2 : this.flags & ~2;
+  }
+
+  get prefixLength(): number {
+    return (this.flags >> 2) & 0x3f;
+  }
+
+  get prefix6(): number {
+    return (this.flags >> 8) & 0xff;
+  }
+  set prefix6(n: number) {
+    this.flags = (this.flags & ~0xff00) | ((n & 0xff) << 8);
+  }
+
+  get mtu(): number {
+    return this.sizes & 0xffff;
+  }
+
+  get clamp(): number {
+    return this.sizes >>> 16;
   }
 }
 
@@ -378,7 +415,10 @@ export class Router {
     if (!(mtu >= 68 && mtu <= 65535)) throw new RangeError(`interface ${c.name ?? `#${index}`}: MTU ${mtu} out of 68..65535`);
     const clampOpt = c.mssClamp ?? !eth;
     const clamp = clampOpt === true ? mtu - 40 : clampOpt === false ? 0 : clampOpt;
-    this.ifs[index] = new Iface(index, c.name, eth, eth ? new Uint8Array(c.mac) : NO_MAC, c.address ?? 0, c.prefixLength ?? 32, eth ? 0 : (c.peer ?? 0), mtu, clamp);
+    if (!(Number.isInteger(clamp) && clamp >= 0 && clamp <= 65535)) throw new RangeError(`interface ${c.name ?? `#${index}`}: MSS clamp ${clamp} out of 0..65535`);
+    const prefixLength = c.prefixLength ?? 32;
+    if (!(Number.isInteger(prefixLength) && prefixLength >= 0 && prefixLength <= 32)) throw new RangeError(`interface ${c.name ?? `#${index}`}: prefix length ${prefixLength} out of 0..32`);
+    this.ifs[index] = new Iface(index, c.name, eth, eth ? new Uint8Array(c.mac) : NO_MAC, c.address ?? 0, prefixLength, eth ? 0 : (c.peer ?? 0), mtu, clamp);
     if (c.kind === 'ethernet' && c.address6) this.setAddress6(index, c.address6, c.prefixLength6 ?? 64, now);
     if (!c.down) this.setUp(index, true, now);
     return index;

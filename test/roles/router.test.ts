@@ -401,3 +401,18 @@ test('router: an interface added without a name is named by the namer when shown
   assert.deepEqual(view.map((v) => [v.name, v.address, v.peer]), [['core', '192.0.2.1', undefined], ['l2tp-1-2', undefined, '198.51.100.7']]);
   assert.deepEqual(r.showRoutes().filter((x) => x.interface === 'l2tp-1-2').map((x) => x.prefix), ['198.51.100.7/32']);
 });
+
+test('an interface is refused, naming it, when its MTU, MSS clamp or prefix length is out of range; the values it keeps read back as given', () => {
+  const r = new Router();
+  assert.throws(() => r.addInterface({ kind: 'p2p', name: 'ppp9', address: ip('10.9.0.1'), peer: ip('10.9.0.2'), mtu: 65536 }, 0), /ppp9: MTU 65536 out of 68\.\.65535/);
+  assert.throws(() => r.addInterface({ kind: 'p2p', name: 'ppp9', address: ip('10.9.0.1'), peer: ip('10.9.0.2'), mssClamp: 70000 }, 0), /ppp9: MSS clamp 70000 out of 0\.\.65535/);
+  assert.throws(() => r.addInterface({ kind: 'ethernet', name: 'eth9', mac: R0, address: ip('10.9.0.1'), prefixLength: 33 }, 0), /eth9: prefix length 33 out of 0\.\.32/);
+  const i = r.addInterface({ kind: 'p2p', name: 'ppp0', address: ip('10.9.0.1'), peer: ip('10.9.0.2'), mtu: 65535, mssClamp: 65495 }, 0);
+  const e = r.addInterface({ kind: 'ethernet', name: 'eth0', mac: R0, address: ip('10.1.0.1'), prefixLength: 24, mtu: 9000 }, 0);
+  const show = r.showInterfaces();
+  const p = show.find((x) => x.name === 'ppp0')!;
+  const q = show.find((x) => x.name === 'eth0')!;
+  assert.deepEqual([p.kind, p.mtu, p.mssClamp, p.up, p.peer], ['p2p', 65535, 65495, true, '10.9.0.2']);
+  assert.deepEqual([q.kind, q.mtu, q.mssClamp, q.up, q.address, q.prefixLength], ['ethernet', 9000, undefined, true, '10.1.0.1', 24]);
+  assert.ok(i !== e);
+});
