@@ -122,33 +122,105 @@ export const CARRIER_RADIUS_PORT = 51000;
 
 type SessionState = 'lcp' | 'lookup' | 'opening' | 'relaying' | 'closing';
 
-export interface SseSession {
-  readonly ac: AcSession<SseSession>;
-  /** The access port the home is on (whose AC owns `ac`). */
-  readonly port: string;
+/** What a session needs only until the LNS takes the call (SseSession.setup). */
+interface SseSetup {
   /** The PPP link until the call is up; then released (frames are relayed, not terminated). */
   link: PppLink | undefined;
-  state: SessionState;
-  user?: string;
-  lns?: LnsEntry;
-  /** The L2TP session key (local tunnel id × 65536 + local session id). */
-  call?: number | undefined;
   /** The hand-off values, kept to open the call again on the next LNS. */
-  proxy?: ProxyValues;
+  proxy: ProxyValues | undefined;
   /** LNS still to try, in preference order (carrier RADIUS). */
-  candidates?: LnsEntry[];
+  candidates: LnsEntry[] | undefined;
   /** When the call gives up a tunnel that has not come up and tries the next candidate. */
-  connectAt?: number | undefined;
-  radiusToken?: number;
-  /** Why the sse refused the session (sent in the PADT's Generic-Error). */
-  failure?: string;
-  retired?: boolean;
-  /** When the call came up (relaying since). */
-  since?: number;
+  connectAt: number | undefined;
+  radiusToken: number | undefined;
   /** When the session is ended unless it relays by then. */
   deadline: number;
   /** PPP frames taken before hand-off. */
   frames: number;
+  /** Why the sse refused the session (sent in the PADT's Generic-Error). */
+  failure: string | undefined;
+}
+
+/**
+ * One PPPoE session. What only its set-up needs (the PPP link, the hand-off values, the
+ * candidates, its deadlines) is one part, `setup`, let go when the call comes up
+ * (`relaying`): a session relays for hours and keeps only what relaying and showing need.
+ */
+export class SseSession {
+  state: SessionState = 'lcp';
+  user: string | undefined = undefined;
+  lns: LnsEntry | undefined = undefined;
+  /** The L2TP session key (local tunnel id × 65536 + local session id). */
+  call: number | undefined = undefined;
+  /** When the call came up (relaying since). */
+  since: number | undefined = undefined;
+  retired = false;
+  private setup: SseSetup | undefined;
+
+  constructor(
+    readonly ac: AcSession<SseSession>,
+    /** The access port the home is on (whose AC owns `ac`). */
+    readonly port: string,
+    link: PppLink,
+    deadline: number,
+  ) {
+    this.setup = { link, proxy: undefined, candidates: undefined, connectAt: undefined, radiusToken: undefined, deadline, frames: 0, failure: undefined };
+  }
+
+  /** The call is up (the state is `relaying`): the set-up part goes. */
+  callUp(now: number): void {
+    this.since = now;
+    this.setup = undefined;
+  }
+
+  get link(): PppLink | undefined {
+    return this.setup?.link;
+  }
+  set link(v: PppLink | undefined) {
+    if (this.setup) this.setup.link = v;
+  }
+  get proxy(): ProxyValues | undefined {
+    return this.setup?.proxy;
+  }
+  set proxy(v: ProxyValues | undefined) {
+    if (this.setup) this.setup.proxy = v;
+  }
+  get candidates(): LnsEntry[] | undefined {
+    return this.setup?.candidates;
+  }
+  set candidates(v: LnsEntry[] | undefined) {
+    if (this.setup) this.setup.candidates = v;
+  }
+  get connectAt(): number | undefined {
+    return this.setup?.connectAt;
+  }
+  set connectAt(v: number | undefined) {
+    if (this.setup) this.setup.connectAt = v;
+  }
+  get radiusToken(): number | undefined {
+    return this.setup?.radiusToken;
+  }
+  set radiusToken(v: number | undefined) {
+    if (this.setup) this.setup.radiusToken = v;
+  }
+  /** When the session is ended unless it relays by then (never, once relaying). */
+  get deadline(): number {
+    return this.setup?.deadline ?? Infinity;
+  }
+  /** PPP frames taken before hand-off. */
+  get frames(): number {
+    return this.setup?.frames ?? 0;
+  }
+  set frames(n: number) {
+    if (this.setup) this.setup.frames = n;
+  }
+  /** Why the sse refused the session (sent in the PADT's Generic-Error): a refusal comes before the call is up. */
+  get failure(): string | undefined {
+    return this.setup?.failure;
+  }
+  set failure(v: string | undefined) {
+    if (this.setup) this.setup.failure = v;
+  }
 }
 
 export type SseEvent =
@@ -604,13 +676,9 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
         this.setState(s, 'relaying');
         this.acs.get(s.port)!.established(s.ac);
         this.linkTimers.remove(s);
-        // From here every frame is relayed: the PPP link and the hand-off values are no longer needed.
-        s.link = undefined;
-        s.proxy = undefined;
-        s.candidates = undefined;
-        s.connectAt = undefined;
         this.connectTimers.remove(s);
-        s.since = now;
+        // From here every frame is relayed: the PPP link, the hand-off values and the set-up's deadlines go.
+        s.callUp(now);
         const peerTunnelId = this.l2tp.sessionInfo(e.session)?.peerTunnelId ?? 0;
         this.events.push({ type: 'relaying', port: s.port, pppoeSessionId: s.ac.id, mac: macToString(s.ac.mac), user: s.user!, lns: s.lns!.name, tunnelId: e.tunnelId, sessionId: e.sessionId, peerTunnelId, peerSessionId: e.peerSessionId });
         return;
@@ -663,13 +731,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
       busy = true;
       if (e.type === 'session-up') {
         const link = new PppLink(this.linkConfig);
-        // The fields every session sets, from the start: one in-object shape for all sessions, no
-        // property array each (`failure` and `retired` come only with a refusal or the end).
-        const s: SseSession = {
-          ac: e.session, port, link, state: 'lcp', user: undefined, lns: undefined, call: undefined, proxy: undefined, candidates: undefined,
-          connectAt: undefined, radiusToken: undefined, since: undefined,
-          deadline: now + (this.cfg.handoffTimeoutMs ?? 60_000), frames: 0,
-        };
+        const s = new SseSession(e.session, port, link, now + (this.cfg.handoffTimeoutMs ?? 60_000));
         this.states.lcp++;
         e.session.user = s;
         link.start(now);
