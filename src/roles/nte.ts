@@ -131,11 +131,11 @@ const NO_CLASS: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
  * all); the rarer ones (timeouts, IPv6, the end) are added when set. Every field costs a
  * pointer in every session, so fields few sessions use are not in the literal.
  */
-function newNteSession(call: number, tunnelId: number, sessionId: number, link: PppLink, callingNumber: string | undefined, calledNumber: string | undefined, acctSessionId: string): NteSession {
+function newNteSession(call: number, tunnelId: number, sessionId: number, link: PppLink, callingNumber: string | undefined, calledNumber: string | undefined, acctSeq: number): NteSession {
   return {
     call, tunnelId, sessionId, link, callingNumber, calledNumber, state: 'lcp', proxyTaken: false,
     user: undefined, radiusToken: undefined, address: undefined, fromPool: undefined, dns: undefined, class: undefined,
-    acctSessionId, inOctets: 0, outOctets: 0, inPackets: 0, outPackets: 0,
+    acctSeq, inOctets: 0, outOctets: 0, inPackets: 0, outPackets: 0,
   };
 }
 
@@ -155,7 +155,8 @@ export interface NteSession {
   fromPool?: boolean;
   dns?: number[];
   ifIndex?: number;
-  acctSessionId: string;
+  /** This LNS's number for the session: its Acct-Session-Id is made from it when needed (Nte.acctSessionId), not kept as a string. */
+  readonly acctSeq: number;
   startedAt?: number;
   interimMs?: number;
   nextInterimAt?: number;
@@ -333,6 +334,11 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   }
 
   /** Live sessions, for `show sessions` and tests. */
+  /** RFC 2866 Acct-Session-Id: this LNS's name, the L2TP tunnel and session ids, and its session number (unique while the LNS runs). */
+  acctSessionId(s: NteSession): string {
+    return `${this.cfg.name}-${s.tunnelId.toString(16).padStart(4, '0')}${s.sessionId.toString(16).padStart(4, '0')}-${s.acctSeq.toString(16)}`;
+  }
+
   listSessions(): { user?: string; state: string; address?: string; tunnelId: number; sessionId: number; proxyTaken: boolean; acctSessionId: string; ipv6?: { wanPrefix?: string; delegatedPrefix?: string; address?: string; inOctets: number; outOctets: number } }[] {
     return [...this.sessions.values()].map((s) => ({
       ...(s.user !== undefined ? { user: s.user } : {}),
@@ -341,7 +347,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
       tunnelId: s.tunnelId,
       sessionId: s.sessionId,
       proxyTaken: s.proxyTaken,
-      acctSessionId: s.acctSessionId,
+      acctSessionId: this.acctSessionId(s),
       ...(s.ipv6Up ? { ipv6: {
         ...(s.wanPrefix6 ? { wanPrefix: ipv6PrefixToString(s.wanPrefix6) } : {}),
         ...(s.delegatedPrefix6 ? { delegatedPrefix: ipv6PrefixToString(s.delegatedPrefix6) } : {}),
@@ -478,11 +484,10 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
       case 'session-up': {
         const link = new PppLink(this.linkConfig);
         // Joined, not concatenated: one flat string for the session's life instead of a tree of five.
-        const acctSessionId = [this.cfg.name, '-', e.tunnelId.toString(16).padStart(4, '0'), e.sessionId.toString(16).padStart(4, '0'), '-', (++this.acctSeq).toString(16)].join('');
         // The Called Number is the LAC's name, the same for its every call: one string for all.
         const called = e.info.calledNumber;
         if (called !== undefined && called !== this.lastCalledNumber) this.lastCalledNumber = called;
-        const s = newNteSession(e.session, e.tunnelId, e.sessionId, link, e.info.callingNumber, called === undefined ? undefined : this.lastCalledNumber, acctSessionId);
+        const s = newNteSession(e.session, e.tunnelId, e.sessionId, link, e.info.callingNumber, called === undefined ? undefined : this.lastCalledNumber, ++this.acctSeq);
         this.sessions.set(e.session, s);
         this.count('sessions.opened');
         const proxy = e.info.proxyLcp || e.info.proxyAuth ? proxyValuesFrom(e.info.proxyLcp, e.info.proxyAuth) : undefined;
@@ -769,7 +774,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
 
   private find(sel: SessionSelector): NteSession | undefined {
     for (const s of this.sessions.values()) {
-      if (sel.acctSessionId !== undefined && sel.acctSessionId !== s.acctSessionId) continue;
+      if (sel.acctSessionId !== undefined && sel.acctSessionId !== this.acctSessionId(s)) continue;
       if (sel.userName !== undefined && sel.userName !== s.user) continue;
       if (sel.framedIpAddress !== undefined && sel.framedIpAddress !== s.address) continue;
       if (sel.acctSessionId === undefined && sel.userName === undefined && sel.framedIpAddress === undefined) return undefined;
@@ -808,7 +813,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     s.lastDataAt = now;
     this.count('sessions.up');
     this.account(s, AcctStatusType.START, now);
-    this.events.push({ type: 'online', user: s.user ?? '', address: addr, dns: s.dns ?? [], tunnelId: s.tunnelId, sessionId: s.sessionId, proxyTaken: s.proxyTaken, acctSessionId: s.acctSessionId });
+    this.events.push({ type: 'online', user: s.user ?? '', address: addr, dns: s.dns ?? [], tunnelId: s.tunnelId, sessionId: s.sessionId, proxyTaken: s.proxyTaken, acctSessionId: this.acctSessionId(s) });
   }
 
   /** The earlier of the session's Session-Timeout and Idle-Timeout deadlines. */
@@ -946,7 +951,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     this.count('ipv6.up');
     this.subscriberRoutes6(s, true, now);
     this.events.push({
-      type: 'ipv6-up', user: s.user ?? '', acctSessionId: s.acctSessionId,
+      type: 'ipv6-up', user: s.user ?? '', acctSessionId: this.acctSessionId(s),
       ...(s.wanPrefix6 ? { wanPrefix: ipv6PrefixToString(s.wanPrefix6) } : {}),
       ...(s.delegatedPrefix6 ? { delegatedPrefix: ipv6PrefixToString(s.delegatedPrefix6) } : {}),
     });
@@ -1077,7 +1082,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   private account(s: NteSession, statusType: number, now: number, cause?: number): void {
     const input: Parameters<RadiusClient['account']>[0] = {
       statusType,
-      sessionId: s.acctSessionId,
+      sessionId: this.acctSessionId(s),
       ...(s.user !== undefined ? { userName: s.user } : {}),
       nasPort: s.call,
       nasPortId: `${s.tunnelId}/${s.sessionId}`,
