@@ -167,7 +167,8 @@ export function build(t: Topology, site: Site, o: AssembleOptions): AnyBox {
 export function assembleHome(t: Topology, h: { name: string; user: string; password: string; auth: 'chap' | 'pap'; redial?: Redial; ipv6?: boolean }, mac: Uint8Array, o: Omit<AssembleOptions, 'now' | 'mac'>): Home {
   const redial = redialConfig(h.redial ?? { ...REDIAL_DEFAULTS }, t.seed, mac);
   const ipv6 = homeIpv6Config(t, h, mac);
-  return new Home({ name: h.name, mac, user: h.user, password: h.password, auth: h.auth, mru: t.sse.mru, echoIntervalMs: o.homeEchoIntervalMs ?? 30_000, ...(redial ? { redial } : {}), ...(ipv6 ? { ipv6 } : {}) }, o.pppoe ?? pppoeClientConfig({}), o.homeCounters ?? {});
+  // One literal with every field (absent ones undefined): in-object properties, no property array per home.
+  return new Home({ name: h.name, user: h.user, password: h.password, auth: h.auth, mru: t.sse.mru, echoIntervalMs: o.homeEchoIntervalMs ?? 30_000, redial, ipv6 }, mac, o.pppoe ?? pppoeClientConfig({}), o.homeCounters ?? {});
 }
 
 /**

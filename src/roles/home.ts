@@ -44,9 +44,9 @@ function writeMac(hi: number, lo: number, b: Uint8Array): Uint8Array {
   return b;
 }
 
+/** A home's settings; its MAC (its hardware, not a setting) is given beside them to `new Home`. */
 export interface HomeConfig {
   readonly name: string;
-  readonly mac: Uint8Array;
   readonly user: string;
   readonly password: string;
   readonly auth: 'chap' | 'pap';
@@ -63,9 +63,6 @@ export interface HomeConfig {
    */
   readonly ipv6?: HomeIpv6Options;
 }
-
-/** What a home keeps of its configuration (the MAC is held as two numbers: `Home.mac`). */
-export type HomeSettings = Omit<HomeConfig, 'mac'>;
 
 /** pppd's `persist` with `holdoff` and `maxfail`, plus the back-off a home router adds. */
 export interface RedialConfig {
@@ -135,8 +132,6 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   redials = 0;
   private redialWait = 0;
 
-  /** The configuration but the MAC, which is kept as `macHi`/`macLo`. */
-  readonly cfg: HomeSettings;
   /**
    * Our MAC as two 24-bit halves (small integers): a byte array is about 90 bytes a home, and
    * the frames are built from a scratch copy (HOME_MAC).
@@ -145,14 +140,13 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   private macLo: number;
 
   constructor(
-    cfg: HomeConfig,
+    readonly cfg: HomeConfig,
+    mac: Uint8Array,
     private readonly pppoe: PppoeClientConfig,
     /** Counters shared by every home (drops by reason, retransmits). */
     readonly counters: Counters = {},
   ) {
     super(1024);
-    const { mac, ...settings } = cfg;
-    this.cfg = settings;
     this.macHi = 0;
     this.macLo = 0;
     this.mac = mac;
@@ -497,7 +491,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
  */
 const linkConfigs = new WeakMap<Counters, Map<string, PppLinkConfig>>();
 
-function linkConfigFor(cfg: HomeSettings, counters: Counters): PppLinkConfig {
+function linkConfigFor(cfg: HomeConfig, counters: Counters): PppLinkConfig {
   const auth = cfg.auth === 'pap' ? 'pap' : 'chap-md5';
   const mru = cfg.mru ?? 1454;
   const echoIntervalMs = cfg.echoIntervalMs ?? 30_000;

@@ -136,6 +136,8 @@ function newNteSession(call: number, tunnelId: number, sessionId: number, link: 
     call, tunnelId, sessionId, link, callingNumber, calledNumber, state: 'lcp', proxyTaken: false,
     user: undefined, radiusToken: undefined, address: undefined, fromPool: undefined, dns: undefined, class: undefined,
     acctSeq, inOctets: 0, outOctets: 0, inPackets: 0, outPackets: 0,
+    // Set by every session that comes up (its interface, its times): in-object, not in a property array.
+    ifIndex: undefined, startedAt: undefined, lastDataAt: undefined, interimMs: undefined, nextInterimAt: undefined,
   };
 }
 

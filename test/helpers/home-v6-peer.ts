@@ -58,7 +58,7 @@ export class ScriptedLns {
   private readonly toHome: Uint8Array[] = [];
 
   constructor(readonly o: PeerOptions = {}) {
-    this.home = new Home({ name: 'home1', mac: HOME_MAC, user: 'alice@isp-a.example', password: 'secret', auth: 'chap', echoIntervalMs: 0, ipv6: { random: mulberry32(o.seed ?? 1), prefixLengthHint: 56 } }, pppoeClientConfig({}), {});
+    this.home = new Home({ name: 'home1', user: 'alice@isp-a.example', password: 'secret', auth: 'chap', echoIntervalMs: 0, ipv6: { random: mulberry32(o.seed ?? 1), prefixLengthHint: 56 } }, HOME_MAC, pppoeClientConfig({}), {});
     this.peer = new V6Responder(o);
   }
 
