@@ -79,7 +79,8 @@ export class AcSession<U = unknown> {
   nextSameMac: AcSession<U> | undefined;
   user: U | undefined;
   private readonly service: string;
-  private readonly uniq: string | undefined;
+  /** The PADR's Host-Uniq, to recognise its repeats; let go once frames are seen (no repeat is answered then). */
+  private uniq: string | undefined;
   private readonly relay: string | undefined;
   constructor(
     readonly id: number,
@@ -104,13 +105,20 @@ export class AcSession<U = unknown> {
   get serviceName(): Uint8Array {
     return unpackBytes(this.service);
   }
+  /** The PADR's Host-Uniq until frames are seen on the session (then undefined). */
   get hostUniq(): Uint8Array | undefined {
     return this.uniq === undefined ? undefined : unpackBytes(this.uniq);
   }
   get relaySessionId(): Uint8Array | undefined {
     return this.relay === undefined ? undefined : unpackBytes(this.relay);
   }
-  /** Whether a PADR's Host-Uniq is this session's. */
+  /** Frames came on the session: a repeated PADR is not answered from now on, so its Host-Uniq goes. */
+  markSeen(): void {
+    if (this.seen) return;
+    this.seen = true;
+    this.uniq = undefined;
+  }
+  /** Whether a PADR's Host-Uniq is this session's (asked only before frames are seen). */
   sameHostUniq(h: Uint8Array | undefined): boolean {
     return (h === undefined) === (this.uniq === undefined) && (h === undefined || packBytes(h) === this.uniq);
   }
@@ -195,7 +203,7 @@ export class PppoeAc<U = unknown> {
       count(this.counters, 'session.unknown-session');
       return undefined;
     }
-    s.seen = true;
+    s.markSeen();
     return s;
   }
 

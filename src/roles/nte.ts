@@ -131,9 +131,22 @@ const NO_CLASS: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
  * all); the rarer ones (timeouts, IPv6, the end) are added when set. Every field costs a
  * pointer in every session, so fields few sessions use are not in the literal.
  */
+/** A Calling Number that is a MAC in its usual text (what an sse sends) as its 48-bit value; other text as it is. */
+function packCallingNumber(n: string | undefined): string | number | undefined {
+  return n !== undefined && MAC_TEXT.test(n) ? parseInt(n.replaceAll(':', ''), 16) : n;
+}
+
+function callingNumberText(c: string | number | undefined): string | undefined {
+  if (typeof c !== 'number') return c;
+  const h = c.toString(16).padStart(12, '0');
+  return `${h.slice(0, 2)}:${h.slice(2, 4)}:${h.slice(4, 6)}:${h.slice(6, 8)}:${h.slice(8, 10)}:${h.slice(10, 12)}`;
+}
+
+const MAC_TEXT = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+
 function newNteSession(call: number, tunnelId: number, sessionId: number, link: PppLink, callingNumber: string | undefined, calledNumber: string | undefined, acctSeq: number): NteSession {
   return {
-    call, tunnelId, sessionId, link, callingNumber, calledNumber, state: 'lcp', proxyTaken: false,
+    call, tunnelId, sessionId, link, calling: packCallingNumber(callingNumber), calledNumber, state: 'lcp', proxyTaken: false,
     user: undefined, radiusToken: undefined, address: undefined, fromPool: undefined, dns: undefined, class: undefined,
     acctSeq, inOctets: 0, outOctets: 0, inPackets: 0, outPackets: 0,
     // Set by every session that comes up (its interface, its times): in-object, not in a property array.
@@ -147,7 +160,8 @@ export interface NteSession {
   readonly sessionId: number;
   readonly link: PppLink;
   /** The call's Calling and Called Numbers (L2TP ICRQ), for RADIUS Calling-/Called-Station-Id. */
-  readonly callingNumber: string | undefined;
+  /** The call's Calling Number, a MAC's text kept as its value (`callingNumberText` gives the text back, as it came). */
+  readonly calling: string | number | undefined;
   readonly calledNumber: string | undefined;
   state: State;
   proxyTaken: boolean;
@@ -677,7 +691,8 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   /** Calling / Called Number AVPs (the LAC's text) as station ids; one a RADIUS attribute cannot hold is left out. */
   private callingIds(s: NteSession): { callingStationId?: string; calledStationId?: string } {
     const out: { callingStationId?: string; calledStationId?: string } = {};
-    if (s.callingNumber !== undefined && this.stationIdFits(s.callingNumber)) out.callingStationId = s.callingNumber;
+    const calling = callingNumberText(s.calling);
+    if (calling !== undefined && this.stationIdFits(calling)) out.callingStationId = calling;
     if (s.calledNumber !== undefined && this.stationIdFits(s.calledNumber)) out.calledStationId = s.calledNumber;
     return out;
   }
