@@ -123,7 +123,7 @@ export interface Link {
 function ignoreEvent(): void {}
 
 /** The loop around one box: input, drain, one timer at the next timeout. */
-export class Driver<P extends string = string, E = unknown> implements Armable {
+export class Driver<P extends string = string, E = unknown, L extends Link = Link> implements Armable {
   /** The timer from `setTimer`, on a clock without `arm` (the wall clock). */
   private timer: TimerId | undefined;
   private timerAt: number | undefined;
@@ -133,8 +133,8 @@ export class Driver<P extends string = string, E = unknown> implements Armable {
   // interned strings), the others in a Map made only for a box with more (an object keyed by
   // port name was a megamorphic keyed load on every frame: each box kind has its own ports).
   private port0: P | undefined;
-  private link0: Link | undefined;
-  private more: Map<P, Link> | undefined;
+  private link0: L | undefined;
+  private more: Map<P, L> | undefined;
   private stopped = false;
   /** Frames the box sent on a port with no link (counted, never thrown). */
   unlinked = 0;
@@ -152,11 +152,18 @@ export class Driver<P extends string = string, E = unknown> implements Armable {
     private readonly onEvent: (e: E, at: number, box: Box<P, E>) => void = ignoreEvent,
   ) {}
 
-  attach(port: P, link: Link): void {
+  attach(port: P, link: L): void {
     if (this.port0 === undefined || this.port0 === port) {
       this.port0 = port;
       this.link0 = link;
     } else (this.more ??= new Map()).set(port, link);
+  }
+
+  /** Every port's link, as attached (the owner of the links need not keep its own list). */
+  links(): L[] {
+    const out: L[] = this.link0 === undefined ? [] : [this.link0];
+    if (this.more !== undefined) out.push(...this.more.values());
+    return out;
   }
 
   /** A frame arrived on `port`: the box takes it, then its output moves. */

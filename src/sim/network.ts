@@ -112,10 +112,9 @@ export class Network {
   }
   private macOwners: Map<string, string> | undefined;
   /** Every box by name, with its driver. */
-  readonly drivers = new Map<string, Driver<string, unknown>>();
+  readonly drivers = new Map<string, Driver<string, unknown, Port>>();
   private readonly listeners: ((e: NetEvent) => void)[] = [];
   private readonly relays = new Map<string, RelayLink>();
-  private readonly ports = new Map<string, Port[]>();
   private readonly pppoe = pppoeClientConfig({});
   /** Each LNS's write-ahead accounting spool, by box name. */
   private readonly spools = new Map<string, NetworkSpool>();
@@ -158,15 +157,10 @@ export class Network {
 
   /** Attaches a box's ports to their segments and starts its driver. */
   private place(site: Site, box: AnyBox): void {
-    const d = new Driver<string, unknown>(this.clock, box as Box<string, unknown>, this.onBoxEvent);
+    const d = new Driver<string, unknown, Port>(this.clock, box as Box<string, unknown>, this.onBoxEvent);
     this.drivers.set(site.name, d);
-    const ports: Port[] = [];
-    for (const [port, link] of Object.entries(site.links)) {
-      const p = this.segment(link).attachReceiver(site.name, d, port, { isolated: site.kind === 'home' });
-      ports.push(p);
-      d.attach(port, p);
-    }
-    this.ports.set(site.name, ports);
+    // The driver keeps the ports (no list per box here: a million homes, a million lists).
+    for (const [port, link] of Object.entries(site.links)) d.attach(port, this.segment(link).attachReceiver(site.name, d, port, { isolated: site.kind === 'home' }));
     if (box.kind === 'radius-relay') this.carry(site, box, d);
     // The first kick waits for the clock, so that every box is attached before any frame
     // moves: one timer for all the boxes placed in this instant (a million homes, one timer).
@@ -275,8 +269,7 @@ export class Network {
     if (!d) throw new Error(`no box named "${name}"`);
     if (this.stopped.has(name)) return;
     d.stop();
-    for (const p of this.ports.get(name) ?? []) p.detach();
-    this.ports.delete(name);
+    for (const p of d.links()) p.detach();
     this.relays.get(name)?.close();
     this.relays.delete(name);
     // Like a process killed: what its spool had not committed is gone; a restart opens the file anew.
