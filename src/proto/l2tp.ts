@@ -118,12 +118,17 @@ export interface L2tpCounters {
   control: ReliableCounters;
 }
 
-export type L2tpEvent<E> =
+/**
+ * What a node tells its owner. `owner` on the session events is the value the owner gave the
+ * session (`OpenSessionRequest.owner`, `setOwner`): the owner needs no table of its own from
+ * session keys to its sessions.
+ */
+export type L2tpEvent<E, U = unknown> =
   | { readonly type: 'tunnel-up'; readonly tunnelId: number; readonly peerTunnelId: number; readonly peerHostName: string; readonly peer: E }
   | { readonly type: 'tunnel-down'; readonly tunnelId: number; readonly reason: string; readonly result?: ResultCode }
-  | { readonly type: 'session-up'; readonly session: number; readonly tunnelId: number; readonly sessionId: number; readonly peerSessionId: number; readonly info: CallInfo }
-  | { readonly type: 'session-down'; readonly session: number; readonly reason: string; readonly result?: ResultCode; readonly cause?: Q931Cause }
-  | { readonly type: 'data'; readonly session: number; readonly payload: Uint8Array }
+  | { readonly type: 'session-up'; readonly session: number; readonly owner: U | undefined; readonly tunnelId: number; readonly sessionId: number; readonly peerSessionId: number; readonly info: CallInfo }
+  | { readonly type: 'session-down'; readonly session: number; readonly owner: U | undefined; readonly reason: string; readonly result?: ResultCode; readonly cause?: Q931Cause }
+  | { readonly type: 'data'; readonly session: number; readonly owner: U | undefined; readonly payload: Uint8Array }
   | { readonly type: 'wan-error'; readonly session: number; readonly errors: AvpOf<'callErrors'> }
   | { readonly type: 'set-link-info'; readonly session: number; readonly sendAccm: number; readonly receiveAccm: number }
   /** With `trace`: a control message was queued (`sent`) or delivered in order (`received`). */
@@ -226,12 +231,14 @@ export const DEFAULT_ADMISSION: Omit<AdmissionConfig, 'halfOpenTimeout' | 'callS
 };
 
 /** An LAC's request for an incoming call to an LNS. */
-export interface OpenSessionRequest<E> {
+export interface OpenSessionRequest<E, U = unknown> {
   /** Where the LNS is (UDP 1701 on its address, for the caller's transport). */
   readonly lns: E;
   /** Tunnel secret shared with that LNS. */
   readonly secret?: Secret;
   readonly call?: CallInfo;
+  /** The caller's own value for this session, given back on its events. */
+  readonly owner?: U;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -254,6 +261,8 @@ interface Session {
   dataNs: number;
   /** Next data Ns expected from the peer (when it sequences). */
   dataNr: number;
+  /** The node owner's value for the session (typed at the node's boundary as its `U`). */
+  owner: unknown;
 }
 
 interface Tunnel<E> {
@@ -319,7 +328,7 @@ export function sessionKey(tunnelId: number, sessionId: number): number {
   return tunnelId * 0x10000 + sessionId;
 }
 
-export class L2tpNode<E> {
+export class L2tpNode<E, U = unknown> {
   readonly counters: L2tpCounters = {
     datagramsIn: 0,
     tunnels: { opened: 0, established: 0, closed: 0, refused: 0, active: 0, halfOpen: 0, peak: 0 },
@@ -333,7 +342,7 @@ export class L2tpNode<E> {
   private readonly tunnels = new Map<number, Tunnel<E>>();
   private readonly byKey = new Map<string, Tunnel<E>>();
   private readonly transmits = new Fifo<L2tpTransmit<E>>();
-  private readonly events = new Fifo<L2tpEvent<E>>();
+  private readonly events = new Fifo<L2tpEvent<E, U>>();
   /** Tunnels whose control channel may have something to send. */
   private readonly dirty = new Set<Tunnel<E>>();
   private readonly rel: ReliableConfig;
@@ -418,7 +427,7 @@ export class L2tpNode<E> {
     return this.transmits.shift();
   }
 
-  pollEvent(): L2tpEvent<E> | undefined {
+  pollEvent(): L2tpEvent<E, U> | undefined {
     return this.events.shift();
   }
 
@@ -431,7 +440,7 @@ export class L2tpNode<E> {
    * calls here and they go out as the peer acknowledges. Returns the session key, or -1 (counted
    * in `refusals`) when no tunnel or session id is free.
    */
-  openSession(req: OpenSessionRequest<E>, now: number): number {
+  openSession(req: OpenSessionRequest<E, U>, now: number): number {
     if (this.config.role !== 'lac') throw new Error('openSession is for the LAC side');
     this.now = now;
     const key = this.keyOf(req.lns);
@@ -441,6 +450,7 @@ export class L2tpNode<E> {
     if (!t) return -1;
     const s = this.newSession(t, req.call ?? {});
     if (!s) return -1;
+    s.owner = req.owner;
     this.counters.sessions.opened++;
     t.idleAt = undefined;
     t.waiting.push(s);
@@ -548,6 +558,19 @@ export class L2tpNode<E> {
     if (!found) return undefined;
     const [t, s] = found;
     return { state: s.state, tunnelId: t.localId, sessionId: s.localId, peerTunnelId: t.cc.peerTunnelId, peerSessionId: s.peerId, sequenced: s.sendSequenced };
+  }
+
+  /** Gives a live session the owner's value (an LNS's, at session-up), returned on its later events. */
+  setOwner(session: number, owner: U): boolean {
+    const found = this.lookup(session);
+    if (!found) return false;
+    found[1].owner = owner;
+    return true;
+  }
+
+  /** The owner's values of every live session that has one, tunnel by tunnel. */
+  *owners(): IterableIterator<U> {
+    for (const t of this.tunnels.values()) for (const s of t.sessions.values()) if (s.owner !== undefined) yield s.owner as U;
   }
 
   // ------------------------------------------------------------------- tunnels
@@ -981,7 +1004,7 @@ export class L2tpNode<E> {
       this.refuse('session-ids-exhausted');
       return undefined;
     }
-    const s: Session = { localId, peerId: 0, state: 'wait-tunnel', call, sendSequenced: !!call.sequencingRequired, dataNs: 0, dataNr: 0 };
+    const s: Session = { localId, peerId: 0, state: 'wait-tunnel', call, sendSequenced: !!call.sequencingRequired, dataNs: 0, dataNr: 0, owner: undefined };
     t.sessions.set(localId, s);
     this.counters.sessions.active++;
     return s;
@@ -1096,7 +1119,7 @@ export class L2tpNode<E> {
   private sessionUp(t: Tunnel<E>, s: Session): void {
     s.state = 'established';
     this.counters.sessions.established++;
-    this.events.push({ type: 'session-up', session: sessionKey(t.localId, s.localId), tunnelId: t.localId, sessionId: s.localId, peerSessionId: s.peerId, info: s.call });
+    this.events.push({ type: 'session-up', session: sessionKey(t.localId, s.localId), owner: s.owner as U | undefined, tunnelId: t.localId, sessionId: s.localId, peerSessionId: s.peerId, info: s.call });
     // The call information was for the ICRQ / ICCN and the owner's event (sequencing is in
     // `sendSequenced`): an established session keeps none of it.
     s.call = NO_CALL;
@@ -1145,7 +1168,7 @@ export class L2tpNode<E> {
     if (s.state === 'wait-reply' || s.state === 'wait-connect') t.pendingCalls--;
     this.counters.sessions.active--;
     this.counters.sessions.closed++;
-    const ev: { -readonly [K in keyof Extract<L2tpEvent<E>, { type: 'session-down' }>]: Extract<L2tpEvent<E>, { type: 'session-down' }>[K] } = { type: 'session-down', session: sessionKey(t.localId, s.localId), reason };
+    const ev: { -readonly [K in keyof Extract<L2tpEvent<E, U>, { type: 'session-down' }>]: Extract<L2tpEvent<E, U>, { type: 'session-down' }>[K] } = { type: 'session-down', session: sessionKey(t.localId, s.localId), owner: s.owner as U | undefined, reason };
     if (result) ev.result = result;
     if (cause) ev.cause = cause;
     this.events.push(ev);
@@ -1161,7 +1184,7 @@ export class L2tpNode<E> {
     if (s.state !== 'established') return this.drop('data-session-not-established');
     if (!this.acceptDataSequence(s, m.sequence !== undefined, m.sequence?.ns ?? 0)) return;
     this.counters.sessions.dataIn++;
-    this.events.push({ type: 'data', session: sessionKey(t.localId, s.localId), payload: m.payload });
+    this.events.push({ type: 'data', session: sessionKey(t.localId, s.localId), owner: s.owner as U | undefined, payload: m.payload });
   }
 
   /** Sequenced data (§5.4): drop what is older than what we already passed on; start sequencing when the peer does. */

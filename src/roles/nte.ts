@@ -228,7 +228,7 @@ export type NtePort = Transmit<NtePortName>;
 export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePortName, NteEvent> {
   readonly kind = 'nte';
   readonly ports = NTE_PORTS;
-  readonly l2tp: L2tpNode<UdpEndpoint>;
+  readonly l2tp: L2tpNode<UdpEndpoint, NteSession>;
   readonly carrier: Host;
   readonly mgmt: Host;
   readonly router: Router;
@@ -237,7 +237,8 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   readonly counters: Counters = {};
   readonly coreIf: number;
   private readonly linkConfig: PppLinkConfig;
-  private readonly sessions = new Map<number, NteSession>();
+  /** Sessions not yet ended. Each is its L2TP session's owner (`l2tp.owners()`): no table here. */
+  private live = 0;
   /** Sessions by their router interface (ifIndexes are small and given again: an array, not a Map entry each). */
   private readonly byIf: (NteSession | undefined)[] = [];
   private readonly byToken = new Map<number, NteSession>();
@@ -260,7 +261,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
 
   constructor(readonly cfg: NteConfig, now: number) {
     super(1 << 20);
-    this.l2tp = new L2tpNode<UdpEndpoint>({
+    this.l2tp = new L2tpNode<UdpEndpoint, NteSession>({
       role: 'lns',
       hostName: cfg.hostName,
       vendorName: 'pseudonet',
@@ -356,7 +357,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   }
 
   listSessions(): { user?: string; state: string; address?: string; tunnelId: number; sessionId: number; proxyTaken: boolean; acctSessionId: string; ipv6?: { wanPrefix?: string; delegatedPrefix?: string; address?: string; inOctets: number; outOctets: number } }[] {
-    return [...this.sessions.values()].map((s) => ({
+    return [...this.sessions()].map((s) => ({
       ...(s.user !== undefined ? { user: s.user } : {}),
       state: s.state,
       ...(s.address !== undefined ? { address: ipv4ToString(s.address) } : {}),
@@ -373,8 +374,13 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     }));
   }
 
+  /** Every session not yet ended (an ended one's L2TP session may linger until its CDN is sent). */
+  private *sessions(): IterableIterator<NteSession> {
+    for (const s of this.l2tp.owners()) if (!s.ended) yield s;
+  }
+
   get sessionCount(): number {
-    return this.sessions.size;
+    return this.live;
   }
 
   handleFrame(port: NtePortName, frame: Uint8Array, now: number): void {
@@ -398,7 +404,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
    * their Acct-Terminate-Cause: NAS-Reboot by default (the LNS is going away, RFC 2866 §5.10).
    */
   stopAll(now: number, cause: number = AcctTerminateCause.NAS_REBOOT): void {
-    for (const s of this.sessions.values()) s.localCause ??= cause;
+    for (const s of this.sessions()) s.localCause ??= cause;
     for (const t of this.l2tp.tunnelInfo()) this.l2tp.closeTunnel(t.tunnelId, now);
     this.pump(now);
   }
@@ -438,7 +444,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
         const list = this.dirty.take();
         for (const s of list) {
           busy = this.serviceLink(s, now) || busy;
-          if (!this.sessions.has(s.call)) {
+          if (s.ended) {
             this.timers.remove(s);
             continue;
           }
@@ -495,7 +501,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     }
   }
 
-  private l2tpEvent(e: NonNullable<ReturnType<L2tpNode<UdpEndpoint>['pollEvent']>>, now: number): void {
+  private l2tpEvent(e: NonNullable<ReturnType<L2tpNode<UdpEndpoint, NteSession>['pollEvent']>>, now: number): void {
     switch (e.type) {
       case 'session-up': {
         const link = new PppLink(this.linkConfig);
@@ -504,7 +510,8 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
         const called = e.info.calledNumber;
         if (called !== undefined && called !== this.lastCalledNumber) this.lastCalledNumber = called;
         const s = newNteSession(e.session, e.tunnelId, e.sessionId, link, e.info.callingNumber, called === undefined ? undefined : this.lastCalledNumber, ++this.acctSeq);
-        this.sessions.set(e.session, s);
+        this.l2tp.setOwner(e.session, s);
+        this.live++;
         this.count('sessions.opened');
         const proxy = e.info.proxyLcp || e.info.proxyAuth ? proxyValuesFrom(e.info.proxyLcp, e.info.proxyAuth) : undefined;
         if (proxy && this.cfg.lcpPolicy === 'accept-proxy') {
@@ -518,15 +525,15 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
         return;
       }
       case 'session-down': {
-        const s = this.sessions.get(e.session);
-        if (!s) return;
+        const s = e.owner;
+        if (!s || s.ended) return;
         s.link.lowerDown(now, e.reason);
         this.end(s, now, l2tpTerminateCause(s, e), e.result?.message ?? e.reason, false);
         return;
       }
       case 'data': {
-        const s = this.sessions.get(e.session);
-        if (!s) return this.count('data.drop.no-session');
+        const s = e.owner;
+        if (!s || s.ended) return this.count('data.drop.no-session');
         this.fromSubscriber(s, e.payload, now);
         return;
       }
@@ -790,7 +797,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   }
 
   private find(sel: SessionSelector): NteSession | undefined {
-    for (const s of this.sessions.values()) {
+    for (const s of this.sessions()) {
       if (sel.acctSessionId !== undefined && sel.acctSessionId !== this.acctSessionId(s)) continue;
       if (sel.userName !== undefined && sel.userName !== s.user) continue;
       if (sel.framedIpAddress !== undefined && sel.framedIpAddress !== s.address) continue;
@@ -1119,7 +1126,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   private end(s: NteSession, now: number, cause: number, reason: string, cdn: boolean): void {
     if (s.ended) return;
     s.ended = true;
-    this.sessions.delete(s.call);
+    this.live--;
     this.timers.remove(s);
     if (s.radiusToken !== undefined) this.byToken.delete(s.radiusToken);
     if (cdn) this.l2tp.closeSession(s.call, now, { result: CdnResult.ADMINISTRATIVE, message: reason });

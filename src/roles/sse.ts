@@ -237,13 +237,12 @@ export type SsePortName = string;
 export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePortName, SseEvent> {
   /** The first access port's AC (the only one in most topologies). */
   readonly ac: PppoeAc<SseSession>;
-  readonly l2tp: L2tpNode<UdpEndpoint>;
+  readonly l2tp: L2tpNode<UdpEndpoint, SseSession>;
   readonly carrier: Host;
   readonly radius: RadiusClient | undefined;
   readonly counters: Counters = {};
   private readonly byToken = new Map<number, SseSession>();
   private readonly linkConfig: PppLinkConfig;
-  private readonly byCall = new Map<number, SseSession>();
   readonly kind = 'sse';
   readonly ports: readonly SsePortName[];
   /** The PPPoE AC of each access port, in port order. */
@@ -276,7 +275,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
       authenticator: authenticatorConfig({ name: cfg.hostName, verify: 'external' }),
       counters: this.counters,
     });
-    this.l2tp = new L2tpNode<UdpEndpoint>({
+    this.l2tp = new L2tpNode<UdpEndpoint, SseSession>({
       role: 'lac',
       hostName: cfg.hostName,
       vendorName: 'pseudonet',
@@ -315,7 +314,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
   /** The relayed calls: PPPoE session ⇄ L2TP call, both sides' ids. */
   relaying(): { port: string; pppoeSessionId: number; mac: string; user: string; lns: string; tunnelId: number; sessionId: number; peerTunnelId: number; peerSessionId: number; since: number }[] {
     const out = [];
-    for (const s of this.byCall.values()) {
+    for (const s of this.l2tp.owners()) {
       if (s.state !== 'relaying' || s.call === undefined) continue;
       const info = this.l2tp.sessionInfo(s.call);
       out.push({ port: s.port, pppoeSessionId: s.ac.id, mac: macToString(s.ac.mac), user: s.user ?? '', lns: s.lns?.name ?? '', tunnelId: info?.tunnelId ?? 0, sessionId: info?.sessionId ?? 0, peerTunnelId: info?.peerTunnelId ?? 0, peerSessionId: info?.peerSessionId ?? 0, since: s.since ?? 0 });
@@ -634,6 +633,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
         lns: { address: lns.address, port: lns.port },
         ...(lns.secret ? { secret: lns.secret } : {}),
         call: { callingNumber: macToString(s.ac.mac), calledNumber: this.cfg.ac.acName, framingType: 1, bearerType: 1, txConnectSpeed: 1_000_000_000, rxConnectSpeed: 1_000_000_000, ...proxy },
+        owner: s,
       },
       now,
     );
@@ -643,7 +643,6 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
       this.count('l2tp.call-refused');
       return this.end(s, 'L2TP: no tunnel or session id free', now, false);
     }
-    this.byCall.set(s.call, s);
     // A next LNS to try: do not spend the whole retransmission budget on a silent one.
     const waiting = this.l2tp.sessionInfo(s.call)?.state === 'wait-tunnel';
     s.connectAt = waiting && s.candidates?.length ? now + (this.cfg.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) : undefined;
@@ -668,10 +667,10 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     if (this.l2tp.tunnelInfo().find((t) => t.tunnelId === info.tunnelId)?.sessions === 0) this.l2tp.closeTunnel(info.tunnelId, now);
   }
 
-  private l2tpEvent(e: NonNullable<ReturnType<L2tpNode<UdpEndpoint>['pollEvent']>>, now: number): void {
+  private l2tpEvent(e: NonNullable<ReturnType<L2tpNode<UdpEndpoint, SseSession>['pollEvent']>>, now: number): void {
     switch (e.type) {
       case 'session-up': {
-        const s = this.byCall.get(e.session);
+        const s = this.callOf(e);
         if (!s) return;
         this.setState(s, 'relaying');
         this.acs.get(s.port)!.established(s.ac);
@@ -684,9 +683,8 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
         return;
       }
       case 'session-down': {
-        const s = this.byCall.get(e.session);
+        const s = this.callOf(e);
         if (!s) return;
-        this.byCall.delete(e.session);
         s.call = undefined;
         // The call never came up: the next LNS of the domain, if the carrier RADIUS gave one.
         if (s.state === 'opening' && s.candidates?.length) {
@@ -699,7 +697,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
         return;
       }
       case 'data': {
-        const s = this.byCall.get(e.session);
+        const s = this.callOf(e);
         if (!s || s.state !== 'relaying') return this.count('relay.drop.no-session');
         this.relayDown(s, e.payload);
         return;
@@ -710,6 +708,15 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
       default:
         return;
     }
+  }
+
+  /**
+   * The session an L2TP event is about, while that call is still its own: a session ending
+   * lets go of its call (`s.call` undefined) before the CDN's session-down comes back.
+   */
+  private callOf(e: { readonly session: number; readonly owner: SseSession | undefined }): SseSession | undefined {
+    const s = e.owner;
+    return s !== undefined && s.call === e.session ? s : undefined;
   }
 
   /** L2TP data → PPPoE session frame, written in place in front of the PPP frame. */
@@ -754,7 +761,6 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     if (s.call !== undefined) {
       const call = s.call;
       s.call = undefined;
-      this.byCall.delete(call);
       this.l2tp.closeSession(call, now, { result: cdn ? CdnResult.ADMINISTRATIVE : CdnResult.LOST_CARRIER, message: reason }, cause);
     }
     s.link?.lowerDown(now, reason);

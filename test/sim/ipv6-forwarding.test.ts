@@ -81,7 +81,7 @@ test('ipv6: subscriber IPv6 (PPP 0x0057) goes through nte → router to the serv
   const { net, clock, t } = network(1);
   const nte = net.isps[0]!.nte;
   // IPV6CP on both ends of the session (the IPv6 control plane's job, done by hand here).
-  const n = nte as unknown as { linkConfig: PppLinkConfig; sessions: Map<number, NteSession> };
+  const n = nte as unknown as { linkConfig: PppLinkConfig; sessions(): IterableIterator<NteSession> };
   n.linkConfig = { ...n.linkConfig, ipv6cp: ipv6cpConfig({}) };
   const h = net.homes[0]!;
   (h as unknown as { link: PppLink }).link = new PppLink({ ...h.link.cfg, ipv6cp: ipv6cpConfig({}) }, h.cfg);
@@ -98,7 +98,7 @@ test('ipv6: subscriber IPv6 (PPP 0x0057) goes through nte → router to the serv
   clock.runUntil(clock.now() + 5000);
   assert.ok(h.isOnline);
   assert.ok(h.link.ipv6cp?.opened, 'IPV6CP opened on the home side');
-  const s = [...n.sessions.values()][0]!;
+  const s = [...n.sessions()][0]!;
   assert.ok(s.link.ipv6cp?.opened, 'and on the nte side');
   s.wanPrefix6 = { prefix: ip6('2001:db8:100:10::'), length: 64 };
   s.delegatedPrefix6 = { prefix: ip6('2001:db8:8000:1000::'), length: 56 };
