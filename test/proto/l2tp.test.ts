@@ -828,3 +828,34 @@ test('a CDN is matched by the session id in its header; by the peer\'s Assigned 
   assert.equal(node.counters.drops['cdn-unknown-session'], 1);
   assert.equal(node.sessionInfo(sessionKey(node.tunnelInfo()[0]!.tunnelId, b))?.peerSessionId, 82, 'b is up');
 });
+
+test("a session's owner value comes back on its session-up, data and session-down events, and owners() lists the live sessions' values", () => {
+  const { clock, lac, lns } = network(1);
+  const lnsNode = lns[0]!;
+  // The LNS names each session at session-up, as an LNS owner does.
+  lnsNode.onEvent = (e) => {
+    if (e.type === 'session-up') assert.ok(lnsNode.node.setOwner(e.session, `lns-${e.info.callingNumber}`));
+  };
+  const owners = [{ home: 1 }, { home: 2 }, { home: 3 }];
+  const keys = owners.map((owner, i) => lac.node.openSession({ lns: 0, call: { callingNumber: `home-${i + 1}` }, owner }, clock.now()));
+  lac.pump();
+  assert.ok(clock.runUntilTrue(() => lac.of('session-up').length === 3 && lnsNode.of('session-up').length === 3, clock.now() + 60_000), 'all three up');
+  assert.deepEqual(lac.of('session-up').map((e) => [e.session, e.owner]), keys.map((k, i) => [k, owners[i]]), 'each LAC session-up carries the value given to openSession');
+  assert.ok(lnsNode.of('session-up').every((e) => e.owner === undefined), 'an LNS session has no owner before the LNS gives one');
+  assert.deepEqual([...lac.node.owners()], owners);
+  assert.deepEqual([...lnsNode.node.owners()].sort(), ['lns-home-1', 'lns-home-2', 'lns-home-3']);
+
+  assert.ok(lac.node.sendData(keys[1]!, fromHex('c021090100080000')));
+  lac.pump();
+  clock.runUntil(clock.now() + 100);
+  assert.deepEqual(lnsNode.of('data').map((e) => e.owner), ['lns-home-2'], 'data arrives with the LNS owner of its session');
+
+  assert.ok(lac.node.closeSession(keys[0]!, clock.now()));
+  lac.pump();
+  clock.runUntil(clock.now() + 1000);
+  assert.deepEqual(lac.of('session-down').map((e) => e.owner), [owners[0]]);
+  assert.deepEqual(lnsNode.of('session-down').map((e) => e.owner), ['lns-home-1'], 'the CDN ends the LNS session with its owner');
+  assert.deepEqual([...lac.node.owners()], [owners[1], owners[2]], 'an ended session leaves owners()');
+  assert.deepEqual([...lnsNode.node.owners()].sort(), ['lns-home-2', 'lns-home-3']);
+  assert.equal(lnsNode.node.setOwner(sessionKey(0xffff, 0xffff), 'nobody'), false, 'no such session: nothing set');
+});
