@@ -6,7 +6,7 @@
  * and local routes are only replaced or removed by their interface going away. An
  * unreachable route belongs to no interface: a lookup that ends on it is not forwarded.
  */
-import { groupAdd, groupDelete, groupIds, type IdGroups } from './id-groups.js';
+import { IdGroups } from './id-groups.js';
 import { Lpm } from './lpm.js';
 import { ipv4ToString } from '../wire/bytes.js';
 
@@ -55,7 +55,7 @@ export class RouteTable {
   private freeIds: number[] = [];
   private used = 0;
   /** Route ids per interface, so an interface that goes away (a subscriber leaving) costs its own routes only. */
-  private readonly perIf: IdGroups = new Map();
+  private readonly perIf = new IdGroups();
   /** Unreachable routes (len * 2^32 + prefix) that another route of the same prefix replaced for a while. */
   private readonly shadowed = new Set<number>();
 
@@ -101,7 +101,7 @@ export class RouteTable {
     this.ifIndex[id] = ifIndex;
     this.kindCode[id] = KINDS.indexOf(r.kind);
     if (!unreachable) {
-      groupAdd(this.perIf, ifIndex, id);
+      this.perIf.add(ifIndex, id);
     }
     this.lpm.insert(r.prefix, r.prefixLength, id);
     return true;
@@ -122,11 +122,11 @@ export class RouteTable {
 
   /** Removes every route through `ifIndex` (connected ones too). Returns how many. */
   removeInterface(ifIndex: number): number {
-    const ids = groupIds(this.perIf, ifIndex);
+    const ids = this.perIf.ids(ifIndex);
     if (!ids) return 0;
     const doomed = ids.map((id): [number, number] => [this.prefix[id]!, this.len[id]!]);
     for (const [p, l] of doomed) this.remove(p, l, true);
-    this.perIf.delete(ifIndex);
+    this.perIf.clear(ifIndex);
     return doomed.length;
   }
 
@@ -156,7 +156,7 @@ export class RouteTable {
   }
 
   private release(id: number): void {
-    groupDelete(this.perIf, this.ifIndex[id]!, id);
+    this.perIf.delete(this.ifIndex[id]!, id);
     this.freeIds.push(id);
   }
 

@@ -6,7 +6,7 @@
  * forwarded. The table holds at most the LPM's `maxPrefixes` routes.
  */
 import { Lpm6 } from './lpm6.js';
-import { groupAdd, groupDelete, groupIds, type IdGroups } from './id-groups.js';
+import { IdGroups } from './id-groups.js';
 import { NO_INTERFACE, ROUTE_KINDS as KINDS, RouteKindCode, type RouteKind } from './routes.js';
 import { ipv6ToString } from '../wire/ipv6.js';
 
@@ -39,7 +39,7 @@ export class RouteTable6 {
   len: Uint8Array;
   private freeIds: number[] = [];
   private used = 0;
-  private readonly perIf: IdGroups = new Map();
+  private readonly perIf = new IdGroups();
   /** Unreachable routes (`keyOf`) that another route of the same prefix replaced for a while. */
   private readonly shadowed = new Set<string>();
 
@@ -102,7 +102,7 @@ export class RouteTable6 {
       return false;
     }
     if (unreachable) return true;
-    groupAdd(this.perIf, ifIndex, id);
+    this.perIf.add(ifIndex, id);
     return true;
   }
 
@@ -126,11 +126,11 @@ export class RouteTable6 {
 
   /** Removes every route through `ifIndex`. Returns how many. */
   removeInterface(ifIndex: number): number {
-    const ids = groupIds(this.perIf, ifIndex);
+    const ids = this.perIf.ids(ifIndex);
     if (!ids) return 0;
     const doomed = ids.map((id): [Uint8Array, number] => [this.prefix.slice(id * 16, id * 16 + 16), this.len[id]!]);
     for (const [p, l] of doomed) this.remove(p, l, true);
-    this.perIf.delete(ifIndex);
+    this.perIf.clear(ifIndex);
     return doomed.length;
   }
 
@@ -149,7 +149,7 @@ export class RouteTable6 {
   }
 
   private unlink(id: number): void {
-    groupDelete(this.perIf, this.ifIndex[id]!, id);
+    this.perIf.delete(this.ifIndex[id]!, id);
   }
 
   private alloc(): number {
