@@ -350,12 +350,25 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     this.counters[k] = (this.counters[k] ?? 0) + 1;
   }
 
-  /** Live sessions, for `show sessions` and tests. */
   /** RFC 2866 Acct-Session-Id: this LNS's name, the L2TP tunnel and session ids, and its session number (unique while the LNS runs). */
   acctSessionId(s: NteSession): string {
     return `${this.cfg.name}-${s.tunnelId.toString(16).padStart(4, '0')}${s.sessionId.toString(16).padStart(4, '0')}-${s.acctSeq.toString(16)}`;
   }
 
+  /**
+   * The numbers an Acct-Session-Id of ours is made from, or undefined for text that is not one
+   * (a Disconnect-Request then compares numbers, not a text made for every session it passes).
+   */
+  private acctSessionNumbers(id: string): { tunnelId: number; sessionId: number; acctSeq: number } | undefined {
+    const name = this.cfg.name;
+    if (id.length < name.length + 11 || !id.startsWith(name) || id[name.length] !== '-' || id[name.length + 9] !== '-') return undefined;
+    const ids = id.slice(name.length + 1, name.length + 9);
+    const seq = id.slice(name.length + 10);
+    if (!/^[0-9a-f]{8}$/.test(ids) || !/^[0-9a-f]{1,13}$/.test(seq)) return undefined;
+    return { tunnelId: parseInt(ids.slice(0, 4), 16), sessionId: parseInt(ids.slice(4), 16), acctSeq: parseInt(seq, 16) };
+  }
+
+  /** Live sessions, for `show sessions` and tests. */
   listSessions(): { user?: string; state: string; address?: string; tunnelId: number; sessionId: number; proxyTaken: boolean; acctSessionId: string; ipv6?: { wanPrefix?: string; delegatedPrefix?: string; address?: string; inOctets: number; outOctets: number } }[] {
     return [...this.sessions()].map((s) => ({
       ...(s.user !== undefined ? { user: s.user } : {}),
@@ -797,11 +810,15 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   }
 
   private find(sel: SessionSelector): NteSession | undefined {
+    if (sel.acctSessionId === undefined && sel.userName === undefined && sel.framedIpAddress === undefined) return undefined;
+    const want = sel.acctSessionId === undefined ? undefined : this.acctSessionNumbers(sel.acctSessionId);
+    if (sel.acctSessionId !== undefined && want === undefined) return undefined; // not an id this LNS gives
     for (const s of this.sessions()) {
-      if (sel.acctSessionId !== undefined && sel.acctSessionId !== this.acctSessionId(s)) continue;
+      if (want && (s.acctSeq !== want.acctSeq || s.tunnelId !== want.tunnelId || s.sessionId !== want.sessionId)) continue;
       if (sel.userName !== undefined && sel.userName !== s.user) continue;
       if (sel.framedIpAddress !== undefined && sel.framedIpAddress !== s.address) continue;
-      if (sel.acctSessionId === undefined && sel.userName === undefined && sel.framedIpAddress === undefined) return undefined;
+      // The numbers matched: the text too (one string, for the one candidate).
+      if (sel.acctSessionId !== undefined && sel.acctSessionId !== this.acctSessionId(s)) continue;
       return s;
     }
     return undefined;

@@ -16,6 +16,9 @@ function topo(edit: (t: Record<string, any>) => void = () => {}): Topology {
 }
 import { pppoeSessionFrame } from '../../src/roles/framing.js';
 import { PppProtocol } from '../../src/wire/ppp.js';
+import { radiusPacket, textAttr, ipv4Attr, A, RadiusCode } from '../../src/wire/radius.js';
+import { signPacket } from '../../src/wire/radius-crypto.js';
+import { encode } from '../../src/wire/result.js';
 
 function leftovers(r: Run): void {
   for (const b of r.net.isps) {
@@ -168,4 +171,28 @@ test('IPCP renegotiated inside a live session (a new Configure-Request in Opened
   r.net.act('home1', (now) => h.disconnect(now));
   r.clock.runUntil(r.clock.now() + 10_000);
   leftovers(r);
+});
+
+test('Disconnect-Request by Acct-Session-Id (RFC 5176 §3): the exact id ends that session only; an id in another case, of another LNS or unknown ends nothing and is NAKed', () => {
+  const r = start(topo());
+  r.up(['home1', 'home2']);
+  const b = r.net.isps[0]!;
+  const nte = b.nte;
+  const alice = nte.listSessions().find((s) => s.user === 'alice@isp-a.example')!;
+  const disconnect = (acctSessionId: string, identifier: number): void => {
+    const bytes = encode(radiusPacket, { code: RadiusCode.DISCONNECT_REQUEST, identifier, authenticator: new Uint8Array(16), attributes: [textAttr(A.ACCT_SESSION_ID, acctSessionId), ipv4Attr(A.NAS_IP_ADDRESS, b.addresses.radiusNte)] });
+    signPacket(bytes, b.addresses.radiusSecret);
+    r.net.act(`${b.isp.name}-radius`, (now) => b.radiusBox!.sendDae(b.addresses.radiusNte, bytes, now));
+    r.clock.runUntil(r.clock.now() + 2_000);
+  };
+  disconnect(alice.acctSessionId.toUpperCase().replace(nte.cfg.name.toUpperCase(), nte.cfg.name), 2); // hex digits in capitals
+  disconnect(alice.acctSessionId.replace(nte.cfg.name, 'nte-b'), 3); // another LNS's name
+  disconnect(`${alice.acctSessionId}0`, 4); // a longer sequence number
+  disconnect(alice.acctSessionId.replace(/-([0-9a-f]+)$/, '-0$1'), 6); // the same numbers, another text (a leading zero)
+  assert.equal(nte.sessionCount, 2, 'no near miss ends a session');
+  assert.deepEqual([nte.dae!.counters.disconnectRequests, nte.dae!.counters.naks, nte.dae!.counters.acks], [4, 4, 0], 'each near miss answered with a NAK');
+  disconnect(alice.acctSessionId, 5);
+  assert.deepEqual([nte.dae!.counters.naks, nte.dae!.counters.acks], [4, 1]);
+  assert.deepEqual(nte.listSessions().map((s) => s.user), ['bob@isp-a.example'], 'the exact id ends alice, not bob');
+  assert.deepEqual(r.acct.filter((x) => x.statusType === 'Stop').map((x) => [x.userName, x.sessionId, String(x.terminateCause)]), [['alice@isp-a.example', alice.acctSessionId, 'Admin-Reset']]);
 });
