@@ -366,13 +366,12 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     if (frame.length < ETHERNET_HEADER_LENGTH + PPPOE_HEADER_LENGTH) return this.count('access.drop.short');
     if (!macEquals(frame, 0, this.cfg.accessMac) && !isGroupMac(frame, 0)) return this.count('access.drop.other-mac');
     const type = u16(frame, 12);
-    const src = frame.subarray(6, 12);
     if (type === EtherType.PPPOE_DISCOVERY) {
       const problem = discoveryDestinationProblem(frame, ETHERNET_HEADER_LENGTH);
       if (problem) return this.count(`access.drop.discovery.${problem}`);
       const code = frame[ETHERNET_HEADER_LENGTH + 1];
       if (this.draining && (code === PppoeCode.PADI || code === PppoeCode.PADR)) return this.count('access.drop.draining');
-      acOfPort.handleFrame(src, frame.subarray(ETHERNET_HEADER_LENGTH), now);
+      acOfPort.handleFrame(frame.subarray(6, 12), frame.subarray(ETHERNET_HEADER_LENGTH), now);
       return;
     }
     if (type !== EtherType.PPPOE_SESSION) return this.count('access.drop.ethertype');
@@ -380,7 +379,8 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     // RFC 2516 §4/§6: VER/TYPE 0x11, CODE 0, unicast destination, LENGTH within the frame.
     const problem = sessionFrameProblem(frame, o);
     if (problem) return this.count(`access.drop.${problem}`);
-    const ac = acOfPort.sessionFor(src, u16(frame, o + 2));
+    // The source MAC read in place: no view made per frame on the relay path.
+    const ac = acOfPort.sessionFor(frame, u16(frame, o + 2), 6);
     if (!ac) return this.count('access.drop.unknown-session');
     const s = ac.user;
     if (!s) return this.count('access.drop.unknown-session');
