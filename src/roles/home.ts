@@ -100,6 +100,11 @@ const HOME_PORTS: readonly HomePortName[] = Object.freeze(['access'] as HomePort
 /** A home never online has no DNS servers: one frozen empty array for all of them (IPCP up replaces it). */
 const NO_DNS: readonly number[] = Object.freeze([]);
 
+/** Home.flags bits. */
+const OFFLINE_REPORTED = 1;
+const STOPPED_BY_USER = 2;
+const REACHED_ONLINE = 4;
+
 export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<HomePortName, HomeEvent> {
   // On the prototype, not in each of thousands of homes.
   get kind(): 'home' {
@@ -119,13 +124,10 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   address = 0;
   /** The DNS servers IPCP gave (shared and frozen: src/proto/shared-bytes.ts). */
   dns: readonly number[] = NO_DNS;
-  private offlineReported = false;
   /** When the planned redial is due (pppd `persist`); one number, not a timer table per home. */
   private redialDue: number | undefined = undefined;
-  /** `disconnect()`/`padt()` was called: no redial until `start()`. */
-  private stoppedByUser = false;
-  /** This attempt reached IPCP up. */
-  private reachedOnline = false;
+  /** OFFLINE_REPORTED, STOPPED_BY_USER and REACHED_ONLINE in one small integer (a field each is 8 bytes a home). */
+  private flags = 0;
   /** Consecutive setups that ended before IPCP up (pppd's maxfail counts these). */
   failures = 0;
   /** Redials so far. */
@@ -150,6 +152,30 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
     this.macHi = 0;
     this.macLo = 0;
     this.mac = mac;
+  }
+
+  /** The attempt's offline event is out (once per attempt). */
+  private get offlineReported(): boolean {
+    return (this.flags & OFFLINE_REPORTED) !== 0;
+  }
+  private set offlineReported(v: boolean) {
+    this.flags = v ? this.flags | OFFLINE_REPORTED : this.flags & ~OFFLINE_REPORTED;
+  }
+
+  /** `disconnect()`/`padt()` was called: no redial until `start()`. */
+  private get stoppedByUser(): boolean {
+    return (this.flags & STOPPED_BY_USER) !== 0;
+  }
+  private set stoppedByUser(v: boolean) {
+    this.flags = v ? this.flags | STOPPED_BY_USER : this.flags & ~STOPPED_BY_USER;
+  }
+
+  /** This attempt reached IPCP up. */
+  private get reachedOnline(): boolean {
+    return (this.flags & REACHED_ONLINE) !== 0;
+  }
+  private set reachedOnline(v: boolean) {
+    this.flags = v ? this.flags | REACHED_ONLINE : this.flags & ~REACHED_ONLINE;
   }
 
   /** Our MAC (a new array each call: for the API, tests and the IPv6 side's DUID). */
