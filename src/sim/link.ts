@@ -60,29 +60,46 @@ export { mulberry32 };
  * under the tsx loader, which names every arrow function with a property).
  */
 class Attached implements Port {
-  live = true;
+  /** LIVE and ISOLATED (one small integer: a segment has a port per home). */
+  private flags: number;
   /**
-   * The source address this port's frames last came from, as three 16-bit parts (small
-   * integers), -1 before the first: a box sends from its own address, so learning is a
+   * The source address this port's frames last came from, as two 24-bit halves (small
+   * integers), srcHi -1 before the first: a box sends from its own address, so learning is a
    * compare, and the table is written only when a port's address is new or moved.
    */
-  srcA = -1;
-  srcB = 0;
-  srcC = 0;
+  srcHi = -1;
+  srcLo = 0;
 
   constructor(
     private readonly segment: Segment,
     readonly name: string,
-    private readonly onFrame: ((frame: Uint8Array, from: string) => void) | undefined,
-    private readonly receiver: FrameReceiver | undefined,
+    /** Where its frames go: a receiver by port name (a Driver), or a callback. */
+    private readonly to: FrameReceiver | ((frame: Uint8Array, from: string) => void),
     private readonly port: string,
-    readonly isolated: boolean,
-  ) {}
+    isolated: boolean,
+  ) {
+    this.flags = LIVE | (isolated ? ISOLATED : 0);
+  }
+
+  get live(): boolean {
+    return (this.flags & LIVE) !== 0;
+  }
+
+  /** Split horizon: an isolated port reaches only the non-isolated ones. */
+  get isolated(): boolean {
+    return (this.flags & ISOLATED) !== 0;
+  }
+
+  /** @internal The port has left its segment. */
+  detached(): void {
+    this.flags &= ~LIVE;
+  }
 
   /** @internal A frame for this port. */
   take(frame: Uint8Array, from: string): void {
-    if (this.receiver) this.receiver.input(this.port, frame);
-    else this.onFrame!(frame, from);
+    const to = this.to;
+    if (typeof to === 'function') to(frame, from);
+    else to.input(this.port, frame);
   }
 
   send(frame: Uint8Array): void {
@@ -93,6 +110,10 @@ class Attached implements Port {
     this.segment.detachPort(this);
   }
 }
+
+/** Attached.flags bits. */
+const LIVE = 1;
+const ISOLATED = 2;
 
 /** What takes a port's frames by port name (a Driver). */
 export interface FrameReceiver {
@@ -147,7 +168,7 @@ export class Segment {
   }
 
   attach(name: string, onFrame: (frame: Uint8Array, from: string) => void, opts: AttachOptions = {}): Port {
-    return this.add(new Attached(this, name, onFrame, undefined, '', opts.isolated ?? false));
+    return this.add(new Attached(this, name, onFrame, '', opts.isolated ?? false));
   }
 
   /**
@@ -155,7 +176,7 @@ export class Segment {
    * no closure per attached port.
    */
   attachReceiver(name: string, receiver: FrameReceiver, port: string, opts: AttachOptions = {}): Port {
-    return this.add(new Attached(this, name, undefined, receiver, port, opts.isolated ?? false));
+    return this.add(new Attached(this, name, receiver, port, opts.isolated ?? false));
   }
 
   private add(a: Attached): Attached {
@@ -166,7 +187,7 @@ export class Segment {
 
   /** @internal A port leaves: no more frames to or from it. */
   detachPort(a: Attached): void {
-    a.live = false;
+    a.detached();
     for (const list of [this.ports, this.open]) {
       const i = list.indexOf(a);
       if (i >= 0) list.splice(i, 1);
@@ -184,18 +205,16 @@ export class Segment {
       // from its own address, so this is a compare on nearly every frame. Group addresses and
       // the all-zero address are never valid sources.
       if ((f[6]! & 1) === 0) {
-        const a = (f[6]! << 8) | f[7]!;
-        const b = (f[8]! << 8) | f[9]!;
-        const c = (f[10]! << 8) | f[11]!;
-        if ((a !== from.srcA || b !== from.srcB || c !== from.srcC) && (a | b | c) !== 0) {
+        const hi = (f[6]! << 16) | (f[7]! << 8) | f[8]!;
+        const lo = (f[9]! << 16) | (f[10]! << 8) | f[11]!;
+        if ((hi !== from.srcHi || lo !== from.srcLo) && (hi | lo) !== 0) {
           const before = this.macTable.setAt(f, 6, from);
           if (before === false) this.counters.macTableFull++;
           else {
             // The address moved: its old port must learn it again if it comes back there.
-            if (before !== undefined && before !== from) before.srcA = -1;
-            from.srcA = a;
-            from.srcB = b;
-            from.srcC = c;
+            if (before !== undefined && before !== from) before.srcHi = -1;
+            from.srcHi = hi;
+            from.srcLo = lo;
           }
         }
       }
