@@ -1307,16 +1307,18 @@ function proxyLcpOptions(b: Uint8Array, what: string, bad: (what: string) => voi
   return undefined;
 }
 
+/** callInfo's default: a proxy LCP AVP that does not parse is only left out. */
+function ignoreBad(): void {}
+
 /**
  * Collect the call information of an ICRQ or ICCN into typed values, on top of `base`. A proxy
  * LCP AVP that does not parse as LCP options is left out (the LNS then renegotiates LCP).
  * The call keeps these for its life: octets are copied out of the datagram (kept bytes).
  */
-function callInfo(avps: readonly Avp[], base: CallInfo, bad: (what: string) => void = () => undefined): CallInfo {
+function callInfo(avps: readonly Avp[], base: CallInfo, bad: (what: string) => void = ignoreBad): CallInfo {
   const c: { -readonly [K in keyof CallInfo]: CallInfo[K] } = { ...base };
   const lcp: { -readonly [K in keyof ProxyLcp]: ProxyLcp[K] } = { ...base.proxyLcp };
   let auth: { -readonly [K in keyof ProxyAuth]: ProxyAuth[K] } | undefined = base.proxyAuth ? { ...base.proxyAuth } : undefined;
-  const a = (): { -readonly [K in keyof ProxyAuth]: ProxyAuth[K] } => (auth ??= { type: 0 });
   for (const x of avps) {
     switch (x.kind) {
       case 'callSerialNumber': c.callSerialNumber = x.serial; break;
@@ -1333,11 +1335,11 @@ function callInfo(avps: readonly Avp[], base: CallInfo, bad: (what: string) => v
       case 'initialReceivedLcpConfReq': { const v = proxyLcpOptions(x.options, 'initial-received', bad); if (v) lcp.initialReceived = v; break; }
       case 'lastSentLcpConfReq': { const v = proxyLcpOptions(x.options, 'last-sent', bad); if (v) lcp.lastSent = v; break; }
       case 'lastReceivedLcpConfReq': { const v = proxyLcpOptions(x.options, 'last-received', bad); if (v) lcp.lastReceived = v; break; }
-      case 'proxyAuthenType': a().type = x.authType; break;
-      case 'proxyAuthenName': a().name = x.name; break;
-      case 'proxyAuthenChallenge': a().challenge = keptBytes(x.challenge); break;
-      case 'proxyAuthenId': a().id = x.id; break;
-      case 'proxyAuthenResponse': a().response = keptBytes(x.response); break;
+      case 'proxyAuthenType': (auth ??= { type: 0 }).type = x.authType; break;
+      case 'proxyAuthenName': (auth ??= { type: 0 }).name = x.name; break;
+      case 'proxyAuthenChallenge': (auth ??= { type: 0 }).challenge = keptBytes(x.challenge); break;
+      case 'proxyAuthenId': (auth ??= { type: 0 }).id = x.id; break;
+      case 'proxyAuthenResponse': (auth ??= { type: 0 }).response = keptBytes(x.response); break;
       default: break;
     }
   }

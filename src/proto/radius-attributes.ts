@@ -53,6 +53,17 @@ const TUNNEL_TEXT: Partial<Record<number, keyof MutableTunnel>> = {
   [A.TUNNEL_SERVER_AUTH_ID]: 'serverAuthId',
 };
 
+/** The tunnel group of `tag`, marked when a type comes twice in it or the tag is out of range. */
+function tunnelOfTag(byTag: Map<number, MutableTunnel>, seen: Map<number, Set<number>>, tag: number, type: number): MutableTunnel {
+  let t = byTag.get(tag);
+  if (!t) byTag.set(tag, (t = tag > 0x1f ? { tag, problem: 'bad-tag' } : { tag }));
+  let types = seen.get(tag);
+  if (!types) seen.set(tag, (types = new Set()));
+  if (types.has(type)) t.problem ??= 'duplicate-attribute';
+  types.add(type);
+  return t;
+}
+
 /**
  * The tunnels of a reply, sorted by Tunnel-Preference then tag. `undecryptable` counts
  * Tunnel-Passwords that would not decrypt (wrong secret or corrupt).
@@ -62,27 +73,18 @@ export function readTunnels(p: RadiusPacket, secret: Secret, requestAuthenticato
   const byTag = new Map<number, MutableTunnel>();
   const seen = new Map<number, Set<number>>();
   let undecryptable = 0;
-  const get = (tag: number, type: number) => {
-    let t = byTag.get(tag);
-    if (!t) byTag.set(tag, (t = tag > 0x1f ? { tag, problem: 'bad-tag' } : { tag }));
-    let types = seen.get(tag);
-    if (!types) seen.set(tag, (types = new Set()));
-    if (types.has(type)) t.problem ??= 'duplicate-attribute';
-    types.add(type);
-    return t;
-  };
   for (const a of p.attributes) {
     if (isVendorSpecific(a)) continue;
     if (a.type === A.TUNNEL_TYPE || a.type === A.TUNNEL_MEDIUM_TYPE || a.type === A.TUNNEL_PREFERENCE) {
       if (a.data.length !== 4) continue;
-      const t = get(a.data[0]!, a.type);
+      const t = tunnelOfTag(byTag, seen, a.data[0]!, a.type);
       const v = u32(a.data, 0) & 0xffffff;
       if (a.type === A.TUNNEL_TYPE) t.type = v;
       else if (a.type === A.TUNNEL_MEDIUM_TYPE) t.mediumType = v;
       else t.preference = v;
     } else if (a.type === A.TUNNEL_PASSWORD) {
       const { tag, value } = splitTag(a.type, a.data);
-      const t = get(tag, a.type);
+      const t = tunnelOfTag(byTag, seen, tag, a.type);
       const clear = decryptTunnelPassword(value, secret, requestAuthenticator);
       if (clear.ok) t.password = new Uint8Array(clear.value);
       else {
@@ -94,7 +96,7 @@ export function readTunnels(p: RadiusPacket, secret: Secret, requestAuthenticato
       if (!field) continue;
       // A text attribute's first octet above 0x1F is text, not a tag (RFC 2868 §3.3): splitTag gives 0..0x1F.
       const { tag, value } = splitTag(a.type, a.data);
-      (get(tag, a.type) as Record<string, unknown>)[field] = bytesText(value);
+      (tunnelOfTag(byTag, seen, tag, a.type) as Record<string, unknown>)[field] = bytesText(value);
     }
   }
   const tunnels = [...byTag.values()].sort((x, y) => (x.preference ?? 0) - (y.preference ?? 0) || x.tag - y.tag);
@@ -242,33 +244,39 @@ export interface Ipv6PrefixValue {
 export function readAccessReply(p: RadiusPacket, secret: Secret, requestAuthenticator: Uint8Array): AccessReply & { undecryptableTunnelPasswords: number } {
   const { tunnels, undecryptable } = readTunnels(p, secret, requestAuthenticator);
   const reply: Record<string, unknown> = { dns: readDns(p), tunnels, class: getAttrs(p, A.CLASS).map((a) => keptBytes(a.data)), undecryptableTunnelPasswords: undecryptable };
-  const set = (k: string, v: unknown) => v !== undefined && (reply[k] = v);
-  set('framedIpAddress', getInt(p, A.FRAMED_IP_ADDRESS));
-  set('framedIpNetmask', getInt(p, A.FRAMED_IP_NETMASK));
-  set('framedMtu', getInt(p, A.FRAMED_MTU));
-  set('sessionTimeout', getInt(p, A.SESSION_TIMEOUT));
-  set('idleTimeout', getInt(p, A.IDLE_TIMEOUT));
-  set('acctInterimInterval', getInt(p, A.ACCT_INTERIM_INTERVAL));
+  // Module functions, not closures: one reply per Access-Accept, and the tsx loader names each closure made.
+  setDefined(reply, 'framedIpAddress', getInt(p, A.FRAMED_IP_ADDRESS));
+  setDefined(reply, 'framedIpNetmask', getInt(p, A.FRAMED_IP_NETMASK));
+  setDefined(reply, 'framedMtu', getInt(p, A.FRAMED_MTU));
+  setDefined(reply, 'sessionTimeout', getInt(p, A.SESSION_TIMEOUT));
+  setDefined(reply, 'idleTimeout', getInt(p, A.IDLE_TIMEOUT));
+  setDefined(reply, 'acctInterimInterval', getInt(p, A.ACCT_INTERIM_INTERVAL));
   const pool = getAttr(p, A.FRAMED_POOL);
-  set('framedPool', pool && bytesText(pool.data));
+  setDefined(reply, 'framedPool', pool && bytesText(pool.data));
   const msgs = getAttrs(p, A.REPLY_MESSAGE);
-  set('replyMessage', msgs.length ? msgs.map((m) => bytesText(m.data)).join('') : undefined);
+  setDefined(reply, 'replyMessage', msgs.length ? msgs.map((m) => bytesText(m.data)).join('') : undefined);
   const state = getAttr(p, A.STATE);
-  set('state', state && keptBytes(state.data));
-  let bad = 0;
-  const prefixOf = (type: number) => {
-    const a = getAttr(p, type);
-    if (!a) return undefined;
-    const v = parseIpv6PrefixValue(a.data);
-    if (!v) bad++;
-    return v;
-  };
-  set('framedIpv6Prefix', prefixOf(A.FRAMED_IPV6_PREFIX));
-  set('delegatedIpv6Prefix', prefixOf(A.DELEGATED_IPV6_PREFIX));
+  setDefined(reply, 'state', state && keptBytes(state.data));
+  const framed6 = prefixAttr(p, A.FRAMED_IPV6_PREFIX);
+  const delegated6 = prefixAttr(p, A.DELEGATED_IPV6_PREFIX);
+  setDefined(reply, 'framedIpv6Prefix', framed6 ?? undefined);
+  setDefined(reply, 'delegatedIpv6Prefix', delegated6 ?? undefined);
+  const bad = (framed6 === null ? 1 : 0) + (delegated6 === null ? 1 : 0);
   if (bad) reply['badIpv6Prefixes'] = bad;
   const dns6 = getAttrs(p, A.DNS_SERVER_IPV6_ADDRESS).filter((a) => a.data.length === 16).map((a) => new Uint8Array(a.data));
   if (dns6.length) reply['dns6'] = dns6;
   return reply as unknown as AccessReply & { undecryptableTunnelPasswords: number };
+}
+
+function setDefined(reply: Record<string, unknown>, k: string, v: unknown): void {
+  if (v !== undefined) reply[k] = v;
+}
+
+/** An IPv6 prefix attribute's value: undefined when absent, null when it does not parse. */
+function prefixAttr(p: RadiusPacket, type: number): ReturnType<typeof parseIpv6PrefixValue> | null | undefined {
+  const a = getAttr(p, type);
+  if (!a) return undefined;
+  return parseIpv6PrefixValue(a.data) ?? null;
 }
 
 /** Reply attributes of an Access-Accept for a PPP user. */

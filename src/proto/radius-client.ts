@@ -124,7 +124,6 @@ export type AccessRequestProblem = 'user-name-too-long' | 'password-too-long' | 
  * and refuse the peer as its protocol says (CHAP Failure, PAP Nak).
  */
 export function accessRequestProblem(req: AccessRequestInput): AccessRequestProblem | undefined {
-  const long = (s: string | undefined) => s !== undefined && (s.length > MAX_VALUE_LENGTH || textBytes(s).length > MAX_VALUE_LENGTH);
   if (long(req.userName)) return 'user-name-too-long';
   if (req.auth.type === 'pap') {
     // RFC 2865 §5.2: at most 128 octets of password.
@@ -143,6 +142,14 @@ export function accessRequestProblem(req: AccessRequestInput): AccessRequestProb
   }
   if (extra > MAX_PACKET_LENGTH - 2048) return 'attributes-too-long';
   return undefined;
+}
+
+/** A text value too long for one attribute (253 octets of UTF-8), measured without encoding it when it is short. */
+function long(s: string | undefined): boolean {
+  if (s === undefined) return false;
+  // A UTF-16 code unit is at most 3 octets of UTF-8 (a surrogate pair, 2 units, is 4).
+  if (s.length * 3 <= MAX_VALUE_LENGTH) return false;
+  return s.length > MAX_VALUE_LENGTH || textBytes(s).length > MAX_VALUE_LENGTH;
 }
 
 /** One accounting record as the owner states it (RFC 2866 §5, RFC 2869 §5.1-5.2). */

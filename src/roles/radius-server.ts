@@ -861,21 +861,17 @@ const CLIENT_MEMO = 4096;
  * Each is prefixed by the NAS: the client entry and its NAS-IP-Address / NAS-Identifier.
  */
 function sessionKeys(p: RadiusPacket, client: Client): string[] {
-  const text = (t: number) => {
-    const a = getAttr(p, t);
-    return a ? bytesText(a.data) : undefined;
-  };
   const nasIp = getInt(p, A.NAS_IP_ADDRESS);
-  const nas = `${client.name}|${nasIp === undefined ? '' : ipv4ToString(nasIp)}|${text(A.NAS_IDENTIFIER) ?? ''}\n`;
+  const nas = `${client.name}|${nasIp === undefined ? '' : ipv4ToString(nasIp)}|${acctText(p, A.NAS_IDENTIFIER) ?? ''}\n`;
   const out: string[] = [];
-  const sid = text(A.ACCT_SESSION_ID);
+  const sid = acctText(p, A.ACCT_SESSION_ID);
   if (sid !== undefined) out.push(`${nas}sid:${sid}`);
   const port = getInt(p, A.NAS_PORT);
-  const portId = text(A.NAS_PORT_ID);
+  const portId = acctText(p, A.NAS_PORT_ID);
   if (port !== undefined || portId !== undefined) out.push(`${nas}port:${port ?? ''}/${portId ?? ''}`);
-  const calling = text(A.CALLING_STATION_ID);
+  const calling = acctText(p, A.CALLING_STATION_ID);
   if (calling !== undefined) out.push(`${nas}calling:${calling}`);
-  out.push(`${nas}user:${text(A.USER_NAME) ?? ''}`);
+  out.push(`${nas}user:${acctText(p, A.USER_NAME) ?? ''}`);
   return out;
 }
 
