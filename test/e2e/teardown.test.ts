@@ -185,7 +185,10 @@ test('Disconnect-Request by Acct-Session-Id (RFC 5176 §3): the exact id ends th
     r.net.act(`${b.isp.name}-radius`, (now) => b.radiusBox!.sendDae(b.addresses.radiusNte, bytes, now));
     r.clock.runUntil(r.clock.now() + 2_000);
   };
-  disconnect(alice.acctSessionId.toUpperCase().replace(nte.cfg.name.toUpperCase(), nte.cfg.name), 2); // hex digits in capitals
+  // Hex digits in capitals (the ids are random: should they hold no letter, a trailing space instead).
+  const id = alice.acctSessionId;
+  const capitals = nte.cfg.name + id.slice(nte.cfg.name.length).toUpperCase();
+  disconnect(capitals !== id ? capitals : `${id} `, 2);
   disconnect(alice.acctSessionId.replace(nte.cfg.name, 'nte-b'), 3); // another LNS's name
   disconnect(`${alice.acctSessionId}0`, 4); // a longer sequence number
   disconnect(alice.acctSessionId.replace(/-([0-9a-f]+)$/, '-0$1'), 6); // the same numbers, another text (a leading zero)
