@@ -25,7 +25,8 @@ import { DynamicAuthorizationServer, type DaeConfig, type SessionSelector } from
 import { AcctStatusType, AcctTerminateCause, ErrorCause } from '../wire/radius-dictionary.js';
 import { CdnResult, L2TP_PORT, Q931_NORMAL_CLEARING } from '../wire/l2tp.js';
 import { PppProtocol } from '../wire/ppp.js';
-import { u16, textBytes, bytesText, ipv4ToString, keptBytes } from '../wire/bytes.js';
+import { u16, textBytes, bytesText, ipv4ToString, keptBytes, macToString } from '../wire/bytes.js';
+import { macFromKey } from '../proto/pppoe-ac.js';
 import { Router } from './router.js';
 import { earliest } from '../proto/timers.js';
 import { DirtySet } from '../proto/dirty-set.js';
@@ -126,24 +127,25 @@ type State = 'lcp' | 'auth' | 'radius' | 'network' | 'up' | 'closing';
 /** No Class attribute: one empty list for every session that got none. */
 const NO_CLASS: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
 
-/**
- * A session with the fields every session sets (so that they are in-object, one shape for
- * all); the rarer ones (timeouts, IPv6, the end) are added when set. Every field costs a
- * pointer in every session, so fields few sessions use are not in the literal.
- */
 /** A Calling Number that is a MAC in its usual text (what an sse sends) as its 48-bit value; other text as it is. */
 function packCallingNumber(n: string | undefined): string | number | undefined {
   return n !== undefined && MAC_TEXT.test(n) ? parseInt(n.replaceAll(':', ''), 16) : n;
 }
 
+/** The Calling Number's text, as it came (a packed MAC written back the way MAC_TEXT reads it). */
 function callingNumberText(c: string | number | undefined): string | undefined {
-  if (typeof c !== 'number') return c;
-  const h = c.toString(16).padStart(12, '0');
-  return `${h.slice(0, 2)}:${h.slice(2, 4)}:${h.slice(4, 6)}:${h.slice(6, 8)}:${h.slice(8, 10)}:${h.slice(10, 12)}`;
+  return typeof c === 'number' ? macToString(macFromKey(c, CALLING_MAC)) : c;
 }
 
 const MAC_TEXT = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+/** Scratch octets for callingNumberText. */
+const CALLING_MAC = new Uint8Array(6);
 
+/**
+ * A session with the fields every session sets (so that they are in-object, one shape for
+ * all); the rarer ones (timeouts, IPv6, the end) are added when set. Every field costs a
+ * pointer in every session, so fields few sessions use are not in the literal.
+ */
 function newNteSession(call: number, tunnelId: number, sessionId: number, link: PppLink, callingNumber: string | undefined, calledNumber: string | undefined, acctSeq: number): NteSession {
   return {
     call, tunnelId, sessionId, link, calling: packCallingNumber(callingNumber), calledNumber, state: 'lcp', proxyTaken: false,
@@ -159,8 +161,10 @@ export interface NteSession {
   readonly tunnelId: number;
   readonly sessionId: number;
   readonly link: PppLink;
-  /** The call's Calling and Called Numbers (L2TP ICRQ), for RADIUS Calling-/Called-Station-Id. */
-  /** The call's Calling Number, a MAC's text kept as its value (`callingNumberText` gives the text back, as it came). */
+  /**
+   * The call's Calling and Called Numbers (L2TP ICRQ), for RADIUS Calling-/Called-Station-Id;
+   * a Calling Number in MAC text is kept as its value (`callingNumberText` gives the text back).
+   */
   readonly calling: string | number | undefined;
   readonly calledNumber: string | undefined;
   state: State;
