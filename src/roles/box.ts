@@ -129,6 +129,8 @@ export class Driver<P extends string = string, E = unknown, L extends Link = Lin
   private timerAt: number | undefined;
   /** @internal The clock's, on a clock with `arm` (Armable). */
   armedSeq = 0;
+  /** @internal The in-memory segments' (FrameReceiver): the batch of frames it was last listed in. */
+  batchSeq = 0;
   // The first port's link in two fields (a home has one port; a lookup is one compare of
   // interned strings), the others in a Map made only for a box with more (an object keyed by
   // port name was a megamorphic keyed load on every frame: each box kind has its own ports).

@@ -95,11 +95,15 @@ class Attached implements Port {
     this.flags &= ~LIVE;
   }
 
-  /** @internal A frame for this port. */
+  /**
+   * @internal A frame for this port. A receiver (a Driver) takes it without moving its output;
+   * the segment kicks it once after the batch it delivers (`Segment.kickReceivers`).
+   */
   take(frame: Uint8Array, from: string): void {
     const to = this.to;
-    if (typeof to === 'function') to(frame, from);
-    else to.input(this.port, frame);
+    if (typeof to === 'function') return to(frame, from);
+    to.receive(this.port, frame);
+    this.segment.receivedBy(to);
   }
 
   send(frame: Uint8Array): void {
@@ -115,10 +119,23 @@ class Attached implements Port {
 const LIVE = 1;
 const ISOLATED = 2;
 
-/** What takes a port's frames by port name (a Driver). */
+/**
+ * What takes a port's frames by port name (a Driver): `receive` for each frame of a batch,
+ * then `kick` once, which moves what the batch made the box send.
+ */
 export interface FrameReceiver {
-  input(port: string, frame: Uint8Array): void;
+  receive(port: string, frame: Uint8Array): void;
+  kick(): void;
+  /** The segments' bookkeeping: the batch it was last listed in to be kicked (start it at 0, never write it). */
+  batchSeq: number;
 }
+
+/**
+ * Batches are numbered across every segment: one segment delivers at a time (a kick queues
+ * what it sends, never delivers it at once), so a receiver listed in the current batch
+ * carries its number.
+ */
+let batchSeq = 0;
 
 export interface AttachOptions {
   /** Split horizon: reaches only non-isolated ports. */
@@ -147,6 +164,13 @@ export class Segment {
   private head = 0;
   private timerAt: number | undefined;
   private tapIface = 0;
+  /**
+   * The receivers that took a frame of the batch being delivered, each once, in the order of
+   * their first frame: kicked after the batch, so that a box taking a hundred frames in one
+   * tick drains its output, reports its events and re-arms its timer once, not a hundred times.
+   */
+  private readonly kicks: FrameReceiver[] = [];
+  private batch = 0;
 
   constructor(
     readonly name: string,
@@ -193,6 +217,23 @@ export class Segment {
       if (i >= 0) list.splice(i, 1);
     }
     this.macTable.deleteValue(a);
+  }
+
+  /** @internal `r` took a frame of the batch: it is kicked when the batch is over. */
+  receivedBy(r: FrameReceiver): void {
+    if (this.batch === 0) this.batch = ++batchSeq;
+    if (r.batchSeq === this.batch) return;
+    r.batchSeq = this.batch;
+    this.kicks.push(r);
+  }
+
+  /** The batch is delivered: every receiver that took a frame of it moves its output, once. */
+  private kickReceivers(): void {
+    const k = this.kicks;
+    this.batch = 0;
+    // What a kick sends is queued (here for the next tick), never delivered at once: the list does not grow meanwhile.
+    for (let i = 0; i < k.length; i++) k[i]!.kick();
+    k.length = 0;
   }
 
   /**
@@ -266,9 +307,15 @@ export class Segment {
       const at = this.clock.now() + (imp.delay ?? 0) + (imp.jitter ? this.random() * imp.jitter : 0);
       // With jitter frames may overtake each other: each gets its own timer. Without, they
       // leave in the order they came (at rises), so one timer per tick serves them all.
-      if (imp.jitter) this.clock.setTimer(at, () => this.deliver(from, f));
+      if (imp.jitter) this.clock.setTimer(at, () => this.deliverOne(from, f));
       else this.enqueue(at, from, f);
     }
+  }
+
+  /** A frame with a timer of its own (jitter): a batch of one. */
+  private deliverOne(from: Attached, frame: Uint8Array): void {
+    this.deliver(from, frame);
+    this.kickReceivers();
   }
 
   private enqueue(at: number, from: Attached, frame: Uint8Array): void {
@@ -305,6 +352,7 @@ export class Segment {
       qFrame[i] = undefined;
       this.deliver(from, frame);
     }
+    this.kickReceivers();
     this.head = i;
     this.timerAt = undefined;
     if (this.head === qAt.length) {
