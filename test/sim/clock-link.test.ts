@@ -242,3 +242,57 @@ test('cancelling a timer that has fired, or cancelling twice, changes nothing', 
   c.run();
   assert.deepEqual(fired, ['a'], 'b never fires');
 });
+
+test('a segment hands a tick\'s frames to each receiver and then kicks it once; what a kick sends goes at the next tick, and a jittered frame is a batch of its own', () => {
+  const c = new VirtualClock();
+  const seg = new Segment('lan', c);
+  const log: string[] = [];
+  const mac = (n: number) => [2, 0, 0, 0, 0, n];
+  const frame = (dst: number, src: number, tag: number) => new Uint8Array([...mac(dst), ...mac(src), 0x88, 0xb5, tag]);
+  const receiver = (name: string, onKick?: () => void) => ({
+    batchSeq: 0,
+    receive: (port: string, f: Uint8Array) => log.push(`${name}.${port}<${f[14]}`),
+    kick: () => {
+      log.push(`${name}.kick`);
+      onKick?.();
+    },
+  });
+  let echoed = true;
+  const senders = [seg.attach('s1', () => {}), seg.attach('s2', () => {})];
+  const bPort: { send(f: Uint8Array): void }[] = [];
+  const a = receiver('a');
+  const b = receiver('b', () => {
+    // b answers its batch with one frame to a: it must not join the batch being kicked.
+    if (!echoed) bPort[0]!.send(frame(10, 11, 99));
+    echoed = true;
+  });
+  seg.attachReceiver('a', a, 'p');
+  bPort.push(seg.attachReceiver('b', b, 'q'));
+  senders[0]!.send(frame(0xff, 1, 0)); // from s1, to an address no port has: flooded
+  c.run();
+  assert.deepEqual(log, ['a.p<0', 'b.q<0', 'a.kick', 'b.kick']);
+  log.length = 0;
+  // a and b have not sent yet: frames to their addresses flood.
+  senders[0]!.send(frame(10, 1, 1));
+  senders[1]!.send(frame(10, 2, 2));
+  senders[0]!.send(frame(11, 1, 3));
+  senders[1]!.send(frame(10, 2, 4));
+  c.run();
+  // Unknown destinations flood: every receiver gets every frame, then each is kicked once, in the order of its first frame.
+  assert.deepEqual(log, ['a.p<1', 'b.q<1', 'a.p<2', 'b.q<2', 'a.p<3', 'b.q<3', 'a.p<4', 'b.q<4', 'a.kick', 'b.kick']);
+  log.length = 0;
+  echoed = false;
+  senders[0]!.send(frame(11, 1, 5));
+  c.run();
+  // b's answer (sent in its kick) arrives in the next batch: a takes it and is kicked for it alone.
+  assert.deepEqual(log, ['a.p<5', 'b.q<5', 'a.kick', 'b.kick', 'a.p<99', 'a.kick']);
+  log.length = 0;
+  seg.impairments = { jitter: 5, seed: 3 };
+  echoed = true;
+  senders[0]!.send(frame(10, 1, 6));
+  senders[1]!.send(frame(10, 2, 7));
+  c.run();
+  // With jitter each frame has a timer of its own: every delivery is kicked alone.
+  assert.equal(log.filter((x) => x.endsWith('kick')).length, 4);
+  assert.deepEqual(log.filter((x) => !x.endsWith('kick')).sort(), ['a.p<6', 'a.p<7', 'b.q<6', 'b.q<7']);
+});
