@@ -12,7 +12,7 @@ import { cryptoRandom } from './ppp-common.js';
 import {
   l2tp, l2tpWithSecret, avp, findAvp, hideAvps, challengeResponse, controlMessageType, messageTypeName, writeDataHeader, dataHeaderLength,
   MessageType, StopCcnResult, CdnResult, GeneralError, FramingBits, HIDE,
-  type Avp, type AvpKind, type AvpOf, type ControlMessage, type DataMessage, type L2tpMessage, type L2tpDataView, type Secret,
+  type Avp, type AvpKind, type AvpOf, type ControlMessage, type DataMessage, type L2tpMessage, L2tpDataView, type Secret,
 } from '../wire/l2tp.js';
 import { bytesEqual, keptBytes } from '../wire/bytes.js';
 import { packetBuffer } from '../wire/packet-buffer.js';
@@ -340,6 +340,8 @@ export class L2tpNode<E, U = unknown> {
   };
 
   private readonly tunnels = new Map<number, Tunnel<E>>();
+  /** Data messages are parsed into this one view (the data path allocates no message per packet). */
+  private readonly dataView = new L2tpDataView();
   private readonly byKey = new Map<string, Tunnel<E>>();
   private readonly transmits = new Fifo<L2tpTransmit<E>>();
   private readonly events = new Fifo<L2tpEvent<E, U>>();
@@ -374,10 +376,12 @@ export class L2tpNode<E, U = unknown> {
   handle(from: E, datagram: Uint8Array, now: number): void {
     this.now = now;
     this.counters.datagramsIn++;
+    // A data message (T bit clear) is read in place: no message object per packet.
+    if (datagram.length >= 2 && (datagram[0]! & 0x80) === 0) return this.handleData(datagram);
     const r = l2tp.parse(datagram);
     if (!r.ok) return this.drop(`malformed:${r.error.code}`);
     const m = r.value;
-    if (m.kind === 'data') return this.handleData(m);
+    if (m.kind === 'data') return; // cannot be: parse reads the same T bit (this narrows the type)
     if (m.tunnelId === 0) return this.handleTunnelZero(from, m, datagram);
     const t = this.tunnels.get(m.tunnelId);
     if (!t) return this.drop('unknown-tunnel');
@@ -528,15 +532,19 @@ export class L2tpNode<E, U = unknown> {
    * (sequence numbers checked), or -1 (counted as a drop).
    */
   sessionForData(view: L2tpDataView): number {
+    const s = this.dataSession(view);
+    return s === undefined ? -1 : sessionKey(view.tunnelId, s.localId);
+  }
+
+  /** The established session a parsed data message is for, its sequence number checked and the message counted; else a counted drop. */
+  private dataSession(view: L2tpDataView): Session | undefined {
     const t = this.tunnels.get(view.tunnelId);
     const s = t?.sessions.get(view.sessionId);
-    if (!t || !s || s.state !== 'established') {
-      this.drop(t ? 'data-unknown-session' : 'data-unknown-tunnel');
-      return -1;
-    }
-    if (!this.acceptDataSequence(s, view.sequenced, view.ns)) return -1;
+    if (!t || !s) return void this.drop(t ? 'data-unknown-session' : 'data-unknown-tunnel');
+    if (s.state !== 'established') return void this.drop('data-session-not-established');
+    if (!this.acceptDataSequence(s, view.sequenced, view.ns)) return undefined;
     this.counters.sessions.dataIn++;
-    return sessionKey(t.localId, s.localId);
+    return s;
   }
 
   /** Where a tunnel's peer is (data fast path: the owner sends the datagram itself). */
@@ -1177,14 +1185,13 @@ export class L2tpNode<E, U = unknown> {
 
   // ------------------------------------------------------------------- data
 
-  private handleData(m: DataMessage): void {
-    const t = this.tunnels.get(m.tunnelId);
-    const s = t?.sessions.get(m.sessionId);
-    if (!t || !s) return this.drop(t ? 'data-unknown-session' : 'data-unknown-tunnel');
-    if (s.state !== 'established') return this.drop('data-session-not-established');
-    if (!this.acceptDataSequence(s, m.sequence !== undefined, m.sequence?.ns ?? 0)) return;
-    this.counters.sessions.dataIn++;
-    this.events.push({ type: 'data', session: sessionKey(t.localId, s.localId), owner: s.owner as U | undefined, payload: m.payload });
+  private handleData(b: Uint8Array): void {
+    const v = this.dataView;
+    if (!v.parse(b)) return this.drop(`malformed:${v.error}`);
+    const s = this.dataSession(v);
+    if (s === undefined) return;
+    const payload = b.subarray(v.payloadOffset, v.payloadOffset + v.payloadLength);
+    this.events.push({ type: 'data', session: sessionKey(v.tunnelId, s.localId), owner: s.owner as U | undefined, payload });
   }
 
   /** Sequenced data (§5.4): drop what is older than what we already passed on; start sequencing when the peer does. */

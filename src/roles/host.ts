@@ -14,7 +14,7 @@ import { parseArp } from '../wire/arp.js';
 import { keptBytes, setU16, setU32, u16, u32 } from '../wire/bytes.js';
 import { internetChecksum } from '../wire/checksum.js';
 import { EtherType, macEquals } from '../wire/ethernet.js';
-import { IcmpType, parseIcmp, parseQuotedIpv4, UnreachCode, type IcmpMessage, type QuotedIpv4 } from '../wire/icmp.js';
+import { ICMP_HEADER_LENGTH, IcmpType, parseIcmp, parseQuotedIpv4, UnreachCode, type IcmpMessage, type QuotedIpv4 } from '../wire/icmp.js';
 import { fragmentIpv4, IpProtocol, Ipv4Flag, prefixMask } from '../wire/ipv4.js';
 import { arpFrame, icmpPacket, udpPacket, udpPacketInPlace } from '../wire/packets.js';
 import { UDP_HEADER_LENGTH, udpChecksumOk, udpLengthAt } from '../wire/udp.js';
@@ -504,39 +504,45 @@ export class Host {
     }
     const proto = b[o + 9]!;
     if (proto === IpProtocol.ICMP) {
-      const body = b.subarray(o + hl, o + total);
-      const m = parseIcmp(body);
-      if (!m.ok) {
+      const io = o + hl;
+      if (total - hl < ICMP_HEADER_LENGTH) {
         c.drops.malformed++;
         return;
       }
-      if (internetChecksum(body) !== 0) {
+      if (internetChecksum(b, io, o + total) !== 0) {
         c.drops.checksum++;
         return;
       }
-      const v = m.value;
-      if (v.kind === 'echo' && v.type === IcmpType.ECHO_REQUEST) {
+      // Echo Request and Reply are read in place (type, identifier, sequence): only what is
+      // built afresh or reported as an error is parsed into a message.
+      const type = b[io]!;
+      if (type === IcmpType.ECHO_REQUEST) {
         if (broadcast || l2group) return;
         c.echoRequestsAnswered++;
         // A unicast frame is the receiver's own (src/sim/link.ts; an AF_PACKET slot until the
         // batch is sent): the reply is the request turned round in place when the frame is just
         // Ethernet and a 20-octet header; otherwise it is built afresh.
         if (this.eth && o === ETH && hl === 20 && b.length === o + total) return this.echoReplyInPlace(b, src, now);
-        this.send(icmpPacket({ src: this.address, dst: src, ttl: this.s.ttl, identification: this.nextId() }, { ...v, type: IcmpType.ECHO_REPLY, checksum: undefined }, ETH), src, now);
-      } else if (v.kind === 'echo' && v.type === IcmpType.ECHO_REPLY) {
-        const sent = this.pings?.take(v.identifier, v.sequence);
+        const m = parseIcmp(b.subarray(io, o + total));
+        if (m.ok && m.value.kind === 'echo') this.send(icmpPacket({ src: this.address, dst: src, ttl: this.s.ttl, identification: this.nextId() }, { ...m.value, type: IcmpType.ECHO_REPLY, checksum: undefined }, ETH), src, now);
+      } else if (type === IcmpType.ECHO_REPLY) {
+        const identifier = u16(b, io + 4);
+        const sequence = u16(b, io + 6);
+        const sent = this.pings?.take(identifier, sequence);
         if (sent === undefined) return;
         if (this.pings!.size === 0) this.pings = undefined;
         c.echoRepliesReceived++;
-        this.emit({ kind: 'echo-reply', from: src, identifier: v.identifier, sequence: v.sequence, rtt: now - sent, ttl: b[o + 8]!, bytes: body.length });
-      } else if (v.kind === 'dest-unreachable' || v.kind === 'time-exceeded') {
-        const q = parseQuotedIpv4(v.original);
-        if (!q.ok) {
+        this.emit({ kind: 'echo-reply', from: src, identifier, sequence, rtt: now - sent, ttl: b[o + 8]!, bytes: total - hl });
+      } else if (type === IcmpType.DEST_UNREACHABLE || type === IcmpType.TIME_EXCEEDED) {
+        const m = parseIcmp(b.subarray(io, o + total));
+        const v = m.ok ? m.value : undefined;
+        const q = v && (v.kind === 'dest-unreachable' || v.kind === 'time-exceeded') ? parseQuotedIpv4(v.original) : undefined;
+        if (!v || !q?.ok) {
           c.drops.malformed++;
           return;
         }
         c.icmpErrorsReceived++;
-        this.emit({ kind: 'icmp-error', from: src, type: v.kind === 'time-exceeded' ? IcmpType.TIME_EXCEEDED : IcmpType.DEST_UNREACHABLE, code: v.code, nextHopMtu: v.kind === 'dest-unreachable' ? v.nextHopMtu : 0, quoted: q.value });
+        this.emit({ kind: 'icmp-error', from: src, type, code: v.code, nextHopMtu: v.kind === 'dest-unreachable' ? v.nextHopMtu : 0, quoted: q.value });
       }
       return;
     }
