@@ -14,9 +14,9 @@ import { parseArp } from '../wire/arp.js';
 import { keptBytes, setU16, setU32, u16, u32 } from '../wire/bytes.js';
 import { internetChecksum } from '../wire/checksum.js';
 import { EtherType, macEquals } from '../wire/ethernet.js';
-import { ICMP_HEADER_LENGTH, IcmpType, parseIcmp, parseQuotedIpv4, UnreachCode, type IcmpMessage, type QuotedIpv4 } from '../wire/icmp.js';
+import { ICMP_HEADER_LENGTH, IcmpType, parseIcmp, parseQuotedIpv4, UnreachCode, type QuotedIpv4 } from '../wire/icmp.js';
 import { fragmentIpv4, IpProtocol, Ipv4Flag, prefixMask } from '../wire/ipv4.js';
-import { arpFrame, icmpPacket, udpPacket, udpPacketInPlace } from '../wire/packets.js';
+import { arpFrame, echoPacket, icmpPacket, udpPacket, udpPacketInPlace } from '../wire/packets.js';
 import { UDP_HEADER_LENGTH, udpChecksumOk, udpLengthAt } from '../wire/udp.js';
 import { eui64LinkLocal, type Transmit } from './router.js';
 import { NdpCache, ALL_NODES, multicastMac, type NdpEntryView, type NdpOptions } from '../proto/ndp-cache.js';
@@ -268,8 +268,7 @@ export class Host {
     const identifier = o.identifier ?? 0x5053;
     const data = pingData(o.size ?? 56);
     (this.pings ??= new PingsInFlight()).set(identifier, o.sequence, now);
-    const msg: IcmpMessage = { kind: 'echo', type: IcmpType.ECHO_REQUEST, code: 0, identifier, sequence: o.sequence, data };
-    this.send(icmpPacket({ src: this.address, dst, ttl: o.ttl ?? this.s.ttl, identification: this.nextId(), flags: o.df ? Ipv4Flag.DF : 0 }, msg, ETH), dst, now);
+    this.send(echoPacket(this.address, dst, o.ttl ?? this.s.ttl, this.nextId(), o.df ? Ipv4Flag.DF : 0, IcmpType.ECHO_REQUEST, identifier, o.sequence, data, ETH), dst, now);
   }
 
   /**
@@ -523,8 +522,7 @@ export class Host {
         // batch is sent): the reply is the request turned round in place when the frame is just
         // Ethernet and a 20-octet header; otherwise it is built afresh.
         if (this.eth && o === ETH && hl === 20 && b.length === o + total) return this.echoReplyInPlace(b, src, now);
-        const m = parseIcmp(b.subarray(io, o + total));
-        if (m.ok && m.value.kind === 'echo') this.send(icmpPacket({ src: this.address, dst: src, ttl: this.s.ttl, identification: this.nextId() }, { ...m.value, type: IcmpType.ECHO_REPLY, checksum: undefined }, ETH), src, now);
+        this.send(echoPacket(this.address, src, this.s.ttl, this.nextId(), 0, IcmpType.ECHO_REPLY, u16(b, io + 4), u16(b, io + 6), b.subarray(io + ICMP_HEADER_LENGTH, o + total), ETH), src, now);
       } else if (type === IcmpType.ECHO_REPLY) {
         const identifier = u16(b, io + 4);
         const sequence = u16(b, io + 6);

@@ -9,7 +9,7 @@
  */
 import { arp, type ArpPacket } from './arp.js';
 import { BROADCAST_MAC, emitEthernetHeader, EtherType, ETHERNET_HEADER_LENGTH, NO_TAGS } from './ethernet.js';
-import { F as ICMP, icmp, type IcmpMessage } from './icmp.js';
+import { F as ICMP, icmp, ICMP_HEADER_LENGTH, type IcmpMessage } from './icmp.js';
 import { setU16 } from './bytes.js';
 import { internetChecksum } from './checksum.js';
 import { emitIpv4Header, ipv4HeaderLength, IpProtocol, IPV4_MIN_HEADER, type Ipv4Packet } from './ipv4.js';
@@ -68,6 +68,34 @@ export function icmpPacket(h: Ipv4HeaderFields, msg: IcmpMessage, headroom = 0):
     setU16(buf, po + ICMP.CHECKSUM, 0);
     setU16(buf, po + ICMP.CHECKSUM, internetChecksum(buf, po, po + plen));
   }
+  return buf;
+}
+
+/** The header of every echo: one object, written before each use (a ping makes nothing but its packet). */
+const echoHeader: { -readonly [K in keyof Ipv4Packet]: Ipv4Packet[K] } = header({ src: 0, dst: 0 }, IpProtocol.ICMP);
+
+/**
+ * IPv4 (no options) + ICMP Echo Request or Reply, both checksums computed: the same bytes as
+ * `icmpPacket` with an echo message, without the message and header objects.
+ */
+export function echoPacket(src: number, dst: number, ttl: number, identification: number, flags: number, type: number, identifier: number, sequence: number, data: Uint8Array, headroom = 0): Uint8Array {
+  const plen = ICMP_HEADER_LENGTH + data.length;
+  const buf = packetBuffer(headroom + IPV4_MIN_HEADER + plen);
+  const h = echoHeader;
+  h.src = src;
+  h.dst = dst;
+  h.ttl = ttl;
+  h.identification = identification;
+  h.flags = flags;
+  emitIpv4Header(h, plen, buf, headroom);
+  const po = headroom + IPV4_MIN_HEADER;
+  buf[po + ICMP.TYPE] = type;
+  buf[po + ICMP.CODE] = 0;
+  setU16(buf, po + ICMP.CHECKSUM, 0);
+  setU16(buf, po + ICMP.ID, identifier);
+  setU16(buf, po + ICMP.SEQ, sequence);
+  buf.set(data, po + ICMP.BODY);
+  setU16(buf, po + ICMP.CHECKSUM, internetChecksum(buf, po, po + plen));
   return buf;
 }
 

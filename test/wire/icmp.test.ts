@@ -7,6 +7,7 @@ import { fromHex, ipv4FromString } from '../../src/wire/bytes.js';
 import { encode } from '../../src/wire/result.js';
 import { checkReemit, checkRoundTrip, plain } from '../helpers/codec.js';
 import { allIpv4Packets } from '../helpers/ip-fixtures.js';
+import { echoPacket, icmpPacket } from '../../src/wire/packets.js';
 
 const u16 = fc.integer({ min: 0, max: 0xffff });
 const bytes = fc.uint8Array({ maxLength: 120 });
@@ -98,4 +99,24 @@ test('icmp: bad input gives a code and an offset', () => {
   const b = encode(icmp, { kind: 'echo', type: 8, code: 0, identifier: 1, sequence: 2, data: new Uint8Array(4) });
   b[9]! ^= 0x10;
   assert.ok(parseIcmp(b).ok && !icmpChecksumOk(b));
+});
+
+test('echoPacket writes the same bytes as icmpPacket with an echo message, for any fields and headroom', () => {
+  fc.assert(
+    fc.property(
+      fc.record({
+        src: fc.nat(0xffffffff), dst: fc.nat(0xffffffff), ttl: fc.nat(255), identification: fc.nat(0xffff), flags: fc.constantFrom(0, 2),
+        type: fc.constantFrom(IcmpType.ECHO_REQUEST, IcmpType.ECHO_REPLY), identifier: fc.nat(0xffff), sequence: fc.nat(0xffff),
+        data: fc.uint8Array({ maxLength: 120 }), headroom: fc.constantFrom(0, 14),
+      }),
+      (x) => {
+        const fast = echoPacket(x.src, x.dst, x.ttl, x.identification, x.flags, x.type, x.identifier, x.sequence, x.data, x.headroom);
+        const built = icmpPacket({ src: x.src, dst: x.dst, ttl: x.ttl, identification: x.identification, flags: x.flags }, { kind: 'echo', type: x.type, code: 0, identifier: x.identifier, sequence: x.sequence, data: x.data }, x.headroom);
+        assert.deepEqual(fast.subarray(x.headroom), built.subarray(x.headroom));
+        assert.equal(fast.length, built.length);
+        const ip = parseIpv4(fast.subarray(x.headroom));
+        assert.ok(ip.ok && icmpChecksumOk(ip.value.payload));
+      },
+    ),
+  );
 });
