@@ -236,6 +236,11 @@ export class PppoeAc<U = unknown> {
     return this.tx.shift();
   }
 
+  /** Whether a poll would return something (a concentrator of many access ports asks before polling each). */
+  get hasOutput(): boolean {
+    return this.tx.length > 0 || this.events.length > 0;
+  }
+
   pollEvent(): AcEvent<U> | undefined {
     return this.events.shift();
   }

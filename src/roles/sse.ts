@@ -452,7 +452,8 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
   private pump(now: number): void {
     for (let busy = true; busy; ) {
       busy = false;
-      for (let i = 0; i < this.acList.length; i++) busy = this.pumpAc(this.acPorts[i]!, this.acList[i]!, now) || busy;
+      // One access port per 65,534 sessions: a million homes make sixteen, most of them quiet at any moment.
+      for (let i = 0; i < this.acList.length; i++) if (this.acList[i]!.hasOutput) busy = this.pumpAc(this.acPorts[i]!, this.acList[i]!, now) || busy;
       if (this.dirty.size) {
         const list = this.dirty.take();
         for (const s of list) {
