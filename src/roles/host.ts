@@ -682,29 +682,53 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
  * of the first identifier is forgotten (its reply, if it ever comes, is not reported).
  */
 class PingsInFlight {
-  private readonly byId = new Map<number, Map<number, number>>();
+  // The one echo a host mostly awaits (ping sends the next when the last is answered) in two
+  // fields; more in one Map keyed identifier·65536 + sequence, in the order they were sent.
+  private key0 = -1;
+  private at0 = 0;
+  private more: Map<number, number> | undefined;
   size = 0;
 
   set(identifier: number, sequence: number, at: number): void {
-    let m = this.byId.get(identifier);
-    if (!m) this.byId.set(identifier, (m = new Map()));
-    if (!m.has(sequence)) this.size++;
-    m.set(sequence, at);
-    if (this.size > PINGS_IN_FLIGHT) {
-      const [id, first] = this.byId.entries().next().value!;
-      this.take(id, first.keys().next().value!);
+    const key = identifier * 0x10000 + sequence;
+    if (key === this.key0) {
+      this.at0 = at;
+      return;
     }
+    const m = this.more;
+    if (this.key0 < 0 && (m === undefined || !m.has(key))) {
+      this.key0 = key;
+      this.at0 = at;
+      this.size++;
+    } else {
+      const more = (this.more ??= new Map());
+      if (!more.has(key)) this.size++;
+      more.set(key, at);
+    }
+    if (this.size > PINGS_IN_FLIGHT) this.forgetOldest();
   }
 
   /** The time the echo was sent, forgetting it; undefined when it was not (or no longer) awaited. */
   take(identifier: number, sequence: number): number | undefined {
-    const m = this.byId.get(identifier);
-    const at = m?.get(sequence);
+    const key = identifier * 0x10000 + sequence;
+    if (key === this.key0) {
+      this.key0 = -1;
+      this.size--;
+      return this.at0;
+    }
+    const at = this.more?.get(key);
     if (at === undefined) return undefined;
-    m!.delete(sequence);
-    if (m!.size === 0) this.byId.delete(identifier);
+    this.more!.delete(key);
     this.size--;
     return at;
+  }
+
+  private forgetOldest(): void {
+    const [key, at] = this.more!.entries().next().value!;
+    if (this.key0 >= 0 && this.at0 <= at) {
+      this.key0 = -1;
+      this.size--;
+    } else this.take(Math.floor(key / 0x10000), key & 0xffff);
   }
 }
 

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { Host, type HostEvent } from '../../src/roles/host.js';
 import { icmpPacket } from '../../src/wire/packets.js';
 import { IcmpType } from '../../src/wire/icmp.js';
@@ -42,4 +43,35 @@ test('a host awaits at most 4,096 echoes: beyond that the oldest is forgotten, t
   h.handle(0, reply(1, 4999), 6000);
   const got = drain(h).map((e) => (e.kind === 'echo-reply' ? e.sequence : -1));
   assert.deepEqual(got, [904, 4999]);
+});
+
+test('echoes in flight, one or many, under any identifiers and sequences: each reply matches what a plain map of sent times says', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ reply: fc.boolean(), identifier: fc.constantFrom(0, 1, 0x5053, 0xffff), sequence: fc.constantFrom(0, 1, 2, 0xffff) }), { maxLength: 200 }),
+      (ops) => {
+        const h = new Host({ name: 'a', kind: 'p2p', address: A }, 0);
+        const model = new Map<string, number>();
+        const want: string[] = [];
+        let now = 0;
+        for (const o of ops) {
+          now += 1;
+          const k = `${o.identifier}/${o.sequence}`;
+          if (o.reply) {
+            h.handle(0, reply(o.identifier, o.sequence), now);
+            const at = model.get(k);
+            if (at !== undefined) {
+              want.push(`${k} ${now - at}`);
+              model.delete(k);
+            }
+          } else {
+            h.ping(B, { identifier: o.identifier, sequence: o.sequence }, now);
+            model.set(k, now);
+          }
+        }
+        const got = drain(h).map((e) => (e.kind === 'echo-reply' ? `${e.identifier}/${e.sequence} ${e.rtt}` : e.kind));
+        assert.deepEqual(got, want);
+      },
+    ),
+  );
 });
