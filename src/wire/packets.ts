@@ -29,22 +29,35 @@ export interface Ipv4HeaderFields {
   readonly options?: Uint8Array;
 }
 
-const EMPTY = new Uint8Array(0);
+const EMPTY: Uint8Array = new Uint8Array(0);
+
+/**
+ * The header being written: one object for every packet built here, filled in full before
+ * each `emitIpv4Header` (which is done with it before it returns), so that building a packet
+ * makes no header object.
+ */
+const scratch: { -readonly [K in keyof Ipv4Packet]: Ipv4Packet[K] } = {
+  dscp: 0, ecn: 0, identification: 0, flags: 0, fragmentOffset: 0, ttl: 64, protocol: 0, src: 0, dst: 0, options: EMPTY, payload: EMPTY,
+};
+
+/** The scratch header with these fields (no options unless given). */
+function headerOf(src: number, dst: number, ttl: number, identification: number, flags: number, protocol: number, options = EMPTY, dscp = 0, ecn = 0): Ipv4Packet {
+  const x = scratch;
+  x.dscp = dscp;
+  x.ecn = ecn;
+  x.identification = identification;
+  x.flags = flags;
+  x.fragmentOffset = 0;
+  x.ttl = ttl;
+  x.protocol = protocol;
+  x.src = src;
+  x.dst = dst;
+  x.options = options;
+  return x;
+}
 
 function header(h: Ipv4HeaderFields, protocol: number): Ipv4Packet {
-  return {
-    dscp: h.dscp ?? 0,
-    ecn: h.ecn ?? 0,
-    identification: h.identification ?? 0,
-    flags: h.flags ?? 0,
-    fragmentOffset: 0,
-    ttl: h.ttl ?? 64,
-    protocol,
-    src: h.src,
-    dst: h.dst,
-    options: h.options ?? EMPTY,
-    payload: EMPTY,
-  };
+  return headerOf(h.src, h.dst, h.ttl ?? 64, h.identification ?? 0, h.flags ?? 0, protocol, h.options ?? EMPTY, h.dscp ?? 0, h.ecn ?? 0);
 }
 
 /** An IPv4 packet whose payload is `value` encoded with `codec`. Returns [buffer, ipOffset, payloadOffset]. */
@@ -71,23 +84,14 @@ export function icmpPacket(h: Ipv4HeaderFields, msg: IcmpMessage, headroom = 0):
   return buf;
 }
 
-/** The header of every echo: one object, written before each use (a ping makes nothing but its packet). */
-const echoHeader: { -readonly [K in keyof Ipv4Packet]: Ipv4Packet[K] } = header({ src: 0, dst: 0 }, IpProtocol.ICMP);
-
 /**
  * IPv4 (no options) + ICMP Echo Request or Reply, both checksums computed: the same bytes as
- * `icmpPacket` with an echo message, without the message and header objects.
+ * `icmpPacket` with an echo message, without a message object.
  */
 export function echoPacket(src: number, dst: number, ttl: number, identification: number, flags: number, type: number, identifier: number, sequence: number, data: Uint8Array, headroom = 0): Uint8Array {
   const plen = ICMP_HEADER_LENGTH + data.length;
   const buf = packetBuffer(headroom + IPV4_MIN_HEADER + plen);
-  const h = echoHeader;
-  h.src = src;
-  h.dst = dst;
-  h.ttl = ttl;
-  h.identification = identification;
-  h.flags = flags;
-  emitIpv4Header(h, plen, buf, headroom);
+  emitIpv4Header(headerOf(src, dst, ttl, identification, flags, IpProtocol.ICMP), plen, buf, headroom);
   const po = headroom + IPV4_MIN_HEADER;
   buf[po + ICMP.TYPE] = type;
   buf[po + ICMP.CODE] = 0;
