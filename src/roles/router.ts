@@ -374,9 +374,15 @@ export class Router {
   private namer: ((ifIndex: number) => string | undefined) | undefined;
   /** ifIndexes of removed interfaces, given again (a session's p2p interface per login must not grow the table for ever). */
   private readonly freeIfs: number[] = [];
+  /**
+   * Frames to send, as two parallel arrays read from txHead to txTail. Drained, the indexes go
+   * back to 0 and the arrays keep their length: setting it to 0 let go of the backing stores,
+   * and the next frame grew new ones (two allocations and a runtime call per forwarded frame).
+   */
   private readonly txIf: number[] = [];
-  private readonly txFrame: Uint8Array[] = [];
+  private readonly txFrame: (Uint8Array | undefined)[] = [];
   private txHead = 0;
+  private txTail = 0;
   private readonly ttl: number;
   private readonly icmpRate: number; // tokens per ms
   private readonly icmpBurst: number;
@@ -618,13 +624,12 @@ export class Router {
 
   pollTransmit(): Transmit | undefined {
     const h = this.txHead;
-    if (h >= this.txIf.length) return undefined;
+    if (h >= this.txTail) return undefined;
     const t = { ifIndex: this.txIf[h]!, frame: this.txFrame[h]! };
-    this.txFrame[h] = undefined as unknown as Uint8Array;
-    if (h + 1 === this.txIf.length) {
-      this.txIf.length = 0;
-      this.txFrame.length = 0;
+    this.txFrame[h] = undefined; // the frame is the receiver's now
+    if (h + 1 === this.txTail) {
       this.txHead = 0;
+      this.txTail = 0;
     } else this.txHead = h + 1;
     return t;
   }
@@ -834,8 +839,9 @@ export class Router {
     f.txFrames++;
     f.txBytes += frame.length;
     this.counters.txFrames++;
-    this.txIf.push(f.index);
-    this.txFrame.push(frame);
+    const i = this.txTail++;
+    this.txIf[i] = f.index;
+    this.txFrame[i] = frame;
   }
 
   /** RFC 791 fragmentation (`fragmentIpv4`), each fragment sent like a forwarded packet. */

@@ -155,13 +155,15 @@ export class Segment {
   private readonly random: () => number;
   private tapWriter: PcapngWriter | undefined;
   /**
-   * Frames on the wire, in the order they leave (no jitter); `head` is the next. Three
-   * parallel arrays rather than an object per frame: nothing allocated per frame sent.
+   * Frames on the wire, in the order they leave (no jitter), from `head` to `tail`. Three
+   * parallel arrays rather than an object per frame, kept at their length when drained (only
+   * the indexes go back): nothing allocated per frame sent.
    */
   private readonly qAt: number[] = [];
   private readonly qFrom: (Attached | undefined)[] = [];
   private readonly qFrame: (Uint8Array | undefined)[] = [];
   private head = 0;
+  private tail = 0;
   private timerAt: number | undefined;
   private tapIface = 0;
   /**
@@ -319,9 +321,10 @@ export class Segment {
   }
 
   private enqueue(at: number, from: Attached, frame: Uint8Array): void {
-    this.qAt.push(at);
-    this.qFrom.push(from);
-    this.qFrame.push(frame);
+    const i = this.tail++;
+    this.qAt[i] = at;
+    this.qFrom[i] = from;
+    this.qFrame[i] = frame;
     if (this.timerAt === undefined) this.arm(at);
   }
 
@@ -343,7 +346,7 @@ export class Segment {
     const qAt = this.qAt;
     const qFrom = this.qFrom;
     const qFrame = this.qFrame;
-    const end = qAt.length;
+    const end = this.tail;
     let i = this.head;
     for (; i < end && qAt[i]! <= now; i++) {
       const from = qFrom[i]!;
@@ -355,16 +358,19 @@ export class Segment {
     this.kickReceivers();
     this.head = i;
     this.timerAt = undefined;
-    if (this.head === qAt.length) {
-      qAt.length = 0;
-      qFrom.length = 0;
-      qFrame.length = 0;
+    if (this.head === this.tail) {
+      // Drained: the indexes go back, the arrays keep their length (their backing stores).
       this.head = 0;
+      this.tail = 0;
     } else {
-      if (this.head > 1024 && this.head * 2 > qAt.length) {
-        qAt.splice(0, this.head);
-        qFrom.splice(0, this.head);
-        qFrame.splice(0, this.head);
+      if (this.head > 1024 && this.head * 2 > this.tail) {
+        qAt.copyWithin(0, this.head, this.tail);
+        qFrom.copyWithin(0, this.head, this.tail);
+        qFrame.copyWithin(0, this.head, this.tail);
+        const n = this.tail - this.head;
+        qFrom.fill(undefined, n, this.tail);
+        qFrame.fill(undefined, n, this.tail);
+        this.tail = n;
         this.head = 0;
       }
       this.arm(Math.max(now, qAt[this.head]!));
