@@ -14,7 +14,7 @@ import { parseArp } from '../wire/arp.js';
 import { keptBytes, setU16, setU32, u16, u32 } from '../wire/bytes.js';
 import { internetChecksum } from '../wire/checksum.js';
 import { EtherType, macEquals } from '../wire/ethernet.js';
-import { ICMP_HEADER_LENGTH, IcmpType, parseIcmp, parseQuotedIpv4, UnreachCode, type QuotedIpv4 } from '../wire/icmp.js';
+import { F as ICMP, ICMP_HEADER_LENGTH, IcmpType, parseIcmp, parseQuotedIpv4, UnreachCode, type QuotedIpv4 } from '../wire/icmp.js';
 import { fragmentIpv4, IpProtocol, Ipv4Flag, prefixMask } from '../wire/ipv4.js';
 import { arpFrame, echoPacket, icmpPacket, udpPacket, udpPacketInPlace } from '../wire/packets.js';
 import { UDP_HEADER_LENGTH, udpChecksumOk, udpLengthAt } from '../wire/udp.js';
@@ -514,7 +514,7 @@ export class Host {
       }
       // Echo Request and Reply are read in place (type, identifier, sequence): only what is
       // built afresh or reported as an error is parsed into a message.
-      const type = b[io]!;
+      const type = b[io + ICMP.TYPE]!;
       if (type === IcmpType.ECHO_REQUEST) {
         if (broadcast || l2group) return;
         c.echoRequestsAnswered++;
@@ -522,10 +522,10 @@ export class Host {
         // batch is sent): the reply is the request turned round in place when the frame is just
         // Ethernet and a 20-octet header; otherwise it is built afresh.
         if (this.eth && o === ETH && hl === 20 && b.length === o + total) return this.echoReplyInPlace(b, src, now);
-        this.send(echoPacket(this.address, src, this.s.ttl, this.nextId(), 0, IcmpType.ECHO_REPLY, u16(b, io + 4), u16(b, io + 6), b.subarray(io + ICMP_HEADER_LENGTH, o + total), ETH), src, now);
+        this.send(echoPacket(this.address, src, this.s.ttl, this.nextId(), 0, IcmpType.ECHO_REPLY, u16(b, io + ICMP.ID), u16(b, io + ICMP.SEQ), b.subarray(io + ICMP.BODY, o + total), ETH), src, now);
       } else if (type === IcmpType.ECHO_REPLY) {
-        const identifier = u16(b, io + 4);
-        const sequence = u16(b, io + 6);
+        const identifier = u16(b, io + ICMP.ID);
+        const sequence = u16(b, io + ICMP.SEQ);
         const sent = this.pings?.take(identifier, sequence);
         if (sent === undefined) return;
         if (this.pings!.size === 0) this.pings = undefined;
@@ -676,59 +676,63 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
- * Echo Requests sent and not yet answered: identifier, then sequence, to the time sent. Two
- * levels of small-integer keys: one key of identifier × 65,536 + sequence is beyond V8's
- * small integers and was boxed on every lookup. Bounded: beyond PINGS_IN_FLIGHT the oldest
- * of the first identifier is forgotten (its reply, if it ever comes, is not reported).
+ * Echo Requests sent and not yet answered: identifier, then sequence, to the time sent. The
+ * one a host mostly awaits (ping sends the next when the last is answered) in three fields;
+ * more in two levels of small-integer keys: one key of identifier × 65,536 + sequence is
+ * beyond V8's small integers and was boxed on every lookup. Bounded: beyond PINGS_IN_FLIGHT
+ * the older of that one and the oldest of the first identifier is forgotten (its reply, if it
+ * ever comes, is not reported).
  */
 class PingsInFlight {
-  // The one echo a host mostly awaits (ping sends the next when the last is answered) in two
-  // fields; more in one Map keyed identifier·65536 + sequence, in the order they were sent.
-  private key0 = -1;
+  private id0 = -1;
+  private seq0 = 0;
   private at0 = 0;
-  private more: Map<number, number> | undefined;
+  private byId: Map<number, Map<number, number>> | undefined;
   size = 0;
 
   set(identifier: number, sequence: number, at: number): void {
-    const key = identifier * 0x10000 + sequence;
-    if (key === this.key0) {
+    if (identifier === this.id0 && sequence === this.seq0) {
       this.at0 = at;
       return;
     }
-    const m = this.more;
-    if (this.key0 < 0 && (m === undefined || !m.has(key))) {
-      this.key0 = key;
+    if (this.id0 < 0 && this.byId?.get(identifier)?.has(sequence) !== true) {
+      this.id0 = identifier;
+      this.seq0 = sequence;
       this.at0 = at;
       this.size++;
     } else {
-      const more = (this.more ??= new Map());
-      if (!more.has(key)) this.size++;
-      more.set(key, at);
+      const byId = (this.byId ??= new Map());
+      let m = byId.get(identifier);
+      if (!m) byId.set(identifier, (m = new Map()));
+      if (!m.has(sequence)) this.size++;
+      m.set(sequence, at);
     }
     if (this.size > PINGS_IN_FLIGHT) this.forgetOldest();
   }
 
   /** The time the echo was sent, forgetting it; undefined when it was not (or no longer) awaited. */
   take(identifier: number, sequence: number): number | undefined {
-    const key = identifier * 0x10000 + sequence;
-    if (key === this.key0) {
-      this.key0 = -1;
+    if (identifier === this.id0 && sequence === this.seq0) {
+      this.id0 = -1;
       this.size--;
       return this.at0;
     }
-    const at = this.more?.get(key);
+    const m = this.byId?.get(identifier);
+    const at = m?.get(sequence);
     if (at === undefined) return undefined;
-    this.more!.delete(key);
+    m!.delete(sequence);
+    if (m!.size === 0) this.byId!.delete(identifier);
     this.size--;
     return at;
   }
 
   private forgetOldest(): void {
-    const [key, at] = this.more!.entries().next().value!;
-    if (this.key0 >= 0 && this.at0 <= at) {
-      this.key0 = -1;
+    const [id, m] = this.byId!.entries().next().value!;
+    const [sequence, at] = m.entries().next().value!;
+    if (this.id0 >= 0 && this.at0 <= at) {
+      this.id0 = -1;
       this.size--;
-    } else this.take(Math.floor(key / 0x10000), key & 0xffff);
+    } else this.take(id, sequence);
   }
 }
 
