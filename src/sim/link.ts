@@ -171,7 +171,8 @@ export class Segment {
    * their first frame: kicked after the batch, so that a box taking a hundred frames in one
    * tick drains its output, reports its events and re-arms its timer once, not a hundred times.
    */
-  private readonly kicks: FrameReceiver[] = [];
+  private readonly kicks: (FrameReceiver | undefined)[] = [];
+  private kickCount = 0;
   private batch = 0;
 
   constructor(
@@ -226,16 +227,22 @@ export class Segment {
     if (this.batch === 0) this.batch = ++batchSeq;
     if (r.batchSeq === this.batch) return;
     r.batchSeq = this.batch;
-    this.kicks.push(r);
+    this.kicks[this.kickCount++] = r;
   }
 
   /** The batch is delivered: every receiver that took a frame of it moves its output, once. */
   private kickReceivers(): void {
     const k = this.kicks;
+    const n = this.kickCount;
     this.batch = 0;
-    // What a kick sends is queued (here for the next tick), never delivered at once: the list does not grow meanwhile.
-    for (let i = 0; i < k.length; i++) k[i]!.kick();
-    k.length = 0;
+    // What a kick sends is queued (here for the next tick), never delivered at once: the list
+    // does not grow meanwhile. It keeps its length, as the wire queue does.
+    for (let i = 0; i < n; i++) {
+      const r = k[i]!;
+      k[i] = undefined;
+      r.kick();
+    }
+    this.kickCount = 0;
   }
 
   /**
