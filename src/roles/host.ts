@@ -677,8 +677,8 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
 
 /**
  * Echo Requests sent and not yet answered: identifier, then sequence, to the time sent. The
- * one a host mostly awaits (ping sends the next when the last is answered) in three fields;
- * more in two levels of small-integer keys: one key of identifier × 65,536 + sequence is
+ * newest, the one a host mostly awaits (ping sends the next when the last is answered), in
+ * three fields; older ones (an echo never answered among them) in two levels of small-integer keys: one key of identifier × 65,536 + sequence is
  * beyond V8's small integers and was boxed on every lookup. Bounded: beyond PINGS_IN_FLIGHT
  * the older of that one and the oldest of the first identifier is forgotten (its reply, if it
  * ever comes, is not reported).
@@ -695,19 +695,25 @@ class PingsInFlight {
       this.at0 = at;
       return;
     }
-    if (this.id0 < 0 && this.byId?.get(identifier)?.has(sequence) !== true) {
-      this.id0 = identifier;
-      this.seq0 = sequence;
-      this.at0 = at;
-      this.size++;
-    } else {
-      const byId = (this.byId ??= new Map());
-      let m = byId.get(identifier);
-      if (!m) byId.set(identifier, (m = new Map()));
-      if (!m.has(sequence)) this.size++;
-      m.set(sequence, at);
+    const again = this.byId?.get(identifier);
+    if (again?.has(sequence)) {
+      again.set(sequence, at);
+      return;
     }
-    if (this.size > PINGS_IN_FLIGHT) this.forgetOldest();
+    // The newest echo takes the fields: the one it displaces (most often one never answered)
+    // moves to the maps, so a single lost echo does not send every later one there.
+    if (this.id0 >= 0) this.keep(this.id0, this.seq0, this.at0);
+    this.id0 = identifier;
+    this.seq0 = sequence;
+    this.at0 = at;
+    if (++this.size > PINGS_IN_FLIGHT) this.forgetOldest();
+  }
+
+  private keep(identifier: number, sequence: number, at: number): void {
+    const byId = (this.byId ??= new Map());
+    let m = byId.get(identifier);
+    if (!m) byId.set(identifier, (m = new Map()));
+    m.set(sequence, at);
   }
 
   /** The time the echo was sent, forgetting it; undefined when it was not (or no longer) awaited. */
