@@ -123,6 +123,15 @@ export interface L2tpCounters {
  * session (`OpenSessionRequest.owner`, `setOwner`): the owner needs no table of its own from
  * session keys to its sessions.
  */
+/**
+ * Where data messages go as they are read (`setDataSink`), instead of `data` events: the
+ * owner's relay, so that the data path passes no event per packet. Called during `handle`;
+ * `payload` (the PPP frame) is a view into the datagram.
+ */
+export interface L2tpDataSink<U> {
+  l2tpData(session: number, owner: U | undefined, payload: Uint8Array, now: number): void;
+}
+
 export type L2tpEvent<E, U = unknown> =
   | { readonly type: 'tunnel-up'; readonly tunnelId: number; readonly peerTunnelId: number; readonly peerHostName: string; readonly peer: E }
   | { readonly type: 'tunnel-down'; readonly tunnelId: number; readonly reason: string; readonly result?: ResultCode }
@@ -360,6 +369,7 @@ export class L2tpNode<E, U = unknown> {
   private readonly refusalBucket: Bucket;
   private callSerial = 0;
   private now = 0;
+  private dataSink: L2tpDataSink<U> | undefined = undefined;
 
   constructor(readonly config: L2tpConfig<E>) {
     this.rel = { ...DEFAULT_RELIABLE, ...config.reliable };
@@ -371,6 +381,18 @@ export class L2tpNode<E, U = unknown> {
   }
 
   // ------------------------------------------------------------------- the sans-IO surface
+
+  /**
+   * One UDP payload, when it is a data message (T bit clear): read (true). A control message is
+   * left for `handle` (false), so that the owner makes the sender's endpoint for those alone.
+   */
+  handleIfData(datagram: Uint8Array, now: number): boolean {
+    if (datagram.length < 2 || (datagram[0]! & 0x80) !== 0) return false;
+    this.now = now;
+    this.counters.datagramsIn++;
+    this.handleData(datagram);
+    return true;
+  }
 
   /** One UDP payload from `from`. */
   handle(from: E, datagram: Uint8Array, now: number): void {
@@ -433,6 +455,11 @@ export class L2tpNode<E, U = unknown> {
 
   pollEvent(): L2tpEvent<E, U> | undefined {
     return this.events.shift();
+  }
+
+  /** Data messages to `sink` as they are read, instead of `data` events. */
+  setDataSink(sink: L2tpDataSink<U>): void {
+    this.dataSink = sink;
   }
 
   // ------------------------------------------------------------------- owner API
@@ -1191,7 +1218,9 @@ export class L2tpNode<E, U = unknown> {
     const s = this.dataSession(v);
     if (s === undefined) return;
     const payload = b.subarray(v.payloadOffset, v.payloadOffset + v.payloadLength);
-    this.events.push({ type: 'data', session: sessionKey(v.tunnelId, s.localId), owner: s.owner as U | undefined, payload });
+    const session = sessionKey(v.tunnelId, s.localId);
+    if (this.dataSink) this.dataSink.l2tpData(session, s.owner as U | undefined, payload, this.now);
+    else this.events.push({ type: 'data', session, owner: s.owner as U | undefined, payload });
   }
 
   /** Sequenced data (§5.4): drop what is older than what we already passed on; start sequencing when the peer does. */

@@ -64,6 +64,15 @@ export interface HostConfig {
   readonly ndp?: Partial<NdpOptions>;
 }
 
+/**
+ * Where a port's datagrams go as they arrive, instead of `udp` events (`bindUdp`): a box's
+ * own protocol on a fixed port (L2TP on the sse and the LNS), so that the data path passes no
+ * event per packet. Called during `handle`; `payload` is a view into the received frame.
+ */
+export interface UdpSink {
+  udp(from: number, srcPort: number, dstPort: number, payload: Uint8Array, now: number): void;
+}
+
 export type HostEvent =
   | { readonly kind: 'echo-reply'; readonly from: number; readonly identifier: number; readonly sequence: number; readonly rtt: number; readonly ttl: number; readonly bytes: number }
   | { readonly kind: 'icmp-error'; readonly from: number; readonly type: number; readonly code: number; readonly nextHopMtu: number; readonly quoted: QuotedIpv4 }
@@ -172,7 +181,8 @@ export class Host {
   /** Made on first use (a frame in or out, or a read): all zero until then, as they would read. */
   private c: HostCounters | undefined;
   // Queues and tables exist only while they hold something (the queues from their first use): a home's stack is one of thousands.
-  private listening: Set<number> | undefined;
+  /** Ports that take datagrams: to a sink (`bindUdp`), or as events (undefined). */
+  private listening: Map<number, UdpSink | undefined> | undefined;
   private pings: PingsInFlight | undefined;
   private pings6: PingsInFlight | undefined;
   // Bounded (a pump moves them out after every input).
@@ -279,7 +289,7 @@ export class Host {
    * True when the datagram went out without a copy.
    */
   sendUdp(dst: number, srcPort: number, dstPort: number, payload: Uint8Array, now: number, o: { ttl?: number; df?: boolean; inPlace?: boolean } = {}): boolean {
-    (this.listening ??= new Set()).add(srcPort);
+    this.listen(srcPort);
     const h = { src: this.address, dst, ttl: o.ttl ?? this.s.ttl, identification: this.nextId(), flags: o.df ? Ipv4Flag.DF : 0 };
     const inPlace = o.inPlace ? udpPacketInPlace(h, srcPort, dstPort, payload, ETH) : undefined;
     this.send(inPlace ?? udpPacket(h, srcPort, dstPort, payload, ETH), dst, now);
@@ -288,7 +298,17 @@ export class Host {
 
   /** Delivers UDP datagrams for `port` as events instead of answering port unreachable. */
   listenUdp(port: number): void {
-    (this.listening ??= new Set()).add(port);
+    this.listen(port);
+  }
+
+  /** Hands the datagrams for `port` to `sink` as they arrive (counted in `udpReceived`), instead of as events. */
+  bindUdp(port: number, sink: UdpSink): void {
+    (this.listening ??= new Map()).set(port, sink);
+  }
+
+  private listen(port: number): void {
+    const l = (this.listening ??= new Map());
+    if (!l.has(port)) l.set(port, undefined);
   }
 
   handle(_ifIndex: number, frame: Uint8Array, now: number): void {
@@ -566,7 +586,9 @@ export class Host {
         this.send(udpPacket({ src: this.address, dst: src, ttl: this.s.ttl, identification: this.nextId() }, dstPort, srcPort, payload, ETH), src, now);
       } else if (this.listening?.has(dstPort)) {
         c.udpReceived++;
-        this.emit({ kind: 'udp', from: src, srcPort, dstPort, payload });
+        const sink = this.listening.get(dstPort);
+        if (sink) sink.udp(src, srcPort, dstPort, payload, now);
+        else this.emit({ kind: 'udp', from: src, srcPort, dstPort, payload });
       } else if (!broadcast) {
         c.drops.portUnreachable++;
         const original = b.subarray(o, o + Math.min(total, 548));

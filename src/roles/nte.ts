@@ -278,7 +278,18 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
       ...cfg.l2tp,
     });
     this.carrier = new Host({ name: `${cfg.name}-carrier`, mac: cfg.carrierMac, address: cfg.carrierAddress, prefixLength: cfg.carrierPrefixLength, arp: INFRA_ARP }, now);
-    this.carrier.listenUdp(L2TP_PORT);
+    // L2TP straight from the carrier stack to the node, and its data straight to the session: no event per packet.
+    this.carrier.bindUdp(L2TP_PORT, {
+      udp: (from, srcPort, _dstPort, payload, at) => {
+        if (!this.l2tp.handleIfData(payload, at)) this.l2tp.handle({ address: from, port: srcPort }, payload, at);
+      },
+    });
+    this.l2tp.setDataSink({
+      l2tpData: (_session, s, payload, at) => {
+        if (!s || s.ended) return this.count('data.drop.no-session');
+        this.fromSubscriber(s, payload, at);
+      },
+    });
     this.mgmt = new Host({ name: `${cfg.name}-radius`, mac: cfg.radiusMac, address: cfg.radiusAddress, prefixLength: cfg.radiusPrefixLength, arp: INFRA_ARP }, now);
     for (let i = 0; i < (cfg.radius.maxSockets ?? 4); i++) this.mgmt.listenUdp(RADIUS_SOURCE_PORT + i);
     this.mgmt.listenUdp(DAE_PORT);
@@ -505,10 +516,8 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
         this.tx.push({ port: 'radius', frame: t.frame });
         busy = true;
       }
-      for (let e = this.carrier.pollEvent(); e; e = this.carrier.pollEvent()) {
-        busy = true;
-        if (e.kind === 'udp' && e.dstPort === L2TP_PORT) this.l2tp.handle({ address: e.from, port: e.srcPort }, e.payload, now);
-      }
+      // The carrier stack's events are only its ICMP errors and ARP failures (L2TP goes straight to the node).
+      for (let e = this.carrier.pollEvent(); e; e = this.carrier.pollEvent()) busy = true;
       for (let e = this.mgmt.pollEvent(); e; e = this.mgmt.pollEvent()) {
         busy = true;
         if (e.kind !== 'udp') continue;
@@ -546,12 +555,6 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
         if (!s || s.ended) return;
         s.link.lowerDown(now, e.reason);
         this.end(s, now, l2tpTerminateCause(s, e), e.result?.message ?? e.reason, false);
-        return;
-      }
-      case 'data': {
-        const s = e.owner;
-        if (!s || s.ended) return this.count('data.drop.no-session');
-        this.fromSubscriber(s, e.payload, now);
         return;
       }
       default:

@@ -285,7 +285,19 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
       ...cfg.l2tp,
     });
     this.carrier = new Host({ name: `${cfg.name}-carrier`, mac: cfg.carrierMac, address: cfg.carrierAddress, prefixLength: cfg.carrierPrefixLength, arp: INFRA_ARP }, now);
-    this.carrier.listenUdp(L2TP_PORT);
+    // L2TP straight from the carrier stack to the node, and its data straight to the relay: no event per packet.
+    this.carrier.bindUdp(L2TP_PORT, {
+      udp: (from, srcPort, _dstPort, payload, at) => {
+        if (!this.l2tp.handleIfData(payload, at)) this.l2tp.handle({ address: from, port: srcPort }, payload, at);
+      },
+    });
+    this.l2tp.setDataSink({
+      l2tpData: (session, owner, payload) => {
+        const s = this.callOf(session, owner);
+        if (!s || s.state !== 'relaying') return this.count('relay.drop.no-session');
+        this.relayDown(s, payload);
+      },
+    });
     if (cfg.carrierRadius) {
       this.radius = new RadiusClient(cfg.carrierRadius);
       for (let i = 0; i < (cfg.carrierRadius.maxSockets ?? 4); i++) this.carrier.listenUdp(CARRIER_RADIUS_PORT + i);
@@ -490,8 +502,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
       }
       for (let e = this.carrier.pollEvent(); e; e = this.carrier.pollEvent()) {
         busy = true;
-        if (e.kind === 'udp' && e.dstPort === L2TP_PORT) this.l2tp.handle({ address: e.from, port: e.srcPort }, e.payload, now);
-        else if (e.kind === 'udp' && r && e.dstPort >= CARRIER_RADIUS_PORT && e.dstPort < CARRIER_RADIUS_PORT + 256) {
+        if (e.kind === 'udp' && r && e.dstPort >= CARRIER_RADIUS_PORT && e.dstPort < CARRIER_RADIUS_PORT + 256) {
           r.handle({ socket: e.dstPort - CARRIER_RADIUS_PORT, address: e.from, port: e.srcPort, bytes: e.payload }, now);
         } else this.count(`carrier.ignored.${e.kind}`);
       }
@@ -671,7 +682,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
   private l2tpEvent(e: NonNullable<ReturnType<L2tpNode<UdpEndpoint, SseSession>['pollEvent']>>, now: number): void {
     switch (e.type) {
       case 'session-up': {
-        const s = this.callOf(e);
+        const s = this.callOf(e.session, e.owner);
         if (!s) return;
         this.setState(s, 'relaying');
         this.acs.get(s.port)!.established(s.ac);
@@ -684,7 +695,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
         return;
       }
       case 'session-down': {
-        const s = this.callOf(e);
+        const s = this.callOf(e.session, e.owner);
         if (!s) return;
         s.call = undefined;
         // The call never came up: the next LNS of the domain, if the carrier RADIUS gave one.
@@ -695,12 +706,6 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
         }
         this.count('l2tp.session-down');
         this.end(s, e.result?.message ?? `L2TP: ${e.reason}`, now, false);
-        return;
-      }
-      case 'data': {
-        const s = this.callOf(e);
-        if (!s || s.state !== 'relaying') return this.count('relay.drop.no-session');
-        this.relayDown(s, e.payload);
         return;
       }
       case 'tunnel-down':
@@ -715,9 +720,8 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
    * The session an L2TP event is about, while that call is still its own: a session ending
    * lets go of its call (`s.call` undefined) before the CDN's session-down comes back.
    */
-  private callOf(e: { readonly session: number; readonly owner: SseSession | undefined }): SseSession | undefined {
-    const s = e.owner;
-    return s !== undefined && s.call === e.session ? s : undefined;
+  private callOf(session: number, owner: SseSession | undefined): SseSession | undefined {
+    return owner !== undefined && owner.call === session ? owner : undefined;
   }
 
   /** L2TP data → PPPoE session frame, written in place in front of the PPP frame. */
