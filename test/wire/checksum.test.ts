@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { internetChecksum, incrementalUpdate16 } from '../../src/wire/checksum.js';
+import { internetChecksum, incrementalUpdate16, onesSum, fold } from '../../src/wire/checksum.js';
 import { fromHex } from '../../src/wire/bytes.js';
 
 test('RFC 1071 example sums to the published checksum', () => {
@@ -38,5 +38,26 @@ test('RFC 1624 incremental update equals a full recomputation', () => {
       assert.ok(inc === full || internetChecksum(b) === 0, `inc ${inc.toString(16)} full ${full.toString(16)}`);
     }),
     { numRuns: 2000 },
+  );
+});
+
+test('the sum over any range and start equals RFC 1071 word by word, odd lengths padded', () => {
+  // RFC 1071 §1: adjacent octets paired into 16-bit integers, a last odd octet padded with
+  // zero on the right, the one's-complement sum of those. Written out here one word at a time.
+  const rfc1071 = (b: Uint8Array, start: number, end: number, initial: number): number => {
+    let sum = initial;
+    for (let i = start; i < end; i += 2) {
+      sum += b[i]! * 256 + (i + 1 < end ? b[i + 1]! : 0);
+      sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+    }
+    return sum;
+  };
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 0, maxLength: 200 }), fc.nat(), fc.nat(), fc.integer({ min: 0, max: 0x3ffff }), (b, x, y, initial) => {
+      const start = b.length === 0 ? 0 : x % (b.length + 1);
+      const end = start + (y % (b.length - start + 1));
+      assert.equal(fold(onesSum(b, start, end, initial)), fold(rfc1071(b, start, end, initial)));
+    }),
+    { numRuns: 3000 },
   );
 });
