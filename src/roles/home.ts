@@ -446,8 +446,8 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
       }
       const h = this.host;
       if (h) {
-        for (let t = h.pollTransmit(); t; t = h.pollTransmit()) {
-          if (this.client.state === 'session' && this.client.acKey >= 0) this.send(pppoeIpFrame(macFromKey(this.client.acKey, AC_MAC), this.ourMac(), this.client.sessionId, PppProtocol.IPV4, t.frame));
+        for (let f = h.pollFrame(); f; f = h.pollFrame()) {
+          if (this.client.state === 'session' && this.client.acKey >= 0) this.send(pppoeIpFrame(macFromKey(this.client.acKey, AC_MAC), this.ourMac(), this.client.sessionId, PppProtocol.IPV4, f));
           busy = true;
         }
         for (let e = h.pollEvent(); e; e = h.pollEvent()) {

@@ -16,7 +16,7 @@ import { internetChecksum } from '../wire/checksum.js';
 import { EtherType, macEquals } from '../wire/ethernet.js';
 import { F as ICMP, ICMP_HEADER_LENGTH, IcmpType, parseIcmp, parseQuotedIpv4, UnreachCode, type QuotedIpv4 } from '../wire/icmp.js';
 import { fragmentIpv4, IpProtocol, Ipv4Flag, prefixMask } from '../wire/ipv4.js';
-import { arpFrame, echoPacket, icmpPacket, udpPacket, udpPacketInPlace } from '../wire/packets.js';
+import { arpFrame, echoPacket, icmpPacket, udpInPlace, udpPacket } from '../wire/packets.js';
 import { UDP_HEADER_LENGTH, udpChecksumOk, udpLengthAt } from '../wire/udp.js';
 import { eui64LinkLocal, type Transmit } from './router.js';
 import { NdpCache, ALL_NODES, multicastMac, type NdpEntryView, type NdpOptions } from '../proto/ndp-cache.js';
@@ -290,9 +290,11 @@ export class Host {
    */
   sendUdp(dst: number, srcPort: number, dstPort: number, payload: Uint8Array, now: number, o: { ttl?: number; df?: boolean; inPlace?: boolean } = {}): boolean {
     this.listen(srcPort);
-    const h = { src: this.address, dst, ttl: o.ttl ?? this.s.ttl, identification: this.nextId(), flags: o.df ? Ipv4Flag.DF : 0 };
-    const inPlace = o.inPlace ? udpPacketInPlace(h, srcPort, dstPort, payload, ETH) : undefined;
-    this.send(inPlace ?? udpPacket(h, srcPort, dstPort, payload, ETH), dst, now);
+    const ttl = o.ttl ?? this.s.ttl;
+    const identification = this.nextId();
+    const flags = o.df ? Ipv4Flag.DF : 0;
+    const inPlace = o.inPlace ? udpInPlace(this.address, dst, ttl, identification, flags, srcPort, dstPort, payload, ETH) : undefined;
+    this.send(inPlace ?? udpPacket({ src: this.address, dst, ttl, identification, flags }, srcPort, dstPort, payload, ETH), dst, now);
     return inPlace !== undefined;
   }
 
@@ -368,6 +370,11 @@ export class Host {
   pollTransmit(): Transmit | undefined {
     const frame = this.tx?.shift();
     return frame && { ifIndex: 0, frame };
+  }
+
+  /** The next frame to send, without a Transmit around it (a host has one interface): what the boxes built on a host poll. */
+  pollFrame(): Uint8Array | undefined {
+    return this.tx?.shift();
   }
 
   pollEvent(): HostEvent | undefined {

@@ -508,12 +508,12 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
         if (t.ifIndex === this.coreIf) this.tx.push({ port: 'core', frame: t.frame });
         else this.toSubscriber(t.ifIndex, t.frame, now);
       }
-      for (let t = this.carrier.pollTransmit(); t; t = this.carrier.pollTransmit()) {
-        this.tx.push({ port: 'carrier', frame: t.frame });
+      for (let f = this.carrier.pollFrame(); f; f = this.carrier.pollFrame()) {
+        this.tx.push({ port: 'carrier', frame: f });
         busy = true;
       }
-      for (let t = this.mgmt.pollTransmit(); t; t = this.mgmt.pollTransmit()) {
-        this.tx.push({ port: 'radius', frame: t.frame });
+      for (let f = this.mgmt.pollFrame(); f; f = this.mgmt.pollFrame()) {
+        this.tx.push({ port: 'radius', frame: f });
         busy = true;
       }
       // The carrier stack's events are only its ICMP errors and ARP failures (L2TP goes straight to the node).

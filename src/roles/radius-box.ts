@@ -75,9 +75,9 @@ export class RadiusBox<P extends string = string> extends BoxOutput<P, RadiusBox
         host.sendUdp(ipv4FromString(x.address), x.service === 'acct' ? 1813 : 1812, x.port, x.bytes, now);
       }
       for (let e = server.pollEvent(); e; e = server.pollEvent()) this.events.push(e);
-      for (let x = host.pollTransmit(); x; x = host.pollTransmit()) {
+      for (let f = host.pollFrame(); f; f = host.pollFrame()) {
         busy = true;
-        this.tx.push({ port: this.port, frame: x.frame });
+        this.tx.push({ port: this.port, frame: f });
       }
     }
   }

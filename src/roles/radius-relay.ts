@@ -70,6 +70,6 @@ export class RadiusRelay<P extends string = string> extends BoxOutput<P, RelayDa
     for (let e = this.host.pollEvent(); e; e = this.host.pollEvent()) {
       if (e.kind === 'udp') this.events.push({ type: 'relay-out', from: e.from, fromPort: e.srcPort, service: e.dstPort === RADIUS_ACCT_PORT ? 'acct' : 'auth', payload: e.payload });
     }
-    for (let x = this.host.pollTransmit(); x; x = this.host.pollTransmit()) this.tx.push({ port: this.port, frame: x.frame });
+    for (let f = this.host.pollFrame(); f; f = this.host.pollFrame()) this.tx.push({ port: this.port, frame: f });
   }
 }

@@ -33,8 +33,8 @@ export class ServerBox implements Box<ServerPortName, HostEvent> {
   }
 
   pollTransmit(): Transmit<ServerPortName> | undefined {
-    const x = this.host.pollTransmit();
-    return x && { port: 'server', frame: x.frame };
+    const frame = this.host.pollFrame();
+    return frame && { port: 'server', frame };
   }
 
   pollEvent(): HostEvent | undefined {

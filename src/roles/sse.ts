@@ -485,8 +485,8 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
         busy = true;
         this.l2tpEvent(e, now);
       }
-      for (let t = this.carrier.pollTransmit(); t; t = this.carrier.pollTransmit()) {
-        this.tx.push({ port: 'carrier', frame: t.frame });
+      for (let f = this.carrier.pollFrame(); f; f = this.carrier.pollFrame()) {
+        this.tx.push({ port: 'carrier', frame: f });
         busy = true;
       }
       const r = this.radius;

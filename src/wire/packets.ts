@@ -118,13 +118,18 @@ export function udpPacket(h: Ipv4HeaderFields, srcPort: number, dstPort: number,
  */
 export function udpPacketInPlace(h: Ipv4HeaderFields, srcPort: number, dstPort: number, payload: Uint8Array, headroom = 0): Uint8Array | undefined {
   if (h.options !== undefined && h.options.length > 0) return undefined;
+  return udpInPlace(h.src, h.dst, h.ttl ?? 64, h.identification ?? 0, h.flags ?? 0, srcPort, dstPort, payload, headroom, h.dscp ?? 0, h.ecn ?? 0);
+}
+
+/** `udpPacketInPlace` with the header's fields as arguments (no options): no header object per datagram on the relay path. */
+export function udpInPlace(src: number, dst: number, ttl: number, identification: number, flags: number, srcPort: number, dstPort: number, payload: Uint8Array, headroom = 0, dscp = 0, ecn = 0): Uint8Array | undefined {
   const buf = widen(payload, headroom + IPV4_MIN_HEADER + UDP_HEADER_LENGTH);
   if (!buf) return undefined;
   const ulen = UDP_HEADER_LENGTH + payload.length;
   const po = headroom + IPV4_MIN_HEADER;
-  emitIpv4Header(header(h, IpProtocol.UDP), ulen, buf, headroom);
+  emitIpv4Header(headerOf(src, dst, ttl, identification, flags, IpProtocol.UDP, EMPTY, dscp, ecn), ulen, buf, headroom);
   emitUdpHeader(srcPort, dstPort, payload.length, 0, buf, po);
-  fillUdpChecksum(h.src, h.dst, buf, po, ulen);
+  fillUdpChecksum(src, dst, buf, po, ulen);
   return buf;
 }
 
