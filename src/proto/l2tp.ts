@@ -3,6 +3,8 @@
  * tunnels on demand and places incoming calls) or an LNS (accepts known LACs and their calls).
  * It owns no socket and reads no clock: datagrams go in with `handle(from, bytes, now)`, typed
  * messages come out of `pollTransmit()` addressed to an opaque endpoint, events out of `pollEvent()`.
+ * Data messages are events too, or, with `setDataSink`, handed to the owner's relay as they are
+ * read (the data path: no event per packet); `handleIfData` takes one without its sender's endpoint.
  * Control messages are delivered reliably through `ReliableControl` (§5.8).
  * An LNS keeps no retransmission state for a peer it has not authenticated: unknown LACs get one
  * StopCCN (rate-limited per source and overall), a claimed-known one a half-open tunnel in a small

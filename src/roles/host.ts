@@ -4,7 +4,8 @@
  * echo server and a UDP client, and ICMP errors reported as events (enough for ping and
  * traceroute). It is the server behind the router and the IP stack of an emulated home.
  * Same surface as the router: `handle(ifIndex, frame, now)`, `handleTimeout(now)`,
- * `pollTransmit()`, `pollEvent()`, `nextTimeout()`.
+ * `pollTransmit()`, `pollEvent()`, `nextTimeout()`. A port bound with `bindUdp` hands its
+ * datagrams to a sink during `handle` instead of as events (a box's L2TP, on its data path).
  * With `address6` it is dual-stack: NDP on Ethernet (src/proto/ndp-cache.ts, a link-local
  * address from the MAC), ICMPv6 echo answered and sent (`ping6`), ICMPv6 errors as events.
  */
