@@ -589,6 +589,48 @@ test('data messages: zero-copy payload both ways, Sequencing Required honoured, 
   assert.ok(last.type === 'data' && last.payload.buffer === ahead.buffer, 'the event payload is a subarray of the datagram');
 });
 
+test('a data sink takes data messages as they are read, in place of data events; handleIfData leaves control messages alone', () => {
+  const { clock, lac, lns } = network(1, { imp: { delay: 1 } });
+  assert.ok(lac.node.openSession({ lns: 0 }, clock.now()) >= 0);
+  lac.pump();
+  clock.runUntil(clock.now() + 500);
+  const up = lns[0]!.of('session-up')[0]!;
+  const node = lns[0]!.node;
+  const owner = { name: 'subscriber' };
+  node.setOwner(up.session, owner);
+  const got: { session: number; owner: unknown; payload: Uint8Array; now: number }[] = [];
+  node.setDataSink({ l2tpData: (session, o, payload, now) => void got.push({ session, owner: o, payload, now }) });
+  const info = node.sessionInfo(up.session)!;
+  const frame = fromHex('ff03c021090100081a2b3c4d');
+  const msg = encode(l2tp, { kind: 'data', tunnelId: info.tunnelId, sessionId: info.sessionId, hasLength: false, priority: false, payload: frame });
+  const eventsBefore = lns[0]!.events.length;
+  const dataInBefore = node.counters.sessions.dataIn;
+  assert.equal(node.handleIfData(msg, 1234), true);
+  assert.equal(got.length, 1);
+  assert.equal(got[0]!.session, up.session);
+  assert.equal(got[0]!.owner, owner);
+  assert.equal(got[0]!.now, 1234);
+  assert.deepEqual(got[0]!.payload, frame);
+  assert.equal(got[0]!.payload.buffer, msg.buffer, 'the payload is a view into the datagram');
+  assert.equal(node.counters.sessions.dataIn, dataInBefore + 1);
+  // Through handle too, and never as an event.
+  node.handle('lac', msg, 1235);
+  assert.equal(got.length, 2);
+  for (let e = node.pollEvent(); e; e = node.pollEvent()) assert.notEqual(e.type, 'data');
+  assert.equal(lns[0]!.events.length, eventsBefore);
+  // A data message for no tunnel: counted, the sink not called.
+  const stray = encode(l2tp, { kind: 'data', tunnelId: 0x7777, sessionId: 1, hasLength: false, priority: false, payload: frame });
+  assert.equal(node.handleIfData(stray, 1236), true);
+  assert.equal(got.length, 2);
+  assert.equal(node.counters.drops['data-unknown-tunnel'], 1);
+  // A control message (a Hello) is not taken: the owner hands it to handle with its sender.
+  const hello = encode(l2tp, { kind: 'control', tunnelId: info.tunnelId, sessionId: 0, ns: 0, nr: 0, avps: [avp('messageType', { messageType: MessageType.HELLO })] });
+  const inBefore = node.counters.datagramsIn;
+  assert.equal(node.handleIfData(hello, 1237), false);
+  assert.equal(node.counters.datagramsIn, inBefore, 'not counted twice: handle counts it');
+  assert.equal(node.handleIfData(new Uint8Array(1), 1238), false);
+});
+
 test('an LNS that answers from another port: the LAC follows it for the rest of the tunnel', () => {
   type Ep = { host: string; port: number };
   const clock = new VirtualClock();
