@@ -381,17 +381,18 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
     this.events.push(e);
   }
 
-  /** Moves outputs and events between the parts until nothing is left to do. */
+  /**
+   * Moves outputs and events between the parts until nothing is left to do. A step sets `busy`
+   * only when what it does can give work to a step earlier in the pass: a frame to the access
+   * port and an event to report are nobody's work here, so a ping costs one pass.
+   */
   private pump(now: number): void {
     const client = this.pppoeClient;
     // Nothing was ever made: a home never dialled has nothing to move.
     if (client === undefined && this.pppLink === undefined) return;
     for (let busy = true; busy; ) {
       busy = false;
-      if (client) for (let t = client.pollTransmit(); t; t = client.pollTransmit()) {
-        this.send(pppoeDiscoveryFrame(t.dst, this.ourMac(), t.packet));
-        busy = true;
-      }
+      if (client) for (let t = client.pollTransmit(); t; t = client.pollTransmit()) this.send(pppoeDiscoveryFrame(t.dst, this.ourMac(), t.packet));
       if (client) for (let e = client.pollEvent(); e; e = client.pollEvent()) {
         busy = true;
         if (e.type === 'session-up') {
@@ -408,7 +409,6 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
       const link = this.pppLink;
       if (link) for (let m = link.pollTransmit(); m; m = link.pollTransmit()) {
         if (client && client.state === 'session' && client.acKey >= 0) this.send(pppoeSessionFrame(macFromKey(client.acKey, AC_MAC), this.ourMac(), client.sessionId, m));
-        busy = true;
       }
       if (link) for (let e = link.pollEvent(); e; e = link.pollEvent()) {
         busy = true;
@@ -448,22 +448,16 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
       if (h) {
         for (let f = h.pollFrame(); f; f = h.pollFrame()) {
           if (this.client.state === 'session' && this.client.acKey >= 0) this.send(pppoeIpFrame(macFromKey(this.client.acKey, AC_MAC), this.ourMac(), this.client.sessionId, PppProtocol.IPV4, f));
-          busy = true;
         }
-        for (let e = h.pollEvent(); e; e = h.pollEvent()) {
-          this.emit({ type: 'ip', event: e });
-          busy = true;
-        }
+        for (let e = h.pollEvent(); e; e = h.pollEvent()) this.emit({ type: 'ip', event: e });
       }
       const v6 = this.ipv6;
       if (v6) {
         v6.pump(now);
         for (let p = v6.pollTransmit(); p; p = v6.pollTransmit()) {
           if (this.client.state === 'session' && this.client.acKey >= 0) this.send(pppoeIpFrame(macFromKey(this.client.acKey, AC_MAC), this.ourMac(), this.client.sessionId, PppProtocol.IPV6, p));
-          busy = true;
         }
         for (let e = v6.pollEvent(); e; e = v6.pollEvent()) {
-          busy = true;
           if (e.kind === 'up') this.emit({ type: 'home-ipv6-up', home: this.cfg.name, address: e.address, delegatedPrefix: e.delegatedPrefix, lanPrefix: e.lanPrefix });
           // Echo replies and a prefix lost or refused; the rest (RA seen, bound...) is in show, not one event per home each.
           else if (e.kind === 'echo-reply' || (e.kind === 'dhcpv6' && (e.event.type === 'lost' || e.event.type === 'no-prefix'))) this.emit({ type: 'ip6', event: e });

@@ -461,6 +461,12 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     return earliest(this.l2tp.nextTimeout(), this.radius.nextTimeout(), this.dae?.nextTimeout(), this.carrier.nextTimeout(), this.mgmt.nextTimeout(), this.router.nextTimeout(), this.timers.peek());
   }
 
+  /**
+   * Moves work between the parts until a pass finds none. A step sets `busy` only when what it
+   * does can give work to a step earlier in the pass; output for a later step (a datagram to
+   * the carrier or RADIUS stack, a frame to a port) is taken in the same pass, so that a routed
+   * packet costs one pass, not a second one that finds nothing.
+   */
   private pump(now: number): void {
     for (let busy = true; busy; ) {
       busy = false;
@@ -480,50 +486,35 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
         }
         this.dirty.done(list);
       }
-      for (let t = this.l2tp.pollTransmit(); t; t = this.l2tp.pollTransmit()) {
-        this.carrier.sendUdp(t.to.address, L2TP_PORT, t.to.port, encodeTransmit(t), now, { inPlace: true });
-        busy = true;
-      }
+      for (let t = this.l2tp.pollTransmit(); t; t = this.l2tp.pollTransmit()) this.carrier.sendUdp(t.to.address, L2TP_PORT, t.to.port, encodeTransmit(t), now, { inPlace: true });
       for (let e = this.radius.pollEvent(); e; e = this.radius.pollEvent()) {
         busy = true;
         this.radiusEvent(e, now);
       }
-      for (let t = this.radius.pollTransmit(); t; t = this.radius.pollTransmit()) {
-        this.mgmt.sendUdp(t.address, RADIUS_SOURCE_PORT + t.socket, t.port, t.bytes, now);
-        busy = true;
-      }
+      for (let t = this.radius.pollTransmit(); t; t = this.radius.pollTransmit()) this.mgmt.sendUdp(t.address, RADIUS_SOURCE_PORT + t.socket, t.port, t.bytes, now);
       if (this.dae) {
         for (let e = this.dae.pollEvent(); e; e = this.dae.pollEvent()) {
           busy = true;
           this.daeEvent(e, now);
         }
-        for (let t = this.dae.pollTransmit(); t; t = this.dae.pollTransmit()) {
-          this.mgmt.sendUdp(t.address, DAE_PORT, t.port, t.bytes, now);
-          busy = true;
-        }
+        for (let t = this.dae.pollTransmit(); t; t = this.dae.pollTransmit()) this.mgmt.sendUdp(t.address, DAE_PORT, t.port, t.bytes, now);
       }
       if (this.dhcpv6) busy = this.serviceDhcpv6(this.dhcpv6, now) || busy;
+      // A packet to a subscriber goes to the carrier stack, whose frames are taken below.
       for (let t = this.router.pollTransmit(); t; t = this.router.pollTransmit()) {
-        busy = true;
         if (t.ifIndex === this.coreIf) this.tx.push({ port: 'core', frame: t.frame });
         else this.toSubscriber(t.ifIndex, t.frame, now);
       }
-      for (let f = this.carrier.pollFrame(); f; f = this.carrier.pollFrame()) {
-        this.tx.push({ port: 'carrier', frame: f });
-        busy = true;
-      }
-      for (let f = this.mgmt.pollFrame(); f; f = this.mgmt.pollFrame()) {
-        this.tx.push({ port: 'radius', frame: f });
-        busy = true;
-      }
       // The carrier stack's events are only its ICMP errors and ARP failures (L2TP goes straight to the node).
-      for (let e = this.carrier.pollEvent(); e; e = this.carrier.pollEvent()) busy = true;
+      while (this.carrier.pollEvent());
       for (let e = this.mgmt.pollEvent(); e; e = this.mgmt.pollEvent()) {
-        busy = true;
         if (e.kind !== 'udp') continue;
+        busy = true;
         if (e.dstPort === DAE_PORT) this.dae?.handle({ address: e.from, port: e.srcPort, bytes: e.payload }, now);
         else this.radius.handle({ socket: e.dstPort - RADIUS_SOURCE_PORT, address: e.from, port: e.srcPort, bytes: e.payload }, now);
       }
+      for (let f = this.carrier.pollFrame(); f; f = this.carrier.pollFrame()) this.tx.push({ port: 'carrier', frame: f });
+      for (let f = this.mgmt.pollFrame(); f; f = this.mgmt.pollFrame()) this.tx.push({ port: 'radius', frame: f });
     }
   }
 

@@ -461,6 +461,12 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     return earliest(this.l2tp.nextTimeout(), acs, this.carrier.nextTimeout(), this.radius?.nextTimeout(), this.linkTimers.peek(), this.connectTimers.peek());
   }
 
+  /**
+   * Moves work between the parts until a pass finds none. A step sets `busy` only when what it
+   * does can give work to a step earlier in the pass; output for a later step (a datagram to
+   * the carrier stack, a frame to a port) is taken in the same pass, so that a relayed frame
+   * costs one pass, not a second one that finds nothing.
+   */
   private pump(now: number): void {
     for (let busy = true; busy; ) {
       busy = false;
@@ -477,35 +483,27 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
         }
         this.dirty.done(list);
       }
-      for (let t = this.l2tp.pollTransmit(); t; t = this.l2tp.pollTransmit()) {
-        this.carrier.sendUdp(t.to.address, L2TP_PORT, t.to.port, encodeTransmit(t), now, { inPlace: true });
-        busy = true;
-      }
+      // To the carrier stack, whose frames are taken last in the pass.
+      for (let t = this.l2tp.pollTransmit(); t; t = this.l2tp.pollTransmit()) this.carrier.sendUdp(t.to.address, L2TP_PORT, t.to.port, encodeTransmit(t), now, { inPlace: true });
       for (let e = this.l2tp.pollEvent(); e; e = this.l2tp.pollEvent()) {
         busy = true;
         this.l2tpEvent(e, now);
       }
-      for (let f = this.carrier.pollFrame(); f; f = this.carrier.pollFrame()) {
-        this.tx.push({ port: 'carrier', frame: f });
-        busy = true;
-      }
       const r = this.radius;
       if (r) {
-        for (let t = r.pollTransmit(); t; t = r.pollTransmit()) {
-          this.carrier.sendUdp(t.address, CARRIER_RADIUS_PORT + t.socket, t.port, t.bytes, now);
-          busy = true;
-        }
+        for (let t = r.pollTransmit(); t; t = r.pollTransmit()) this.carrier.sendUdp(t.address, CARRIER_RADIUS_PORT + t.socket, t.port, t.bytes, now);
         for (let e = r.pollEvent(); e; e = r.pollEvent()) {
           busy = true;
           this.radiusEvent(e, now);
         }
       }
       for (let e = this.carrier.pollEvent(); e; e = this.carrier.pollEvent()) {
-        busy = true;
         if (e.kind === 'udp' && r && e.dstPort >= CARRIER_RADIUS_PORT && e.dstPort < CARRIER_RADIUS_PORT + 256) {
+          busy = true;
           r.handle({ socket: e.dstPort - CARRIER_RADIUS_PORT, address: e.from, port: e.srcPort, bytes: e.payload }, now);
         } else this.count(`carrier.ignored.${e.kind}`);
       }
+      for (let f = this.carrier.pollFrame(); f; f = this.carrier.pollFrame()) this.tx.push({ port: 'carrier', frame: f });
     }
   }
 
