@@ -166,8 +166,13 @@ export class ArpCache extends NeighbourTable<number, number, ArpState, Entry, Ar
    * Using a STALE entry starts a unicast refresh probe. The fast path: one Map lookup.
    */
   lookup(ifIndex: number, ip: number, now: number): Uint8Array | undefined {
-    const e = this.entries.get(key(ifIndex, ip));
-    if (e === undefined || e.mac === undefined) return undefined;
+    let e = this.last;
+    if (e === undefined || e.ip !== ip || e.ifIndex !== ifIndex) {
+      e = this.entries.get(key(ifIndex, ip));
+      if (e === undefined) return undefined;
+      this.last = e;
+    }
+    if (e.mac === undefined) return undefined;
     e.usedAt = now;
     if (e.state === 'REACHABLE' && now - e.confirmedAt >= this.options.reachableTime) e.state = 'STALE';
     if (e.state === 'STALE' && e.probes === 0) {

@@ -26,6 +26,12 @@ export interface NeighbourEntry<A, S> {
 
 export abstract class NeighbourTable<K, A, S, E extends NeighbourEntry<A, S>, T> {
   protected readonly entries = new Map<K, E>();
+  /**
+   * The entry the last lookup found: a host or a router sends most packets to one next hop, and
+   * a lookup by a key of two numbers (past V8's small integers) hashes a heap number each time.
+   * Forgotten when its entry is dropped.
+   */
+  protected last: E | undefined = undefined;
   /** Entries with a resolution or probe run (a timer) in progress. */
   protected readonly active = new Set<E>();
   /** Packets waiting in every entry's queue. */
@@ -78,6 +84,7 @@ export abstract class NeighbourTable<K, A, S, E extends NeighbourEntry<A, S>, T>
   /** Removes an entry; its waiting packets are handed back in a `failed` event when `report`. */
   protected drop(e: E, report: boolean): void {
     this.entries.delete(this.keyOf(e.ifIndex, e.ip));
+    if (this.last === e) this.last = undefined;
     this.active.delete(e);
     this.queuedTotal -= e.queue.length;
     if (report) this.events.push({ kind: 'failed', ifIndex: e.ifIndex, ip: e.ip, packets: e.queue });

@@ -198,3 +198,29 @@ test('arp: removing an interface fails its waiting packets', () => {
   assert.equal(a.queuedPackets, 0);
   assert.equal(a.enqueue(1, H, pkt(1), 0), false);
 });
+
+test('arp: lookups alternating between next hops each get their own MAC, and a dropped entry is not answered from the last lookup', () => {
+  const a = fresh();
+  a.addInterface(2, US, ip('10.0.1.1'), 24, 0);
+  drain(a);
+  const H2 = ip('10.0.0.3');
+  const H2M = mac('02:00:00:00:00:03');
+  const OTHER = ip('10.0.1.2');
+  const OM = mac('02:00:00:00:00:04');
+  for (const [ifIndex, addr, m] of [[1, H, HM], [1, H2, H2M], [2, OTHER, OM]] as const) {
+    assert.ok(a.enqueue(ifIndex, addr, pkt(0), 0));
+    a.handle(ifIndex, arpEthernetIpv4(ArpOp.REPLY, m, addr, US, ifIndex === 1 ? ME : ip('10.0.1.1')), 1);
+  }
+  for (let i = 0; i < 4; i++) {
+    assert.deepEqual(a.lookup(1, H, 2), HM);
+    assert.deepEqual(a.lookup(1, H, 2), HM);
+    assert.deepEqual(a.lookup(1, H2, 2), H2M);
+    assert.deepEqual(a.lookup(2, OTHER, 2), OM);
+  }
+  // The same address on another interface is another entry.
+  assert.equal(a.lookup(2, H, 2), undefined);
+  assert.deepEqual(a.lookup(2, OTHER, 2), OM);
+  a.removeInterface(2);
+  assert.equal(a.lookup(2, OTHER, 3), undefined, 'the entry went with its interface');
+  assert.deepEqual(a.lookup(1, H, 3), HM);
+});
