@@ -58,7 +58,7 @@ function relaySwap(n: number): BenchEntry {
     fn: () => {
       const m = pppoeToL2tp(lac, key, swap, 2 + 14 + 6, n - 2)!;
       view.parse(swap, m.byteOffset, m.length);
-      sink += l2tpToPppoe(swap.subarray(view.payloadOffset, view.payloadOffset + view.payloadLength), home, ac, 7)!.length;
+      sink += l2tpToPppoe(swap, view.payloadOffset, view.payloadLength, home, ac, 7)!.length;
     },
   };
 }

@@ -127,11 +127,11 @@ export interface L2tpCounters {
  */
 /**
  * Where data messages go as they are read (`setDataSink`), instead of `data` events: the
- * owner's relay, so that the data path passes no event per packet. Called during `handle`;
- * `payload` (the PPP frame) is a view into the datagram.
+ * owner's relay, so that the data path passes no event per packet. Called during `handle` with
+ * the buffer the datagram came in and where the PPP frame is in it, b[offset, offset + length).
  */
 export interface L2tpDataSink<U> {
-  l2tpData(session: number, owner: U | undefined, payload: Uint8Array, now: number): void;
+  l2tpData(session: number, owner: U | undefined, b: Uint8Array, offset: number, length: number, now: number): void;
 }
 
 export type L2tpEvent<E, U = unknown> =
@@ -385,14 +385,15 @@ export class L2tpNode<E, U = unknown> {
   // ------------------------------------------------------------------- the sans-IO surface
 
   /**
-   * One UDP payload, when it is a data message (T bit clear): read (true). A control message is
-   * left for `handle` (false), so that the owner makes the sender's endpoint for those alone.
+   * One UDP payload, b[offset, offset + length), when it is a data message (T bit clear): read
+   * (true). A control message is left for `handle` (false), so that the owner makes the sender's
+   * endpoint for those alone.
    */
-  handleIfData(datagram: Uint8Array, now: number): boolean {
-    if (datagram.length < 2 || (datagram[0]! & 0x80) !== 0) return false;
+  handleIfData(b: Uint8Array, offset: number, length: number, now: number): boolean {
+    if (length < 2 || (b[offset]! & 0x80) !== 0) return false;
     this.now = now;
     this.counters.datagramsIn++;
-    this.handleData(datagram);
+    this.handleData(b, offset, length);
     return true;
   }
 
@@ -401,7 +402,7 @@ export class L2tpNode<E, U = unknown> {
     this.now = now;
     this.counters.datagramsIn++;
     // A data message (T bit clear) is read in place: no message object per packet.
-    if (datagram.length >= 2 && (datagram[0]! & 0x80) === 0) return this.handleData(datagram);
+    if (datagram.length >= 2 && (datagram[0]! & 0x80) === 0) return this.handleData(datagram, 0, datagram.length);
     const r = l2tp.parse(datagram);
     if (!r.ok) return this.drop(`malformed:${r.error.code}`);
     const m = r.value;
@@ -1214,15 +1215,14 @@ export class L2tpNode<E, U = unknown> {
 
   // ------------------------------------------------------------------- data
 
-  private handleData(b: Uint8Array): void {
+  private handleData(b: Uint8Array, o: number, len: number): void {
     const v = this.dataView;
-    if (!v.parse(b)) return this.drop(`malformed:${v.error}`);
+    if (!v.parse(b, o, len)) return this.drop(`malformed:${v.error}`);
     const s = this.dataSession(v);
     if (s === undefined) return;
-    const payload = b.subarray(v.payloadOffset, v.payloadOffset + v.payloadLength);
     const session = sessionKey(v.tunnelId, s.localId);
-    if (this.dataSink) this.dataSink.l2tpData(session, s.owner as U | undefined, payload, this.now);
-    else this.events.push({ type: 'data', session, owner: s.owner as U | undefined, payload });
+    if (this.dataSink) this.dataSink.l2tpData(session, s.owner as U | undefined, b, v.payloadOffset, v.payloadLength, this.now);
+    else this.events.push({ type: 'data', session, owner: s.owner as U | undefined, payload: b.subarray(v.payloadOffset, v.payloadOffset + v.payloadLength) });
   }
 
   /** Sequenced data (§5.4): drop what is older than what we already passed on; start sequencing when the peer does. */

@@ -8,7 +8,7 @@ import { emitEthernetHeader, EtherType, ETHERNET_HEADER_LENGTH, NO_TAGS } from '
 import { pppoeDiscovery, writeSessionHeader, PPPOE_HEADER_LENGTH, type PppoeDiscovery } from '../wire/pppoe.js';
 import { encodePppMessage, type PppMessage } from '../proto/ppp-common.js';
 import { keptBytes, setU16 } from '../wire/bytes.js';
-import { packetBuffer, widen } from '../wire/packet-buffer.js';
+import { packetBuffer, widen, widenAt } from '../wire/packet-buffer.js';
 
 /** Ethernet + PPPoE session header in front of a PPP frame. */
 export const PPPOE_SESSION_HEADROOM = ETHERNET_HEADER_LENGTH + PPPOE_HEADER_LENGTH;
@@ -72,14 +72,16 @@ export function pppoeToL2tp<E>(l2tp: L2tpNode<E>, call: number, frame: Uint8Arra
  * The relay, L2TP → PPPoE, in place: the PPP frame of an L2TP data message (FF 03 dropped when
  * present: a peer that negotiated ACFC omits it) gets its Ethernet and PPPoE session headers
  * written into the headroom before it (the L2TP, UDP and IP headers it arrived with). Undefined
- * when there is not enough headroom.
+ * when there is not enough headroom. The PPP frame is b[o, o + len): one view is made, the frame's.
  */
-export function l2tpToPppoe(ppp: Uint8Array, dst: Uint8Array, src: Uint8Array, sessionId: number): Uint8Array | undefined {
-  let p = ppp;
-  if (p.length >= 2 && p[0] === 0xff && p[1] === 0x03) p = p.subarray(2);
-  const frame = widen(p, PPPOE_SESSION_HEADROOM);
+export function l2tpToPppoe(b: Uint8Array, o: number, len: number, dst: Uint8Array, src: Uint8Array, sessionId: number): Uint8Array | undefined {
+  if (len >= 2 && b[o] === 0xff && b[o + 1] === 0x03) {
+    o += 2;
+    len -= 2;
+  }
+  const frame = widenAt(b, o, len, PPPOE_SESSION_HEADROOM);
   if (!frame) return undefined;
   emitEthernetHeader(dst, src, NO_TAGS, EtherType.PPPOE_SESSION, frame, 0);
-  writeSessionHeader(frame, ETHERNET_HEADER_LENGTH, sessionId, p.length);
+  writeSessionHeader(frame, ETHERNET_HEADER_LENGTH, sessionId, len);
   return frame;
 }

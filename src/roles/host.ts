@@ -68,10 +68,11 @@ export interface HostConfig {
 /**
  * Where a port's datagrams go as they arrive, instead of `udp` events (`bindUdp`): a box's
  * own protocol on a fixed port (L2TP on the sse and the LNS), so that the data path passes no
- * event per packet. Called during `handle`; `payload` is a view into the received frame.
+ * event per packet. Called during `handle` with the received frame and where the payload is
+ * in it, b[offset, offset + length): no view made per datagram.
  */
 export interface UdpSink {
-  udp(from: number, srcPort: number, dstPort: number, payload: Uint8Array, now: number): void;
+  udp(from: number, srcPort: number, dstPort: number, b: Uint8Array, offset: number, length: number, now: number): void;
 }
 
 export type HostEvent =
@@ -587,16 +588,16 @@ export class Host {
       }
       const srcPort = u16(b, u);
       const dstPort = u16(b, u + 2);
-      const payload = b.subarray(u + UDP_HEADER_LENGTH, u + len);
+      const po = u + UDP_HEADER_LENGTH;
       if (this.s.echoPorts.has(dstPort)) {
         if (broadcast) return;
         c.udpEchoed++;
-        this.send(udpPacket({ src: this.address, dst: src, ttl: this.s.ttl, identification: this.nextId() }, dstPort, srcPort, payload, ETH), src, now);
+        this.send(udpPacket({ src: this.address, dst: src, ttl: this.s.ttl, identification: this.nextId() }, dstPort, srcPort, b.subarray(po, u + len), ETH), src, now);
       } else if (this.listening?.has(dstPort)) {
         c.udpReceived++;
         const sink = this.listening.get(dstPort);
-        if (sink) sink.udp(src, srcPort, dstPort, payload, now);
-        else this.emit({ kind: 'udp', from: src, srcPort, dstPort, payload });
+        if (sink) sink.udp(src, srcPort, dstPort, b, po, len - UDP_HEADER_LENGTH, now);
+        else this.emit({ kind: 'udp', from: src, srcPort, dstPort, payload: b.subarray(po, u + len) });
       } else if (!broadcast) {
         c.drops.portUnreachable++;
         const original = b.subarray(o, o + Math.min(total, 548));

@@ -280,14 +280,14 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     this.carrier = new Host({ name: `${cfg.name}-carrier`, mac: cfg.carrierMac, address: cfg.carrierAddress, prefixLength: cfg.carrierPrefixLength, arp: INFRA_ARP }, now);
     // L2TP straight from the carrier stack to the node, and its data straight to the session: no event per packet.
     this.carrier.bindUdp(L2TP_PORT, {
-      udp: (from, srcPort, _dstPort, payload, at) => {
-        if (!this.l2tp.handleIfData(payload, at)) this.l2tp.handle({ address: from, port: srcPort }, payload, at);
+      udp: (from, srcPort, _dstPort, b, o, len, at) => {
+        if (!this.l2tp.handleIfData(b, o, len, at)) this.l2tp.handle({ address: from, port: srcPort }, b.subarray(o, o + len), at);
       },
     });
     this.l2tp.setDataSink({
-      l2tpData: (_session, s, payload, at) => {
+      l2tpData: (_session, s, b, o, len, at) => {
         if (!s || s.ended) return this.count('data.drop.no-session');
-        this.fromSubscriber(s, payload, at);
+        this.fromSubscriber(s, b, o, len, at);
       },
     });
     this.mgmt = new Host({ name: `${cfg.name}-radius`, mac: cfg.radiusMac, address: cfg.radiusAddress, prefixLength: cfg.radiusPrefixLength, arp: INFRA_ARP }, now);
@@ -553,20 +553,20 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     }
   }
 
-  /** A PPP frame from the subscriber (after the L2TP header). */
-  private fromSubscriber(s: NteSession, frame: Uint8Array, now: number): void {
-    let p = frame;
-    if (p.length >= 2 && p[0] === 0xff && p[1] === 0x03) p = p.subarray(2);
-    if (p.length < 2) return this.count('data.drop.short');
+  /** A PPP frame from the subscriber (after the L2TP header), b[o, o + len): one view is made, of its information field. */
+  private fromSubscriber(s: NteSession, b: Uint8Array, o: number, len: number, now: number): void {
+    const end = o + len;
+    if (len >= 2 && b[o] === 0xff && b[o + 1] === 0x03) o += 2;
+    if (end - o < 2) return this.count('data.drop.short');
     let protocol: number;
-    let info: Uint8Array;
-    if (p[0]! & 1) {
-      protocol = p[0]!; // PFC: a one-octet protocol field
-      info = p.subarray(1);
+    if (b[o]! & 1) {
+      protocol = b[o]!; // PFC: a one-octet protocol field
+      o += 1;
     } else {
-      protocol = u16(p, 0);
-      info = p.subarray(2);
+      protocol = u16(b, o);
+      o += 2;
     }
+    const info = b.subarray(o, end);
     // RFC 2866 §5.10: a Terminate-Request from the subscriber is User-Request, even when the
     // LAC's CDN (after the home's PADT) arrives before our LCP has finished.
     if (protocol === PppProtocol.LCP && info[0] === 5 && s.state === 'up') s.peerTerminated = true;

@@ -287,15 +287,15 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     this.carrier = new Host({ name: `${cfg.name}-carrier`, mac: cfg.carrierMac, address: cfg.carrierAddress, prefixLength: cfg.carrierPrefixLength, arp: INFRA_ARP }, now);
     // L2TP straight from the carrier stack to the node, and its data straight to the relay: no event per packet.
     this.carrier.bindUdp(L2TP_PORT, {
-      udp: (from, srcPort, _dstPort, payload, at) => {
-        if (!this.l2tp.handleIfData(payload, at)) this.l2tp.handle({ address: from, port: srcPort }, payload, at);
+      udp: (from, srcPort, _dstPort, b, o, len, at) => {
+        if (!this.l2tp.handleIfData(b, o, len, at)) this.l2tp.handle({ address: from, port: srcPort }, b.subarray(o, o + len), at);
       },
     });
     this.l2tp.setDataSink({
-      l2tpData: (session, owner, payload) => {
+      l2tpData: (session, owner, b, o, len) => {
         const s = this.callOf(session, owner);
         if (!s || s.state !== 'relaying') return this.count('relay.drop.no-session');
-        this.relayDown(s, payload);
+        this.relayDown(s, b, o, len);
       },
     });
     if (cfg.carrierRadius) {
@@ -722,9 +722,9 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     return owner !== undefined && owner.call === session ? owner : undefined;
   }
 
-  /** L2TP data → PPPoE session frame, written in place in front of the PPP frame. */
-  private relayDown(s: SseSession, ppp: Uint8Array): void {
-    const frame = l2tpToPppoe(ppp, macFromKey(s.ac.macKey, this.dstMac), this.cfg.accessMac, s.ac.id);
+  /** L2TP data → PPPoE session frame, written in place in front of the PPP frame b[o, o + len). */
+  private relayDown(s: SseSession, b: Uint8Array, o: number, len: number): void {
+    const frame = l2tpToPppoe(b, o, len, macFromKey(s.ac.macKey, this.dstMac), this.cfg.accessMac, s.ac.id);
     if (!frame) return this.count('relay.drop.no-headroom');
     this.count('relay.down');
     this.tx.push({ port: s.port, frame });

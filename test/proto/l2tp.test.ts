@@ -598,20 +598,20 @@ test('a data sink takes data messages as they are read, in place of data events;
   const node = lns[0]!.node;
   const owner = { name: 'subscriber' };
   node.setOwner(up.session, owner);
-  const got: { session: number; owner: unknown; payload: Uint8Array; now: number }[] = [];
-  node.setDataSink({ l2tpData: (session, o, payload, now) => void got.push({ session, owner: o, payload, now }) });
+  const got: { session: number; owner: unknown; payload: Uint8Array; now: number; b: Uint8Array }[] = [];
+  node.setDataSink({ l2tpData: (session, o, b, offset, length, now) => void got.push({ session, owner: o, payload: b.subarray(offset, offset + length), now, b }) });
   const info = node.sessionInfo(up.session)!;
   const frame = fromHex('ff03c021090100081a2b3c4d');
   const msg = encode(l2tp, { kind: 'data', tunnelId: info.tunnelId, sessionId: info.sessionId, hasLength: false, priority: false, payload: frame });
   const eventsBefore = lns[0]!.events.length;
   const dataInBefore = node.counters.sessions.dataIn;
-  assert.equal(node.handleIfData(msg, 1234), true);
+  assert.equal(node.handleIfData(msg, 0, msg.length, 1234), true);
   assert.equal(got.length, 1);
   assert.equal(got[0]!.session, up.session);
   assert.equal(got[0]!.owner, owner);
   assert.equal(got[0]!.now, 1234);
   assert.deepEqual(got[0]!.payload, frame);
-  assert.equal(got[0]!.payload.buffer, msg.buffer, 'the payload is a view into the datagram');
+  assert.equal(got[0]!.b, msg, 'the frame is given with offsets into the datagram, not copied');
   assert.equal(node.counters.sessions.dataIn, dataInBefore + 1);
   // Through handle too, and never as an event.
   node.handle('lac', msg, 1235);
@@ -620,15 +620,20 @@ test('a data sink takes data messages as they are read, in place of data events;
   assert.equal(lns[0]!.events.length, eventsBefore);
   // A data message for no tunnel: counted, the sink not called.
   const stray = encode(l2tp, { kind: 'data', tunnelId: 0x7777, sessionId: 1, hasLength: false, priority: false, payload: frame });
-  assert.equal(node.handleIfData(stray, 1236), true);
+  assert.equal(node.handleIfData(stray, 0, stray.length, 1236), true);
   assert.equal(got.length, 2);
   assert.equal(node.counters.drops['data-unknown-tunnel'], 1);
   // A control message (a Hello) is not taken: the owner hands it to handle with its sender.
   const hello = encode(l2tp, { kind: 'control', tunnelId: info.tunnelId, sessionId: 0, ns: 0, nr: 0, avps: [avp('messageType', { messageType: MessageType.HELLO })] });
   const inBefore = node.counters.datagramsIn;
-  assert.equal(node.handleIfData(hello, 1237), false);
+  assert.equal(node.handleIfData(hello, 0, hello.length, 1237), false);
   assert.equal(node.counters.datagramsIn, inBefore, 'not counted twice: handle counts it');
-  assert.equal(node.handleIfData(new Uint8Array(1), 1238), false);
+  assert.equal(node.handleIfData(new Uint8Array(1), 0, 1, 1238), false);
+  // At an offset inside a bigger buffer (as a host hands it over): the same frame.
+  const inFrame = new Uint8Array(42 + msg.length);
+  inFrame.set(msg, 42);
+  assert.equal(node.handleIfData(inFrame, 42, msg.length, 1239), true);
+  assert.deepEqual(got.at(-1)!.payload, frame);
 });
 
 test('an LNS that answers from another port: the LAC follows it for the rest of the tunnel', () => {

@@ -53,7 +53,7 @@ test('PPPoE → L2TP in place: the peer ids, FF 03, the PPP frame untouched; and
   assert.equal(r.value.sessionId, lnsSession);
   assert.deepEqual([...r.value.payload], [0xff, 0x03, ...ppp]);
   // Back: the PPP frame (with FF 03) gets Ethernet + PPPoE headers in its headroom.
-  const back = l2tpToPppoe(r.value.payload, HOME, AC, 0x2a);
+  const back = l2tpToPppoe(r.value.payload, 0, r.value.payload.length, HOME, AC, 0x2a);
   assert.ok(back);
   assert.ok(r.value.payload.byteOffset - 2 >= PPPOE_SESSION_HEADROOM);
   const e = ethernet.parse(back);
@@ -75,5 +75,5 @@ test('a sequenced call gets Ns in the header; a call that is gone is refused', (
   assert.equal(r.value.sequence?.ns, 0, 'first data message: Ns 0 (RFC 2661 §5.4)');
   assert.equal(pppoeToL2tp(lac, key + 1, buf, 36, 4), undefined);
   const noRoom = new Uint8Array(16);
-  assert.equal(l2tpToPppoe(noRoom.subarray(2), HOME, AC, 1), undefined, 'no headroom: refused, not written');
+  assert.equal(l2tpToPppoe(noRoom, 2, 14, HOME, AC, 1), undefined, 'no headroom: refused, not written');
 });
