@@ -59,13 +59,19 @@ export function labMac(role: number, index: number): Uint8Array {
  * L2TP message (a subarray of `frame`), or undefined when the call cannot carry data.
  */
 export function pppoeToL2tp<E>(l2tp: L2tpNode<E>, call: number, frame: Uint8Array, ppp: number, len: number): Uint8Array | undefined {
+  const start = pppoeToL2tpAt(l2tp, call, frame, ppp, len);
+  return start < 0 ? undefined : frame.subarray(start, ppp + len);
+}
+
+/** `pppoeToL2tp` without the view: where the L2TP message starts in `frame` (it ends where the PPP frame does), or -1. */
+export function pppoeToL2tpAt<E>(l2tp: L2tpNode<E>, call: number, frame: Uint8Array, ppp: number, len: number): number {
   const ffAt = ppp - 2;
   const start = ffAt - l2tp.dataHeaderLengthFor(call);
-  if (start < 0) return undefined;
+  if (start < 0) return -1;
   frame[ffAt] = 0xff;
   frame[ffAt + 1] = 0x03;
-  if (l2tp.writeDataHeaderFor(call, frame, start, len + 2) < 0) return undefined;
-  return frame.subarray(start, ppp + len);
+  if (l2tp.writeDataHeaderFor(call, frame, start, len + 2) < 0) return -1;
+  return start;
 }
 
 /**

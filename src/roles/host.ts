@@ -17,7 +17,7 @@ import { internetChecksum } from '../wire/checksum.js';
 import { EtherType, macEquals } from '../wire/ethernet.js';
 import { F as ICMP, ICMP_HEADER_LENGTH, IcmpType, parseIcmp, parseQuotedIpv4, UnreachCode, type QuotedIpv4 } from '../wire/icmp.js';
 import { fragmentIpv4, IpProtocol, Ipv4Flag, prefixMask } from '../wire/ipv4.js';
-import { arpFrame, echoPacket, icmpPacket, udpInPlace, udpPacket } from '../wire/packets.js';
+import { arpFrame, echoPacket, icmpPacket, udpHeadersInto, udpInPlace, udpPacket } from '../wire/packets.js';
 import { UDP_HEADER_LENGTH, udpChecksumOk, udpLengthAt } from '../wire/udp.js';
 import { eui64LinkLocal, type Transmit } from './router.js';
 import { NdpCache, ALL_NODES, multicastMac, type NdpEntryView, type NdpOptions } from '../proto/ndp-cache.js';
@@ -27,6 +27,8 @@ import { icmpv6Packet, ndpPacket } from '../wire/ipv6-packets.js';
 import { parseNdp } from '../wire/ndp.js';
 
 const ETH = 14;
+/** Octets in front of a UDP payload that `sendUdpFrame` writes: Ethernet, IPv4 (no options), UDP. */
+export const UDP_FRAME_HEADROOM = ETH + 20 + 8;
 /** RFC 862 echo on port 7 unless configured otherwise (shared: it is never modified). */
 const DEFAULT_ECHO_PORTS: ReadonlySet<number> = new Set([7]);
 
@@ -298,6 +300,17 @@ export class Host {
     const inPlace = o.inPlace ? udpInPlace(this.address, dst, ttl, identification, flags, srcPort, dstPort, payload, ETH) : undefined;
     this.send(inPlace ?? udpPacket({ src: this.address, dst, ttl, identification, flags }, srcPort, dstPort, payload, ETH), dst, now);
     return inPlace !== undefined;
+  }
+
+  /**
+   * Sends the UDP datagram whose payload is `frame` from octet UDP_FRAME_HEADROOM on: the
+   * Ethernet, IPv4 and UDP headers are written into the octets in front of it, which the
+   * caller made room for (one view for the whole packet, no copy). Listens on `srcPort`.
+   */
+  sendUdpFrame(dst: number, srcPort: number, dstPort: number, frame: Uint8Array, now: number): void {
+    this.listen(srcPort);
+    udpHeadersInto(this.address, dst, this.s.ttl, this.nextId(), 0, srcPort, dstPort, frame, ETH);
+    this.send(frame, dst, now);
   }
 
   /** Delivers UDP datagrams for `port` as events instead of answering port unreachable. */

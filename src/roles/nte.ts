@@ -31,7 +31,7 @@ import { Router } from './router.js';
 import { earliest } from '../proto/timers.js';
 import { DirtySet } from '../proto/dirty-set.js';
 import { BoxOutput, type Box, type Transmit, type View } from './box.js';
-import { Host, INFRA_ARP } from './host.js';
+import { Host, INFRA_ARP, UDP_FRAME_HEADROOM } from './host.js';
 import { TimerQueue } from '../proto/timer-queue.js';
 import { proxyValuesFrom } from './proxy.js';
 import type { UdpEndpoint } from './sse.js';
@@ -50,8 +50,6 @@ import { encodeInCell, packetBuffer, widen } from '../wire/packet-buffer.js';
 import { A, ipv6PrefixValue, type RadiusAttribute } from '../wire/radius.js';
 import type { AccessReply } from '../proto/radius-attributes.js';
 
-/** Subscriber data goes out to the LAC in the buffer it came in (its link headers are overwritten). */
-const IN_PLACE = { inPlace: true } as const;
 
 export const DAE_PORT = 3799;
 /** The RADIUS client's source ports: socket i uses RADIUS_SOURCE_PORT + i. */
@@ -585,30 +583,35 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     } else this.count('data.drop.not-routed');
   }
 
-  /** An IPv4 or IPv6 packet the router sends to a subscriber: PPP + L2TP header in front, in place when there is room. */
+  /**
+   * An IPv4 or IPv6 packet the router sends to a subscriber: PPP, L2TP, UDP, IPv4 and Ethernet
+   * headers in front, in place (one view of the whole frame) when there is room.
+   */
   private toSubscriber(ifIndex: number, packet: Uint8Array, now: number): void {
     const s = this.byIf[ifIndex];
     if (!s) return this.count('data.drop.no-interface');
     const hl = this.l2tp.dataHeaderLengthFor(s.call);
-    const need = hl + 4; // L2TP header, FF 03, protocol 0x0021 or 0x0057
+    const at = UDP_FRAME_HEADROOM; // the L2TP message starts here
+    const need = at + hl + 4; // L2TP header, FF 03, protocol 0x0021 or 0x0057
     let buf = widen(packet, need);
     if (!buf) {
       this.count('data.copied-for-headroom');
       buf = packetBuffer(need + packet.length);
       buf.set(packet, need);
     }
-    buf[hl] = 0xff;
-    buf[hl + 1] = 0x03;
-    buf[hl + 2] = 0x00;
-    buf[hl + 3] = packet[0]! >>> 4 === 6 ? 0x57 : 0x21;
-    if (this.l2tp.writeDataHeaderFor(s.call, buf, 0, packet.length + 4) < 0) return this.count('data.drop.call-gone');
-    this.countOut(s, packet.length, buf[hl + 3] === 0x57);
+    const p = at + hl;
+    buf[p] = 0xff;
+    buf[p + 1] = 0x03;
+    buf[p + 2] = 0x00;
+    buf[p + 3] = packet[0]! >>> 4 === 6 ? 0x57 : 0x21;
+    if (this.l2tp.writeDataHeaderFor(s.call, buf, at, packet.length + 4) < 0) return this.count('data.drop.call-gone');
+    this.countOut(s, packet.length, buf[p + 3] === 0x57);
     // The idle timer is not moved here (that would cost a heap update per packet): when it
     // fires early, sessionLimitReached sees this and it is scheduled again.
     s.lastDataAt = now;
     const peer = this.l2tp.tunnelPeer(s.tunnelId);
     if (!peer) return this.count('data.drop.no-tunnel');
-    if (!this.carrier.sendUdp(peer.address, L2TP_PORT, peer.port, buf, now, IN_PLACE)) this.count('data.copied-for-headroom');
+    this.carrier.sendUdpFrame(peer.address, L2TP_PORT, peer.port, buf, now);
   }
 
   /**

@@ -22,11 +22,12 @@ import type { FsmConfig } from '../proto/ppp-fsm.js';
 import type { AuthProtocol } from '../proto/lcp.js';
 import { L2tpNode, encodeTransmit, type L2tpConfig, type Q931Cause } from '../proto/l2tp.js';
 import { AVP_MAX_VALUE_LENGTH, CdnResult, L2TP_PORT, Q931_NORMAL_CLEARING, Q931_DISCONNECT } from '../wire/l2tp.js';
-import { Host, INFRA_ARP } from './host.js';
+import { Host, INFRA_ARP, UDP_FRAME_HEADROOM } from './host.js';
+import { widenAt } from '../wire/packet-buffer.js';
 import { u16, textBytes, bytesText, macToString, hex } from '../wire/bytes.js';
 import { EtherType, ETHERNET_HEADER_LENGTH, macEquals, isGroupMac } from '../wire/ethernet.js';
 import { PPPOE_HEADER_LENGTH, PppoeCode, discoveryDestinationProblem, sessionFrameProblem } from '../wire/pppoe.js';
-import { pppoeDiscoveryFrame, pppoeSessionFrame, pppoeToL2tp, l2tpToPppoe } from './framing.js';
+import { pppoeDiscoveryFrame, pppoeSessionFrame, pppoeToL2tpAt, l2tpToPppoe } from './framing.js';
 import { proxyAvpValues } from './proxy.js';
 import { TimerQueue } from '../proto/timer-queue.js';
 
@@ -42,9 +43,6 @@ import { PppProtocol, lcpPacket } from '../wire/ppp.js';
 
 /** The home hung up (PADT): Q.931 cause 16 "normal call clearing" in a DISCONNECT, as an ISDN LAC reports a user who cleared. */
 const USER_CLEARED: Q931Cause = { cause: Q931_NORMAL_CLEARING, msg: Q931_DISCONNECT, advisory: 'PADT from the home' };
-/** The relay's L2TP data goes out in the frame it came in (its PPPoE header is overwritten). */
-const IN_PLACE = { inPlace: true } as const;
-
 /** Where a domain's LNS is. */
 export interface LnsEntry {
   readonly name: string;
@@ -399,11 +397,18 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     const len = u16(frame, o + 4);
     const ppp = o + PPPOE_HEADER_LENGTH;
     if (s.state === 'relaying') {
-      const m = s.call === undefined || !s.lns ? undefined : pppoeToL2tp(this.l2tp, s.call, frame, ppp, len);
-      if (!m) return this.count('relay.drop.call-gone');
+      const start = s.call === undefined || !s.lns ? -1 : pppoeToL2tpAt(this.l2tp, s.call, frame, ppp, len);
+      if (start < 0) return this.count('relay.drop.call-gone');
       this.count('relay.up');
-      // Copied only when the frame came with no room in front (counted: the data path copies nothing).
-      if (!this.carrier.sendUdp(s.lns!.address, L2TP_PORT, s.lns!.port, m, now, IN_PLACE)) this.count('relay.up.copied');
+      // The L2TP message is frame[start, ppp + len); its UDP, IPv4 and Ethernet headers go in
+      // front of it, in one view of the whole packet. Copied only when the frame came with no
+      // room in front (counted: the data path copies nothing).
+      const out = widenAt(frame, start, ppp + len - start, UDP_FRAME_HEADROOM);
+      if (out) this.carrier.sendUdpFrame(s.lns!.address, L2TP_PORT, s.lns!.port, out, now);
+      else {
+        this.count('relay.up.copied');
+        this.carrier.sendUdp(s.lns!.address, L2TP_PORT, s.lns!.port, frame.subarray(start, ppp + len), now);
+      }
       return;
     }
     if ((s.state === 'lookup' || s.state === 'opening') && s.link && u16(frame, ppp) === PppProtocol.LCP) {

@@ -125,12 +125,21 @@ export function udpPacketInPlace(h: Ipv4HeaderFields, srcPort: number, dstPort: 
 export function udpInPlace(src: number, dst: number, ttl: number, identification: number, flags: number, srcPort: number, dstPort: number, payload: Uint8Array, headroom = 0, dscp = 0, ecn = 0): Uint8Array | undefined {
   const buf = widen(payload, headroom + IPV4_MIN_HEADER + UDP_HEADER_LENGTH);
   if (!buf) return undefined;
-  const ulen = UDP_HEADER_LENGTH + payload.length;
+  return udpHeadersInto(src, dst, ttl, identification, flags, srcPort, dstPort, buf, headroom, dscp, ecn);
+}
+
+/**
+ * IPv4 + UDP headers (no options) written at frame[headroom, headroom + 28), in front of the
+ * payload, which is the rest of `frame`: for a caller that made the one view of the whole
+ * packet itself (the relays). Returns `frame`.
+ */
+export function udpHeadersInto(src: number, dst: number, ttl: number, identification: number, flags: number, srcPort: number, dstPort: number, frame: Uint8Array, headroom: number, dscp = 0, ecn = 0): Uint8Array {
   const po = headroom + IPV4_MIN_HEADER;
-  emitIpv4Header(headerOf(src, dst, ttl, identification, flags, IpProtocol.UDP, EMPTY, dscp, ecn), ulen, buf, headroom);
-  emitUdpHeader(srcPort, dstPort, payload.length, 0, buf, po);
-  fillUdpChecksum(src, dst, buf, po, ulen);
-  return buf;
+  const ulen = frame.length - po;
+  emitIpv4Header(headerOf(src, dst, ttl, identification, flags, IpProtocol.UDP, EMPTY, dscp, ecn), ulen, frame, headroom);
+  emitUdpHeader(srcPort, dstPort, ulen - UDP_HEADER_LENGTH, 0, frame, po);
+  fillUdpChecksum(src, dst, frame, po, ulen);
+  return frame;
 }
 
 /** IPv4 + TCP, the TCP checksum computed over the pseudo-header. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Host, type HostEvent } from '../../src/roles/host.js';
+import { Host, UDP_FRAME_HEADROOM, type HostEvent } from '../../src/roles/host.js';
 import { udpPacket } from '../../src/wire/packets.js';
 import { ipv4FromString as ip } from '../../src/wire/bytes.js';
 
@@ -52,4 +52,18 @@ test('a datagram with a bad checksum never reaches the sink', () => {
   h.handle(0, d, 1);
   assert.equal(calls, 0);
   assert.equal(h.counters.drops.checksum, 1);
+});
+
+test('sendUdpFrame writes the headers sendUdp would into the room in front of the payload, without a copy', () => {
+  const a = new Host({ name: 'a', kind: 'p2p', address: A }, 0);
+  const b = new Host({ name: 'b', kind: 'p2p', address: A }, 0);
+  const payload = new Uint8Array([0x00, 0x02, 0xbe, 0xef, 0, 1, 0xff, 0x03, 0xc0, 0x21]);
+  a.sendUdp(B, 1701, 1702, payload, 1);
+  const frame = new Uint8Array(UDP_FRAME_HEADROOM + payload.length);
+  frame.set(payload, UDP_FRAME_HEADROOM);
+  b.sendUdpFrame(B, 1701, 1702, frame, 1);
+  const viaCopy = a.pollFrame()!;
+  const inPlace = b.pollFrame()!;
+  assert.deepEqual(inPlace, viaCopy);
+  assert.equal(inPlace.buffer, frame.buffer, 'the frame given, not a copy');
 });

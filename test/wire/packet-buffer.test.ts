@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { CELL, HEADROOM, encodeInCell, headroomOf, packetBuffer, widen, widenAt } from '../../src/wire/packet-buffer.js';
 import { dhcpv6, type Dhcpv6Message } from '../../src/wire/dhcpv6.js';
 import { encode } from '../../src/wire/result.js';
-import { udpPacket, udpPacketInPlace } from '../../src/wire/packets.js';
+import { udpHeadersInto, udpPacket, udpPacketInPlace } from '../../src/wire/packets.js';
 import { parseIpv4, IpProtocol } from '../../src/wire/ipv4.js';
 import { parseUdp, udpChecksumOk } from '../../src/wire/udp.js';
 
@@ -89,4 +89,14 @@ test('encodeInCell: the octets of encode, in a cell of a slab (no buffer of its 
   const s2 = encodeInCell(dhcpv6, small);
   assert.equal(s1.buffer, s2.buffer, 'small messages share a slab');
   assert.equal(s1.buffer.byteLength, CELL * 64);
+});
+
+test('udpHeadersInto: the IPv4 and UDP headers of udpPacket, written in front of a payload already in the frame', () => {
+  const h = { src: 0xc0000201, dst: 0xc00002fe, ttl: 64, identification: 0x4321, flags: 2 };
+  const payload = Uint8Array.from({ length: 41 }, (_, i) => (i * 13 + 5) & 0xff);
+  const frame = new Uint8Array(14 + 28 + payload.length).fill(0xa5);
+  frame.set(payload, 14 + 28);
+  assert.equal(udpHeadersInto(h.src, h.dst, h.ttl, h.identification, h.flags, 1701, 1702, frame, 14), frame);
+  assert.deepEqual(frame.subarray(14), udpPacket(h, 1701, 1702, payload, 14).subarray(14));
+  assert.deepEqual([...frame.subarray(0, 14)], new Array(14).fill(0xa5), 'the link header is not its to write');
 });
