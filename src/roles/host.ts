@@ -14,7 +14,7 @@ import { ArpCache, type ArpEntryView, type ArpOptions } from '../proto/arp-cache
 import { parseArp } from '../wire/arp.js';
 import { keptBytes, setU16, setU32, u16, u32 } from '../wire/bytes.js';
 import { internetChecksum } from '../wire/checksum.js';
-import { EtherType, macEquals } from '../wire/ethernet.js';
+import { EtherType, macEquals, putMac } from '../wire/ethernet.js';
 import { F as ICMP, ICMP_HEADER_LENGTH, IcmpType, parseIcmp, parseQuotedIpv4, UnreachCode, type QuotedIpv4 } from '../wire/icmp.js';
 import { fragmentIpv4, IpProtocol, Ipv4Flag, prefixMask } from '../wire/ipv4.js';
 import { arpFrame, echoPacket, icmpPacket, udpHeadersInto, udpInPlace, udpPacket } from '../wire/packets.js';
@@ -461,7 +461,7 @@ export class Host {
     if (pkt.length - ETH > this.s.mtu) return void this.counters.drops.unsupported++;
     if (!this.eth) return this.push(pkt.subarray(ETH));
     const ndp = this.ndp!;
-    pkt.set(this.mac, 6);
+    putMac(pkt, 6, this.mac);
     pkt[12] = 0x86;
     pkt[13] = 0xdd;
     const d = ETH + 24;
@@ -485,7 +485,7 @@ export class Host {
     }
     const mac = ndp.lookup(0, nh, no, now);
     if (mac) {
-      pkt.set(mac, 0);
+      putMac(pkt, 0, mac);
       this.push(pkt);
     } else if (!ndp.enqueue(0, nh, no, pkt, now)) this.counters.drops.ndpQueueFull++;
     this.drainNdp();
@@ -664,7 +664,7 @@ export class Host {
       this.counters.drops.unsupported++;
       return;
     }
-    pkt.set(this.mac, 6);
+    putMac(pkt, 6, this.mac);
     pkt[12] = 0x08;
     pkt[13] = 0x00;
     if (dst === 0xffffffff || (this.subnetBroadcast !== 0 && dst === this.subnetBroadcast)) {
@@ -675,7 +675,7 @@ export class Host {
     const arp = this.arp!;
     const mac = arp.lookup(0, nh, now);
     if (mac) {
-      pkt.set(mac, 0);
+      putMac(pkt, 0, mac);
       this.push(pkt);
     } else if (!arp.enqueue(0, nh, pkt, now)) {
       this.counters.drops.arpQueueFull++;
