@@ -308,9 +308,11 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
   }
 
   ping(dst: number, sequence: number, now: number, size = 56): boolean {
-    if (!this.host) return false;
-    this.host.ping(dst, { sequence, size }, now);
-    this.pump(now);
+    const h = this.host;
+    if (!h) return false;
+    h.ping(dst, { sequence, size }, now);
+    // A ping moves nothing but the IP stack's output: no pass over the other parts.
+    this.moveHost(h);
     return true;
   }
 
@@ -342,8 +344,14 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
       const protocol = u16(frame, o + PPPOE_HEADER_LENGTH);
       const info = frame.subarray(o + PPPOE_HEADER_LENGTH + 2, o + PPPOE_HEADER_LENGTH + len);
       if (!this.link.handleFrame(protocol, info, now)) {
-        if (protocol === PppProtocol.IPV4) this.host?.handle(0, info, now);
-        else if (protocol === PppProtocol.IPV6) this.ipv6?.handle(info, now);
+        // An IPv4 packet (the link takes it without a change when it says false): only the IP stack moves.
+        const h = this.host;
+        if (protocol === PppProtocol.IPV4 && h) {
+          h.handle(0, info, now);
+          this.moveHost(h);
+          return;
+        }
+        if (protocol === PppProtocol.IPV6) this.ipv6?.handle(info, now);
       }
     }
     this.pump(now);
@@ -445,12 +453,7 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
         }
       }
       const h = this.host;
-      if (h) {
-        for (let f = h.pollFrame(); f; f = h.pollFrame()) {
-          if (this.client.state === 'session' && this.client.acKey >= 0) this.send(pppoeIpFrame(macFromKey(this.client.acKey, AC_MAC), this.ourMac(), this.client.sessionId, PppProtocol.IPV4, f));
-        }
-        for (let e = h.pollEvent(); e; e = h.pollEvent()) this.emit({ type: 'ip', event: e });
-      }
+      if (h) this.moveHost(h);
       const v6 = this.ipv6;
       if (v6) {
         v6.pump(now);
@@ -464,6 +467,14 @@ export class Home extends BoxOutput<HomePortName, HomeEvent> implements Box<Home
         }
       }
     }
+  }
+
+  /** The IP stack's packets to the access port in PPPoE, its events reported: its part of the pump (nobody else's work). */
+  private moveHost(h: Host): void {
+    for (let f = h.pollFrame(); f; f = h.pollFrame()) {
+      if (this.client.state === 'session' && this.client.acKey >= 0) this.send(pppoeIpFrame(macFromKey(this.client.acKey, AC_MAC), this.ourMac(), this.client.sessionId, PppProtocol.IPV4, f));
+    }
+    for (let e = h.pollEvent(); e; e = h.pollEvent()) this.emit({ type: 'ip', event: e });
   }
 
   /** Reports the end of the session once, whichever of PADT and LCP finishes first. */
