@@ -412,8 +412,23 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   handleFrame(port: NtePortName, frame: Uint8Array, now: number): void {
     if (port === 'carrier') this.carrier.handle(0, frame, now);
     else if (port === 'radius') this.mgmt.handle(0, frame, now);
-    else this.router.handle(this.coreIf, frame, now);
+    else {
+      // From the core only the router moves (to the core, or to a subscriber through the
+      // carrier stack): its output and the carrier stack's, and no pump pass over the rest.
+      this.router.handle(this.coreIf, frame, now);
+      this.moveRouter(now);
+      for (let f = this.carrier.pollFrame(); f; f = this.carrier.pollFrame()) this.tx.push({ port: 'carrier', frame: f });
+      return;
+    }
     this.pump(now);
+  }
+
+  /** The router's packets: to the core port, or to their subscriber's call. */
+  private moveRouter(now: number): void {
+    for (let t = this.router.pollTransmit(); t; t = this.router.pollTransmit()) {
+      if (t.ifIndex === this.coreIf) this.tx.push({ port: 'core', frame: t.frame });
+      else this.toSubscriber(t.ifIndex, t.frame, now);
+    }
   }
 
   /** Ends a session from the LNS side: LCP Terminate, CDN, Accounting-Stop with `cause`. */
@@ -499,10 +514,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
       }
       if (this.dhcpv6) busy = this.serviceDhcpv6(this.dhcpv6, now) || busy;
       // A packet to a subscriber goes to the carrier stack, whose frames are taken below.
-      for (let t = this.router.pollTransmit(); t; t = this.router.pollTransmit()) {
-        if (t.ifIndex === this.coreIf) this.tx.push({ port: 'core', frame: t.frame });
-        else this.toSubscriber(t.ifIndex, t.frame, now);
-      }
+      this.moveRouter(now);
       // The carrier stack's events are only its ICMP errors and ARP failures (L2TP goes straight to the node).
       while (this.carrier.pollEvent());
       for (let e = this.mgmt.pollEvent(); e; e = this.mgmt.pollEvent()) {

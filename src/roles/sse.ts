@@ -42,6 +42,9 @@ import type { PppMessage } from '../proto/ppp-common.js';
 import { PppProtocol, lcpPacket } from '../wire/ppp.js';
 
 /** The home hung up (PADT): Q.931 cause 16 "normal call clearing" in a DISCONNECT, as an ISDN LAC reports a user who cleared. */
+/** `access`'s answer for a frame relayed to the LNS. */
+const RELAYED = 1;
+
 const USER_CLEARED: Q931Cause = { cause: Q931_NORMAL_CLEARING, msg: Q931_DISCONNECT, advisory: 'PADT from the home' };
 /** Where a domain's LNS is. */
 export interface LnsEntry {
@@ -366,13 +369,18 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     if (port === 'carrier') this.carrier.handle(0, frame, now);
     else {
       const ac = this.acs.get(port);
-      if (ac) this.access(port, ac, frame, now);
-      else this.count('access.drop.no-such-port');
+      if (ac && this.access(port, ac, frame, now) === RELAYED) {
+        // A relayed frame gave the carrier stack a datagram and nobody else any work: no pump pass.
+        for (let f = this.carrier.pollFrame(); f; f = this.carrier.pollFrame()) this.tx.push({ port: 'carrier', frame: f });
+        return;
+      }
+      if (!ac) this.count('access.drop.no-such-port');
     }
     this.pump(now);
   }
 
-  private access(port: string, acOfPort: PppoeAc<SseSession>, frame: Uint8Array, now: number): void {
+  /** Returns RELAYED for a frame relayed to the LNS (the carrier stack's output is all it made), else undefined. */
+  private access(port: string, acOfPort: PppoeAc<SseSession>, frame: Uint8Array, now: number): typeof RELAYED | void {
     if (frame.length < ETHERNET_HEADER_LENGTH + PPPOE_HEADER_LENGTH) return this.count('access.drop.short');
     if (!macEquals(frame, 0, this.cfg.accessMac) && !isGroupMac(frame, 0)) return this.count('access.drop.other-mac');
     const type = u16(frame, 12);
@@ -409,7 +417,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
         this.count('relay.up.copied');
         this.carrier.sendUdp(s.lns!.address, L2TP_PORT, s.lns!.port, frame.subarray(start, ppp + len), now);
       }
-      return;
+      return RELAYED;
     }
     if ((s.state === 'lookup' || s.state === 'opening') && s.link && u16(frame, ppp) === PppProtocol.LCP) {
       // LCP is still ours until the LNS takes the call: answer the home's keepalive while it
