@@ -722,10 +722,10 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
 /**
  * Echo Requests sent and not yet answered: identifier, then sequence, to the time sent. The
  * newest, the one a host mostly awaits (ping sends the next when the last is answered), in
- * three fields; older ones (an echo never answered among them) in two levels of small-integer keys: one key of identifier × 65,536 + sequence is
- * beyond V8's small integers and was boxed on every lookup. Bounded: beyond PINGS_IN_FLIGHT
- * the older of that one and the oldest of the first identifier is forgotten (its reply, if it
- * ever comes, is not reported).
+ * three fields; older ones (an echo never answered among them) in two levels of small-integer
+ * keys: one key of identifier × 65,536 + sequence is beyond V8's small integers and was boxed
+ * on every lookup. Bounded: beyond PINGS_IN_FLIGHT the older of the one in fields and the
+ * oldest of the first identifier is forgotten (its reply, if it ever comes, is not reported).
  */
 class PingsInFlight {
   private id0 = -1;

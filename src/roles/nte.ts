@@ -50,7 +50,6 @@ import { encodeInCell, packetBuffer, widen } from '../wire/packet-buffer.js';
 import { A, ipv6PrefixValue, type RadiusAttribute } from '../wire/radius.js';
 import type { AccessReply } from '../proto/radius-attributes.js';
 
-
 export const DAE_PORT = 3799;
 /** The RADIUS client's source ports: socket i uses RADIUS_SOURCE_PORT + i. */
 export const RADIUS_SOURCE_PORT = 50000;

@@ -42,10 +42,10 @@ import type { PppMessage } from '../proto/ppp-common.js';
 import { PppProtocol, lcpPacket } from '../wire/ppp.js';
 
 /** The home hung up (PADT): Q.931 cause 16 "normal call clearing" in a DISCONNECT, as an ISDN LAC reports a user who cleared. */
+const USER_CLEARED: Q931Cause = { cause: Q931_NORMAL_CLEARING, msg: Q931_DISCONNECT, advisory: 'PADT from the home' };
 /** `access`'s answer for a frame relayed to the LNS. */
 const RELAYED = 1;
 
-const USER_CLEARED: Q931Cause = { cause: Q931_NORMAL_CLEARING, msg: Q931_DISCONNECT, advisory: 'PADT from the home' };
 /** Where a domain's LNS is. */
 export interface LnsEntry {
   readonly name: string;
