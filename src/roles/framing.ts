@@ -4,6 +4,7 @@
  * the relay's data path, which copies nothing: the PPPoE ⇄ L2TP rewrite in place.
  */
 import type { L2tpNode } from '../proto/l2tp.js';
+import type { UdpSink } from './host.js';
 import { emitEthernetHeader, EtherType, ETHERNET_HEADER_LENGTH, NO_TAGS } from '../wire/ethernet.js';
 import { pppoeDiscovery, writeSessionHeader, PPPOE_HEADER_LENGTH, type PppoeDiscovery } from '../wire/pppoe.js';
 import { encodePppMessage, type PppMessage } from '../proto/ppp-common.js';
@@ -90,4 +91,16 @@ export function l2tpToPppoe(b: Uint8Array, o: number, len: number, dst: Uint8Arr
   emitEthernetHeader(dst, src, NO_TAGS, EtherType.PPPOE_SESSION, frame, 0);
   writeSessionHeader(frame, ETHERNET_HEADER_LENGTH, sessionId, len);
   return frame;
+}
+
+/**
+ * The sink for a host's L2TP port (Host.bindUdp): a data message goes to the node as it is
+ * read, with no endpoint made; a control message with its sender as `{address, port}`.
+ */
+export function l2tpUdpSink<U>(l2tp: L2tpNode<{ readonly address: number; readonly port: number }, U>): UdpSink {
+  return {
+    udp: (from, srcPort, _dstPort, b, o, len, now) => {
+      if (!l2tp.handleIfData(b, o, len, now)) l2tp.handle({ address: from, port: srcPort }, b.subarray(o, o + len), now);
+    },
+  };
 }

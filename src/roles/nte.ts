@@ -34,6 +34,7 @@ import { BoxOutput, type Box, type Transmit, type View } from './box.js';
 import { Host, INFRA_ARP, UDP_FRAME_HEADROOM } from './host.js';
 import { TimerQueue } from '../proto/timer-queue.js';
 import { proxyValuesFrom } from './proxy.js';
+import { l2tpUdpSink } from './framing.js';
 import type { UdpEndpoint } from './sse.js';
 import { ipv6cpConfig, type Ipv6cpNegotiated } from '../proto/ipv6cp.js';
 import { PrefixPool6, prefixKey, ipv6PrefixToString, type Ipv6Prefix } from '../proto/prefix-pool6.js';
@@ -276,11 +277,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
     });
     this.carrier = new Host({ name: `${cfg.name}-carrier`, mac: cfg.carrierMac, address: cfg.carrierAddress, prefixLength: cfg.carrierPrefixLength, arp: INFRA_ARP }, now);
     // L2TP straight from the carrier stack to the node, and its data straight to the session: no event per packet.
-    this.carrier.bindUdp(L2TP_PORT, {
-      udp: (from, srcPort, _dstPort, b, o, len, at) => {
-        if (!this.l2tp.handleIfData(b, o, len, at)) this.l2tp.handle({ address: from, port: srcPort }, b.subarray(o, o + len), at);
-      },
-    });
+    this.carrier.bindUdp(L2TP_PORT, l2tpUdpSink(this.l2tp));
     this.l2tp.setDataSink({
       l2tpData: (_session, s, b, o, len, at) => {
         if (!s || s.ended) return this.count('data.drop.no-session');
@@ -416,10 +413,15 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
       // carrier stack): its output and the carrier stack's, and no pump pass over the rest.
       this.router.handle(this.coreIf, frame, now);
       this.moveRouter(now);
-      for (let f = this.carrier.pollFrame(); f; f = this.carrier.pollFrame()) this.tx.push({ port: 'carrier', frame: f });
+      this.moveCarrier();
       return;
     }
     this.pump(now);
+  }
+
+  /** The carrier stack's frames to the carrier port. */
+  private moveCarrier(): void {
+    for (let f = this.carrier.pollFrame(); f; f = this.carrier.pollFrame()) this.tx.push({ port: 'carrier', frame: f });
   }
 
   /** The router's packets: to the core port, or to their subscriber's call. */
@@ -522,7 +524,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
         if (e.dstPort === DAE_PORT) this.dae?.handle({ address: e.from, port: e.srcPort, bytes: e.payload }, now);
         else this.radius.handle({ socket: e.dstPort - RADIUS_SOURCE_PORT, address: e.from, port: e.srcPort, bytes: e.payload }, now);
       }
-      for (let f = this.carrier.pollFrame(); f; f = this.carrier.pollFrame()) this.tx.push({ port: 'carrier', frame: f });
+      this.moveCarrier();
       for (let f = this.mgmt.pollFrame(); f; f = this.mgmt.pollFrame()) this.tx.push({ port: 'radius', frame: f });
     }
   }

@@ -27,7 +27,7 @@ import { widenAt } from '../wire/packet-buffer.js';
 import { u16, textBytes, bytesText, macToString, hex } from '../wire/bytes.js';
 import { EtherType, ETHERNET_HEADER_LENGTH, macEquals, isGroupMac } from '../wire/ethernet.js';
 import { PPPOE_HEADER_LENGTH, PppoeCode, discoveryDestinationProblem, sessionFrameProblem } from '../wire/pppoe.js';
-import { pppoeDiscoveryFrame, pppoeSessionFrame, pppoeToL2tpAt, l2tpToPppoe } from './framing.js';
+import { pppoeDiscoveryFrame, pppoeSessionFrame, pppoeToL2tpAt, l2tpToPppoe, l2tpUdpSink } from './framing.js';
 import { proxyAvpValues } from './proxy.js';
 import { TimerQueue } from '../proto/timer-queue.js';
 
@@ -287,11 +287,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     });
     this.carrier = new Host({ name: `${cfg.name}-carrier`, mac: cfg.carrierMac, address: cfg.carrierAddress, prefixLength: cfg.carrierPrefixLength, arp: INFRA_ARP }, now);
     // L2TP straight from the carrier stack to the node, and its data straight to the relay: no event per packet.
-    this.carrier.bindUdp(L2TP_PORT, {
-      udp: (from, srcPort, _dstPort, b, o, len, at) => {
-        if (!this.l2tp.handleIfData(b, o, len, at)) this.l2tp.handle({ address: from, port: srcPort }, b.subarray(o, o + len), at);
-      },
-    });
+    this.carrier.bindUdp(L2TP_PORT, l2tpUdpSink(this.l2tp));
     this.l2tp.setDataSink({
       l2tpData: (session, owner, b, o, len) => {
         const s = this.callOf(session, owner);
@@ -369,14 +365,16 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     if (port === 'carrier') this.carrier.handle(0, frame, now);
     else {
       const ac = this.acs.get(port);
-      if (ac && this.access(port, ac, frame, now) === RELAYED) {
-        // A relayed frame gave the carrier stack a datagram and nobody else any work: no pump pass.
-        for (let f = this.carrier.pollFrame(); f; f = this.carrier.pollFrame()) this.tx.push({ port: 'carrier', frame: f });
-        return;
-      }
       if (!ac) this.count('access.drop.no-such-port');
+      // A relayed frame gave the carrier stack a datagram and nobody else any work: no pump pass.
+      else if (this.access(port, ac, frame, now) === RELAYED) return this.moveCarrier();
     }
     this.pump(now);
+  }
+
+  /** The carrier stack's frames to the carrier port. */
+  private moveCarrier(): void {
+    for (let f = this.carrier.pollFrame(); f; f = this.carrier.pollFrame()) this.tx.push({ port: 'carrier', frame: f });
   }
 
   /** Returns RELAYED for a frame relayed to the LNS (the carrier stack's output is all it made), else undefined. */
@@ -516,7 +514,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
           r.handle({ socket: e.dstPort - CARRIER_RADIUS_PORT, address: e.from, port: e.srcPort, bytes: e.payload }, now);
         } else this.count(`carrier.ignored.${e.kind}`);
       }
-      for (let f = this.carrier.pollFrame(); f; f = this.carrier.pollFrame()) this.tx.push({ port: 'carrier', frame: f });
+      this.moveCarrier();
     }
   }
 
