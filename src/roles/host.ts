@@ -185,8 +185,8 @@ export class Host {
   /** Made on first use (a frame in or out, or a read): all zero until then, as they would read. */
   private c: HostCounters | undefined;
   // Queues and tables exist only while they hold something (the queues from their first use): a home's stack is one of thousands.
-  /** Ports that take datagrams: to a sink (`bindUdp`), or as events (undefined). */
-  private listening: Map<number, UdpSink | undefined> | undefined;
+  /** Ports that take datagrams: to a sink (`bindUdp`), or as events (null). One lookup per datagram. */
+  private listening: Map<number, UdpSink | null> | undefined;
   private pings: PingsInFlight | undefined;
   private pings6: PingsInFlight | undefined;
   // Bounded (a pump moves them out after every input).
@@ -325,7 +325,7 @@ export class Host {
 
   private listen(port: number): void {
     const l = (this.listening ??= new Map());
-    if (!l.has(port)) l.set(port, undefined);
+    if (!l.has(port)) l.set(port, null);
   }
 
   handle(_ifIndex: number, frame: Uint8Array, now: number): void {
@@ -606,9 +606,11 @@ export class Host {
         if (broadcast) return;
         c.udpEchoed++;
         this.send(udpPacket({ src: this.address, dst: src, ttl: this.s.ttl, identification: this.nextId() }, dstPort, srcPort, b.subarray(po, u + len), ETH), src, now);
-      } else if (this.listening?.has(dstPort)) {
+        return;
+      }
+      const sink = this.listening?.get(dstPort);
+      if (sink !== undefined) {
         c.udpReceived++;
-        const sink = this.listening.get(dstPort);
         if (sink) sink.udp(src, srcPort, dstPort, b, po, len - UDP_HEADER_LENGTH, now);
         else this.emit({ kind: 'udp', from: src, srcPort, dstPort, payload: b.subarray(po, u + len) });
       } else if (!broadcast) {

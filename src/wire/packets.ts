@@ -111,17 +111,11 @@ export function udpPacket(h: Ipv4HeaderFields, srcPort: number, dstPort: number,
 }
 
 /**
- * IPv4 + UDP around `payload` in place: the headers (and `headroom` more octets, for the link
- * header) are written into the octets in front of it, which must be its own
- * (src/wire/packet-buffer.ts). The same bytes as `udpPacket`, without its copy of the payload;
- * undefined when there is not the room, or the header has options.
+ * IPv4 (no options) + UDP around `payload` in place: the headers (and `headroom` more octets,
+ * for the link header) are written into the octets in front of it, which must be its own
+ * (src/wire/packet-buffer.ts). The same bytes as `udpPacket`, without its copy of the payload
+ * and without a header object; undefined when there is not the room.
  */
-export function udpPacketInPlace(h: Ipv4HeaderFields, srcPort: number, dstPort: number, payload: Uint8Array, headroom = 0): Uint8Array | undefined {
-  if (h.options !== undefined && h.options.length > 0) return undefined;
-  return udpInPlace(h.src, h.dst, h.ttl ?? 64, h.identification ?? 0, h.flags ?? 0, srcPort, dstPort, payload, headroom, h.dscp ?? 0, h.ecn ?? 0);
-}
-
-/** `udpPacketInPlace` with the header's fields as arguments (no options): no header object per datagram on the relay path. */
 export function udpInPlace(src: number, dst: number, ttl: number, identification: number, flags: number, srcPort: number, dstPort: number, payload: Uint8Array, headroom = 0, dscp = 0, ecn = 0): Uint8Array | undefined {
   const buf = widen(payload, headroom + IPV4_MIN_HEADER + UDP_HEADER_LENGTH);
   if (!buf) return undefined;

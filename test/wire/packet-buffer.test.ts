@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { CELL, HEADROOM, encodeInCell, headroomOf, packetBuffer, widen, widenAt } from '../../src/wire/packet-buffer.js';
 import { dhcpv6, type Dhcpv6Message } from '../../src/wire/dhcpv6.js';
 import { encode } from '../../src/wire/result.js';
-import { udpHeadersInto, udpPacket, udpPacketInPlace } from '../../src/wire/packets.js';
+import { udpHeadersInto, udpInPlace, udpPacket } from '../../src/wire/packets.js';
 import { parseIpv4, IpProtocol } from '../../src/wire/ipv4.js';
 import { parseUdp, udpChecksumOk } from '../../src/wire/udp.js';
 
@@ -47,12 +47,12 @@ test('packet-buffer: a buffer of one packet never claims more room than it has',
   assert.ok(headroomOf(big.subarray(3000)) <= 3000);
 });
 
-test('udpPacketInPlace: the headers of udpPacket, written in front of the payload without copying it', () => {
+test('udpInPlace: the headers of udpPacket, written in front of the payload without copying it', () => {
   const h = { src: 0xc0000201, dst: 0xc00002fe, ttl: 64, identification: 0x1234 };
   const payload = Uint8Array.from({ length: 37 }, (_, i) => (i * 7) & 0xff);
   const room = packetBuffer(payload.length);
   room.set(payload);
-  const inPlace = udpPacketInPlace(h, 1701, 1701, room, 14)!;
+  const inPlace = udpInPlace(h.src, h.dst, h.ttl, h.identification, 0, 1701, 1701, room, 14)!;
   assert.equal(inPlace.buffer, room.buffer, 'no new buffer');
   assert.equal(inPlace.length, 14 + 20 + 8 + payload.length);
   assert.deepEqual(inPlace.subarray(14), udpPacket(h, 1701, 1701, payload, 14).subarray(14));
@@ -64,7 +64,7 @@ test('udpPacketInPlace: the headers of udpPacket, written in front of the payloa
   assert.deepEqual(d.value.payload, payload);
   assert.ok(udpChecksumOk(h.src, h.dst, ip.value.payload));
   // No room in front (a received frame in a buffer of its own): the caller copies.
-  assert.equal(udpPacketInPlace(h, 1701, 1701, payload, 14), undefined);
+  assert.equal(udpInPlace(h.src, h.dst, h.ttl, h.identification, 0, 1701, 1701, payload, 14), undefined);
 });
 
 test('widenAt: the same view as widen of a subarray', () => {
