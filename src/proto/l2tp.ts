@@ -399,10 +399,10 @@ export class L2tpNode<E, U = unknown> {
 
   /** One UDP payload from `from`. */
   handle(from: E, datagram: Uint8Array, now: number): void {
+    // A data message (T bit clear) is read in place: no message object per packet.
+    if (this.handleIfData(datagram, 0, datagram.length, now)) return;
     this.now = now;
     this.counters.datagramsIn++;
-    // A data message (T bit clear) is read in place: no message object per packet.
-    if (datagram.length >= 2 && (datagram[0]! & 0x80) === 0) return this.handleData(datagram, 0, datagram.length);
     const r = l2tp.parse(datagram);
     if (!r.ok) return this.drop(`malformed:${r.error.code}`);
     const m = r.value;
