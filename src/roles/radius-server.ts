@@ -14,7 +14,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { md5Context } from '../wire/md5.js';
 import { bytesText, hex, ipv4FromString, ipv4ToString, textBytes, u16, u32 } from '../wire/bytes.js';
 import {
-  A, F as RF, HEADER_LENGTH, RadiusCode, ServiceType, FramedProtocol, decodeAttribute, emitProblem, getAttr, getInt, intAttr, ipv4Attr, isVendorSpecific, radiusPacket,
+  A, F as RF, HEADER_LENGTH, RadiusCode, ServiceType, FramedProtocol, decodeAttribute, decodeValueOf, emitProblem, ATTRIBUTES, getAttr, getInt, intAttr, ipv4Attr, isVendorSpecific, radiusPacket,
   type RadiusAttribute, type RadiusPacket, type DecodedValue,
 } from '../wire/radius.js';
 import {
@@ -906,13 +906,17 @@ export function accountingLine(p: RadiusPacket, client: string, at: number): Acc
   const attributes: Record<string, DecodedValue | DecodedValue[]> = {};
   for (const a of p.attributes) {
     if (a.type === A.MESSAGE_AUTHENTICATOR) continue;
+    // The common attribute (no vendor, no tag, not hidden) read through the dictionary here,
+    // as decodeAttribute would, without its result objects: two records per session.
+    const def = isVendorSpecific(a) ? undefined : ATTRIBUTES.get(a.type);
+    if (!isVendorSpecific(a) && def !== undefined && def.tagged === undefined && def.encrypt === undefined) {
+      const v = decodeValueOf(def.valueType, a.data);
+      if (v !== undefined) putDecoded(attributes, def.name, typeof v === 'number' ? def.values?.[v] ?? v : v);
+      continue;
+    }
     const d = decodeAttribute(a);
     if (!d.ok) continue;
-    for (const x of d.value) {
-      const v: DecodedValue = x.value instanceof Uint8Array ? Buffer.from(x.value).toString('hex') : (x.valueName ?? x.value);
-      const prev = attributes[x.name];
-      attributes[x.name] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-    }
+    for (const x of d.value) putDecoded(attributes, x.name, x.valueName ?? x.value);
   }
   const status = acctInt(p, A.ACCT_STATUS_TYPE);
   const cause = acctInt(p, A.ACCT_TERMINATE_CAUSE);
@@ -951,6 +955,13 @@ function acctText(p: RadiusPacket, t: number): string | undefined {
 function acctWide(p: RadiusPacket, lo: number, hi: number): number | undefined {
   const l = acctInt(p, lo);
   return l === undefined ? undefined : (acctInt(p, hi) ?? 0) * 2 ** 32 + l;
+}
+
+/** One decoded value under its name: octets as hex, a second value of a name makes a list. */
+function putDecoded(attributes: Record<string, DecodedValue | DecodedValue[]>, name: string, value: DecodedValue): void {
+  const v = value instanceof Uint8Array ? hex(value) : value;
+  const prev = attributes[name];
+  attributes[name] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
 }
 
 function named(v: string | number | Uint8Array | DecodedValue[] | undefined): string | undefined {

@@ -184,6 +184,30 @@ test('a retransmission (same source, port, id, authenticator) gets the cached an
   assert.equal(s.counters.accessRequests, 3);
 });
 
+test('accounting: every attribute of the line by its dictionary name and type: enumerated names, addresses, text, octets as hex, repeats as a list, tags, vendors', () => {
+  const s = new RadiusServer(parseRadiusServerConfig(YAML));
+  const b = encode(radiusPacket, { code: 4, identifier: 1, authenticator: new Uint8Array(16), attributes: [
+    intAttr(A.ACCT_STATUS_TYPE, 1), textAttr(A.ACCT_SESSION_ID, 's1'), intAttr(A.NAS_PORT_TYPE, 5), intAttr(A.NAS_PORT, 77), intAttr(A.ACCT_STATUS_TYPE, 1),
+    intAttr(A.FRAMED_IP_ADDRESS, ipv4FromString('198.51.100.10')), octetsAttr(A.CLASS, Uint8Array.of(1, 2)), octetsAttr(A.CLASS, Uint8Array.of(0xfe)),
+    octetsAttr(64, Uint8Array.of(1, 0, 0, 3)), // Tunnel-Type, tag 1, L2TP
+    { type: A.VENDOR_SPECIFIC, data: Uint8Array.of(0, 0, 1, 0x37, 28, 6, 192, 0, 2, 53) }, // Microsoft MS-Primary-DNS-Server
+  ] });
+  signPacket(b, SECRET);
+  const a = ask(s, b, '127.0.0.1', 'acct', 0);
+  assert.equal(a.events.length, 1, JSON.stringify(s.counters));
+  const line = (a.events[0] as Extract<RadiusServerEvent, { type: 'accounting' }>).line;
+  assert.deepEqual(line.attributes, {
+    'Acct-Status-Type': ['Start', 'Start'],
+    'Acct-Session-Id': 's1',
+    'NAS-Port-Type': 'Virtual',
+    'NAS-Port': 77,
+    'Framed-IP-Address': '198.51.100.10',
+    Class: ['0102', 'fe'],
+    'Tunnel-Type': 'L2TP',
+    'MS-Primary-DNS-Server': '192.0.2.53',
+  });
+});
+
 test('accounting: JSON line per record with well-known fields and every attribute; the same record with a new Acct-Delay-Time logged once', () => {
   const s = new RadiusServer(parseRadiusServerConfig(YAML));
   const rec = (delay: number, id: number) => {
