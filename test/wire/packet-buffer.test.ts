@@ -1,6 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { CELL, HEADROOM, encodeInCell, headroomOf, packetBuffer, widen, widenAt } from '../../src/wire/packet-buffer.js';
+import fc from 'fast-check';
+import { CELL, HEADROOM, MAX_IN_SLAB, SLAB, encodeInCell, headroomOf, packetBuffer, widen, widenAt } from '../../src/wire/packet-buffer.js';
 import { dhcpv6, type Dhcpv6Message } from '../../src/wire/dhcpv6.js';
 import { encode } from '../../src/wire/result.js';
 import { udpHeadersInto, udpInPlace, udpPacket } from '../../src/wire/packets.js';
@@ -30,11 +31,41 @@ test('packet-buffer: widening a packet never reaches the one built before it in 
   assert.equal(widen(second, headroomOf(second) + 1), undefined);
 });
 
-test('packet-buffer: a packet too big for a cell gets a buffer of its own, still with headroom', () => {
-  const big = packetBuffer(CELL);
-  assert.equal(big.length, CELL);
+test('packet-buffer: a cell is its packet and headroom rounded up to whole CELLs; one too big for a slab gets a buffer of its own, still with headroom', () => {
+  let a = packetBuffer(10);
+  while (a.byteOffset !== HEADROOM) a = packetBuffer(10); // the first packet of a slab
+  const b = packetBuffer(200);
+  const c = packetBuffer(CELL - HEADROOM);
+  const d = packetBuffer(1);
+  assert.equal(a.byteOffset, HEADROOM);
+  assert.equal(b.byteOffset - a.byteOffset, CELL, '64 + 10 octets: one unit');
+  assert.equal(c.byteOffset - b.byteOffset, 3 * CELL, '64 + 200 octets: three units');
+  assert.equal(d.byteOffset - c.byteOffset, CELL, 'a packet that fills its unit exactly');
+  const full = packetBuffer(MAX_IN_SLAB);
+  assert.equal(full.buffer.byteLength, SLAB, 'a full frame still goes in a slab');
+  const big = packetBuffer(MAX_IN_SLAB + 1);
+  assert.equal(big.length, MAX_IN_SLAB + 1);
   assert.equal(headroomOf(big), HEADROOM);
-  assert.equal(big.buffer.byteLength, CELL + HEADROOM);
+  assert.equal(big.buffer.byteLength, MAX_IN_SLAB + 1 + HEADROOM);
+});
+
+test('packet-buffer: whatever the sizes, widening a packet by all its headroom reaches no other packet, and every packet is zeroed', () => {
+  fc.assert(
+    fc.property(fc.array(fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: MAX_IN_SLAB + 100 })), { minLength: 1, maxLength: 60 }), (sizes) => {
+      const ps = sizes.map((n) => packetBuffer(n));
+      for (const p of ps) assert.ok(p.every((x) => x === 0), 'zeroed');
+      for (const p of ps) {
+        const from = p.byteOffset - headroomOf(p);
+        assert.ok(headroomOf(p) >= HEADROOM, 'a new packet has its headroom');
+        for (const q of ps) {
+          if (q === p || q.buffer !== p.buffer) continue;
+          const apart = q.byteOffset + q.length <= from || q.byteOffset >= p.byteOffset + p.length;
+          assert.ok(apart, `packet at ${q.byteOffset}+${q.length} inside ${from}..${p.byteOffset + p.length}`);
+        }
+      }
+    }),
+    { numRuns: 200 },
+  );
 });
 
 test('packet-buffer: a buffer of one packet never claims more room than it has', () => {
@@ -79,7 +110,7 @@ test('widenAt: the same view as widen of a subarray', () => {
 
 test('encodeInCell: the octets of encode, in a cell of a slab (no buffer of its own), for a message of any size', () => {
   const small: Dhcpv6Message = { kind: 'message', msgType: 8, transactionId: 0x123456, options: [{ kind: 'raw', code: 8, data: new Uint8Array([0, 0]) }] };
-  const big: Dhcpv6Message = { ...small, options: [{ kind: 'raw', code: 16, data: new Uint8Array(CELL).fill(7) }] };
+  const big: Dhcpv6Message = { ...small, options: [{ kind: 'raw', code: 16, data: new Uint8Array(MAX_IN_SLAB).fill(7) }] };
   for (const m of [small, big]) {
     const b = encodeInCell(dhcpv6, m);
     assert.deepEqual(b, encode(dhcpv6, m));
@@ -88,7 +119,7 @@ test('encodeInCell: the octets of encode, in a cell of a slab (no buffer of its 
   const s1 = encodeInCell(dhcpv6, small);
   const s2 = encodeInCell(dhcpv6, small);
   assert.equal(s1.buffer, s2.buffer, 'small messages share a slab');
-  assert.equal(s1.buffer.byteLength, CELL * 64);
+  assert.equal(s1.buffer.byteLength, SLAB);
 });
 
 test('udpHeadersInto: the IPv4 and UDP headers of udpPacket, written in front of a payload already in the frame', () => {
