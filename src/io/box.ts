@@ -32,6 +32,12 @@ export interface EtherPort {
 /** Opens interface `ifname`; frames go to `onFrame`, and `onBatch` runs after each batch. */
 export type PortOpener = (ifname: string, onFrame: (f: Uint8Array) => void, onBatch: () => void) => EtherPort;
 
+/**
+ * The least time between two fsyncs of an nte's accounting spool: a record reaches the disk
+ * (power-loss safe) at most this much later than with an fsync per turn; kill -9 safe at once.
+ */
+const SPOOL_FSYNC_MS = 5;
+
 export const openAfPacket: PortOpener = (ifname, onFrame, onBatch) => new AfPacket(ifname, onFrame, {}, onBatch);
 
 export interface BoxEvent {
@@ -133,7 +139,8 @@ export class BoxProcess implements RunningBox {
       throw e;
     }
     // The fsync runs in the thread pool: the nte's loop never waits for the disk; its events wait for the fsync instead.
-    this.spool = site.kind === 'nte' && opts.accountingSpool ? new FileSpool(opts.accountingSpool(), { fsyncInBackground: true }) : undefined;
+    // At most one every SPOOL_FSYNC_MS: on a fast disk one per event-loop turn was 7 % of the nte's CPU at 4,000 setups/s.
+    this.spool = site.kind === 'nte' && opts.accountingSpool ? new FileSpool(opts.accountingSpool(), { fsyncInBackground: true, fsyncIntervalMs: SPOOL_FSYNC_MS }) : undefined;
     const spool = this.spool;
     this.box = build(t, site, { now: clock.now(), mac: (port) => this.ports.get(port)?.mac, externalRadius: 'direct', ...(spool ? { accountingSpool: () => spool } : {}) });
     driver = this.driver = this.drive(this.box);

@@ -213,6 +213,39 @@ test('with fsyncInBackground the commit writes at once (a kill -9 loses nothing)
   s.close();
 });
 
+test('fsyncIntervalMs: the commits made within the interval share the one fsync after it, and their waiters are told then', async () => {
+  const f = file();
+  const s = new FileSpool(f, { commitPerTurn: false, fsyncInBackground: true, fsyncIntervalMs: 200 });
+  const until = async (ok: () => boolean): Promise<void> => {
+    for (let i = 0; i < 400 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
+  };
+  s.record(rec(0));
+  s.commit();
+  const firstAt = performance.now();
+  await until(() => s.counters.fsyncs === 1);
+  assert.equal(s.counters.fsyncs, 1, 'the first fsync starts at once');
+  let toldAt: number | undefined;
+  for (let i = 1; i <= 5; i++) {
+    s.record(rec(i));
+    s.commit();
+    await new Promise((r) => setImmediate(r));
+  }
+  s.whenDurable(() => (toldAt = performance.now()));
+  assert.equal(s.counters.fsyncs, 1, 'no fsync within the interval');
+  assert.deepEqual(new FileSpool(f, { fsync: false, commitPerTurn: false }).pending().map((r) => r.seq), [0, 1, 2, 3, 4, 5], 'written at each commit all the same');
+  await until(() => toldAt !== undefined);
+  assert.equal(s.counters.fsyncs, 2, 'one fsync for the five commits');
+  assert.ok(toldAt! - firstAt >= 195, `told after the interval (${(toldAt! - firstAt).toFixed(0)} ms)`);
+  // A commit waiting for its interval when the spool closes: durable at close, its waiter told.
+  s.record(rec(6));
+  s.commit();
+  let told = false;
+  s.whenDurable(() => (told = true));
+  s.close();
+  assert.equal(told, true);
+  assert.deepEqual(new FileSpool(f, { fsync: false, commitPerTurn: false }).pending().map((r) => r.seq), [0, 1, 2, 3, 4, 5, 6]);
+});
+
 test('close() with a background fsync in flight makes everything durable and tells every waiter', () => {
   const f = file();
   const s = new FileSpool(f, { commitPerTurn: false, fsyncInBackground: true });
