@@ -186,7 +186,8 @@ export class Lab {
 
   /** Starts a pseudonet command (through tsx) in `ns`. */
   pseudonet(name: string, ns: string, args: string[]): Proc {
-    return this.spawn(name, ns, process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args]);
+    const prof = process.env.PSEUDONET_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PSEUDONET_CPU_PROF}/${name}`] : [];
+    return this.spawn(name, ns, process.execPath, [...prof, '--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args]);
   }
 
   /** Runs a TypeScript file of ours (through tsx) in `ns`. */
@@ -201,7 +202,7 @@ export class Lab {
   /** Ends our processes (by pid), runs the registered undo steps, deletes our namespaces. Never throws. */
   async cleanup(): Promise<string[]> {
     const errs: string[] = [];
-    await Promise.all(this.procs.map((p) => p.stop('SIGTERM', 5000).catch((e: Error) => errs.push(`${p.name}: ${e.message}`))));
+    await Promise.all(this.procs.map((p) => p.stop('SIGTERM', process.env.PSEUDONET_CPU_PROF ? 60_000 : 5000).catch((e: Error) => errs.push(`${p.name}: ${e.message}`))));
     for (const f of this.onCleanup) {
       try {
         await f();
