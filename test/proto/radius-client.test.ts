@@ -410,10 +410,17 @@ test('outage: 1,000 sessions of accounting while both servers are down spill pas
   assert.ok(seen.every((l) => (l.delayTime ?? 0) >= 30));
 });
 
-test('spool records survive JSON (octets as hex)', () => {
+test('spool records survive JSON (octets as hex), in the spool file format', () => {
   const r = { statusType: 2, sessionId: 'x', class: [Uint8Array.of(1, 2, 255)], seq: 5, createdAt: 1, attributes: [{ type: 200, data: Uint8Array.of(9) }] };
-  const back = recordFromJson(recordToJson(r));
-  assert.deepEqual(back, r);
+  assert.equal(recordToJson(r), '{"statusType":2,"sessionId":"x","class":[{"hex":"0102ff"}],"seq":5,"createdAt":1,"attributes":[{"type":200,"data":{"hex":"09"}}]}');
+  assert.deepEqual(recordFromJson(recordToJson(r)), r);
+  const vsa = { statusType: 1, sessionId: 'y', seq: 6, createdAt: 2, attributes: [{ type: 26 as const, vendorId: 311, vsas: [{ vendorType: 28, data: Uint8Array.of(192, 0, 2, 53) }] }] };
+  assert.equal(recordToJson(vsa), '{"statusType":1,"sessionId":"y","seq":6,"createdAt":2,"attributes":[{"type":26,"vendorId":311,"vsas":[{"vendorType":28,"data":{"hex":"c0000235"}}]}]}');
+  assert.deepEqual(recordFromJson(recordToJson(vsa)), vsa);
+  const plain = { statusType: 1, sessionId: 'z', userName: 'u@isp-a.example', framedIpAddress: 0x0a000002, seq: 7, createdAt: 3 };
+  assert.equal(recordToJson(plain), '{"statusType":1,"sessionId":"z","userName":"u@isp-a.example","framedIpAddress":167772162,"seq":7,"createdAt":3}');
+  assert.deepEqual(recordFromJson(recordToJson(plain)), plain);
+  assert.deepEqual(r.class[0], Uint8Array.of(1, 2, 255), 'the record itself is not changed');
 });
 
 // ---- bad input -----------------------------------------------------------------------
