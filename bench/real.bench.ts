@@ -115,7 +115,7 @@ function chainLinks(lab: Lab): { hns: string; sns: string; nns: string; rns: str
 }
 
 interface ChainCounters {
-  ports: Record<string, { kernel?: { drops: number }; counters?: { txDropped: Record<string, number> } }>;
+  ports: Record<string, { kernel?: { drops: number }; counters?: { txDropped: Record<string, number>; txFrames: number; txBatches: number; rxFrames: number; rxBatches: number } }>;
   radius?: { retransmits: number; accessTimeouts: number };
 }
 
@@ -127,10 +127,19 @@ interface ChainCounters {
 async function losses(sock: (b: string) => string): Promise<Record<string, number>> {
   const [s, n] = (await Promise.all([controlRequest(sock('sse'), '/show/counters'), controlRequest(sock('nte-a'), '/show/counters')])) as ChainCounters[];
   const dropped = (c: ChainCounters): number => Object.values(c.ports).reduce((a, p) => a + (p.kernel?.drops ?? 0) + Object.values(p.counters?.txDropped ?? {}).reduce((x, y) => x + y, 0), 0);
+  // Frames per system call: the kernel work per frame is the same, the cost of a call is shared by its batch.
+  const perCall = (c: ChainCounters, f: 'txFrames' | 'rxFrames', b: 'txBatches' | 'rxBatches'): number => {
+    const ps = Object.values(c.ports);
+    return ps.reduce((a, p) => a + (p.counters?.[f] ?? 0), 0) / Math.max(1, ps.reduce((a, p) => a + (p.counters?.[b] ?? 0), 0));
+  };
   return {
     'frames dropped (kernel at AF_PACKET, or not sent): sse': dropped(s!),
     'frames dropped: nte': dropped(n!),
     'RADIUS retransmissions by the nte': n!.radius?.retransmits ?? 0,
+    'frames per sendmmsg: sse': perCall(s!, 'txFrames', 'txBatches'),
+    'frames per recvmmsg: sse': perCall(s!, 'rxFrames', 'rxBatches'),
+    'frames per sendmmsg: nte': perCall(n!, 'txFrames', 'txBatches'),
+    'frames per recvmmsg: nte': perCall(n!, 'rxFrames', 'rxBatches'),
   };
 }
 
