@@ -597,9 +597,8 @@ export class RadiusServer {
     const entry: AcctSeen = { key: dedup, at };
     this.acctSeen.set(dedup, entry);
     this.acctOrder.push(entry);
-    const line = accountingLine(req, d.address, now);
     this.accountLease(req, client, now);
-    this.events.push({ type: 'accounting', line });
+    this.events.push(accountingEvent(req, d.address, now));
     return answer;
   }
 
@@ -899,6 +898,22 @@ function excludedBy(rs: readonly [number, number][], a: number): [number, number
     else return r;
   }
   return undefined;
+}
+
+/**
+ * The event of a logged record. Its line is made when first read (an own enumerable getter,
+ * so a spread or JSON.stringify of the event has it): an in-process network that keeps no
+ * log never decodes the record's every attribute. The packet's bytes stay valid: every
+ * receive path hands over a buffer that is not reused (packet cells, dgram messages).
+ */
+function accountingEvent(req: RadiusPacket, client: string, at: number): RadiusServerEvent {
+  let line: AccountingLine | undefined;
+  return {
+    type: 'accounting',
+    get line(): AccountingLine {
+      return (line ??= accountingLine(req, client, at));
+    },
+  };
 }
 
 /** An Accounting-Request as one JSON object: the well-known fields, then every attribute by name. */

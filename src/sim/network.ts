@@ -309,8 +309,12 @@ export class Network {
     for (const s of this.spools.values()) s.commit();
     const sinks = this.options.sinks;
     if (e.kind === 'radius' && e.event.type === 'accounting') {
-      this.accounting.push(e.event.line);
-      sinks?.accounting?.(e.event.line);
+      // The line is made only for whoever keeps it (it is made when first read).
+      if (this.accounting.capacity > 0 || sinks?.accounting) {
+        const line = e.event.line;
+        this.accounting.push(line);
+        sinks?.accounting?.(line);
+      } else this.accounting.skip();
     }
     this.events.push(e);
     sinks?.events?.(e);

@@ -86,6 +86,11 @@ export class Recent<T> implements Iterable<T> {
 
   constructor(readonly capacity: number) {}
 
+  /** Counts an item that is not kept (a ring of capacity 0 keeps none: the caller need not make it). */
+  skip(): void {
+    this.total++;
+  }
+
   push(x: T): void {
     this.total++;
     if (this.capacity <= 0) return;

@@ -228,6 +228,11 @@ test('accounting: JSON line per record with well-known fields and every attribut
     outputOctets: 7, terminateCause: 'Idle-Timeout', framedIpAddress: '198.51.100.10', delayTime: 0, attributes: undefined,
   });
   assert.equal(line.attributes['Attr-250'], 'ab', 'unknown attributes logged as hex');
+  // The line is made once, when first read, and travels with the event as a plain field does.
+  const ev = a.events[0] as Extract<RadiusServerEvent, { type: 'accounting' }>;
+  assert.equal(ev.line, line, 'made once');
+  assert.deepEqual(JSON.parse(JSON.stringify(ev)), { type: 'accounting', line: JSON.parse(JSON.stringify(line)) });
+  assert.equal({ ...ev }.line, line);
   const b = ask(s, rec(30, 2), '127.0.0.1', 'acct', 30_000);
   assert.equal(b.out!.bytes[0], RadiusCode.ACCOUNTING_RESPONSE, 'answered');
   assert.equal(b.events.length, 0, 'not logged twice');
