@@ -6,7 +6,8 @@
  * owner calls `established` once the session carries traffic) are answered with AC-System-Error.
  * Host-Uniq and Relay-Session-Id are echoed; RFC 4638 PPP-Max-Payload is honoured.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { hmacSha256, hmacSha256Key, type HmacSha256Key } from '../wire/sha256.js';
 import { pppoeDiscovery, PppoeCode, PppoeTagType, pppMaxPayloadTag, type PppoeDiscovery, type PppoeTag } from '../wire/pppoe.js';
 import { bytesEqual, textBytes, u16, u32 } from '../wire/bytes.js';
 import { count, parseOrCount, type Counters } from './ppp-common.js';
@@ -146,6 +147,9 @@ export function macFromKey(k: number, b: Uint8Array = new Uint8Array(6)): Uint8A
 }
 
 const COOKIE_LENGTH = 20; // 4 octets of bucket + 16 of HMAC-SHA256
+/** The cookie's HMAC input (MAC, bucket) and tag, reused: JavaScript runs one cookie at a time. */
+const cookiePieces: Uint8Array[] = [new Uint8Array(0), new Uint8Array(0)];
+const cookieTag = new Uint8Array(32);
 
 export class PppoeAc<U = unknown> {
   /** Counters by reason: PADI/PADR in, PADO/PADS out, drops. */
@@ -160,8 +164,11 @@ export class PppoeAc<U = unknown> {
   private readonly acNameTag: PppoeTag;
   private readonly offered: PppoeTag[];
   private readonly services: Uint8Array[];
+  /** The cookie key's HMAC pads, hashed once. */
+  private readonly cookieKey: HmacSha256Key;
 
   constructor(readonly cfg: PppoeAcConfig) {
+    this.cookieKey = hmacSha256Key(cfg.cookieSecret);
     this.acNameTag = { type: PppoeTagType.AC_NAME, data: textBytes(cfg.acName) };
     this.services = cfg.serviceNames.map((s) => textBytes(s));
     this.offered = this.services.map((d) => ({ type: PppoeTagType.SERVICE_NAME, data: d }));
@@ -441,8 +448,10 @@ export class PppoeAc<U = unknown> {
     c[1] = (bucket >>> 16) & 0xff;
     c[2] = (bucket >>> 8) & 0xff;
     c[3] = bucket & 0xff;
-    const h = createHmac('sha256', this.cfg.cookieSecret).update(mac.subarray(0, 6)).update(c.subarray(0, 4)).digest();
-    c.set(h.subarray(0, COOKIE_LENGTH - 4), 4);
+    cookiePieces[0] = mac.subarray(0, 6);
+    cookiePieces[1] = c.subarray(0, 4);
+    hmacSha256(this.cookieKey, cookiePieces, cookieTag);
+    c.set(cookieTag.subarray(0, COOKIE_LENGTH - 4), 4);
     return c;
   }
 

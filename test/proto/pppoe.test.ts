@@ -1,6 +1,7 @@
 /** PPPoE discovery engines on their own: the AC's answers, cookies, limits and ids; the client's retransmission and choice. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { PppoeAc, pppoeAcConfig, macKey } from '../../src/proto/pppoe-ac.js';
 import { PppoeClient, pppoeClientConfig, BROADCAST } from '../../src/proto/pppoe-client.js';
 import { PppoeCode, PppoeTagType, tag, findTag, tagText, pppMaxPayload, pppMaxPayloadTag, type PppoeDiscovery, type PppoeTag } from '../../src/wire/pppoe.js';
@@ -45,7 +46,12 @@ test('PADI → PADO: AC-Name, the Service-Name asked plus the ones offered, a co
   assert.deepEqual(t.map((x) => x.type), [0x0102, 0x0101, 0x0101, 0x0101, 0x0104, 0x0103, 0x0110, 0x0120]);
   assert.equal(tagText(findTag(t, PppoeTagType.AC_NAME)), 'sse-1');
   assert.deepEqual(t.filter((x) => x.type === 0x0101).map((x) => tagText(x)), ['', 'flets', 'isp-b']);
-  assert.equal(findTag(t, PppoeTagType.AC_COOKIE)!.data.length, 20);
+  // The cookie: the time bucket, then the first 16 octets of HMAC-SHA256(secret, MAC ‖ bucket) (node:crypto as the reference).
+  const cookie = findTag(t, PppoeTagType.AC_COOKIE)!.data;
+  assert.equal(cookie.length, 20);
+  const bucket = cookie.subarray(0, 4);
+  assert.equal(hex(bucket), '00000000', 'the first bucket at t = 0');
+  assert.equal(hex(cookie.subarray(4)), createHmac('sha256', SECRET).update(HOST).update(bucket).digest('hex').slice(0, 32));
   assert.equal(hex(findTag(t, PppoeTagType.HOST_UNIQ)!.data), '7f000000');
   assert.equal(hex(findTag(t, PppoeTagType.RELAY_SESSION_ID)!.data), '0a0b0c0d');
   assert.equal(pppMaxPayload(t), 1500, 'RFC 4638');
