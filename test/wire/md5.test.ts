@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { Md5, hmacMd5, hmacMd5Key, md5Into } from '../../src/wire/md5.js';
+import { newMd5, hmacMd5, hmacMd5Key, md5Into } from '../../src/wire/md5.js';
 
 test('RFC 1321 §A.5 test suite', () => {
   const cases: [string, string][] = [
@@ -46,7 +46,7 @@ test('property: equal to node:crypto for any input split into any pieces, at an 
       hmacMd5(hmacMd5Key(key), pieces, out, 0);
       assert.equal(Buffer.from(out.subarray(0, 16)).toString('hex'), createHmac('md5', key).update(data).digest('hex'));
       // Streaming one octet at a time agrees too.
-      const m = new Md5();
+      const m = newMd5();
       for (let i = 0; i < data.length; i++) m.update(data, i, i + 1);
       const o2 = new Uint8Array(16);
       m.finish(o2);
