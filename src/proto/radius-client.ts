@@ -320,12 +320,38 @@ interface ServerState {
   deadUntil: number;
 }
 
+/**
+ * One server's try at a transaction. It keeps the encoded request (to send again) and not the
+ * packet it was built from: a transaction can wait seconds for its answer, long enough for the
+ * collector to move what it holds to the old generation, and the attribute objects of the
+ * waiting requests were a fifth of what a 100,000-home load promoted only to let it die there
+ * (2.90 GB of objects died in full collections during its setup phase; 2.38 GB without them).
+ */
 interface Attempt {
   readonly server: number;
   readonly slot: number;
   readonly bytes: Uint8Array;
-  readonly packet: RadiusPacket;
   readonly requestAuthenticator: Uint8Array;
+}
+
+/** A datagram to send; a retransmission's packet is parsed from its bytes when someone reads it. */
+function radiusTransmit(socket: number, address: number, port: number, bytes: Uint8Array, packet: RadiusPacket | undefined): RadiusTransmit {
+  if (packet !== undefined) return { socket, address, port, bytes, packet };
+  let parsed: RadiusPacket | undefined;
+  return {
+    socket,
+    address,
+    port,
+    bytes,
+    get packet(): RadiusPacket {
+      if (parsed === undefined) {
+        const r = radiusPacket.parse(bytes);
+        if (!r.ok) throw new Error(`a request this client encoded does not parse: ${r.error.code}`);
+        parsed = r.value;
+      }
+      return parsed;
+    },
+  };
 }
 
 interface Txn {
@@ -616,18 +642,19 @@ export class RadiusClient {
     if (txn.attempts.length > 0) this.counters.failovers++;
     txn.tried.add(server);
     const { packet, bytes, requestAuthenticator } = this.build(txn, server, slot & 0xff, now);
-    const attempt: Attempt = { server, slot, packet, bytes, requestAuthenticator };
+    const attempt: Attempt = { server, slot, bytes, requestAuthenticator };
     txn.attempts.push(attempt);
     this.slots.set(slot, txn.token);
     txn.tries = 0;
     txn.rto = this.initialRto;
     if (txn.attempts.length === 1) txn.firstSent = now;
-    this.send(txn, attempt, now);
+    this.send(txn, attempt, now, packet);
   }
 
-  private send(txn: Txn, a: Attempt, now: number): void {
+  /** Sends attempt `a` (again); `packet` is what it was built from, on its first transmission. */
+  private send(txn: Txn, a: Attempt, now: number, packet?: RadiusPacket): void {
     const s = this.servers[a.server]!;
-    this.transmits.push({ socket: Math.floor(a.slot / IDS), address: s.address, port: txn.kind === 'auth' ? s.authPort : s.acctPort, bytes: a.bytes, packet: a.packet });
+    this.transmits.push(radiusTransmit(Math.floor(a.slot / IDS), s.address, txn.kind === 'auth' ? s.authPort : s.acctPort, a.bytes, packet));
     this.counters.transmits++;
     if (txn.tries > 0) this.counters.retransmits++;
     txn.tries++;

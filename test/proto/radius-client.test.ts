@@ -15,7 +15,7 @@ import { RadiusServer, type RadiusServerEvent } from '../../src/roles/radius-ser
 import { parseRadiusServerConfig } from '../../src/config/radius-file.js';
 import { bytesText, ipv4FromString, ipv4ToString, setU16, textBytes } from '../../src/wire/bytes.js';
 import {
-  A, AcctStatusType, RadiusCode, getAttr, getInt, intAttr, ipv4Attr, radiusPacket, textAttr, type RadiusPacket,
+  A, AcctStatusType, RadiusCode, getAttr, getInt, getText, intAttr, ipv4Attr, radiusPacket, textAttr, type RadiusPacket,
 } from '../../src/wire/radius.js';
 import { chapResponse, messageAuthenticatorAttr, signPacket, verifyResponseAuthenticator, checkMessageAuthenticator } from '../../src/wire/radius-crypto.js';
 import { encode } from '../../src/wire/result.js';
@@ -275,6 +275,12 @@ test('retransmission with backoff, failover to the second server, dead-server de
   net.run(20_000);
   const times = net.sent.map((s) => [ipv4ToString(s.address), s.at - t0] as const);
   assert.deepEqual(times.map((x) => x[0]), ['10.0.0.10', '10.0.0.10', '10.0.0.10', '10.0.0.11']);
+  // A retransmission is the same datagram; its packet, read from those bytes, is the first one's.
+  assert.deepEqual(Buffer.from(net.sent[1]!.bytes), Buffer.from(net.sent[0]!.bytes));
+  const first = radiusPacket.parse(net.sent[0]!.bytes);
+  assert.ok(first.ok);
+  assert.deepEqual(net.sent[2]!.packet, first.value);
+  assert.equal(getText(net.sent[2]!.packet, A.USER_NAME), 'alice@isp-a.example');
   // 500 ms, then 1000 ms, then 2000 ms (±10 % jitter) before failing over.
   const gaps = [times[1]![1] - times[0]![1], times[2]![1] - times[1]![1], times[3]![1] - times[2]![1]];
   for (const [g, want] of gaps.map((g, i) => [g, 500 * 2 ** i])) assert.ok(g! >= want! * 0.9 && g! <= want! * 1.1, `gap ${g} ≈ ${want}`);
