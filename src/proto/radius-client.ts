@@ -322,10 +322,9 @@ interface ServerState {
 
 /**
  * One server's try at a transaction. It keeps the encoded request (to send again) and not the
- * packet it was built from: a transaction can wait seconds for its answer, long enough for the
- * collector to move what it holds to the old generation, and the attribute objects of the
- * waiting requests were a fifth of what a 100,000-home load promoted only to let it die there
- * (2.90 GB of objects died in full collections during its setup phase; 2.38 GB without them).
+ * packet it was built from: a transaction can wait seconds for its answer (a retransmission,
+ * a dead server), and what it holds that long reaches the old generation, where only a full
+ * collection frees it; the attribute objects are garbage as soon as the request is encoded.
  */
 interface Attempt {
   readonly server: number;
