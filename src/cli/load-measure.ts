@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { Driver, type Box } from '../roles/box.js';
 import { chapMd5Response } from '../wire/chap.js';
 import { md5Into } from '../wire/md5.js';
+import { textBytes } from '../wire/bytes.js';
 import { cryptoRandom } from '../proto/ppp-common.js';
 import {
   checkChapPassword, checkMessageAuthenticator, chapPasswordValue, decryptTunnelPassword, encryptTunnelPassword, hideUserPassword, messageAuthenticatorAttr,
@@ -519,9 +520,9 @@ export function cryptoFloor(sessionsPerTunnel: number, ms = 400): number {
   const tunnelChallenge = new Uint8Array(16);
   const digest = new Uint8Array(16);
   // The constant inputs made once: the loop times the cryptography, not the making of its inputs.
-  const passwordBytes = new Uint8Array(Buffer.from(password));
-  const lookupPassword = new Uint8Array(Buffer.from('lookup'));
-  const l2tpSecret = new Uint8Array(Buffer.from('l2tpsecret-a'));
+  const passwordBytes = textBytes(password);
+  const lookupPassword = textBytes('lookup');
+  const l2tpSecret = textBytes('l2tpsecret-a');
   const tunnelAuthInput = [new Uint8Array([2]), l2tpSecret, tunnelChallenge];
   const pwAt = 20 + 18 + 2 + user.length + 2;
   let sink = 0;

@@ -220,7 +220,6 @@ export class MemorySpool implements AccountingSpool {
   }
 }
 
-/** JSON form of a record for spool files (octets as hex). */
 /**
  * A record as one JSON line, octets as `{"hex": "..."}`. Only the fields that hold objects
  * (Class, attributes) are rewritten, in a shallow copy: a replacer function would be called

@@ -923,11 +923,13 @@ export function accountingLine(p: RadiusPacket, client: string, at: number): Acc
     if (a.type === A.MESSAGE_AUTHENTICATOR) continue;
     // The common attribute (no vendor, no tag, not hidden) read through the dictionary here,
     // as decodeAttribute would, without its result objects: two records per session.
-    const def = isVendorSpecific(a) ? undefined : ATTRIBUTES.get(a.type);
-    if (!isVendorSpecific(a) && def !== undefined && def.tagged === undefined && def.encrypt === undefined) {
-      const v = decodeValueOf(def.valueType, a.data);
-      if (v !== undefined) putDecoded(attributes, def.name, typeof v === 'number' ? def.values?.[v] ?? v : v);
-      continue;
+    if (!isVendorSpecific(a)) {
+      const def = ATTRIBUTES.get(a.type);
+      if (def !== undefined && def.tagged === undefined && def.encrypt === undefined) {
+        const v = decodeValueOf(def.valueType, a.data);
+        if (v !== undefined) putDecoded(attributes, def.name, typeof v === 'number' ? def.values?.[v] ?? v : v);
+        continue;
+      }
     }
     const d = decodeAttribute(a);
     if (!d.ok) continue;

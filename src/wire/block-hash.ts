@@ -134,10 +134,14 @@ export function hmacPads(ctx: BlockHash, key: Uint8Array, digestLength: number):
   return { inner: keyed(0x36), outer: keyed(0x5c) };
 }
 
-/** The three calls a hash module offers, over one shared context (JavaScript is single-threaded). */
+/** The calls a hash module offers, over one shared context (JavaScript is single-threaded). */
 export interface HashCalls {
   /** A key's HMAC pads, hashed once. */
   hmacKey(key: Uint8Array): HmacKey;
+  /** Starts an HMAC on the shared context: `update` ranges of a packet, then `hmacFinish`. */
+  hmacBegin(key: HmacKey): BlockHash;
+  /** Ends the HMAC `hmacBegin` started, the tag written at out[offset]. */
+  hmacFinish(key: HmacKey, out: Uint8Array, offset?: number): void;
   /** HMAC over the concatenation of `pieces`, the tag written at out[offset]. */
   hmac(key: HmacKey, pieces: readonly Uint8Array[], out: Uint8Array, offset?: number): void;
   /** The plain hash over the concatenation of `pieces`, written at out[offset]. */
@@ -146,13 +150,19 @@ export interface HashCalls {
 
 export function hashCalls(ctx: BlockHash, digestLength: number): HashCalls {
   const innerDigest = new Uint8Array(digestLength);
+  const hmacBegin = (key: HmacKey): BlockHash => ctx.resume(key.inner, 64);
+  const hmacFinish = (key: HmacKey, out: Uint8Array, offset = 0): void => {
+    ctx.finish(innerDigest);
+    ctx.resume(key.outer, 64).update(innerDigest).finish(out, offset);
+  };
   return {
     hmacKey: (key) => hmacPads(ctx, key, digestLength),
+    hmacBegin,
+    hmacFinish,
     hmac(key, pieces, out, offset = 0) {
-      ctx.resume(key.inner, 64);
+      hmacBegin(key);
       for (const p of pieces) ctx.update(p);
-      ctx.finish(innerDigest);
-      ctx.resume(key.outer, 64).update(innerDigest).finish(out, offset);
+      hmacFinish(key, out, offset);
     },
     hash(pieces, out, offset = 0) {
       ctx.reset();

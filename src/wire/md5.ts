@@ -61,7 +61,6 @@ export function newMd5(): BlockHash {
 export type HmacMd5Key = HmacKey;
 
 const ctx = newMd5();
-const innerDigest = new Uint8Array(16);
 const calls = hashCalls(ctx, 16);
 /** A key's HMAC-MD5 pads, hashed once. */
 export const hmacMd5Key = calls.hmacKey;
@@ -74,11 +73,6 @@ export const md5Into = calls.hash;
 export const md5Context = ctx;
 
 /** Starts an HMAC-MD5 on the shared context: `update` ranges, then `hmacMd5Finish`. */
-export function hmacMd5Begin(key: HmacMd5Key): BlockHash {
-  return ctx.resume(key.inner, 64);
-}
-
-export function hmacMd5Finish(key: HmacMd5Key, out: Uint8Array, offset = 0): void {
-  ctx.finish(innerDigest);
-  ctx.resume(key.outer, 64).update(innerDigest).finish(out, offset);
-}
+export const hmacMd5Begin = calls.hmacBegin;
+/** Ends the HMAC-MD5 `hmacMd5Begin` started, the 16-octet tag written at out[offset]. */
+export const hmacMd5Finish = calls.hmacFinish;
