@@ -17,7 +17,7 @@
  * latency percentiles. Everything created is removed at the end, also on failure.
  */
 import path from 'node:path';
-import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { BenchEntry } from './bench.js';
 import { Lab, ROOT, requireAddon, startAccessChain, type Proc } from '../test/real/lab.js';
@@ -87,11 +87,39 @@ router: { ispSide: 10.255.0.1, serverSide: 203.0.113.1, interfaces: { core: rcor
   });
 }
 
+/** utime and stime (fields 14, 15 of a proc stat file, USER_HZ) in seconds. */
+function statTimes(file: string): { user: number; system: number } {
+  const f = readFileSync(file, 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(rest[11]) / 100, system: Number(rest[12]) / 100 };
+}
+
 /** user + system CPU seconds of a process of ours (by pid). */
 function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return (Number(rest[11]) + Number(rest[12])) / 100; // utime, stime (fields 14, 15) in USER_HZ
+  const t = statTimes(`/proc/${pid}/stat`);
+  return t.user + t.system;
+}
+
+/**
+ * Where a process's CPU went: its main thread in user space and in the kernel (the system
+ * calls: sendmmsg, recvmmsg, and the veth delivery to the peer that runs inside them), and
+ * every other thread — V8's helper threads, which compile hot functions with TurboFan and
+ * mark and sweep concurrently, and libuv's pool (the spool's fsync). A fixed cost of a
+ * process (its JIT warming up) shows in the helpers' share shrinking as the homes grow.
+ */
+interface CpuSplit { mainUser: number; mainSystem: number; helpers: number }
+function cpuSplit(pid: number): CpuSplit {
+  const main = statTimes(`/proc/${pid}/task/${pid}/stat`);
+  let all = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const t = statTimes(`/proc/${pid}/task/${tid}/stat`);
+      all += t.user + t.system;
+    } catch {
+      // a thread that ended between the listing and the read: its time is in the process's total, not here
+    }
+  }
+  return { mainUser: main.user, mainSystem: main.system, helpers: all - main.user - main.system };
 }
 
 interface L2tpSessionCounters { dataIn: number; dataOut: number }
@@ -124,7 +152,7 @@ interface ChainCounters {
  * AF_PACKET socket or the attachment refused, and RADIUS requests the nte had to send again
  * (a lost request or answer costs the subscriber the retransmission timeout, ~2 s).
  */
-async function losses(sock: (b: string) => string): Promise<Record<string, number>> {
+async function losses(sock: (b: string) => string, online: number): Promise<Record<string, number>> {
   const [s, n] = (await Promise.all([controlRequest(sock('sse'), '/show/counters'), controlRequest(sock('nte-a'), '/show/counters')])) as ChainCounters[];
   const dropped = (c: ChainCounters): number => Object.values(c.ports).reduce((a, p) => a + (p.kernel?.drops ?? 0) + Object.values(p.counters?.txDropped ?? {}).reduce((x, y) => x + y, 0), 0);
   // Frames per system call: the kernel work per frame is the same, the cost of a call is shared by its batch.
@@ -132,6 +160,8 @@ async function losses(sock: (b: string) => string): Promise<Record<string, numbe
     const ps = Object.values(c.ports);
     return ps.reduce((a, p) => a + (p.counters?.[f] ?? 0), 0) / Math.max(1, ps.reduce((a, p) => a + (p.counters?.[b] ?? 0), 0));
   };
+  // Frames through a box per session set up (sent and received, every port; the few before the homes dialled included).
+  const perSetup = (c: ChainCounters): number => Object.values(c.ports).reduce((a, p) => a + (p.counters?.txFrames ?? 0) + (p.counters?.rxFrames ?? 0), 0) / Math.max(1, online);
   return {
     'frames dropped (kernel at AF_PACKET, or not sent): sse': dropped(s!),
     'frames dropped: nte': dropped(n!),
@@ -140,6 +170,8 @@ async function losses(sock: (b: string) => string): Promise<Record<string, numbe
     'frames per recvmmsg: sse': perCall(s!, 'rxFrames', 'rxBatches'),
     'frames per sendmmsg: nte': perCall(n!, 'txFrames', 'txBatches'),
     'frames per recvmmsg: nte': perCall(n!, 'rxFrames', 'rxBatches'),
+    'frames sent and received per setup: sse': perSetup(s!),
+    'frames sent and received per setup: nte': perSetup(n!),
   };
 }
 
@@ -157,8 +189,10 @@ export async function accessChain(n: number, o: { window: number; floodSeconds?:
       await homes.waitFor((l) => l.ev === 'ready', 30_000, 'homes ready');
       const procs: Proc[] = [homes, sse, nte, radius!];
       const cpu0 = procs.map((p) => cpuSeconds(p.pid));
+      const split0 = [sse, nte].map((p) => cpuSplit(p.pid));
       const done = (await homes.waitFor((l) => l.ev === 'setup-done', 60_000 + n * 10, 'every home settled')) as { online: number; failed: number; setupsPerSecond: number; setupMs: number };
       const cpu1 = procs.map((p) => cpuSeconds(p.pid));
+      const split1 = [sse, nte].map((p) => cpuSplit(p.pid));
       const perK = (i: number): number => perThousand(cpu1[i]! - cpu0[i]!, done.online);
       if (done.online !== n) throw new Error(`${done.online} of ${n} homes online (${done.failed} failed)`);
       const out: Record<string, number> = o.floodSeconds
@@ -169,7 +203,17 @@ export async function accessChain(n: number, o: { window: number; floodSeconds?:
             [`CPU s per 1,000 setups (${n} homes): sse`]: perK(1),
             [`CPU s per 1,000 setups (${n} homes): nte`]: perK(2),
             [`CPU s per 1,000 setups (${n} homes): RADIUS (own process)`]: perK(3),
-            ...(await losses(sock)),
+            ...Object.fromEntries(
+              (['sse', 'nte'] as const).flatMap((box, i) => {
+                const a = split0[i]!, b = split1[i]!;
+                return [
+                  [`  of which ${box} main thread, user`, perThousand(b.mainUser - a.mainUser, done.online)],
+                  [`  of which ${box} main thread, kernel`, perThousand(b.mainSystem - a.mainSystem, done.online)],
+                  [`  of which ${box} other threads (V8 JIT and GC helpers, libuv)`, perThousand(b.helpers - a.helpers, done.online)],
+                ];
+              }),
+            ),
+            ...(await losses(sock, done.online)),
           };
       if (o.floodSeconds) {
         const [s0, n0] = await Promise.all([l2tpData(sock('sse')), l2tpData(sock('nte-a'))]);
@@ -235,7 +279,7 @@ async function loadRealtime(n: number, window: number): Promise<Record<string, n
         'CPU s per 1,000 setups, whole run: nte': perK('nte-a'),
         'CPU s per 1,000 setups, whole run: RADIUS (own process)': perK('radius'),
         'CPU s per 1,000 setups, whole run: home emulator': perK('homes'),
-        ...(await losses(sock)),
+        ...(await losses(sock, r.online)),
       };
     } finally {
       rmSync(work, { recursive: true, force: true });
