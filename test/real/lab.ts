@@ -187,7 +187,8 @@ export class Lab {
   /** Starts a pseudonet command (through tsx) in `ns`. */
   pseudonet(name: string, ns: string, args: string[]): Proc {
     const prof = process.env.PSEUDONET_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PSEUDONET_CPU_PROF}/${name}`] : [];
-    return this.spawn(name, ns, process.execPath, [...prof, '--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args]);
+    const flags = process.env.PSEUDONET_BOX_NODE_FLAGS?.split(' ').filter((f) => f !== '') ?? [];
+    return this.spawn(name, ns, process.execPath, [...prof, ...flags, '--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args]);
   }
 
   /** Runs a TypeScript file of ours (through tsx) in `ns`. */
