@@ -18,7 +18,7 @@ import {
 } from '../wire/l2tp.js';
 import { bytesEqual, keptBytes } from '../wire/bytes.js';
 import { packetBuffer } from '../wire/packet-buffer.js';
-import { lcpOptions, optionBytes, parseOptions, type LcpOption } from '../wire/ppp.js';
+import { lcpOptions, parseOptions } from '../wire/ppp.js';
 import { Fifo } from './fifo.js';
 import { ReliableControl, DEFAULT_RELIABLE, emptyReliableCounters, fullRetransmitCycle, type ReliableConfig, type ReliableCounters } from './l2tp-reliable.js';
 import { earliest } from './timers.js';
@@ -41,14 +41,18 @@ export interface Q931Cause {
 }
 
 /**
- * Proxy LCP (§4.4.5, AVPs 26–28): the options of the first CONFREQ the LAC received from the
- * client, and of the last CONFREQs it sent and received, as LCP option values (on the wire: the
- * CONFREQ body from its first option on).
+ * Proxy LCP (§4.4.5, AVPs 26–28): the first CONFREQ the LAC received from the client, and the
+ * last CONFREQs it sent and received, each as the AVP carries it: the CONFREQ body from its
+ * first option on, the octets as they were on the link. They stay octets from the LAC's PPP
+ * link to the LNS's (which parses them once, to accept or renegotiate): a LAC that parsed them
+ * into option values to encode them again, and an LNS that did the same the other way, made
+ * about a dozen objects and buffers a call for nothing, and could only have changed them.
+ * Received ones are validated as an option list (`parseOptions`) and dropped when they are not.
  */
 export interface ProxyLcp {
-  readonly initialReceived?: readonly LcpOption[];
-  readonly lastSent?: readonly LcpOption[];
-  readonly lastReceived?: readonly LcpOption[];
+  readonly initialReceived?: Uint8Array;
+  readonly lastSent?: Uint8Array;
+  readonly lastReceived?: Uint8Array;
 }
 
 /** Proxy authentication (§4.4.5, AVPs 29–33). `type` is a ProxyAuthType. */
@@ -1083,9 +1087,9 @@ export class L2tpNode<E, U = unknown> {
     if (c.privateGroupId !== undefined) avps.push(avp('privateGroupId', { groupId: c.privateGroupId }));
     if (c.sequencingRequired) avps.push(avp('sequencingRequired', {}));
     const lcp = c.proxyLcp;
-    if (lcp?.initialReceived) avps.push(avp('initialReceivedLcpConfReq', { options: lcpOptionBytes(lcp.initialReceived) }));
-    if (lcp?.lastSent) avps.push(avp('lastSentLcpConfReq', { options: lcpOptionBytes(lcp.lastSent) }));
-    if (lcp?.lastReceived) avps.push(avp('lastReceivedLcpConfReq', { options: lcpOptionBytes(lcp.lastReceived) }));
+    if (lcp?.initialReceived) avps.push(avp('initialReceivedLcpConfReq', { options: lcp.initialReceived }));
+    if (lcp?.lastSent) avps.push(avp('lastSentLcpConfReq', { options: lcp.lastSent }));
+    if (lcp?.lastReceived) avps.push(avp('lastReceivedLcpConfReq', { options: lcp.lastReceived }));
     const pa = c.proxyAuth;
     if (pa) {
       avps.push(this.hide(t, 'proxyAuthenType', avp('proxyAuthenType', { authType: pa.type })));
@@ -1321,26 +1325,13 @@ const LCP_OPTION_ERRORS = {
   echoShort: 'lcp.echo-without-magic', protoRejShort: 'lcp.protocol-reject-without-protocol',
 };
 
-function lcpOptionBytes(opts: readonly LcpOption[]): Uint8Array {
-  const parts = opts.map((o) => optionBytes(lcpOptions, o));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /**
- * A proxy LCP AVP's CONFREQ body as option values, or undefined (reported) when it does not
- * parse. Parsed from a copy: an option's octets (an unknown option's data) stay with the call
- * for its life, and must not hold the received datagram's buffer (a slab shared with others).
+ * A proxy LCP AVP's CONFREQ body kept for the call, or undefined (reported) when it is not an
+ * option list. A copy: it stays with the call for its life, and must not hold the received
+ * datagram's buffer (a slab shared with others).
  */
-function proxyLcpOptions(b: Uint8Array, what: string, bad: (what: string) => void): LcpOption[] | undefined {
-  const kept = keptBytes(b);
-  const r = parseOptions(lcpOptions, kept, 0, kept.length, LCP_OPTION_ERRORS);
-  if (r.ok) return r.value;
+function proxyLcpBytes(b: Uint8Array, what: string, bad: (what: string) => void): Uint8Array | undefined {
+  if (parseOptions(lcpOptions, b, 0, b.length, LCP_OPTION_ERRORS).ok) return keptBytes(b);
   bad(what);
   return undefined;
 }
@@ -1370,9 +1361,9 @@ function callInfo(avps: readonly Avp[], base: CallInfo, bad: (what: string) => v
       case 'framingType': c.framingType = x.bits; break;
       case 'sequencingRequired': c.sequencingRequired = true; break;
       case 'privateGroupId': c.privateGroupId = keptBytes(x.groupId); break;
-      case 'initialReceivedLcpConfReq': { const v = proxyLcpOptions(x.options, 'initial-received', bad); if (v) lcp.initialReceived = v; break; }
-      case 'lastSentLcpConfReq': { const v = proxyLcpOptions(x.options, 'last-sent', bad); if (v) lcp.lastSent = v; break; }
-      case 'lastReceivedLcpConfReq': { const v = proxyLcpOptions(x.options, 'last-received', bad); if (v) lcp.lastReceived = v; break; }
+      case 'initialReceivedLcpConfReq': { const v = proxyLcpBytes(x.options, 'initial-received', bad); if (v) lcp.initialReceived = v; break; }
+      case 'lastSentLcpConfReq': { const v = proxyLcpBytes(x.options, 'last-sent', bad); if (v) lcp.lastSent = v; break; }
+      case 'lastReceivedLcpConfReq': { const v = proxyLcpBytes(x.options, 'last-received', bad); if (v) lcp.lastReceived = v; break; }
       case 'proxyAuthenType': (auth ??= { type: 0 }).type = x.authType; break;
       case 'proxyAuthenName': (auth ??= { type: 0 }).name = x.name; break;
       case 'proxyAuthenChallenge': (auth ??= { type: 0 }).challenge = keptBytes(x.challenge); break;

@@ -1,9 +1,9 @@
 /**
  * Conversions between what the PPP link records (Configure-Request option bytes, the CHAP
- * or PAP exchange) and the typed proxy AVP values of L2TP (RFC 2661 §4.4.5, AVPs 26–33).
+ * or PAP exchange) and the proxy AVP values of L2TP (RFC 2661 §4.4.5, AVPs 26–33): the
+ * proxy LCP goes as the option bytes both ends keep, the proxy authentication as typed values.
  */
 import { lcpPacket, type LcpOption } from '../wire/ppp.js';
-import { encode } from '../wire/result.js';
 import { ProxyAuthType } from '../wire/l2tp.js';
 import type { ProxyValues } from '../proto/ppp-link.js';
 import type { ProxyAuth, ProxyLcp } from '../proto/l2tp.js';
@@ -19,17 +19,16 @@ export function optionsFromBytes(body: Uint8Array): LcpOption[] | undefined {
   return r.ok && r.value.kind === 'conf-req' ? [...r.value.options] : undefined;
 }
 
-export function optionsToBytes(options: readonly LcpOption[]): Uint8Array {
-  return encode(lcpPacket, { kind: 'conf-req', identifier: 0, options }).subarray(4);
-}
-
-/** LAC side: the link's record → the ICCN's proxy AVPs. */
+/**
+ * LAC side: the link's record → the ICCN's proxy AVPs. The CONFREQ bodies go as the link
+ * recorded them (the options of a CONFREQ it parsed, or of one it built), not parsed and built
+ * again; proxy LCP only with both last CONFREQs, as an LNS needs both to accept it.
+ */
 export function proxyAvpValues(p: ProxyValues): { proxyLcp?: ProxyLcp; proxyAuth?: ProxyAuth } {
   const lcp: { -readonly [K in keyof ProxyLcp]: ProxyLcp[K] } = {};
-  const ir = p.initialReceivedConfReq && optionsFromBytes(p.initialReceivedConfReq);
-  const ls = p.lastSentConfReq && optionsFromBytes(p.lastSentConfReq);
-  const lr = p.lastReceivedConfReq && optionsFromBytes(p.lastReceivedConfReq);
-  if (ir) lcp.initialReceived = ir;
+  const ls = p.lastSentConfReq;
+  const lr = p.lastReceivedConfReq;
+  if (p.initialReceivedConfReq) lcp.initialReceived = p.initialReceivedConfReq;
   if (ls) lcp.lastSent = ls;
   if (lr) lcp.lastReceived = lr;
   const out: { proxyLcp?: ProxyLcp; proxyAuth?: ProxyAuth } = {};
@@ -53,9 +52,9 @@ export function proxyAvpValues(p: ProxyValues): { proxyLcp?: ProxyLcp; proxyAuth
 /** LNS side: the ICCN's proxy AVPs → what `PppLink.startWithProxy` takes. */
 export function proxyValuesFrom(lcp: ProxyLcp | undefined, auth: ProxyAuth | undefined): ProxyValues {
   const v: { -readonly [K in keyof ProxyValues]: ProxyValues[K] } = {};
-  if (lcp?.initialReceived) v.initialReceivedConfReq = optionsToBytes(lcp.initialReceived);
-  if (lcp?.lastSent) v.lastSentConfReq = optionsToBytes(lcp.lastSent);
-  if (lcp?.lastReceived) v.lastReceivedConfReq = optionsToBytes(lcp.lastReceived);
+  if (lcp?.initialReceived) v.initialReceivedConfReq = lcp.initialReceived;
+  if (lcp?.lastSent) v.lastSentConfReq = lcp.lastSent;
+  if (lcp?.lastReceived) v.lastReceivedConfReq = lcp.lastReceived;
   if (auth && auth.type === ProxyAuthType.CHAP && auth.name !== undefined && auth.challenge && auth.id !== undefined && auth.response) {
     v.chap = { identifier: auth.id, challenge: auth.challenge, name: Buffer.from(auth.name, 'latin1'), response: auth.response };
   } else if (auth && auth.type === ProxyAuthType.PAP && auth.name !== undefined && auth.response) {

@@ -11,7 +11,7 @@ import readline from 'node:readline';
 import { WallClock } from '../../src/io/wall-clock.js';
 import { L2tpNode, type L2tpEvent } from '../../src/proto/l2tp.js';
 import { L2tpDriver } from '../helpers/l2tp-driver.js';
-import { textBytes, ipv4FromString, ipv4ToString } from '../../src/wire/bytes.js';
+import { fromHex, textBytes, ipv4FromString, ipv4ToString } from '../../src/wire/bytes.js';
 import { encode } from '../../src/wire/result.js';
 import { pppFrame, lcpPacket, ipcpPacket, PppProtocol, type LcpOption, type IpcpOption, type LcpPacket } from '../../src/wire/ppp.js';
 import { chapPacket, chapMd5Response } from '../../src/wire/chap.js';
@@ -271,10 +271,11 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
       call: {
         callingNumber: '02:00:00:00:00:01', calledNumber: 'isp.example', txConnectSpeed: 1_000_000_000, rxConnectSpeed: 1_000_000_000,
         // Proxy AVPs as our sse would send them: xl2tpd ignores them (M bit clear) and negotiates itself.
+        // CONFREQ bodies: MRU 1492 and Magic-Number received; MRU 1454, CHAP with MD5 and Magic-Number sent.
         proxyLcp: {
-          initialReceived: [{ kind: 'mru', mru: 1492 }, { kind: 'magic', magic: 0x01020304 }],
-          lastSent: [{ kind: 'mru', mru: 1454 }, { kind: 'auth', protocol: PppProtocol.CHAP, algorithm: 5 }, { kind: 'magic', magic: 0x09080706 }],
-          lastReceived: [{ kind: 'mru', mru: 1492 }, { kind: 'magic', magic: 0x01020304 }],
+          initialReceived: fromHex('010405d4 050601020304'),
+          lastSent: fromHex('010405ae 0305c22305 050609080706'),
+          lastReceived: fromHex('010405d4 050601020304'),
         },
         proxyAuth: { type: ProxyAuthType.CHAP, name: cfg.lac.user!, challenge: new Uint8Array(16).fill(7), id: 1, response: new Uint8Array(16).fill(9) },
       },

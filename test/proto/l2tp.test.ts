@@ -356,7 +356,8 @@ test('tunnel authentication with hidden AVPs: proxy LCP and proxy auth reach the
   lac.filter = (t) => { captured.push(t.message); return inner ? inner(t) : true; };
   const call: CallInfo = {
     callingNumber: '02:00:00:00:00:01', calledNumber: 'isp-a.example', txConnectSpeed: 1_000_000_000, rxConnectSpeed: 1_000_000_000, framingType: FramingBits.SYNC,
-    proxyLcp: { initialReceived: [{ kind: 'mru', mru: 1492 }, { kind: 'magic', magic: 0x1a2b3c4d }], lastSent: [{ kind: 'mru', mru: 1454 }, { kind: 'auth', protocol: 0xc223, algorithm: 5 }, { kind: 'magic', magic: 0x99887766 }], lastReceived: [{ kind: 'mru', mru: 1492 }, { kind: 'magic', magic: 0x1a2b3c4d }] },
+    // MRU 1492, Magic-Number; MRU 1454, CHAP with MD5, Magic-Number; as the CONFREQs carried them.
+    proxyLcp: { initialReceived: fromHex('010405d4 05061a2b3c4d'), lastSent: fromHex('010405ae 0305c22305 050699887766'), lastReceived: fromHex('010405d4 05061a2b3c4d') },
     proxyAuth: { type: ProxyAuthType.CHAP, name: 'user@isp-a.example', challenge: fromHex('a1cb47f6c8c10467c394ebed15ee8396'), id: 7, response: fromHex('710155500236d33ea1bd735fdd7ca715') },
   };
   const key = lac.node.openSession({ lns: 0, secret: SECRET, call }, clock.now());
@@ -455,7 +456,7 @@ test('unknown AVPs (§4.1): with M in a session message → CDN 2/8; in a tunnel
   const ups = events(node).filter((e) => e.type === 'session-up');
   assert.equal(ups.length, 1);
   assert.ok(ups[0]!.type === 'session-up');
-  assert.deepEqual(ups[0]!.info.proxyLcp, { lastSent: [{ kind: 'mru', mru: 1492 }] });
+  assert.deepEqual(ups[0]!.info.proxyLcp, { lastSent: fromHex('010405d4') });
   assert.equal(node.counters.drops['malformed-proxy-lcp:initial-received'], 1);
   // An unknown mandatory AVP in an established session's message ends only that session.
   node.handle('lac', peer.msg(sid, [avp('messageType', { messageType: MessageType.WEN }), avp('callErrors', { crcErrors: 0, framingErrors: 0, hardwareOverruns: 0, bufferOverruns: 0, timeoutErrors: 0, alignmentErrors: 0 }), unknownM]), 4);
@@ -672,7 +673,8 @@ test('tshark dissects our SCCRQ…ICCN (all eight proxy AVPs) and CDN/StopCCN wi
   const key = lac.node.openSession({
     lns: 0, call: {
       callingNumber: '02:00:00:00:00:01', txConnectSpeed: 1e9, rxConnectSpeed: 1e9,
-      proxyLcp: { initialReceived: [{ kind: 'mru', mru: 1492 }, { kind: 'magic', magic: 0x1a2b3c4d }], lastSent: [{ kind: 'mru', mru: 1454 }, { kind: 'auth', protocol: 0xc223, algorithm: 5 }, { kind: 'magic', magic: 0x99887766 }], lastReceived: [{ kind: 'mru', mru: 1492 }, { kind: 'magic', magic: 0x1a2b3c4d }] },
+      // MRU 1492, Magic-Number; MRU 1454, CHAP with MD5, Magic-Number; as the CONFREQs carried them.
+    proxyLcp: { initialReceived: fromHex('010405d4 05061a2b3c4d'), lastSent: fromHex('010405ae 0305c22305 050699887766'), lastReceived: fromHex('010405d4 05061a2b3c4d') },
       proxyAuth: { type: ProxyAuthType.CHAP, name: 'user@isp-a.example', challenge: fromHex('a1cb47f6c8c10467c394ebed15ee8396'), id: 1, response: fromHex('710155500236d33ea1bd735fdd7ca715') },
     },
   }, 0);
@@ -828,7 +830,7 @@ test('the call an LNS keeps holds no view of a received datagram: proxy authenti
   handle(peer.msg(0, [avp('messageType', { messageType: MessageType.ICRQ }), avp('assignedSessionId', { id: 91 }), avp('callSerialNumber', { serial: 9 }), avp('privateGroupId', { groupId: fromHex('c0ffee') })]), 1);
   const sid = findAvp(peer.take(node).find((m) => controlMessageType(m) === MessageType.ICRP)!.avps, 'assignedSessionId')!.id;
   handle(peer.msg(sid, [avp('messageType', { messageType: MessageType.ICCN }), avp('txConnectSpeed', { bps: 1 }), avp('framingType', { bits: 1 }),
-    // Last Sent: MRU 1454 and CHAP with a trailing octet after the algorithm (kept as `data`).
+    // Last Sent: MRU 1454 and CHAP with a trailing octet after the algorithm (an option list all the same, kept as it came).
     avp('lastSentLcpConfReq', { options: fromHex('010405ae 0306c22305aa') }),
     avp('proxyAuthenType', { authType: ProxyAuthType.CHAP }), avp('proxyAuthenName', { name: 'user@isp-a.example' }),
     avp('proxyAuthenChallenge', { challenge: fromHex('a1cb47f6c8c10467c394ebed15ee8396') }), avp('proxyAuthenId', { id: 7 }),
@@ -836,12 +838,12 @@ test('the call an LNS keeps holds no view of a received datagram: proxy authenti
   const up = events(node).find((e) => e.type === 'session-up');
   assert.ok(up && up.type === 'session-up', 'the call is up');
   const { info } = up;
-  const kept = [info.proxyAuth!.challenge!, info.proxyAuth!.response!, info.privateGroupId!, (info.proxyLcp!.lastSent![1] as { data: Uint8Array }).data];
+  const kept = [info.proxyAuth!.challenge!, info.proxyAuth!.response!, info.privateGroupId!, info.proxyLcp!.lastSent!];
   const datagrams = new Set(received.map((b) => b.buffer));
   for (const [i, v] of kept.entries()) assert.equal(datagrams.has(v.buffer as ArrayBuffer), false, `value ${i} is a view of a datagram`);
   // And so nothing changes when the datagrams' bytes are reused.
   for (const b of received) b.fill(0xee);
-  assert.deepEqual(kept.map((v) => Buffer.from(v).toString('hex')), ['a1cb47f6c8c10467c394ebed15ee8396', '710155500236d33ea1bd735fdd7ca715', 'c0ffee', 'aa']);
+  assert.deepEqual(kept.map((v) => Buffer.from(v).toString('hex')), ['a1cb47f6c8c10467c394ebed15ee8396', '710155500236d33ea1bd735fdd7ca715', 'c0ffee', '010405ae0306c22305aa']);
 });
 
 test('a CDN is matched by the session id in its header; by the peer\'s Assigned Session ID only when the header is 0 (§5.4.3)', () => {
