@@ -326,12 +326,20 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     for (const s of this.l2tp.owners()) {
       if (s.state !== 'relaying' || s.call === undefined) continue;
       const info = this.l2tp.sessionInfo(s.call);
-      out.push({ port: s.port, pppoeSessionId: s.ac.id, mac: macToString(s.ac.mac), user: s.user ?? '', lns: s.lns?.name ?? '', tunnelId: info?.tunnelId ?? 0, sessionId: info?.sessionId ?? 0, peerTunnelId: info?.peerTunnelId ?? 0, peerSessionId: info?.peerSessionId ?? 0, since: s.since ?? 0 });
+      out.push({ port: s.port, pppoeSessionId: s.ac.id, mac: macToString(this.homeMac(s)), user: s.user ?? '', lns: s.lns?.name ?? '', tunnelId: info?.tunnelId ?? 0, sessionId: info?.sessionId ?? 0, peerTunnelId: info?.peerTunnelId ?? 0, peerSessionId: info?.peerSessionId ?? 0, since: s.since ?? 0 });
     }
     return out;
   }
 
   /** `AC/ID` on the first access port, `AC/PORT/ID` on the others (ids repeat across ports). */
+  /**
+   * The home's MAC in the sse's scratch array, for what copies it at once (a frame's header, a
+   * string); `AcSession.mac` would make a new array each time, a dozen a setup.
+   */
+  private homeMac(s: SseSession): Uint8Array {
+    return macFromKey(s.ac.macKey, this.dstMac);
+  }
+
   private nasPortId(s: SseSession): string {
     return s.port === this.ports[0] ? `${this.cfg.ac.acName}/${s.ac.id}` : `${this.cfg.ac.acName}/${s.port}/${s.ac.id}`;
   }
@@ -524,7 +532,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     const link = s.link;
     if (!link) return false;
     for (let m = link.pollTransmit(); m; m = link.pollTransmit()) {
-      this.tx.push({ port: s.port, frame: pppoeSessionFrame(s.ac.mac, this.cfg.accessMac, s.ac.id, m) });
+      this.tx.push({ port: s.port, frame: pppoeSessionFrame(this.homeMac(s), this.cfg.accessMac, s.ac.id, m) });
       busy = true;
     }
     for (let e = link.pollEvent(); e; e = link.pollEvent()) {
@@ -553,7 +561,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
       // The carrier RADIUS decides; the CHAP values (or the PAP password, hidden as RFC 2865
       // §5.2 User-Password) go along so a RADIUS that wants to can check them.
       const { chap, pap } = s.link!.proxyValues();
-      const req: AccessRequestInput = { userName: user, auth: chap ? { type: 'chap', id: chap.identifier, challenge: chap.challenge, response: chap.response } : { type: 'pap', password: pap?.password ?? '' }, callingStationId: macToString(s.ac.mac), nasPortId: this.nasPortId(s) };
+      const req: AccessRequestInput = { userName: user, auth: chap ? { type: 'chap', id: chap.identifier, challenge: chap.challenge, response: chap.response } : { type: 'pap', password: pap?.password ?? '' }, callingStationId: macToString(this.homeMac(s)), nasPortId: this.nasPortId(s) };
       const problem = accessRequestProblem(req);
       if (problem) {
         this.count(`route.refused.${problem}`);
@@ -583,7 +591,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
       const answer: PppMessage = pap
         ? { protocol: PppProtocol.PAP, packet: { kind: 'auth-nak', identifier: pap.identifier, message } }
         : { protocol: PppProtocol.CHAP, packet: { kind: 'failure', identifier: s.proxy?.chap?.identifier ?? 0, message } };
-      this.tx.push({ port: s.port, frame: pppoeSessionFrame(s.ac.mac, this.cfg.accessMac, s.ac.id, answer) });
+      this.tx.push({ port: s.port, frame: pppoeSessionFrame(this.homeMac(s), this.cfg.accessMac, s.ac.id, answer) });
       this.retire(s, s.failure);
       return;
     }
@@ -653,7 +661,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
       {
         lns: { address: lns.address, port: lns.port },
         ...(lns.secret ? { secret: lns.secret } : {}),
-        call: { callingNumber: macToString(s.ac.mac), calledNumber: this.cfg.ac.acName, framingType: 1, bearerType: 1, txConnectSpeed: 1_000_000_000, rxConnectSpeed: 1_000_000_000, ...proxy },
+        call: { callingNumber: macToString(this.homeMac(s)), calledNumber: this.cfg.ac.acName, framingType: 1, bearerType: 1, txConnectSpeed: 1_000_000_000, rxConnectSpeed: 1_000_000_000, ...proxy },
         owner: s,
       },
       now,
@@ -700,7 +708,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
         // From here every frame is relayed: the PPP link, the hand-off values and the set-up's deadlines go.
         s.callUp(now);
         const peerTunnelId = this.l2tp.sessionInfo(e.session)?.peerTunnelId ?? 0;
-        this.events.push({ type: 'relaying', port: s.port, pppoeSessionId: s.ac.id, mac: macToString(s.ac.mac), user: s.user!, lns: s.lns!.name, tunnelId: e.tunnelId, sessionId: e.sessionId, peerTunnelId, peerSessionId: e.peerSessionId });
+        this.events.push({ type: 'relaying', port: s.port, pppoeSessionId: s.ac.id, mac: macToString(this.homeMac(s)), user: s.user!, lns: s.lns!.name, tunnelId: e.tunnelId, sessionId: e.sessionId, peerTunnelId, peerSessionId: e.peerSessionId });
         return;
       }
       case 'session-down': {
