@@ -206,7 +206,20 @@ export function textAttr(type: number, s: string): RawAttribute {
   return { type, data: textBytes(s) };
 }
 
+/**
+ * intAttr's attributes of the small values (a Service-Type, a Framed-Protocol, an
+ * Acct-Status-Type, an Acct-Authentic: several in every request), each made once and shared:
+ * nothing writes into an attribute once it is made (the encoder copies its data).
+ */
+const SMALL_INT = 32;
+const smallIntAttrs: (RawAttribute | undefined)[] = new Array<RawAttribute | undefined>(256 * SMALL_INT).fill(undefined);
+
 export function intAttr(type: number, n: number): RawAttribute {
+  if (n >>> 0 === n && n < SMALL_INT && type >>> 0 === type && type < 256) return (smallIntAttrs[type * SMALL_INT + n] ??= Object.freeze(newIntAttr(type, n)));
+  return newIntAttr(type, n);
+}
+
+function newIntAttr(type: number, n: number): RawAttribute {
   const data = new Uint8Array(4);
   setU32(data, 0, n >>> 0);
   return { type, data };

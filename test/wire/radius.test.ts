@@ -443,3 +443,20 @@ test('tshark: one of every packet code and attribute kind, no malformed packet o
   assert.equal(rows[0]![3], papPassword, 'Wireshark reveals our hidden User-Password');
   assert.equal(rows[5]![4], '3,3', 'two tagged Tunnel-Type = L2TP');
 });
+
+test('intAttr: a small value is one shared, frozen attribute per type and value; any other value its own', () => {
+  fc.assert(fc.property(fc.integer({ min: 1, max: 255 }), fc.integer({ min: 0, max: 0xffffffff }), (type, n) => {
+    const a = intAttr(type, n);
+    const b = intAttr(type, n);
+    assert.equal(a.type, type);
+    assert.equal(Buffer.from(a.data).toString('hex'), n.toString(16).padStart(8, '0'));
+    assert.deepEqual(b, a);
+    if (n < 32) {
+      assert.equal(b, a, 'the small value is shared');
+      assert.ok(Object.isFrozen(a));
+    } else assert.notEqual(b.data, a.data, 'a large value (an address, a counter) gets its own octets');
+  }));
+  // The same value under another type is another attribute.
+  assert.notEqual(intAttr(A.SERVICE_TYPE, 2), intAttr(A.FRAMED_PROTOCOL, 2));
+  assert.equal(intAttr(A.FRAMED_PROTOCOL, 2).type, A.FRAMED_PROTOCOL);
+});
