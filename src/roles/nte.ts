@@ -732,7 +732,7 @@ export class Nte extends BoxOutput<NtePortName, NteEvent> implements Box<NtePort
   }
 
   private stationIdFits(v: string): boolean {
-    if (textBytes(v).length <= MAX_VALUE_LENGTH) return true;
+    if (Buffer.byteLength(v, 'utf8') <= MAX_VALUE_LENGTH) return true;
     this.count('radius.station-id-omitted');
     return false;
   }
