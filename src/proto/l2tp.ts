@@ -18,7 +18,7 @@ import {
 } from '../wire/l2tp.js';
 import { bytesEqual, keptBytes } from '../wire/bytes.js';
 import { packetBuffer } from '../wire/packet-buffer.js';
-import { lcpOptions, parseOptions } from '../wire/ppp.js';
+import { optionListWellFormed } from '../wire/ppp.js';
 import { Fifo } from './fifo.js';
 import { ReliableControl, DEFAULT_RELIABLE, emptyReliableCounters, fullRetransmitCycle, type ReliableConfig, type ReliableCounters } from './l2tp-reliable.js';
 import { earliest } from './timers.js';
@@ -1319,19 +1319,13 @@ function stripCause(q: AvpOf<'q931CauseCode'>): Q931Cause {
   return q.advisory === undefined ? { cause: q.cause, msg: q.msg } : { cause: q.cause, msg: q.msg, advisory: q.advisory };
 }
 
-const LCP_OPTION_ERRORS = {
-  truncated: 'lcp.truncated-header', lengthTooSmall: 'lcp.length-below-header', lengthExceeds: 'lcp.length-exceeds-frame',
-  optionTruncated: 'lcp.truncated-option', optionBadLength: 'lcp.option-length-below-2', optionOverrun: 'lcp.option-exceeds-packet',
-  echoShort: 'lcp.echo-without-magic', protoRejShort: 'lcp.protocol-reject-without-protocol',
-};
-
 /**
  * A proxy LCP AVP's CONFREQ body kept for the call, or undefined (reported) when it is not an
  * option list. A copy: it stays with the call for its life, and must not hold the received
  * datagram's buffer (a slab shared with others).
  */
 function proxyLcpBytes(b: Uint8Array, what: string, bad: (what: string) => void): Uint8Array | undefined {
-  if (parseOptions(lcpOptions, b, 0, b.length, LCP_OPTION_ERRORS).ok) return keptBytes(b);
+  if (optionListWellFormed(b, 0, b.length)) return keptBytes(b);
   bad(what);
   return undefined;
 }

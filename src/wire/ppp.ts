@@ -277,6 +277,23 @@ export function parseOptions<O>(oc: OptionCodec<O>, b: Uint8Array, start: number
 }
 
 /**
+ * Whether b[start, end) is a list of whole options: the framing `parseOptions` checks (each
+ * option's Length at least 2 and within the list), without building the options. With a codec
+ * that takes any option it frames, as LCP's does (an option it does not know, or of an odd
+ * length, is kept raw), the two agree: for a proxy LCP AVP kept as its octets.
+ */
+export function optionListWellFormed(b: Uint8Array, start: number, end: number): boolean {
+  let o = start;
+  while (o < end) {
+    if (o + 2 > end) return false;
+    const len = b[o + 1]!;
+    if (len < 2 || o + len > end) return false;
+    o += len;
+  }
+  return true;
+}
+
+/**
  * Builds the codec of one control protocol. `lcp` adds the LCP-only codes 8..11
  * (Protocol-Reject, Echo-Request/Reply, Discard-Request); for an NCP those codes are
  * "other" and get a Code-Reject. The Length field bounds the packet: octets after it are

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  pppFrame, lcpPacket, ipcpPacket, ipv6cpPacket, ccpPacket, PppProtocol, optionBytes, lcpOptions, cpCode,
+  pppFrame, lcpPacket, ipcpPacket, ipv6cpPacket, ccpPacket, PppProtocol, optionBytes, lcpOptions, cpCode, optionListWellFormed, parseOptions,
   type ControlPacket, type NcpPacket, type LcpOption, type IpcpOption, type RawOption, type PppFrame,
 } from '../../src/wire/ppp.js';
 import { chapPacket, chapMd5Response, chapMd5Verify, type ChapPacket } from '../../src/wire/chap.js';
@@ -215,4 +215,20 @@ test('PPP decoders survive 20,000 mutated real packets each', () => {
   }
   const r = fuzzDecoder(pppFrame.parse, l2tpPppFrames().map((f) => f.ppp), 20_000, 9);
   assert.ok(r.ok > 0 && r.errors.size > 0);
+});
+
+test('optionListWellFormed agrees with parseOptions over LCP options, for any octets', () => {
+  const e = { truncated: 't', lengthTooSmall: 's', lengthExceeds: 'x', optionTruncated: 'ot', optionBadLength: 'ob', optionOverrun: 'oo', echoShort: 'e', protoRejShort: 'p' };
+  // Lists of options whose Length is right or often wrong (0, 1, too long, too short), and arbitrary octets, cut anywhere.
+  const option = fc.tuple(fc.integer({ min: 0, max: 255 }), fc.uint8Array({ maxLength: 8 }), fc.integer({ min: -3, max: 2 }))
+    .map(([t, d, off]) => [t, off === 2 ? d.length + 2 : Math.max(0, d.length + 2 + off), ...d]);
+  const list = fc.array(option, { maxLength: 6 }).map((os) => Uint8Array.from(os.flat()));
+  fc.assert(fc.property(fc.oneof(list, fc.uint8Array({ maxLength: 40 })), fc.nat(), (b, cut) => {
+    const end = b.length === 0 ? 0 : cut % (b.length + 1);
+    assert.equal(optionListWellFormed(b, 0, end), parseOptions(lcpOptions, b, 0, end, e).ok);
+  }));
+  assert.equal(optionListWellFormed(fromHex('010405d4 05061a2b3c4d'), 0, 10), true);
+  assert.equal(optionListWellFormed(fromHex('0101'), 0, 2), false, 'a Length below 2');
+  assert.equal(optionListWellFormed(fromHex('01010102'), 0, 4), false, 'a Length of 1 before a whole option');
+  assert.equal(optionListWellFormed(fromHex('010405'), 0, 3), false, 'an option cut short');
 });
