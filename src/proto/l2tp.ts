@@ -1340,7 +1340,8 @@ function ignoreBad(): void {}
  */
 function callInfo(avps: readonly Avp[], base: CallInfo, bad: (what: string) => void = ignoreBad): CallInfo {
   const c: { -readonly [K in keyof CallInfo]: CallInfo[K] } = { ...base };
-  const lcp: { -readonly [K in keyof ProxyLcp]: ProxyLcp[K] } = { ...base.proxyLcp };
+  // Made only for a message with proxy LCP AVPs (the ICRQ has none).
+  let lcp: { -readonly [K in keyof ProxyLcp]: ProxyLcp[K] } | undefined;
   let auth: { -readonly [K in keyof ProxyAuth]: ProxyAuth[K] } | undefined = base.proxyAuth ? { ...base.proxyAuth } : undefined;
   for (const x of avps) {
     switch (x.kind) {
@@ -1355,9 +1356,9 @@ function callInfo(avps: readonly Avp[], base: CallInfo, bad: (what: string) => v
       case 'framingType': c.framingType = x.bits; break;
       case 'sequencingRequired': c.sequencingRequired = true; break;
       case 'privateGroupId': c.privateGroupId = keptBytes(x.groupId); break;
-      case 'initialReceivedLcpConfReq': { const v = proxyLcpBytes(x.options, 'initial-received', bad); if (v) lcp.initialReceived = v; break; }
-      case 'lastSentLcpConfReq': { const v = proxyLcpBytes(x.options, 'last-sent', bad); if (v) lcp.lastSent = v; break; }
-      case 'lastReceivedLcpConfReq': { const v = proxyLcpBytes(x.options, 'last-received', bad); if (v) lcp.lastReceived = v; break; }
+      case 'initialReceivedLcpConfReq': { const v = proxyLcpBytes(x.options, 'initial-received', bad); if (v) (lcp ??= { ...base.proxyLcp }).initialReceived = v; break; }
+      case 'lastSentLcpConfReq': { const v = proxyLcpBytes(x.options, 'last-sent', bad); if (v) (lcp ??= { ...base.proxyLcp }).lastSent = v; break; }
+      case 'lastReceivedLcpConfReq': { const v = proxyLcpBytes(x.options, 'last-received', bad); if (v) (lcp ??= { ...base.proxyLcp }).lastReceived = v; break; }
       case 'proxyAuthenType': (auth ??= { type: 0 }).type = x.authType; break;
       case 'proxyAuthenName': (auth ??= { type: 0 }).name = x.name; break;
       case 'proxyAuthenChallenge': (auth ??= { type: 0 }).challenge = keptBytes(x.challenge); break;
@@ -1366,7 +1367,7 @@ function callInfo(avps: readonly Avp[], base: CallInfo, bad: (what: string) => v
       default: break;
     }
   }
-  if (Object.keys(lcp).length) c.proxyLcp = lcp;
+  if (lcp) c.proxyLcp = lcp;
   if (auth) c.proxyAuth = auth;
   return c;
 }
