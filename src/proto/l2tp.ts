@@ -47,7 +47,7 @@ export interface Q931Cause {
  * link to the LNS's (which parses them once, to accept or renegotiate): a LAC that parsed them
  * into option values to encode them again, and an LNS that did the same the other way, made
  * about a dozen objects and buffers a call for nothing, and could only have changed them.
- * Received ones are validated as an option list (`parseOptions`) and dropped when they are not.
+ * Received ones are checked as an option list (`optionListWellFormed`) and dropped when they are not.
  */
 export interface ProxyLcp {
   readonly initialReceived?: Uint8Array;

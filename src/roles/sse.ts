@@ -331,7 +331,6 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     return out;
   }
 
-  /** `AC/ID` on the first access port, `AC/PORT/ID` on the others (ids repeat across ports). */
   /**
    * The home's MAC in the sse's scratch array, for what copies it at once (a frame's header, a
    * string); `AcSession.mac` would make a new array each time, a dozen a setup.
@@ -340,6 +339,7 @@ export class Sse extends BoxOutput<SsePortName, SseEvent> implements Box<SsePort
     return macFromKey(s.ac.macKey, this.dstMac);
   }
 
+  /** `AC/ID` on the first access port, `AC/PORT/ID` on the others (ids repeat across ports). */
   private nasPortId(s: SseSession): string {
     return s.port === this.ports[0] ? `${this.cfg.ac.acName}/${s.ac.id}` : `${this.cfg.ac.acName}/${s.port}/${s.ac.id}`;
   }
