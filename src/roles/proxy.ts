@@ -3,21 +3,9 @@
  * or PAP exchange) and the proxy AVP values of L2TP (RFC 2661 §4.4.5, AVPs 26–33): the
  * proxy LCP goes as the option bytes both ends keep, the proxy authentication as typed values.
  */
-import { lcpPacket, type LcpOption } from '../wire/ppp.js';
 import { ProxyAuthType } from '../wire/l2tp.js';
 import type { ProxyValues } from '../proto/ppp-link.js';
 import type { ProxyAuth, ProxyLcp } from '../proto/l2tp.js';
-
-/** Option bytes of a Configure-Request (the body after its 4-octet header) as option values. */
-export function optionsFromBytes(body: Uint8Array): LcpOption[] | undefined {
-  const b = new Uint8Array(4 + body.length);
-  b[0] = 1;
-  b[2] = b.length >>> 8;
-  b[3] = b.length & 0xff;
-  b.set(body, 4);
-  const r = lcpPacket.parse(b);
-  return r.ok && r.value.kind === 'conf-req' ? [...r.value.options] : undefined;
-}
 
 /**
  * LAC side: the link's record → the ICCN's proxy AVPs. The CONFREQ bodies go as the link

@@ -19,7 +19,18 @@ import { radiusPacket } from '../../src/wire/radius.js';
 import { A, RadiusCode } from '../../src/wire/radius-dictionary.js';
 import { udpPayload } from '../helpers/udp-frame.js';
 import { ipv4FromString } from '../../src/wire/bytes.js';
-import { optionsFromBytes } from '../../src/roles/proxy.js';
+import { lcpPacket, type LcpOption } from '../../src/wire/ppp.js';
+
+/** A proxy LCP AVP's value (a Configure-Request's body, after its 4-octet header) as option values. */
+function optionsFromBytes(body: Uint8Array): LcpOption[] | undefined {
+  const b = new Uint8Array(4 + body.length);
+  b[0] = 1;
+  b[2] = b.length >>> 8;
+  b[3] = b.length & 0xff;
+  b.set(body, 4);
+  const r = lcpPacket.parse(b);
+  return r.ok && r.value.kind === 'conf-req' ? [...r.value.options] : undefined;
+}
 
 function net(edit: (t: Record<string, any>) => void) {
   const raw = parse(readFileSync('topologies/default.yaml', 'utf8'));
