@@ -674,7 +674,7 @@ test('tshark dissects our SCCRQ…ICCN (all eight proxy AVPs) and CDN/StopCCN wi
     lns: 0, call: {
       callingNumber: '02:00:00:00:00:01', txConnectSpeed: 1e9, rxConnectSpeed: 1e9,
       // MRU 1492, Magic-Number; MRU 1454, CHAP with MD5, Magic-Number; as the CONFREQs carried them.
-    proxyLcp: { initialReceived: fromHex('010405d4 05061a2b3c4d'), lastSent: fromHex('010405ae 0305c22305 050699887766'), lastReceived: fromHex('010405d4 05061a2b3c4d') },
+      proxyLcp: { initialReceived: fromHex('010405d4 05061a2b3c4d'), lastSent: fromHex('010405ae 0305c22305 050699887766'), lastReceived: fromHex('010405d4 05061a2b3c4d') },
       proxyAuth: { type: ProxyAuthType.CHAP, name: 'user@isp-a.example', challenge: fromHex('a1cb47f6c8c10467c394ebed15ee8396'), id: 1, response: fromHex('710155500236d33ea1bd735fdd7ca715') },
     },
   }, 0);
