@@ -150,8 +150,26 @@ export class Lab {
   readonly procs: Proc[] = [];
   private readonly onCleanup: (() => void | Promise<void>)[] = [];
 
-  /** `owner`: what every namespace name starts with (a test's own prefix; default `pn`). */
-  constructor(readonly owner = 'pn') {}
+  /**
+   * `owner`: what every namespace name starts with (a test's own prefix; default `pn`).
+   * `cleanup()` is the way out; should the process end without it (an exception thrown in an
+   * event handler ends it before any `finally` runs), its 'exit' kills what is still running
+   * and deletes the namespaces, synchronously, as 'exit' allows.
+   */
+  constructor(readonly owner = 'pn') {
+    process.on('exit', this.atExit);
+  }
+
+  private readonly atExit = (): void => {
+    for (const p of this.procs) if (p.exited === undefined) p.child.kill('SIGKILL');
+    for (const ns of this.namespaces) {
+      try {
+        sh('ip', ['netns', 'del', ns]);
+      } catch {
+        // already gone; nothing else can be done while exiting
+      }
+    }
+  };
 
   /** A namespace of ours, named `<owner><prefix><tag>`, loopback up, IPv6 off (no stray RS/DAD frames). */
   ns(prefix: string): string {
@@ -218,6 +236,8 @@ export class Lab {
         errs.push(`ip netns del ${ns}: ${(e as Error).message}`);
       }
     }
+    this.namespaces.length = 0;
+    process.off('exit', this.atExit);
     return errs;
   }
 }
